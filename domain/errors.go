@@ -1,0 +1,110 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrorCode classifies a domain error. The HTTP layer maps each code to one
+// status in a single place (api/errors.go); jobs and the CLI read it too.
+type ErrorCode string
+
+// Error codes returned by the services.
+const (
+	// EINVALID: the input breaks a rule; Fields says which and why (HTTP 422).
+	EINVALID ErrorCode = "invalid"
+	// ENOTFOUND: the addressed entity does not exist (HTTP 404).
+	ENOTFOUND ErrorCode = "not_found"
+	// ECONFLICT: a duplicate, a reference that blocks the change, or the wrong
+	// state for the operation (HTTP 409).
+	ECONFLICT ErrorCode = "conflict"
+	// ESTALE: the caller's expected version is not the current one (HTTP 412).
+	ESTALE ErrorCode = "stale"
+	// EUNAUTHORIZED: no caller, or a token that is unknown or revoked (HTTP 401).
+	EUNAUTHORIZED ErrorCode = "unauthorized"
+	// EFORBIDDEN: the caller is known but may not do this (HTTP 403).
+	EFORBIDDEN ErrorCode = "forbidden"
+	// EINTERNAL: anything else; its text never leaves the process (HTTP 500).
+	EINTERNAL ErrorCode = "internal"
+)
+
+// FieldError names one offending input field.
+type FieldError struct {
+	// Field is the JSON location of the field, such as "email" or
+	// "security_roles[1]".
+	Field string
+	// Message says what is wrong, in a sentence a person can act on.
+	Message string
+	// Value is the offending value, when it helps to echo it.
+	Value any
+}
+
+// Error is an error the services return on purpose: a code, a message meant
+// for the caller, and for EINVALID the offending fields.
+type Error struct {
+	Code    ErrorCode
+	Message string
+	Fields  []FieldError
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	parts := make([]string, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		parts = append(parts, f.Field+": "+f.Message)
+	}
+	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error listing the offending fields.
+func Invalid(message string, fields ...FieldError) *Error {
+	return &Error{Code: EINVALID, Message: message, Fields: fields}
+}
+
+// ErrorCodeOf returns the code of err, EINTERNAL for errors that are not an
+// *Error, and "" for nil.
+func ErrorCodeOf(err error) ErrorCode {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessageOf returns the caller-facing message of err; for errors that are
+// not an *Error it returns a generic text, never the internal one.
+func ErrorMessageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// FieldErrors collects FieldErrors while a rule function walks its input.
+type FieldErrors []FieldError
+
+// Add appends one field error.
+func (fe *FieldErrors) Add(field, message string, value any) {
+	*fe = append(*fe, FieldError{Field: field, Message: message, Value: value})
+}
+
+// Err returns nil when nothing was collected, else an EINVALID *Error.
+func (fe FieldErrors) Err(message string) error {
+	if len(fe) == 0 {
+		return nil
+	}
+	return Invalid(message, fe...)
+}

@@ -1,0 +1,127 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// EmploymentType is a person's kind of appointment (職員, 非常勤職員, 臨時職員).
+type EmploymentType string
+
+// Employment types.
+const (
+	EmploymentRegular   EmploymentType = "regular"
+	EmploymentPartTime  EmploymentType = "part_time"
+	EmploymentTemporary EmploymentType = "temporary"
+)
+
+// SecurityRole is a role a person holds under the information security
+// policy, independent of the API role of their token.
+type SecurityRole string
+
+// Security roles of the policy.
+const (
+	// SecurityRoleCISO is 最高情報セキュリティ責任者.
+	SecurityRoleCISO SecurityRole = "ciso"
+	// SecurityRoleSupervisor is 統括情報セキュリティ責任者: approves services
+	// under standard terms and accepts risks; receives escalations.
+	SecurityRoleSupervisor SecurityRole = "supervisor"
+	// SecurityRoleManager is 情報セキュリティ責任者 of a department.
+	SecurityRoleManager SecurityRole = "manager"
+)
+
+// Locale is the language a person's e-mails are written in.
+type Locale string
+
+// Supported locales.
+const (
+	LocaleJa Locale = "ja"
+	LocaleEn Locale = "en"
+)
+
+// Person is a member of staff: an owner of registers, a recipient of
+// reminders, and the holder of API tokens.
+type Person struct {
+	ID             string         `json:"id" doc:"UUIDv7 of the person."`
+	Name           string         `json:"name" doc:"Full name." example:"山田 太郎"`
+	Email          string         `json:"email" format:"email" doc:"E-mail address, unique regardless of case." example:"yamada@example.lg.jp"`
+	DepartmentID   string         `json:"department_id" doc:"The department the person belongs to."`
+	EmploymentType EmploymentType `json:"employment_type" enum:"regular,part_time,temporary" doc:"regular (職員), part_time (非常勤職員) or temporary (臨時職員)."`
+	SecurityRoles  []SecurityRole `json:"security_roles" doc:"Roles held under the security policy: ciso (最高情報セキュリティ責任者), supervisor (統括情報セキュリティ責任者), manager (情報セキュリティ責任者)."`
+	SupervisorID   *string        `json:"supervisor_id,omitempty" doc:"Who receives this person's escalated reminders."`
+	Locale         Locale         `json:"locale" enum:"ja,en" doc:"Language of the person's e-mails."`
+	Active         bool           `json:"active" doc:"Inactive people keep their history but receive nothing."`
+	Version        int            `json:"version" doc:"Increases with every change; sent back in If-Match."`
+	CreatedAt      time.Time      `json:"created_at" doc:"When the person was created (RFC 3339, UTC)."`
+	UpdatedAt      time.Time      `json:"updated_at" doc:"When the person last changed (RFC 3339, UTC)."`
+}
+
+// HasSecurityRole reports whether the person holds role r.
+func (p *Person) HasSecurityRole(r SecurityRole) bool {
+	for _, have := range p.SecurityRoles {
+		if have == r {
+			return true
+		}
+	}
+	return false
+}
+
+// PersonInput is what a client writes when creating or replacing a person.
+type PersonInput struct {
+	Name           string         `json:"name" minLength:"1" maxLength:"200" doc:"Full name." example:"山田 太郎" validate:"required,max=200"`
+	Email          string         `json:"email" format:"email" maxLength:"254" doc:"E-mail address, unique regardless of case." example:"yamada@example.lg.jp" validate:"required,email,max=254"`
+	DepartmentID   string         `json:"department_id" format:"uuid" doc:"The department the person belongs to." validate:"required,uuid"`
+	EmploymentType EmploymentType `json:"employment_type,omitempty" enum:"regular,part_time,temporary" default:"regular" doc:"regular (職員), part_time (非常勤職員) or temporary (臨時職員)." validate:"omitempty,oneof=regular part_time temporary"`
+	SecurityRoles  []SecurityRole `json:"security_roles,omitempty" maxItems:"3" uniqueItems:"true" doc:"Roles held under the security policy." validate:"max=3,unique,dive,oneof=ciso supervisor manager"`
+	SupervisorID   *string        `json:"supervisor_id,omitempty" format:"uuid" doc:"Who receives this person's escalated reminders; omit for none." validate:"omitempty,uuid"`
+	Locale         Locale         `json:"locale,omitempty" enum:"ja,en" default:"ja" doc:"Language of the person's e-mails; ja by default." validate:"omitempty,oneof=ja en"`
+	Active         *bool          `json:"active,omitempty" default:"true" doc:"Whether the person is active; true by default."`
+}
+
+// Normalize fills in the defaults of omitted fields.
+func (in *PersonInput) Normalize() {
+	if in.EmploymentType == "" {
+		in.EmploymentType = EmploymentRegular
+	}
+	if in.Locale == "" {
+		in.Locale = LocaleJa
+	}
+	if in.SecurityRoles == nil {
+		in.SecurityRoles = []SecurityRole{}
+	}
+	if in.Active == nil {
+		active := true
+		in.Active = &active
+	}
+	if in.SupervisorID != nil && *in.SupervisorID == "" {
+		in.SupervisorID = nil
+	}
+}
+
+// PersonFilter narrows ListPeople; zero values do not filter.
+type PersonFilter struct {
+	DepartmentID string
+	Active       *bool
+	SecurityRole SecurityRole
+	// Q matches part of the name or e-mail, case-insensitively.
+	Q string
+}
+
+// PersonService manages people.
+type PersonService interface {
+	// FindPerson returns one person. ENOTFOUND if there is none.
+	FindPerson(ctx context.Context, id string) (*Person, error)
+	// ListPeople returns a page of people ordered by creation. EINVALID for a
+	// malformed cursor.
+	ListPeople(ctx context.Context, f PersonFilter, p PageRequest) (Page[*Person], error)
+	// CreatePerson creates a person. EINVALID for bad input or an unknown
+	// department or supervisor, ECONFLICT when the e-mail is taken.
+	CreatePerson(ctx context.Context, in PersonInput) (*Person, error)
+	// ReplacePerson replaces a person's fields. ENOTFOUND, EINVALID (also for
+	// a supervisor chain that loops back), ECONFLICT for a taken e-mail or a
+	// concurrent change, ESTALE for a stale ifVersion.
+	ReplacePerson(ctx context.Context, id string, ifVersion *int, in PersonInput) (*Person, error)
+	// DeletePerson deletes a person. ENOTFOUND, ESTALE, and ECONFLICT while
+	// the person is responsible for anything (naming what).
+	DeletePerson(ctx context.Context, id string, ifVersion *int) error
+}

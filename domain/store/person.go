@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+var _ domain.PersonService = (*DB)(nil)
+
+type personRow struct {
+	bun.BaseModel `bun:"table:people"`
+
+	ID             string    `bun:"id,pk"`
+	Name           string    `bun:"name"`
+	Email          string    `bun:"email"`
+	DepartmentID   string    `bun:"department_id"`
+	EmploymentType string    `bun:"employment_type"`
+	SecurityRoles  string    `bun:"security_roles"`
+	SupervisorID   *string   `bun:"supervisor_id"`
+	Locale         string    `bun:"locale"`
+	Active         bool      `bun:"active"`
+	Version        int       `bun:"version"`
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
+}
+
+func (r *personRow) toDomain() *domain.Person {
+	p := &domain.Person{
+		ID: r.ID, Name: r.Name, Email: r.Email, DepartmentID: r.DepartmentID,
+		EmploymentType: domain.EmploymentType(r.EmploymentType), SupervisorID: r.SupervisorID,
+		Locale: domain.Locale(r.Locale), Active: r.Active, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), SecurityRoles: []domain.SecurityRole{},
+	}
+	// Written only by this package from a []SecurityRole; a decode error
+	// would mean a hand-edited row, and an empty list is the safe reading.
+	_ = json.Unmarshal([]byte(r.SecurityRoles), &p.SecurityRoles)
+	return p
+}
+
+// apply copies a normalised input onto the row.
+func (r *personRow) apply(in domain.PersonInput) {
+	roles, _ := json.Marshal(in.SecurityRoles)
+	r.Name, r.Email, r.DepartmentID = in.Name, strings.TrimSpace(in.Email), in.DepartmentID
+	r.EmploymentType, r.SecurityRoles, r.SupervisorID = string(in.EmploymentType), string(roles), in.SupervisorID
+	r.Locale, r.Active = string(in.Locale), *in.Active
+}
+
+const entityPerson = "person"
+
+// FindPerson implements domain.PersonService.
+func (db *DB) FindPerson(ctx context.Context, id string) (*domain.Person, error) {
+	var row personRow
+	if err := loadRow(ctx, db.bun, &row, entityPerson, id); err != nil {
+		return nil, err
+	}
+	return row.toDomain(), nil
+}
+
+// ListPeople implements domain.PersonService.
+func (db *DB) ListPeople(ctx context.Context, f domain.PersonFilter, p domain.PageRequest) (domain.Page[*domain.Person], error) {
+	var rows []*personRow
+	q := db.bun.NewSelect().Model(&rows)
+	if f.DepartmentID != "" {
+		q = q.Where("department_id = ?", f.DepartmentID)
+	}
+	if f.Active != nil {
+		q = q.Where("active = ?", *f.Active)
+	}
+	if f.SecurityRole != "" {
+		// security_roles is a JSON array of plain codes; a quoted match is exact.
+		q = q.Where("security_roles LIKE ?", `%"`+string(f.SecurityRole)+`"%`)
+	}
+	if f.Q != "" {
+		pat := likePattern(f.Q)
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(email) LIKE ? ESCAPE '\'`, pat)
+		})
+	}
+	q, err := pageQuery(q, "id", p)
+	if err != nil {
+		return domain.Page[*domain.Person]{}, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return domain.Page[*domain.Person]{}, wrap("list people", err)
+	}
+	out := make([]*domain.Person, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return finishPage(out, p, func(x *domain.Person) string { return x.ID }), nil
+}
+
+// CreatePerson implements domain.PersonService.
+func (db *DB) CreatePerson(ctx context.Context, in domain.PersonInput) (*domain.Person, error) {
+	in.Normalize()
+	if err := domain.Validate(in); err != nil {
+		return nil, err
+	}
+	var out *domain.Person
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = db.createPerson(ctx, tx, in)
+		return err
+	})
+	return out, err
+}
+
+func (db *DB) createPerson(ctx context.Context, tx bun.Tx, in domain.PersonInput) (*domain.Person, error) {
+	id := uuid.Must(uuid.NewV7()).String()
+	if err := db.checkPersonReferences(ctx, tx, id, in); err != nil {
+		return nil, err
+	}
+	now := db.Now()
+	row := &personRow{ID: id, Version: 1, CreatedAt: now, UpdatedAt: now}
+	row.apply(in)
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return nil, wrap("insert person", translate(err))
+	}
+	p := row.toDomain()
+	return p, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityPerson, EntityID: id, After: p})
+}
+
+// checkPersonReferences checks that the department and the supervisor exist,
+// that nobody supervises themselves, and that the supervisor chain does not
+// loop back to the person.
+func (db *DB) checkPersonReferences(ctx context.Context, tx bun.Tx, id string, in domain.PersonInput) error {
+	var fields domain.FieldErrors
+	exists, err := tx.NewSelect().Table("departments").Where("id = ?", in.DepartmentID).Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("store: check department: %w", err)
+	}
+	if !exists {
+		fields.Add("department_id", "no department has this id", in.DepartmentID)
+	}
+	if in.SupervisorID != nil {
+		loop, err := db.supervisorLoop(ctx, tx, id, *in.SupervisorID)
+		switch {
+		case err != nil:
+			return err
+		case *in.SupervisorID == id:
+			fields.Add("supervisor_id", "a person cannot be their own supervisor", *in.SupervisorID)
+		case loop == errNoSupervisor:
+			fields.Add("supervisor_id", "no person has this id", *in.SupervisorID)
+		case loop != "":
+			fields.Add("supervisor_id", loop, *in.SupervisorID)
+		}
+	}
+	return fields.Err("the person refers to records that do not fit")
+}
+
+const errNoSupervisor = "missing"
+
+// supervisorLoop walks up from supervisorID; it returns errNoSupervisor when
+// the supervisor does not exist, a message when the chain reaches id again,
+// and "" when the chain is fine.
+func (db *DB) supervisorLoop(ctx context.Context, tx bun.Tx, id, supervisorID string) (string, error) {
+	seen := map[string]bool{}
+	cur := supervisorID
+	for step := 0; cur != ""; step++ {
+		if cur == id {
+			return "the supervisor chain would loop back to this person", nil
+		}
+		if seen[cur] {
+			return "", nil
+		}
+		seen[cur] = true
+		var next struct {
+			SupervisorID *string `bun:"supervisor_id"`
+		}
+		err := tx.NewSelect().Table("people").Column("supervisor_id").Where("id = ?", cur).Scan(ctx, &next)
+		if err != nil {
+			if step == 0 && isNoRows(err) {
+				return errNoSupervisor, nil
+			}
+			if isNoRows(err) {
+				return "", nil
+			}
+			return "", fmt.Errorf("store: walk supervisor chain: %w", err)
+		}
+		cur = ""
+		if next.SupervisorID != nil {
+			cur = *next.SupervisorID
+		}
+	}
+	return "", nil
+}
+
+// ReplacePerson implements domain.PersonService.
+func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in domain.PersonInput) (*domain.Person, error) {
+	in.Normalize()
+	if err := domain.Validate(in); err != nil {
+		return nil, err
+	}
+	var out *domain.Person
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row personRow
+		if err := loadRow(ctx, tx, &row, entityPerson, id); err != nil {
+			return err
+		}
+		if err := checkVersion(entityPerson, row.Version, ifVersion); err != nil {
+			return err
+		}
+		if err := db.checkPersonReferences(ctx, tx, id, in); err != nil {
+			return err
+		}
+		before := row.toDomain()
+		read := row.Version
+		row.apply(in)
+		row.Version, row.UpdatedAt = read+1, db.Now()
+		if err := updateRow(ctx, tx, &row, entityPerson, id, read, ifVersion); err != nil {
+			return translate(err)
+		}
+		out = row.toDomain()
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditUpdate, EntityType: entityPerson, EntityID: id, Before: before, After: out})
+	})
+	return out, err
+}
+
+// DeletePerson implements domain.PersonService.
+func (db *DB) DeletePerson(ctx context.Context, id string, ifVersion *int) error {
+	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row personRow
+		if err := loadRow(ctx, tx, &row, entityPerson, id); err != nil {
+			return err
+		}
+		if err := checkVersion(entityPerson, row.Version, ifVersion); err != nil {
+			return err
+		}
+		blocking, err := blockingReferences(ctx, tx, personReferences, id)
+		if err != nil {
+			return err
+		}
+		if len(blocking) > 0 {
+			return domain.Errorf(domain.ECONFLICT, "%s cannot be deleted while %s; set them inactive instead, or hand over first", row.Name, joinReasons(blocking))
+		}
+		if err := deleteRow(ctx, tx, &row, entityPerson, row.Version, ifVersion); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditDelete, EntityType: entityPerson, EntityID: id, Before: row.toDomain()})
+	})
+}

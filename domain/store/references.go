@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// reference is a column of another table that points at an entity and stops
+// it from being deleted while a row matches.
+type reference struct {
+	Table string
+	// Where selects the referring rows; its single ? is the entity's id.
+	Where string
+	// What names the referring rows in the refusal, e.g. "people".
+	What string
+}
+
+// Later registers add their owner and responsible-person columns here, so
+// that a delete is refused with every reason at once.
+var (
+	departmentReferences = []reference{
+		{Table: "people", Where: "department_id = ?", What: "people belong to it"},
+	}
+	personReferences = []reference{
+		{Table: "people", Where: "supervisor_id = ?", What: "people name them as supervisor"},
+		{Table: "tokens", Where: "person_id = ? AND revoked_at IS NULL", What: "API tokens are not revoked"},
+	}
+)
+
+// blockingReferences returns one sentence per reference that still points at
+// id, such as "3 people belong to it".
+func blockingReferences(ctx context.Context, tx bun.Tx, refs []reference, id string) ([]string, error) {
+	var out []string
+	for _, r := range refs {
+		n, err := tx.NewSelect().Table(r.Table).Where(r.Where, id).Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: count %s: %w", r.Table, err)
+		}
+		if n > 0 {
+			out = append(out, fmt.Sprintf("%d %s", n, r.What))
+		}
+	}
+	return out, nil
+}
+
+func joinReasons(reasons []string) string { return strings.Join(reasons, "; ") }

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+var _ domain.SeedService = (*DB)(nil)
+
+type catalogueItemRow struct {
+	bun.BaseModel `bun:"table:catalogue_items"`
+
+	Catalogue string     `bun:"catalogue,pk"`
+	Code      string     `bun:"code,pk"`
+	TitleJa   string     `bun:"title_ja"`
+	TitleEn   string     `bun:"title_en"`
+	Mandatory bool       `bun:"mandatory"`
+	Position  int        `bun:"position"`
+	RetiredAt *time.Time `bun:"retired_at"`
+	Version   int        `bun:"version"`
+	CreatedAt time.Time  `bun:"created_at"`
+	UpdatedAt time.Time  `bun:"updated_at"`
+}
+
+func (r *catalogueItemRow) toDomain() *domain.CatalogueItem {
+	return &domain.CatalogueItem{
+		Catalogue: domain.Catalogue(r.Catalogue), Code: r.Code, TitleJa: r.TitleJa, TitleEn: r.TitleEn,
+		Mandatory: r.Mandatory, Position: r.Position, RetiredAt: utcPtr(r.RetiredAt), Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+// FirstAdminEmail is the e-mail of the administrator created on first start.
+const FirstAdminEmail = "admin@vendorwatch.invalid"
+
+// SeedIfEmpty implements domain.SeedService. It takes the audit head's row
+// lock first, so replicas starting together seed once.
+func (db *DB) SeedIfEmpty(ctx context.Context) (domain.FirstAdmin, error) {
+	ctx = domain.WithActor(ctx, domain.SystemActor)
+	var first domain.FirstAdmin
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var seq int64
+		if err := tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq`).Scan(ctx, &seq); err != nil {
+			return fmt.Errorf("store: lock audit head: %w", err)
+		}
+		if err := db.seedCatalogue(ctx, tx); err != nil {
+			return err
+		}
+		// Departments only on a database nothing has happened in, so that a
+		// department an administrator deleted does not come back.
+		if seq == 0 {
+			for _, d := range domain.SeedDepartments {
+				if _, err := db.createDepartment(ctx, tx, d); err != nil {
+					return err
+				}
+			}
+		}
+		tokens, err := tx.NewSelect().Table("tokens").Count(ctx)
+		if err != nil {
+			return fmt.Errorf("store: count tokens: %w", err)
+		}
+		if tokens > 0 {
+			return nil
+		}
+		first, err = db.seedFirstAdmin(ctx, tx)
+		return err
+	})
+	return first, err
+}
+
+// seedCatalogue inserts the built-in catalogue entries that are missing.
+func (db *DB) seedCatalogue(ctx context.Context, tx bun.Tx) error {
+	var have []catalogueItemRow
+	if err := tx.NewSelect().Model(&have).Column("catalogue", "code").Scan(ctx); err != nil {
+		return fmt.Errorf("store: read catalogue: %w", err)
+	}
+	exists := map[string]bool{}
+	for _, h := range have {
+		exists[h.Catalogue+"/"+h.Code] = true
+	}
+	now := db.Now()
+	position := map[domain.Catalogue]int{}
+	for _, s := range domain.SeedCatalogue {
+		position[s.Catalogue]++
+		if exists[string(s.Catalogue)+"/"+s.Code] {
+			continue
+		}
+		row := &catalogueItemRow{
+			Catalogue: string(s.Catalogue), Code: s.Code, TitleJa: s.TitleJa, TitleEn: s.TitleEn,
+			Mandatory: s.Mandatory, Position: position[s.Catalogue] * 10, Version: 1, CreatedAt: now, UpdatedAt: now,
+		}
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return fmt.Errorf("store: seed catalogue item %s: %w", s.Code, err)
+		}
+		if err := db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditSeed, EntityType: "catalogue_item",
+			EntityID: s.Code, After: row.toDomain()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedFirstAdmin creates (or reuses) the first administrator and a token.
+func (db *DB) seedFirstAdmin(ctx context.Context, tx bun.Tx) (domain.FirstAdmin, error) {
+	var person personRow
+	err := tx.NewSelect().Model(&person).Where("lower(email) = ?", FirstAdminEmail).Scan(ctx)
+	switch {
+	case err == nil:
+	case isNoRows(err):
+		var dept departmentRow
+		if err := tx.NewSelect().Model(&dept).Order("id ASC").Limit(1).Scan(ctx); err != nil {
+			if !isNoRows(err) {
+				return domain.FirstAdmin{}, fmt.Errorf("store: find a department: %w", err)
+			}
+			d, err := db.createDepartment(ctx, tx, domain.SeedDepartments[0])
+			if err != nil {
+				return domain.FirstAdmin{}, err
+			}
+			dept.ID = d.ID
+		}
+		in := domain.PersonInput{Name: "vendorwatch 管理者", Email: FirstAdminEmail, DepartmentID: dept.ID}
+		in.Normalize()
+		p, err := db.createPerson(ctx, tx, in)
+		if err != nil {
+			return domain.FirstAdmin{}, err
+		}
+		person.ID = p.ID
+	default:
+		return domain.FirstAdmin{}, fmt.Errorf("store: find first admin: %w", err)
+	}
+	tok, secret, err := db.createToken(ctx, tx, domain.TokenInput{PersonID: person.ID, Role: domain.RoleAdmin, Description: "first-start administrator token"})
+	if err != nil {
+		return domain.FirstAdmin{}, err
+	}
+	var p personRow
+	if err := loadRow(ctx, tx, &p, entityPerson, person.ID); err != nil {
+		return domain.FirstAdmin{}, err
+	}
+	return domain.FirstAdmin{Person: p.toDomain(), Token: tok, Secret: secret}, nil
+}

@@ -1,0 +1,252 @@
+// Package store implements the domain services with bun on PostgreSQL and
+// SQLite. It owns every transaction: each service call is one transaction
+// that checks the invariants, writes the rows and appends the audit event.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/vendorwatch/vendorwatch/domain"
+	"github.com/vendorwatch/vendorwatch/migrations"
+)
+
+// Kind is the database engine behind a DB.
+type Kind string
+
+// Supported engines.
+const (
+	Postgres Kind = "postgres"
+	SQLite   Kind = "sqlite"
+)
+
+// Options configure Open.
+type Options struct {
+	// Schema is the PostgreSQL schema to use (search_path); empty for the
+	// default. Tests use one schema each.
+	Schema string
+	// Now is the clock of every change; time.Now when nil.
+	Now func() time.Time
+	// Location is the body's time zone for calendar dates; Asia/Tokyo when nil.
+	Location *time.Location
+}
+
+// DB is an open database and the services built on it.
+type DB struct {
+	bun      *bun.DB
+	sql      *sql.DB
+	pool     *pgxpool.Pool
+	kind     Kind
+	schema   string
+	now      func() time.Time
+	location *time.Location
+}
+
+// Open connects to the database named by dsn: a postgres:// or postgresql://
+// URL selects PostgreSQL; anything else is a SQLite file path, optionally
+// prefixed with sqlite:// or file:. It checks that the database answers.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	db := &DB{now: opts.Now, location: opts.Location, schema: opts.Schema}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	if db.location == nil {
+		loc, err := time.LoadLocation("Asia/Tokyo")
+		if err != nil {
+			return nil, fmt.Errorf("store: load time zone: %w", err)
+		}
+		db.location = loc
+	}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		err = db.openPostgres(ctx, dsn)
+	} else {
+		err = db.openSQLite(ctx, dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) openPostgres(ctx context.Context, dsn string) error {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return fmt.Errorf("store: invalid PostgreSQL URL: %s", redactParseError(err))
+	}
+	if db.schema != "" {
+		cfg.ConnConfig.RuntimeParams["search_path"] = db.schema
+	}
+	if cfg.ConnConfig.RuntimeParams["timezone"] == "" {
+		cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("store: connect to PostgreSQL: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return fmt.Errorf("store: PostgreSQL at %s:%d is not reachable: %s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, rootCause(err))
+	}
+	db.kind, db.pool = Postgres, pool
+	db.sql = stdlib.OpenDBFromPool(pool)
+	db.bun = bun.NewDB(db.sql, pgdialect.New())
+	return nil
+}
+
+func (db *DB) openSQLite(ctx context.Context, dsn string) error {
+	file := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
+	if i := strings.IndexByte(file, '?'); i >= 0 {
+		file = file[:i]
+	}
+	if file == "" {
+		return errors.New("store: empty SQLite file path")
+	}
+	if strings.Contains(dsn, "://") && !strings.HasPrefix(dsn, "sqlite://") {
+		return fmt.Errorf("store: unsupported database URL scheme in %q (use postgres:// or a SQLite file path)", redactURL(dsn))
+	}
+	if dir := filepath.Dir(file); dir != "." {
+		if _, err := os.Stat(dir); err != nil {
+			return fmt.Errorf("store: SQLite directory %s: %w", dir, err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_time_format", "sqlite")
+	sqldb, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
+	if err != nil {
+		return fmt.Errorf("store: open SQLite %s: %w", file, err)
+	}
+	// One connection: SQLite has one writer, and River's SQLite driver and the
+	// store share this pool, so nothing ever waits on a lock held by itself.
+	sqldb.SetMaxOpenConns(1)
+	sqldb.SetConnMaxIdleTime(0)
+	sqldb.SetConnMaxLifetime(0)
+	if err := sqldb.PingContext(ctx); err != nil {
+		_ = sqldb.Close()
+		return fmt.Errorf("store: open SQLite %s: %s", file, rootCause(err))
+	}
+	db.kind, db.sql = SQLite, sqldb
+	db.bun = bun.NewDB(sqldb, sqlitedialect.New())
+	return nil
+}
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	err := db.bun.Close()
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return err
+}
+
+// Kind returns the engine.
+func (db *DB) Kind() Kind { return db.kind }
+
+// Schema returns the PostgreSQL schema in use ("" for the default).
+func (db *DB) Schema() string { return db.schema }
+
+// SQL returns the underlying pool, for River and the migration runner.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// PgxPool returns the pgx pool on PostgreSQL (nil on SQLite), for River's
+// LISTEN connection.
+func (db *DB) PgxPool() *pgxpool.Pool { return db.pool }
+
+// Location returns the body's time zone.
+func (db *DB) Location() *time.Location { return db.location }
+
+// Now returns the store clock's current instant, in UTC, to the microsecond
+// that both databases keep.
+func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+
+// MigrationTarget describes this database to the migration runner.
+func (db *DB) MigrationTarget() migrations.Target {
+	d := migrations.SQLite
+	if db.kind == Postgres {
+		d = migrations.Postgres
+	}
+	return migrations.Target{DB: db.sql, Dialect: d, Schema: db.schema}
+}
+
+// Ready reports whether the database answers and every migration is applied.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: database not reachable: %w", err)
+	}
+	n, err := migrations.Pending(ctx, db.MigrationTarget())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("store: %d migrations pending", n)
+	}
+	return nil
+}
+
+// inTx runs fn in one transaction and translates database errors into domain
+// errors where they have a meaning for the caller.
+func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	err := db.bun.RunInTx(ctx, nil, fn)
+	return translate(err)
+}
+
+// Tx is an open transaction handed to callbacks that must write in the same
+// transaction as the store (River's InsertTx).
+type Tx = *sql.Tx
+
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+func redactParseError(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "postgres"); i >= 0 {
+		// pgx quotes the URL, password included; keep only its complaint.
+		if j := strings.LastIndex(s, ":"); j > i {
+			return strings.TrimSpace(s[j+1:])
+		}
+	}
+	return s
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "<unparseable>"
+	}
+	return u.Redacted()
+}
+
+// ensureActor returns the actor of ctx, or the system actor.
+func actorOf(ctx context.Context) domain.Actor {
+	if a, ok := domain.ActorFrom(ctx); ok {
+		return a
+	}
+	return domain.SystemActor
+}

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+var _ domain.TokenService = (*DB)(nil)
+
+type tokenRow struct {
+	bun.BaseModel `bun:"table:tokens"`
+
+	ID          string     `bun:"id,pk"`
+	PersonID    string     `bun:"person_id"`
+	Role        string     `bun:"role"`
+	Description string     `bun:"description"`
+	SecretHash  string     `bun:"secret_hash"`
+	Hint        string     `bun:"hint"`
+	CreatedBy   *string    `bun:"created_by"`
+	CreatedAt   time.Time  `bun:"created_at"`
+	LastUsedAt  *time.Time `bun:"last_used_at"`
+	RevokedAt   *time.Time `bun:"revoked_at"`
+	Version     int        `bun:"version"`
+}
+
+func (r *tokenRow) toDomain() *domain.Token {
+	return &domain.Token{
+		ID: r.ID, PersonID: r.PersonID, Role: domain.Role(r.Role), Description: r.Description, Hint: r.Hint,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt),
+		RevokedAt: utcPtr(r.RevokedAt), Version: r.Version,
+	}
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+const entityToken = "token"
+
+// lastUsedResolution bounds how often authentication writes last_used_at.
+const lastUsedResolution = time.Minute
+
+// Authenticate implements domain.TokenService.
+func (db *DB) Authenticate(ctx context.Context, secret string) (domain.Actor, error) {
+	var r struct {
+		TokenID    string     `bun:"token_id"`
+		Role       string     `bun:"role"`
+		RevokedAt  *time.Time `bun:"revoked_at"`
+		LastUsedAt *time.Time `bun:"last_used_at"`
+		PersonID   string     `bun:"person_id"`
+		Name       string     `bun:"name"`
+		Active     bool       `bun:"active"`
+	}
+	err := db.bun.NewSelect().TableExpr("tokens AS t").Join("JOIN people AS p ON p.id = t.person_id").
+		ColumnExpr("t.id AS token_id, t.role, t.revoked_at, t.last_used_at, p.id AS person_id, p.name, p.active").
+		Where("t.secret_hash = ?", domain.HashTokenSecret(secret)).Scan(ctx, &r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token is not known")
+	}
+	if err != nil {
+		return domain.Actor{}, fmt.Errorf("store: authenticate: %w", err)
+	}
+	switch {
+	case r.RevokedAt != nil:
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token was revoked")
+	case !r.Active:
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token's person is inactive")
+	}
+	now := db.Now()
+	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) >= lastUsedResolution {
+		// Usage bookkeeping, not a change of the token: no version, no audit.
+		if _, err := db.bun.NewUpdate().Table("tokens").Set("last_used_at = ?", now).Where("id = ?", r.TokenID).Exec(ctx); err != nil {
+			return domain.Actor{}, fmt.Errorf("store: record token use: %w", err)
+		}
+	}
+	return domain.Actor{PersonID: r.PersonID, TokenID: r.TokenID, Role: domain.Role(r.Role), Name: r.Name}, nil
+}
+
+// CreateToken implements domain.TokenService.
+func (db *DB) CreateToken(ctx context.Context, in domain.TokenInput) (*domain.Token, string, error) {
+	if err := domain.Validate(in); err != nil {
+		return nil, "", err
+	}
+	var (
+		out    *domain.Token
+		secret string
+	)
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, secret, err = db.createToken(ctx, tx, in)
+		return err
+	})
+	return out, secret, err
+}
+
+func (db *DB) createToken(ctx context.Context, tx bun.Tx, in domain.TokenInput) (*domain.Token, string, error) {
+	exists, err := tx.NewSelect().Table("people").Where("id = ?", in.PersonID).Exists(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: check person: %w", err)
+	}
+	if !exists {
+		return nil, "", domain.Invalid("the token must belong to an existing person",
+			domain.FieldError{Field: "person_id", Message: "no person has this id", Value: in.PersonID})
+	}
+	secret, err := domain.NewTokenSecret()
+	if err != nil {
+		return nil, "", fmt.Errorf("store: token secret: %w", err)
+	}
+	row := &tokenRow{
+		ID: uuid.Must(uuid.NewV7()).String(), PersonID: in.PersonID, Role: string(in.Role), Description: in.Description,
+		SecretHash: domain.HashTokenSecret(secret), Hint: domain.TokenHint(secret), CreatedAt: db.Now(), Version: 1,
+	}
+	if a := actorOf(ctx); a.PersonID != "" {
+		row.CreatedBy = &a.PersonID
+	}
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return nil, "", wrap("insert token", translate(err))
+	}
+	t := row.toDomain()
+	return t, secret, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityToken, EntityID: t.ID, After: t})
+}
+
+// FindToken implements domain.TokenService.
+func (db *DB) FindToken(ctx context.Context, id string) (*domain.Token, error) {
+	var row tokenRow
+	if err := loadRow(ctx, db.bun, &row, entityToken, id); err != nil {
+		return nil, err
+	}
+	return row.toDomain(), nil
+}
+
+// ListTokens implements domain.TokenService.
+func (db *DB) ListTokens(ctx context.Context, f domain.TokenFilter, p domain.PageRequest) (domain.Page[*domain.Token], error) {
+	var rows []*tokenRow
+	q := db.bun.NewSelect().Model(&rows)
+	if f.PersonID != "" {
+		q = q.Where("person_id = ?", f.PersonID)
+	}
+	if f.Revoked != nil {
+		if *f.Revoked {
+			q = q.Where("revoked_at IS NOT NULL")
+		} else {
+			q = q.Where("revoked_at IS NULL")
+		}
+	}
+	q, err := pageQuery(q, "id", p)
+	if err != nil {
+		return domain.Page[*domain.Token]{}, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return domain.Page[*domain.Token]{}, wrap("list tokens", err)
+	}
+	out := make([]*domain.Token, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return finishPage(out, p, func(t *domain.Token) string { return t.ID }), nil
+}
+
+// RevokeToken implements domain.TokenService.
+func (db *DB) RevokeToken(ctx context.Context, id string, ifVersion *int) (*domain.Token, error) {
+	var out *domain.Token
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row tokenRow
+		if err := loadRow(ctx, tx, &row, entityToken, id); err != nil {
+			return err
+		}
+		if err := checkVersion(entityToken, row.Version, ifVersion); err != nil {
+			return err
+		}
+		if row.RevokedAt != nil {
+			return domain.Errorf(domain.ECONFLICT, "token %s was already revoked", id)
+		}
+		before := row.toDomain()
+		now := db.Now()
+		read := row.Version
+		row.RevokedAt, row.Version = &now, read+1
+		if err := updateRow(ctx, tx, &row, entityToken, id, read, ifVersion); err != nil {
+			return err
+		}
+		out = row.toDomain()
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditRevoke, EntityType: entityToken, EntityID: id, Before: before, After: out})
+	})
+	return out, err
+}
