@@ -47,7 +47,7 @@ type Person struct {
 	Email          string         `json:"email" format:"email" doc:"E-mail address, unique regardless of case." example:"yamada@example.lg.jp"`
 	DepartmentID   string         `json:"department_id" doc:"The department the person belongs to."`
 	EmploymentType EmploymentType `json:"employment_type" enum:"regular,part_time,temporary" doc:"regular (職員), part_time (非常勤職員) or temporary (臨時職員)."`
-	SecurityRoles  []SecurityRole `json:"security_roles" doc:"Roles held under the security policy: ciso (最高情報セキュリティ責任者), supervisor (統括情報セキュリティ責任者), manager (情報セキュリティ責任者)."`
+	SecurityRoles  []SecurityRole `json:"security_roles" enum:"ciso,supervisor,manager" doc:"Roles held under the security policy: ciso (最高情報セキュリティ責任者), supervisor (統括情報セキュリティ責任者), manager (情報セキュリティ責任者)."`
 	SupervisorID   *string        `json:"supervisor_id,omitempty" doc:"Who receives this person's escalated reminders."`
 	Locale         Locale         `json:"locale" enum:"ja,en" doc:"Language of the person's e-mails."`
 	Active         bool           `json:"active" doc:"Inactive people keep their history but receive nothing."`
@@ -72,7 +72,7 @@ type PersonInput struct {
 	Email          string         `json:"email" format:"email" maxLength:"254" doc:"E-mail address, unique regardless of case." example:"yamada@example.lg.jp" validate:"required,email,max=254"`
 	DepartmentID   string         `json:"department_id" format:"uuid" doc:"The department the person belongs to." validate:"required,uuid"`
 	EmploymentType EmploymentType `json:"employment_type,omitempty" enum:"regular,part_time,temporary" default:"regular" doc:"regular (職員), part_time (非常勤職員) or temporary (臨時職員)." validate:"omitempty,oneof=regular part_time temporary"`
-	SecurityRoles  []SecurityRole `json:"security_roles,omitempty" maxItems:"3" uniqueItems:"true" doc:"Roles held under the security policy." validate:"max=3,unique,dive,oneof=ciso supervisor manager"`
+	SecurityRoles  []SecurityRole `json:"security_roles,omitempty" enum:"ciso,supervisor,manager" maxItems:"3" uniqueItems:"true" doc:"Roles held under the security policy." validate:"max=3,unique,dive,oneof=ciso supervisor manager"`
 	SupervisorID   *string        `json:"supervisor_id,omitempty" format:"uuid" doc:"Who receives this person's escalated reminders; omit for none." validate:"omitempty,uuid"`
 	Locale         Locale         `json:"locale,omitempty" enum:"ja,en" default:"ja" doc:"Language of the person's e-mails; ja by default." validate:"omitempty,oneof=ja en"`
 	Active         *bool          `json:"active,omitempty" default:"true" doc:"Whether the person is active; true by default."`
@@ -103,6 +103,8 @@ type PersonFilter struct {
 	DepartmentID string
 	Active       *bool
 	SecurityRole SecurityRole
+	// Email matches the whole address, regardless of case.
+	Email string
 	// Q matches part of the name or e-mail, case-insensitively.
 	Q string
 }

@@ -74,6 +74,9 @@ func (db *DB) ListPeople(ctx context.Context, f domain.PersonFilter, p domain.Pa
 	if f.Active != nil {
 		q = q.Where("active = ?", *f.Active)
 	}
+	if f.Email != "" {
+		q = q.Where("lower(email) = ?", strings.ToLower(strings.TrimSpace(f.Email)))
+	}
 	if f.SecurityRole != "" {
 		// security_roles is a JSON array of plain codes; a quoted match is exact.
 		q = q.Where("security_roles LIKE ?", `%"`+string(f.SecurityRole)+`"%`)

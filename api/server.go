@@ -1,0 +1,133 @@
+// Package api is vendorwatch's HTTP surface: huma operations on chi, one file
+// per resource, with authentication, errors, pagination and ETags handled in
+// one place each. Handlers decode, call one domain service and encode; they
+// hold no rules and no SQL.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humachi"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+// Services are the domain services the API calls.
+type Services struct {
+	Departments domain.DepartmentService
+	People      domain.PersonService
+	Tokens      domain.TokenService
+	Audit       domain.AuditService
+	// Ready reports whether the database answers and migrations are current.
+	Ready func(ctx context.Context) error
+}
+
+// Config configures the server.
+type Config struct {
+	Services
+	Logger *slog.Logger
+}
+
+// Version is the version of the API contract in the OpenAPI document. It
+// changes with the contract, not with every build, so the committed document
+// does not drift.
+const Version = "1.0.0"
+
+// Server is the HTTP handler of vendorwatch.
+type Server struct {
+	Services
+	log    *slog.Logger
+	router chi.Router
+	api    huma.API
+}
+
+var installErrorsOnce sync.Once
+
+// New builds the server and registers every operation. With zero Services it
+// still describes the whole API, which is how the OpenAPI document is made.
+func New(cfg Config) *Server {
+	installErrorsOnce.Do(func() { huma.NewError = newError })
+	s := &Server{Services: cfg.Services, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	r := chi.NewRouter()
+	r.Use(s.recoverPanics)
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		writeProblem(w, http.StatusMethodNotAllowed, "this method is not allowed on this path")
+	})
+	s.router = r
+	s.api = humachi.New(r, humaConfig(Version))
+	s.api.UseMiddleware(withRequestURL, s.authenticate)
+
+	s.registerHealth()
+	s.registerDepartments()
+	s.registerPeople()
+	s.registerTokens()
+	s.registerAudit()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// OpenAPI returns the OpenAPI document of every registered operation.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// bearerScheme is the name of the security scheme in the document.
+const bearerScheme = "bearer"
+
+func humaConfig(version string) huma.Config {
+	cfg := huma.DefaultConfig("vendorwatch", version)
+	// No $schema fields or describedby links in bodies: clients and SDKs see
+	// exactly the documented fields.
+	cfg.CreateHooks = nil
+	cfg.Info.Description = "vendorwatch keeps a local-government body's register of everything outside its walls that " +
+		"touches its information: outsourced contractors (外部委託事業者) and their contracts, cloud services used under " +
+		"standard terms (約款による外部サービス) and official social-media accounts (ソーシャルメディアサービス). " +
+		"Errors are RFC 9457 problem details. Lists page with limit and an opaque cursor; every resource carries a " +
+		"version, returned as a strong ETag, and writes honour If-Match."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		bearerScheme: {
+			Type:         "http",
+			Scheme:       "bearer",
+			BearerFormat: "opaque token",
+			Description:  "A token created by an administrator (or printed once on first start), sent as Authorization: Bearer <token>.",
+		},
+	}
+	cfg.Servers = []*huma.Server{{URL: "/", Description: "This server"}}
+	return cfg
+}
+
+// recoverPanics answers a panic with a bare 500 problem and logs the stack.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+				writeProblem(w, http.StatusInternalServerError, "internal error; the server log has the details")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeProblem writes a problem outside huma (router-level answers).
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: detail})
+}

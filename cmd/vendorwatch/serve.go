@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vendorwatch/vendorwatch/api"
+	"github.com/vendorwatch/vendorwatch/domain/store"
+	"github.com/vendorwatch/vendorwatch/jobs"
+	"github.com/vendorwatch/vendorwatch/migrations"
+)
+
+type serveConfig struct {
+	dbConfig
+	Addr            string
+	Migrate         bool
+	ShutdownTimeout time.Duration
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("vendorwatch serve", flag.ContinueOnError)
+	cfg.register(fs)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.BoolVar(&cfg.Migrate, "migrate", true, "apply pending migrations on start (turn off when a separate migrate step runs them)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to finish requests and jobs in flight on SIGINT/SIGTERM")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	log, err := cfg.logger(stderr)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	db, err := openDB(ctx, cfg.dbConfig)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+
+	if cfg.Migrate {
+		rep, err := migrations.Apply(ctx, db.MigrationTarget())
+		if err != nil {
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+		logMigrations(log, rep)
+	}
+	if err := db.Ready(ctx); err != nil {
+		return fmt.Errorf("%w; run \"vendorwatch migrate\" or start with --migrate", err)
+	}
+	first, err := db.SeedIfEmpty(ctx)
+	if err != nil {
+		return fmt.Errorf("seed the database: %w", err)
+	}
+	if first.Secret != "" {
+		fmt.Fprintf(stderr, "vendorwatch: first start: created administrator %s with this API token (shown once, keep it safe):\n\n    %s\n\n", first.Person.Email, first.Secret)
+		fmt.Fprintf(stderr, "Use it as: curl -H \"Authorization: Bearer %s\" http://%s/v1/people   (API docs: http://%s/docs)\n\n", first.Secret, cfg.Addr, cfg.Addr)
+	}
+
+	river, err := jobs.NewClient(jobs.Config{
+		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
+		Audit: db, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if err := river.Start(ctx); err != nil {
+		return fmt.Errorf("start River: %w", err)
+	}
+
+	server := api.New(api.Config{Services: services(db), Logger: log})
+	httpServer := &http.Server{
+		Handler:           server,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		_ = river.Stop(context.Background())
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("vendorwatch serving", "addr", ln.Addr().String(), "database", string(db.Kind()),
+		"version", buildVersion(), "startup", time.Since(started).Round(time.Millisecond).String())
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+
+	select {
+	case err := <-serveErr:
+		_ = river.Stop(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "deadline", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	// Stop accepting and finish requests in flight, then let River finish
+	// its running jobs; both within one deadline.
+	httpErr := httpServer.Shutdown(shutdownCtx)
+	riverErr := river.Stop(shutdownCtx)
+	if err := errors.Join(httpErr, riverErr); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// services wires the store into the API.
+func services(db *store.DB) api.Services {
+	return api.Services{Departments: db, People: db, Tokens: db, Audit: db, Ready: db.Ready}
+}
+
+// openDB opens the configured database with the configured time zone.
+func openDB(ctx context.Context, cfg dbConfig) (*store.DB, error) {
+	loc, err := cfg.location()
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cfg.DatabaseURL) == "" {
+		return nil, errors.New("empty database URL (set --database-url or VENDORWATCH_DATABASE_URL)")
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Location: loc})
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "store: "))
+	}
+	return db, nil
+}
+
+func logMigrations(log *slog.Logger, rep migrations.Report) {
+	if len(rep.Applied) == 0 && len(rep.RiverApplied) == 0 {
+		log.Info("migrations current")
+		return
+	}
+	log.Info("migrations applied", "river", fmt.Sprint(rep.RiverApplied), "vendorwatch", strings.Join(rep.Applied, ","))
+}
