@@ -127,6 +127,9 @@ func openDB(ctx context.Context, cfg dbConfig) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := cfg.logger(io.Discard); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(cfg.DatabaseURL) == "" {
 		return nil, errors.New("empty database URL (set --database-url or VENDORWATCH_DATABASE_URL)")
 	}

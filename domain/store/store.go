@@ -214,11 +214,14 @@ func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) 
 // transaction as the store (River's InsertTx).
 type Tx = *sql.Tx
 
+// rootCause returns the first line of the innermost error, for one-line
+// configuration errors.
 func rootCause(err error) string {
 	for {
 		next := errors.Unwrap(err)
 		if next == nil {
-			return err.Error()
+			line, _, _ := strings.Cut(err.Error(), "\n")
+			return line
 		}
 		err = next
 	}

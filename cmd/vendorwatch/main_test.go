@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var servingAddr = regexp.MustCompile(`msg="vendorwatch serving" addr=(\S+)`)
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		require.True(t, time.Now().Before(deadline), "timed out waiting for %s", what)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// serveOnce starts serve, waits until /readyz answers 200, stops it with the
+// signal context and returns what it wrote to stderr.
+func serveOnce(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &bytes.Buffer{}, stderr)
+	}()
+	var addr string
+	waitFor(t, "the serving log line", func() bool {
+		select {
+		case err := <-done:
+			require.NoError(t, err, "serve ended early: %s", stderr.String())
+		default:
+		}
+		m := servingAddr.FindStringSubmatch(stderr.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	})
+	waitFor(t, "/readyz 200", func() bool {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		_ = res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "graceful shutdown: %s", stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after its context was cancelled")
+	}
+	require.Contains(t, stderr.String(), "stopped")
+	return stderr.String()
+}
+
+var tokenLine = regexp.MustCompile(`(?m)^\s+(vw_[A-Za-z0-9_-]{43})$`)
+
+func TestFirstStartPrintsTheTokenOnce(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			url := tg.URL
+			if tg.Schema != "" {
+				t.Setenv("PGOPTIONS", "-c search_path="+tg.Schema)
+			}
+			first := serveOnce(t, "--database-url", url)
+			m := tokenLine.FindAllStringSubmatch(first, -1)
+			require.Len(t, m, 1, "exactly one token on first start:\n%s", first)
+			require.Contains(t, first, "Authorization: Bearer "+m[0][1])
+
+			second := serveOnce(t, "--database-url", url)
+			require.Empty(t, tokenLine.FindAllString(second, -1), "no token on second start:\n%s", second)
+			require.Contains(t, second, "migrations current")
+
+			// token create prints a new working token on stdout.
+			stdout := &bytes.Buffer{}
+			require.NoError(t, run(context.Background(), []string{"token", "create", "--database-url", url,
+				"--email", "ADMIN@vendorwatch.invalid", "--role", "viewer"}, stdout, &bytes.Buffer{}))
+			require.Regexp(t, `^vw_[A-Za-z0-9_-]{43}\n$`, stdout.String())
+		})
+	}
+}
+
+func TestConfigurationErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unsupported URL", []string{"serve", "--database-url", "mysql://u:secret@h/db"}, "unsupported database URL"},
+		{"unreachable PostgreSQL", []string{"serve", "--database-url", "postgres://postgres@127.0.0.1:1/none?connect_timeout=2"}, "not reachable"},
+		{"missing SQLite directory", []string{"serve", "--database-url", filepath.Join(dir, "no", "such", "dir", "x.db")}, "SQLite directory"},
+		{"unknown role", []string{"token", "create", "--email", "a@b.jp", "--role", "boss"}, `unknown role "boss"`},
+		{"unknown time zone", []string{"migrate", "--timezone", "Mars/Olympus"}, "unknown time zone"},
+		{"unknown log format", []string{"serve", "--log-format", "xml"}, "unknown log format"},
+		{"unknown command", []string{"fly"}, `unknown command "fly"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := run(context.Background(), c.args, &bytes.Buffer{}, &bytes.Buffer{})
+			require.Error(t, err)
+			require.Contains(t, err.Error(), c.want)
+			require.NotContains(t, err.Error(), "\n")
+			require.NotContains(t, err.Error(), "secret", "the password never appears")
+		})
+	}
+}
+
+func TestEnvironmentSetsFlagsAndFlagsWin(t *testing.T) {
+	t.Setenv("VENDORWATCH_LOG_FORMAT", "xml")
+	err := run(context.Background(), []string{"migrate", "--database-url", filepath.Join(t.TempDir(), "x.db")}, &bytes.Buffer{}, &bytes.Buffer{})
+	require.ErrorContains(t, err, "unknown log format")
+
+	out := &bytes.Buffer{}
+	require.NoError(t, run(context.Background(), []string{"migrate", "--log-format", "json", "--database-url", filepath.Join(t.TempDir(), "x.db")}, out, &bytes.Buffer{}))
+	require.Contains(t, out.String(), "applied vendorwatch migration 0001_foundation")
+}
+
+func TestOpenAPICommandPrintsBothVersions(t *testing.T) {
+	out := &bytes.Buffer{}
+	require.NoError(t, run(context.Background(), []string{"openapi"}, out, &bytes.Buffer{}))
+	require.True(t, strings.HasPrefix(out.String(), "components:") || strings.Contains(out.String(), "openapi: 3.1.0"))
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"openapi", "--v3.0"}, out, &bytes.Buffer{}))
+	require.Contains(t, out.String(), "openapi: 3.0.3")
+}
+
+func TestCommittedOpenAPIDocumentsAreCurrent(t *testing.T) {
+	for file, args := range map[string][]string{
+		"openapi.yaml":     {"openapi"},
+		"openapi-3.0.yaml": {"openapi", "--v3.0"},
+	} {
+		out := &bytes.Buffer{}
+		require.NoError(t, run(context.Background(), args, out, &bytes.Buffer{}))
+		committed, err := os.ReadFile(filepath.Join("..", "..", "openapi", file))
+		require.NoError(t, err, "openapi/%s is committed", file)
+		require.Equal(t, string(committed), out.String(),
+			"openapi/%s is stale: run go run ./cmd/vendorwatch openapi > openapi/openapi.yaml (and --v3.0 > openapi/openapi-3.0.yaml)", file)
+	}
+}
