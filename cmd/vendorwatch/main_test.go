@@ -175,3 +175,36 @@ func TestCommittedOpenAPIDocumentsAreCurrent(t *testing.T) {
 			"openapi/%s is stale: run go run ./cmd/vendorwatch openapi > openapi/openapi.yaml (and --v3.0 > openapi/openapi-3.0.yaml)", file)
 	}
 }
+
+func TestServeWithoutMigrateWaitsForTheMigrateStep(t *testing.T) {
+	dbFile := filepath.Join(t.TempDir(), "v.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--migrate=false", "--database-url", dbFile}, &bytes.Buffer{}, stderr)
+	}()
+	var addr string
+	waitFor(t, "the serving log line", func() bool {
+		m := servingAddr.FindStringSubmatch(stderr.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	})
+	status := func(path string) int {
+		res, err := http.Get("http://" + addr + path)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		return res.StatusCode
+	}
+	require.Equal(t, http.StatusOK, status("/healthz"))
+	require.Equal(t, http.StatusServiceUnavailable, status("/readyz"))
+
+	require.NoError(t, run(context.Background(), []string{"migrate", "--database-url", dbFile}, &bytes.Buffer{}, &bytes.Buffer{}))
+	waitFor(t, "/readyz 200 after migrate", func() bool { return status("/readyz") == http.StatusOK })
+	require.Len(t, tokenLine.FindAllString(stderr.String(), -1), 1, "the first start still prints its token")
+	cancel()
+	require.NoError(t, <-done)
+}

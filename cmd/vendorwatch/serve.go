@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vendorwatch/vendorwatch/api"
@@ -39,7 +40,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	started := time.Now()
+	begun := time.Now()
 	db, err := openDB(ctx, cfg.dbConfig)
 	if err != nil {
 		return err
@@ -53,32 +54,18 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		logMigrations(log, rep)
 	}
-	if err := db.Ready(ctx); err != nil {
-		return fmt.Errorf("%w; run \"vendorwatch migrate\" or start with --migrate", err)
+	// Serve first, so that probes get answers while a separate migrate step
+	// runs: /readyz stays 503 until the schema is current and start-up is done.
+	var started atomic.Bool
+	svc := services(db)
+	svc.Ready = func(ctx context.Context) error {
+		if !started.Load() {
+			return errors.New("still starting")
+		}
+		return db.Ready(ctx)
 	}
-	first, err := db.SeedIfEmpty(ctx)
-	if err != nil {
-		return fmt.Errorf("seed the database: %w", err)
-	}
-	if first.Secret != "" {
-		fmt.Fprintf(stderr, "vendorwatch: first start: created administrator %s with this API token (shown once, keep it safe):\n\n    %s\n\n", first.Person.Email, first.Secret)
-		fmt.Fprintf(stderr, "Use it as: curl -H \"Authorization: Bearer %s\" http://%s/v1/people   (API docs: http://%s/docs)\n\n", first.Secret, cfg.Addr, cfg.Addr)
-	}
-
-	river, err := jobs.NewClient(jobs.Config{
-		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
-		Audit: db, Logger: log,
-	})
-	if err != nil {
-		return err
-	}
-	if err := river.Start(ctx); err != nil {
-		return fmt.Errorf("start River: %w", err)
-	}
-
-	server := api.New(api.Config{Services: services(db), Logger: log})
 	httpServer := &http.Server{
-		Handler:           server,
+		Handler:           api.New(api.Config{Services: svc, Logger: log}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -87,14 +74,19 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		_ = river.Stop(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	log.Info("vendorwatch serving", "addr", ln.Addr().String(), "database", string(db.Kind()),
-		"version", buildVersion(), "startup", time.Since(started).Round(time.Millisecond).String())
-
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
+	log.Info("vendorwatch serving", "addr", ln.Addr().String(), "database", string(db.Kind()), "version", buildVersion())
+
+	river, err := startUp(ctx, cfg, db, log, ln.Addr().String(), stderr)
+	if err != nil {
+		_ = httpServer.Close()
+		return err
+	}
+	started.Store(true)
+	log.Info("ready", "startup", time.Since(begun).Round(time.Millisecond).String())
 
 	select {
 	case err := <-serveErr:
@@ -114,6 +106,51 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// migrationPoll is how often a server started with --migrate=false checks
+// whether the migrate step has finished.
+const migrationPoll = 2 * time.Second
+
+// startUp waits for the schema, seeds an empty database (printing the first
+// administrator's token once) and starts River.
+func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logger, addr string, stderr io.Writer) (*jobs.Client, error) {
+	for waited := false; ; waited = true {
+		err := db.Ready(ctx)
+		if err == nil {
+			break
+		}
+		if cfg.Migrate {
+			return nil, err
+		}
+		if !waited {
+			log.Warn("waiting for migrations; run \"vendorwatch migrate\"", "reason", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("stopped while waiting for migrations: %w", err)
+		case <-time.After(migrationPoll):
+		}
+	}
+	first, err := db.SeedIfEmpty(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("seed the database: %w", err)
+	}
+	if first.Secret != "" {
+		fmt.Fprintf(stderr, "vendorwatch: first start: created administrator %s with this API token (shown once, keep it safe):\n\n    %s\n\n", first.Person.Email, first.Secret)
+		fmt.Fprintf(stderr, "Use it as: curl -H \"Authorization: Bearer %s\" http://%s/v1/people   (API docs: http://%s/docs)\n\n", first.Secret, addr, addr)
+	}
+	river, err := jobs.NewClient(jobs.Config{
+		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
+		Audit: db, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := river.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start River: %w", err)
+	}
+	return river, nil
 }
 
 // services wires the store into the API.
