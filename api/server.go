@@ -25,6 +25,14 @@ type Services struct {
 	People      domain.PersonService
 	Tokens      domain.TokenService
 	Audit       domain.AuditService
+	Settings    domain.SettingsService
+	Catalogues  domain.CatalogueService
+	Vendors     domain.VendorService
+	Contracts   domain.ContractService
+	// Confirmations and CorrectiveActions carry out the policy's "confirm the
+	// contractor keeps the measures, and act when it does not".
+	Confirmations     domain.ConfirmationService
+	CorrectiveActions domain.CorrectiveActionService
 	// Ready reports whether the database answers and migrations are current.
 	Ready func(ctx context.Context) error
 }
@@ -75,6 +83,12 @@ func New(cfg Config) *Server {
 	s.registerPeople()
 	s.registerTokens()
 	s.registerAudit()
+	s.registerSettings()
+	s.registerCatalogues()
+	s.registerVendors()
+	s.registerContracts()
+	s.registerConfirmations()
+	s.registerCorrectiveActions()
 	return s
 }
 

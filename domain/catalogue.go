@@ -97,3 +97,35 @@ type FirstAdmin struct {
 	// Secret is the token's secret; empty when no token was created.
 	Secret string
 }
+
+// CatalogueItemInput creates a catalogue item.
+type CatalogueItemInput struct {
+	Code      string `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Stable code: lower-case letters, digits and underscores; never changes." example:"cloud_region_restriction"`
+	TitleJa   string `json:"title_ja" minLength:"1" maxLength:"300" doc:"Title in Japanese." example:"データ保管場所の国内限定" validate:"required,max=300"`
+	TitleEn   string `json:"title_en" minLength:"1" maxLength:"300" doc:"Title in English." example:"Data kept in Japan" validate:"required,max=300"`
+	Mandatory bool   `json:"mandatory" doc:"Whether every record must cover the item."`
+}
+
+// CatalogueTitles edits an item's titles; its code never changes.
+type CatalogueTitles struct {
+	TitleJa string `json:"title_ja" minLength:"1" maxLength:"300" doc:"Title in Japanese." validate:"required,max=300"`
+	TitleEn string `json:"title_en" minLength:"1" maxLength:"300" doc:"Title in English." validate:"required,max=300"`
+}
+
+// CatalogueService manages the catalogues.
+type CatalogueService interface {
+	// ListCatalogueItems returns a catalogue's items in display order;
+	// retired items only when includeRetired.
+	ListCatalogueItems(ctx context.Context, c Catalogue, includeRetired bool) ([]*CatalogueItem, error)
+	// FindCatalogueItem returns one item. ENOTFOUND.
+	FindCatalogueItem(ctx context.Context, c Catalogue, code string) (*CatalogueItem, error)
+	// CreateCatalogueItem adds an item at the end. EINVALID, ECONFLICT for a
+	// code in use.
+	CreateCatalogueItem(ctx context.Context, c Catalogue, in CatalogueItemInput) (*CatalogueItem, error)
+	// RetitleCatalogueItem changes an item's titles. ENOTFOUND, EINVALID,
+	// ESTALE.
+	RetitleCatalogueItem(ctx context.Context, c Catalogue, code string, ifVersion *int, in CatalogueTitles) (*CatalogueItem, error)
+	// RetireCatalogueItem retires an item; records that use it keep it.
+	// ENOTFOUND, ECONFLICT when already retired, ESTALE.
+	RetireCatalogueItem(ctx context.Context, c Catalogue, code string, ifVersion *int) (*CatalogueItem, error)
+}

@@ -155,7 +155,10 @@ func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logge
 
 // services wires the store into the API.
 func services(db *store.DB) api.Services {
-	return api.Services{Departments: db, People: db, Tokens: db, Audit: db, Ready: db.Ready}
+	return api.Services{
+		Departments: db, People: db, Tokens: db, Audit: db, Settings: db, Catalogues: db,
+		Vendors: db, Contracts: db, Confirmations: db, CorrectiveActions: db, Ready: db.Ready,
+	}
 }
 
 // openDB opens the configured database with the configured time zone.

@@ -27,6 +27,14 @@ var (
 	personReferences = []reference{
 		{Table: "people", Where: "supervisor_id = ?", What: "people name them as supervisor"},
 		{Table: "tokens", Where: "person_id = ? AND revoked_at IS NULL", What: "API tokens are not revoked"},
+		{Table: "vendors", Where: "owner_id = ?", What: "vendors name them as owner"},
+		{Table: "contracts", Where: "owner_id = ?", What: "contracts name them as owner"},
+		{Table: "corrective_actions", Where: "owner_id = ?", What: "corrective actions name them as owner"},
+		{Table: "vendors", Where: "selected_by = ?", What: "vendor selections name them"},
+		{Table: "confirmations", Where: "performed_by = ?", What: "confirmations name them as performer"},
+	}
+	vendorReferences = []reference{
+		{Table: "contracts", Where: "vendor_id = ?", What: "contracts are registered with it"},
 	}
 )
 

@@ -1,0 +1,125 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+// CorrectiveActionOutput is one corrective action with its ETag.
+type CorrectiveActionOutput struct {
+	ETag string `header:"ETag" doc:"The action's version as a strong ETag; send it back in If-Match."`
+	Body *domain.CorrectiveAction
+}
+
+func correctiveActionOutput(a *domain.CorrectiveAction) *CorrectiveActionOutput {
+	return &CorrectiveActionOutput{ETag: etag(a.Version), Body: a}
+}
+
+func (s *Server) registerCorrectiveActions() {
+	const tag = "Corrective actions"
+	huma.Register(s.api, operation{
+		ID: "list-corrective-actions", Method: http.MethodGet, Path: "/v1/corrective-actions", Tag: tag,
+		Summary:     "List corrective actions",
+		Description: "Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.",
+		Permission:  domain.PermRead, Errors: errsList,
+	}.huma(), func(ctx context.Context, in *struct {
+		PageParams
+		ContractID string              `query:"contract_id" format:"uuid" doc:"Only actions on this contract."`
+		VendorID   string              `query:"vendor_id" format:"uuid" doc:"Only actions on this vendor."`
+		OwnerID    string              `query:"owner_id" format:"uuid" doc:"Only actions this person follows up."`
+		Status     domain.ActionStatus `query:"status" enum:"open,done,risk_accepted" doc:"Only actions in this status."`
+		DueBefore  string              `query:"due_before" format:"date" doc:"Only actions due before this date."`
+	}) (*ListOutput[*domain.CorrectiveAction], error) {
+		var dp dateParams
+		f := domain.CorrectiveActionFilter{ContractID: in.ContractID, VendorID: in.VendorID, OwnerID: in.OwnerID, Status: in.Status,
+			DueBefore: dp.parse("due_before", in.DueBefore)}
+		if err := dp.err(); err != nil {
+			return nil, err
+		}
+		page, err := s.CorrectiveActions.ListCorrectiveActions(ctx, f, in.request())
+		if err != nil {
+			return nil, s.problem(ctx, "query", err)
+		}
+		return listOutput(ctx, page), nil
+	})
+
+	huma.Register(s.api, operation{
+		ID: "get-corrective-action", Method: http.MethodGet, Path: "/v1/corrective-actions/{id}", Tag: tag,
+		Summary: "Get a corrective action", Description: "Returns one corrective action.",
+		Permission: domain.PermRead, Errors: errsGet,
+	}.huma(), func(ctx context.Context, in *IDParam) (*CorrectiveActionOutput, error) {
+		a, err := s.CorrectiveActions.FindCorrectiveAction(ctx, in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, "path", err)
+		}
+		return correctiveActionOutput(a), nil
+	})
+
+	huma.Register(s.api, operation{
+		ID: "replace-corrective-action", Method: http.MethodPut, Path: "/v1/corrective-actions/{id}", Tag: tag,
+		Summary:     "Edit a corrective action",
+		Description: "Edits an open action's description, severity, owner and due date. 409 once closed. Needs the editor or admin role.",
+		Permission:  domain.PermWrite, Errors: errsWrite,
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		IfMatchParam
+		Body domain.CorrectiveActionInput
+	}) (*CorrectiveActionOutput, error) {
+		v, err := in.version()
+		if err != nil {
+			return nil, err
+		}
+		a, err := s.CorrectiveActions.ReplaceCorrectiveAction(ctx, in.ID, v, in.Body)
+		if err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		return correctiveActionOutput(a), nil
+	})
+
+	huma.Register(s.api, operation{
+		ID: "complete-corrective-action", Method: http.MethodPost, Path: "/v1/corrective-actions/{id}/complete", Tag: tag,
+		Summary:     "Mark a corrective action done",
+		Description: "Closes an open action as done, saying what was done. 409 once closed. Needs the editor or admin role.",
+		Permission:  domain.PermWrite, Errors: errsWrite,
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		IfMatchParam
+		Body domain.ActionClosure
+	}) (*CorrectiveActionOutput, error) {
+		v, err := in.version()
+		if err != nil {
+			return nil, err
+		}
+		a, err := s.CorrectiveActions.CompleteCorrectiveAction(ctx, in.ID, v, in.Body)
+		if err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		return correctiveActionOutput(a), nil
+	})
+
+	huma.Register(s.api, operation{
+		ID: "accept-corrective-action-risk", Method: http.MethodPost, Path: "/v1/corrective-actions/{id}/accept-risk", Tag: tag,
+		Summary: "Accept the risk instead of correcting",
+		Description: "Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor " +
+			"(統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.",
+		Permission: domain.PermWrite, Errors: errsWrite,
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		IfMatchParam
+		Body domain.ActionClosure
+	}) (*CorrectiveActionOutput, error) {
+		v, err := in.version()
+		if err != nil {
+			return nil, err
+		}
+		a, err := s.CorrectiveActions.AcceptCorrectiveActionRisk(ctx, in.ID, v, in.Body)
+		if err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		return correctiveActionOutput(a), nil
+	})
+}

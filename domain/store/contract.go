@@ -1,0 +1,504 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+var _ domain.ContractService = (*DB)(nil)
+
+type contractRow struct {
+	bun.BaseModel `bun:"table:contracts"`
+
+	ID                    string      `bun:"id,pk"`
+	VendorID              string      `bun:"vendor_id"`
+	Title                 string      `bun:"title"`
+	Scope                 string      `bun:"scope"`
+	StartDate             domain.Date `bun:"start_date,type:date"`
+	EndDate               domain.Date `bun:"end_date,type:date"`
+	AutoRenew             bool        `bun:"auto_renew"`
+	NoticePeriodDays      int         `bun:"notice_period_days"`
+	WorkLocation          string      `bun:"work_location"`
+	VendorManagerName     string      `bun:"vendor_manager_name"`
+	SubcontractingAllowed bool        `bun:"subcontracting_allowed"`
+	Subcontractors        string      `bun:"subcontractors"`
+	OwnerID               string      `bun:"owner_id"`
+	InformationAssets     string      `bun:"information_assets"`
+	Status                string      `bun:"status"`
+	TerminationReason     string      `bun:"termination_reason"`
+	LastConfirmedOn       domain.Date `bun:"last_confirmed_on,type:date"`
+	NextConfirmationDue   domain.Date `bun:"next_confirmation_due,type:date"`
+	RenewalReviewDue      domain.Date `bun:"renewal_review_due,type:date"`
+	Version               int         `bun:"version"`
+	CreatedAt             time.Time   `bun:"created_at"`
+	UpdatedAt             time.Time   `bun:"updated_at"`
+}
+
+type contractClauseRow struct {
+	bun.BaseModel `bun:"table:contract_clauses"`
+
+	ContractID   string    `bun:"contract_id,pk"`
+	Code         string    `bun:"code,pk"`
+	Status       string    `bun:"status"`
+	ArticleRef   string    `bun:"article_ref"`
+	WaiverReason string    `bun:"waiver_reason"`
+	UpdatedAt    time.Time `bun:"updated_at"`
+}
+
+const entityContract = "contract"
+
+func (r *contractRow) assets() []domain.InformationAsset {
+	out := []domain.InformationAsset{}
+	_ = json.Unmarshal([]byte(r.InformationAssets), &out)
+	return out
+}
+
+func (r *contractRow) toDomain() *domain.Contract {
+	c := &domain.Contract{
+		ID: r.ID, VendorID: r.VendorID, Title: r.Title, Scope: r.Scope, StartDate: r.StartDate, EndDate: r.EndDate,
+		AutoRenew: r.AutoRenew, NoticePeriodDays: r.NoticePeriodDays, WorkLocation: r.WorkLocation,
+		VendorManagerName: r.VendorManagerName, SubcontractingAllowed: r.SubcontractingAllowed, Subcontractors: []string{},
+		OwnerID: r.OwnerID, InformationAssets: r.assets(), Status: domain.ContractStatus(r.Status),
+		TerminationReason: r.TerminationReason, LastConfirmedOn: r.LastConfirmedOn, NextConfirmationDue: r.NextConfirmationDue,
+		RenewalReviewDue: r.RenewalReviewDue, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	_ = json.Unmarshal([]byte(r.Subcontractors), &c.Subcontractors)
+	return c
+}
+
+func (r *contractRow) apply(in domain.ContractInput) {
+	subs, _ := json.Marshal(in.Subcontractors)
+	assets, _ := json.Marshal(in.InformationAssets)
+	r.VendorID, r.Title, r.Scope, r.StartDate, r.EndDate = in.VendorID, in.Title, in.Scope, in.StartDate, in.EndDate
+	r.AutoRenew, r.NoticePeriodDays, r.WorkLocation, r.VendorManagerName = in.AutoRenew, in.NoticePeriodDays, in.WorkLocation, in.VendorManagerName
+	r.SubcontractingAllowed, r.Subcontractors, r.OwnerID, r.InformationAssets = in.SubcontractingAllowed, string(subs), in.OwnerID, string(assets)
+}
+
+func (r *contractRow) schedule(tier domain.RiskTier) domain.ContractSchedule {
+	return domain.ContractSchedule{Status: domain.ContractStatus(r.Status), StartDate: r.StartDate, EndDate: r.EndDate,
+		NoticePeriodDays: r.NoticePeriodDays, LastConfirmedOn: r.LastConfirmedOn, Tier: tier}
+}
+
+// setDueDates derives the stored due dates; it reports whether they changed.
+func (r *contractRow) setDueDates(tier domain.RiskTier, p domain.PolicySettings) bool {
+	s := r.schedule(tier)
+	next, renewal := s.NextConfirmationDue(p), s.RenewalReviewDue(p)
+	changed := next != r.NextConfirmationDue || renewal != r.RenewalReviewDue
+	r.NextConfirmationDue, r.RenewalReviewDue = next, renewal
+	return changed
+}
+
+// FindContract implements domain.ContractService.
+func (db *DB) FindContract(ctx context.Context, id string) (*domain.Contract, error) {
+	var row contractRow
+	if err := loadRow(ctx, db.bun, &row, entityContract, id); err != nil {
+		return nil, err
+	}
+	return row.toDomain(), nil
+}
+
+// ListContracts implements domain.ContractService.
+func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p domain.PageRequest) (domain.Page[*domain.Contract], error) {
+	var rows []*contractRow
+	q := db.bun.NewSelect().Model(&rows)
+	if f.VendorID != "" {
+		q = q.Where("vendor_id = ?", f.VendorID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.OwnerID != "" {
+		q = q.Where("owner_id = ?", f.OwnerID)
+	}
+	if !f.ConfirmationDueBefore.IsZero() {
+		q = q.Where("next_confirmation_due < ?", f.ConfirmationDueBefore)
+	}
+	if !f.RenewalReviewDueBefore.IsZero() {
+		q = q.Where("renewal_review_due < ?", f.RenewalReviewDueBefore)
+	}
+	if f.MissingClause != "" {
+		q = q.Where(`NOT EXISTS (SELECT 1 FROM contract_clauses cc WHERE cc.contract_id = contract_row.id AND cc.code = ? AND cc.status IN (?, ?))`,
+			f.MissingClause, string(domain.ClauseIncluded), string(domain.ClauseWaived))
+	}
+	if f.Q != "" {
+		q = q.Where(`lower(title) LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	q, err := pageQuery(q, "id", p)
+	if err != nil {
+		return domain.Page[*domain.Contract]{}, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return domain.Page[*domain.Contract]{}, wrap("list contracts", err)
+	}
+	out := make([]*domain.Contract, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return finishPage(out, p, func(c *domain.Contract) string { return c.ID }), nil
+}
+
+// checkContractInput validates a contract input and its references.
+func (db *DB) checkContractInput(ctx context.Context, tx bun.Tx, in *domain.ContractInput) error {
+	if err := domain.Validate(in); err != nil {
+		return err
+	}
+	fe := in.Check()
+	if err := requirePerson(ctx, tx, &fe, "owner_id", in.OwnerID); err != nil {
+		return err
+	}
+	var vendor vendorRow
+	err := tx.NewSelect().Model(&vendor).Column("id", "status", "name").Where("id = ?", in.VendorID).Scan(ctx)
+	switch {
+	case isNoRows(err):
+		fe.Add("vendor_id", "no vendor has this id", in.VendorID)
+	case err != nil:
+		return fmt.Errorf("store: check vendor: %w", err)
+	case vendor.Status == string(domain.VendorTerminated):
+		return domain.Errorf(domain.ECONFLICT, "vendor %s is terminated and can have no new contracts", vendor.Name)
+	}
+	return fe.Err("the contract breaks one or more rules")
+}
+
+// CreateContract implements domain.ContractService.
+func (db *DB) CreateContract(ctx context.Context, in domain.ContractInput) (*domain.Contract, error) {
+	var out *domain.Contract
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.checkContractInput(ctx, tx, &in); err != nil {
+			return err
+		}
+		now := db.Now()
+		row := &contractRow{ID: uuid.Must(uuid.NewV7()).String(), Status: string(domain.ContractDraft), Version: 1, CreatedAt: now, UpdatedAt: now}
+		row.apply(in)
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return wrap("insert contract", translate(err))
+		}
+		out = row.toDomain()
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityContract, EntityID: row.ID, After: out})
+	})
+	return out, err
+}
+
+// changeContract runs the read–check–write steps shared by contract changes,
+// then refreshes the vendor's tier and the due dates that follow from it.
+func (db *DB) changeContract(ctx context.Context, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *contractRow) (action, reason string, err error)) (*domain.Contract, error) {
+	var out *domain.Contract
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row contractRow
+		if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
+			return err
+		}
+		if err := checkVersion(entityContract, row.Version, ifVersion); err != nil {
+			return err
+		}
+		before := row.toDomain()
+		action, reason, err := change(ctx, tx, &row)
+		if err != nil {
+			return err
+		}
+		read := row.Version
+		row.Version, row.UpdatedAt = read+1, db.Now()
+		if err := updateRow(ctx, tx, &row, entityContract, id, read, ifVersion); err != nil {
+			return err
+		}
+		if err := db.refreshVendor(ctx, tx, row.VendorID); err != nil {
+			return err
+		}
+		if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
+			return err
+		}
+		out = row.toDomain()
+		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityContract, EntityID: id, Reason: reason, Before: before, After: out})
+	})
+	return out, err
+}
+
+func contractEnded(row *contractRow) error {
+	switch domain.ContractStatus(row.Status) {
+	case domain.ContractExpired, domain.ContractTerminated:
+		return domain.Errorf(domain.ECONFLICT, "the contract is %s and can no longer change", row.Status)
+	}
+	return nil
+}
+
+// ReplaceContract implements domain.ContractService.
+func (db *DB) ReplaceContract(ctx context.Context, id string, ifVersion *int, in domain.ContractInput) (*domain.Contract, error) {
+	return db.changeContract(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
+		if err := contractEnded(row); err != nil {
+			return "", "", err
+		}
+		if in.VendorID != row.VendorID {
+			return "", "", domain.Invalid("a contract cannot move to another vendor",
+				domain.FieldError{Field: "vendor_id", Message: "must stay " + row.VendorID + "; register a new contract instead", Value: in.VendorID})
+		}
+		if err := db.checkContractInput(ctx, tx, &in); err != nil {
+			return "", "", err
+		}
+		row.apply(in)
+		return domain.AuditUpdate, "", nil
+	})
+}
+
+// DeleteContract implements domain.ContractService.
+func (db *DB) DeleteContract(ctx context.Context, id string, ifVersion *int) error {
+	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row contractRow
+		if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
+			return err
+		}
+		if err := checkVersion(entityContract, row.Version, ifVersion); err != nil {
+			return err
+		}
+		if row.Status != string(domain.ContractDraft) {
+			return domain.Errorf(domain.ECONFLICT, "only a draft contract can be deleted; this one is %s (terminate it instead)", row.Status)
+		}
+		if err := deleteRow(ctx, tx, &row, entityContract, row.Version, ifVersion); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditDelete, EntityType: entityContract, EntityID: id, Before: row.toDomain()})
+	})
+}
+
+// contractClauses lists the catalogue clauses with their status on the
+// contract; retired clauses appear only where the contract covers them.
+func (db *DB) contractClauses(ctx context.Context, tx bun.IDB, contractID string) ([]domain.ClauseCoverage, error) {
+	clauses, err := db.catalogueItems(ctx, tx, domain.CatalogueClauses, true)
+	if err != nil {
+		return nil, err
+	}
+	var rows []contractClauseRow
+	if err := tx.NewSelect().Model(&rows).Where("contract_id = ?", contractID).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: load contract clauses: %w", err)
+	}
+	have := map[string]contractClauseRow{}
+	for _, r := range rows {
+		have[r.Code] = r
+	}
+	out := []domain.ClauseCoverage{}
+	for _, c := range clauses {
+		r, ok := have[c.Code]
+		if c.RetiredAt != nil && (!ok || r.Status == string(domain.ClauseMissing)) {
+			continue
+		}
+		cov := domain.ClauseCoverage{Code: c.Code, TitleJa: c.TitleJa, TitleEn: c.TitleEn, Mandatory: c.Mandatory,
+			Retired: c.RetiredAt != nil, Status: domain.ClauseMissing}
+		if ok {
+			cov.Status, cov.ArticleRef, cov.WaiverReason = domain.ClauseStatus(r.Status), r.ArticleRef, r.WaiverReason
+		}
+		out = append(out, cov)
+	}
+	return out, nil
+}
+
+// ContractClauses implements domain.ContractService.
+func (db *DB) ContractClauses(ctx context.Context, id string) ([]domain.ClauseCoverage, error) {
+	var row contractRow
+	if err := loadRow(ctx, db.bun, &row, entityContract, id); err != nil {
+		return nil, err
+	}
+	return db.contractClauses(ctx, db.bun, id)
+}
+
+// SetContractClause implements domain.ContractService. It also increases the
+// contract's version, since the coverage is part of the contract.
+func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.ClauseCoverageInput) (*domain.ClauseCoverage, error) {
+	if err := domain.Validate(in); err != nil {
+		return nil, err
+	}
+	if err := in.Check().Err("the clause status breaks a rule"); err != nil {
+		return nil, err
+	}
+	var out *domain.ClauseCoverage
+	_, err := db.changeContract(ctx, id, nil, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
+		if err := contractEnded(row); err != nil {
+			return "", "", err
+		}
+		clause, err := loadCatalogueItem(ctx, tx, domain.CatalogueClauses, code)
+		if err != nil {
+			return "", "", err
+		}
+		if clause.RetiredAt != nil && in.Status != domain.ClauseMissing {
+			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s is retired and cannot be newly set on a contract", code)
+		}
+		cr := &contractClauseRow{ContractID: id, Code: code, Status: string(in.Status), UpdatedAt: db.Now()}
+		switch in.Status {
+		case domain.ClauseIncluded:
+			cr.ArticleRef = strings.TrimSpace(in.ArticleRef)
+		case domain.ClauseWaived:
+			cr.WaiverReason = strings.TrimSpace(in.WaiverReason)
+		}
+		if _, err := tx.NewInsert().Model(cr).On("CONFLICT (contract_id, code) DO UPDATE").
+			Set("status = EXCLUDED.status, article_ref = EXCLUDED.article_ref, waiver_reason = EXCLUDED.waiver_reason, updated_at = EXCLUDED.updated_at").
+			Exec(ctx); err != nil {
+			return "", "", fmt.Errorf("store: set contract clause: %w", err)
+		}
+		out = &domain.ClauseCoverage{Code: code, TitleJa: clause.TitleJa, TitleEn: clause.TitleEn, Mandatory: clause.Mandatory,
+			Retired: clause.RetiredAt != nil, Status: in.Status, ArticleRef: cr.ArticleRef, WaiverReason: cr.WaiverReason}
+		return "set_clause", code + ": " + string(in.Status), nil
+	})
+	return out, err
+}
+
+// ActivateContract implements domain.ContractService.
+func (db *DB) ActivateContract(ctx context.Context, id string, ifVersion *int) (*domain.Contract, error) {
+	return db.changeContract(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
+		if row.Status != string(domain.ContractDraft) {
+			return "", "", domain.Errorf(domain.ECONFLICT, "only a draft contract can be activated; this one is %s", row.Status)
+		}
+		var vendor vendorRow
+		if err := tx.NewSelect().Model(&vendor).Column("status", "name").Where("id = ?", row.VendorID).Scan(ctx); err != nil {
+			return "", "", fmt.Errorf("store: load vendor: %w", err)
+		}
+		if vendor.Status != string(domain.VendorApproved) {
+			return "", "", domain.Errorf(domain.ECONFLICT, "vendor %s is %s; a contract can be activated only with an approved vendor (select and approve it first)", vendor.Name, vendor.Status)
+		}
+		coverage, err := db.contractClauses(ctx, tx, id)
+		if err != nil {
+			return "", "", err
+		}
+		if err := domain.ActivationRefusal(domain.MissingClauses(coverage)); err != nil {
+			return "", "", err
+		}
+		row.Status = string(domain.ContractActive)
+		return "activate", "", nil
+	})
+}
+
+// TerminateContract implements domain.ContractService.
+func (db *DB) TerminateContract(ctx context.Context, id string, ifVersion *int, reason string) (*domain.Contract, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the contract is terminated"})
+	}
+	return db.changeContract(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
+		if err := contractEnded(row); err != nil {
+			return "", "", err
+		}
+		row.Status, row.TerminationReason = string(domain.ContractTerminated), reason
+		// Scheduled confirmations of an ended contract have nothing left to check.
+		if _, err := tx.NewDelete().Table("confirmations").Where("contract_id = ? AND status = ?", row.ID, string(domain.ConfirmationScheduled)).Exec(ctx); err != nil {
+			return "", "", fmt.Errorf("store: drop scheduled confirmations: %w", err)
+		}
+		return "terminate", reason, nil
+	})
+}
+
+// refreshVendor derives the vendor's risk tier from its contracts, stores it
+// when it changed (with an audit event), and re-derives the due dates of the
+// vendor's contracts, which depend on the tier.
+func (db *DB) refreshVendor(ctx context.Context, tx bun.Tx, vendorID string) error {
+	var contracts []*contractRow
+	if err := tx.NewSelect().Model(&contracts).Where("vendor_id = ?", vendorID).Scan(ctx); err != nil {
+		return fmt.Errorf("store: load vendor contracts: %w", err)
+	}
+	inputs := make([]domain.ContractRiskInput, len(contracts))
+	for i, c := range contracts {
+		inputs[i] = domain.ContractRiskInput{Active: c.Status == string(domain.ContractActive), Assets: c.assets(), SubcontractingAllowed: c.SubcontractingAllowed}
+	}
+	tier := domain.DeriveRiskTier(inputs)
+	var vendor vendorRow
+	if err := loadRow(ctx, tx, &vendor, entityVendor, vendorID); err != nil {
+		return err
+	}
+	if vendor.RiskTier != string(tier) {
+		_, before, err := db.loadVendor(ctx, tx, vendorID)
+		if err != nil {
+			return err
+		}
+		read := vendor.Version
+		vendor.RiskTier, vendor.Version, vendor.UpdatedAt = string(tier), read+1, db.Now()
+		if err := updateRow(ctx, tx, &vendor, entityVendor, vendorID, read, nil); err != nil {
+			return err
+		}
+		_, after, err := db.loadVendor(ctx, tx, vendorID)
+		if err != nil {
+			return err
+		}
+		if err := db.appendAudit(ctx, tx, auditEntry{Action: "derive_risk_tier", EntityType: entityVendor, EntityID: vendorID,
+			Reason: "risk tier follows the vendor's active contracts", Before: before, After: after}); err != nil {
+			return err
+		}
+	}
+	settings, err := db.settings(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, c := range contracts {
+		if err := db.storeDueDates(ctx, tx, c, tier, settings.PolicySettings); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storeDueDates writes a contract's derived due dates when they changed.
+func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier domain.RiskTier, p domain.PolicySettings) error {
+	if !c.setDueDates(tier, p) {
+		return nil
+	}
+	read := c.Version
+	c.Version, c.UpdatedAt = read+1, db.Now()
+	_, err := tx.NewUpdate().Model(c).Column("next_confirmation_due", "renewal_review_due", "version", "updated_at").
+		WherePK().Where("version = ?", read).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: store due dates: %w", err)
+	}
+	return nil
+}
+
+// recomputeBatch is how many contracts a settings change re-derives at a time.
+const recomputeBatch = 500
+
+// recomputeAllContractDates re-derives every active contract's due dates
+// after a settings change, in batches so memory stays flat.
+func (db *DB) recomputeAllContractDates(ctx context.Context, tx bun.Tx, p domain.PolicySettings) error {
+	after := ""
+	for {
+		var rows []*contractRow
+		err := tx.NewSelect().Model(&rows).Where("status = ?", string(domain.ContractActive)).
+			Where("id > ?", after).Order("id ASC").Limit(recomputeBatch).Scan(ctx)
+		if err != nil {
+			return fmt.Errorf("store: load contracts to recompute: %w", err)
+		}
+		tiers, err := vendorTiers(ctx, tx, rows)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := db.storeDueDates(ctx, tx, r, tiers[r.VendorID], p); err != nil {
+				return err
+			}
+			after = r.ID
+		}
+		if len(rows) < recomputeBatch {
+			return nil
+		}
+	}
+}
+
+// vendorTiers returns the stored risk tier of each vendor of the contracts.
+func vendorTiers(ctx context.Context, tx bun.IDB, contracts []*contractRow) (map[string]domain.RiskTier, error) {
+	tiers := map[string]domain.RiskTier{}
+	if len(contracts) == 0 {
+		return tiers, nil
+	}
+	ids := make([]string, 0, len(contracts))
+	for _, c := range contracts {
+		ids = append(ids, c.VendorID)
+	}
+	var vendors []vendorRow
+	if err := tx.NewSelect().Model(&vendors).Column("id", "risk_tier").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: load vendor tiers: %w", err)
+	}
+	for _, v := range vendors {
+		tiers[v.ID] = domain.RiskTier(v.RiskTier)
+	}
+	return tiers, nil
+}

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+var _ domain.CorrectiveActionService = (*DB)(nil)
+
+type correctiveActionRow struct {
+	bun.BaseModel `bun:"table:corrective_actions"`
+
+	ID             string      `bun:"id,pk"`
+	ConfirmationID string      `bun:"confirmation_id"`
+	ContractID     string      `bun:"contract_id"`
+	VendorID       string      `bun:"vendor_id"`
+	ClauseCode     string      `bun:"clause_code"`
+	Description    string      `bun:"description"`
+	Severity       string      `bun:"severity"`
+	OwnerID        string      `bun:"owner_id"`
+	DueDate        domain.Date `bun:"due_date,type:date"`
+	Status         string      `bun:"status"`
+	Resolution     string      `bun:"resolution"`
+	ClosedBy       *string     `bun:"closed_by"`
+	ClosedAt       *time.Time  `bun:"closed_at"`
+	Version        int         `bun:"version"`
+	CreatedAt      time.Time   `bun:"created_at"`
+	UpdatedAt      time.Time   `bun:"updated_at"`
+}
+
+const entityCorrectiveAction = "corrective_action"
+
+func (r *correctiveActionRow) toDomain(today domain.Date) *domain.CorrectiveAction {
+	a := &domain.CorrectiveAction{
+		ID: r.ID, ConfirmationID: r.ConfirmationID, ContractID: r.ContractID, VendorID: r.VendorID, ClauseCode: r.ClauseCode,
+		Description: r.Description, Severity: domain.Severity(r.Severity), OwnerID: r.OwnerID, DueDate: r.DueDate,
+		Status: domain.ActionStatus(r.Status), Resolution: r.Resolution, ClosedAt: utcPtr(r.ClosedAt),
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.ClosedBy != nil {
+		a.ClosedBy = *r.ClosedBy
+	}
+	a.Overdue = a.Status == domain.ActionOpen && a.DueDate.Before(today)
+	return a
+}
+
+// openCorrectiveAction opens the action for one finding inside tx.
+func (db *DB) openCorrectiveAction(ctx context.Context, tx bun.Tx, conf *confirmationRow, contract *contractRow, code string, r domain.ItemResultInput) (*domain.CorrectiveAction, error) {
+	owner := r.ActionOwnerID
+	if owner == "" {
+		owner = contract.OwnerID
+	}
+	now := db.Now()
+	row := &correctiveActionRow{
+		ID: uuid.Must(uuid.NewV7()).String(), ConfirmationID: conf.ID, ContractID: contract.ID, VendorID: contract.VendorID,
+		ClauseCode: code, Description: strings.TrimSpace(r.Note), Severity: string(r.Severity), OwnerID: owner,
+		DueDate: r.ActionDueDate, Status: string(domain.ActionOpen), Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return nil, wrap("insert corrective action", translate(err))
+	}
+	a := row.toDomain(db.today())
+	return a, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityCorrectiveAction, EntityID: a.ID,
+		Reason: "finding on clause " + code, After: a})
+}
+
+// FindCorrectiveAction implements domain.CorrectiveActionService.
+func (db *DB) FindCorrectiveAction(ctx context.Context, id string) (*domain.CorrectiveAction, error) {
+	var row correctiveActionRow
+	if err := loadRow(ctx, db.bun, &row, entityCorrectiveAction, id); err != nil {
+		return nil, err
+	}
+	return row.toDomain(db.today()), nil
+}
+
+// ListCorrectiveActions implements domain.CorrectiveActionService.
+func (db *DB) ListCorrectiveActions(ctx context.Context, f domain.CorrectiveActionFilter, p domain.PageRequest) (domain.Page[*domain.CorrectiveAction], error) {
+	var rows []*correctiveActionRow
+	q := db.bun.NewSelect().Model(&rows)
+	if f.ContractID != "" {
+		q = q.Where("contract_id = ?", f.ContractID)
+	}
+	if f.VendorID != "" {
+		q = q.Where("vendor_id = ?", f.VendorID)
+	}
+	if f.OwnerID != "" {
+		q = q.Where("owner_id = ?", f.OwnerID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if !f.DueBefore.IsZero() {
+		q = q.Where("due_date < ?", f.DueBefore)
+	}
+	q, err := pageQuery(q, "id", p)
+	if err != nil {
+		return domain.Page[*domain.CorrectiveAction]{}, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return domain.Page[*domain.CorrectiveAction]{}, wrap("list corrective actions", err)
+	}
+	today := db.today()
+	out := make([]*domain.CorrectiveAction, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain(today)
+	}
+	return finishPage(out, p, func(a *domain.CorrectiveAction) string { return a.ID }), nil
+}
+
+// changeOpenAction runs the steps shared by every change of an open action.
+func (db *DB) changeOpenAction(ctx context.Context, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *correctiveActionRow) (action, reason string, err error)) (*domain.CorrectiveAction, error) {
+	var out *domain.CorrectiveAction
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row correctiveActionRow
+		if err := loadRow(ctx, tx, &row, entityCorrectiveAction, id); err != nil {
+			return err
+		}
+		if err := checkVersion(entityCorrectiveAction, row.Version, ifVersion); err != nil {
+			return err
+		}
+		if row.Status != string(domain.ActionOpen) {
+			return domain.Errorf(domain.ECONFLICT, "the corrective action is already %s", row.Status)
+		}
+		today := db.today()
+		before := row.toDomain(today)
+		action, reason, err := change(ctx, tx, &row)
+		if err != nil {
+			return err
+		}
+		read := row.Version
+		row.Version, row.UpdatedAt = read+1, db.Now()
+		if err := updateRow(ctx, tx, &row, entityCorrectiveAction, id, read, ifVersion); err != nil {
+			return err
+		}
+		out = row.toDomain(today)
+		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityCorrectiveAction, EntityID: id, Reason: reason, Before: before, After: out})
+	})
+	return out, err
+}
+
+// ReplaceCorrectiveAction implements domain.CorrectiveActionService.
+func (db *DB) ReplaceCorrectiveAction(ctx context.Context, id string, ifVersion *int, in domain.CorrectiveActionInput) (*domain.CorrectiveAction, error) {
+	if err := domain.Validate(in); err != nil {
+		return nil, err
+	}
+	return db.changeOpenAction(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *correctiveActionRow) (string, string, error) {
+		var fe domain.FieldErrors
+		if in.DueDate.IsZero() {
+			fe.Add("due_date", "is required", nil)
+		}
+		if err := requirePerson(ctx, tx, &fe, "owner_id", in.OwnerID); err != nil {
+			return "", "", err
+		}
+		if err := fe.Err("the corrective action breaks one or more rules"); err != nil {
+			return "", "", err
+		}
+		row.Description, row.Severity, row.OwnerID, row.DueDate = in.Description, string(in.Severity), in.OwnerID, in.DueDate
+		return domain.AuditUpdate, "", nil
+	})
+}
+
+// CompleteCorrectiveAction implements domain.CorrectiveActionService.
+func (db *DB) CompleteCorrectiveAction(ctx context.Context, id string, ifVersion *int, in domain.ActionClosure) (*domain.CorrectiveAction, error) {
+	return db.closeAction(ctx, id, ifVersion, in, domain.ActionDone)
+}
+
+// AcceptCorrectiveActionRisk implements domain.CorrectiveActionService.
+func (db *DB) AcceptCorrectiveActionRisk(ctx context.Context, id string, ifVersion *int, in domain.ActionClosure) (*domain.CorrectiveAction, error) {
+	return db.closeAction(ctx, id, ifVersion, in, domain.ActionRiskAccepted)
+}
+
+func (db *DB) closeAction(ctx context.Context, id string, ifVersion *int, in domain.ActionClosure, to domain.ActionStatus) (*domain.CorrectiveAction, error) {
+	if err := domain.Validate(in); err != nil {
+		return nil, err
+	}
+	resolution := strings.TrimSpace(in.Resolution)
+	if resolution == "" {
+		return nil, domain.Invalid("a resolution is required", domain.FieldError{Field: "resolution", Message: "say what was done, or why the risk is accepted"})
+	}
+	actor := actorOf(ctx)
+	return db.changeOpenAction(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *correctiveActionRow) (string, string, error) {
+		action := "complete"
+		if to == domain.ActionRiskAccepted {
+			action = "accept_risk"
+			var person personRow
+			if actor.PersonID != "" {
+				if err := loadRow(ctx, tx, &person, entityPerson, actor.PersonID); err != nil {
+					return "", "", fmt.Errorf("store: load actor: %w", err)
+				}
+			}
+			if actor.PersonID == "" || !domain.MayAcceptRisk(person.toDomain()) {
+				return "", "", domain.Errorf(domain.EFORBIDDEN,
+					"only a person holding the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may accept a risk")
+			}
+		}
+		now := db.Now()
+		row.Status, row.Resolution, row.ClosedAt = string(to), resolution, &now
+		if actor.PersonID != "" {
+			row.ClosedBy = &actor.PersonID
+		}
+		return action, resolution, nil
+	})
+}

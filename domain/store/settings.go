@@ -1,0 +1,84 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+var _ domain.SettingsService = (*DB)(nil)
+
+type settingsRow struct {
+	bun.BaseModel `bun:"table:settings"`
+
+	ID        int       `bun:"id,pk"`
+	Body      string    `bun:"body"`
+	Version   int       `bun:"version"`
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
+const entitySettings = "settings"
+
+// settings reads the policy settings inside tx; a database that never
+// stored any uses the defaults.
+func (db *DB) settings(ctx context.Context, tx bun.IDB) (*domain.Settings, error) {
+	var row settingsRow
+	err := tx.NewSelect().Model(&row).Where("id = 1").Scan(ctx)
+	if isNoRows(err) {
+		return &domain.Settings{PolicySettings: domain.DefaultPolicySettings}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: read settings: %w", err)
+	}
+	s := &domain.Settings{Version: row.Version, UpdatedAt: row.UpdatedAt.UTC()}
+	s.PolicySettings = domain.DefaultPolicySettings
+	if err := json.Unmarshal([]byte(row.Body), &s.PolicySettings); err != nil {
+		return nil, fmt.Errorf("store: decode settings: %w", err)
+	}
+	return s, nil
+}
+
+// GetSettings implements domain.SettingsService.
+func (db *DB) GetSettings(ctx context.Context) (*domain.Settings, error) {
+	return db.settings(ctx, db.bun)
+}
+
+// ReplaceSettings implements domain.SettingsService.
+func (db *DB) ReplaceSettings(ctx context.Context, ifVersion *int, in domain.PolicySettings) (*domain.Settings, error) {
+	if err := domain.Validate(in); err != nil {
+		return nil, err
+	}
+	var out *domain.Settings
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		before, err := db.settings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(entitySettings, before.Version, ifVersion); err != nil {
+			return err
+		}
+		body, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("store: encode settings: %w", err)
+		}
+		row := &settingsRow{ID: 1, Body: string(body), Version: before.Version + 1, UpdatedAt: db.Now()}
+		if before.Version == 0 {
+			if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+				return wrap("insert settings", translate(err))
+			}
+		} else if err := updateRow(ctx, tx, row, entitySettings, "1", before.Version, ifVersion); err != nil {
+			return err
+		}
+		out = &domain.Settings{PolicySettings: in, Version: row.Version, UpdatedAt: row.UpdatedAt}
+		if err := db.recomputeAllContractDates(ctx, tx, in); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditUpdate, EntityType: entitySettings, EntityID: "1", Before: before, After: out})
+	})
+	return out, err
+}
