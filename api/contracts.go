@@ -15,7 +15,9 @@ type ContractOutput struct {
 	Body *domain.Contract
 }
 
-func contractOutput(c *domain.Contract) *ContractOutput { return &ContractOutput{ETag: etag(c.Version), Body: c} }
+func contractOutput(c *domain.Contract) *ContractOutput {
+	return &ContractOutput{ETag: etag(c.Version), Body: c}
+}
 
 // ClauseCoverageListOutput is a contract's clause coverage.
 type ClauseCoverageListOutput struct {

@@ -40,7 +40,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env)) {
 				Departments: db, People: db, Tokens: db, Audit: db, Settings: db, Catalogues: db,
 				Vendors: db, Contracts: db, Confirmations: db, CorrectiveActions: db, Ready: db.Ready,
 			},
-			Logger:   slog.New(slog.NewTextHandler(logs, nil)),
+			Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		})
 		ts := httptest.NewServer(srv)
 		t.Cleanup(ts.Close)

@@ -15,7 +15,9 @@ type PersonOutput struct {
 	Body *domain.Person
 }
 
-func personOutput(p *domain.Person) *PersonOutput { return &PersonOutput{ETag: etag(p.Version), Body: p} }
+func personOutput(p *domain.Person) *PersonOutput {
+	return &PersonOutput{ETag: etag(p.Version), Body: p}
+}
 
 func (s *Server) registerPeople() {
 	const tag = "People"

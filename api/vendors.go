@@ -15,7 +15,9 @@ type VendorOutput struct {
 	Body *domain.Vendor
 }
 
-func vendorOutput(v *domain.Vendor) *VendorOutput { return &VendorOutput{ETag: etag(v.Version), Body: v} }
+func vendorOutput(v *domain.Vendor) *VendorOutput {
+	return &VendorOutput{ETag: etag(v.Version), Body: v}
+}
 
 func (s *Server) registerVendors() {
 	const tag = "Vendors"

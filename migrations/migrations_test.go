@@ -95,4 +95,3 @@ func TestEveryMigrationRendersForBothDialects(t *testing.T) {
 	_, err = all[0].Render("oracle")
 	require.Error(t, err)
 }
-

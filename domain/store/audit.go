@@ -146,7 +146,7 @@ func (db *DB) ListAuditEvents(ctx context.Context, f domain.AuditFilter, p domai
 		}
 		q = q.Where("seq > ?", seq)
 	}
-	if err := q.Order("seq ASC").Limit(int64(p.Size())+1).Scan(ctx); err != nil {
+	if err := q.Order("seq ASC").Limit(int64(p.Size()) + 1).Scan(ctx); err != nil {
 		return domain.Page[*domain.AuditEvent]{}, wrap("list audit events", err)
 	}
 	events := make([]*domain.AuditEvent, len(rows))
