@@ -36,10 +36,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env)) {
 		require.NoError(t, err)
 		logs := &bytes.Buffer{}
 		srv := api.New(api.Config{
-			Services: api.Services{
-				Departments: db, People: db, Tokens: db, Audit: db, Settings: db, Catalogues: db,
-				Vendors: db, Contracts: db, Confirmations: db, CorrectiveActions: db, Ready: db.Ready,
-			},
+			Services: api.ServicesOf(db),
 			Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		})
 		ts := httptest.NewServer(srv)

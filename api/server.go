@@ -37,6 +37,30 @@ type Services struct {
 	Ready func(ctx context.Context) error
 }
 
+// Backend is one implementation of every service the API calls, as
+// domain/store provides.
+type Backend interface {
+	domain.DepartmentService
+	domain.PersonService
+	domain.TokenService
+	domain.AuditService
+	domain.SettingsService
+	domain.CatalogueService
+	domain.VendorService
+	domain.ContractService
+	domain.ConfirmationService
+	domain.CorrectiveActionService
+	Ready(ctx context.Context) error
+}
+
+// ServicesOf takes every service from one backend.
+func ServicesOf(b Backend) Services {
+	return Services{
+		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
+		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, Ready: b.Ready,
+	}
+}
+
 // Config configures the server.
 type Config struct {
 	Services

@@ -57,7 +57,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	// Serve first, so that probes get answers while a separate migrate step
 	// runs: /readyz stays 503 until the schema is current and start-up is done.
 	var started atomic.Bool
-	svc := services(db)
+	svc := api.ServicesOf(db)
 	svc.Ready = func(ctx context.Context) error {
 		if !started.Load() {
 			return errors.New("still starting")
@@ -151,14 +151,6 @@ func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logge
 		return nil, fmt.Errorf("start River: %w", err)
 	}
 	return river, nil
-}
-
-// services wires the store into the API.
-func services(db *store.DB) api.Services {
-	return api.Services{
-		Departments: db, People: db, Tokens: db, Audit: db, Settings: db, Catalogues: db,
-		Vendors: db, Contracts: db, Confirmations: db, CorrectiveActions: db, Ready: db.Ready,
-	}
 }
 
 // openDB opens the configured database with the configured time zone.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -49,6 +50,9 @@ func (db *DB) SeedIfEmpty(ctx context.Context) (domain.FirstAdmin, error) {
 			return fmt.Errorf("store: lock audit head: %w", err)
 		}
 		if err := db.seedCatalogue(ctx, tx); err != nil {
+			return err
+		}
+		if err := db.seedSettings(ctx, tx); err != nil {
 			return err
 		}
 		// Departments only on a database nothing has happened in, so that a
@@ -142,4 +146,26 @@ func (db *DB) seedFirstAdmin(ctx context.Context, tx bun.Tx) (domain.FirstAdmin,
 		return domain.FirstAdmin{}, err
 	}
 	return domain.FirstAdmin{Person: p.toDomain(), Token: tok, Secret: secret}, nil
+}
+
+// seedSettings stores the default policy settings once, so that the settings
+// resource has a version and a change history from the first start.
+func (db *DB) seedSettings(ctx context.Context, tx bun.Tx) error {
+	exists, err := tx.NewSelect().Table("settings").Where("id = 1").Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("store: check settings: %w", err)
+	}
+	if exists {
+		return nil
+	}
+	body, err := json.Marshal(domain.DefaultPolicySettings)
+	if err != nil {
+		return fmt.Errorf("store: encode settings: %w", err)
+	}
+	row := &settingsRow{ID: 1, Body: string(body), Version: 1, UpdatedAt: db.Now()}
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return fmt.Errorf("store: seed settings: %w", err)
+	}
+	return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditSeed, EntityType: entitySettings, EntityID: "1",
+		After: &domain.Settings{PolicySettings: domain.DefaultPolicySettings, Version: 1, UpdatedAt: row.UpdatedAt}})
 }
