@@ -123,4 +123,6 @@ func (s *Server) registerCatalogues() {
 		"contract security clauses (契約に記載すべき情報セキュリティ要件)")
 	s.registerCatalogue(domain.CatalogueSelectionCriteria, "/v1/selection-criteria", "Selection criteria", "selection-criterion", "selection-criteria",
 		"vendor selection criteria (委託事業者の選定基準)")
+	s.registerCatalogue(domain.CatalogueTermsChecks, "/v1/terms-checks", "Terms checks", "terms-check", "terms-checks",
+		"terms-of-service risk checklist items (約款による外部サービスの確認事項)")
 }

@@ -37,7 +37,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env)) {
 		logs := &bytes.Buffer{}
 		srv := api.New(api.Config{
 			Services: api.ServicesOf(db),
-			Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			Logger:   slog.New(slog.NewTextHandler(logs, nil)),
 		})
 		ts := httptest.NewServer(srv)
 		t.Cleanup(ts.Close)

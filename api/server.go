@@ -33,6 +33,8 @@ type Services struct {
 	// contractor keeps the measures, and act when it does not".
 	Confirmations     domain.ConfirmationService
 	CorrectiveActions domain.CorrectiveActionService
+	CloudServices     domain.CloudServiceService
+	SocialAccounts    domain.SocialAccountService
 	// Ready reports whether the database answers and migrations are current.
 	Ready func(ctx context.Context) error
 }
@@ -50,6 +52,8 @@ type Backend interface {
 	domain.ContractService
 	domain.ConfirmationService
 	domain.CorrectiveActionService
+	domain.CloudServiceService
+	domain.SocialAccountService
 	Ready(ctx context.Context) error
 }
 
@@ -57,7 +61,8 @@ type Backend interface {
 func ServicesOf(b Backend) Services {
 	return Services{
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
-		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, Ready: b.Ready,
+		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
+		Ready: b.Ready,
 	}
 }
 
@@ -113,6 +118,8 @@ func New(cfg Config) *Server {
 	s.registerContracts()
 	s.registerConfirmations()
 	s.registerCorrectiveActions()
+	s.registerCloudServices()
+	s.registerSocialAccounts()
 	return s
 }
 

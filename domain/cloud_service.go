@@ -1,0 +1,198 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CloudServiceStatus is where a service under standard terms stands.
+type CloudServiceStatus string
+
+// Cloud service statuses: requested → approved | rejected → retired. A new
+// terms version sends an approved service back to requested.
+const (
+	CloudRequested CloudServiceStatus = "requested"
+	CloudApproved  CloudServiceStatus = "approved"
+	CloudRejected  CloudServiceStatus = "rejected"
+	CloudRetired   CloudServiceStatus = "retired"
+)
+
+// TermsAnswer is the answer to one terms-of-service checklist item.
+type TermsAnswer string
+
+// Terms checklist answers.
+const (
+	TermsOK      TermsAnswer = "ok"
+	TermsConcern TermsAnswer = "concern"
+)
+
+// TermsCheck answers one item of the terms-of-service risk checklist.
+type TermsCheck struct {
+	Code   string      `json:"code" minLength:"1" maxLength:"80" doc:"Code of the checklist item." example:"tos_usage_rights" validate:"required,max=80"`
+	Answer TermsAnswer `json:"answer" enum:"ok,concern" doc:"ok, or concern when the terms fall short." validate:"required,oneof=ok concern"`
+	Note   string      `json:"note,omitempty" maxLength:"2000" doc:"What the terms say; for a concern, why it is acceptable." validate:"max=2000"`
+}
+
+// MaxCloudConfidentiality is the rule of the policy (第6 ⑧): a service used
+// under standard terms must not handle information of confidentiality 2 or
+// above.
+const MaxCloudConfidentiality = Confidentiality1
+
+// CloudConfidentialityProblems returns one field error per asset that breaks
+// the rule. There is no override.
+func CloudConfidentialityProblems(assets []InformationAsset) FieldErrors {
+	var fe FieldErrors
+	for i, a := range assets {
+		if a.Classification.Confidentiality.Compare(MaxCloudConfidentiality) > 0 {
+			fe.Add(fmt.Sprintf("information_assets[%d].classification.confidentiality", i),
+				"a service used under standard terms (約款による外部サービス) must not handle information of confidentiality 2 or above; "+
+					a.Name+" is confidentiality "+string(a.Classification.Confidentiality), a.Classification.Confidentiality)
+		}
+	}
+	return fe
+}
+
+// TermsCheckProblems returns what keeps a checklist from supporting an
+// approval: an active item without an answer, an unknown or doubled item.
+func TermsCheckProblems(checks []TermsCheck, items []*CatalogueItem) FieldErrors {
+	var fe FieldErrors
+	known := map[string]bool{}
+	for _, it := range items {
+		known[it.Code] = true
+	}
+	answered := map[string]bool{}
+	for i, c := range checks {
+		if !known[c.Code] {
+			fe.Add(fmt.Sprintf("terms_checks[%d].code", i), "is not a terms-of-service checklist item", c.Code)
+		}
+		if answered[c.Code] {
+			fe.Add(fmt.Sprintf("terms_checks[%d].code", i), "is answered twice", c.Code)
+		}
+		answered[c.Code] = true
+	}
+	for _, it := range items {
+		if it.RetiredAt == nil && !answered[it.Code] {
+			fe.Add("terms_checks", "checklist item "+it.Code+" has no answer", it.Code)
+		}
+	}
+	return fe
+}
+
+// MayApproveCloudService reports whether a person may approve a service
+// under standard terms: a holder of the supervisor (統括情報セキュリティ責任者)
+// or CISO role.
+func MayApproveCloudService(p *Person) bool { return MayAcceptRisk(p) }
+
+// CloudService is an external service used under the provider's standard
+// terms (約款による外部サービス), as opposed to a negotiated contract.
+type CloudService struct {
+	ID                   string             `json:"id" doc:"UUIDv7 of the service."`
+	Name                 string             `json:"name" doc:"Name of the service." example:"ファイル転送サービス"`
+	Provider             string             `json:"provider" doc:"Who provides it."`
+	ServiceURL           string             `json:"service_url,omitempty" doc:"The service's address."`
+	TermsURL             string             `json:"terms_url" doc:"Where the terms of service are published."`
+	TermsVersion         string             `json:"terms_version" doc:"Version or date of the terms that were read."`
+	TermsReviewedAt      Date               `json:"terms_reviewed_at,omitzero" format:"date" doc:"When staff read the terms."`
+	PermittedUses        []string           `json:"permitted_uses" doc:"Business tasks that may use the service."`
+	InformationAssets    []InformationAsset `json:"information_assets" doc:"Information the service handles; never confidentiality 2 or above."`
+	ResponsiblePersonID  string             `json:"responsible_person_id" doc:"Our person responsible for the service."`
+	DepartmentID         string             `json:"department_id" doc:"The department using the service."`
+	Status               CloudServiceStatus `json:"status" enum:"requested,approved,rejected,retired" doc:"requested → approved or rejected → retired; a new terms version returns it to requested."`
+	RequesterID          string             `json:"requester_id,omitempty" doc:"Who asked for the service."`
+	ApproverID           string             `json:"approver_id,omitempty" doc:"Who approved it."`
+	ApprovedOn           Date               `json:"approved_on,omitzero" format:"date" doc:"When it was approved."`
+	StatusReason         string             `json:"status_reason,omitempty" doc:"Why it was rejected or retired, or sent back for approval."`
+	TermsChecks          []TermsCheck       `json:"terms_checks" doc:"The terms-of-service risk checklist."`
+	ReviewIntervalMonths int                `json:"review_interval_months" doc:"Months between periodic reviews."`
+	LastReviewedOn       Date               `json:"last_reviewed_on,omitzero" format:"date" doc:"When it was last reviewed."`
+	NextReviewDue        Date               `json:"next_review_due,omitzero" format:"date" doc:"When the next periodic review is due: the last review (or approval) plus the interval. Absent unless approved."`
+	Version              int                `json:"version" doc:"Increases with every change; sent back in If-Match."`
+	CreatedAt            time.Time          `json:"created_at" doc:"When it was registered (RFC 3339, UTC)."`
+	UpdatedAt            time.Time          `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`
+}
+
+// CloudServiceInput is what a client writes when requesting or replacing a
+// service.
+type CloudServiceInput struct {
+	Name                 string             `json:"name" minLength:"1" maxLength:"200" doc:"Name of the service." example:"ファイル転送サービス" validate:"required,max=200"`
+	Provider             string             `json:"provider" minLength:"1" maxLength:"200" doc:"Who provides it." example:"Example Cloud株式会社" validate:"required,max=200"`
+	ServiceURL           string             `json:"service_url,omitempty" maxLength:"500" format:"uri" doc:"The service's address." example:"https://transfer.example.com" validate:"omitempty,url,max=500"`
+	TermsURL             string             `json:"terms_url" maxLength:"500" format:"uri" doc:"Where the terms of service are published." example:"https://transfer.example.com/terms" validate:"required,url,max=500"`
+	TermsVersion         string             `json:"terms_version" minLength:"1" maxLength:"100" doc:"Version or date of the terms that were read." example:"2026-04-01版" validate:"required,max=100"`
+	TermsReviewedAt      Date               `json:"terms_reviewed_at,omitzero" format:"date" doc:"When staff read the terms." example:"2026-11-10"`
+	PermittedUses        []string           `json:"permitted_uses,omitempty" maxItems:"50" doc:"Business tasks that may use the service." example:"[\"公開資料の外部への送付\"]" validate:"max=50,dive,required,max=200"`
+	InformationAssets    []InformationAsset `json:"information_assets,omitempty" maxItems:"100" doc:"Information the service handles; confidentiality 2 or above is refused." validate:"max=100,dive"`
+	ResponsiblePersonID  string             `json:"responsible_person_id" format:"uuid" doc:"Our person responsible for the service." validate:"required,uuid"`
+	DepartmentID         string             `json:"department_id" format:"uuid" doc:"The department using the service." validate:"required,uuid"`
+	TermsChecks          []TermsCheck       `json:"terms_checks,omitempty" maxItems:"50" doc:"Answers to the terms-of-service risk checklist; all are needed before approval." validate:"max=50,dive"`
+	ReviewIntervalMonths int                `json:"review_interval_months,omitempty" minimum:"1" maximum:"60" doc:"Months between periodic reviews; the settings' default (12) when omitted." validate:"omitempty,min=1,max=60"`
+}
+
+// Normalize fills defaults and trims lists.
+func (in *CloudServiceInput) Normalize(p PolicySettings) {
+	if in.ReviewIntervalMonths == 0 {
+		in.ReviewIntervalMonths = p.DefaultReviewIntervalMonths
+	}
+	if in.PermittedUses == nil {
+		in.PermittedUses = []string{}
+	}
+	if in.InformationAssets == nil {
+		in.InformationAssets = []InformationAsset{}
+	}
+	if in.TermsChecks == nil {
+		in.TermsChecks = []TermsCheck{}
+	}
+	in.TermsVersion = strings.TrimSpace(in.TermsVersion)
+}
+
+// NextReviewDue is the last review (or approval) plus the interval; unset
+// unless approved.
+func NextReviewDue(approved bool, approvedOn, lastReviewedOn Date, months int) Date {
+	if !approved {
+		return Date{}
+	}
+	from := approvedOn
+	if lastReviewedOn.After(from) {
+		from = lastReviewedOn
+	}
+	if from.IsZero() {
+		return Date{}
+	}
+	return from.AddMonths(months)
+}
+
+// CloudServiceFilter narrows ListCloudServices.
+type CloudServiceFilter struct {
+	Status              CloudServiceStatus
+	ResponsiblePersonID string
+	ReviewDueBefore     Date
+	Q                   string
+}
+
+// CloudServiceService manages services under standard terms.
+type CloudServiceService interface {
+	// FindCloudService returns one service. ENOTFOUND.
+	FindCloudService(ctx context.Context, id string) (*CloudService, error)
+	// ListCloudServices returns a page of services. EINVALID.
+	ListCloudServices(ctx context.Context, f CloudServiceFilter, p PageRequest) (Page[*CloudService], error)
+	// CreateCloudService registers a requested service; the caller's person
+	// is the requester. EINVALID, also for information of confidentiality 2
+	// or above (no override).
+	CreateCloudService(ctx context.Context, in CloudServiceInput) (*CloudService, error)
+	// ReplaceCloudService replaces a service's fields. A new terms_version
+	// on an approved service sends it back to requested. EINVALID (the
+	// confidentiality rule included), ECONFLICT once retired, ENOTFOUND, ESTALE.
+	ReplaceCloudService(ctx context.Context, id string, ifVersion *int, in CloudServiceInput) (*CloudService, error)
+	// ApproveCloudService approves a requested service. EFORBIDDEN unless the
+	// caller's person holds the supervisor or ciso role; EINVALID while a
+	// checklist item is unanswered; ECONFLICT unless requested; ESTALE.
+	ApproveCloudService(ctx context.Context, id string, ifVersion *int) (*CloudService, error)
+	// RejectCloudService rejects a requested service with a reason.
+	// EINVALID, ECONFLICT unless requested, ESTALE.
+	RejectCloudService(ctx context.Context, id string, ifVersion *int, reason string) (*CloudService, error)
+	// RetireCloudService retires an approved or rejected service with a
+	// reason. EINVALID, ECONFLICT from other statuses, ESTALE.
+	RetireCloudService(ctx context.Context, id string, ifVersion *int, reason string) (*CloudService, error)
+}

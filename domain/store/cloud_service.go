@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+var _ domain.CloudServiceService = (*DB)(nil)
+
+type cloudServiceRow struct {
+	bun.BaseModel `bun:"table:cloud_services"`
+
+	ID                   string      `bun:"id,pk"`
+	Name                 string      `bun:"name"`
+	Provider             string      `bun:"provider"`
+	ServiceURL           string      `bun:"service_url"`
+	TermsURL             string      `bun:"terms_url"`
+	TermsVersion         string      `bun:"terms_version"`
+	TermsReviewedAt      domain.Date `bun:"terms_reviewed_at,type:date"`
+	PermittedUses        string      `bun:"permitted_uses"`
+	InformationAssets    string      `bun:"information_assets"`
+	ResponsiblePersonID  string      `bun:"responsible_person_id"`
+	DepartmentID         string      `bun:"department_id"`
+	Status               string      `bun:"status"`
+	RequesterID          *string     `bun:"requester_id"`
+	ApproverID           *string     `bun:"approver_id"`
+	ApprovedOn           domain.Date `bun:"approved_on,type:date"`
+	StatusReason         string      `bun:"status_reason"`
+	TermsChecks          string      `bun:"terms_checks"`
+	ReviewIntervalMonths int         `bun:"review_interval_months"`
+	LastReviewedOn       domain.Date `bun:"last_reviewed_on,type:date"`
+	NextReviewDue        domain.Date `bun:"next_review_due,type:date"`
+	Version              int         `bun:"version"`
+	CreatedAt            time.Time   `bun:"created_at"`
+	UpdatedAt            time.Time   `bun:"updated_at"`
+}
+
+const entityCloudService = "cloud_service"
+
+func (r *cloudServiceRow) toDomain() *domain.CloudService {
+	c := &domain.CloudService{
+		ID: r.ID, Name: r.Name, Provider: r.Provider, ServiceURL: r.ServiceURL, TermsURL: r.TermsURL, TermsVersion: r.TermsVersion,
+		TermsReviewedAt: r.TermsReviewedAt, ResponsiblePersonID: r.ResponsiblePersonID, DepartmentID: r.DepartmentID,
+		Status: domain.CloudServiceStatus(r.Status), ApprovedOn: r.ApprovedOn, StatusReason: r.StatusReason,
+		ReviewIntervalMonths: r.ReviewIntervalMonths, LastReviewedOn: r.LastReviewedOn, NextReviewDue: r.NextReviewDue,
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		PermittedUses: []string{}, InformationAssets: []domain.InformationAsset{}, TermsChecks: []domain.TermsCheck{},
+	}
+	_ = json.Unmarshal([]byte(r.PermittedUses), &c.PermittedUses)
+	_ = json.Unmarshal([]byte(r.InformationAssets), &c.InformationAssets)
+	_ = json.Unmarshal([]byte(r.TermsChecks), &c.TermsChecks)
+	if r.RequesterID != nil {
+		c.RequesterID = *r.RequesterID
+	}
+	if r.ApproverID != nil {
+		c.ApproverID = *r.ApproverID
+	}
+	return c
+}
+
+func (r *cloudServiceRow) apply(in domain.CloudServiceInput) {
+	uses, _ := json.Marshal(in.PermittedUses)
+	assets, _ := json.Marshal(in.InformationAssets)
+	checks, _ := json.Marshal(in.TermsChecks)
+	r.Name, r.Provider, r.ServiceURL, r.TermsURL, r.TermsVersion = in.Name, in.Provider, in.ServiceURL, in.TermsURL, in.TermsVersion
+	r.TermsReviewedAt, r.PermittedUses, r.InformationAssets, r.TermsChecks = in.TermsReviewedAt, string(uses), string(assets), string(checks)
+	r.ResponsiblePersonID, r.DepartmentID, r.ReviewIntervalMonths = in.ResponsiblePersonID, in.DepartmentID, in.ReviewIntervalMonths
+}
+
+// setReviewDue derives next_review_due.
+func (r *cloudServiceRow) setReviewDue() {
+	r.NextReviewDue = domain.NextReviewDue(r.Status == string(domain.CloudApproved), r.ApprovedOn, r.LastReviewedOn, r.ReviewIntervalMonths)
+}
+
+// FindCloudService implements domain.CloudServiceService.
+func (db *DB) FindCloudService(ctx context.Context, id string) (*domain.CloudService, error) {
+	var row cloudServiceRow
+	if err := loadRow(ctx, db.bun, &row, entityCloudService, id); err != nil {
+		return nil, err
+	}
+	return row.toDomain(), nil
+}
+
+// ListCloudServices implements domain.CloudServiceService.
+func (db *DB) ListCloudServices(ctx context.Context, f domain.CloudServiceFilter, p domain.PageRequest) (domain.Page[*domain.CloudService], error) {
+	var rows []*cloudServiceRow
+	q := db.bun.NewSelect().Model(&rows)
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.ResponsiblePersonID != "" {
+		q = q.Where("responsible_person_id = ?", f.ResponsiblePersonID)
+	}
+	if !f.ReviewDueBefore.IsZero() {
+		q = q.Where("next_review_due < ?", f.ReviewDueBefore)
+	}
+	if f.Q != "" {
+		pat := likePattern(f.Q)
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(provider) LIKE ? ESCAPE '\'`, pat)
+		})
+	}
+	q, err := pageQuery(q, "id", p)
+	if err != nil {
+		return domain.Page[*domain.CloudService]{}, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return domain.Page[*domain.CloudService]{}, wrap("list cloud services", err)
+	}
+	out := make([]*domain.CloudService, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return finishPage(out, p, func(c *domain.CloudService) string { return c.ID }), nil
+}
+
+// checkCloudServiceInput normalises and validates an input, its references,
+// the confidentiality rule and the checklist codes.
+func (db *DB) checkCloudServiceInput(ctx context.Context, tx bun.Tx, in *domain.CloudServiceInput) error {
+	settings, err := db.settings(ctx, tx)
+	if err != nil {
+		return err
+	}
+	in.Normalize(settings.PolicySettings)
+	if err := domain.Validate(in); err != nil {
+		return err
+	}
+	fe := domain.CloudConfidentialityProblems(in.InformationAssets)
+	if len(fe) > 0 {
+		// The policy's rule comes first and alone, so its sentence is the
+		// message the caller reads.
+		return fe.Err("a service used under standard terms (約款による外部サービス) must never handle information of confidentiality 2 or above; keep such information out of it or contract the work with security clauses instead")
+	}
+	if err := requirePerson(ctx, tx, &fe, "responsible_person_id", in.ResponsiblePersonID); err != nil {
+		return err
+	}
+	if err := requireDepartment(ctx, tx, &fe, "department_id", in.DepartmentID); err != nil {
+		return err
+	}
+	items, err := db.catalogueItems(ctx, tx, domain.CatalogueTermsChecks, true)
+	if err != nil {
+		return err
+	}
+	for _, p := range domain.TermsCheckProblems(in.TermsChecks, items) {
+		if p.Field != "terms_checks" { // unanswered items are fine until approval
+			fe = append(fe, p)
+		}
+	}
+	return fe.Err("the cloud service breaks one or more rules")
+}
+
+// requireDepartment adds a field error when no department has the id.
+func requireDepartment(ctx context.Context, tx bun.IDB, fe *domain.FieldErrors, field, id string) error {
+	ok, err := tx.NewSelect().Table("departments").Where("id = ?", id).Exists(ctx)
+	if err != nil {
+		return fmt.Errorf("store: check department: %w", err)
+	}
+	if !ok {
+		fe.Add(field, "no department has this id", id)
+	}
+	return nil
+}
+
+// CreateCloudService implements domain.CloudServiceService.
+func (db *DB) CreateCloudService(ctx context.Context, in domain.CloudServiceInput) (*domain.CloudService, error) {
+	var out *domain.CloudService
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.checkCloudServiceInput(ctx, tx, &in); err != nil {
+			return err
+		}
+		now := db.Now()
+		row := &cloudServiceRow{ID: uuid.Must(uuid.NewV7()).String(), Status: string(domain.CloudRequested), Version: 1, CreatedAt: now, UpdatedAt: now}
+		if a := actorOf(ctx); a.PersonID != "" {
+			row.RequesterID = &a.PersonID
+		}
+		row.apply(in)
+		row.setReviewDue()
+		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+			return wrap("insert cloud service", translate(err))
+		}
+		out = row.toDomain()
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityCloudService, EntityID: row.ID, After: out})
+	})
+	return out, err
+}
+
+// changeCloudService runs the read–check–write steps shared by changes.
+func (db *DB) changeCloudService(ctx context.Context, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (action, reason string, err error)) (*domain.CloudService, error) {
+	var out *domain.CloudService
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row cloudServiceRow
+		if err := loadRow(ctx, tx, &row, entityCloudService, id); err != nil {
+			return err
+		}
+		if err := checkVersion(entityCloudService, row.Version, ifVersion); err != nil {
+			return err
+		}
+		before := row.toDomain()
+		action, reason, err := change(ctx, tx, &row)
+		if err != nil {
+			return err
+		}
+		row.setReviewDue()
+		read := row.Version
+		row.Version, row.UpdatedAt = read+1, db.Now()
+		if err := updateRow(ctx, tx, &row, entityCloudService, id, read, ifVersion); err != nil {
+			return err
+		}
+		out = row.toDomain()
+		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityCloudService, EntityID: id, Reason: reason, Before: before, After: out})
+	})
+	return out, err
+}
+
+// ReplaceCloudService implements domain.CloudServiceService.
+func (db *DB) ReplaceCloudService(ctx context.Context, id string, ifVersion *int, in domain.CloudServiceInput) (*domain.CloudService, error) {
+	return db.changeCloudService(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (string, string, error) {
+		if row.Status == string(domain.CloudRetired) {
+			return "", "", domain.Errorf(domain.ECONFLICT, "the cloud service is retired and can no longer change")
+		}
+		if err := db.checkCloudServiceInput(ctx, tx, &in); err != nil {
+			return "", "", err
+		}
+		oldTerms := row.TermsVersion
+		row.apply(in)
+		if row.Status == string(domain.CloudApproved) && oldTerms != in.TermsVersion {
+			reason := fmt.Sprintf("terms of service changed from %q to %q: the new terms must be read and the service approved again", oldTerms, in.TermsVersion)
+			row.Status, row.StatusReason, row.ApproverID, row.ApprovedOn = string(domain.CloudRequested), reason, nil, domain.Date{}
+			return "terms_changed", reason, nil
+		}
+		return domain.AuditUpdate, "", nil
+	})
+}
+
+// callerPerson loads the person behind the caller, or nil for the system.
+func callerPerson(ctx context.Context, tx bun.IDB) (*domain.Person, error) {
+	a := actorOf(ctx)
+	if a.PersonID == "" {
+		return nil, nil
+	}
+	var p personRow
+	if err := loadRow(ctx, tx, &p, entityPerson, a.PersonID); err != nil {
+		return nil, fmt.Errorf("store: load caller: %w", err)
+	}
+	return p.toDomain(), nil
+}
+
+// ApproveCloudService implements domain.CloudServiceService.
+func (db *DB) ApproveCloudService(ctx context.Context, id string, ifVersion *int) (*domain.CloudService, error) {
+	return db.changeCloudService(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (string, string, error) {
+		caller, err := callerPerson(ctx, tx)
+		if err != nil {
+			return "", "", err
+		}
+		if !domain.MayApproveCloudService(caller) {
+			return "", "", domain.Errorf(domain.EFORBIDDEN, "approval of a service under standard terms needs a person holding the supervisor (統括情報セキュリティ責任者) or ciso security role")
+		}
+		if row.Status != string(domain.CloudRequested) {
+			return "", "", domain.Errorf(domain.ECONFLICT, "only a requested service can be approved; this one is %s", row.Status)
+		}
+		items, err := db.catalogueItems(ctx, tx, domain.CatalogueTermsChecks, true)
+		if err != nil {
+			return "", "", err
+		}
+		if fe := domain.TermsCheckProblems(row.toDomain().TermsChecks, items); len(fe) > 0 {
+			return "", "", fe.Err("the service cannot be approved: answer every item of the terms-of-service risk checklist first")
+		}
+		row.Status, row.ApproverID, row.ApprovedOn, row.StatusReason = string(domain.CloudApproved), &caller.ID, db.today(), ""
+		return "approve", "", nil
+	})
+}
+
+// RejectCloudService implements domain.CloudServiceService.
+func (db *DB) RejectCloudService(ctx context.Context, id string, ifVersion *int, reason string) (*domain.CloudService, error) {
+	return db.moveCloudService(ctx, id, ifVersion, reason, domain.CloudRejected, "reject", domain.CloudRequested)
+}
+
+// RetireCloudService implements domain.CloudServiceService.
+func (db *DB) RetireCloudService(ctx context.Context, id string, ifVersion *int, reason string) (*domain.CloudService, error) {
+	return db.moveCloudService(ctx, id, ifVersion, reason, domain.CloudRetired, "retire", domain.CloudApproved, domain.CloudRejected)
+}
+
+func (db *DB) moveCloudService(ctx context.Context, id string, ifVersion *int, reason string, to domain.CloudServiceStatus, action string, from ...domain.CloudServiceStatus) (*domain.CloudService, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the service becomes " + string(to)})
+	}
+	return db.changeCloudService(ctx, id, ifVersion, func(_ context.Context, _ bun.Tx, row *cloudServiceRow) (string, string, error) {
+		allowed := false
+		for _, f := range from {
+			allowed = allowed || row.Status == string(f)
+		}
+		if !allowed {
+			return "", "", domain.Errorf(domain.ECONFLICT, "a %s service cannot become %s", row.Status, to)
+		}
+		row.Status, row.StatusReason = string(to), reason
+		return action, reason, nil
+	})
+}
