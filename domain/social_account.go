@@ -41,7 +41,7 @@ func firstSegment(prefix string) func(string) string {
 
 var platformProfiles = map[Platform]platformProfile{
 	PlatformX: {
-		hosts: []string{"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com", "mobile.x.com"},
+		hosts:  []string{"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com", "mobile.x.com"},
 		handle: regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`), canonical: func(h string) string { return "https://x.com/" + h },
 		handleFromPath: firstSegment(""),
 	},

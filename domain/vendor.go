@@ -149,8 +149,9 @@ type SelectionRecord struct {
 }
 
 // SelectionProblems returns, per criterion code, what keeps a selection
-// record from supporting an approval: a criterion without an answer, an
-// answer to an unknown criterion, or a not_met without a justification.
+// record from supporting an approval: an active criterion without an answer,
+// a criterion answered twice, or a not_met without a justification. Answers
+// to unknown criteria are refused when the record is saved.
 func SelectionProblems(rec *SelectionRecord, criteria []*CatalogueItem) FieldErrors {
 	var fe FieldErrors
 	if rec == nil {
