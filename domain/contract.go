@@ -153,6 +153,8 @@ type ContractSchedule struct {
 	NoticePeriodDays int
 	LastConfirmedOn  Date
 	Tier             RiskTier
+	// RenewalReviewedFor is the end date whose renewal review is done.
+	RenewalReviewedFor Date
 }
 
 // NextConfirmationDue is the last completed confirmation (or the start date)
@@ -169,9 +171,10 @@ func (s ContractSchedule) NextConfirmationDue(p PolicySettings) Date {
 }
 
 // RenewalReviewDue is the end date minus the notice period minus the review
-// lead; unset unless the contract is active and has an end date.
+// lead; unset unless the contract is active and has an end date whose
+// renewal has not been reviewed yet.
 func (s ContractSchedule) RenewalReviewDue(p PolicySettings) Date {
-	if s.Status != ContractActive || s.EndDate.IsZero() {
+	if s.Status != ContractActive || s.EndDate.IsZero() || s.RenewalReviewedFor == s.EndDate {
 		return Date{}
 	}
 	return s.EndDate.AddDays(-s.NoticePeriodDays - p.RenewalReviewLeadDays)

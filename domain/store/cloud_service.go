@@ -196,28 +196,41 @@ func (db *DB) CreateCloudService(ctx context.Context, in domain.CloudServiceInpu
 func (db *DB) changeCloudService(ctx context.Context, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (action, reason string, err error)) (*domain.CloudService, error) {
 	var out *domain.CloudService
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var row cloudServiceRow
-		if err := loadRow(ctx, tx, &row, entityCloudService, id); err != nil {
-			return err
-		}
-		if err := checkVersion(entityCloudService, row.Version, ifVersion); err != nil {
-			return err
-		}
-		before := row.toDomain()
-		action, reason, err := change(ctx, tx, &row)
-		if err != nil {
-			return err
-		}
-		row.setReviewDue()
-		read := row.Version
-		row.Version, row.UpdatedAt = read+1, db.Now()
-		if err := updateRow(ctx, tx, &row, entityCloudService, id, read, ifVersion); err != nil {
-			return err
-		}
-		out = row.toDomain()
-		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityCloudService, EntityID: id, Reason: reason, Before: before, After: out})
+		var err error
+		out, err = db.changeCloudServiceTx(ctx, tx, id, ifVersion, change)
+		return err
 	})
 	return out, err
+}
+
+// changeCloudServiceTx is changeCloudService inside an open transaction, so that a
+// review can make the change part of its own.
+func (db *DB) changeCloudServiceTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (action, reason string, err error)) (*domain.CloudService, error) {
+	var row cloudServiceRow
+	if err := loadRow(ctx, tx, &row, entityCloudService, id); err != nil {
+		return nil, err
+	}
+	if err := checkVersion(entityCloudService, row.Version, ifVersion); err != nil {
+		return nil, err
+	}
+	before := row.toDomain()
+	action, reason, err := change(ctx, tx, &row)
+	if err != nil {
+		return nil, err
+	}
+	row.setReviewDue()
+	read := row.Version
+	row.Version, row.UpdatedAt = read+1, db.Now()
+	if err := updateRow(ctx, tx, &row, entityCloudService, id, read, ifVersion); err != nil {
+		return nil, err
+	}
+	out := row.toDomain()
+	if out.NextReviewDue != before.NextReviewDue {
+		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityCloudService, EntityID: id, Reason: reason, Before: before, After: out})
 }
 
 // ReplaceCloudService implements domain.CloudServiceService.

@@ -224,6 +224,9 @@ func (db *DB) CompleteConfirmation(ctx context.Context, id string, ifVersion *in
 			return err
 		}
 		out = row.toDomain(today)
+		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := db.appendAudit(ctx, tx, auditEntry{Action: "complete", EntityType: entityConfirmation, EntityID: id, Before: before, After: out}); err != nil {
 			return err
 		}

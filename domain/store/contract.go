@@ -37,6 +37,7 @@ type contractRow struct {
 	LastConfirmedOn       domain.Date `bun:"last_confirmed_on,type:date"`
 	NextConfirmationDue   domain.Date `bun:"next_confirmation_due,type:date"`
 	RenewalReviewDue      domain.Date `bun:"renewal_review_due,type:date"`
+	RenewalReviewedFor    domain.Date `bun:"renewal_reviewed_for,type:date"`
 	Version               int         `bun:"version"`
 	CreatedAt             time.Time   `bun:"created_at"`
 	UpdatedAt             time.Time   `bun:"updated_at"`
@@ -84,7 +85,7 @@ func (r *contractRow) apply(in domain.ContractInput) {
 
 func (r *contractRow) schedule(tier domain.RiskTier) domain.ContractSchedule {
 	return domain.ContractSchedule{Status: domain.ContractStatus(r.Status), StartDate: r.StartDate, EndDate: r.EndDate,
-		NoticePeriodDays: r.NoticePeriodDays, LastConfirmedOn: r.LastConfirmedOn, Tier: tier}
+		NoticePeriodDays: r.NoticePeriodDays, LastConfirmedOn: r.LastConfirmedOn, Tier: tier, RenewalReviewedFor: r.RenewalReviewedFor}
 }
 
 // setDueDates derives the stored due dates; it reports whether they changed.
@@ -191,33 +192,65 @@ func (db *DB) CreateContract(ctx context.Context, in domain.ContractInput) (*dom
 func (db *DB) changeContract(ctx context.Context, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *contractRow) (action, reason string, err error)) (*domain.Contract, error) {
 	var out *domain.Contract
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var row contractRow
-		if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
-			return err
-		}
-		if err := checkVersion(entityContract, row.Version, ifVersion); err != nil {
-			return err
-		}
-		before := row.toDomain()
-		action, reason, err := change(ctx, tx, &row)
-		if err != nil {
-			return err
-		}
-		read := row.Version
-		row.Version, row.UpdatedAt = read+1, db.Now()
-		if err := updateRow(ctx, tx, &row, entityContract, id, read, ifVersion); err != nil {
-			return err
-		}
-		if err := db.refreshVendor(ctx, tx, row.VendorID); err != nil {
-			return err
-		}
-		if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
-			return err
-		}
-		out = row.toDomain()
-		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityContract, EntityID: id, Reason: reason, Before: before, After: out})
+		var err error
+		out, err = db.changeContractTx(ctx, tx, id, ifVersion, change)
+		return err
 	})
 	return out, err
+}
+
+// changeContractTx is changeContract inside an open transaction, so that a
+// review can make the change part of its own.
+func (db *DB) changeContractTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *contractRow) (action, reason string, err error)) (*domain.Contract, error) {
+	var row contractRow
+	if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
+		return nil, err
+	}
+	if err := checkVersion(entityContract, row.Version, ifVersion); err != nil {
+		return nil, err
+	}
+	before := row.toDomain()
+	action, reason, err := change(ctx, tx, &row)
+	if err != nil {
+		return nil, err
+	}
+	read := row.Version
+	row.Version, row.UpdatedAt = read+1, db.Now()
+	if err := updateRow(ctx, tx, &row, entityContract, id, read, ifVersion); err != nil {
+		return nil, err
+	}
+	if err := db.refreshVendor(ctx, tx, row.VendorID); err != nil {
+		return nil, err
+	}
+	if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
+		return nil, err
+	}
+	out := row.toDomain()
+	if out.RenewalReviewDue != before.RenewalReviewDue {
+		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityContract, EntityID: id, Reason: reason, Before: before, After: out})
+}
+
+// dropScheduledConfirmations removes the scheduled confirmations of an ended
+// contract, and stops the reminders about them.
+func (db *DB) dropScheduledConfirmations(ctx context.Context, tx bun.Tx, contractID string) error {
+	var ids []string
+	if err := tx.NewSelect().Table("confirmations").Column("id").
+		Where("contract_id = ? AND status = ?", contractID, string(domain.ConfirmationScheduled)).Scan(ctx, &ids); err != nil {
+		return fmt.Errorf("store: find scheduled confirmations: %w", err)
+	}
+	for _, id := range ids {
+		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.NewDelete().Table("confirmations").Where("contract_id = ? AND status = ?", contractID, string(domain.ConfirmationScheduled)).Exec(ctx); err != nil {
+		return fmt.Errorf("store: drop scheduled confirmations: %w", err)
+	}
+	return nil
 }
 
 func contractEnded(row *contractRow) error {
@@ -383,8 +416,8 @@ func (db *DB) TerminateContract(ctx context.Context, id string, ifVersion *int, 
 		}
 		row.Status, row.TerminationReason = string(domain.ContractTerminated), reason
 		// Scheduled confirmations of an ended contract have nothing left to check.
-		if _, err := tx.NewDelete().Table("confirmations").Where("contract_id = ? AND status = ?", row.ID, string(domain.ConfirmationScheduled)).Exec(ctx); err != nil {
-			return "", "", fmt.Errorf("store: drop scheduled confirmations: %w", err)
+		if err := db.dropScheduledConfirmations(ctx, tx, row.ID); err != nil {
+			return "", "", err
 		}
 		return "terminate", reason, nil
 	})

@@ -140,6 +140,11 @@ func (db *DB) changeOpenAction(ctx context.Context, id string, ifVersion *int, c
 			return err
 		}
 		out = row.toDomain(today)
+		if out.Status != before.Status || out.DueDate != before.DueDate {
+			if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityCorrectiveAction, EntityID: id, Reason: reason, Before: before, After: out})
 	})
 	return out, err

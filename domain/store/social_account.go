@@ -238,28 +238,41 @@ func (db *DB) CreateSocialAccount(ctx context.Context, in domain.SocialAccountIn
 func (db *DB) changeSocialAccount(ctx context.Context, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *socialAccountRow) (action, reason string, err error)) (*domain.SocialAccount, error) {
 	var out *domain.SocialAccount
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var row socialAccountRow
-		if err := loadRow(ctx, tx, &row, entitySocialAccount, id); err != nil {
-			return err
-		}
-		if err := checkVersion(entitySocialAccount, row.Version, ifVersion); err != nil {
-			return err
-		}
-		before := row.toDomain()
-		action, reason, err := change(ctx, tx, &row)
-		if err != nil {
-			return err
-		}
-		row.setReviewDue(db.location)
-		read := row.Version
-		row.Version, row.UpdatedAt = read+1, db.Now()
-		if err := updateRow(ctx, tx, &row, entitySocialAccount, id, read, ifVersion); err != nil {
-			return handleTaken(err)
-		}
-		out = row.toDomain()
-		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entitySocialAccount, EntityID: id, Reason: reason, Before: before, After: out})
+		var err error
+		out, err = db.changeSocialAccountTx(ctx, tx, id, ifVersion, change)
+		return err
 	})
 	return out, err
+}
+
+// changeSocialAccountTx is changeSocialAccount inside an open transaction, so that a
+// review can make the change part of its own.
+func (db *DB) changeSocialAccountTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *socialAccountRow) (action, reason string, err error)) (*domain.SocialAccount, error) {
+	var row socialAccountRow
+	if err := loadRow(ctx, tx, &row, entitySocialAccount, id); err != nil {
+		return nil, err
+	}
+	if err := checkVersion(entitySocialAccount, row.Version, ifVersion); err != nil {
+		return nil, err
+	}
+	before := row.toDomain()
+	action, reason, err := change(ctx, tx, &row)
+	if err != nil {
+		return nil, err
+	}
+	row.setReviewDue(db.location)
+	read := row.Version
+	row.Version, row.UpdatedAt = read+1, db.Now()
+	if err := updateRow(ctx, tx, &row, entitySocialAccount, id, read, ifVersion); err != nil {
+		return nil, handleTaken(err)
+	}
+	out := row.toDomain()
+	if out.NextReviewDue != before.NextReviewDue {
+		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entitySocialAccount, EntityID: id, Reason: reason, Before: before, After: out})
 }
 
 func accountRetired(row *socialAccountRow) error {

@@ -273,6 +273,11 @@ func (db *DB) changeVendor(ctx context.Context, id string, ifVersion *int, chang
 		if _, out, err = db.loadVendor(ctx, tx, id); err != nil {
 			return err
 		}
+		if !sameCertificationDates(before.Certifications, out.Certifications) {
+			if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityVendor, EntityID: id, Reason: reason, Before: before, After: out})
 	})
 	return out, err
@@ -396,4 +401,18 @@ var vendorAction = map[domain.VendorStatus]string{
 	domain.VendorApproved:   "approve",
 	domain.VendorSuspended:  "suspend",
 	domain.VendorTerminated: "terminate",
+}
+
+// sameCertificationDates reports whether two certification lists expire on
+// the same days, so that queued expiry reminders still hold.
+func sameCertificationDates(a, b []domain.Certification) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ValidUntil != b[i].ValidUntil || a[i].Number != b[i].Number {
+			return false
+		}
+	}
+	return true
 }

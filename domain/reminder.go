@@ -1,0 +1,200 @@
+package domain
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SubjectType names what a reminder is about.
+type SubjectType string
+
+// Reminder subjects: each is one kind of date that comes due.
+const (
+	SubjectConfirmation        SubjectType = "confirmation"
+	SubjectContractRenewal     SubjectType = "contract_renewal"
+	SubjectCloudServiceReview  SubjectType = "cloud_service_review"
+	SubjectSocialAccountReview SubjectType = "social_account_review"
+	SubjectCertification       SubjectType = "certification"
+	SubjectCorrectiveAction    SubjectType = "corrective_action"
+)
+
+// SubjectTypes lists every subject type in a stable order.
+var SubjectTypes = []SubjectType{SubjectConfirmation, SubjectContractRenewal, SubjectCloudServiceReview,
+	SubjectSocialAccountReview, SubjectCertification, SubjectCorrectiveAction}
+
+// ReminderStatus is where a ledger row stands.
+type ReminderStatus string
+
+// Ledger statuses.
+const (
+	ReminderQueued    ReminderStatus = "queued"
+	ReminderSent      ReminderStatus = "sent"
+	ReminderFailed    ReminderStatus = "failed"
+	ReminderCancelled ReminderStatus = "cancelled"
+)
+
+// Stage names: "before_<n>" at each lead time, "due" on the date, "overdue"
+// at the escalation delay after it.
+const (
+	StageDue     = "due"
+	StageOverdue = "overdue"
+)
+
+// StageBefore names the stage n days before the date.
+func StageBefore(days int) string { return "before_" + strconv.Itoa(days) }
+
+// Stage is one reminder moment of a due date.
+type Stage struct {
+	Name string
+	// On is the day the stage is reached.
+	On Date
+}
+
+// Stages returns a due date's stages in time order: one per lead time, the
+// date itself, and the escalation after the delay.
+func Stages(due Date, p PolicySettings) []Stage {
+	leads := append([]int(nil), p.ReminderLeadDays...)
+	sort.Sort(sort.Reverse(sort.IntSlice(leads)))
+	out := make([]Stage, 0, len(leads)+2)
+	seen := map[int]bool{}
+	for _, d := range leads {
+		if d <= 0 || seen[d] {
+			continue
+		}
+		seen[d] = true
+		out = append(out, Stage{Name: StageBefore(d), On: due.AddDays(-d)})
+	}
+	out = append(out, Stage{Name: StageDue, On: due}, Stage{Name: StageOverdue, On: due.AddDays(p.EscalationDelayDays)})
+	return out
+}
+
+// CurrentStage returns the latest stage reached on day today, or false when
+// none is. A stage whose day passed while no scan ran is superseded by the
+// later one: nobody wants last month's "30 days left".
+func CurrentStage(due, today Date, p PolicySettings) (Stage, bool) {
+	var cur Stage
+	found := false
+	for _, s := range Stages(due, p) {
+		if !s.On.After(today) {
+			cur, found = s, true
+		}
+	}
+	return cur, found
+}
+
+// ScanWindow returns the due dates a scan on day today must look at: from
+// the oldest date whose escalation may still be pending (a grace month after
+// it was due) to the farthest lead time ahead.
+func ScanWindow(today Date, p PolicySettings) (from, to Date) {
+	maxLead := 0
+	for _, d := range p.ReminderLeadDays {
+		maxLead = max(maxLead, d)
+	}
+	return today.AddDays(-p.EscalationDelayDays - ScanGraceDays), today.AddDays(maxLead)
+}
+
+// ScanGraceDays is how long after its escalation day an unsent escalation is
+// still sent, so a scan missed for a while (downtime) catches up.
+const ScanGraceDays = 30
+
+// Reminder is one row of the reminder ledger: one recipient told about one
+// subject's due date at one stage.
+type Reminder struct {
+	ID          string         `json:"id" doc:"UUIDv7 of the ledger row."`
+	SubjectType SubjectType    `json:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action" doc:"What is due."`
+	SubjectID   string         `json:"subject_id" doc:"ID of the subject (for certification, the vendor)."`
+	Title       string         `json:"title" doc:"What the reminder is about, as the e-mail names it."`
+	Path        string         `json:"path" doc:"API path of the subject."`
+	DueDate     Date           `json:"due_date" format:"date" doc:"The date that comes due."`
+	Stage       string         `json:"stage" doc:"before_<days>, due, or overdue." example:"before_7"`
+	RecipientID string         `json:"recipient_id" doc:"Who is told."`
+	Escalated   bool           `json:"escalated" doc:"True when the recipient is told as the owner's supervisor."`
+	Status      ReminderStatus `json:"status" enum:"queued,sent,failed,cancelled" doc:"queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent)."`
+	MessageID   string         `json:"message_id,omitempty" doc:"Message-ID of the e-mail that carried it."`
+	Error       string         `json:"error,omitempty" doc:"The mail server's answer when sending failed."`
+	CreatedAt   time.Time      `json:"created_at" doc:"When the scan queued it (RFC 3339, UTC)."`
+	SentAt      *time.Time     `json:"sent_at,omitempty" doc:"When it was sent."`
+}
+
+// MessageIDFor derives a stable Message-ID from the ledger rows an e-mail
+// carries, so a resend after a crash is recognisable as the same message.
+func MessageIDFor(reminderIDs []string, domainPart string) string {
+	ids := append([]string(nil), reminderIDs...)
+	sort.Strings(ids)
+	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+	return fmt.Sprintf("<%s@%s>", hex.EncodeToString(sum[:16]), domainPart)
+}
+
+// Digest is the set of new ledger rows for one recipient from one scan: what
+// one e-mail will carry.
+type Digest struct {
+	RecipientID string
+	ReminderIDs []string
+}
+
+// ScanReport says what one due-scan did.
+type ScanReport struct {
+	Today                  Date `json:"today" format:"date" doc:"The day the scan ran for."`
+	ConfirmationsScheduled int  `json:"confirmations_scheduled" doc:"Confirmations the scan created because their contract's date entered the first reminder window."`
+	ContractsExpired       int  `json:"contracts_expired" doc:"Contracts past their end date without auto-renewal, now expired."`
+	RemindersQueued        int  `json:"reminders_queued" doc:"New ledger rows."`
+	Digests                int  `json:"digests" doc:"E-mails queued, one per recipient with new rows."`
+}
+
+// EnqueueDigests receives the open transaction of a scan and must queue one
+// job per digest in it, so the ledger rows and their jobs commit together.
+type EnqueueDigests func(ctx context.Context, tx *sql.Tx, digests []Digest) error
+
+// DigestItem is one line of a digest e-mail.
+type DigestItem struct {
+	Reminder
+	// DaysLeft is the number of days from the scan to the due date (negative
+	// when overdue).
+	DaysLeft int
+}
+
+// DigestMail is everything a digest e-mail needs.
+type DigestMail struct {
+	Recipient *Person
+	Items     []DigestItem
+}
+
+// ReminderFilter narrows ListReminders.
+type ReminderFilter struct {
+	Status      ReminderStatus
+	RecipientID string
+	SubjectType SubjectType
+	SubjectID   string
+	Stage       string
+}
+
+// ReminderService runs the due-scan and keeps the reminder ledger.
+type ReminderService interface {
+	// ScanDue finds every date coming due around today, schedules the
+	// confirmations that enter their window, expires ended contracts, writes
+	// the ledger rows of the stages reached and hands the new rows, grouped
+	// per recipient, to enqueue — all in one transaction. A second scan of
+	// the same day adds nothing.
+	ScanDue(ctx context.Context, today Date, enqueue EnqueueDigests) (ScanReport, error)
+	// DigestToSend returns the still-queued rows among ids with their
+	// recipient, ready to render; no items when nothing is left to send.
+	DigestToSend(ctx context.Context, recipientID string, ids []string, today Date) (*DigestMail, error)
+	// MarkRemindersSent records that the rows went out in messageID.
+	MarkRemindersSent(ctx context.Context, ids []string, messageID string) error
+	// MarkRemindersFailed records a permanent failure with the server's answer.
+	MarkRemindersFailed(ctx context.Context, ids []string, answer string) error
+	// ListReminders returns a page of the ledger, newest last. EINVALID.
+	ListReminders(ctx context.Context, f ReminderFilter, p PageRequest) (Page[*Reminder], error)
+}
+
+// DueScanRunner runs a due-scan now, for the API's admin operation.
+type DueScanRunner interface {
+	RunDueScan(ctx context.Context) (ScanReport, error)
+}

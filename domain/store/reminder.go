@@ -1,0 +1,371 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+var _ domain.ReminderService = (*DB)(nil)
+
+type reminderRow struct {
+	bun.BaseModel `bun:"table:reminders"`
+
+	ID          string      `bun:"id,pk"`
+	SubjectType string      `bun:"subject_type"`
+	SubjectID   string      `bun:"subject_id"`
+	Title       string      `bun:"title"`
+	Path        string      `bun:"path"`
+	DueDate     domain.Date `bun:"due_date,type:date"`
+	Stage       string      `bun:"stage"`
+	RecipientID string      `bun:"recipient_id"`
+	Escalated   bool        `bun:"escalated"`
+	Status      string      `bun:"status"`
+	MessageID   string      `bun:"message_id"`
+	Error       string      `bun:"error"`
+	CreatedAt   time.Time   `bun:"created_at"`
+	SentAt      *time.Time  `bun:"sent_at"`
+}
+
+func (r *reminderRow) toDomain() *domain.Reminder {
+	return &domain.Reminder{
+		ID: r.ID, SubjectType: domain.SubjectType(r.SubjectType), SubjectID: r.SubjectID, Title: r.Title, Path: r.Path,
+		DueDate: r.DueDate, Stage: r.Stage, RecipientID: r.RecipientID, Escalated: r.Escalated,
+		Status: domain.ReminderStatus(r.Status), MessageID: r.MessageID, Error: r.Error,
+		CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt),
+	}
+}
+
+// dueItem is one date coming due, found by the scan.
+type dueItem struct {
+	SubjectType string      `bun:"subject_type"`
+	SubjectID   string      `bun:"subject_id"`
+	Title       string      `bun:"title"`
+	DueDate     domain.Date `bun:"due_date,type:date"`
+	OwnerID     string      `bun:"owner_id"`
+}
+
+var subjectPaths = map[domain.SubjectType]string{
+	domain.SubjectConfirmation:        "/v1/confirmations/",
+	domain.SubjectContractRenewal:     "/v1/contracts/",
+	domain.SubjectCloudServiceReview:  "/v1/cloud-services/",
+	domain.SubjectSocialAccountReview: "/v1/social-accounts/",
+	domain.SubjectCertification:       "/v1/vendors/",
+	domain.SubjectCorrectiveAction:    "/v1/corrective-actions/",
+}
+
+// dueQueries select, per subject type, the items whose date lies in the
+// scan window; each filters on an indexed date column.
+var dueQueries = map[domain.SubjectType]string{
+	domain.SubjectConfirmation: `SELECT 'confirmation' AS subject_type, f.id AS subject_id, c.title AS title, f.due_date, c.owner_id
+		FROM confirmations f JOIN contracts c ON c.id = f.contract_id
+		WHERE f.status = 'scheduled' AND f.due_date BETWEEN ? AND ?`,
+	domain.SubjectContractRenewal: `SELECT 'contract_renewal' AS subject_type, id AS subject_id, title, renewal_review_due AS due_date, owner_id
+		FROM contracts WHERE status = 'active' AND renewal_review_due BETWEEN ? AND ?`,
+	domain.SubjectCloudServiceReview: `SELECT 'cloud_service_review' AS subject_type, id AS subject_id, name AS title, next_review_due AS due_date, responsible_person_id AS owner_id
+		FROM cloud_services WHERE status = 'approved' AND next_review_due BETWEEN ? AND ?`,
+	domain.SubjectSocialAccountReview: `SELECT 'social_account_review' AS subject_type, id AS subject_id, platform || ' @' || handle AS title, next_review_due AS due_date, responsible_person_id AS owner_id
+		FROM social_accounts WHERE status = 'active' AND next_review_due BETWEEN ? AND ?`,
+	domain.SubjectCertification: `SELECT 'certification' AS subject_type, v.id AS subject_id, v.name || ' ' || c.kind || ' ' || c.number AS title, c.valid_until AS due_date, v.owner_id
+		FROM vendor_certifications c JOIN vendors v ON v.id = c.vendor_id
+		WHERE v.status <> 'terminated' AND c.valid_until BETWEEN ? AND ?`,
+	domain.SubjectCorrectiveAction: `SELECT 'corrective_action' AS subject_type, a.id AS subject_id, c.title || ': ' || a.description AS title, a.due_date, a.owner_id
+		FROM corrective_actions a JOIN contracts c ON c.id = a.contract_id
+		WHERE a.status = 'open' AND a.due_date BETWEEN ? AND ?`,
+}
+
+// ScanDue implements domain.ReminderService.
+func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.EnqueueDigests) (domain.ScanReport, error) {
+	ctx = domain.WithActor(ctx, domain.SystemActor)
+	rep := domain.ScanReport{Today: today}
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		rep = domain.ScanReport{Today: today}
+		settings, err := db.settings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		p := settings.PolicySettings
+		if rep.ContractsExpired, err = db.expireContracts(ctx, tx, today); err != nil {
+			return err
+		}
+		from, to := domain.ScanWindow(today, p)
+		if rep.ConfirmationsScheduled, err = db.scheduleDueConfirmations(ctx, tx, to); err != nil {
+			return err
+		}
+		rec, err := newRecipients(ctx, tx)
+		if err != nil {
+			return err
+		}
+		byRecipient := map[string][]string{}
+		for _, st := range domain.SubjectTypes {
+			var items []dueItem
+			if err := tx.NewRaw(dueQueries[st], from, to).Scan(ctx, &items); err != nil {
+				return fmt.Errorf("store: scan %s: %w", st, err)
+			}
+			for _, it := range items {
+				stage, ok := domain.CurrentStage(it.DueDate, today, p)
+				if !ok {
+					continue
+				}
+				for _, to := range rec.of(it.OwnerID, stage.Name == domain.StageOverdue) {
+					id, added, err := db.queueReminder(ctx, tx, it, stage.Name, to)
+					if err != nil {
+						return err
+					}
+					if added {
+						byRecipient[to.personID] = append(byRecipient[to.personID], id)
+						rep.RemindersQueued++
+					}
+				}
+			}
+		}
+		digests := make([]domain.Digest, 0, len(byRecipient))
+		for person, ids := range byRecipient {
+			digests = append(digests, domain.Digest{RecipientID: person, ReminderIDs: ids})
+		}
+		sort.Slice(digests, func(i, j int) bool { return digests[i].RecipientID < digests[j].RecipientID })
+		rep.Digests = len(digests)
+		if len(digests) == 0 || enqueue == nil {
+			return nil
+		}
+		return enqueue(ctx, tx.Tx, digests)
+	})
+	return rep, err
+}
+
+// recipient is one person a reminder goes to.
+type recipient struct {
+	personID  string
+	escalated bool
+}
+
+// recipients resolves owners to the people who are told: the owner when
+// active and, for an escalation, the owner's supervisor, or every active
+// holder of the supervisor role when the owner has none.
+type recipients struct {
+	active      map[string]bool
+	supervisor  map[string]string
+	supervisors []string
+}
+
+func newRecipients(ctx context.Context, tx bun.Tx) (*recipients, error) {
+	var people []personRow
+	if err := tx.NewSelect().Model(&people).Column("id", "active", "supervisor_id", "security_roles").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: load people for reminders: %w", err)
+	}
+	r := &recipients{active: map[string]bool{}, supervisor: map[string]string{}}
+	for _, p := range people {
+		r.active[p.ID] = p.Active
+		if p.SupervisorID != nil {
+			r.supervisor[p.ID] = *p.SupervisorID
+		}
+		if p.Active && p.toDomain().HasSecurityRole(domain.SecurityRoleSupervisor) {
+			r.supervisors = append(r.supervisors, p.ID)
+		}
+	}
+	sort.Strings(r.supervisors)
+	return r, nil
+}
+
+func (r *recipients) of(owner string, escalate bool) []recipient {
+	var out []recipient
+	if r.active[owner] {
+		out = append(out, recipient{personID: owner})
+	}
+	if !escalate {
+		return out
+	}
+	if sup, ok := r.supervisor[owner]; ok && r.active[sup] && sup != owner {
+		return append(out, recipient{personID: sup, escalated: true})
+	}
+	for _, s := range r.supervisors {
+		if s != owner {
+			out = append(out, recipient{personID: s, escalated: true})
+		}
+	}
+	return out
+}
+
+// queueReminder writes one ledger row unless it exists; added reports
+// whether this scan wrote it.
+func (db *DB) queueReminder(ctx context.Context, tx bun.Tx, it dueItem, stage string, to recipient) (string, bool, error) {
+	row := &reminderRow{
+		ID: uuid.Must(uuid.NewV7()).String(), SubjectType: it.SubjectType, SubjectID: it.SubjectID, Title: it.Title,
+		Path: subjectPaths[domain.SubjectType(it.SubjectType)] + it.SubjectID, DueDate: it.DueDate, Stage: stage,
+		RecipientID: to.personID, Escalated: to.escalated, Status: string(domain.ReminderQueued), CreatedAt: db.Now(),
+	}
+	res, err := tx.NewInsert().Model(row).On("CONFLICT (subject_type, subject_id, due_date, stage, recipient_id) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return "", false, fmt.Errorf("store: queue reminder: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return "", false, fmt.Errorf("store: queue reminder: %w", err)
+	}
+	return row.ID, n == 1, nil
+}
+
+// expireContracts ends the active contracts whose end date has passed and
+// that do not renew themselves.
+func (db *DB) expireContracts(ctx context.Context, tx bun.Tx, today domain.Date) (int, error) {
+	var rows []*contractRow
+	if err := tx.NewSelect().Model(&rows).Where("status = ? AND auto_renew = ? AND end_date < ?", string(domain.ContractActive), false, today).
+		Scan(ctx); err != nil {
+		return 0, fmt.Errorf("store: find ended contracts: %w", err)
+	}
+	for _, row := range rows {
+		before := row.toDomain()
+		read := row.Version
+		row.Status, row.Version, row.UpdatedAt = string(domain.ContractExpired), read+1, db.Now()
+		if err := updateRow(ctx, tx, row, entityContract, row.ID, read, nil); err != nil {
+			return 0, err
+		}
+		if err := db.cancelQueuedReminders(ctx, tx, row.ID); err != nil {
+			return 0, err
+		}
+		if err := db.dropScheduledConfirmations(ctx, tx, row.ID); err != nil {
+			return 0, err
+		}
+		if err := db.refreshVendor(ctx, tx, row.VendorID); err != nil {
+			return 0, err
+		}
+		if err := loadRow(ctx, tx, row, entityContract, row.ID); err != nil {
+			return 0, err
+		}
+		if err := db.appendAudit(ctx, tx, auditEntry{Action: "expire", EntityType: entityContract, EntityID: row.ID,
+			Reason: "end date " + row.EndDate.String() + " passed without auto-renewal", Before: before, After: row.toDomain()}); err != nil {
+			return 0, err
+		}
+	}
+	return len(rows), nil
+}
+
+// scheduleDueConfirmations creates the scheduled confirmation of every
+// active contract whose next confirmation enters the reminder window.
+func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, until domain.Date) (int, error) {
+	var ids []string
+	err := tx.NewSelect().Table("contracts").Column("id").
+		Where("status = ? AND next_confirmation_due <= ?", string(domain.ContractActive), until).
+		Where("NOT EXISTS (SELECT 1 FROM confirmations f WHERE f.contract_id = contracts.id AND f.status = ?)", string(domain.ConfirmationScheduled)).
+		Order("id").Scan(ctx, &ids)
+	if err != nil {
+		return 0, fmt.Errorf("store: find contracts to confirm: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		_, err := db.scheduleConfirmation(ctx, tx, id, domain.Date{})
+		if domain.ErrorCodeOf(err) == domain.EINVALID {
+			continue // nothing included to confirm; the contract's owner sees it on the contract
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// cancelQueuedReminders stops every queued reminder about a subject: its
+// date moved or it ended, so what was queued for the old date is not sent.
+func (db *DB) cancelQueuedReminders(ctx context.Context, tx bun.Tx, subjectID string) error {
+	_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
+		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderQueued)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: cancel reminders: %w", err)
+	}
+	return nil
+}
+
+// DigestToSend implements domain.ReminderService.
+func (db *DB) DigestToSend(ctx context.Context, recipientID string, ids []string, today domain.Date) (*domain.DigestMail, error) {
+	var person personRow
+	if err := loadRow(ctx, db.bun, &person, entityPerson, recipientID); err != nil {
+		return nil, err
+	}
+	mail := &domain.DigestMail{Recipient: person.toDomain(), Items: []domain.DigestItem{}}
+	if len(ids) == 0 {
+		return mail, nil
+	}
+	var rows []*reminderRow
+	err := db.bun.NewSelect().Model(&rows).Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).
+		Order("due_date ASC", "subject_type ASC", "id ASC").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: load digest: %w", err)
+	}
+	for _, r := range rows {
+		mail.Items = append(mail.Items, domain.DigestItem{Reminder: *r.toDomain(), DaysLeft: today.DaysUntil(r.DueDate)})
+	}
+	return mail, nil
+}
+
+// MarkRemindersSent implements domain.ReminderService.
+func (db *DB) MarkRemindersSent(ctx context.Context, ids []string, messageID string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := db.bun.NewUpdate().Model((*reminderRow)(nil)).
+		Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
+		Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: mark reminders sent: %w", err)
+	}
+	return nil
+}
+
+// MarkRemindersFailed implements domain.ReminderService.
+func (db *DB) MarkRemindersFailed(ctx context.Context, ids []string, answer string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	answer = strings.TrimSpace(answer)
+	if len(answer) > 2000 {
+		answer = answer[:2000]
+	}
+	_, err := db.bun.NewUpdate().Model((*reminderRow)(nil)).
+		Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).
+		Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: mark reminders failed: %w", err)
+	}
+	return nil
+}
+
+// ListReminders implements domain.ReminderService.
+func (db *DB) ListReminders(ctx context.Context, f domain.ReminderFilter, p domain.PageRequest) (domain.Page[*domain.Reminder], error) {
+	var rows []*reminderRow
+	q := db.bun.NewSelect().Model(&rows)
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.RecipientID != "" {
+		q = q.Where("recipient_id = ?", f.RecipientID)
+	}
+	if f.SubjectType != "" {
+		q = q.Where("subject_type = ?", string(f.SubjectType))
+	}
+	if f.SubjectID != "" {
+		q = q.Where("subject_id = ?", f.SubjectID)
+	}
+	if f.Stage != "" {
+		q = q.Where("stage = ?", f.Stage)
+	}
+	q, err := pageQuery(q, "id", p)
+	if err != nil {
+		return domain.Page[*domain.Reminder]{}, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return domain.Page[*domain.Reminder]{}, wrap("list reminders", err)
+	}
+	out := make([]*domain.Reminder, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return finishPage(out, p, func(r *domain.Reminder) string { return r.ID }), nil
+}
