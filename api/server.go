@@ -35,6 +35,10 @@ type Services struct {
 	CorrectiveActions domain.CorrectiveActionService
 	CloudServices     domain.CloudServiceService
 	SocialAccounts    domain.SocialAccountService
+	Reviews           domain.ReviewService
+	Reminders         domain.ReminderService
+	// Jobs runs a due-scan on demand; nil where no job runner runs.
+	Jobs domain.DueScanRunner
 	// Ready reports whether the database answers and migrations are current.
 	Ready func(ctx context.Context) error
 }
@@ -54,6 +58,8 @@ type Backend interface {
 	domain.CorrectiveActionService
 	domain.CloudServiceService
 	domain.SocialAccountService
+	domain.ReviewService
+	domain.ReminderService
 	Ready(ctx context.Context) error
 }
 
@@ -62,7 +68,7 @@ func ServicesOf(b Backend) Services {
 	return Services{
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
-		Ready: b.Ready,
+		Reviews: b, Reminders: b, Ready: b.Ready,
 	}
 }
 
@@ -70,6 +76,9 @@ func ServicesOf(b Backend) Services {
 type Config struct {
 	Services
 	Logger *slog.Logger
+	// RiverUI is River's web UI, served under RiverUIPrefix to admins; nil
+	// to leave it out.
+	RiverUI http.Handler
 }
 
 // Version is the version of the API contract in the OpenAPI document. It
@@ -120,6 +129,11 @@ func New(cfg Config) *Server {
 	s.registerCorrectiveActions()
 	s.registerCloudServices()
 	s.registerSocialAccounts()
+	s.registerReviews()
+	s.registerReminders()
+	if cfg.RiverUI != nil {
+		r.Mount(RiverUIPrefix, s.requireAdmin(cfg.RiverUI))
+	}
 	return s
 }
 

@@ -123,13 +123,14 @@ type Reminder struct {
 	SentAt      *time.Time     `json:"sent_at,omitempty" doc:"When it was sent."`
 }
 
-// MessageIDFor derives a stable Message-ID from the ledger rows an e-mail
-// carries, so a resend after a crash is recognisable as the same message.
+// MessageIDFor derives a stable Message-ID (without angle brackets) from the
+// ledger rows an e-mail carries, so a resend after a crash is recognisable as
+// the same message.
 func MessageIDFor(reminderIDs []string, domainPart string) string {
 	ids := append([]string(nil), reminderIDs...)
 	sort.Strings(ids)
 	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
-	return fmt.Sprintf("<%s@%s>", hex.EncodeToString(sum[:16]), domainPart)
+	return fmt.Sprintf("%s@%s", hex.EncodeToString(sum[:16]), domainPart)
 }
 
 // Digest is the set of new ledger rows for one recipient from one scan: what

@@ -83,7 +83,7 @@ func NormalizeHandle(h string) string {
 // sentence saying what is wrong, or "".
 func NormalizeProfileURL(p Platform, handle, raw string) (string, string) {
 	raw = strings.TrimSpace(raw)
-	h := strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	h := NormalizeHandle(handle)
 	prof, known := platformProfiles[p]
 	if !known {
 		if raw == "" {

@@ -1,11 +1,12 @@
-// Package jobs runs vendorwatch's background work on River: job arguments,
-// workers and the periodic schedule. Jobs call the domain services; they
-// write no SQL of their own.
+// Package jobs runs vendorwatch's background work on River: the periodic
+// due-scan, the reminder e-mails it queues, and the audit-chain check. Jobs
+// call the domain services; they write no SQL of their own.
 package jobs
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,7 +24,13 @@ import (
 // transactions, so that InsertTx joins the store's transaction.
 type Client = river.Client[*sql.Tx]
 
-// Config configures the River client.
+// Store is what the jobs need of the domain services.
+type Store interface {
+	domain.AuditService
+	domain.ReminderService
+}
+
+// Config configures the River client and its workers.
 type Config struct {
 	// Postgres selects River's PostgreSQL driver; otherwise SQLite.
 	Postgres bool
@@ -33,15 +40,40 @@ type Config struct {
 	ListenerPool *pgxpool.Pool
 	// Schema is the PostgreSQL schema of River's tables ("" for search_path).
 	Schema string
-	// Audit verifies the audit chain on schedule.
-	Audit  domain.AuditService
-	Logger *slog.Logger
+	Store  Store
+	// Mailer sends the reminder e-mails.
+	Mailer Mailer
+	// Digest renders them.
+	Digest *Digest
+	// MessageIDDomain is the right-hand side of every Message-ID.
+	MessageIDDomain string
+	Logger          *slog.Logger
+	// Now is the clock of the scans; time.Now when nil.
+	Now func() time.Time
+	// Location is the body's time zone, in which "today" is counted.
+	Location *time.Location
+	// DueScanInterval is how often the due-scan runs; 15 minutes when zero.
+	DueScanInterval time.Duration
 	// AuditVerifyInterval is how often the chain is verified; daily when zero.
 	AuditVerifyInterval time.Duration
+	// FetchPollInterval is how often workers look for jobs when no
+	// notification arrives (SQLite has none); River's default when zero.
+	FetchPollInterval time.Duration
+	// NoPeriodic leaves out the periodic jobs, for tests that drive scans.
+	NoPeriodic bool
 }
 
-// NewClient builds the River client with every worker and periodic job.
-func NewClient(cfg Config) (*Client, error) {
+// Runner owns the River client and runs scans on demand.
+type Runner struct {
+	Client  *Client
+	scanner *scanner
+}
+
+// New builds the River client with every worker and periodic job.
+func New(cfg Config) (*Runner, error) {
+	if cfg.Store == nil || cfg.Mailer == nil || cfg.Digest == nil {
+		return nil, errors.New("jobs: Store, Mailer and Digest are required")
+	}
 	var driver riverdriver.Driver[*sql.Tx]
 	switch {
 	case cfg.Postgres && cfg.ListenerPool != nil:
@@ -55,29 +87,193 @@ func NewClient(cfg Config) (*Client, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	interval := cfg.AuditVerifyInterval
-	if interval <= 0 {
-		interval = 24 * time.Hour
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.DueScanInterval <= 0 {
+		cfg.DueScanInterval = 15 * time.Minute
+	}
+	if cfg.AuditVerifyInterval <= 0 {
+		cfg.AuditVerifyInterval = 24 * time.Hour
+	}
+	if cfg.MessageIDDomain == "" {
+		cfg.MessageIDDomain = "vendorwatch.invalid"
+	}
+	sc := &scanner{store: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &AuditVerifyWorker{Audit: cfg.Audit, Logger: logger}); err != nil {
-		return nil, fmt.Errorf("jobs: add audit verify worker: %w", err)
-	}
-	client, err := river.NewClient(driver, &river.Config{
-		Logger:  logger.With("component", "river"),
-		Schema:  cfg.Schema,
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(interval),
-				func() (river.JobArgs, *river.InsertOpts) { return AuditVerifyArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true, ID: "audit_verify"}),
+	for _, add := range []func() error{
+		func() error {
+			return river.AddWorkerSafely(workers, &AuditVerifyWorker{Audit: cfg.Store, Logger: logger})
 		},
-	})
+		func() error { return river.AddWorkerSafely(workers, &DueScanWorker{scanner: sc, logger: logger}) },
+		func() error {
+			return river.AddWorkerSafely(workers, &ReminderDigestWorker{Store: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
+				MessageIDDomain: cfg.MessageIDDomain, Now: cfg.Now, Location: cfg.Location, Logger: logger})
+		},
+	} {
+		if err := add(); err != nil {
+			return nil, fmt.Errorf("jobs: add worker: %w", err)
+		}
+	}
+	rc := &river.Config{
+		Logger:            logger.With("component", "river"),
+		Schema:            cfg.Schema,
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:           workers,
+		FetchPollInterval: cfg.FetchPollInterval,
+	}
+	if cfg.FetchPollInterval > 0 {
+		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
+	}
+	if !cfg.NoPeriodic {
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.DueScanInterval),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return DueScanArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: cfg.DueScanInterval}}
+				},
+				&river.PeriodicJobOpts{ID: "due_scan"}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.AuditVerifyInterval),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return AuditVerifyArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: cfg.AuditVerifyInterval}}
+				},
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "audit_verify"}),
+		}
+	}
+	client, err := river.NewClient(driver, rc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
-	return client, nil
+	sc.client = client
+	return &Runner{Client: client, scanner: sc}, nil
+}
+
+// Start starts the River client and queues one due-scan for this start, so
+// that a restart catches up at once instead of at the next period. Scans are
+// idempotent, so replicas starting together cost a little work, no e-mail.
+func (r *Runner) Start(ctx context.Context) error {
+	if err := r.Client.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start River: %w", err)
+	}
+	if _, err := r.Client.Insert(ctx, DueScanArgs{}, nil); err != nil {
+		return fmt.Errorf("jobs: queue the start-up due scan: %w", err)
+	}
+	return nil
+}
+
+// RunDueScan implements domain.DueScanRunner: one scan now, outside the
+// schedule (the admin's "run a scan now").
+func (r *Runner) RunDueScan(ctx context.Context) (domain.ScanReport, error) {
+	return r.scanner.scan(ctx)
+}
+
+// scanner runs due-scans and queues the digests they produce.
+type scanner struct {
+	store    domain.ReminderService
+	client   *Client
+	now      func() time.Time
+	location *time.Location
+	interval time.Duration
+}
+
+// scan runs one due-scan for today and queues one digest job per recipient
+// with new reminders, in the scan's transaction.
+func (s *scanner) scan(ctx context.Context) (domain.ScanReport, error) {
+	today := domain.DateOf(s.now(), s.location)
+	return s.store.ScanDue(ctx, today, func(ctx context.Context, tx *sql.Tx, digests []domain.Digest) error {
+		params := make([]river.InsertManyParams, len(digests))
+		for i, d := range digests {
+			params[i] = river.InsertManyParams{Args: ReminderDigestArgs{RecipientID: d.RecipientID, ReminderIDs: d.ReminderIDs}}
+		}
+		if _, err := s.client.InsertManyTx(ctx, tx, params); err != nil {
+			return fmt.Errorf("jobs: queue digests: %w", err)
+		}
+		return nil
+	})
+}
+
+// DueScanArgs asks for one due-scan.
+type DueScanArgs struct{}
+
+// Kind implements river.JobArgs.
+func (DueScanArgs) Kind() string { return "due_scan" }
+
+// DueScanWorker runs the due-scan.
+type DueScanWorker struct {
+	river.WorkerDefaults[DueScanArgs]
+	scanner *scanner
+	logger  *slog.Logger
+}
+
+// Work implements river.Worker.
+func (w *DueScanWorker) Work(ctx context.Context, _ *river.Job[DueScanArgs]) error {
+	rep, err := w.scanner.scan(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: due scan: %w", err)
+	}
+	w.logger.InfoContext(ctx, "due scan done", "today", rep.Today.String(),
+		"confirmations_scheduled", rep.ConfirmationsScheduled, "contracts_expired", rep.ContractsExpired,
+		"reminders", rep.RemindersQueued, "digests", rep.Digests)
+	return nil
+}
+
+// ReminderDigestArgs asks for one digest e-mail.
+type ReminderDigestArgs struct {
+	RecipientID string   `json:"recipient_id"`
+	ReminderIDs []string `json:"reminder_ids"`
+}
+
+// Kind implements river.JobArgs.
+func (ReminderDigestArgs) Kind() string { return "reminder_digest" }
+
+// ReminderDigestWorker renders and sends one digest, then marks its ledger
+// rows sent. Rows no longer queued (cancelled, already sent) are left out,
+// so a retry after a crash never sends a row twice.
+type ReminderDigestWorker struct {
+	river.WorkerDefaults[ReminderDigestArgs]
+	Store           domain.ReminderService
+	Mailer          Mailer
+	Digest          *Digest
+	MessageIDDomain string
+	Now             func() time.Time
+	Location        *time.Location
+	Logger          *slog.Logger
+}
+
+// Work implements river.Worker.
+func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[ReminderDigestArgs]) error {
+	today := domain.DateOf(w.Now(), w.Location)
+	mail, err := w.Store.DigestToSend(ctx, job.Args.RecipientID, job.Args.ReminderIDs, today)
+	if domain.ErrorCodeOf(err) == domain.ENOTFOUND {
+		return river.JobCancel(fmt.Errorf("jobs: recipient %s no longer exists", job.Args.RecipientID))
+	}
+	if err != nil {
+		return err
+	}
+	if len(mail.Items) == 0 {
+		return nil // everything was cancelled or sent meanwhile
+	}
+	ids := make([]string, len(mail.Items))
+	for i, it := range mail.Items {
+		ids[i] = it.ID
+	}
+	messageID := domain.MessageIDFor(ids, w.MessageIDDomain)
+	msg, err := w.Digest.Render(mail, messageID)
+	if err != nil {
+		return err
+	}
+	err = w.Mailer.Send(ctx, msg)
+	var perm *PermanentError
+	if errors.As(err, &perm) {
+		w.Logger.WarnContext(ctx, "reminder e-mail refused for good", "recipient", job.Args.RecipientID, "answer", perm.Answer)
+		return w.Store.MarkRemindersFailed(ctx, ids, perm.Answer)
+	}
+	if err != nil {
+		return err // temporary: River retries with backoff
+	}
+	return w.Store.MarkRemindersSent(ctx, ids, messageID)
 }
 
 // AuditVerifyArgs asks for a verification of the audit hash chain.
@@ -85,12 +281,6 @@ type AuditVerifyArgs struct{}
 
 // Kind implements river.JobArgs.
 func (AuditVerifyArgs) Kind() string { return "audit_verify" }
-
-// InsertOpts makes the job unique per hour, so replicas and restarts add no
-// second run.
-func (AuditVerifyArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
-}
 
 // AuditVerifyWorker recomputes the audit chain and logs an error naming the
 // first broken link, so tampering is noticed even when nobody asks.

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"riverqueue.com/riverui"
+
 	"github.com/vendorwatch/vendorwatch/api"
 	"github.com/vendorwatch/vendorwatch/domain/store"
 	"github.com/vendorwatch/vendorwatch/jobs"
@@ -24,6 +26,11 @@ type serveConfig struct {
 	Addr            string
 	Migrate         bool
 	ShutdownTimeout time.Duration
+	SMTPURL         string
+	MailFrom        string
+	OutboxDir       string
+	PublicURL       string
+	DueScanInterval time.Duration
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -33,12 +40,24 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.BoolVar(&cfg.Migrate, "migrate", true, "apply pending migrations on start (turn off when a separate migrate step runs them)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to finish requests and jobs in flight on SIGINT/SIGTERM")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "smtp://user:pass@host:port?tls=none|starttls|tls; empty writes mail to the outbox folder")
+	fs.StringVar(&cfg.MailFrom, "mail-from", "vendorwatch@localhost", "sender address of reminder e-mails")
+	fs.StringVar(&cfg.OutboxDir, "outbox-dir", "outbox", "folder for .eml files when no SMTP server is configured")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL put before API paths in e-mails; http://<addr> when empty")
+	fs.DurationVar(&cfg.DueScanInterval, "due-scan-interval", 15*time.Minute, "how often the due-scan runs (it also runs on start)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	log, err := cfg.logger(stderr)
 	if err != nil {
 		return err
+	}
+	mailer, err := cfg.mailer()
+	if err != nil {
+		return err
+	}
+	if cfg.DueScanInterval < time.Minute {
+		return fmt.Errorf("--due-scan-interval must be at least 1m, not %s", cfg.DueScanInterval)
 	}
 	begun := time.Now()
 	db, err := openDB(ctx, cfg.dbConfig)
@@ -54,10 +73,16 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		logMigrations(log, rep)
 	}
+	runner, riverUI, err := newJobs(cfg, db, mailer, log)
+	if err != nil {
+		return err
+	}
+
 	// Serve first, so that probes get answers while a separate migrate step
 	// runs: /readyz stays 503 until the schema is current and start-up is done.
 	var started atomic.Bool
 	svc := api.ServicesOf(db)
+	svc.Jobs = runner
 	svc.Ready = func(ctx context.Context) error {
 		if !started.Load() {
 			return errors.New("still starting")
@@ -65,7 +90,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return db.Ready(ctx)
 	}
 	httpServer := &http.Server{
-		Handler:           api.New(api.Config{Services: svc, Logger: log}),
+		Handler:           api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -79,18 +104,27 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	log.Info("vendorwatch serving", "addr", ln.Addr().String(), "database", string(db.Kind()), "version", buildVersion())
+	log.Info("reminder e-mails go to " + mailer.Describe())
 
-	river, err := startUp(ctx, cfg, db, log, ln.Addr().String(), stderr)
-	if err != nil {
+	if err := startUp(ctx, cfg, db, log, ln.Addr().String(), stderr); err != nil {
 		_ = httpServer.Close()
 		return err
+	}
+	if err := runner.Start(ctx); err != nil {
+		_ = httpServer.Close()
+		return err
+	}
+	if err := riverUI.Start(ctx); err != nil {
+		_ = httpServer.Close()
+		_ = runner.Client.Stop(context.Background())
+		return fmt.Errorf("start River UI: %w", err)
 	}
 	started.Store(true)
 	log.Info("ready", "startup", time.Since(begun).Round(time.Millisecond).String())
 
 	select {
 	case err := <-serveErr:
-		_ = river.Stop(context.Background())
+		_ = runner.Client.Stop(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -100,7 +134,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	// Stop accepting and finish requests in flight, then let River finish
 	// its running jobs; both within one deadline.
 	httpErr := httpServer.Shutdown(shutdownCtx)
-	riverErr := river.Stop(shutdownCtx)
+	riverErr := runner.Client.Stop(shutdownCtx)
 	if err := errors.Join(httpErr, riverErr); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -108,49 +142,88 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
+// mailer builds the configured mailer: SMTP, or the outbox folder.
+func (c *serveConfig) mailer() (jobs.Mailer, error) {
+	if c.SMTPURL == "" {
+		return &jobs.OutboxMailer{Dir: c.OutboxDir}, nil
+	}
+	m, err := jobs.ParseSMTPURL(c.SMTPURL)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp-url: %w", err)
+	}
+	return m, nil
+}
+
+// newJobs builds the River client with its workers, and River's UI.
+func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, log *slog.Logger) (*jobs.Runner, *riverui.Handler, error) {
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + cfg.Addr
+	}
+	digest, err := jobs.NewDigest(cfg.MailFrom, publicURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	runner, err := jobs.New(jobs.Config{
+		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
+		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
+		MessageIDDomain: messageIDDomain(cfg.MailFrom),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
+		Endpoints: riverui.NewEndpoints(runner.Client, nil),
+		Logger:    log.With("component", "riverui"),
+		Prefix:    api.RiverUIPrefix,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("River UI: %w", err)
+	}
+	return runner, ui, nil
+}
+
+// messageIDDomain takes the domain of the sender address for Message-IDs.
+func messageIDDomain(from string) string {
+	if _, d, ok := strings.Cut(from, "@"); ok && d != "" {
+		return strings.Trim(d, "> ")
+	}
+	return "vendorwatch.invalid"
+}
+
 // migrationPoll is how often a server started with --migrate=false checks
 // whether the migrate step has finished.
 const migrationPoll = 2 * time.Second
 
-// startUp waits for the schema, seeds an empty database (printing the first
-// administrator's token once) and starts River.
-func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logger, addr string, stderr io.Writer) (*jobs.Client, error) {
+// startUp waits for the schema and seeds an empty database, printing the
+// first administrator's token once.
+func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logger, addr string, stderr io.Writer) error {
 	for waited := false; ; waited = true {
 		err := db.Ready(ctx)
 		if err == nil {
 			break
 		}
 		if cfg.Migrate {
-			return nil, err
+			return err
 		}
 		if !waited {
 			log.Warn("waiting for migrations; run \"vendorwatch migrate\"", "reason", err.Error())
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("stopped while waiting for migrations: %w", err)
+			return fmt.Errorf("stopped while waiting for migrations: %w", err)
 		case <-time.After(migrationPoll):
 		}
 	}
 	first, err := db.SeedIfEmpty(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("seed the database: %w", err)
+		return fmt.Errorf("seed the database: %w", err)
 	}
 	if first.Secret != "" {
 		fmt.Fprintf(stderr, "vendorwatch: first start: created administrator %s with this API token (shown once, keep it safe):\n\n    %s\n\n", first.Person.Email, first.Secret)
 		fmt.Fprintf(stderr, "Use it as: curl -H \"Authorization: Bearer %s\" http://%s/v1/people   (API docs: http://%s/docs)\n\n", first.Secret, addr, addr)
 	}
-	river, err := jobs.NewClient(jobs.Config{
-		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
-		Audit: db, Logger: log,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := river.Start(ctx); err != nil {
-		return nil, fmt.Errorf("start River: %w", err)
-	}
-	return river, nil
+	return nil
 }
 
 // openDB opens the configured database with the configured time zone.

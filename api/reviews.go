@@ -1,0 +1,111 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+)
+
+// ReviewOutput is one review.
+type ReviewOutput struct {
+	Body *domain.Review
+}
+
+// ReminderScanOutput is the report of a due-scan run on demand.
+type ReminderScanOutput struct {
+	Body domain.ScanReport
+}
+
+func (s *Server) registerReviews() {
+	const tag = "Reviews"
+	huma.Register(s.api, operation{
+		ID: "list-reviews", Method: http.MethodGet, Path: "/v1/reviews", Tag: tag,
+		Summary: "List reviews", Description: "Lists renewal and periodic reviews, oldest first. Any role may read.",
+		Permission: domain.PermRead, Errors: errsList,
+	}.huma(), func(ctx context.Context, in *struct {
+		PageParams
+		SubjectType domain.ReviewSubjectType `query:"subject_type" enum:"contract,cloud_service,social_account" doc:"Only reviews of this kind of subject."`
+		SubjectID   string                   `query:"subject_id" format:"uuid" doc:"Only reviews of this subject."`
+	}) (*ListOutput[*domain.Review], error) {
+		page, err := s.Reviews.ListReviews(ctx, domain.ReviewFilter{SubjectType: in.SubjectType, SubjectID: in.SubjectID}, in.request())
+		if err != nil {
+			return nil, s.problem(ctx, "query", err)
+		}
+		return listOutput(ctx, page), nil
+	})
+
+	huma.Register(s.api, operation{
+		ID: "get-review", Method: http.MethodGet, Path: "/v1/reviews/{id}", Tag: tag,
+		Summary: "Get a review", Description: "Returns one review.",
+		Permission: domain.PermRead, Errors: errsGet,
+	}.huma(), func(ctx context.Context, in *IDParam) (*ReviewOutput, error) {
+		r, err := s.Reviews.FindReview(ctx, in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, "path", err)
+		}
+		return &ReviewOutput{Body: r}, nil
+	})
+
+	huma.Register(s.api, operation{
+		ID: "create-review", Method: http.MethodPost, Path: "/v1/reviews", Tag: tag,
+		Summary: "Record a review",
+		Description: "Records a renewal review of an active contract or a periodic review of an approved cloud service or a " +
+			"social-media account. continue and modify move the subject's next due date (a contract may get a new end date); " +
+			"terminate ends the subject (contract terminated, service or account retired) and needs notes. Reminders queued for " +
+			"the old date are cancelled in the same transaction. 409 when the subject has already ended. Needs the editor or admin role.",
+		Permission: domain.PermWrite, Status: http.StatusCreated, Errors: errsCreate,
+	}.huma(), func(ctx context.Context, in *struct {
+		Body domain.ReviewInput
+	}) (*ReviewOutput, error) {
+		r, err := s.Reviews.CreateReview(ctx, in.Body)
+		if err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		return &ReviewOutput{Body: r}, nil
+	})
+}
+
+func (s *Server) registerReminders() {
+	const tag = "Reminders"
+	huma.Register(s.api, operation{
+		ID: "list-reminders", Method: http.MethodGet, Path: "/v1/reminders", Tag: tag,
+		Summary: "List the reminder ledger",
+		Description: "Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, " +
+			"sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.",
+		Permission: domain.PermRead, Errors: errsList,
+	}.huma(), func(ctx context.Context, in *struct {
+		PageParams
+		Status      domain.ReminderStatus `query:"status" enum:"queued,sent,failed,cancelled" doc:"Only rows in this status."`
+		RecipientID string                `query:"recipient_id" format:"uuid" doc:"Only rows for this person."`
+		SubjectType domain.SubjectType    `query:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action" doc:"Only rows about this kind of date."`
+		SubjectID   string                `query:"subject_id" format:"uuid" doc:"Only rows about this subject."`
+		Stage       string                `query:"stage" maxLength:"20" pattern:"^(before_[0-9]{1,3}|due|overdue)$" doc:"Only rows of this stage: before_<days>, due or overdue."`
+	}) (*ListOutput[*domain.Reminder], error) {
+		f := domain.ReminderFilter{Status: in.Status, RecipientID: in.RecipientID, SubjectType: in.SubjectType, SubjectID: in.SubjectID, Stage: in.Stage}
+		page, err := s.Reminders.ListReminders(ctx, f, in.request())
+		if err != nil {
+			return nil, s.problem(ctx, "query", err)
+		}
+		return listOutput(ctx, page), nil
+	})
+
+	huma.Register(s.api, operation{
+		ID: "run-due-scan", Method: http.MethodPost, Path: "/v1/jobs/due-scan", Tag: tag,
+		Summary: "Run a due-scan now",
+		Description: "Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: " +
+			"what an earlier scan of the same day queued is not queued again. Admin only.",
+		Permission: domain.PermAdmin, Errors: []int{http.StatusServiceUnavailable},
+	}.huma(), func(ctx context.Context, _ *struct{}) (*ReminderScanOutput, error) {
+		if s.Jobs == nil {
+			return nil, huma.Error503ServiceUnavailable("the job runner is not running in this process")
+		}
+		rep, err := s.Jobs.RunDueScan(ctx)
+		if err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		return &ReminderScanOutput{Body: rep}, nil
+	})
+}
