@@ -71,11 +71,11 @@ func NewDigest(from, baseURL string) (*Digest, error) {
 			"stageLabel":   stageLabel(l),
 		}
 		name := "templates/digest." + string(l)
-		t, err := texttemplate.New("digest." + string(l) + ".txt").Funcs(funcs).ParseFS(templateFS, name+".txt")
+		t, err := texttemplate.New("digest."+string(l)+".txt").Funcs(funcs).ParseFS(templateFS, name+".txt")
 		if err != nil {
 			return nil, fmt.Errorf("jobs: parse %s.txt: %w", name, err)
 		}
-		h, err := htmltemplate.New("digest." + string(l) + ".html").Funcs(funcs).ParseFS(templateFS, name+".html")
+		h, err := htmltemplate.New("digest."+string(l)+".html").Funcs(funcs).ParseFS(templateFS, name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("jobs: parse %s.html: %w", name, err)
 		}
