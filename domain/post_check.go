@@ -127,45 +127,111 @@ func FindEmailAddresses(text string) []PostFinding {
 	return out
 }
 
-// phoneCandidate is a run of digits and separators that may be a phone number.
-var phoneCandidate = regexp.MustCompile(`(\+81[\s\-]?|0)[0-9]{1,4}([\s\-()]{0,2}[0-9]{1,4}){1,3}`)
+// digitRun is a run of digit groups joined by short separators, as numbers
+// are written: 090-1234-5678, 03(1234)5678, ＋81 90 1234 5678.
+var digitRun = regexp.MustCompile(`(\+81[\s\-]?)?[0-9]+([\s\-()]{1,2}[0-9]+)*`)
+
+// digitGroup is one group of a run, by rune index in the folded text.
+type digitGroup struct {
+	start, end int
+	digits     string
+}
+
+// digitGroups splits every run of the folded text into its groups.
+func digitGroups(folded string) [][]digitGroup {
+	var runs [][]digitGroup
+	runes := []rune(folded)
+	for _, m := range matchRunes(digitRun, folded) {
+		var groups []digitGroup
+		for i := m[0]; i < m[1]; {
+			if runes[i] < '0' || runes[i] > '9' {
+				i++
+				continue
+			}
+			j := i
+			for j < m[1] && runes[j] >= '0' && runes[j] <= '9' {
+				j++
+			}
+			groups = append(groups, digitGroup{start: i, end: j, digits: string(runes[i:j])})
+			i = j
+		}
+		if strings.HasPrefix(string(runes[m[0]:m[1]]), "+81") && len(groups) > 0 {
+			// +81 replaces the leading 0; the "81" itself is not a group.
+			groups[0] = digitGroup{start: m[0], end: groups[0].end, digits: "0" + strings.TrimPrefix(groups[0].digits, "81")}
+			if groups[0].digits == "0" && len(groups) > 1 {
+				groups = append([]digitGroup{{start: m[0], end: groups[1].end, digits: "0" + groups[1].digits}}, groups[2:]...)
+			}
+		}
+		runs = append(runs, groups)
+	}
+	return runs
+}
+
+// phoneDigits reports whether digits form a Japanese phone number: 11
+// digits for mobile, IP and 0800 numbers, 10 for the others.
+func phoneDigits(d string) bool {
+	if !strings.HasPrefix(d, "0") {
+		return false
+	}
+	eleven := false
+	for _, p := range []string{"070", "080", "090", "050", "020", "0800"} {
+		eleven = eleven || strings.HasPrefix(d, p)
+	}
+	if eleven {
+		return len(d) == 11
+	}
+	return len(d) == 10 && d[1] != '0'
+}
 
 // FindPhoneNumbers reports Japanese phone numbers: 10 or 11 digits starting
 // with 0 (or +81 instead of the 0), with or without separators, in half- or
-// full-width digits.
+// full-width digits. Figures next to a number (office hours, dates, counts)
+// are not taken into it: each group may start a number, and a number takes
+// the longest run of groups that makes a valid length.
 func FindPhoneNumbers(text string) []PostFinding {
 	folded := foldWidth(text)
 	var out []PostFinding
-	for _, m := range matchRunes(phoneCandidate, folded) {
-		cand := excerpt(folded, m[0], m[1])
-		digits := onlyDigits(strings.Replace(cand, "+81", "0", 1))
-		if !strings.HasPrefix(digits, "0") || (len(digits) != 10 && len(digits) != 11) {
-			continue
+	for _, groups := range digitGroups(folded) {
+		for i := 0; i < len(groups); i++ {
+			if !strings.HasPrefix(groups[i].digits, "0") {
+				continue
+			}
+			end, digits := -1, ""
+			for j := i; j < len(groups) && j < i+4; j++ {
+				digits += groups[j].digits
+				if phoneDigits(digits) {
+					end = j
+				}
+			}
+			if end < 0 {
+				continue
+			}
+			out = append(out, PostFinding{Code: FindingPhoneNumber, Message: "contains a phone number; check that it is an official number meant for publication",
+				Excerpt: excerpt(text, groups[i].start, groups[end].end)})
+			i = end
 		}
-		if digitBefore(folded, m[0]) || digitAfter(folded, m[1]) {
-			continue // part of a longer number
-		}
-		out = append(out, PostFinding{Code: FindingPhoneNumber, Message: "contains a phone number; check that it is an official number meant for publication",
-			Excerpt: strings.TrimSpace(excerpt(text, m[0], m[1]))})
 	}
 	return out
 }
 
-// twelveDigits is 12 digits, optionally grouped 4-4-4.
-var twelveDigits = regexp.MustCompile(`[0-9]{4}[\s\-]?[0-9]{4}[\s\-]?[0-9]{4}`)
-
-// FindIndividualNumbers reports 12-digit numbers whose check digit is that
-// of an individual number (マイナンバー).
+// FindIndividualNumbers reports 12-digit numbers, whole or grouped 4-4-4,
+// whose check digit is that of an individual number (マイナンバー).
 func FindIndividualNumbers(text string) []PostFinding {
 	folded := foldWidth(text)
 	var out []PostFinding
-	for _, m := range matchRunes(twelveDigits, folded) {
-		if digitBefore(folded, m[0]) || digitAfter(folded, m[1]) {
-			continue
-		}
-		if ValidIndividualNumber(onlyDigits(excerpt(folded, m[0], m[1]))) {
+	for _, groups := range digitGroups(folded) {
+		for i := 0; i < len(groups); i++ {
+			digits, end := "", -1
+			for j := i; j < len(groups) && len(digits) < 12; j++ {
+				digits += groups[j].digits
+				end = j
+			}
+			if len(digits) != 12 || !ValidIndividualNumber(digits) {
+				continue
+			}
 			out = append(out, PostFinding{Code: FindingIndividualNumber, Message: "contains what is an individual number (マイナンバー) by its check digit; it must never be published",
-				Excerpt: excerpt(text, m[0], m[1])})
+				Excerpt: excerpt(text, groups[i].start, groups[end].end)})
+			i = end
 		}
 	}
 	return out
@@ -231,11 +297,6 @@ func onlyDigits(s string) string {
 		}
 	}
 	return b.String()
-}
-
-func digitBefore(folded string, runeIdx int) bool {
-	runes := []rune(folded)
-	return runeIdx > 0 && runes[runeIdx-1] >= '0' && runes[runeIdx-1] <= '9'
 }
 
 func digitAfter(folded string, runeIdx int) bool {

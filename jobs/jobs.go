@@ -61,6 +61,9 @@ type Config struct {
 	FetchPollInterval time.Duration
 	// NoPeriodic leaves out the periodic jobs, for tests that drive scans.
 	NoPeriodic bool
+	// RetryPolicy decides when a failed job runs again; River's default
+	// (exponential backoff) when nil.
+	RetryPolicy river.ClientRetryPolicy
 }
 
 // Runner owns the River client and runs scans on demand.
@@ -124,6 +127,7 @@ func New(cfg Config) (*Runner, error) {
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers:           workers,
 		FetchPollInterval: cfg.FetchPollInterval,
+		RetryPolicy:       cfg.RetryPolicy,
 	}
 	if cfg.FetchPollInterval > 0 {
 		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)

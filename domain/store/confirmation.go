@@ -156,7 +156,10 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	row := &confirmationRow{ID: uuid.Must(uuid.NewV7()).String(), ContractID: contractID, VendorID: contract.VendorID, DueDate: due,
 		Status: string(domain.ConfirmationScheduled), Checklist: string(body), Version: 1, CreatedAt: now, UpdatedAt: now}
 	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-		return nil, wrap("insert confirmation", translate(err))
+		if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
+			return nil, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first")
+		}
+		return nil, fmt.Errorf("store: insert confirmation: %w", err)
 	}
 	c := row.toDomain(db.today())
 	return c, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityConfirmation, EntityID: c.ID, After: c})

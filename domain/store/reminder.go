@@ -87,6 +87,12 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 	rep := domain.ScanReport{Today: today}
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		rep = domain.ScanReport{Today: today}
+		// Take the audit head's row lock first: concurrent scans (replicas,
+		// the admin's "scan now") then run one after the other and each
+		// sees what the previous one committed.
+		if _, err := tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1`).Exec(ctx); err != nil {
+			return fmt.Errorf("store: lock for scan: %w", err)
+		}
 		settings, err := db.settings(ctx, tx)
 		if err != nil {
 			return err

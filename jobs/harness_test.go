@@ -1,0 +1,200 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+	"github.com/vendorwatch/vendorwatch/domain/store"
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+	"github.com/vendorwatch/vendorwatch/jobs"
+	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
+)
+
+// clock is the injected clock the store and the jobs share.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// SetDay moves the clock to 09:00 in Tokyo on day d.
+func (c *clock) SetDay(d domain.Date) {
+	t, _ := time.ParseInLocation("2006-01-02 15:04", d.String()+" 09:00", tokyo)
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+var tokyo, _ = time.LoadLocation("Asia/Tokyo")
+
+// fastRetry retries failed jobs after 100ms, so tests do not wait for
+// River's exponential backoff.
+type fastRetry struct{}
+
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(100 * time.Millisecond) }
+
+// harness is one database, one loopback SMTP server and one job runner.
+type harness struct {
+	t      *testing.T
+	db     *store.DB
+	target storetest.Target
+	smtp   *mailtest.Server
+	clock  *clock
+	ctx    context.Context // carries the administrator as actor
+	admin  *domain.Person
+	runner *jobs.Runner
+}
+
+func newHarness(t *testing.T, tg storetest.Target, start domain.Date) *harness {
+	t.Helper()
+	h := &harness{t: t, target: tg, clock: &clock{}, smtp: mailtest.Start(t)}
+	h.clock.SetDay(start)
+	h.db = storetest.Open(t, tg, storetest.Options{Now: h.clock.Now})
+	first, err := h.db.SeedIfEmpty(context.Background())
+	require.NoError(t, err)
+	h.admin = first.Person
+	h.ctx = domain.WithActor(context.Background(), domain.Actor{PersonID: first.Person.ID, Role: domain.RoleAdmin, Name: first.Person.Name})
+	h.runner = h.newRunner()
+	h.start(h.runner)
+	return h
+}
+
+// newRunner builds another job runner on the same database, as a second
+// process (or a restarted one) would.
+func (h *harness) newRunner() *jobs.Runner {
+	h.t.Helper()
+	mailer, err := jobs.ParseSMTPURL("smtp://" + h.smtp.Addr + "?tls=none")
+	require.NoError(h.t, err)
+	digest, err := jobs.NewDigest("vendorwatch@example.lg.jp", "https://vendorwatch.example")
+	require.NoError(h.t, err)
+	r, err := jobs.New(jobs.Config{
+		Postgres: h.db.Kind() == store.Postgres, DB: h.db.SQL(), ListenerPool: h.db.PgxPool(), Schema: h.db.Schema(),
+		Store: h.db, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
+		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{},
+	})
+	require.NoError(h.t, err)
+	return r
+}
+
+func (h *harness) start(r *jobs.Runner) {
+	h.t.Helper()
+	require.NoError(h.t, r.Client.Start(context.Background()))
+	h.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = r.Client.Stop(ctx)
+	})
+}
+
+// scan runs one due-scan for the clock's day.
+func (h *harness) scan() domain.ScanReport {
+	h.t.Helper()
+	rep, err := h.runner.RunDueScan(context.Background())
+	require.NoError(h.t, err)
+	return rep
+}
+
+// reminders returns the whole ledger, optionally filtered.
+func (h *harness) reminders(f domain.ReminderFilter) []*domain.Reminder {
+	h.t.Helper()
+	var out []*domain.Reminder
+	p := domain.PageRequest{Limit: domain.MaxPageSize}
+	for {
+		page, err := h.db.ListReminders(context.Background(), f, p)
+		require.NoError(h.t, err)
+		out = append(out, page.Items...)
+		if page.NextCursor == "" {
+			return out
+		}
+		p.Cursor = page.NextCursor
+	}
+}
+
+// waitUntil polls cond until it holds, failing after the deadline.
+func (h *harness) waitUntil(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitSettled waits until no ledger row is queued any more.
+func (h *harness) waitSettled() {
+	h.t.Helper()
+	h.waitUntil("every queued reminder is sent", func() bool {
+		return len(h.reminders(domain.ReminderFilter{Status: domain.ReminderQueued})) == 0
+	})
+}
+
+// person creates a person.
+func (h *harness) person(name string, roles []domain.SecurityRole, supervisor *domain.Person, locale domain.Locale) *domain.Person {
+	h.t.Helper()
+	in := domain.PersonInput{Name: name, Email: fmt.Sprintf("%s@example.lg.jp", name), DepartmentID: h.admin.DepartmentID,
+		SecurityRoles: roles, Locale: locale}
+	if supervisor != nil {
+		in.SupervisorID = &supervisor.ID
+	}
+	p, err := h.db.CreatePerson(h.ctx, in)
+	require.NoError(h.t, err)
+	return p
+}
+
+// approvedVendor registers and approves a vendor owned by owner.
+func (h *harness) approvedVendor(name string, owner *domain.Person, certs ...domain.Certification) *domain.Vendor {
+	h.t.Helper()
+	v, err := h.db.CreateVendor(h.ctx, domain.VendorInput{Name: name, OwnerID: owner.ID, Certifications: certs})
+	require.NoError(h.t, err)
+	criteria, err := h.db.ListCatalogueItems(h.ctx, domain.CatalogueSelectionCriteria, false)
+	require.NoError(h.t, err)
+	rec := domain.SelectionRecord{SelectedBy: owner.ID, SelectedOn: domain.DateOf(h.clock.Now(), tokyo)}
+	for _, c := range criteria {
+		rec.Results = append(rec.Results, domain.SelectionResult{Criterion: c.Code, Result: domain.SelectionMet})
+	}
+	_, err = h.db.RecordSelection(h.ctx, v.ID, nil, rec)
+	require.NoError(h.t, err)
+	v, err = h.db.ChangeVendorStatus(h.ctx, v.ID, nil, domain.VendorApproved, "")
+	require.NoError(h.t, err)
+	return v
+}
+
+// activeContract creates a contract with every clause included and activates it.
+func (h *harness) activeContract(v *domain.Vendor, title string, owner *domain.Person, start, end domain.Date, notice int) *domain.Contract {
+	h.t.Helper()
+	c, err := h.db.CreateContract(h.ctx, domain.ContractInput{VendorID: v.ID, Title: title, StartDate: start, EndDate: end,
+		NoticePeriodDays: notice, OwnerID: owner.ID,
+		InformationAssets: []domain.InformationAsset{{Name: "業務情報", Classification: domain.Classification{Confidentiality: "1", Integrity: 1, Availability: 1}}}})
+	require.NoError(h.t, err)
+	clauses, err := h.db.ListCatalogueItems(h.ctx, domain.CatalogueClauses, false)
+	require.NoError(h.t, err)
+	for _, cl := range clauses {
+		_, err := h.db.SetContractClause(h.ctx, c.ID, cl.Code, domain.ClauseCoverageInput{Status: domain.ClauseIncluded, ArticleRef: "第1条"})
+		require.NoError(h.t, err)
+	}
+	c, err = h.db.ActivateContract(h.ctx, c.ID, nil)
+	require.NoError(h.t, err)
+	return c
+}
+
+func day(s string) domain.Date {
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}

@@ -1,0 +1,201 @@
+// Package mailtest runs a real SMTP server on loopback for tests: it speaks
+// SMTP with go-smtp, keeps every message it accepts, and can be taken down,
+// brought up again, told to refuse recipients, or told to hold messages.
+package mailtest
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"net"
+	"net/mail"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one message the server accepted.
+type Message struct {
+	From      string
+	To        []string
+	MessageID string
+	Subject   string
+	Raw       []byte
+}
+
+// Server is an SMTP server listening on 127.0.0.1.
+type Server struct {
+	t    testing.TB
+	Addr string
+
+	mu        sync.Mutex
+	srv       *smtp.Server
+	messages  []Message
+	rejectRcp *smtp.SMTPError
+	hold      chan struct{}
+	holding   int
+}
+
+// Start starts a server on a free loopback port; it stops with the test.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{t: t}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mailtest: listen: %v", err)
+	}
+	s.Addr = ln.Addr().String()
+	s.serve(ln)
+	t.Cleanup(func() { s.Down() })
+	return s
+}
+
+func (s *Server) serve(ln net.Listener) {
+	srv := smtp.NewServer(backend{s})
+	srv.Domain = "mailtest.localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// Down stops listening and drops open connections: the server is gone.
+func (s *Server) Down() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		_ = srv.Close()
+	}
+}
+
+// Up listens again on the same address.
+func (s *Server) Up() {
+	s.t.Helper()
+	var ln net.Listener
+	var err error
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ln, err = net.Listen("tcp", s.Addr)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // the old socket may linger a moment
+	}
+	if err != nil {
+		s.t.Fatalf("mailtest: listen again on %s: %v", s.Addr, err)
+	}
+	s.serve(ln)
+}
+
+// RejectRecipients makes RCPT TO answer with code and text; code 0 accepts again.
+func (s *Server) RejectRecipients(code int, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if code == 0 {
+		s.rejectRcp = nil
+		return
+	}
+	s.rejectRcp = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: text}
+}
+
+// Hold makes DATA wait, before reading the message, until Release; a client
+// that gives up meanwhile leaves nothing behind.
+func (s *Server) Hold() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold = make(chan struct{})
+}
+
+// Release lets held and later messages through.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		close(s.hold)
+		s.hold = nil
+	}
+}
+
+// Holding returns how many DATA commands are waiting.
+func (s *Server) Holding() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.holding
+}
+
+// Messages returns a copy of what arrived, in order.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+type backend struct{ s *Server }
+
+func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+
+type session struct {
+	s    *Server
+	from string
+	to   []string
+}
+
+func (x *session) Reset()        { x.from, x.to = "", nil }
+func (x *session) Logout() error { return nil }
+
+func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	x.from = from
+	return nil
+}
+
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.mu.Lock()
+	reject := x.s.rejectRcp
+	x.s.mu.Unlock()
+	if reject != nil {
+		return reject
+	}
+	x.to = append(x.to, to)
+	return nil
+}
+
+func (x *session) Data(r io.Reader) error {
+	x.s.mu.Lock()
+	hold := x.s.hold
+	if hold != nil {
+		x.s.holding++
+	}
+	x.s.mu.Unlock()
+	if hold != nil {
+		<-hold
+		x.s.mu.Lock()
+		x.s.holding--
+		x.s.mu.Unlock()
+	}
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m := Message{From: x.from, To: append([]string(nil), x.to...), Raw: raw}
+	if parsed, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
+		m.MessageID = parsed.Header.Get("Message-ID")
+		dec := new(mime.WordDecoder)
+		if subj, err := dec.DecodeHeader(parsed.Header.Get("Subject")); err == nil {
+			m.Subject = subj
+		}
+	} else {
+		return errors.New("mailtest: unparseable message")
+	}
+	x.s.mu.Lock()
+	x.s.messages = append(x.s.messages, m)
+	x.s.mu.Unlock()
+	return nil
+}
