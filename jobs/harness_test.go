@@ -3,6 +3,8 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +45,9 @@ var tokyo, _ = time.LoadLocation("Asia/Tokyo")
 // River's exponential backoff.
 type fastRetry struct{}
 
-func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(100 * time.Millisecond) }
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(100 * time.Millisecond)
+}
 
 // harness is one database, one loopback SMTP server and one job runner.
 type harness struct {
@@ -83,6 +87,7 @@ func (h *harness) newRunner() *jobs.Runner {
 		Postgres: h.db.Kind() == store.Postgres, DB: h.db.SQL(), ListenerPool: h.db.PgxPool(), Schema: h.db.Schema(),
 		Store: h.db, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
 		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(h.t, err)
 	return r

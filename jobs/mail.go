@@ -2,8 +2,10 @@ package jobs
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,9 +58,10 @@ func buildMsg(m Message) (*mail.Msg, error) {
 
 // SMTPMailer sends through an SMTP server with go-mail.
 type SMTPMailer struct {
-	host    string
-	options []mail.Option
-	desc    string
+	host        string
+	implicitTLS bool
+	options     []mail.Option
+	desc        string
 }
 
 // ParseSMTPURL reads smtp://user:pass@host:port?tls=none|starttls|tls. The
@@ -81,7 +84,8 @@ func ParseSMTPURL(raw string) (*SMTPMailer, error) {
 	case "starttls":
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	case "tls":
-		opts = append(opts, mail.WithSSL())
+		// Implicit TLS: the dialer in Send wraps the connection itself.
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 		port = 465
 	default:
 		return nil, fmt.Errorf("unknown SMTP TLS policy %q (use none, starttls or tls)", policy)
@@ -98,7 +102,7 @@ func ParseSMTPURL(raw string) (*SMTPMailer, error) {
 		pass, _ := u.User.Password()
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(u.User.Username()), mail.WithPassword(pass))
 	}
-	return &SMTPMailer{host: u.Hostname(), options: opts,
+	return &SMTPMailer{host: u.Hostname(), options: opts, implicitTLS: policy == "tls",
 		desc: fmt.Sprintf("SMTP %s:%d (tls=%s)", u.Hostname(), port, policy)}, nil
 }
 
@@ -112,11 +116,41 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	client, err := mail.NewClient(s.host, s.options...)
+	// go-mail does not watch the context once connected; closing the
+	// network connection is what stops a send when the job is cancelled
+	// (shutdown), so the dialer keeps hold of it.
+	var netConn net.Conn
+	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
+		var c net.Conn
+		var err error
+		if s.implicitTLS {
+			c, err = (&tls.Dialer{Config: &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}}).DialContext(ctx, network, address)
+		} else {
+			c, err = (&net.Dialer{}).DialContext(ctx, network, address)
+		}
+		netConn = c
+		return c, err
+	}
+	client, err := mail.NewClient(s.host, append(s.options, mail.WithDialContextFunc(dial))...)
 	if err != nil {
 		return fmt.Errorf("jobs: SMTP client: %w", err)
 	}
-	err = client.DialAndSendWithContext(ctx, msg)
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: connect to SMTP server: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- client.SendWithSMTPClient(conn, msg) }()
+	select {
+	case err = <-done:
+		_ = client.CloseWithSMTPClient(conn)
+	case <-ctx.Done():
+		if netConn != nil {
+			_ = netConn.Close()
+		}
+		<-done
+		return fmt.Errorf("jobs: send mail: %w", ctx.Err())
+	}
 	var sendErr *mail.SendError
 	if errors.As(err, &sendErr) && !sendErr.IsTemp() && isSMTPAnswer(sendErr) {
 		return &PermanentError{Answer: sendErr.Error()}

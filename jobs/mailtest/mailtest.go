@@ -106,8 +106,8 @@ func (s *Server) RejectRecipients(code int, text string) {
 	s.rejectRcp = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: text}
 }
 
-// Hold makes DATA wait, before reading the message, until Release; a client
-// that gives up meanwhile leaves nothing behind.
+// Hold makes RCPT TO wait until Release, before any of the message is sent,
+// so a client that gives up meanwhile leaves nothing behind.
 func (s *Server) Hold() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -124,7 +124,7 @@ func (s *Server) Release() {
 	}
 }
 
-// Holding returns how many DATA commands are waiting.
+// Holding returns how many RCPT TO commands are waiting.
 func (s *Server) Holding() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -163,11 +163,6 @@ func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if reject != nil {
 		return reject
 	}
-	x.to = append(x.to, to)
-	return nil
-}
-
-func (x *session) Data(r io.Reader) error {
 	x.s.mu.Lock()
 	hold := x.s.hold
 	if hold != nil {
@@ -180,6 +175,11 @@ func (x *session) Data(r io.Reader) error {
 		x.s.holding--
 		x.s.mu.Unlock()
 	}
+	x.to = append(x.to, to)
+	return nil
+}
+
+func (x *session) Data(r io.Reader) error {
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return err
