@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorwatch/vendorwatch/domain"
@@ -228,4 +229,43 @@ func TestMessageIDIsStableForTheSameRows(t *testing.T) {
 	require.Equal(t, a, domain.MessageIDFor([]string{"r1", "r2"}, "example.lg.jp"))
 	require.NotEqual(t, a, domain.MessageIDFor([]string{"r1"}, "example.lg.jp"))
 	require.True(t, strings.HasSuffix(a, "@example.lg.jp"))
+}
+
+func TestAReviewCancelsWhatWasQueuedForTheOldDate(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			h := newHarness(t, tg, day("2027-03-01"))
+			owner := h.person("mori", nil, nil, domain.LocaleJa)
+			checks, err := h.db.ListCatalogueItems(h.ctx, domain.CatalogueTermsChecks, false)
+			require.NoError(t, err)
+			in := domain.CloudServiceInput{Name: "会議予約", Provider: "Example", TermsURL: "https://example.com/terms", TermsVersion: "1",
+				ResponsiblePersonID: owner.ID, DepartmentID: h.admin.DepartmentID, ReviewIntervalMonths: 1}
+			for _, c := range checks {
+				in.TermsChecks = append(in.TermsChecks, domain.TermsCheck{Code: c.Code, Answer: domain.TermsOK})
+			}
+			cs, err := h.db.CreateCloudService(h.ctx, in)
+			require.NoError(t, err)
+			supervisor := h.person("boss", []domain.SecurityRole{domain.SecurityRoleSupervisor}, nil, domain.LocaleJa)
+			_, err = h.db.ApproveCloudService(domain.WithActor(context.Background(), domain.Actor{PersonID: supervisor.ID, Name: "boss"}), cs.ID, nil)
+			require.NoError(t, err)
+
+			h.smtp.Down()
+			h.clock.SetDay(day("2027-03-25")) // due 04-01: the 7-day stage
+			require.Equal(t, 1, h.scan().RemindersQueued)
+			_, err = h.db.CreateReview(h.ctx, domain.ReviewInput{SubjectType: domain.ReviewCloudService, SubjectID: cs.ID,
+				Outcome: domain.OutcomeContinue, ReviewerID: owner.ID, ReviewedOn: day("2027-03-25")})
+			require.NoError(t, err)
+			rows := h.reminders(domain.ReminderFilter{SubjectID: cs.ID})
+			require.Len(t, rows, 1)
+			require.Equal(t, domain.ReminderCancelled, rows[0].Status)
+
+			h.smtp.Up()
+			h.waitUntil("the digest job has finished", func() bool {
+				res, err := h.runner.Client.JobList(context.Background(), river.NewJobListParams().Kinds("reminder_digest").States(rivertype.JobStateCompleted))
+				require.NoError(t, err)
+				return len(res.Jobs) == 1
+			})
+			require.Empty(t, h.smtp.Messages(), "a cancelled reminder is not sent")
+		})
+	}
 }
