@@ -47,18 +47,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// serveOnce starts serve, waits until /readyz answers 200, stops it with the
-// signal context and returns what it wrote to stderr.
-func serveOnce(t *testing.T, args ...string) string {
+// running is a serve process started by a test.
+type running struct {
+	addr   string
+	stderr *syncBuffer
+	stop   func()
+}
+
+// startServe starts serve on a free port and waits until /readyz says 200;
+// stop cancels its signal context and waits for a clean exit.
+func startServe(t *testing.T, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	stderr := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &bytes.Buffer{}, stderr)
 	}()
-	var addr string
+	r := &running{stderr: stderr}
 	waitFor(t, "the serving log line", func() bool {
 		select {
 		case err := <-done:
@@ -67,27 +73,44 @@ func serveOnce(t *testing.T, args ...string) string {
 		}
 		m := servingAddr.FindStringSubmatch(stderr.String())
 		if m != nil {
-			addr = m[1]
+			r.addr = m[1]
 		}
 		return m != nil
 	})
 	waitFor(t, "/readyz 200", func() bool {
-		res, err := http.Get("http://" + addr + "/readyz")
+		res, err := http.Get("http://" + r.addr + "/readyz")
 		if err != nil {
 			return false
 		}
 		_ = res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	})
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err, "graceful shutdown: %s", stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop after its context was cancelled")
+	stopped := false
+	r.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err, "graceful shutdown: %s", stderr.String())
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop after its context was cancelled")
+		}
+		require.Contains(t, stderr.String(), "stopped")
 	}
-	require.Contains(t, stderr.String(), "stopped")
-	return stderr.String()
+	t.Cleanup(r.stop)
+	return r
+}
+
+// serveOnce starts serve, waits until it is ready, stops it and returns
+// what it wrote to stderr.
+func serveOnce(t *testing.T, args ...string) string {
+	t.Helper()
+	r := startServe(t, args...)
+	r.stop()
+	return r.stderr.String()
 }
 
 var tokenLine = regexp.MustCompile(`(?m)^\s+(vw_[A-Za-z0-9_-]{43})$`)

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
+)
+
+// client calls a running server with a token.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c client) call(method, path string, body any, want int) map[string]any {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		require.NoError(c.t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	require.NoError(c.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(c.t, err)
+	defer func() { _ = res.Body.Close() }()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(c.t, err)
+	require.Equal(c.t, want, res.StatusCode, "%s %s: %s", method, path, raw)
+	out := map[string]any{}
+	if len(raw) > 0 && raw[0] == '{' {
+		require.NoError(c.t, json.Unmarshal(raw, &out))
+	}
+	return out
+}
+
+// contractDueInFiveDays registers, through the API, an approved vendor and
+// an active low-risk contract whose confirmation falls due in five days.
+func contractDueInFiveDays(c client) {
+	c.t.Helper()
+	me := c.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["id"].(string)
+	v := c.call("POST", "/v1/vendors", map[string]any{"name": "株式会社クリーン", "owner_id": me}, 201)["id"].(string)
+	var results []map[string]any
+	for _, it := range c.call("GET", "/v1/selection-criteria", nil, 200)["items"].([]any) {
+		results = append(results, map[string]any{"criterion": it.(map[string]any)["code"], "result": "met"})
+	}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	today := time.Now().In(tokyo)
+	c.call("PUT", "/v1/vendors/"+v+"/selection", map[string]any{"selected_by": me, "selected_on": today.Format(time.DateOnly), "results": results}, 200)
+	c.call("POST", "/v1/vendors/"+v+"/approve", nil, 200)
+	start := today.AddDate(0, 0, 5).AddDate(-2, 0, 0).Format(time.DateOnly)
+	ct := c.call("POST", "/v1/contracts", map[string]any{"vendor_id": v, "title": "収集運搬システム保守", "start_date": start, "owner_id": me}, 201)["id"].(string)
+	for _, it := range c.call("GET", "/v1/clauses", nil, 200)["items"].([]any) {
+		c.call("PUT", "/v1/contracts/"+ct+"/clauses/"+it.(map[string]any)["code"].(string), map[string]any{"status": "included", "article_ref": "第1条"}, 200)
+	}
+	c.call("POST", "/v1/contracts/"+ct+"/activate", nil, 200)
+}
+
+func firstToken(t *testing.T, r *running) string {
+	t.Helper()
+	m := tokenLine.FindStringSubmatch(r.stderr.String())
+	require.NotNil(t, m, "first-start token: %s", r.stderr.String())
+	return m[1]
+}
+
+func TestReminderLandsInTheOutboxOnTheEmbeddedDefault(t *testing.T) {
+	dir := t.TempDir()
+	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--outbox-dir", filepath.Join(dir, "outbox"))
+	require.Contains(t, r.stderr.String(), "reminder e-mails go to outbox folder")
+	c := client{t: t, base: "http://" + r.addr, token: firstToken(t, r)}
+	contractDueInFiveDays(c)
+
+	rep := c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	require.EqualValues(t, 1, rep["confirmations_scheduled"])
+	require.EqualValues(t, 1, rep["digests"])
+	var files []string
+	waitFor(t, "an .eml file in the outbox", func() bool {
+		files, _ = filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
+		return len(files) == 1
+	})
+	raw, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	require.Contains(t, string(raw), "=?UTF-8?q?", "a Japanese subject, encoded")
+	require.Contains(t, string(raw), "multipart/alternative")
+	waitFor(t, "the ledger row is marked sent", func() bool {
+		items := c.call("GET", "/v1/reminders?status=sent", nil, 200)["items"].([]any)
+		return len(items) == 1
+	})
+
+	// A second scan of the same day adds nothing.
+	rep = c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	require.EqualValues(t, 0, rep["reminders_queued"])
+}
+
+func TestReminderArrivesAtTheSMTPServer(t *testing.T) {
+	smtp := mailtest.Start(t)
+	dir := t.TempDir()
+	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--smtp-url", "smtp://"+smtp.Addr+"?tls=none",
+		"--mail-from", "vendorwatch@example.lg.jp")
+	require.Contains(t, r.stderr.String(), "reminder e-mails go to SMTP 127.0.0.1")
+	c := client{t: t, base: "http://" + r.addr, token: firstToken(t, r)}
+	contractDueInFiveDays(c)
+	c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	waitFor(t, "the message at the SMTP server", func() bool { return len(smtp.Messages()) == 1 })
+	m := smtp.Messages()[0]
+	require.Equal(t, []string{"admin@vendorwatch.invalid"}, m.To)
+	require.Contains(t, m.Subject, "【vendorwatch】期限のお知らせ（1件）")
+	require.True(t, strings.HasSuffix(m.MessageID, "@example.lg.jp>"))
+}
+
+func TestRiverUIIsForAdminsOnly(t *testing.T) {
+	dir := t.TempDir()
+	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--outbox-dir", filepath.Join(dir, "outbox"))
+	admin := firstToken(t, r)
+	c := client{t: t, base: "http://" + r.addr, token: admin}
+	me := c.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["id"].(string)
+	viewer := c.call("POST", "/v1/tokens", map[string]any{"person_id": me, "role": "viewer"}, 201)["secret"].(string)
+
+	get := func(user, pass string) *http.Response {
+		req, err := http.NewRequest("GET", "http://"+r.addr+"/admin/river/", nil)
+		require.NoError(t, err)
+		if pass != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		return res
+	}
+	res := get("", "")
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	require.Contains(t, res.Header.Get("WWW-Authenticate"), "Basic")
+	require.Equal(t, http.StatusForbidden, get("me", viewer).StatusCode)
+	require.Equal(t, http.StatusUnauthorized, get("me", "vw_wrong").StatusCode)
+	require.Equal(t, http.StatusOK, get("anyone", admin).StatusCode)
+	c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	c.token = viewer
+	c.call("POST", "/v1/jobs/due-scan", nil, 403)
+}
