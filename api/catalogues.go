@@ -25,7 +25,7 @@ type CatalogueListOutput struct {
 
 // CodeParam addresses a catalogue item by its code.
 type CodeParam struct {
-	Code string `path:"code" maxLength:"80" doc:"Code of the item." example:"confidentiality"`
+	Code string `path:"code" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the item." example:"confidentiality"`
 }
 
 // registerCatalogue registers the operations of one catalogue under path,

@@ -24,7 +24,7 @@ type ClauseCoverageListOutput struct {
 	Body struct {
 		Items []domain.ClauseCoverage `json:"items" doc:"Every catalogue clause with its status on the contract."`
 		// MissingMandatory lists what still blocks activation.
-		MissingMandatory []string `json:"missing_mandatory" doc:"Codes of mandatory clauses neither included nor waived with a reason: what blocks activation."`
+		MissingMandatory []string `json:"missing_mandatory" maxItems:"200" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Codes of mandatory clauses neither included nor waived with a reason: what blocks activation."`
 	}
 }
 

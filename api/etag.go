@@ -14,7 +14,7 @@ func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
 
 // IfMatchParam is the If-Match header of writes to one resource.
 type IfMatchParam struct {
-	IfMatch string `header:"If-Match" maxLength:"100" doc:"ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change)."`
+	IfMatch string `header:"If-Match" maxLength:"100" pattern:"^(\\*|(W/)?\"[^\"]*\")$" doc:"ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change)."`
 }
 
 // version returns the version the caller expects, nil for any.

@@ -12,7 +12,7 @@ import (
 // PageParams are the paging query parameters every list accepts.
 type PageParams struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Items per page, 1 to 200."`
-	Cursor string `query:"cursor" maxLength:"200" doc:"Opaque cursor from the previous page's next_cursor; omit for the first page."`
+	Cursor string `query:"cursor" maxLength:"200" pattern:"^[A-Za-z0-9_-]+$" doc:"Opaque cursor from the previous page's next_cursor; omit for the first page."`
 }
 
 func (p PageParams) request() domain.PageRequest {
@@ -21,8 +21,8 @@ func (p PageParams) request() domain.PageRequest {
 
 // ListBody is the body of every list response.
 type ListBody[T any] struct {
-	Items      []T    `json:"items" doc:"The items of this page."`
-	NextCursor string `json:"next_cursor,omitempty" doc:"Cursor of the next page; absent on the last page."`
+	Items      []T    `json:"items" maxItems:"200" doc:"The items of this page."`
+	NextCursor string `json:"next_cursor,omitempty" pattern:"^[A-Za-z0-9_-]+$" doc:"Cursor of the next page; absent on the last page."`
 }
 
 // ListOutput is every list response: the page and a Link to the next one.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
@@ -76,6 +77,12 @@ func ServicesOf(b Backend) Services {
 type Config struct {
 	Services
 	Logger *slog.Logger
+	// RateLimit is how many requests a caller may make a minute; 600 when zero.
+	RateLimit int
+	// CORSOrigins are the browser origins allowed to call the API.
+	CORSOrigins []string
+	// Now is the clock of the rate limiter; time.Now when nil.
+	Now func() time.Time
 	// RiverUI is River's web UI, served under RiverUIPrefix to admins; nil
 	// to leave it out.
 	RiverUI http.Handler
@@ -104,8 +111,16 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	limit := cfg.RateLimit
+	if limit <= 0 {
+		limit = DefaultRateLimit
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics)
+	r.Use(s.recoverPanics, corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now).middleware)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
 	})
@@ -131,6 +146,7 @@ func New(cfg Config) *Server {
 	s.registerSocialAccounts()
 	s.registerReviews()
 	s.registerReminders()
+	finishDocument(s.api.OpenAPI())
 	if cfg.RiverUI != nil {
 		r.Mount(RiverUIPrefix, s.requireAdmin(cfg.RiverUI))
 	}
@@ -142,6 +158,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 
 // OpenAPI returns the OpenAPI document of every registered operation.
 func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// DefaultRateLimit is the requests a caller may make a minute by default.
+const DefaultRateLimit = 600
 
 // bearerScheme is the name of the security scheme in the document.
 const bearerScheme = "bearer"

@@ -18,7 +18,7 @@ type TokenOutput struct {
 // CreatedToken is a new token with its secret, shown this once.
 type CreatedToken struct {
 	*domain.Token
-	Secret string `json:"secret" doc:"The secret to send as Authorization: Bearer <secret>. Shown only in this response; only its SHA-256 is stored."`
+	Secret string `json:"secret" pattern:"^vw_[A-Za-z0-9_-]{43}$" doc:"The secret to send as Authorization: Bearer <secret>. Shown only in this response; only its SHA-256 is stored."`
 }
 
 // CreatedTokenOutput is the response to create-token.

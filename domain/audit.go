@@ -28,14 +28,14 @@ type AuditEvent struct {
 	OccurredAt time.Time       `json:"occurred_at" doc:"When the change was committed (RFC 3339, UTC)."`
 	ActorID    *string         `json:"actor_id,omitempty" doc:"The person who made the change; absent for the system."`
 	ActorName  string          `json:"actor_name" doc:"Name of the actor at the time."`
-	Action     string          `json:"action" doc:"What happened: create, update, delete, or an operation name such as revoke."`
-	EntityType string          `json:"entity_type" doc:"Kind of the changed entity, such as person or token."`
+	Action     string          `json:"action" pattern:"^[a-z_]+$" doc:"What happened: create, update, delete, or an operation name such as revoke."`
+	EntityType string          `json:"entity_type" pattern:"^[a-z_]+$" doc:"Kind of the changed entity, such as person or token."`
 	EntityID   string          `json:"entity_id" doc:"ID of the changed entity."`
 	Reason     string          `json:"reason,omitempty" doc:"Why, where the change carries a reason."`
 	Before     json.RawMessage `json:"before,omitempty" doc:"The entity before the change; absent on create."`
 	After      json.RawMessage `json:"after,omitempty" doc:"The entity after the change; absent on delete."`
-	PrevHash   string          `json:"prev_hash" doc:"Hash of the previous event; empty for the first."`
-	Hash       string          `json:"hash" doc:"SHA-256 over this event and PrevHash."`
+	PrevHash   string          `json:"prev_hash" pattern:"^([0-9a-f]{64})?$" doc:"Hash of the previous event; empty for the first."`
+	Hash       string          `json:"hash" pattern:"^[0-9a-f]{64}$" doc:"SHA-256 over this event and PrevHash."`
 }
 
 // ComputeHash returns the hash the event must carry given its fields and
@@ -80,7 +80,7 @@ type AuditVerification struct {
 type AuditBrokenLink struct {
 	Seq     int64  `json:"seq" doc:"Position of the broken event."`
 	ID      string `json:"id" doc:"ID of the broken event."`
-	Problem string `json:"problem" doc:"What does not hold: hash_mismatch, link_mismatch or sequence_gap."`
+	Problem string `json:"problem" enum:"hash_mismatch,link_mismatch,sequence_gap" doc:"What does not hold: hash_mismatch, link_mismatch or sequence_gap."`
 }
 
 // Audit chain problems reported by VerifyAuditChain.

@@ -25,7 +25,7 @@ const (
 // item stays wherever it is already used but is not offered for new records.
 type CatalogueItem struct {
 	Catalogue Catalogue  `json:"catalogue" enum:"clauses,selection_criteria,terms_checks" doc:"The catalogue the item belongs to."`
-	Code      string     `json:"code" doc:"Stable code, never changed." example:"confidentiality"`
+	Code      string     `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Stable code, never changed." example:"confidentiality"`
 	TitleJa   string     `json:"title_ja" doc:"Title in Japanese." example:"業務上知り得た情報の守秘義務"`
 	TitleEn   string     `json:"title_en" doc:"Title in English." example:"Confidentiality"`
 	Mandatory bool       `json:"mandatory" doc:"Whether every record must cover the item."`

@@ -30,7 +30,7 @@ const (
 
 // TermsCheck answers one item of the terms-of-service risk checklist.
 type TermsCheck struct {
-	Code   string      `json:"code" minLength:"1" maxLength:"80" doc:"Code of the checklist item." example:"tos_usage_rights" validate:"required,max=80"`
+	Code   string      `json:"code" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the checklist item." example:"tos_usage_rights" validate:"required,max=80"`
 	Answer TermsAnswer `json:"answer" enum:"ok,concern" doc:"ok, or concern when the terms fall short." validate:"required,oneof=ok concern"`
 	Note   string      `json:"note,omitempty" maxLength:"2000" doc:"What the terms say; for a concern, why it is acceptable." validate:"max=2000"`
 }
@@ -91,8 +91,8 @@ type CloudService struct {
 	ID                   string             `json:"id" doc:"UUIDv7 of the service."`
 	Name                 string             `json:"name" doc:"Name of the service." example:"ファイル転送サービス"`
 	Provider             string             `json:"provider" doc:"Who provides it."`
-	ServiceURL           string             `json:"service_url,omitempty" doc:"The service's address."`
-	TermsURL             string             `json:"terms_url" doc:"Where the terms of service are published."`
+	ServiceURL           string             `json:"service_url,omitempty" format:"uri" doc:"The service's address."`
+	TermsURL             string             `json:"terms_url" format:"uri" doc:"Where the terms of service are published."`
 	TermsVersion         string             `json:"terms_version" doc:"Version or date of the terms that were read."`
 	TermsReviewedAt      Date               `json:"terms_reviewed_at,omitzero" format:"date" doc:"When staff read the terms."`
 	PermittedUses        []string           `json:"permitted_uses" doc:"Business tasks that may use the service."`

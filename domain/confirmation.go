@@ -50,7 +50,7 @@ const (
 // ChecklistItem is one clause of the contract as it stood when the
 // confirmation was created, and its answer once completed.
 type ChecklistItem struct {
-	Code       string     `json:"code" doc:"Code of the clause."`
+	Code       string     `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the clause."`
 	TitleJa    string     `json:"title_ja" doc:"Title in Japanese, as it was when the checklist was made."`
 	TitleEn    string     `json:"title_en" doc:"Title in English, as it was when the checklist was made."`
 	ArticleRef string     `json:"article_ref,omitempty" doc:"Where the contract states the clause."`
@@ -71,7 +71,7 @@ type Confirmation struct {
 	Status      ConfirmationStatus `json:"status" enum:"scheduled,completed,overdue" doc:"scheduled, completed, or overdue (scheduled and past its due date)."`
 	Checklist   []ChecklistItem    `json:"checklist" doc:"One item per clause included on the contract when the confirmation was created."`
 	Result      ConfirmationResult `json:"result,omitempty" enum:"satisfactory,findings" doc:"satisfactory when nothing was found, else findings."`
-	PerformedBy string             `json:"performed_by,omitempty" doc:"Who performed it."`
+	PerformedBy string             `json:"performed_by,omitempty" format:"uuid" doc:"Who performed it."`
 	PerformedOn Date               `json:"performed_on,omitzero" format:"date" doc:"When it was performed."`
 	Notes       string             `json:"notes,omitempty" doc:"Overall remarks."`
 	Version     int                `json:"version" doc:"Increases with every change; sent back in If-Match."`
@@ -95,7 +95,7 @@ type ConfirmationInput struct {
 
 // ItemResultInput answers one checklist item.
 type ItemResultInput struct {
-	Code     string     `json:"code" minLength:"1" maxLength:"80" doc:"Code of the checklist item." example:"staff_training" validate:"required,max=80"`
+	Code     string     `json:"code" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the checklist item." example:"staff_training" validate:"required,max=80"`
 	Result   ItemResult `json:"result" enum:"ok,finding,not_applicable" doc:"ok, finding or not_applicable." validate:"required,oneof=ok finding not_applicable"`
 	Note     string     `json:"note,omitempty" maxLength:"4000" doc:"What was seen; required for a finding, where it becomes the corrective action's description." example:"委託先従業員への年次研修が未実施" validate:"max=4000"`
 	Evidence []string   `json:"evidence,omitempty" maxItems:"20" doc:"Evidence references: document numbers or URLs." example:"[\"報告書 R8-045\"]" validate:"max=20,dive,required,max=500"`

@@ -30,7 +30,7 @@ const (
 
 // ClauseCoverage is one catalogue clause and its status on a contract.
 type ClauseCoverage struct {
-	Code         string       `json:"code" doc:"Code of the clause."`
+	Code         string       `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the clause."`
 	TitleJa      string       `json:"title_ja" doc:"Title in Japanese."`
 	TitleEn      string       `json:"title_en" doc:"Title in English."`
 	Mandatory    bool         `json:"mandatory" doc:"Whether activation needs the clause included or waived."`

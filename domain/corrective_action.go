@@ -22,14 +22,14 @@ type CorrectiveAction struct {
 	ConfirmationID string       `json:"confirmation_id" doc:"The confirmation whose finding opened it."`
 	ContractID     string       `json:"contract_id" doc:"The contract concerned."`
 	VendorID       string       `json:"vendor_id" doc:"The vendor concerned."`
-	ClauseCode     string       `json:"clause_code" doc:"The clause the finding was about."`
+	ClauseCode     string       `json:"clause_code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"The clause the finding was about."`
 	Description    string       `json:"description" doc:"What must be corrected."`
 	Severity       Severity     `json:"severity" enum:"low,medium,high" doc:"low, medium or high."`
 	OwnerID        string       `json:"owner_id" doc:"Our person who follows it up."`
 	DueDate        Date         `json:"due_date" format:"date" doc:"When it must be done."`
 	Status         ActionStatus `json:"status" enum:"open,done,risk_accepted" doc:"open → done, or open → risk_accepted."`
 	Resolution     string       `json:"resolution,omitempty" doc:"What was done (done), or why the risk is accepted (risk_accepted)."`
-	ClosedBy       string       `json:"closed_by,omitempty" doc:"Who closed it."`
+	ClosedBy       string       `json:"closed_by,omitempty" format:"uuid" doc:"Who closed it."`
 	ClosedAt       *time.Time   `json:"closed_at,omitempty" doc:"When it was closed (RFC 3339, UTC)."`
 	Overdue        bool         `json:"overdue" doc:"Open and past its due date; computed."`
 	Version        int          `json:"version" doc:"Increases with every change; sent back in If-Match."`

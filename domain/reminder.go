@@ -111,9 +111,9 @@ type Reminder struct {
 	SubjectType SubjectType    `json:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action" doc:"What is due."`
 	SubjectID   string         `json:"subject_id" doc:"ID of the subject (for certification, the vendor)."`
 	Title       string         `json:"title" doc:"What the reminder is about, as the e-mail names it."`
-	Path        string         `json:"path" doc:"API path of the subject."`
+	Path        string         `json:"path" pattern:"^/v1/[a-z-]+/[0-9a-f-]{36}$" doc:"API path of the subject."`
 	DueDate     Date           `json:"due_date" format:"date" doc:"The date that comes due."`
-	Stage       string         `json:"stage" doc:"before_<days>, due, or overdue." example:"before_7"`
+	Stage       string         `json:"stage" pattern:"^(before_[0-9]{1,3}|due|overdue)$" doc:"before_<days>, due, or overdue." example:"before_7"`
 	RecipientID string         `json:"recipient_id" doc:"Who is told."`
 	Escalated   bool           `json:"escalated" doc:"True when the recipient is told as the owner's supervisor."`
 	Status      ReminderStatus `json:"status" enum:"queued,sent,failed,cancelled" doc:"queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent)."`

@@ -159,7 +159,7 @@ type SocialAccount struct {
 	ID                    string                `json:"id" doc:"UUIDv7 of the account."`
 	Platform              Platform              `json:"platform" enum:"x,facebook,instagram,line,youtube,tiktok,other" doc:"The platform."`
 	Handle                string                `json:"handle" doc:"The account's handle, without @."`
-	ProfileURL            string                `json:"profile_url" doc:"The profile's canonical URL."`
+	ProfileURL            string                `json:"profile_url" format:"uri" doc:"The profile's canonical URL."`
 	Purpose               string                `json:"purpose" doc:"What the account is for."`
 	DepartmentID          string                `json:"department_id" doc:"The department that runs it."`
 	ResponsiblePersonID   string                `json:"responsible_person_id" doc:"The one person responsible for the account (責任者)."`
@@ -169,7 +169,7 @@ type SocialAccount struct {
 	ImpersonationMeasures ImpersonationMeasures `json:"impersonation_measures" doc:"Measures against impersonation."`
 	Authentication        AccountAuthentication `json:"authentication" doc:"How the login is protected."`
 	CarriesAvailability2  bool                  `json:"carries_availability_2" doc:"Whether the account posts information of availability 2; then every such post must also be on the official website."`
-	MirrorSiteURL         string                `json:"mirror_site_url,omitempty" doc:"Where the official website carries those posts."`
+	MirrorSiteURL         string                `json:"mirror_site_url,omitempty" format:"uri" doc:"Where the official website carries those posts."`
 	Status                SocialAccountStatus   `json:"status" enum:"active,suspended,retired" doc:"active, suspended or retired; history is kept."`
 	StatusReason          string                `json:"status_reason,omitempty" doc:"Why it was suspended or retired."`
 	ReviewIntervalMonths  int                   `json:"review_interval_months" doc:"Months between periodic reviews."`
@@ -185,7 +185,7 @@ type SocialAccount struct {
 type SocialAccountInput struct {
 	Platform              Platform              `json:"platform" enum:"x,facebook,instagram,line,youtube,tiktok,other" doc:"The platform." validate:"required,oneof=x facebook instagram line youtube tiktok other"`
 	Handle                string                `json:"handle" minLength:"1" maxLength:"100" doc:"The handle, with or without @." example:"@clean_kumiai" validate:"required,max=100"`
-	ProfileURL            string                `json:"profile_url,omitempty" maxLength:"500" doc:"The profile URL; built from the handle when omitted, and normalised." example:"https://x.com/clean_kumiai" validate:"max=500"`
+	ProfileURL            string                `json:"profile_url,omitempty" maxLength:"500" format:"uri" doc:"The profile URL; built from the handle when omitted, and normalised." example:"https://x.com/clean_kumiai" validate:"max=500"`
 	Purpose               string                `json:"purpose" minLength:"1" maxLength:"2000" doc:"What the account is for." example:"ごみ収集日程と災害時の収集情報の発信" validate:"required,max=2000"`
 	DepartmentID          string                `json:"department_id" format:"uuid" doc:"The department that runs it." validate:"required,uuid"`
 	ResponsiblePersonID   string                `json:"responsible_person_id" format:"uuid" doc:"The one person responsible (required on registration; later changed only with change-social-account-responsible-person)." validate:"required,uuid"`

@@ -21,8 +21,8 @@ type Token struct {
 	PersonID    string     `json:"person_id" doc:"The person the token belongs to."`
 	Role        Role       `json:"role" enum:"admin,editor,viewer,auditor" doc:"What the token may do."`
 	Description string     `json:"description,omitempty" doc:"What the token is for."`
-	Hint        string     `json:"hint" doc:"The first characters of the secret, to tell tokens apart."`
-	CreatedBy   *string    `json:"created_by,omitempty" doc:"Person who created the token; absent for the first-start token."`
+	Hint        string     `json:"hint" pattern:"^vw_[A-Za-z0-9_-]{0,4}$" doc:"The first characters of the secret, to tell tokens apart."`
+	CreatedBy   *string    `json:"created_by,omitempty" format:"uuid" doc:"Person who created the token; absent for the first-start token."`
 	CreatedAt   time.Time  `json:"created_at" doc:"When the token was created (RFC 3339, UTC)."`
 	LastUsedAt  *time.Time `json:"last_used_at,omitempty" doc:"When the token last authenticated a request, to the minute."`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty" doc:"When the token was revoked; a revoked token authenticates nothing."`

@@ -136,7 +136,7 @@ const (
 
 // SelectionResult answers one selection criterion.
 type SelectionResult struct {
-	Criterion string               `json:"criterion" minLength:"1" maxLength:"80" doc:"Code of the selection criterion." example:"sel_security_testing" validate:"required,max=80"`
+	Criterion string               `json:"criterion" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the selection criterion." example:"sel_security_testing" validate:"required,max=80"`
 	Result    SelectionResultValue `json:"result" enum:"met,not_met,not_applicable" doc:"met, not_met or not_applicable." validate:"required,oneof=met not_met not_applicable"`
 	Note      string               `json:"note,omitempty" maxLength:"2000" doc:"Evidence or remarks; for not_met, the written justification for selecting the vendor nonetheless." validate:"max=2000"`
 }
@@ -183,7 +183,7 @@ func SelectionProblems(rec *SelectionRecord, criteria []*CatalogueItem) FieldErr
 // VendorContact is the vendor's contact point.
 type VendorContact struct {
 	Name  string `json:"name,omitempty" maxLength:"200" doc:"Contact person." example:"田中 三郎" validate:"max=200"`
-	Email string `json:"email,omitempty" maxLength:"254" doc:"Contact e-mail." example:"tanaka@example.co.jp" validate:"omitempty,email,max=254"`
+	Email string `json:"email,omitempty" maxLength:"254" format:"email" doc:"Contact e-mail." example:"tanaka@example.co.jp" validate:"omitempty,email,max=254"`
 	Phone string `json:"phone,omitempty" maxLength:"40" doc:"Contact phone." example:"03-1234-5678" validate:"max=40"`
 }
 
@@ -192,9 +192,9 @@ type Vendor struct {
 	ID              string           `json:"id" doc:"UUIDv7 of the vendor."`
 	Name            string           `json:"name" doc:"Registered name." example:"株式会社クリーン環境サービス"`
 	Kana            string           `json:"kana,omitempty" doc:"Reading of the name in katakana." example:"カブシキガイシャクリーンカンキョウサービス"`
-	CorporateNumber string           `json:"corporate_number,omitempty" doc:"法人番号, 13 digits." example:"7000012050002"`
+	CorporateNumber string           `json:"corporate_number,omitempty" pattern:"^[0-9]{13}$" doc:"法人番号, 13 digits." example:"7000012050002"`
 	Address         string           `json:"address,omitempty" doc:"Registered address."`
-	Website         string           `json:"website,omitempty" doc:"Website URL."`
+	Website         string           `json:"website,omitempty" format:"uri" doc:"Website URL."`
 	Contact         VendorContact    `json:"contact" doc:"Contact point."`
 	OwnerID         string           `json:"owner_id" doc:"Our person in charge of the vendor."`
 	Notes           string           `json:"notes,omitempty" doc:"Free notes."`

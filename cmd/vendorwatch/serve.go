@@ -31,6 +31,8 @@ type serveConfig struct {
 	OutboxDir       string
 	PublicURL       string
 	DueScanInterval time.Duration
+	RateLimit       int
+	CORSOrigins     string
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -45,6 +47,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.OutboxDir, "outbox-dir", "outbox", "folder for .eml files when no SMTP server is configured")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL put before API paths in e-mails; http://<addr> when empty")
 	fs.DurationVar(&cfg.DueScanInterval, "due-scan-interval", 15*time.Minute, "how often the due-scan runs (it also runs on start)")
+	fs.IntVar(&cfg.RateLimit, "rate-limit", api.DefaultRateLimit, "requests a caller (token, or IP without one) may make a minute, per replica")
+	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (e.g. https://intra.example.lg.jp)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -55,6 +59,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	mailer, err := cfg.mailer()
 	if err != nil {
 		return err
+	}
+	if cfg.RateLimit < 1 {
+		return fmt.Errorf("--rate-limit must be at least 1, not %d", cfg.RateLimit)
 	}
 	if cfg.DueScanInterval < time.Minute {
 		return fmt.Errorf("--due-scan-interval must be at least 1m, not %s", cfg.DueScanInterval)
@@ -90,7 +97,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return db.Ready(ctx)
 	}
 	httpServer := &http.Server{
-		Handler:           api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI}),
+		Handler: api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI, RateLimit: cfg.RateLimit,
+			CORSOrigins: strings.Split(cfg.CORSOrigins, ",")}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// tagDescriptions describe each resource group of the document.
+var tagDescriptions = map[string]string{
+	"Health":                "Liveness and readiness probes.",
+	"Departments":           "The body's departments (部局).",
+	"People":                "Staff: owners of registers, recipients of reminders, holders of tokens.",
+	"Tokens":                "API tokens and the caller's identity.",
+	"Audit":                 "The hash-chained audit trail of every change.",
+	"Settings":              "Policy parameters: confirmation intervals, review lead, reminder lead times, escalation delay.",
+	"Clauses":               "Catalogue of contract security clauses (契約に記載すべき情報セキュリティ要件).",
+	"Selection criteria":    "Catalogue of vendor selection criteria (委託事業者の選定基準).",
+	"Terms checks":          "Catalogue of the terms-of-service risk checklist (約款による外部サービスの確認事項).",
+	"Vendors":               "Outsourcing contractors (外部委託事業者): selection, approval, certifications, risk tier.",
+	"Contracts":             "Outsourcing contracts (委託契約) and their security clauses.",
+	"Confirmations":         "Security confirmations that a contractor keeps the required measures (遵守状況の確認).",
+	"Corrective actions":    "Measures taken under the contract when a confirmation finds a gap (措置).",
+	"Cloud services":        "Services used under the provider's standard terms (約款による外部サービス).",
+	"Social-media accounts": "Official social-media accounts (ソーシャルメディアサービス) and post checks.",
+	"Reviews":               "Renewal and periodic reviews that move due dates.",
+	"Reminders":             "The reminder ledger and the due-scan.",
+}
+
+// Bounds given to schema values that the Go types leave open. Request
+// bodies carry their own, tighter, limits on every field; these document
+// what responses can hold.
+const (
+	defaultMaxLength = 10000
+	defaultMaxItems  = 1000
+	maxInt32         = 2147483647
+	maxSafeInt64     = 9007199254740991
+)
+
+// maxLengthByFormat bounds strings whose format fixes their length.
+var maxLengthByFormat = map[string]int{
+	"uuid": 36, "date": 10, "date-time": 40, "email": 254, "uri": 2048,
+}
+
+// headerPatterns describe the form of the response headers vendorwatch sets.
+var headerPatterns = map[string]string{
+	"ETag":                        `^"[0-9]+"$`,
+	"Link":                        `^<[^>]+>; rel="next"$`,
+	"Cache-Control":               `^no-store$`,
+	"Access-Control-Allow-Origin": `^https?://[^/\s]+$`,
+}
+
+// uuidExceptions are "…_id" properties that are not always UUIDs.
+var uuidExceptions = map[string]bool{"entity_id": true}
+
+// finishDocument completes the generated document: resource tags, the
+// audience and contact, the rate-limit and CORS headers every response
+// carries, the 429 every operation may answer, and bounds on every string,
+// integer and array.
+func finishDocument(o *huma.OpenAPI) {
+	o.Info.Contact = &huma.Contact{Name: "vendorwatch maintainers", URL: "https://github.com/vendorwatch/vendorwatch"}
+	for _, s := range o.Servers {
+		s.Description = "This vendorwatch server (production, staging or local: wherever it runs); internal to the body."
+		s.Extensions = map[string]any{"x-internal": true}
+	}
+	used := map[string]bool{}
+	for _, path := range o.Paths {
+		for _, op := range []*huma.Operation{path.Get, path.Put, path.Post, path.Patch, path.Delete} {
+			if op == nil {
+				continue
+			}
+			for _, t := range op.Tags {
+				used[t] = true
+			}
+			finishOperation(op)
+		}
+	}
+	o.Tags = nil
+	for name := range used {
+		o.Tags = append(o.Tags, &huma.Tag{Name: name, Description: tagDescriptions[name]})
+	}
+	sort.Slice(o.Tags, func(i, j int) bool { return o.Tags[i].Name < o.Tags[j].Name })
+	for _, s := range o.Components.Schemas.Map() {
+		boundSchema("", s)
+	}
+}
+
+func stringHeader(description string, maxLength int) *huma.Param {
+	return &huma.Param{Description: description, Schema: &huma.Schema{Type: huma.TypeString, MaxLength: &maxLength}}
+}
+
+func integerHeader(description string) *huma.Param {
+	minimum, maximum := 0.0, float64(maxInt32)
+	return &huma.Param{Description: description, Schema: &huma.Schema{Type: huma.TypeInteger, Format: "int32", Minimum: &minimum, Maximum: &maximum}}
+}
+
+// finishOperation adds the headers and responses every operation has.
+func finishOperation(op *huma.Operation) {
+	if _, ok := op.Responses["429"]; !ok {
+		op.Responses["429"] = &huma.Response{
+			Description: "Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds.",
+			Headers:     map[string]*huma.Param{"Retry-After": integerHeader("Seconds until the limit resets.")},
+			Content:     map[string]*huma.MediaType{"application/problem+json": {Schema: &huma.Schema{Ref: "#/components/schemas/ErrorModel"}}},
+		}
+	}
+	for code, r := range op.Responses {
+		if r.Headers == nil {
+			r.Headers = map[string]*huma.Param{}
+		}
+		if strings.HasPrefix(code, "2") || strings.HasPrefix(code, "4") {
+			r.Headers["RateLimit-Limit"] = integerHeader("Requests allowed per window for this caller.")
+			r.Headers["RateLimit-Remaining"] = integerHeader("Requests left in the current window.")
+			r.Headers["RateLimit-Reset"] = integerHeader("Seconds until the window resets.")
+		}
+		r.Headers["Access-Control-Allow-Origin"] = stringHeader("Present when the request's Origin is one of the configured CORS origins.", 2048)
+		for name, h := range r.Headers {
+			if h.Schema == nil {
+				continue
+			}
+			if p, ok := headerPatterns[name]; ok && h.Schema.Pattern == "" && len(h.Schema.Enum) == 0 {
+				h.Schema.Pattern = p
+			}
+			boundSchema("", h.Schema)
+		}
+		if code == strconv.Itoa(http.StatusNoContent) {
+			r.Content = nil
+		}
+	}
+	for _, p := range op.Parameters {
+		if p.Schema != nil {
+			boundSchema(p.Name, p.Schema)
+		}
+	}
+}
+
+// boundSchema gives strings a length, integers a range and arrays a size,
+// where the Go types leave them open, recursively.
+func boundSchema(name string, s *huma.Schema) {
+	if s == nil || s.Ref != "" {
+		return
+	}
+	switch s.Type {
+	case huma.TypeString:
+		if s.Format == "" && (name == "id" || strings.HasSuffix(name, "_id")) && !uuidExceptions[name] && len(s.Enum) == 0 {
+			s.Format = "uuid"
+		}
+		if s.MaxLength == nil && len(s.Enum) == 0 {
+			n := defaultMaxLength
+			if byFormat, ok := maxLengthByFormat[s.Format]; ok {
+				n = byFormat
+			}
+			s.MaxLength = &n
+		}
+	case huma.TypeInteger:
+		if s.Minimum == nil && s.ExclusiveMinimum == nil {
+			zero := 0.0
+			s.Minimum = &zero
+		}
+		if s.Maximum == nil && s.ExclusiveMaximum == nil {
+			m := float64(maxSafeInt64)
+			if s.Format == "int32" {
+				m = maxInt32
+			}
+			s.Maximum = &m
+		}
+	case huma.TypeArray:
+		if s.MaxItems == nil {
+			n := defaultMaxItems
+			s.MaxItems = &n
+		}
+		if s.Items != nil {
+			itemName := name
+			if strings.HasSuffix(name, "_ids") {
+				itemName = strings.TrimSuffix(name, "s")
+			}
+			boundSchema(itemName, s.Items)
+		}
+	}
+	for prop, p := range s.Properties {
+		boundSchema(prop, p)
+	}
+	for _, sub := range append(append(s.OneOf, s.AnyOf...), s.AllOf...) {
+		boundSchema(name, sub)
+	}
+	s.PrecomputeMessages()
+}
