@@ -20,19 +20,19 @@ import (
 
 // Defines values for AuditBrokenLinkProblem.
 const (
-	HashMismatch AuditBrokenLinkProblem = "hash_mismatch"
-	LinkMismatch AuditBrokenLinkProblem = "link_mismatch"
-	SequenceGap  AuditBrokenLinkProblem = "sequence_gap"
+	AuditBrokenLinkProblemHashMismatch AuditBrokenLinkProblem = "hash_mismatch"
+	AuditBrokenLinkProblemLinkMismatch AuditBrokenLinkProblem = "link_mismatch"
+	AuditBrokenLinkProblemSequenceGap  AuditBrokenLinkProblem = "sequence_gap"
 )
 
 // Valid indicates whether the value is a known member of the AuditBrokenLinkProblem enum.
 func (e AuditBrokenLinkProblem) Valid() bool {
 	switch e {
-	case HashMismatch:
+	case AuditBrokenLinkProblemHashMismatch:
 		return true
-	case LinkMismatch:
+	case AuditBrokenLinkProblemLinkMismatch:
 		return true
-	case SequenceGap:
+	case AuditBrokenLinkProblemSequenceGap:
 		return true
 	default:
 		return false
@@ -41,19 +41,19 @@ func (e AuditBrokenLinkProblem) Valid() bool {
 
 // Defines values for CatalogueItemCatalogue.
 const (
-	Clauses           CatalogueItemCatalogue = "clauses"
-	SelectionCriteria CatalogueItemCatalogue = "selection_criteria"
-	TermsChecks       CatalogueItemCatalogue = "terms_checks"
+	CatalogueItemCatalogueClauses           CatalogueItemCatalogue = "clauses"
+	CatalogueItemCatalogueSelectionCriteria CatalogueItemCatalogue = "selection_criteria"
+	CatalogueItemCatalogueTermsChecks       CatalogueItemCatalogue = "terms_checks"
 )
 
 // Valid indicates whether the value is a known member of the CatalogueItemCatalogue enum.
 func (e CatalogueItemCatalogue) Valid() bool {
 	switch e {
-	case Clauses:
+	case CatalogueItemCatalogueClauses:
 		return true
-	case SelectionCriteria:
+	case CatalogueItemCatalogueSelectionCriteria:
 		return true
-	case TermsChecks:
+	case CatalogueItemCatalogueTermsChecks:
 		return true
 	default:
 		return false
@@ -110,28 +110,28 @@ func (e ChecklistItemResult) Valid() bool {
 
 // Defines values for ClassificationConfidentiality.
 const (
-	N1  ClassificationConfidentiality = "1"
-	N2  ClassificationConfidentiality = "2"
-	N3  ClassificationConfidentiality = "3"
-	N3A ClassificationConfidentiality = "3A"
-	N3B ClassificationConfidentiality = "3B"
-	N3C ClassificationConfidentiality = "3C"
+	ClassificationConfidentialityN1  ClassificationConfidentiality = "1"
+	ClassificationConfidentialityN2  ClassificationConfidentiality = "2"
+	ClassificationConfidentialityN3  ClassificationConfidentiality = "3"
+	ClassificationConfidentialityN3A ClassificationConfidentiality = "3A"
+	ClassificationConfidentialityN3B ClassificationConfidentiality = "3B"
+	ClassificationConfidentialityN3C ClassificationConfidentiality = "3C"
 )
 
 // Valid indicates whether the value is a known member of the ClassificationConfidentiality enum.
 func (e ClassificationConfidentiality) Valid() bool {
 	switch e {
-	case N1:
+	case ClassificationConfidentialityN1:
 		return true
-	case N2:
+	case ClassificationConfidentialityN2:
 		return true
-	case N3:
+	case ClassificationConfidentialityN3:
 		return true
-	case N3A:
+	case ClassificationConfidentialityN3A:
 		return true
-	case N3B:
+	case ClassificationConfidentialityN3B:
 		return true
-	case N3C:
+	case ClassificationConfidentialityN3C:
 		return true
 	default:
 		return false
@@ -206,16 +206,16 @@ func (e CloudServiceStatus) Valid() bool {
 
 // Defines values for ConfirmationResult.
 const (
-	Findings     ConfirmationResult = "findings"
-	Satisfactory ConfirmationResult = "satisfactory"
+	ConfirmationResultFindings     ConfirmationResult = "findings"
+	ConfirmationResultSatisfactory ConfirmationResult = "satisfactory"
 )
 
 // Valid indicates whether the value is a known member of the ConfirmationResult enum.
 func (e ConfirmationResult) Valid() bool {
 	switch e {
-	case Findings:
+	case ConfirmationResultFindings:
 		return true
-	case Satisfactory:
+	case ConfirmationResultSatisfactory:
 		return true
 	default:
 		return false
@@ -560,28 +560,28 @@ func (e PersonInputSecurityRoles) Valid() bool {
 
 // Defines values for PostFindingCode.
 const (
-	CategoryNotAllowed PostFindingCode = "category_not_allowed"
-	EmailAddress       PostFindingCode = "email_address"
-	IndividualNumber   PostFindingCode = "individual_number"
-	PhoneNumber        PostFindingCode = "phone_number"
-	PostalAddress      PostFindingCode = "postal_address"
-	ProhibitedTerm     PostFindingCode = "prohibited_term"
+	PostFindingCodeCategoryNotAllowed PostFindingCode = "category_not_allowed"
+	PostFindingCodeEmailAddress       PostFindingCode = "email_address"
+	PostFindingCodeIndividualNumber   PostFindingCode = "individual_number"
+	PostFindingCodePhoneNumber        PostFindingCode = "phone_number"
+	PostFindingCodePostalAddress      PostFindingCode = "postal_address"
+	PostFindingCodeProhibitedTerm     PostFindingCode = "prohibited_term"
 )
 
 // Valid indicates whether the value is a known member of the PostFindingCode enum.
 func (e PostFindingCode) Valid() bool {
 	switch e {
-	case CategoryNotAllowed:
+	case PostFindingCodeCategoryNotAllowed:
 		return true
-	case EmailAddress:
+	case PostFindingCodeEmailAddress:
 		return true
-	case IndividualNumber:
+	case PostFindingCodeIndividualNumber:
 		return true
-	case PhoneNumber:
+	case PostFindingCodePhoneNumber:
 		return true
-	case PostalAddress:
+	case PostFindingCodePostalAddress:
 		return true
-	case ProhibitedTerm:
+	case PostFindingCodeProhibitedTerm:
 		return true
 	default:
 		return false
@@ -644,16 +644,16 @@ func (e ReminderSubjectType) Valid() bool {
 
 // Defines values for ReviewKind.
 const (
-	Periodic ReviewKind = "periodic"
-	Renewal  ReviewKind = "renewal"
+	ReviewKindPeriodic ReviewKind = "periodic"
+	ReviewKindRenewal  ReviewKind = "renewal"
 )
 
 // Valid indicates whether the value is a known member of the ReviewKind enum.
 func (e ReviewKind) Valid() bool {
 	switch e {
-	case Periodic:
+	case ReviewKindPeriodic:
 		return true
-	case Renewal:
+	case ReviewKindRenewal:
 		return true
 	default:
 		return false
@@ -2507,7 +2507,7 @@ type Reminder struct {
 	Id openapi_types.UUID `json:"id"`
 
 	// MessageId Message-ID of the e-mail that carried it.
-	MessageId *openapi_types.UUID `json:"message_id,omitempty"`
+	MessageId *string `json:"message_id,omitempty"`
 
 	// Path API path of the subject.
 	Path string `json:"path"`

@@ -2501,10 +2501,7 @@ export interface components {
              * @description UUIDv7 of the ledger row.
              */
             id: string;
-            /**
-             * Format: uuid
-             * @description Message-ID of the e-mail that carried it.
-             */
+            /** @description Message-ID of the e-mail that carried it. */
             message_id?: string;
             /** @description API path of the subject. */
             path: string;

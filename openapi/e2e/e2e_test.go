@@ -1,0 +1,357 @@
+// Package e2e_test drives the whole vendorwatch story through the generated
+// Go SDK against the real binary, on SQLite and (when enabled) PostgreSQL,
+// with a loopback SMTP server, and validates every request and response
+// against openapi/openapi.yaml.
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
+	"github.com/vendorwatch/vendorwatch/openapi/sdk"
+)
+
+// buildBinary builds cmd/vendorwatch once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "vendorwatch")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/vendorwatch/vendorwatch/cmd/vendorwatch")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "build: %s", out)
+	return bin
+}
+
+// logBuffer collects the child's stderr safely.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var (
+	servingAddr = regexp.MustCompile(`msg="vendorwatch serving" addr=(\S+)`)
+	firstToken  = regexp.MustCompile(`(?m)^\s+(vw_[A-Za-z0-9_-]{43})$`)
+)
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		require.True(t, time.Now().Before(deadline), "timed out waiting for %s", what)
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// validating checks every exchange against the OpenAPI document.
+type validating struct {
+	t    *testing.T
+	v    validator.Validator
+	next http.RoundTripper
+	n    int
+}
+
+func (vt *validating) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if req.Body != nil {
+		reqBody, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	res, err := vt.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resBody, err := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	check := req.Clone(req.Context())
+	check.Body = io.NopCloser(bytes.NewReader(reqBody))
+	res.Body = io.NopCloser(bytes.NewReader(resBody))
+	ok, errs := vt.v.ValidateHttpRequestResponse(check, res)
+	var msgs []string
+	for _, e := range errs {
+		msg := e.Message + ": " + e.Reason
+		for _, se := range e.SchemaValidationErrors {
+			msg += " [" + se.FieldPath + " " + se.Reason + "]"
+		}
+		msgs = append(msgs, msg)
+	}
+	require.True(vt.t, ok, "%s %s answered %d, which the document does not promise: %s\nbody: %s",
+		req.Method, req.URL.Path, res.StatusCode, strings.Join(msgs, "; "), resBody)
+	vt.n++
+	res.Body = io.NopCloser(bytes.NewReader(resBody))
+	return res, nil
+}
+
+func newValidator(t *testing.T) validator.Validator {
+	t.Helper()
+	spec, err := os.ReadFile(filepath.Join("..", "openapi.yaml"))
+	require.NoError(t, err)
+	doc, err := libopenapi.NewDocument(spec)
+	require.NoError(t, err)
+	v, errs := validator.NewValidator(doc)
+	require.Empty(t, errs)
+	return v
+}
+
+// server is a running vendorwatch binary.
+type server struct {
+	url   string
+	token string
+	logs  *logBuffer
+}
+
+func startBinary(t *testing.T, bin string, tg storetest.Target, smtpAddr string) *server {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--outbox-dir", filepath.Join(dir, "outbox"),
+		"--smtp-url", "smtp://"+smtpAddr+"?tls=none", "--mail-from", "vendorwatch@example.lg.jp")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "VENDORWATCH_DATABASE_URL="+tg.URL)
+	if tg.Schema != "" {
+		cmd.Env = append(cmd.Env, "PGOPTIONS=-c search_path="+tg.Schema)
+	}
+	if tg.Name == "sqlite" {
+		cmd.Env = append(cmd.Env, "VENDORWATCH_DATABASE_URL="+filepath.Join(dir, "vendorwatch.db"))
+	}
+	logs := &logBuffer{}
+	cmd.Stderr = logs
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			require.NoError(t, err, "clean exit on SIGTERM: %s", logs.String())
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("vendorwatch did not stop on SIGTERM")
+		}
+	})
+	s := &server{logs: logs}
+	waitFor(t, "the server to listen", func() bool {
+		if m := servingAddr.FindStringSubmatch(logs.String()); m != nil {
+			s.url = "http://" + m[1]
+		}
+		return s.url != ""
+	})
+	waitFor(t, "/readyz 200", func() bool {
+		res, err := http.Get(s.url + "/readyz")
+		if err != nil {
+			return false
+		}
+		_ = res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	m := firstToken.FindStringSubmatch(logs.String())
+	require.NotNil(t, m, "first-start token: %s", logs.String())
+	s.token = m[1]
+	return s
+}
+
+// as returns an SDK client that sends token and validates every exchange.
+func (s *server) as(t *testing.T, v validator.Validator, token string) *sdk.ClientWithResponses {
+	t.Helper()
+	hc := &http.Client{Transport: &validating{t: t, v: v, next: http.DefaultTransport}, Timeout: 30 * time.Second}
+	c, err := sdk.NewClientWithResponses(s.url, sdk.WithHTTPClient(hc), sdk.WithRequestEditorFn(
+		func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+token)
+			return nil
+		}))
+	require.NoError(t, err)
+	return c
+}
+
+func TestTheWholeStoryThroughTheSDK(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	v := newValidator(t)
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			smtp := mailtest.Start(t)
+			s := startBinary(t, bin, tg, smtp.Addr)
+			story(t, s, smtp, v)
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func date(t time.Time) openapi_types.Date { return openapi_types.Date{Time: t} }
+
+func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator) {
+	ctx := context.Background()
+	admin := s.as(t, v, s.token)
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	today := time.Now().In(tokyo)
+
+	// People and roles.
+	depts, err := admin.ListDepartmentsWithResponse(ctx, nil)
+	require.NoError(t, err)
+	require.NotNil(t, depts.JSON200, "%s", depts.Body)
+	dept := (*depts.JSON200.Items)[0].Id
+	newPerson := func(name, email string, roles ...sdk.PersonInputSecurityRoles) sdk.Person {
+		res, err := admin.CreatePersonWithResponse(ctx, sdk.PersonInput{Name: name, Email: openapi_types.Email(email), DepartmentId: dept,
+			SecurityRoles: &roles})
+		require.NoError(t, err)
+		require.NotNil(t, res.JSON201, "%s", res.Body)
+		return *res.JSON201
+	}
+	supervisor := newPerson("統括 責任者", "supervisor@example.lg.jp", sdk.PersonInputSecurityRolesSupervisor)
+	owner := newPerson("契約 担当", "owner@example.lg.jp")
+	newToken := func(p sdk.Person, role sdk.TokenInputRole) *sdk.ClientWithResponses {
+		res, err := admin.CreateTokenWithResponse(ctx, sdk.TokenInput{PersonId: p.Id, Role: role})
+		require.NoError(t, err)
+		require.NotNil(t, res.JSON201, "%s", res.Body)
+		return s.as(t, v, res.JSON201.Secret)
+	}
+	editor := newToken(owner, sdk.TokenInputRoleEditor)
+	supervisorEditor := newToken(supervisor, sdk.TokenInputRoleEditor)
+	viewer := newToken(owner, sdk.TokenInputRoleViewer)
+
+	// A vendor selected and approved.
+	vres, err := viewer.CreateVendorWithResponse(ctx, sdk.VendorInput{Name: "x", OwnerId: owner.Id})
+	require.NoError(t, err)
+	require.NotNil(t, vres.ApplicationproblemJSON403, "a viewer may not register vendors: %s", vres.Body)
+	vres, err = editor.CreateVendorWithResponse(ctx, sdk.VendorInput{Name: "株式会社クリーン環境サービス", CorporateNumber: ptr("7000012050002"), OwnerId: owner.Id})
+	require.NoError(t, err)
+	require.NotNil(t, vres.JSON201, "%s", vres.Body)
+	vendor := vres.JSON201.Id
+	criteria, err := editor.ListSelectionCriteriaWithResponse(ctx, nil)
+	require.NoError(t, err)
+	var results []sdk.SelectionResult
+	for _, c := range *criteria.JSON200.Items {
+		results = append(results, sdk.SelectionResult{Criterion: c.Code, Result: sdk.SelectionResultResultMet})
+	}
+	sel, err := editor.RecordVendorSelectionWithResponse(ctx, vendor, nil, sdk.SelectionRecord{SelectedBy: owner.Id, SelectedOn: date(today), Results: &results})
+	require.NoError(t, err)
+	require.NotNil(t, sel.JSON200, "%s", sel.Body)
+	appr, err := editor.ApproveVendorWithResponse(ctx, vendor, nil)
+	require.NoError(t, err)
+	require.NotNil(t, appr.JSON200, "%s", appr.Body)
+
+	// A contract refused activation until its clauses are covered.
+	// Low risk: 24 months after a start two years ago less five days, the
+	// confirmation is due in five days.
+	cres, err := editor.CreateContractWithResponse(ctx, sdk.ContractInput{VendorId: vendor, Title: "粗大ごみ受付システム運用保守業務委託",
+		StartDate: date(today.AddDate(-2, 0, 5)), OwnerId: owner.Id})
+	require.NoError(t, err)
+	require.NotNil(t, cres.JSON201, "%s", cres.Body)
+	contract := cres.JSON201.Id
+	act, err := editor.ActivateContractWithResponse(ctx, contract, nil)
+	require.NoError(t, err)
+	require.NotNil(t, act.ApplicationproblemJSON422, "activation refused: %s", act.Body)
+	require.Len(t, *act.ApplicationproblemJSON422.Errors, 13, "one error per missing mandatory clause")
+	clauses, err := editor.ListClausesWithResponse(ctx, nil)
+	require.NoError(t, err)
+	for _, c := range *clauses.JSON200.Items {
+		res, err := editor.SetContractClauseWithResponse(ctx, contract, c.Code, sdk.ClauseCoverageInput{Status: sdk.ClauseCoverageInputStatusIncluded, ArticleRef: ptr("第8条")})
+		require.NoError(t, err)
+		require.NotNil(t, res.JSON200, "%s", res.Body)
+	}
+	act, err = editor.ActivateContractWithResponse(ctx, contract, nil)
+	require.NoError(t, err)
+	require.NotNil(t, act.JSON200, "%s", act.Body)
+
+	// Its confirmation comes due; the reminder e-mail arrives.
+	scan, err := admin.RunDueScanWithResponse(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, scan.JSON200, "%s", scan.Body)
+	require.EqualValues(t, 1, scan.JSON200.ConfirmationsScheduled)
+	waitFor(t, "the reminder at the SMTP server", func() bool { return len(smtp.Messages()) == 1 })
+	mail := smtp.Messages()[0]
+	require.Equal(t, []string{"owner@example.lg.jp"}, mail.To)
+	require.Contains(t, mail.Subject, "期限のお知らせ")
+	reminders, err := viewer.ListRemindersWithResponse(ctx, &sdk.ListRemindersParams{SubjectType: ptr(sdk.ListRemindersParamsSubjectTypeConfirmation)})
+	require.NoError(t, err)
+	require.Len(t, *reminders.JSON200.Items, 1)
+
+	// The confirmation is completed with a finding.
+	confs, err := editor.ListConfirmationsWithResponse(ctx, &sdk.ListConfirmationsParams{ContractId: &contract})
+	require.NoError(t, err)
+	require.Len(t, *confs.JSON200.Items, 1)
+	conf := (*confs.JSON200.Items)[0]
+	var answers []sdk.ItemResultInput
+	for i, item := range *conf.Checklist {
+		a := sdk.ItemResultInput{Code: item.Code, Result: sdk.ItemResultInputResultOk, Evidence: &[]string{"報告書 R8-045"}}
+		if i == 0 {
+			a = sdk.ItemResultInput{Code: item.Code, Result: sdk.ItemResultInputResultFinding, Note: ptr("手順書が旧版のまま"),
+				Severity: ptr(sdk.ItemResultInputSeverityMedium), ActionDueDate: ptr(date(today.AddDate(0, 1, 0)))}
+		}
+		answers = append(answers, a)
+	}
+	done, err := editor.CompleteConfirmationWithResponse(ctx, conf.Id, nil, sdk.ConfirmationCompletion{PerformedBy: owner.Id, PerformedOn: date(today), Results: &answers})
+	require.NoError(t, err)
+	require.NotNil(t, done.JSON200, "%s", done.Body)
+	require.Equal(t, sdk.ConfirmationResultFindings, *done.JSON200.Result)
+
+	// The corrective action is closed.
+	actions, err := editor.ListCorrectiveActionsWithResponse(ctx, &sdk.ListCorrectiveActionsParams{ContractId: &contract})
+	require.NoError(t, err)
+	require.Len(t, *actions.JSON200.Items, 1)
+	closed, err := editor.CompleteCorrectiveActionWithResponse(ctx, (*actions.JSON200.Items)[0].Id, nil, sdk.ActionClosure{Resolution: "新版の手順書を受領し確認した"})
+	require.NoError(t, err)
+	require.NotNil(t, closed.JSON200, "%s", closed.Body)
+	require.Equal(t, sdk.CorrectiveActionStatusDone, closed.JSON200.Status)
+
+	// A cloud service for confidentiality-2 data is refused.
+	cloud, err := editor.CreateCloudServiceWithResponse(ctx, sdk.CloudServiceInput{Name: "ファイル転送", Provider: "Example Cloud",
+		TermsUrl: "https://transfer.example.com/terms", TermsVersion: "2026-04-01版", ResponsiblePersonId: owner.Id, DepartmentId: dept,
+		InformationAssets: &[]sdk.InformationAsset{{Name: "住民の申込情報", Classification: sdk.Classification{Confidentiality: sdk.ClassificationConfidentialityN2, Integrity: 1, Availability: 1}}}})
+	require.NoError(t, err)
+	require.NotNil(t, cloud.ApplicationproblemJSON422, "%s", cloud.Body)
+	require.Contains(t, *cloud.ApplicationproblemJSON422.Detail, "confidentiality 2")
+
+	// A social account with a responsible person passes and fails post checks.
+	acct, err := supervisorEditor.CreateSocialAccountWithResponse(ctx, sdk.SocialAccountInput{Platform: sdk.SocialAccountInputPlatformX,
+		Handle: "@clean_kumiai", Purpose: "収集日程と災害時のお知らせ", DepartmentId: dept, ResponsiblePersonId: supervisor.Id,
+		PublishingRules: &sdk.PublishingRules{AllowedCategories: &[]string{"お知らせ"}, ProhibitedTerms: &[]string{"未発表"}}})
+	require.NoError(t, err)
+	require.NotNil(t, acct.JSON201, "%s", acct.Body)
+	pass, err := editor.CheckSocialPostWithResponse(ctx, acct.JSON201.Id, sdk.PostCheckInput{Text: "12月1日(月)は燃えるごみの収集日です。", Category: "お知らせ"})
+	require.NoError(t, err)
+	require.True(t, pass.JSON200.Publishable, "%s", pass.Body)
+	fail, err := editor.CheckSocialPostWithResponse(ctx, acct.JSON201.Id, sdk.PostCheckInput{Text: "お問い合わせは 090-1234-5678 まで", Category: "お知らせ"})
+	require.NoError(t, err)
+	require.False(t, fail.JSON200.Publishable)
+	require.Equal(t, "phone_number", string((*fail.JSON200.Findings)[0].Code))
+
+	// The audit chain verifies.
+	verify, err := admin.VerifyAuditChainWithResponse(ctx)
+	require.NoError(t, err)
+	require.True(t, verify.JSON200.Ok, "%s", verify.Body)
+	require.Greater(t, verify.JSON200.Checked, int64(50))
+}
