@@ -96,7 +96,7 @@ func (s *Server) registerReminders() {
 		ID: "run-due-scan", Method: http.MethodPost, Path: "/v1/jobs/due-scan", Tag: tag,
 		Summary: "Run a due-scan now",
 		Description: "Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: " +
-			"what an earlier scan of the same day queued is not queued again. Admin only.",
+			"a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.",
 		Permission: domain.PermAdmin, Errors: []int{http.StatusServiceUnavailable},
 	}.huma(), func(ctx context.Context, _ *struct{}) (*ReminderScanOutput, error) {
 		if s.Jobs == nil {

@@ -269,3 +269,22 @@ func TestAReviewCancelsWhatWasQueuedForTheOldDate(t *testing.T) {
 		})
 	}
 }
+
+func TestAPersonSetInactiveAfterTheScanReceivesNothing(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			h := newHarness(t, tg, day("2027-03-01"))
+			owners := dueSoon(h, "hayashi")
+			h.smtp.Down()
+			require.Equal(t, 1, h.scan().RemindersQueued)
+			in := domain.PersonInput{Name: owners[0].Name, Email: owners[0].Email, DepartmentID: owners[0].DepartmentID, Active: new(bool)}
+			_, err := h.db.ReplacePerson(h.ctx, owners[0].ID, nil, in)
+			require.NoError(t, err)
+			h.smtp.Up()
+			h.waitUntil("the row is cancelled", func() bool {
+				return len(h.reminders(domain.ReminderFilter{Status: domain.ReminderCancelled})) == 1
+			})
+			require.Empty(t, h.smtp.Messages())
+		})
+	}
+}

@@ -274,6 +274,11 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 		w.Logger.WarnContext(ctx, "reminder e-mail refused for good", "recipient", job.Args.RecipientID, "answer", perm.Answer)
 		return w.Store.MarkRemindersFailed(ctx, ids, perm.Answer)
 	}
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		// River discards the job after this attempt: record the failure so
+		// that the rows do not stay queued for ever.
+		return w.Store.MarkRemindersFailed(ctx, ids, fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err))
+	}
 	if err != nil {
 		return err // temporary: River retries with backoff
 	}

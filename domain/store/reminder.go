@@ -299,6 +299,15 @@ func (db *DB) DigestToSend(ctx context.Context, recipientID string, ids []string
 	if len(ids) == 0 {
 		return mail, nil
 	}
+	if !person.Active {
+		// Set inactive after the scan: inactive people receive nothing.
+		_, err := db.bun.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
+			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: cancel reminders of an inactive person: %w", err)
+		}
+		return mail, nil
+	}
 	var rows []*reminderRow
 	err := db.bun.NewSelect().Model(&rows).Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).
 		Order("due_date ASC", "subject_type ASC", "id ASC").Scan(ctx)

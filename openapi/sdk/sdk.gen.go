@@ -4197,7 +4197,7 @@ type ClientInterface interface {
 
 	// RunDueScan Run a due-scan now
 	//
-	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: what an earlier scan of the same day queued is not queued again. Admin only.
+	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
 	//
 	// Corresponds with POST /v1/jobs/due-scan (the `RunDueScan` operationId).
 	RunDueScan(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5764,7 +5764,7 @@ func (c *Client) ReplaceDepartment(ctx context.Context, id openapi_types.UUID, p
 
 // RunDueScan Run a due-scan now
 //
-// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: what an earlier scan of the same day queued is not queued again. Admin only.
+// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
 //
 // Corresponds with POST /v1/jobs/due-scan (the `RunDueScan` operationId).
 func (c *Client) RunDueScan(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -12299,7 +12299,7 @@ type ClientWithResponsesInterface interface {
 
 	// RunDueScanWithResponse Run a due-scan now
 	//
-	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: what an earlier scan of the same day queued is not queued again. Admin only.
+	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -28203,7 +28203,7 @@ func (c *ClientWithResponses) ReplaceDepartmentWithResponse(ctx context.Context,
 
 // RunDueScanWithResponse Run a due-scan now
 //
-// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: what an earlier scan of the same day queued is not queued again. Admin only.
+// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
 //
 // Returns a wrapper object for the known response body format(s).
 //

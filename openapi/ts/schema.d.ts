@@ -603,7 +603,7 @@ export interface paths {
         put?: never;
         /**
          * Run a due-scan now
-         * @description Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: what an earlier scan of the same day queued is not queued again. Admin only.
+         * @description Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
          */
         post: operations["run-due-scan"];
         delete?: never;
