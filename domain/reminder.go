@@ -117,7 +117,7 @@ type Reminder struct {
 	RecipientID string         `json:"recipient_id" doc:"Who is told."`
 	Escalated   bool           `json:"escalated" doc:"True when the recipient is told as the owner's supervisor."`
 	Status      ReminderStatus `json:"status" enum:"queued,sent,failed,cancelled" doc:"queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent)."`
-	MessageID   string         `json:"message_id,omitempty" doc:"Message-ID of the e-mail that carried it."`
+	MessageID   string         `json:"message_id,omitempty" pattern:"^[0-9a-f]{32}@[^\\s@]+$" doc:"Message-ID of the e-mail that carried it."`
 	Error       string         `json:"error,omitempty" doc:"The mail server's answer when sending failed."`
 	CreatedAt   time.Time      `json:"created_at" doc:"When the scan queued it (RFC 3339, UTC)."`
 	SentAt      *time.Time     `json:"sent_at,omitempty" doc:"When it was sent."`
