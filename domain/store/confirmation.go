@@ -106,15 +106,16 @@ func (db *DB) CreateConfirmation(ctx context.Context, in domain.ConfirmationInpu
 	var out *domain.Confirmation
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		out, err = db.scheduleConfirmation(ctx, tx, in.ContractID, in.DueDate)
+		out, err = db.scheduleConfirmation(ctx, tx, in.ContractID, in.DueDate, nil)
 		return err
 	})
 	return out, err
 }
 
 // scheduleConfirmation creates a scheduled confirmation of an active
-// contract inside tx, snapshotting the clauses included on it now.
-func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID string, due domain.Date) (*domain.Confirmation, error) {
+// contract inside tx, snapshotting the clauses included on it now. clauses
+// is the clause catalogue when the caller has it loaded, else nil.
+func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID string, due domain.Date, clauses []*domain.CatalogueItem) (*domain.Confirmation, error) {
 	var contract contractRow
 	err := tx.NewSelect().Model(&contract).Where("id = ?", contractID).Scan(ctx)
 	if isNoRows(err) {
@@ -137,7 +138,12 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	if due.IsZero() {
 		due = contract.NextConfirmationDue
 	}
-	coverage, err := db.contractClauses(ctx, tx, contractID)
+	if clauses == nil {
+		if clauses, err = db.catalogueItems(ctx, tx, domain.CatalogueClauses, true); err != nil {
+			return nil, err
+		}
+	}
+	coverage, err := contractCoverage(ctx, tx, clauses, contractID)
 	if err != nil {
 		return nil, err
 	}

@@ -306,6 +306,12 @@ func (db *DB) contractClauses(ctx context.Context, tx bun.IDB, contractID string
 	if err != nil {
 		return nil, err
 	}
+	return contractCoverage(ctx, tx, clauses, contractID)
+}
+
+// contractCoverage is contractClauses with the clause catalogue (retired
+// items included) already loaded, for callers that cover many contracts.
+func contractCoverage(ctx context.Context, tx bun.IDB, clauses []*domain.CatalogueItem, contractID string) ([]domain.ClauseCoverage, error) {
 	var rows []contractClauseRow
 	if err := tx.NewSelect().Model(&rows).Where("contract_id = ?", contractID).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: load contract clauses: %w", err)

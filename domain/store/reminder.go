@@ -109,7 +109,14 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 		if err != nil {
 			return err
 		}
-		byRecipient := map[string][]string{}
+		// Reminders already in the ledger for the window are skipped in
+		// Go, so a repeated scan of the day writes nothing and costs one
+		// query; the rest are written in batches.
+		existing, err := ledgerKeys(ctx, tx, from, to)
+		if err != nil {
+			return err
+		}
+		var fresh []*reminderRow
 		for _, st := range domain.SubjectTypes {
 			var items []dueItem
 			if err := tx.NewRaw(dueQueries[st], from, to).Scan(ctx, &items); err != nil {
@@ -121,17 +128,23 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 					continue
 				}
 				for _, to := range rec.of(it.OwnerID, stage.Name == domain.StageOverdue) {
-					id, added, err := db.queueReminder(ctx, tx, it, stage.Name, to)
-					if err != nil {
-						return err
-					}
-					if added {
-						byRecipient[to.personID] = append(byRecipient[to.personID], id)
-						rep.RemindersQueued++
+					row := db.newReminder(it, stage.Name, to)
+					if !existing[row.key()] {
+						existing[row.key()] = true
+						fresh = append(fresh, row)
 					}
 				}
 			}
 		}
+		added, err := db.queueReminders(ctx, tx, fresh)
+		if err != nil {
+			return err
+		}
+		byRecipient := map[string][]string{}
+		for _, row := range added {
+			byRecipient[row.RecipientID] = append(byRecipient[row.RecipientID], row.ID)
+		}
+		rep.RemindersQueued = len(added)
 		digests := make([]domain.Digest, 0, len(byRecipient))
 		for person, ids := range byRecipient {
 			digests = append(digests, domain.Digest{RecipientID: person, ReminderIDs: ids})
@@ -199,23 +212,73 @@ func (r *recipients) of(owner string, escalate bool) []recipient {
 	return out
 }
 
-// queueReminder writes one ledger row unless it exists; added reports
-// whether this scan wrote it.
-func (db *DB) queueReminder(ctx context.Context, tx bun.Tx, it dueItem, stage string, to recipient) (string, bool, error) {
-	row := &reminderRow{
+// newReminder builds the ledger row of one stage for one recipient.
+func (db *DB) newReminder(it dueItem, stage string, to recipient) *reminderRow {
+	return &reminderRow{
 		ID: uuid.Must(uuid.NewV7()).String(), SubjectType: it.SubjectType, SubjectID: it.SubjectID, Title: it.Title,
 		Path: subjectPaths[domain.SubjectType(it.SubjectType)] + it.SubjectID, DueDate: it.DueDate, Stage: stage,
 		RecipientID: to.personID, Escalated: to.escalated, Status: string(domain.ReminderQueued), CreatedAt: db.Now(),
 	}
-	res, err := tx.NewInsert().Model(row).On("CONFLICT (subject_type, subject_id, due_date, stage, recipient_id) DO NOTHING").Exec(ctx)
+}
+
+// key is the ledger's uniqueness: subject, due date, stage and recipient.
+func (r *reminderRow) key() string {
+	return r.SubjectType + "|" + r.SubjectID + "|" + r.DueDate.String() + "|" + r.Stage + "|" + r.RecipientID
+}
+
+// ledgerKeys returns the keys of the ledger rows whose date lies in the window.
+func ledgerKeys(ctx context.Context, tx bun.Tx, from, to domain.Date) (map[string]bool, error) {
+	var rows []reminderRow
+	err := tx.NewSelect().Model(&rows).Column("subject_type", "subject_id", "due_date", "stage", "recipient_id").
+		Where("due_date BETWEEN ? AND ?", from, to).Scan(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("store: queue reminder: %w", err)
+		return nil, fmt.Errorf("store: read the ledger: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return "", false, fmt.Errorf("store: queue reminder: %w", err)
+	keys := make(map[string]bool, len(rows))
+	for i := range rows {
+		keys[rows[i].key()] = true
 	}
-	return row.ID, n == 1, nil
+	return keys, nil
+}
+
+// reminderBatch is how many ledger rows one INSERT writes.
+const reminderBatch = 500
+
+// queueReminders writes new ledger rows in batches and returns those
+// written. The unique index still guards against a row written meanwhile:
+// a batch that meets one is written again row by row, keeping what is new.
+func (db *DB) queueReminders(ctx context.Context, tx bun.Tx, rows []*reminderRow) ([]*reminderRow, error) {
+	var added []*reminderRow
+	for start := 0; start < len(rows); start += reminderBatch {
+		batch := rows[start:min(start+reminderBatch, len(rows))]
+		res, err := tx.NewInsert().Model(&batch).On("CONFLICT (subject_type, subject_id, due_date, stage, recipient_id) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: queue reminders: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && int(n) == len(batch) {
+			added = append(added, batch...)
+			continue
+		}
+		// Some rows existed: find out which of this batch are ours.
+		ids := make([]string, len(batch))
+		for i, r := range batch {
+			ids[i] = r.ID
+		}
+		var ours []string
+		if err := tx.NewSelect().Model((*reminderRow)(nil)).Column("id").Where("id IN (?)", bun.In(ids)).Scan(ctx, &ours); err != nil {
+			return nil, fmt.Errorf("store: queue reminders: %w", err)
+		}
+		mine := map[string]bool{}
+		for _, id := range ours {
+			mine[id] = true
+		}
+		for _, r := range batch {
+			if mine[r.ID] {
+				added = append(added, r)
+			}
+		}
+	}
+	return added, nil
 }
 
 // expireContracts ends the active contracts whose end date has passed and
@@ -260,17 +323,20 @@ func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, until dom
 	err := tx.NewSelect().Table("contracts").Column("id").
 		Where("status = ? AND next_confirmation_due <= ?", string(domain.ContractActive), until).
 		Where("NOT EXISTS (SELECT 1 FROM confirmations f WHERE f.contract_id = contracts.id AND f.status = ?)", string(domain.ConfirmationScheduled)).
+		// A contract that includes no clause has nothing to confirm; its
+		// owner sees that on the contract, and the scan does not retry it.
+		Where("EXISTS (SELECT 1 FROM contract_clauses cc WHERE cc.contract_id = contracts.id AND cc.status = ?)", string(domain.ClauseIncluded)).
 		Order("id").Scan(ctx, &ids)
 	if err != nil {
 		return 0, fmt.Errorf("store: find contracts to confirm: %w", err)
 	}
+	clauses, err := db.catalogueItems(ctx, tx, domain.CatalogueClauses, true)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, id := range ids {
-		_, err := db.scheduleConfirmation(ctx, tx, id, domain.Date{})
-		if domain.ErrorCodeOf(err) == domain.EINVALID {
-			continue // nothing included to confirm; the contract's owner sees it on the contract
-		}
-		if err != nil {
+		if _, err := db.scheduleConfirmation(ctx, tx, id, domain.Date{}, clauses); err != nil {
 			return n, err
 		}
 		n++
