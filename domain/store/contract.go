@@ -237,13 +237,18 @@ func (db *DB) changeContractTx(ctx context.Context, tx bun.Tx, id string, ifVers
 // dropScheduledConfirmations removes the scheduled confirmations of an ended
 // contract, and stops the reminders about them.
 func (db *DB) dropScheduledConfirmations(ctx context.Context, tx bun.Tx, contractID string) error {
-	var ids []string
-	if err := tx.NewSelect().Table("confirmations").Column("id").
-		Where("contract_id = ? AND status = ?", contractID, string(domain.ConfirmationScheduled)).Scan(ctx, &ids); err != nil {
+	var rows []*confirmationRow
+	if err := tx.NewSelect().Model(&rows).
+		Where("contract_id = ? AND status = ?", contractID, string(domain.ConfirmationScheduled)).Scan(ctx); err != nil {
 		return fmt.Errorf("store: find scheduled confirmations: %w", err)
 	}
-	for _, id := range ids {
-		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+	today := db.today()
+	for _, r := range rows {
+		if err := db.cancelQueuedReminders(ctx, tx, r.ID); err != nil {
+			return err
+		}
+		if err := db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditDelete, EntityType: entityConfirmation, EntityID: r.ID,
+			Reason: "its contract ended", Before: r.toDomain(today)}); err != nil {
 			return err
 		}
 	}
