@@ -26,11 +26,21 @@ func DateOf(t time.Time, loc *time.Location) Date {
 	return Date{t.Year(), t.Month(), t.Day()}
 }
 
-// ParseDate parses YYYY-MM-DD.
+// Dates outside these years are refused: no record of the register lies
+// there, and both databases store every year in between.
+const (
+	MinDateYear = 1900
+	MaxDateYear = 2999
+)
+
+// ParseDate parses YYYY-MM-DD, for years MinDateYear to MaxDateYear.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return Date{}, fmt.Errorf("%q is not a date in YYYY-MM-DD form", s)
+	}
+	if t.Year() < MinDateYear || t.Year() > MaxDateYear {
+		return Date{}, fmt.Errorf("%q is outside the years %d to %d", s, MinDateYear, MaxDateYear)
 	}
 	return Date{t.Year(), t.Month(), t.Day()}, nil
 }

@@ -211,6 +211,11 @@ type DueScanWorker struct {
 	logger  *slog.Logger
 }
 
+// Timeout implements river.Worker: the first scan over a large register
+// (every confirmation of a month to schedule) takes far longer than
+// River's default minute.
+func (w *DueScanWorker) Timeout(*river.Job[DueScanArgs]) time.Duration { return 30 * time.Minute }
+
 // Work implements river.Worker.
 func (w *DueScanWorker) Work(ctx context.Context, _ *river.Job[DueScanArgs]) error {
 	rep, err := w.scanner.scan(ctx)
@@ -269,20 +274,24 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 		return err
 	}
 	err = w.Mailer.Send(ctx, msg)
+	// Once the server has answered, record it even if the job is being
+	// cancelled (shutdown): a lost mark would send the message again.
+	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	var perm *PermanentError
 	if errors.As(err, &perm) {
 		w.Logger.WarnContext(ctx, "reminder e-mail refused for good", "recipient", job.Args.RecipientID, "answer", perm.Answer)
-		return w.Store.MarkRemindersFailed(ctx, ids, perm.Answer)
+		return w.Store.MarkRemindersFailed(record, ids, perm.Answer)
 	}
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		// River discards the job after this attempt: record the failure so
 		// that the rows do not stay queued for ever.
-		return w.Store.MarkRemindersFailed(ctx, ids, fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err))
+		return w.Store.MarkRemindersFailed(record, ids, fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err))
 	}
 	if err != nil {
 		return err // temporary: River retries with backoff
 	}
-	return w.Store.MarkRemindersSent(ctx, ids, messageID)
+	return w.Store.MarkRemindersSent(record, ids, messageID)
 }
 
 // AuditVerifyArgs asks for a verification of the audit hash chain.

@@ -148,7 +148,11 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 		if netConn != nil {
 			_ = netConn.Close()
 		}
-		<-done
+		// The send may have finished just as the context ended: its own
+		// answer, not the cancellation, says whether the mail went out.
+		if err = <-done; err == nil {
+			return nil
+		}
 		return fmt.Errorf("jobs: send mail: %w", ctx.Err())
 	}
 	var sendErr *mail.SendError

@@ -38,10 +38,13 @@ const (
 // dialectTypes are the values the migration templates use.
 type dialectTypes struct {
 	Timestamp string
+	// Postgres is true for statements only PostgreSQL needs, such as
+	// widening a VARCHAR (SQLite does not enforce lengths).
+	Postgres bool
 }
 
 var typesOf = map[Dialect]dialectTypes{
-	Postgres: {Timestamp: "TIMESTAMPTZ"},
+	Postgres: {Timestamp: "TIMESTAMPTZ", Postgres: true},
 	SQLite:   {Timestamp: "TIMESTAMP"},
 }
 

@@ -489,10 +489,32 @@ func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier
 	}
 	read := c.Version
 	c.Version, c.UpdatedAt = read+1, db.Now()
-	_, err := tx.NewUpdate().Model(c).Column("next_confirmation_due", "renewal_review_due", "version", "updated_at").
+	res, err := tx.NewUpdate().Model(c).Column("next_confirmation_due", "renewal_review_due", "version", "updated_at").
 		WherePK().Where("version = ?", read).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: store due dates: %w", err)
+	}
+	if err := checkAffected(res, entityContract, nil, read); err != nil {
+		return err
+	}
+	if c.NextConfirmationDue.IsZero() {
+		return nil // an ended contract: its scheduled confirmations are dropped where it ends
+	}
+	// A confirmation already scheduled follows the contract's new date; what
+	// was queued for its old date stops.
+	var scheduled []string
+	if err := tx.NewSelect().Table("confirmations").Column("id").
+		Where("contract_id = ? AND status = ? AND due_date <> ?", c.ID, string(domain.ConfirmationScheduled), c.NextConfirmationDue).
+		Scan(ctx, &scheduled); err != nil {
+		return fmt.Errorf("store: find scheduled confirmations: %w", err)
+	}
+	for _, id := range scheduled {
+		if _, err := tx.NewUpdate().Table("confirmations").Set("due_date = ?", c.NextConfirmationDue).Where("id = ?", id).Exec(ctx); err != nil {
+			return fmt.Errorf("store: move scheduled confirmation: %w", err)
+		}
+		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -34,6 +34,10 @@ func translate(err error) error {
 			return domain.Errorf(domain.ECONFLICT, "a record with the same %s already exists", constraintSubject(pgErr.ConstraintName))
 		case "23503":
 			return domain.Errorf(domain.ECONFLICT, "the change would break a reference between records")
+		case "40001", "40P01":
+			return domain.Errorf(domain.ECONFLICT, "the change collided with another one: retry it")
+		case "22001":
+			return domain.Invalid("a value is too long to store", domain.FieldError{Field: "body", Message: "shorten the longest text"})
 		}
 	}
 	var sqErr *sqlite.Error

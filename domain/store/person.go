@@ -117,6 +117,9 @@ func (db *DB) CreatePerson(ctx context.Context, in domain.PersonInput) (*domain.
 }
 
 func (db *DB) createPerson(ctx context.Context, tx bun.Tx, in domain.PersonInput) (*domain.Person, error) {
+	if err := mayGrantSecurityRoles(ctx, nil, in.SecurityRoles); err != nil {
+		return nil, err
+	}
 	id := uuid.Must(uuid.NewV7()).String()
 	if err := db.checkPersonReferences(ctx, tx, id, in); err != nil {
 		return nil, err
@@ -215,6 +218,18 @@ func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in d
 			return err
 		}
 		before := row.toDomain()
+		if err := mayGrantSecurityRoles(ctx, before.SecurityRoles, in.SecurityRoles); err != nil {
+			return err
+		}
+		if before.Active && !*in.Active {
+			n, err := tx.NewSelect().Table("social_accounts").Where("responsible_person_id = ? AND status <> ?", id, string(domain.SocialRetired)).Count(ctx)
+			if err != nil {
+				return fmt.Errorf("store: count accounts: %w", err)
+			}
+			if n > 0 {
+				return domain.Errorf(domain.ECONFLICT, "%s is the responsible person of %d social-media accounts; hand them over (PUT /v1/social-accounts/{id}/responsible-person) before setting the person inactive", row.Name, n)
+			}
+		}
 		read := row.Version
 		row.apply(in)
 		row.Version, row.UpdatedAt = read+1, db.Now()
@@ -249,4 +264,30 @@ func (db *DB) DeletePerson(ctx context.Context, id string, ifVersion *int) error
 		}
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditDelete, EntityType: entityPerson, EntityID: id, Before: row.toDomain()})
 	})
+}
+
+// mayGrantSecurityRoles refuses a change of security roles by anyone but an
+// admin: the roles decide who may approve services and accept risks, so an
+// editor must not be able to grant them, to others or to themselves.
+func mayGrantSecurityRoles(ctx context.Context, before, after []domain.SecurityRole) error {
+	if actorOf(ctx).Role == domain.RoleAdmin || sameRoles(before, after) {
+		return nil
+	}
+	return domain.Errorf(domain.EFORBIDDEN, "only an admin may grant or remove security roles (ciso, supervisor, manager)")
+}
+
+func sameRoles(a, b []domain.SecurityRole) bool {
+	set := map[domain.SecurityRole]bool{}
+	for _, r := range a {
+		set[r] = true
+	}
+	if len(set) != len(b) {
+		return false
+	}
+	for _, r := range b {
+		if !set[r] {
+			return false
+		}
+	}
+	return true
 }

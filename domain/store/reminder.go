@@ -86,13 +86,10 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 	ctx = domain.WithActor(ctx, domain.SystemActor)
 	rep := domain.ScanReport{Today: today}
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// inTx holds the write lock: concurrent scans (replicas, the admin's
+		// "scan now") run one after the other and each sees what the
+		// previous one committed.
 		rep = domain.ScanReport{Today: today}
-		// Take the audit head's row lock first: concurrent scans (replicas,
-		// the admin's "scan now") then run one after the other and each
-		// sees what the previous one committed.
-		if _, err := tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1`).Exec(ctx); err != nil {
-			return fmt.Errorf("store: lock for scan: %w", err)
-		}
 		settings, err := db.settings(ctx, tx)
 		if err != nil {
 			return err
@@ -122,7 +119,7 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 			if err := tx.NewRaw(dueQueries[st], from, to).Scan(ctx, &items); err != nil {
 				return fmt.Errorf("store: scan %s: %w", st, err)
 			}
-			for _, it := range items {
+			for _, it := range mergeSameDay(items) {
 				stage, ok := domain.CurrentStage(it.DueDate, today, p)
 				if !ok {
 					continue
@@ -212,10 +209,29 @@ func (r *recipients) of(owner string, escalate bool) []recipient {
 	return out
 }
 
+// mergeSameDay joins items of one subject due on one day into one, titles
+// joined: a vendor's certifications share the vendor as their subject, and
+// two of them expiring together must both be named in the one reminder the
+// ledger's key allows.
+func mergeSameDay(items []dueItem) []dueItem {
+	at := make(map[string]int, len(items))
+	out := items[:0:0]
+	for _, it := range items {
+		key := it.SubjectID + "|" + it.DueDate.String()
+		if i, ok := at[key]; ok {
+			out[i].Title += " / " + it.Title
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, it)
+	}
+	return out
+}
+
 // newReminder builds the ledger row of one stage for one recipient.
 func (db *DB) newReminder(it dueItem, stage string, to recipient) *reminderRow {
 	return &reminderRow{
-		ID: uuid.Must(uuid.NewV7()).String(), SubjectType: it.SubjectType, SubjectID: it.SubjectID, Title: it.Title,
+		ID: uuid.Must(uuid.NewV7()).String(), SubjectType: it.SubjectType, SubjectID: it.SubjectID, Title: truncateRunes(it.Title, maxReminderTitle),
 		Path: subjectPaths[domain.SubjectType(it.SubjectType)] + it.SubjectID, DueDate: it.DueDate, Stage: stage,
 		RecipientID: to.personID, Escalated: to.escalated, Status: string(domain.ReminderQueued), CreatedAt: db.Now(),
 	}
@@ -449,4 +465,16 @@ func (db *DB) ListReminders(ctx context.Context, f domain.ReminderFilter, p doma
 		out[i] = r.toDomain()
 	}
 	return finishPage(out, p, func(r *domain.Reminder) string { return r.ID }), nil
+}
+
+// maxReminderTitle is the length of reminders.title, in characters.
+const maxReminderTitle = 500
+
+// truncateRunes shortens s to at most n characters, marking the cut.
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -39,15 +39,15 @@ func (r *catalogueItemRow) toDomain() *domain.CatalogueItem {
 // FirstAdminEmail is the e-mail of the administrator created on first start.
 const FirstAdminEmail = "admin@vendorwatch.invalid"
 
-// SeedIfEmpty implements domain.SeedService. It takes the audit head's row
-// lock first, so replicas starting together seed once.
+// SeedIfEmpty implements domain.SeedService. Its transaction holds the write
+// lock (see inTx), so replicas starting together seed once.
 func (db *DB) SeedIfEmpty(ctx context.Context) (domain.FirstAdmin, error) {
 	ctx = domain.WithActor(ctx, domain.SystemActor)
 	var first domain.FirstAdmin
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var seq int64
-		if err := tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq`).Scan(ctx, &seq); err != nil {
-			return fmt.Errorf("store: lock audit head: %w", err)
+		if err := tx.NewSelect().Table("audit_head").Column("seq").Where("id = 1").Scan(ctx, &seq); err != nil {
+			return fmt.Errorf("store: read audit head: %w", err)
 		}
 		if err := db.seedCatalogue(ctx, tx); err != nil {
 			return err

@@ -203,10 +203,23 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in one transaction and translates database errors into domain
-// errors where they have a meaning for the caller.
+// inTx runs fn in one write transaction and translates database errors into
+// domain errors where they have a meaning for the caller.
+//
+// Its first statement takes the audit head's row lock. Every write appends
+// to the audit chain anyway, so this costs no concurrency the chain did not
+// already cost, and it gives all writes one lock order: no deadlocks between
+// writes that touch rows in different orders (a contract, its vendor, the
+// vendor's other contracts), and every read after the lock sees what the
+// previous writer committed, so derived values (risk tiers, due dates) are
+// never computed from a stale view.
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	err := db.bun.RunInTx(ctx, nil, fn)
+	err := db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1`).Exec(ctx); err != nil {
+			return fmt.Errorf("store: take the write lock: %w", err)
+		}
+		return fn(ctx, tx)
+	})
 	return translate(err)
 }
 
