@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/vendorwatch/vendorwatch/domain"
 )
@@ -15,12 +14,7 @@ const RiverUIPrefix = "/admin/river"
 // authentication (any user name).
 func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		secret := ""
-		if scheme, rest, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
-			secret = strings.TrimSpace(rest)
-		} else if _, pass, ok := r.BasicAuth(); ok {
-			secret = pass
-		}
+		secret := presentedSecret(r)
 		if secret == "" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="vendorwatch admin", charset="UTF-8"`)
 			writeProblem(w, http.StatusUnauthorized, "sign in with an admin token as the password")
@@ -37,6 +31,7 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			writeProblem(w, http.StatusUnauthorized, domain.ErrorMessageOf(err))
 			return
 		}
+		markAuthenticated(r.Context())
 		if !actor.Role.Allows(domain.PermAdmin) {
 			writeProblem(w, http.StatusForbidden, "River's UI is for admin tokens only")
 			return

@@ -38,6 +38,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, perr.Error())
 		return
 	}
+	markAuthenticated(ctx.Context())
 	if !actor.Role.Allows(perm) {
 		_ = huma.WriteErr(s.api, ctx, http.StatusForbidden,
 			"a token with role "+string(actor.Role)+" may not do this; it needs "+string(perm)+" permission")

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorwatch/vendorwatch/api"
+	"github.com/vendorwatch/vendorwatch/domain/store"
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
 
 func TestRateLimitAnswers429WithItsHeaders(t *testing.T) {
@@ -44,6 +48,35 @@ func TestRateLimitAnswers429WithItsHeaders(t *testing.T) {
 
 	now = now.Add(time.Minute)
 	require.Equal(t, http.StatusOK, get("vw_a").StatusCode, "a new window starts after a minute")
+}
+
+func TestMadeUpTokensBuyNoExtraRequests(t *testing.T) {
+	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
+		first, err := db.SeedIfEmpty(context.Background())
+		require.NoError(t, err)
+		now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
+		srv := httptest.NewServer(api.New(api.Config{Services: api.ServicesOf(db), RateLimit: 3, Now: func() time.Time { return now },
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+		defer srv.Close()
+		me := func(token string) int {
+			req, _ := http.NewRequest("GET", srv.URL+"/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			_ = res.Body.Close()
+			return res.StatusCode
+		}
+
+		require.Equal(t, http.StatusOK, me(first.Secret), "the real token authenticates before the attack")
+		for i := range 3 {
+			require.Equal(t, http.StatusUnauthorized, me(fmt.Sprintf("vw_made_up_%d", i)))
+		}
+		require.Equal(t, http.StatusTooManyRequests, me("vw_made_up_4"), "the address used up its failed authentications")
+		require.Equal(t, http.StatusOK, me(first.Secret), "a token that authenticated is not locked out by them")
+
+		now = now.Add(time.Minute)
+		require.Equal(t, http.StatusUnauthorized, me("vw_made_up_5"), "a new window starts after a minute")
+	})
 }
 
 func TestCORSOnlyForConfiguredOrigins(t *testing.T) {

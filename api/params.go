@@ -20,7 +20,7 @@ func (d *dateParams) parse(name, value string) domain.Date {
 	}
 	date, err := domain.ParseDate(value)
 	if err != nil {
-		d.errs = append(d.errs, &huma.ErrorDetail{Location: "query." + name, Message: "must be a date in YYYY-MM-DD form", Value: value})
+		d.errs = append(d.errs, &huma.ErrorDetail{Location: "query." + name, Message: err.Error(), Value: value})
 	}
 	return date
 }

@@ -62,7 +62,7 @@ func (s *Server) registerPeople() {
 		ID: "create-person", Method: http.MethodPost, Path: "/v1/people", Tag: tag,
 		Summary: "Create a person",
 		Description: "Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). " +
-			"employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.",
+			"employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).",
 		Permission: domain.PermWrite, Status: http.StatusCreated, Errors: errsCreate,
 	}.huma(), func(ctx context.Context, in *struct {
 		Body domain.PersonInput
@@ -78,7 +78,9 @@ func (s *Server) registerPeople() {
 		ID: "replace-person", Method: http.MethodPut, Path: "/v1/people/{id}", Tag: tag,
 		Summary: "Replace a person",
 		Description: "Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). " +
-			"A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.",
+			"A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). " +
+			"A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. " +
+			"With If-Match, a stale version is refused with 412. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {
 		IDParam

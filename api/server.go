@@ -120,7 +120,7 @@ func New(cfg Config) *Server {
 		now = time.Now
 	}
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now).middleware)
+	r.Use(s.recoverPanics, corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now).middleware, rejectNUL)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
 	})
@@ -148,7 +148,14 @@ func New(cfg Config) *Server {
 	s.registerReminders()
 	finishDocument(s.api.OpenAPI())
 	if cfg.RiverUI != nil {
-		r.Mount(RiverUIPrefix, s.requireAdmin(cfg.RiverUI))
+		// A browser sends basic-auth credentials by itself, so a page
+		// elsewhere could make it cancel or retry jobs: refuse cross-origin
+		// changes.
+		csrf := http.NewCrossOriginProtection()
+		csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeProblem(w, http.StatusForbidden, "cross-origin requests that change River's jobs are refused")
+		}))
+		r.Mount(RiverUIPrefix, csrf.Handler(s.requireAdmin(cfg.RiverUI)))
 	}
 	return s
 }

@@ -72,7 +72,7 @@ type PersonInput struct {
 	Email          string         `json:"email" format:"email" maxLength:"254" doc:"E-mail address, unique regardless of case." example:"yamada@example.lg.jp" validate:"required,email,max=254"`
 	DepartmentID   string         `json:"department_id" format:"uuid" doc:"The department the person belongs to." validate:"required,uuid"`
 	EmploymentType EmploymentType `json:"employment_type,omitempty" enum:"regular,part_time,temporary" default:"regular" doc:"regular (職員), part_time (非常勤職員) or temporary (臨時職員)." validate:"omitempty,oneof=regular part_time temporary"`
-	SecurityRoles  []SecurityRole `json:"security_roles,omitempty" enum:"ciso,supervisor,manager" maxItems:"3" uniqueItems:"true" doc:"Roles held under the security policy." validate:"max=3,unique,dive,oneof=ciso supervisor manager"`
+	SecurityRoles  []SecurityRole `json:"security_roles,omitempty" enum:"ciso,supervisor,manager" maxItems:"3" uniqueItems:"true" doc:"Roles held under the security policy; only an admin may grant or remove them." validate:"max=3,unique,dive,oneof=ciso supervisor manager"`
 	SupervisorID   *string        `json:"supervisor_id,omitempty" format:"uuid" doc:"Who receives this person's escalated reminders; omit for none." validate:"omitempty,uuid"`
 	Locale         Locale         `json:"locale,omitempty" enum:"ja,en" default:"ja" doc:"Language of the person's e-mails; ja by default." validate:"omitempty,oneof=ja en"`
 	Active         *bool          `json:"active,omitempty" default:"true" doc:"Whether the person is active; true by default."`

@@ -147,6 +147,18 @@ func TestRiverUIIsForAdminsOnly(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, get("me", viewer).StatusCode)
 	require.Equal(t, http.StatusUnauthorized, get("me", "vw_wrong").StatusCode)
 	require.Equal(t, http.StatusOK, get("anyone", admin).StatusCode)
+
+	// A page on another site cannot make the admin's browser change jobs.
+	req, err := http.NewRequest("POST", "http://"+r.addr+"/admin/river/api/jobs/cancel", strings.NewReader(`{"job_ids":["1"]}`))
+	require.NoError(t, err)
+	req.SetBasicAuth("anyone", admin)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	require.Equal(t, http.StatusForbidden, res.StatusCode)
 	c.call("POST", "/v1/jobs/due-scan", nil, 200)
 	c.token = viewer
 	c.call("POST", "/v1/jobs/due-scan", nil, 403)

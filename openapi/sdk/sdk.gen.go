@@ -2398,7 +2398,7 @@ type PersonInput struct {
 	// Example: 山田 太郎
 	Name string `json:"name"`
 
-	// SecurityRoles Roles held under the security policy.
+	// SecurityRoles Roles held under the security policy; only an admin may grant or remove them.
 	SecurityRoles *[]PersonInputSecurityRoles `json:"security_roles,omitempty"`
 
 	// SupervisorId Who receives this person's escalated reminders; omit for none.
@@ -4218,7 +4218,7 @@ type ClientInterface interface {
 
 	// CreatePersonWithBody Create a person
 	//
-	// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+	// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4227,7 +4227,7 @@ type ClientInterface interface {
 
 	// CreatePerson Create a person
 	//
-	// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+	// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4250,7 +4250,7 @@ type ClientInterface interface {
 
 	// ReplacePersonWithBody Replace a person
 	//
-	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4259,7 +4259,7 @@ type ClientInterface interface {
 
 	// ReplacePerson Replace a person
 	//
-	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5815,7 +5815,7 @@ func (c *Client) ListPeople(ctx context.Context, params *ListPeopleParams, reqEd
 
 // CreatePersonWithBody Create a person
 //
-// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
 //
 // Takes any type of body and a specified content type.
 //
@@ -5834,7 +5834,7 @@ func (c *Client) CreatePersonWithBody(ctx context.Context, contentType string, b
 
 // CreatePerson Create a person
 //
-// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5887,7 +5887,7 @@ func (c *Client) GetPerson(ctx context.Context, id openapi_types.UUID, reqEditor
 
 // ReplacePersonWithBody Replace a person
 //
-// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5906,7 +5906,7 @@ func (c *Client) ReplacePersonWithBody(ctx context.Context, id openapi_types.UUI
 
 // ReplacePerson Replace a person
 //
-// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -12326,7 +12326,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePersonWithBodyWithResponse Create a person
 	//
-	// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+	// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12335,7 +12335,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreatePersonWithResponse Create a person
 	//
-	// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+	// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12362,7 +12362,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplacePersonWithBodyWithResponse Replace a person
 	//
-	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12371,7 +12371,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplacePersonWithResponse Replace a person
 	//
-	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -28248,7 +28248,7 @@ func (c *ClientWithResponses) ListPeopleWithResponse(ctx context.Context, params
 
 // CreatePersonWithBodyWithResponse Create a person
 //
-// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28263,7 +28263,7 @@ func (c *ClientWithResponses) CreatePersonWithBodyWithResponse(ctx context.Conte
 
 // CreatePersonWithResponse Create a person
 //
-// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+// Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28308,7 +28308,7 @@ func (c *ClientWithResponses) GetPersonWithResponse(ctx context.Context, id open
 
 // ReplacePersonWithBodyWithResponse Replace a person
 //
-// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28323,7 +28323,7 @@ func (c *ClientWithResponses) ReplacePersonWithBodyWithResponse(ctx context.Cont
 
 // ReplacePersonWithResponse Replace a person
 //
-// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -647,7 +647,7 @@ export interface paths {
         put?: never;
         /**
          * Create a person
-         * @description Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role.
+         * @description Creates a person. The e-mail must be unique regardless of case (409), the department and supervisor must exist (422). employment_type defaults to regular, locale to ja, active to true. Needs the editor or admin role; security_roles may only be given by an admin (403).
          */
         post: operations["create-person"];
         delete?: never;
@@ -670,7 +670,7 @@ export interface paths {
         get: operations["get-person"];
         /**
          * Replace a person
-         * @description Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+         * @description Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
          */
         put: operations["replace-person"];
         post?: never;
@@ -2398,7 +2398,7 @@ export interface components {
              * @example 山田 太郎
              */
             name: string;
-            /** @description Roles held under the security policy. */
+            /** @description Roles held under the security policy; only an admin may grant or remove them. */
             security_roles?: ("ciso" | "supervisor" | "manager")[] | null;
             /**
              * Format: uuid
