@@ -58,8 +58,8 @@ var uuidExceptions = map[string]bool{"entity_id": true, "message_id": true}
 
 // finishDocument completes the generated document: resource tags, the
 // audience and contact, the rate-limit and CORS headers every response
-// carries, the 429 every operation may answer, and bounds on every string,
-// integer and array.
+// carries, the 429 every operation may answer, named enumerations, and
+// bounds on every string, integer and array.
 func finishDocument(o *huma.OpenAPI) {
 	o.Info.Contact = &huma.Contact{Name: "vendorwatch maintainers", URL: "https://github.com/vendorwatch/vendorwatch"}
 	for _, s := range o.Servers {
@@ -83,6 +83,7 @@ func finishDocument(o *huma.OpenAPI) {
 		o.Tags = append(o.Tags, &huma.Tag{Name: name, Description: tagDescriptions[name]})
 	}
 	sort.Slice(o.Tags, func(i, j int) bool { return o.Tags[i].Name < o.Tags[j].Name })
+	nameEnums(o)
 	for _, s := range o.Components.Schemas.Map() {
 		boundSchema("", s)
 	}

@@ -223,24 +223,24 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	require.NoError(t, err)
 	require.NotNil(t, depts.JSON200, "%s", depts.Body)
 	dept := (*depts.JSON200.Items)[0].Id
-	newPerson := func(name, email string, roles ...sdk.PersonInputSecurityRoles) sdk.Person {
+	newPerson := func(name, email string, roles ...sdk.SecurityRole) sdk.Person {
 		res, err := admin.CreatePersonWithResponse(ctx, sdk.PersonInput{Name: name, Email: openapi_types.Email(email), DepartmentId: dept,
 			SecurityRoles: &roles})
 		require.NoError(t, err)
 		require.NotNil(t, res.JSON201, "%s", res.Body)
 		return *res.JSON201
 	}
-	supervisor := newPerson("統括 責任者", "supervisor@example.lg.jp", sdk.PersonInputSecurityRolesSupervisor)
+	supervisor := newPerson("統括 責任者", "supervisor@example.lg.jp", sdk.SecurityRoleSupervisor)
 	owner := newPerson("契約 担当", "owner@example.lg.jp")
-	newToken := func(p sdk.Person, role sdk.TokenInputRole) *sdk.ClientWithResponses {
+	newToken := func(p sdk.Person, role sdk.Role) *sdk.ClientWithResponses {
 		res, err := admin.CreateTokenWithResponse(ctx, sdk.TokenInput{PersonId: p.Id, Role: role})
 		require.NoError(t, err)
 		require.NotNil(t, res.JSON201, "%s", res.Body)
 		return s.as(t, v, res.JSON201.Secret)
 	}
-	editor := newToken(owner, sdk.TokenInputRoleEditor)
-	supervisorEditor := newToken(supervisor, sdk.TokenInputRoleEditor)
-	viewer := newToken(owner, sdk.TokenInputRoleViewer)
+	editor := newToken(owner, sdk.RoleEditor)
+	supervisorEditor := newToken(supervisor, sdk.RoleEditor)
+	viewer := newToken(owner, sdk.RoleViewer)
 
 	// A vendor selected and approved.
 	vres, err := viewer.CreateVendorWithResponse(ctx, sdk.VendorInput{Name: "x", OwnerId: owner.Id})
@@ -254,7 +254,7 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	require.NoError(t, err)
 	var results []sdk.SelectionResult
 	for _, c := range *criteria.JSON200.Items {
-		results = append(results, sdk.SelectionResult{Criterion: c.Code, Result: sdk.SelectionResultResultMet})
+		results = append(results, sdk.SelectionResult{Criterion: c.Code, Result: sdk.SelectionResultValueMet})
 	}
 	sel, err := editor.RecordVendorSelectionWithResponse(ctx, vendor, nil, sdk.SelectionRecord{SelectedBy: owner.Id, SelectedOn: date(today), Results: &results})
 	require.NoError(t, err)
@@ -278,7 +278,7 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	clauses, err := editor.ListClausesWithResponse(ctx, nil)
 	require.NoError(t, err)
 	for _, c := range *clauses.JSON200.Items {
-		res, err := editor.SetContractClauseWithResponse(ctx, contract, c.Code, sdk.ClauseCoverageInput{Status: sdk.ClauseCoverageInputStatusIncluded, ArticleRef: ptr("第8条")})
+		res, err := editor.SetContractClauseWithResponse(ctx, contract, c.Code, sdk.ClauseCoverageInput{Status: sdk.ClauseStatusIncluded, ArticleRef: ptr("第8条")})
 		require.NoError(t, err)
 		require.NotNil(t, res.JSON200, "%s", res.Body)
 	}
@@ -295,7 +295,7 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	mail := smtp.Messages()[0]
 	require.Equal(t, []string{"owner@example.lg.jp"}, mail.To)
 	require.Contains(t, mail.Subject, "期限のお知らせ")
-	reminders, err := viewer.ListRemindersWithResponse(ctx, &sdk.ListRemindersParams{SubjectType: ptr(sdk.ListRemindersParamsSubjectTypeConfirmation)})
+	reminders, err := viewer.ListRemindersWithResponse(ctx, &sdk.ListRemindersParams{SubjectType: ptr(sdk.SubjectTypeConfirmation)})
 	require.NoError(t, err)
 	require.Len(t, *reminders.JSON200.Items, 1)
 
@@ -306,10 +306,10 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	conf := (*confs.JSON200.Items)[0]
 	var answers []sdk.ItemResultInput
 	for i, item := range *conf.Checklist {
-		a := sdk.ItemResultInput{Code: item.Code, Result: sdk.ItemResultInputResultOk, Evidence: &[]string{"報告書 R8-045"}}
+		a := sdk.ItemResultInput{Code: item.Code, Result: sdk.ItemResultOk, Evidence: &[]string{"報告書 R8-045"}}
 		if i == 0 {
-			a = sdk.ItemResultInput{Code: item.Code, Result: sdk.ItemResultInputResultFinding, Note: ptr("手順書が旧版のまま"),
-				Severity: ptr(sdk.ItemResultInputSeverityMedium), ActionDueDate: ptr(date(today.AddDate(0, 1, 0)))}
+			a = sdk.ItemResultInput{Code: item.Code, Result: sdk.ItemResultFinding, Note: ptr("手順書が旧版のまま"),
+				Severity: ptr(sdk.SeverityMedium), ActionDueDate: ptr(date(today.AddDate(0, 1, 0)))}
 		}
 		answers = append(answers, a)
 	}
@@ -325,18 +325,18 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	closed, err := editor.CompleteCorrectiveActionWithResponse(ctx, (*actions.JSON200.Items)[0].Id, nil, sdk.ActionClosure{Resolution: "新版の手順書を受領し確認した"})
 	require.NoError(t, err)
 	require.NotNil(t, closed.JSON200, "%s", closed.Body)
-	require.Equal(t, sdk.CorrectiveActionStatusDone, closed.JSON200.Status)
+	require.Equal(t, sdk.ActionStatusDone, closed.JSON200.Status)
 
 	// A cloud service for confidentiality-2 data is refused.
 	cloud, err := editor.CreateCloudServiceWithResponse(ctx, sdk.CloudServiceInput{Name: "ファイル転送", Provider: "Example Cloud",
 		TermsUrl: "https://transfer.example.com/terms", TermsVersion: "2026-04-01版", ResponsiblePersonId: owner.Id, DepartmentId: dept,
-		InformationAssets: &[]sdk.InformationAsset{{Name: "住民の申込情報", Classification: sdk.Classification{Confidentiality: sdk.ClassificationConfidentialityN2, Integrity: 1, Availability: 1}}}})
+		InformationAssets: &[]sdk.InformationAsset{{Name: "住民の申込情報", Classification: sdk.Classification{Confidentiality: sdk.ConfidentialityN2, Integrity: 1, Availability: 1}}}})
 	require.NoError(t, err)
 	require.NotNil(t, cloud.ApplicationproblemJSON422, "%s", cloud.Body)
 	require.Contains(t, *cloud.ApplicationproblemJSON422.Detail, "confidentiality 2")
 
 	// A social account with a responsible person passes and fails post checks.
-	acct, err := supervisorEditor.CreateSocialAccountWithResponse(ctx, sdk.SocialAccountInput{Platform: sdk.SocialAccountInputPlatformX,
+	acct, err := supervisorEditor.CreateSocialAccountWithResponse(ctx, sdk.SocialAccountInput{Platform: sdk.PlatformX,
 		Handle: "@clean_kumiai", Purpose: "収集日程と災害時のお知らせ", DepartmentId: dept, ResponsiblePersonId: supervisor.Id,
 		PublishingRules: &sdk.PublishingRules{AllowedCategories: &[]string{"お知らせ"}, ProhibitedTerms: &[]string{"未発表"}}})
 	require.NoError(t, err)

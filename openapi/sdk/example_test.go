@@ -37,7 +37,7 @@ func Example_confirmationsDueThisMonth() {
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	now := time.Now().In(tokyo)
 	firstOfMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, tokyo)
-	status := sdk.ListContractsParamsStatusActive
+	status := sdk.ContractStatusActive
 	params := &sdk.ListContractsParams{
 		Status:                &status,
 		ConfirmationDueBefore: &openapi_types.Date{Time: firstOfMonth.AddDate(0, 1, 0)},

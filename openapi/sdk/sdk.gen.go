@@ -18,6 +18,27 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ActionStatus.
+const (
+	ActionStatusDone         ActionStatus = "done"
+	ActionStatusOpen         ActionStatus = "open"
+	ActionStatusRiskAccepted ActionStatus = "risk_accepted"
+)
+
+// Valid indicates whether the value is a known member of the ActionStatus enum.
+func (e ActionStatus) Valid() bool {
+	switch e {
+	case ActionStatusDone:
+		return true
+	case ActionStatusOpen:
+		return true
+	case ActionStatusRiskAccepted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditBrokenLinkProblem.
 const (
 	AuditBrokenLinkProblemHashMismatch AuditBrokenLinkProblem = "hash_mismatch"
@@ -39,21 +60,39 @@ func (e AuditBrokenLinkProblem) Valid() bool {
 	}
 }
 
-// Defines values for CatalogueItemCatalogue.
+// Defines values for BooleanFilter.
 const (
-	CatalogueItemCatalogueClauses           CatalogueItemCatalogue = "clauses"
-	CatalogueItemCatalogueSelectionCriteria CatalogueItemCatalogue = "selection_criteria"
-	CatalogueItemCatalogueTermsChecks       CatalogueItemCatalogue = "terms_checks"
+	BooleanFilterFalse BooleanFilter = "false"
+	BooleanFilterTrue  BooleanFilter = "true"
 )
 
-// Valid indicates whether the value is a known member of the CatalogueItemCatalogue enum.
-func (e CatalogueItemCatalogue) Valid() bool {
+// Valid indicates whether the value is a known member of the BooleanFilter enum.
+func (e BooleanFilter) Valid() bool {
 	switch e {
-	case CatalogueItemCatalogueClauses:
+	case BooleanFilterFalse:
 		return true
-	case CatalogueItemCatalogueSelectionCriteria:
+	case BooleanFilterTrue:
 		return true
-	case CatalogueItemCatalogueTermsChecks:
+	default:
+		return false
+	}
+}
+
+// Defines values for Catalogue.
+const (
+	CatalogueClauses           Catalogue = "clauses"
+	CatalogueSelectionCriteria Catalogue = "selection_criteria"
+	CatalogueTermsChecks       Catalogue = "terms_checks"
+)
+
+// Valid indicates whether the value is a known member of the Catalogue enum.
+func (e Catalogue) Valid() bool {
+	switch e {
+	case CatalogueClauses:
+		return true
+	case CatalogueSelectionCriteria:
+		return true
+	case CatalogueTermsChecks:
 		return true
 	default:
 		return false
@@ -87,93 +126,21 @@ func (e CertificationKind) Valid() bool {
 	}
 }
 
-// Defines values for ChecklistItemResult.
+// Defines values for ClauseStatus.
 const (
-	ChecklistItemResultFinding       ChecklistItemResult = "finding"
-	ChecklistItemResultNotApplicable ChecklistItemResult = "not_applicable"
-	ChecklistItemResultOk            ChecklistItemResult = "ok"
+	ClauseStatusIncluded ClauseStatus = "included"
+	ClauseStatusMissing  ClauseStatus = "missing"
+	ClauseStatusWaived   ClauseStatus = "waived"
 )
 
-// Valid indicates whether the value is a known member of the ChecklistItemResult enum.
-func (e ChecklistItemResult) Valid() bool {
+// Valid indicates whether the value is a known member of the ClauseStatus enum.
+func (e ClauseStatus) Valid() bool {
 	switch e {
-	case ChecklistItemResultFinding:
+	case ClauseStatusIncluded:
 		return true
-	case ChecklistItemResultNotApplicable:
+	case ClauseStatusMissing:
 		return true
-	case ChecklistItemResultOk:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ClassificationConfidentiality.
-const (
-	ClassificationConfidentialityN1  ClassificationConfidentiality = "1"
-	ClassificationConfidentialityN2  ClassificationConfidentiality = "2"
-	ClassificationConfidentialityN3  ClassificationConfidentiality = "3"
-	ClassificationConfidentialityN3A ClassificationConfidentiality = "3A"
-	ClassificationConfidentialityN3B ClassificationConfidentiality = "3B"
-	ClassificationConfidentialityN3C ClassificationConfidentiality = "3C"
-)
-
-// Valid indicates whether the value is a known member of the ClassificationConfidentiality enum.
-func (e ClassificationConfidentiality) Valid() bool {
-	switch e {
-	case ClassificationConfidentialityN1:
-		return true
-	case ClassificationConfidentialityN2:
-		return true
-	case ClassificationConfidentialityN3:
-		return true
-	case ClassificationConfidentialityN3A:
-		return true
-	case ClassificationConfidentialityN3B:
-		return true
-	case ClassificationConfidentialityN3C:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ClauseCoverageStatus.
-const (
-	ClauseCoverageStatusIncluded ClauseCoverageStatus = "included"
-	ClauseCoverageStatusMissing  ClauseCoverageStatus = "missing"
-	ClauseCoverageStatusWaived   ClauseCoverageStatus = "waived"
-)
-
-// Valid indicates whether the value is a known member of the ClauseCoverageStatus enum.
-func (e ClauseCoverageStatus) Valid() bool {
-	switch e {
-	case ClauseCoverageStatusIncluded:
-		return true
-	case ClauseCoverageStatusMissing:
-		return true
-	case ClauseCoverageStatusWaived:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ClauseCoverageInputStatus.
-const (
-	ClauseCoverageInputStatusIncluded ClauseCoverageInputStatus = "included"
-	ClauseCoverageInputStatusMissing  ClauseCoverageInputStatus = "missing"
-	ClauseCoverageInputStatusWaived   ClauseCoverageInputStatus = "waived"
-)
-
-// Valid indicates whether the value is a known member of the ClauseCoverageInputStatus enum.
-func (e ClauseCoverageInputStatus) Valid() bool {
-	switch e {
-	case ClauseCoverageInputStatusIncluded:
-		return true
-	case ClauseCoverageInputStatusMissing:
-		return true
-	case ClauseCoverageInputStatusWaived:
+	case ClauseStatusWaived:
 		return true
 	default:
 		return false
@@ -198,6 +165,36 @@ func (e CloudServiceStatus) Valid() bool {
 	case CloudServiceStatusRequested:
 		return true
 	case CloudServiceStatusRetired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Confidentiality.
+const (
+	ConfidentialityN1  Confidentiality = "1"
+	ConfidentialityN2  Confidentiality = "2"
+	ConfidentialityN3  Confidentiality = "3"
+	ConfidentialityN3A Confidentiality = "3A"
+	ConfidentialityN3B Confidentiality = "3B"
+	ConfidentialityN3C Confidentiality = "3C"
+)
+
+// Valid indicates whether the value is a known member of the Confidentiality enum.
+func (e Confidentiality) Valid() bool {
+	switch e {
+	case ConfidentialityN1:
+		return true
+	case ConfidentialityN2:
+		return true
+	case ConfidentialityN3:
+		return true
+	case ConfidentialityN3A:
+		return true
+	case ConfidentialityN3B:
+		return true
+	case ConfidentialityN3C:
 		return true
 	default:
 		return false
@@ -267,87 +264,21 @@ func (e ContractStatus) Valid() bool {
 	}
 }
 
-// Defines values for CorrectiveActionSeverity.
+// Defines values for EmploymentType.
 const (
-	CorrectiveActionSeverityHigh   CorrectiveActionSeverity = "high"
-	CorrectiveActionSeverityLow    CorrectiveActionSeverity = "low"
-	CorrectiveActionSeverityMedium CorrectiveActionSeverity = "medium"
+	EmploymentTypePartTime  EmploymentType = "part_time"
+	EmploymentTypeRegular   EmploymentType = "regular"
+	EmploymentTypeTemporary EmploymentType = "temporary"
 )
 
-// Valid indicates whether the value is a known member of the CorrectiveActionSeverity enum.
-func (e CorrectiveActionSeverity) Valid() bool {
+// Valid indicates whether the value is a known member of the EmploymentType enum.
+func (e EmploymentType) Valid() bool {
 	switch e {
-	case CorrectiveActionSeverityHigh:
+	case EmploymentTypePartTime:
 		return true
-	case CorrectiveActionSeverityLow:
+	case EmploymentTypeRegular:
 		return true
-	case CorrectiveActionSeverityMedium:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CorrectiveActionStatus.
-const (
-	CorrectiveActionStatusDone         CorrectiveActionStatus = "done"
-	CorrectiveActionStatusOpen         CorrectiveActionStatus = "open"
-	CorrectiveActionStatusRiskAccepted CorrectiveActionStatus = "risk_accepted"
-)
-
-// Valid indicates whether the value is a known member of the CorrectiveActionStatus enum.
-func (e CorrectiveActionStatus) Valid() bool {
-	switch e {
-	case CorrectiveActionStatusDone:
-		return true
-	case CorrectiveActionStatusOpen:
-		return true
-	case CorrectiveActionStatusRiskAccepted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CorrectiveActionInputSeverity.
-const (
-	CorrectiveActionInputSeverityHigh   CorrectiveActionInputSeverity = "high"
-	CorrectiveActionInputSeverityLow    CorrectiveActionInputSeverity = "low"
-	CorrectiveActionInputSeverityMedium CorrectiveActionInputSeverity = "medium"
-)
-
-// Valid indicates whether the value is a known member of the CorrectiveActionInputSeverity enum.
-func (e CorrectiveActionInputSeverity) Valid() bool {
-	switch e {
-	case CorrectiveActionInputSeverityHigh:
-		return true
-	case CorrectiveActionInputSeverityLow:
-		return true
-	case CorrectiveActionInputSeverityMedium:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for CreatedTokenRole.
-const (
-	CreatedTokenRoleAdmin   CreatedTokenRole = "admin"
-	CreatedTokenRoleAuditor CreatedTokenRole = "auditor"
-	CreatedTokenRoleEditor  CreatedTokenRole = "editor"
-	CreatedTokenRoleViewer  CreatedTokenRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the CreatedTokenRole enum.
-func (e CreatedTokenRole) Valid() bool {
-	switch e {
-	case CreatedTokenRoleAdmin:
-		return true
-	case CreatedTokenRoleAuditor:
-		return true
-	case CreatedTokenRoleEditor:
-		return true
-	case CreatedTokenRoleViewer:
+	case EmploymentTypeTemporary:
 		return true
 	default:
 		return false
@@ -372,186 +303,72 @@ func (e HealthOutputBodyStatus) Valid() bool {
 	}
 }
 
-// Defines values for ItemResultInputResult.
+// Defines values for ItemResult.
 const (
-	ItemResultInputResultFinding       ItemResultInputResult = "finding"
-	ItemResultInputResultNotApplicable ItemResultInputResult = "not_applicable"
-	ItemResultInputResultOk            ItemResultInputResult = "ok"
+	ItemResultFinding       ItemResult = "finding"
+	ItemResultNotApplicable ItemResult = "not_applicable"
+	ItemResultOk            ItemResult = "ok"
 )
 
-// Valid indicates whether the value is a known member of the ItemResultInputResult enum.
-func (e ItemResultInputResult) Valid() bool {
+// Valid indicates whether the value is a known member of the ItemResult enum.
+func (e ItemResult) Valid() bool {
 	switch e {
-	case ItemResultInputResultFinding:
+	case ItemResultFinding:
 		return true
-	case ItemResultInputResultNotApplicable:
+	case ItemResultNotApplicable:
 		return true
-	case ItemResultInputResultOk:
+	case ItemResultOk:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ItemResultInputSeverity.
+// Defines values for Locale.
 const (
-	ItemResultInputSeverityHigh   ItemResultInputSeverity = "high"
-	ItemResultInputSeverityLow    ItemResultInputSeverity = "low"
-	ItemResultInputSeverityMedium ItemResultInputSeverity = "medium"
+	LocaleEn Locale = "en"
+	LocaleJa Locale = "ja"
 )
 
-// Valid indicates whether the value is a known member of the ItemResultInputSeverity enum.
-func (e ItemResultInputSeverity) Valid() bool {
+// Valid indicates whether the value is a known member of the Locale enum.
+func (e Locale) Valid() bool {
 	switch e {
-	case ItemResultInputSeverityHigh:
+	case LocaleEn:
 		return true
-	case ItemResultInputSeverityLow:
-		return true
-	case ItemResultInputSeverityMedium:
+	case LocaleJa:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for MeOutputBodyRole.
+// Defines values for Platform.
 const (
-	MeOutputBodyRoleAdmin   MeOutputBodyRole = "admin"
-	MeOutputBodyRoleAuditor MeOutputBodyRole = "auditor"
-	MeOutputBodyRoleEditor  MeOutputBodyRole = "editor"
-	MeOutputBodyRoleViewer  MeOutputBodyRole = "viewer"
+	PlatformFacebook  Platform = "facebook"
+	PlatformInstagram Platform = "instagram"
+	PlatformLine      Platform = "line"
+	PlatformOther     Platform = "other"
+	PlatformTiktok    Platform = "tiktok"
+	PlatformX         Platform = "x"
+	PlatformYoutube   Platform = "youtube"
 )
 
-// Valid indicates whether the value is a known member of the MeOutputBodyRole enum.
-func (e MeOutputBodyRole) Valid() bool {
+// Valid indicates whether the value is a known member of the Platform enum.
+func (e Platform) Valid() bool {
 	switch e {
-	case MeOutputBodyRoleAdmin:
+	case PlatformFacebook:
 		return true
-	case MeOutputBodyRoleAuditor:
+	case PlatformInstagram:
 		return true
-	case MeOutputBodyRoleEditor:
+	case PlatformLine:
 		return true
-	case MeOutputBodyRoleViewer:
+	case PlatformOther:
 		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonEmploymentType.
-const (
-	PersonEmploymentTypePartTime  PersonEmploymentType = "part_time"
-	PersonEmploymentTypeRegular   PersonEmploymentType = "regular"
-	PersonEmploymentTypeTemporary PersonEmploymentType = "temporary"
-)
-
-// Valid indicates whether the value is a known member of the PersonEmploymentType enum.
-func (e PersonEmploymentType) Valid() bool {
-	switch e {
-	case PersonEmploymentTypePartTime:
+	case PlatformTiktok:
 		return true
-	case PersonEmploymentTypeRegular:
+	case PlatformX:
 		return true
-	case PersonEmploymentTypeTemporary:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonLocale.
-const (
-	PersonLocaleEn PersonLocale = "en"
-	PersonLocaleJa PersonLocale = "ja"
-)
-
-// Valid indicates whether the value is a known member of the PersonLocale enum.
-func (e PersonLocale) Valid() bool {
-	switch e {
-	case PersonLocaleEn:
-		return true
-	case PersonLocaleJa:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonSecurityRoles.
-const (
-	PersonSecurityRolesCiso       PersonSecurityRoles = "ciso"
-	PersonSecurityRolesManager    PersonSecurityRoles = "manager"
-	PersonSecurityRolesSupervisor PersonSecurityRoles = "supervisor"
-)
-
-// Valid indicates whether the value is a known member of the PersonSecurityRoles enum.
-func (e PersonSecurityRoles) Valid() bool {
-	switch e {
-	case PersonSecurityRolesCiso:
-		return true
-	case PersonSecurityRolesManager:
-		return true
-	case PersonSecurityRolesSupervisor:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonInputEmploymentType.
-const (
-	PersonInputEmploymentTypePartTime  PersonInputEmploymentType = "part_time"
-	PersonInputEmploymentTypeRegular   PersonInputEmploymentType = "regular"
-	PersonInputEmploymentTypeTemporary PersonInputEmploymentType = "temporary"
-)
-
-// Valid indicates whether the value is a known member of the PersonInputEmploymentType enum.
-func (e PersonInputEmploymentType) Valid() bool {
-	switch e {
-	case PersonInputEmploymentTypePartTime:
-		return true
-	case PersonInputEmploymentTypeRegular:
-		return true
-	case PersonInputEmploymentTypeTemporary:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonInputLocale.
-const (
-	PersonInputLocaleEn PersonInputLocale = "en"
-	PersonInputLocaleJa PersonInputLocale = "ja"
-)
-
-// Valid indicates whether the value is a known member of the PersonInputLocale enum.
-func (e PersonInputLocale) Valid() bool {
-	switch e {
-	case PersonInputLocaleEn:
-		return true
-	case PersonInputLocaleJa:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for PersonInputSecurityRoles.
-const (
-	PersonInputSecurityRolesCiso       PersonInputSecurityRoles = "ciso"
-	PersonInputSecurityRolesManager    PersonInputSecurityRoles = "manager"
-	PersonInputSecurityRolesSupervisor PersonInputSecurityRoles = "supervisor"
-)
-
-// Valid indicates whether the value is a known member of the PersonInputSecurityRoles enum.
-func (e PersonInputSecurityRoles) Valid() bool {
-	switch e {
-	case PersonInputSecurityRolesCiso:
-		return true
-	case PersonInputSecurityRolesManager:
-		return true
-	case PersonInputSecurityRolesSupervisor:
+	case PlatformYoutube:
 		return true
 	default:
 		return false
@@ -606,36 +423,6 @@ func (e ReminderStatus) Valid() bool {
 	case ReminderStatusQueued:
 		return true
 	case ReminderStatusSent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReminderSubjectType.
-const (
-	ReminderSubjectTypeCertification       ReminderSubjectType = "certification"
-	ReminderSubjectTypeCloudServiceReview  ReminderSubjectType = "cloud_service_review"
-	ReminderSubjectTypeConfirmation        ReminderSubjectType = "confirmation"
-	ReminderSubjectTypeContractRenewal     ReminderSubjectType = "contract_renewal"
-	ReminderSubjectTypeCorrectiveAction    ReminderSubjectType = "corrective_action"
-	ReminderSubjectTypeSocialAccountReview ReminderSubjectType = "social_account_review"
-)
-
-// Valid indicates whether the value is a known member of the ReminderSubjectType enum.
-func (e ReminderSubjectType) Valid() bool {
-	switch e {
-	case ReminderSubjectTypeCertification:
-		return true
-	case ReminderSubjectTypeCloudServiceReview:
-		return true
-	case ReminderSubjectTypeConfirmation:
-		return true
-	case ReminderSubjectTypeContractRenewal:
-		return true
-	case ReminderSubjectTypeCorrectiveAction:
-		return true
-	case ReminderSubjectTypeSocialAccountReview:
 		return true
 	default:
 		return false
@@ -702,96 +489,108 @@ func (e ReviewSubjectType) Valid() bool {
 	}
 }
 
-// Defines values for ReviewInputOutcome.
+// Defines values for RiskTier.
 const (
-	ReviewInputOutcomeContinue  ReviewInputOutcome = "continue"
-	ReviewInputOutcomeModify    ReviewInputOutcome = "modify"
-	ReviewInputOutcomeTerminate ReviewInputOutcome = "terminate"
+	RiskTierHigh   RiskTier = "high"
+	RiskTierLow    RiskTier = "low"
+	RiskTierMedium RiskTier = "medium"
 )
 
-// Valid indicates whether the value is a known member of the ReviewInputOutcome enum.
-func (e ReviewInputOutcome) Valid() bool {
+// Valid indicates whether the value is a known member of the RiskTier enum.
+func (e RiskTier) Valid() bool {
 	switch e {
-	case ReviewInputOutcomeContinue:
+	case RiskTierHigh:
 		return true
-	case ReviewInputOutcomeModify:
+	case RiskTierLow:
 		return true
-	case ReviewInputOutcomeTerminate:
+	case RiskTierMedium:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ReviewInputSubjectType.
+// Defines values for Role.
 const (
-	ReviewInputSubjectTypeCloudService  ReviewInputSubjectType = "cloud_service"
-	ReviewInputSubjectTypeContract      ReviewInputSubjectType = "contract"
-	ReviewInputSubjectTypeSocialAccount ReviewInputSubjectType = "social_account"
+	RoleAdmin   Role = "admin"
+	RoleAuditor Role = "auditor"
+	RoleEditor  Role = "editor"
+	RoleViewer  Role = "viewer"
 )
 
-// Valid indicates whether the value is a known member of the ReviewInputSubjectType enum.
-func (e ReviewInputSubjectType) Valid() bool {
+// Valid indicates whether the value is a known member of the Role enum.
+func (e Role) Valid() bool {
 	switch e {
-	case ReviewInputSubjectTypeCloudService:
+	case RoleAdmin:
 		return true
-	case ReviewInputSubjectTypeContract:
+	case RoleAuditor:
 		return true
-	case ReviewInputSubjectTypeSocialAccount:
+	case RoleEditor:
+		return true
+	case RoleViewer:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for SelectionResultResult.
+// Defines values for SecurityRole.
 const (
-	SelectionResultResultMet           SelectionResultResult = "met"
-	SelectionResultResultNotApplicable SelectionResultResult = "not_applicable"
-	SelectionResultResultNotMet        SelectionResultResult = "not_met"
+	SecurityRoleCiso       SecurityRole = "ciso"
+	SecurityRoleManager    SecurityRole = "manager"
+	SecurityRoleSupervisor SecurityRole = "supervisor"
 )
 
-// Valid indicates whether the value is a known member of the SelectionResultResult enum.
-func (e SelectionResultResult) Valid() bool {
+// Valid indicates whether the value is a known member of the SecurityRole enum.
+func (e SecurityRole) Valid() bool {
 	switch e {
-	case SelectionResultResultMet:
+	case SecurityRoleCiso:
 		return true
-	case SelectionResultResultNotApplicable:
+	case SecurityRoleManager:
 		return true
-	case SelectionResultResultNotMet:
+	case SecurityRoleSupervisor:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for SocialAccountPlatform.
+// Defines values for SelectionResultValue.
 const (
-	SocialAccountPlatformFacebook  SocialAccountPlatform = "facebook"
-	SocialAccountPlatformInstagram SocialAccountPlatform = "instagram"
-	SocialAccountPlatformLine      SocialAccountPlatform = "line"
-	SocialAccountPlatformOther     SocialAccountPlatform = "other"
-	SocialAccountPlatformTiktok    SocialAccountPlatform = "tiktok"
-	SocialAccountPlatformX         SocialAccountPlatform = "x"
-	SocialAccountPlatformYoutube   SocialAccountPlatform = "youtube"
+	SelectionResultValueMet           SelectionResultValue = "met"
+	SelectionResultValueNotApplicable SelectionResultValue = "not_applicable"
+	SelectionResultValueNotMet        SelectionResultValue = "not_met"
 )
 
-// Valid indicates whether the value is a known member of the SocialAccountPlatform enum.
-func (e SocialAccountPlatform) Valid() bool {
+// Valid indicates whether the value is a known member of the SelectionResultValue enum.
+func (e SelectionResultValue) Valid() bool {
 	switch e {
-	case SocialAccountPlatformFacebook:
+	case SelectionResultValueMet:
 		return true
-	case SocialAccountPlatformInstagram:
+	case SelectionResultValueNotApplicable:
 		return true
-	case SocialAccountPlatformLine:
+	case SelectionResultValueNotMet:
 		return true
-	case SocialAccountPlatformOther:
+	default:
+		return false
+	}
+}
+
+// Defines values for Severity.
+const (
+	SeverityHigh   Severity = "high"
+	SeverityLow    Severity = "low"
+	SeverityMedium Severity = "medium"
+)
+
+// Valid indicates whether the value is a known member of the Severity enum.
+func (e Severity) Valid() bool {
+	switch e {
+	case SeverityHigh:
 		return true
-	case SocialAccountPlatformTiktok:
+	case SeverityLow:
 		return true
-	case SocialAccountPlatformX:
-		return true
-	case SocialAccountPlatformYoutube:
+	case SeverityMedium:
 		return true
 	default:
 		return false
@@ -819,120 +618,48 @@ func (e SocialAccountStatus) Valid() bool {
 	}
 }
 
-// Defines values for SocialAccountInputPlatform.
+// Defines values for SubjectType.
 const (
-	SocialAccountInputPlatformFacebook  SocialAccountInputPlatform = "facebook"
-	SocialAccountInputPlatformInstagram SocialAccountInputPlatform = "instagram"
-	SocialAccountInputPlatformLine      SocialAccountInputPlatform = "line"
-	SocialAccountInputPlatformOther     SocialAccountInputPlatform = "other"
-	SocialAccountInputPlatformTiktok    SocialAccountInputPlatform = "tiktok"
-	SocialAccountInputPlatformX         SocialAccountInputPlatform = "x"
-	SocialAccountInputPlatformYoutube   SocialAccountInputPlatform = "youtube"
+	SubjectTypeCertification       SubjectType = "certification"
+	SubjectTypeCloudServiceReview  SubjectType = "cloud_service_review"
+	SubjectTypeConfirmation        SubjectType = "confirmation"
+	SubjectTypeContractRenewal     SubjectType = "contract_renewal"
+	SubjectTypeCorrectiveAction    SubjectType = "corrective_action"
+	SubjectTypeSocialAccountReview SubjectType = "social_account_review"
 )
 
-// Valid indicates whether the value is a known member of the SocialAccountInputPlatform enum.
-func (e SocialAccountInputPlatform) Valid() bool {
+// Valid indicates whether the value is a known member of the SubjectType enum.
+func (e SubjectType) Valid() bool {
 	switch e {
-	case SocialAccountInputPlatformFacebook:
+	case SubjectTypeCertification:
 		return true
-	case SocialAccountInputPlatformInstagram:
+	case SubjectTypeCloudServiceReview:
 		return true
-	case SocialAccountInputPlatformLine:
+	case SubjectTypeConfirmation:
 		return true
-	case SocialAccountInputPlatformOther:
+	case SubjectTypeContractRenewal:
 		return true
-	case SocialAccountInputPlatformTiktok:
+	case SubjectTypeCorrectiveAction:
 		return true
-	case SocialAccountInputPlatformX:
-		return true
-	case SocialAccountInputPlatformYoutube:
+	case SubjectTypeSocialAccountReview:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for TermsCheckAnswer.
+// Defines values for TermsAnswer.
 const (
-	TermsCheckAnswerConcern TermsCheckAnswer = "concern"
-	TermsCheckAnswerOk      TermsCheckAnswer = "ok"
+	TermsAnswerConcern TermsAnswer = "concern"
+	TermsAnswerOk      TermsAnswer = "ok"
 )
 
-// Valid indicates whether the value is a known member of the TermsCheckAnswer enum.
-func (e TermsCheckAnswer) Valid() bool {
+// Valid indicates whether the value is a known member of the TermsAnswer enum.
+func (e TermsAnswer) Valid() bool {
 	switch e {
-	case TermsCheckAnswerConcern:
+	case TermsAnswerConcern:
 		return true
-	case TermsCheckAnswerOk:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TokenRole.
-const (
-	TokenRoleAdmin   TokenRole = "admin"
-	TokenRoleAuditor TokenRole = "auditor"
-	TokenRoleEditor  TokenRole = "editor"
-	TokenRoleViewer  TokenRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the TokenRole enum.
-func (e TokenRole) Valid() bool {
-	switch e {
-	case TokenRoleAdmin:
-		return true
-	case TokenRoleAuditor:
-		return true
-	case TokenRoleEditor:
-		return true
-	case TokenRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for TokenInputRole.
-const (
-	TokenInputRoleAdmin   TokenInputRole = "admin"
-	TokenInputRoleAuditor TokenInputRole = "auditor"
-	TokenInputRoleEditor  TokenInputRole = "editor"
-	TokenInputRoleViewer  TokenInputRole = "viewer"
-)
-
-// Valid indicates whether the value is a known member of the TokenInputRole enum.
-func (e TokenInputRole) Valid() bool {
-	switch e {
-	case TokenInputRoleAdmin:
-		return true
-	case TokenInputRoleAuditor:
-		return true
-	case TokenInputRoleEditor:
-		return true
-	case TokenInputRoleViewer:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for VendorRiskTier.
-const (
-	VendorRiskTierHigh   VendorRiskTier = "high"
-	VendorRiskTierLow    VendorRiskTier = "low"
-	VendorRiskTierMedium VendorRiskTier = "medium"
-)
-
-// Valid indicates whether the value is a known member of the VendorRiskTier enum.
-func (e VendorRiskTier) Valid() bool {
-	switch e {
-	case VendorRiskTierHigh:
-		return true
-	case VendorRiskTierLow:
-		return true
-	case VendorRiskTierMedium:
+	case TermsAnswerOk:
 		return true
 	default:
 		return false
@@ -963,327 +690,6 @@ func (e VendorStatus) Valid() bool {
 	}
 }
 
-// Defines values for ListCloudServicesParamsStatus.
-const (
-	ListCloudServicesParamsStatusApproved  ListCloudServicesParamsStatus = "approved"
-	ListCloudServicesParamsStatusRejected  ListCloudServicesParamsStatus = "rejected"
-	ListCloudServicesParamsStatusRequested ListCloudServicesParamsStatus = "requested"
-	ListCloudServicesParamsStatusRetired   ListCloudServicesParamsStatus = "retired"
-)
-
-// Valid indicates whether the value is a known member of the ListCloudServicesParamsStatus enum.
-func (e ListCloudServicesParamsStatus) Valid() bool {
-	switch e {
-	case ListCloudServicesParamsStatusApproved:
-		return true
-	case ListCloudServicesParamsStatusRejected:
-		return true
-	case ListCloudServicesParamsStatusRequested:
-		return true
-	case ListCloudServicesParamsStatusRetired:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListConfirmationsParamsStatus.
-const (
-	ListConfirmationsParamsStatusCompleted ListConfirmationsParamsStatus = "completed"
-	ListConfirmationsParamsStatusOverdue   ListConfirmationsParamsStatus = "overdue"
-	ListConfirmationsParamsStatusScheduled ListConfirmationsParamsStatus = "scheduled"
-)
-
-// Valid indicates whether the value is a known member of the ListConfirmationsParamsStatus enum.
-func (e ListConfirmationsParamsStatus) Valid() bool {
-	switch e {
-	case ListConfirmationsParamsStatusCompleted:
-		return true
-	case ListConfirmationsParamsStatusOverdue:
-		return true
-	case ListConfirmationsParamsStatusScheduled:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListContractsParamsStatus.
-const (
-	ListContractsParamsStatusActive     ListContractsParamsStatus = "active"
-	ListContractsParamsStatusDraft      ListContractsParamsStatus = "draft"
-	ListContractsParamsStatusExpired    ListContractsParamsStatus = "expired"
-	ListContractsParamsStatusTerminated ListContractsParamsStatus = "terminated"
-)
-
-// Valid indicates whether the value is a known member of the ListContractsParamsStatus enum.
-func (e ListContractsParamsStatus) Valid() bool {
-	switch e {
-	case ListContractsParamsStatusActive:
-		return true
-	case ListContractsParamsStatusDraft:
-		return true
-	case ListContractsParamsStatusExpired:
-		return true
-	case ListContractsParamsStatusTerminated:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListCorrectiveActionsParamsStatus.
-const (
-	ListCorrectiveActionsParamsStatusDone         ListCorrectiveActionsParamsStatus = "done"
-	ListCorrectiveActionsParamsStatusOpen         ListCorrectiveActionsParamsStatus = "open"
-	ListCorrectiveActionsParamsStatusRiskAccepted ListCorrectiveActionsParamsStatus = "risk_accepted"
-)
-
-// Valid indicates whether the value is a known member of the ListCorrectiveActionsParamsStatus enum.
-func (e ListCorrectiveActionsParamsStatus) Valid() bool {
-	switch e {
-	case ListCorrectiveActionsParamsStatusDone:
-		return true
-	case ListCorrectiveActionsParamsStatusOpen:
-		return true
-	case ListCorrectiveActionsParamsStatusRiskAccepted:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListPeopleParamsActive.
-const (
-	ListPeopleParamsActiveFalse ListPeopleParamsActive = "false"
-	ListPeopleParamsActiveTrue  ListPeopleParamsActive = "true"
-)
-
-// Valid indicates whether the value is a known member of the ListPeopleParamsActive enum.
-func (e ListPeopleParamsActive) Valid() bool {
-	switch e {
-	case ListPeopleParamsActiveFalse:
-		return true
-	case ListPeopleParamsActiveTrue:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListPeopleParamsSecurityRole.
-const (
-	ListPeopleParamsSecurityRoleCiso       ListPeopleParamsSecurityRole = "ciso"
-	ListPeopleParamsSecurityRoleManager    ListPeopleParamsSecurityRole = "manager"
-	ListPeopleParamsSecurityRoleSupervisor ListPeopleParamsSecurityRole = "supervisor"
-)
-
-// Valid indicates whether the value is a known member of the ListPeopleParamsSecurityRole enum.
-func (e ListPeopleParamsSecurityRole) Valid() bool {
-	switch e {
-	case ListPeopleParamsSecurityRoleCiso:
-		return true
-	case ListPeopleParamsSecurityRoleManager:
-		return true
-	case ListPeopleParamsSecurityRoleSupervisor:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListRemindersParamsStatus.
-const (
-	ListRemindersParamsStatusCancelled ListRemindersParamsStatus = "cancelled"
-	ListRemindersParamsStatusFailed    ListRemindersParamsStatus = "failed"
-	ListRemindersParamsStatusQueued    ListRemindersParamsStatus = "queued"
-	ListRemindersParamsStatusSent      ListRemindersParamsStatus = "sent"
-)
-
-// Valid indicates whether the value is a known member of the ListRemindersParamsStatus enum.
-func (e ListRemindersParamsStatus) Valid() bool {
-	switch e {
-	case ListRemindersParamsStatusCancelled:
-		return true
-	case ListRemindersParamsStatusFailed:
-		return true
-	case ListRemindersParamsStatusQueued:
-		return true
-	case ListRemindersParamsStatusSent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListRemindersParamsSubjectType.
-const (
-	ListRemindersParamsSubjectTypeCertification       ListRemindersParamsSubjectType = "certification"
-	ListRemindersParamsSubjectTypeCloudServiceReview  ListRemindersParamsSubjectType = "cloud_service_review"
-	ListRemindersParamsSubjectTypeConfirmation        ListRemindersParamsSubjectType = "confirmation"
-	ListRemindersParamsSubjectTypeContractRenewal     ListRemindersParamsSubjectType = "contract_renewal"
-	ListRemindersParamsSubjectTypeCorrectiveAction    ListRemindersParamsSubjectType = "corrective_action"
-	ListRemindersParamsSubjectTypeSocialAccountReview ListRemindersParamsSubjectType = "social_account_review"
-)
-
-// Valid indicates whether the value is a known member of the ListRemindersParamsSubjectType enum.
-func (e ListRemindersParamsSubjectType) Valid() bool {
-	switch e {
-	case ListRemindersParamsSubjectTypeCertification:
-		return true
-	case ListRemindersParamsSubjectTypeCloudServiceReview:
-		return true
-	case ListRemindersParamsSubjectTypeConfirmation:
-		return true
-	case ListRemindersParamsSubjectTypeContractRenewal:
-		return true
-	case ListRemindersParamsSubjectTypeCorrectiveAction:
-		return true
-	case ListRemindersParamsSubjectTypeSocialAccountReview:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListReviewsParamsSubjectType.
-const (
-	ListReviewsParamsSubjectTypeCloudService  ListReviewsParamsSubjectType = "cloud_service"
-	ListReviewsParamsSubjectTypeContract      ListReviewsParamsSubjectType = "contract"
-	ListReviewsParamsSubjectTypeSocialAccount ListReviewsParamsSubjectType = "social_account"
-)
-
-// Valid indicates whether the value is a known member of the ListReviewsParamsSubjectType enum.
-func (e ListReviewsParamsSubjectType) Valid() bool {
-	switch e {
-	case ListReviewsParamsSubjectTypeCloudService:
-		return true
-	case ListReviewsParamsSubjectTypeContract:
-		return true
-	case ListReviewsParamsSubjectTypeSocialAccount:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListSocialAccountsParamsPlatform.
-const (
-	ListSocialAccountsParamsPlatformFacebook  ListSocialAccountsParamsPlatform = "facebook"
-	ListSocialAccountsParamsPlatformInstagram ListSocialAccountsParamsPlatform = "instagram"
-	ListSocialAccountsParamsPlatformLine      ListSocialAccountsParamsPlatform = "line"
-	ListSocialAccountsParamsPlatformOther     ListSocialAccountsParamsPlatform = "other"
-	ListSocialAccountsParamsPlatformTiktok    ListSocialAccountsParamsPlatform = "tiktok"
-	ListSocialAccountsParamsPlatformX         ListSocialAccountsParamsPlatform = "x"
-	ListSocialAccountsParamsPlatformYoutube   ListSocialAccountsParamsPlatform = "youtube"
-)
-
-// Valid indicates whether the value is a known member of the ListSocialAccountsParamsPlatform enum.
-func (e ListSocialAccountsParamsPlatform) Valid() bool {
-	switch e {
-	case ListSocialAccountsParamsPlatformFacebook:
-		return true
-	case ListSocialAccountsParamsPlatformInstagram:
-		return true
-	case ListSocialAccountsParamsPlatformLine:
-		return true
-	case ListSocialAccountsParamsPlatformOther:
-		return true
-	case ListSocialAccountsParamsPlatformTiktok:
-		return true
-	case ListSocialAccountsParamsPlatformX:
-		return true
-	case ListSocialAccountsParamsPlatformYoutube:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListSocialAccountsParamsStatus.
-const (
-	ListSocialAccountsParamsStatusActive    ListSocialAccountsParamsStatus = "active"
-	ListSocialAccountsParamsStatusRetired   ListSocialAccountsParamsStatus = "retired"
-	ListSocialAccountsParamsStatusSuspended ListSocialAccountsParamsStatus = "suspended"
-)
-
-// Valid indicates whether the value is a known member of the ListSocialAccountsParamsStatus enum.
-func (e ListSocialAccountsParamsStatus) Valid() bool {
-	switch e {
-	case ListSocialAccountsParamsStatusActive:
-		return true
-	case ListSocialAccountsParamsStatusRetired:
-		return true
-	case ListSocialAccountsParamsStatusSuspended:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListTokensParamsRevoked.
-const (
-	ListTokensParamsRevokedFalse ListTokensParamsRevoked = "false"
-	ListTokensParamsRevokedTrue  ListTokensParamsRevoked = "true"
-)
-
-// Valid indicates whether the value is a known member of the ListTokensParamsRevoked enum.
-func (e ListTokensParamsRevoked) Valid() bool {
-	switch e {
-	case ListTokensParamsRevokedFalse:
-		return true
-	case ListTokensParamsRevokedTrue:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListVendorsParamsStatus.
-const (
-	ListVendorsParamsStatusApproved   ListVendorsParamsStatus = "approved"
-	ListVendorsParamsStatusCandidate  ListVendorsParamsStatus = "candidate"
-	ListVendorsParamsStatusSuspended  ListVendorsParamsStatus = "suspended"
-	ListVendorsParamsStatusTerminated ListVendorsParamsStatus = "terminated"
-)
-
-// Valid indicates whether the value is a known member of the ListVendorsParamsStatus enum.
-func (e ListVendorsParamsStatus) Valid() bool {
-	switch e {
-	case ListVendorsParamsStatusApproved:
-		return true
-	case ListVendorsParamsStatusCandidate:
-		return true
-	case ListVendorsParamsStatusSuspended:
-		return true
-	case ListVendorsParamsStatusTerminated:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListVendorsParamsRiskTier.
-const (
-	ListVendorsParamsRiskTierHigh   ListVendorsParamsRiskTier = "high"
-	ListVendorsParamsRiskTierLow    ListVendorsParamsRiskTier = "low"
-	ListVendorsParamsRiskTierMedium ListVendorsParamsRiskTier = "medium"
-)
-
-// Valid indicates whether the value is a known member of the ListVendorsParamsRiskTier enum.
-func (e ListVendorsParamsRiskTier) Valid() bool {
-	switch e {
-	case ListVendorsParamsRiskTierHigh:
-		return true
-	case ListVendorsParamsRiskTierLow:
-		return true
-	case ListVendorsParamsRiskTierMedium:
-		return true
-	default:
-		return false
-	}
-}
-
 // AccountAuthentication defines model for AccountAuthentication.
 type AccountAuthentication struct {
 	// CredentialCustodianId Who keeps the credentials.
@@ -1303,6 +709,9 @@ type ActionClosure struct {
 	// Example: 委託先にて全作業者への研修を実施し、受講記録を受領した
 	Resolution string `json:"resolution"`
 }
+
+// ActionStatus open → done, or open → risk_accepted.
+type ActionStatus string
 
 // AuditBrokenLink defines model for AuditBrokenLink.
 type AuditBrokenLink struct {
@@ -1371,10 +780,16 @@ type AuditVerification struct {
 	Ok bool `json:"ok"`
 }
 
+// BooleanFilter A yes-or-no filter, spelled true or false.
+type BooleanFilter string
+
+// Catalogue The catalogue the item belongs to.
+type Catalogue string
+
 // CatalogueItem defines model for CatalogueItem.
 type CatalogueItem struct {
 	// Catalogue The catalogue the item belongs to.
-	Catalogue CatalogueItemCatalogue `json:"catalogue"`
+	Catalogue Catalogue `json:"catalogue"`
 
 	// Code Stable code, never changed.
 	//
@@ -1409,9 +824,6 @@ type CatalogueItem struct {
 	// Version Increases with every change; sent back in If-Match.
 	Version int64 `json:"version"`
 }
-
-// CatalogueItemCatalogue The catalogue the item belongs to.
-type CatalogueItemCatalogue string
 
 // CatalogueItemInput defines model for CatalogueItemInput.
 type CatalogueItemInput struct {
@@ -1490,7 +902,7 @@ type ChecklistItem struct {
 	Note *string `json:"note,omitempty"`
 
 	// Result The answer, once completed.
-	Result *ChecklistItemResult `json:"result,omitempty"`
+	Result *ItemResult `json:"result,omitempty"`
 
 	// TitleEn Title in English, as it was when the checklist was made.
 	TitleEn string `json:"title_en"`
@@ -1499,23 +911,17 @@ type ChecklistItem struct {
 	TitleJa string `json:"title_ja"`
 }
 
-// ChecklistItemResult The answer, once completed.
-type ChecklistItemResult string
-
 // Classification defines model for Classification.
 type Classification struct {
 	// Availability Availability class (可用性): 1 or 2.
 	Availability int64 `json:"availability"`
 
 	// Confidentiality Confidentiality class (機密性): 1 < 2 < 3, sub-grades 3C < 3B < 3A.
-	Confidentiality ClassificationConfidentiality `json:"confidentiality"`
+	Confidentiality Confidentiality `json:"confidentiality"`
 
 	// Integrity Integrity class (完全性): 1 or 2.
 	Integrity int64 `json:"integrity"`
 }
-
-// ClassificationConfidentiality Confidentiality class (機密性): 1 < 2 < 3, sub-grades 3C < 3B < 3A.
-type ClassificationConfidentiality string
 
 // ClauseCoverage defines model for ClauseCoverage.
 type ClauseCoverage struct {
@@ -1532,7 +938,7 @@ type ClauseCoverage struct {
 	Retired bool `json:"retired"`
 
 	// Status included (with the article), missing, or waived (with the reason).
-	Status ClauseCoverageStatus `json:"status"`
+	Status ClauseStatus `json:"status"`
 
 	// TitleEn Title in English.
 	TitleEn string `json:"title_en"`
@@ -1544,9 +950,6 @@ type ClauseCoverage struct {
 	WaiverReason *string `json:"waiver_reason,omitempty"`
 }
 
-// ClauseCoverageStatus included (with the article), missing, or waived (with the reason).
-type ClauseCoverageStatus string
-
 // ClauseCoverageInput defines model for ClauseCoverageInput.
 type ClauseCoverageInput struct {
 	// ArticleRef Where the contract states the clause; required for included.
@@ -1554,15 +957,12 @@ type ClauseCoverageInput struct {
 	// Example: 第12条
 	ArticleRef *string `json:"article_ref,omitempty"`
 
-	// Status included, missing or waived.
-	Status ClauseCoverageInputStatus `json:"status"`
+	// Status included (with the article), missing, or waived (with the reason).
+	Status ClauseStatus `json:"status"`
 
 	// WaiverReason Why the clause is waived; required for waived.
 	WaiverReason *string `json:"waiver_reason,omitempty"`
 }
-
-// ClauseCoverageInputStatus included, missing or waived.
-type ClauseCoverageInputStatus string
 
 // ClauseCoverageListOutputBody defines model for ClauseCoverageListOutputBody.
 type ClauseCoverageListOutputBody struct {
@@ -1572,6 +972,9 @@ type ClauseCoverageListOutputBody struct {
 	// MissingMandatory Codes of mandatory clauses neither included nor waived with a reason: what blocks activation.
 	MissingMandatory *[]string `json:"missing_mandatory"`
 }
+
+// ClauseStatus included (with the article), missing, or waived (with the reason).
+type ClauseStatus string
 
 // CloudService defines model for CloudService.
 type CloudService struct {
@@ -1647,9 +1050,6 @@ type CloudService struct {
 	Version int64 `json:"version"`
 }
 
-// CloudServiceStatus requested → approved or rejected → retired; a new terms version returns it to requested.
-type CloudServiceStatus string
-
 // CloudServiceInput defines model for CloudServiceInput.
 type CloudServiceInput struct {
 	// DepartmentId The department using the service.
@@ -1703,6 +1103,12 @@ type CloudServiceInput struct {
 	TermsVersion string `json:"terms_version"`
 }
 
+// CloudServiceStatus requested → approved or rejected → retired; a new terms version returns it to requested.
+type CloudServiceStatus string
+
+// Confidentiality Confidentiality class (機密性): 1 < 2 < 3, sub-grades 3C < 3B < 3A.
+type Confidentiality string
+
 // Confirmation defines model for Confirmation.
 type Confirmation struct {
 	// Checklist One item per clause included on the contract when the confirmation was created.
@@ -1745,12 +1151,6 @@ type Confirmation struct {
 	Version int64 `json:"version"`
 }
 
-// ConfirmationResult satisfactory when nothing was found, else findings.
-type ConfirmationResult string
-
-// ConfirmationStatus scheduled, completed, or overdue (scheduled and past its due date).
-type ConfirmationStatus string
-
 // ConfirmationCompletion defines model for ConfirmationCompletion.
 type ConfirmationCompletion struct {
 	// Notes Overall remarks.
@@ -1778,6 +1178,12 @@ type ConfirmationInput struct {
 	// Example: 2026-12-15
 	DueDate *openapi_types.Date `json:"due_date,omitempty"`
 }
+
+// ConfirmationResult satisfactory when nothing was found, else findings.
+type ConfirmationResult string
+
+// ConfirmationStatus scheduled, completed, or overdue (scheduled and past its due date).
+type ConfirmationStatus string
 
 // Contract defines model for Contract.
 type Contract struct {
@@ -1850,9 +1256,6 @@ type Contract struct {
 	WorkLocation *string `json:"work_location,omitempty"`
 }
 
-// ContractStatus draft → active → expired or terminated.
-type ContractStatus string
-
 // ContractInput defines model for ContractInput.
 type ContractInput struct {
 	// AutoRenew Whether the contract renews itself unless notice is given.
@@ -1907,6 +1310,9 @@ type ContractInput struct {
 	WorkLocation *string `json:"work_location,omitempty"`
 }
 
+// ContractStatus draft → active → expired or terminated.
+type ContractStatus string
+
 // CorrectiveAction defines model for CorrectiveAction.
 type CorrectiveAction struct {
 	// ClauseCode The clause the finding was about.
@@ -1946,10 +1352,10 @@ type CorrectiveAction struct {
 	Resolution *string `json:"resolution,omitempty"`
 
 	// Severity low, medium or high.
-	Severity CorrectiveActionSeverity `json:"severity"`
+	Severity Severity `json:"severity"`
 
 	// Status open → done, or open → risk_accepted.
-	Status CorrectiveActionStatus `json:"status"`
+	Status ActionStatus `json:"status"`
 
 	// UpdatedAt When it last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at"`
@@ -1960,12 +1366,6 @@ type CorrectiveAction struct {
 	// Version Increases with every change; sent back in If-Match.
 	Version int64 `json:"version"`
 }
-
-// CorrectiveActionSeverity low, medium or high.
-type CorrectiveActionSeverity string
-
-// CorrectiveActionStatus open → done, or open → risk_accepted.
-type CorrectiveActionStatus string
 
 // CorrectiveActionInput defines model for CorrectiveActionInput.
 type CorrectiveActionInput struct {
@@ -1981,11 +1381,8 @@ type CorrectiveActionInput struct {
 	OwnerId openapi_types.UUID `json:"owner_id"`
 
 	// Severity low, medium or high.
-	Severity CorrectiveActionInputSeverity `json:"severity"`
+	Severity Severity `json:"severity"`
 }
-
-// CorrectiveActionInputSeverity low, medium or high.
-type CorrectiveActionInputSeverity string
 
 // CreatedToken defines model for CreatedToken.
 type CreatedToken struct {
@@ -2014,7 +1411,7 @@ type CreatedToken struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 
 	// Role What the token may do.
-	Role CreatedTokenRole `json:"role"`
+	Role Role `json:"role"`
 
 	// Secret The secret to send as Authorization: Bearer <secret>. Shown only in this response; only its SHA-256 is stored.
 	Secret string `json:"secret"`
@@ -2022,9 +1419,6 @@ type CreatedToken struct {
 	// Version Increases with every change; sent back in If-Match.
 	Version int64 `json:"version"`
 }
-
-// CreatedTokenRole What the token may do.
-type CreatedTokenRole string
 
 // Department defines model for Department.
 type Department struct {
@@ -2063,6 +1457,9 @@ type DepartmentInput struct {
 	// Example: Administrator's Secretariat
 	NameEn *string `json:"name_en,omitempty"`
 }
+
+// EmploymentType regular (職員), part_time (非常勤職員) or temporary (臨時職員).
+type EmploymentType string
 
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
@@ -2144,6 +1541,9 @@ type InformationAsset struct {
 	Name string `json:"name"`
 }
 
+// ItemResult The answer, once completed.
+type ItemResult string
+
 // ItemResultInput defines model for ItemResultInput.
 type ItemResultInput struct {
 	// ActionDueDate When the corrective action for a finding is due; required for a finding.
@@ -2169,18 +1569,12 @@ type ItemResultInput struct {
 	// Example: 委託先従業員への年次研修が未実施
 	Note *string `json:"note,omitempty"`
 
-	// Result ok, finding or not_applicable.
-	Result ItemResultInputResult `json:"result"`
+	// Result The answer, once completed.
+	Result ItemResult `json:"result"`
 
-	// Severity Severity of a finding; required for a finding.
-	Severity *ItemResultInputSeverity `json:"severity,omitempty"`
+	// Severity low, medium or high.
+	Severity *Severity `json:"severity,omitempty"`
 }
-
-// ItemResultInputResult ok, finding or not_applicable.
-type ItemResultInputResult string
-
-// ItemResultInputSeverity Severity of a finding; required for a finding.
-type ItemResultInputSeverity string
 
 // ListBodyAuditEvent defines model for ListBodyAuditEvent.
 type ListBodyAuditEvent struct {
@@ -2290,19 +1684,19 @@ type ListBodyVendor struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// Locale Language of the person's e-mails.
+type Locale string
+
 // MeOutputBody defines model for MeOutputBody.
 type MeOutputBody struct {
 	Person Person `json:"person"`
 
-	// Role The role of the token used for this request.
-	Role MeOutputBodyRole `json:"role"`
+	// Role What the token may do.
+	Role Role `json:"role"`
 
 	// TokenId The token used for this request.
 	TokenId openapi_types.UUID `json:"token_id"`
 }
-
-// MeOutputBodyRole The role of the token used for this request.
-type MeOutputBodyRole string
 
 // OperatingProcedure defines model for OperatingProcedure.
 type OperatingProcedure struct {
@@ -2339,13 +1733,13 @@ type Person struct {
 	Email openapi_types.Email `json:"email"`
 
 	// EmploymentType regular (職員), part_time (非常勤職員) or temporary (臨時職員).
-	EmploymentType PersonEmploymentType `json:"employment_type"`
+	EmploymentType EmploymentType `json:"employment_type"`
 
 	// Id UUIDv7 of the person.
 	Id openapi_types.UUID `json:"id"`
 
 	// Locale Language of the person's e-mails.
-	Locale PersonLocale `json:"locale"`
+	Locale Locale `json:"locale"`
 
 	// Name Full name.
 	//
@@ -2353,7 +1747,7 @@ type Person struct {
 	Name string `json:"name"`
 
 	// SecurityRoles Roles held under the security policy: ciso (最高情報セキュリティ責任者), supervisor (統括情報セキュリティ責任者), manager (情報セキュリティ責任者).
-	SecurityRoles *[]PersonSecurityRoles `json:"security_roles"`
+	SecurityRoles *[]SecurityRole `json:"security_roles"`
 
 	// SupervisorId Who receives this person's escalated reminders.
 	SupervisorId *openapi_types.UUID `json:"supervisor_id,omitempty"`
@@ -2364,15 +1758,6 @@ type Person struct {
 	// Version Increases with every change; sent back in If-Match.
 	Version int64 `json:"version"`
 }
-
-// PersonEmploymentType regular (職員), part_time (非常勤職員) or temporary (臨時職員).
-type PersonEmploymentType string
-
-// PersonLocale Language of the person's e-mails.
-type PersonLocale string
-
-// PersonSecurityRoles defines model for Person.SecurityRoles.
-type PersonSecurityRoles string
 
 // PersonInput defines model for PersonInput.
 type PersonInput struct {
@@ -2388,10 +1773,10 @@ type PersonInput struct {
 	Email openapi_types.Email `json:"email"`
 
 	// EmploymentType regular (職員), part_time (非常勤職員) or temporary (臨時職員).
-	EmploymentType *PersonInputEmploymentType `json:"employment_type,omitempty"`
+	EmploymentType *EmploymentType `json:"employment_type,omitempty"`
 
-	// Locale Language of the person's e-mails; ja by default.
-	Locale *PersonInputLocale `json:"locale,omitempty"`
+	// Locale Language of the person's e-mails.
+	Locale *Locale `json:"locale,omitempty"`
 
 	// Name Full name.
 	//
@@ -2399,20 +1784,14 @@ type PersonInput struct {
 	Name string `json:"name"`
 
 	// SecurityRoles Roles held under the security policy; only an admin may grant or remove them.
-	SecurityRoles *[]PersonInputSecurityRoles `json:"security_roles,omitempty"`
+	SecurityRoles *[]SecurityRole `json:"security_roles,omitempty"`
 
 	// SupervisorId Who receives this person's escalated reminders; omit for none.
 	SupervisorId *openapi_types.UUID `json:"supervisor_id,omitempty"`
 }
 
-// PersonInputEmploymentType regular (職員), part_time (非常勤職員) or temporary (臨時職員).
-type PersonInputEmploymentType string
-
-// PersonInputLocale Language of the person's e-mails; ja by default.
-type PersonInputLocale string
-
-// PersonInputSecurityRoles defines model for PersonInput.SecurityRoles.
-type PersonInputSecurityRoles string
+// Platform The platform.
+type Platform string
 
 // PolicySettings defines model for PolicySettings.
 type PolicySettings struct {
@@ -2530,7 +1909,7 @@ type Reminder struct {
 	SubjectId openapi_types.UUID `json:"subject_id"`
 
 	// SubjectType What is due.
-	SubjectType ReminderSubjectType `json:"subject_type"`
+	SubjectType SubjectType `json:"subject_type"`
 
 	// Title What the reminder is about, as the e-mail names it.
 	Title string `json:"title"`
@@ -2538,9 +1917,6 @@ type Reminder struct {
 
 // ReminderStatus queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
 type ReminderStatus string
-
-// ReminderSubjectType What is due.
-type ReminderSubjectType string
 
 // ResponsiblePersonChange defines model for ResponsiblePersonChange.
 type ResponsiblePersonChange struct {
@@ -2592,15 +1968,6 @@ type Review struct {
 	SubjectType ReviewSubjectType `json:"subject_type"`
 }
 
-// ReviewKind renewal for contracts, periodic otherwise.
-type ReviewKind string
-
-// ReviewOutcome continue, modify, or terminate (which ends the subject).
-type ReviewOutcome string
-
-// ReviewSubjectType What was reviewed.
-type ReviewSubjectType string
-
 // ReviewInput defines model for ReviewInput.
 type ReviewInput struct {
 	// NewEndDate For a contract that continues or is modified: its new end date. Without it the contract's renewal review is simply marked done for the current end date.
@@ -2613,8 +1980,8 @@ type ReviewInput struct {
 	// Example: 利用状況を確認し継続を決定
 	Notes *string `json:"notes,omitempty"`
 
-	// Outcome continue, modify, or terminate (ends the subject).
-	Outcome ReviewInputOutcome `json:"outcome"`
+	// Outcome continue, modify, or terminate (which ends the subject).
+	Outcome ReviewOutcome `json:"outcome"`
 
 	// ReviewedOn When the review took place; not in the future.
 	//
@@ -2627,15 +1994,24 @@ type ReviewInput struct {
 	// SubjectId ID of the subject.
 	SubjectId openapi_types.UUID `json:"subject_id"`
 
-	// SubjectType What is reviewed.
-	SubjectType ReviewInputSubjectType `json:"subject_type"`
+	// SubjectType What was reviewed.
+	SubjectType ReviewSubjectType `json:"subject_type"`
 }
 
-// ReviewInputOutcome continue, modify, or terminate (ends the subject).
-type ReviewInputOutcome string
+// ReviewKind renewal for contracts, periodic otherwise.
+type ReviewKind string
 
-// ReviewInputSubjectType What is reviewed.
-type ReviewInputSubjectType string
+// ReviewOutcome continue, modify, or terminate (which ends the subject).
+type ReviewOutcome string
+
+// ReviewSubjectType What was reviewed.
+type ReviewSubjectType string
+
+// RiskTier Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
+type RiskTier string
+
+// Role What the token may do.
+type Role string
 
 // ScanReport defines model for ScanReport.
 type ScanReport struct {
@@ -2654,6 +2030,9 @@ type ScanReport struct {
 	// Today The day the scan ran for.
 	Today openapi_types.Date `json:"today"`
 }
+
+// SecurityRole Roles held under the security policy: ciso (最高情報セキュリティ責任者), supervisor (統括情報セキュリティ責任者), manager (情報セキュリティ責任者).
+type SecurityRole string
 
 // SelectionRecord defines model for SelectionRecord.
 type SelectionRecord struct {
@@ -2678,11 +2057,11 @@ type SelectionResult struct {
 	Note *string `json:"note,omitempty"`
 
 	// Result met, not_met or not_applicable.
-	Result SelectionResultResult `json:"result"`
+	Result SelectionResultValue `json:"result"`
 }
 
-// SelectionResultResult met, not_met or not_applicable.
-type SelectionResultResult string
+// SelectionResultValue met, not_met or not_applicable.
+type SelectionResultValue string
 
 // Settings defines model for Settings.
 type Settings struct {
@@ -2706,6 +2085,9 @@ type Settings struct {
 	// Version Increases with every change; sent back in If-Match.
 	Version int64 `json:"version"`
 }
+
+// Severity low, medium or high.
+type Severity string
 
 // SocialAccount defines model for SocialAccount.
 type SocialAccount struct {
@@ -2741,7 +2123,7 @@ type SocialAccount struct {
 	OperatorIds *[]openapi_types.UUID `json:"operator_ids"`
 
 	// Platform The platform.
-	Platform SocialAccountPlatform `json:"platform"`
+	Platform Platform `json:"platform"`
 
 	// ProfileUrl The profile's canonical URL.
 	ProfileUrl      string          `json:"profile_url"`
@@ -2769,12 +2151,6 @@ type SocialAccount struct {
 	Version int64 `json:"version"`
 }
 
-// SocialAccountPlatform The platform.
-type SocialAccountPlatform string
-
-// SocialAccountStatus active, suspended or retired; history is kept.
-type SocialAccountStatus string
-
 // SocialAccountInput defines model for SocialAccountInput.
 type SocialAccountInput struct {
 	Authentication *AccountAuthentication `json:"authentication,omitempty"`
@@ -2799,7 +2175,7 @@ type SocialAccountInput struct {
 	OperatorIds *[]openapi_types.UUID `json:"operator_ids,omitempty"`
 
 	// Platform The platform.
-	Platform SocialAccountInputPlatform `json:"platform"`
+	Platform Platform `json:"platform"`
 
 	// ProfileUrl The profile URL; built from the handle when omitted, and normalised.
 	//
@@ -2819,13 +2195,19 @@ type SocialAccountInput struct {
 	ReviewIntervalMonths *int64 `json:"review_interval_months,omitempty"`
 }
 
-// SocialAccountInputPlatform The platform.
-type SocialAccountInputPlatform string
+// SocialAccountStatus active, suspended or retired; history is kept.
+type SocialAccountStatus string
+
+// SubjectType What is due.
+type SubjectType string
+
+// TermsAnswer ok, or concern when the terms fall short.
+type TermsAnswer string
 
 // TermsCheck defines model for TermsCheck.
 type TermsCheck struct {
 	// Answer ok, or concern when the terms fall short.
-	Answer TermsCheckAnswer `json:"answer"`
+	Answer TermsAnswer `json:"answer"`
 
 	// Code Code of the checklist item.
 	//
@@ -2835,9 +2217,6 @@ type TermsCheck struct {
 	// Note What the terms say; for a concern, why it is acceptable.
 	Note *string `json:"note,omitempty"`
 }
-
-// TermsCheckAnswer ok, or concern when the terms fall short.
-type TermsCheckAnswer string
 
 // TierIntervals defines model for TierIntervals.
 type TierIntervals struct {
@@ -2878,14 +2257,11 @@ type Token struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 
 	// Role What the token may do.
-	Role TokenRole `json:"role"`
+	Role Role `json:"role"`
 
 	// Version Increases with every change; sent back in If-Match.
 	Version int64 `json:"version"`
 }
-
-// TokenRole What the token may do.
-type TokenRole string
 
 // TokenInput defines model for TokenInput.
 type TokenInput struct {
@@ -2898,11 +2274,8 @@ type TokenInput struct {
 	PersonId openapi_types.UUID `json:"person_id"`
 
 	// Role What the token may do.
-	Role TokenInputRole `json:"role"`
+	Role Role `json:"role"`
 }
-
-// TokenInputRole What the token may do.
-type TokenInputRole string
 
 // Vendor defines model for Vendor.
 type Vendor struct {
@@ -2941,7 +2314,7 @@ type Vendor struct {
 	OwnerId openapi_types.UUID `json:"owner_id"`
 
 	// RiskTier Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
-	RiskTier  VendorRiskTier   `json:"risk_tier"`
+	RiskTier  RiskTier         `json:"risk_tier"`
 	Selection *SelectionRecord `json:"selection,omitempty"`
 
 	// Status candidate → approved → suspended → terminated; suspended may return to approved.
@@ -2959,12 +2332,6 @@ type Vendor struct {
 	// Website Website URL.
 	Website *string `json:"website,omitempty"`
 }
-
-// VendorRiskTier Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
-type VendorRiskTier string
-
-// VendorStatus candidate → approved → suspended → terminated; suspended may return to approved.
-type VendorStatus string
 
 // VendorContact defines model for VendorContact.
 type VendorContact struct {
@@ -3022,6 +2389,9 @@ type VendorInput struct {
 	Website *string `json:"website,omitempty"`
 }
 
+// VendorStatus candidate → approved → suspended → terminated; suspended may return to approved.
+type VendorStatus string
+
 // ListAuditEventsParams defines parameters for ListAuditEvents.
 type ListAuditEventsParams struct {
 	// Limit Items per page, 1 to 200.
@@ -3070,7 +2440,7 @@ type ListCloudServicesParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Status Only services in this status.
-	Status *ListCloudServicesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *CloudServiceStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// ResponsiblePersonId Only services this person is responsible for.
 	ResponsiblePersonId *openapi_types.UUID `form:"responsible_person_id,omitempty" json:"responsible_person_id,omitempty"`
@@ -3081,9 +2451,6 @@ type ListCloudServicesParams struct {
 	// Q Part of the name or provider.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
-
-// ListCloudServicesParamsStatus defines parameters for ListCloudServices.
-type ListCloudServicesParamsStatus string
 
 // ReplaceCloudServiceParams defines parameters for ReplaceCloudService.
 type ReplaceCloudServiceParams struct {
@@ -3124,14 +2491,11 @@ type ListConfirmationsParams struct {
 	VendorId *openapi_types.UUID `form:"vendor_id,omitempty" json:"vendor_id,omitempty"`
 
 	// Status Only confirmations in this status.
-	Status *ListConfirmationsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *ConfirmationStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// DueBefore Only confirmations due before this date.
 	DueBefore *openapi_types.Date `form:"due_before,omitempty" json:"due_before,omitempty"`
 }
-
-// ListConfirmationsParamsStatus defines parameters for ListConfirmations.
-type ListConfirmationsParamsStatus string
 
 // CompleteConfirmationParams defines parameters for CompleteConfirmation.
 type CompleteConfirmationParams struct {
@@ -3151,7 +2515,7 @@ type ListContractsParams struct {
 	VendorId *openapi_types.UUID `form:"vendor_id,omitempty" json:"vendor_id,omitempty"`
 
 	// Status Only contracts in this status.
-	Status *ListContractsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *ContractStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// OwnerId Only contracts this person is in charge of.
 	OwnerId *openapi_types.UUID `form:"owner_id,omitempty" json:"owner_id,omitempty"`
@@ -3168,9 +2532,6 @@ type ListContractsParams struct {
 	// Q Part of the title.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
-
-// ListContractsParamsStatus defines parameters for ListContracts.
-type ListContractsParamsStatus string
 
 // DeleteContractParams defines parameters for DeleteContract.
 type DeleteContractParams struct {
@@ -3214,14 +2575,11 @@ type ListCorrectiveActionsParams struct {
 	OwnerId *openapi_types.UUID `form:"owner_id,omitempty" json:"owner_id,omitempty"`
 
 	// Status Only actions in this status.
-	Status *ListCorrectiveActionsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *ActionStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// DueBefore Only actions due before this date.
 	DueBefore *openapi_types.Date `form:"due_before,omitempty" json:"due_before,omitempty"`
 }
-
-// ListCorrectiveActionsParamsStatus defines parameters for ListCorrectiveActions.
-type ListCorrectiveActionsParamsStatus string
 
 // ReplaceCorrectiveActionParams defines parameters for ReplaceCorrectiveAction.
 type ReplaceCorrectiveActionParams struct {
@@ -3277,10 +2635,10 @@ type ListPeopleParams struct {
 	DepartmentId *openapi_types.UUID `form:"department_id,omitempty" json:"department_id,omitempty"`
 
 	// Active Only active (true) or inactive (false) people.
-	Active *ListPeopleParamsActive `form:"active,omitempty" json:"active,omitempty"`
+	Active *BooleanFilter `form:"active,omitempty" json:"active,omitempty"`
 
 	// SecurityRole Only people holding this security role.
-	SecurityRole *ListPeopleParamsSecurityRole `form:"security_role,omitempty" json:"security_role,omitempty"`
+	SecurityRole *SecurityRole `form:"security_role,omitempty" json:"security_role,omitempty"`
 
 	// Email Only the person with this e-mail address, regardless of case.
 	Email *string `form:"email,omitempty" json:"email,omitempty"`
@@ -3288,12 +2646,6 @@ type ListPeopleParams struct {
 	// Q Part of the name or e-mail.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
-
-// ListPeopleParamsActive defines parameters for ListPeople.
-type ListPeopleParamsActive string
-
-// ListPeopleParamsSecurityRole defines parameters for ListPeople.
-type ListPeopleParamsSecurityRole string
 
 // DeletePersonParams defines parameters for DeletePerson.
 type DeletePersonParams struct {
@@ -3316,13 +2668,13 @@ type ListRemindersParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Status Only rows in this status.
-	Status *ListRemindersParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *ReminderStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// RecipientId Only rows for this person.
 	RecipientId *openapi_types.UUID `form:"recipient_id,omitempty" json:"recipient_id,omitempty"`
 
 	// SubjectType Only rows about this kind of date.
-	SubjectType *ListRemindersParamsSubjectType `form:"subject_type,omitempty" json:"subject_type,omitempty"`
+	SubjectType *SubjectType `form:"subject_type,omitempty" json:"subject_type,omitempty"`
 
 	// SubjectId Only rows about this subject.
 	SubjectId *openapi_types.UUID `form:"subject_id,omitempty" json:"subject_id,omitempty"`
@@ -3330,12 +2682,6 @@ type ListRemindersParams struct {
 	// Stage Only rows of this stage: before_<days>, due or overdue.
 	Stage *string `form:"stage,omitempty" json:"stage,omitempty"`
 }
-
-// ListRemindersParamsStatus defines parameters for ListReminders.
-type ListRemindersParamsStatus string
-
-// ListRemindersParamsSubjectType defines parameters for ListReminders.
-type ListRemindersParamsSubjectType string
 
 // ListReviewsParams defines parameters for ListReviews.
 type ListReviewsParams struct {
@@ -3346,14 +2692,11 @@ type ListReviewsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// SubjectType Only reviews of this kind of subject.
-	SubjectType *ListReviewsParamsSubjectType `form:"subject_type,omitempty" json:"subject_type,omitempty"`
+	SubjectType *ReviewSubjectType `form:"subject_type,omitempty" json:"subject_type,omitempty"`
 
 	// SubjectId Only reviews of this subject.
 	SubjectId *openapi_types.UUID `form:"subject_id,omitempty" json:"subject_id,omitempty"`
 }
-
-// ListReviewsParamsSubjectType defines parameters for ListReviews.
-type ListReviewsParamsSubjectType string
 
 // ListSelectionCriteriaParams defines parameters for ListSelectionCriteria.
 type ListSelectionCriteriaParams struct {
@@ -3388,10 +2731,10 @@ type ListSocialAccountsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Platform Only accounts on this platform.
-	Platform *ListSocialAccountsParamsPlatform `form:"platform,omitempty" json:"platform,omitempty"`
+	Platform *Platform `form:"platform,omitempty" json:"platform,omitempty"`
 
 	// Status Only accounts in this status.
-	Status *ListSocialAccountsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *SocialAccountStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// ResponsiblePersonId Only accounts this person is responsible for.
 	ResponsiblePersonId *openapi_types.UUID `form:"responsible_person_id,omitempty" json:"responsible_person_id,omitempty"`
@@ -3402,12 +2745,6 @@ type ListSocialAccountsParams struct {
 	// Q Part of the handle or purpose.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
-
-// ListSocialAccountsParamsPlatform defines parameters for ListSocialAccounts.
-type ListSocialAccountsParamsPlatform string
-
-// ListSocialAccountsParamsStatus defines parameters for ListSocialAccounts.
-type ListSocialAccountsParamsStatus string
 
 // ReplaceSocialAccountParams defines parameters for ReplaceSocialAccount.
 type ReplaceSocialAccountParams struct {
@@ -3469,11 +2806,8 @@ type ListTokensParams struct {
 	PersonId *openapi_types.UUID `form:"person_id,omitempty" json:"person_id,omitempty"`
 
 	// Revoked Only revoked (true) or usable (false) tokens.
-	Revoked *ListTokensParamsRevoked `form:"revoked,omitempty" json:"revoked,omitempty"`
+	Revoked *BooleanFilter `form:"revoked,omitempty" json:"revoked,omitempty"`
 }
-
-// ListTokensParamsRevoked defines parameters for ListTokens.
-type ListTokensParamsRevoked string
 
 // RevokeTokenParams defines parameters for RevokeToken.
 type RevokeTokenParams struct {
@@ -3490,13 +2824,13 @@ type ListVendorsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Status Only vendors in this status.
-	Status *ListVendorsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Status *VendorStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// OwnerId Only vendors this person is in charge of.
 	OwnerId *openapi_types.UUID `form:"owner_id,omitempty" json:"owner_id,omitempty"`
 
 	// RiskTier Only vendors of this risk tier.
-	RiskTier *ListVendorsParamsRiskTier `form:"risk_tier,omitempty" json:"risk_tier,omitempty"`
+	RiskTier *RiskTier `form:"risk_tier,omitempty" json:"risk_tier,omitempty"`
 
 	// Q Part of the name or kana.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -3504,12 +2838,6 @@ type ListVendorsParams struct {
 	// CertificationExpiringBefore Only vendors with a certification valid until before this date (YYYY-MM-DD).
 	CertificationExpiringBefore *openapi_types.Date `form:"certification_expiring_before,omitempty" json:"certification_expiring_before,omitempty"`
 }
-
-// ListVendorsParamsStatus defines parameters for ListVendors.
-type ListVendorsParamsStatus string
-
-// ListVendorsParamsRiskTier defines parameters for ListVendors.
-type ListVendorsParamsRiskTier string
 
 // DeleteVendorParams defines parameters for DeleteVendor.
 type DeleteVendorParams struct {

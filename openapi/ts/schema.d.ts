@@ -1261,23 +1261,30 @@ export interface components {
              */
             resolution: string;
         };
+        /**
+         * @description open → done, or open → risk_accepted.
+         * @enum {string}
+         */
+        ActionStatus: "open" | "done" | "risk_accepted";
         AuditBrokenLink: {
             /**
              * Format: uuid
              * @description ID of the broken event.
              */
             id: string;
-            /**
-             * @description What does not hold: hash_mismatch, link_mismatch or sequence_gap.
-             * @enum {string}
-             */
-            problem: "hash_mismatch" | "link_mismatch" | "sequence_gap";
+            /** @description What does not hold: hash_mismatch, link_mismatch or sequence_gap. */
+            problem: components["schemas"]["AuditBrokenLinkProblem"];
             /**
              * Format: int64
              * @description Position of the broken event.
              */
             seq: number;
         };
+        /**
+         * @description What does not hold: hash_mismatch, link_mismatch or sequence_gap.
+         * @enum {string}
+         */
+        AuditBrokenLinkProblem: "hash_mismatch" | "link_mismatch" | "sequence_gap";
         AuditEvent: {
             /** @description What happened: create, update, delete, or an operation name such as revoke. */
             action: string;
@@ -1329,12 +1336,19 @@ export interface components {
             /** @description True when every event's hash and link are intact. */
             ok: boolean;
         };
+        /**
+         * @description A yes-or-no filter, spelled true or false.
+         * @enum {string}
+         */
+        BooleanFilter: "true" | "false";
+        /**
+         * @description The catalogue the item belongs to.
+         * @enum {string}
+         */
+        Catalogue: "clauses" | "selection_criteria" | "terms_checks";
         CatalogueItem: {
-            /**
-             * @description The catalogue the item belongs to.
-             * @enum {string}
-             */
-            catalogue: "clauses" | "selection_criteria" | "terms_checks";
+            /** @description The catalogue the item belongs to. */
+            catalogue: components["schemas"]["Catalogue"];
             /**
              * @description Stable code, never changed.
              * @example confidentiality
@@ -1410,11 +1424,8 @@ export interface components {
         Certification: {
             /** @description True once valid_until has passed; computed, never written. */
             readonly expired: boolean;
-            /**
-             * @description Kind: ISO/IEC 27001, ISMAP, Privacy Mark (プライバシーマーク), SOC 2, or other.
-             * @enum {string}
-             */
-            kind: "iso27001" | "ismap" | "privacy_mark" | "soc2" | "other";
+            /** @description Kind: ISO/IEC 27001, ISMAP, Privacy Mark (プライバシーマーク), SOC 2, or other. */
+            kind: components["schemas"]["CertificationKind"];
             /** @description Name of the certification, for kind other. */
             name?: string;
             /**
@@ -1428,6 +1439,11 @@ export interface components {
              */
             valid_until: string;
         };
+        /**
+         * @description Kind: ISO/IEC 27001, ISMAP, Privacy Mark (プライバシーマーク), SOC 2, or other.
+         * @enum {string}
+         */
+        CertificationKind: "iso27001" | "ismap" | "privacy_mark" | "soc2" | "other";
         ChecklistItem: {
             /** @description Where the contract states the clause. */
             article_ref?: string;
@@ -1442,11 +1458,8 @@ export interface components {
             evidence?: string[] | null;
             /** @description What was seen. */
             note?: string;
-            /**
-             * @description The answer, once completed.
-             * @enum {string}
-             */
-            result?: "ok" | "finding" | "not_applicable";
+            /** @description The answer, once completed. */
+            result?: components["schemas"]["ItemResult"];
             /** @description Title in English, as it was when the checklist was made. */
             title_en: string;
             /** @description Title in Japanese, as it was when the checklist was made. */
@@ -1458,11 +1471,8 @@ export interface components {
              * @description Availability class (可用性): 1 or 2.
              */
             availability: number;
-            /**
-             * @description Confidentiality class (機密性): 1 < 2 < 3, sub-grades 3C < 3B < 3A.
-             * @enum {string}
-             */
-            confidentiality: "1" | "2" | "3" | "3C" | "3B" | "3A";
+            /** @description Confidentiality class (機密性): 1 < 2 < 3, sub-grades 3C < 3B < 3A. */
+            confidentiality: components["schemas"]["Confidentiality"];
             /**
              * Format: int64
              * @description Integrity class (完全性): 1 or 2.
@@ -1478,11 +1488,8 @@ export interface components {
             mandatory: boolean;
             /** @description Whether the clause is retired from the catalogue. */
             retired: boolean;
-            /**
-             * @description included (with the article), missing, or waived (with the reason).
-             * @enum {string}
-             */
-            status: "included" | "missing" | "waived";
+            /** @description included (with the article), missing, or waived (with the reason). */
+            status: components["schemas"]["ClauseStatus"];
             /** @description Title in English. */
             title_en: string;
             /** @description Title in Japanese. */
@@ -1496,11 +1503,8 @@ export interface components {
              * @example 第12条
              */
             article_ref?: string;
-            /**
-             * @description included, missing or waived.
-             * @enum {string}
-             */
-            status: "included" | "missing" | "waived";
+            /** @description included, missing or waived. */
+            status: components["schemas"]["ClauseStatus"];
             /** @description Why the clause is waived; required for waived. */
             waiver_reason?: string;
         };
@@ -1510,6 +1514,11 @@ export interface components {
             /** @description Codes of mandatory clauses neither included nor waived with a reason: what blocks activation. */
             missing_mandatory: string[] | null;
         };
+        /**
+         * @description included (with the article), missing, or waived (with the reason).
+         * @enum {string}
+         */
+        ClauseStatus: "included" | "missing" | "waived";
         CloudService: {
             /**
              * Format: date
@@ -1577,11 +1586,8 @@ export interface components {
              * @description The service's address.
              */
             service_url?: string;
-            /**
-             * @description requested → approved or rejected → retired; a new terms version returns it to requested.
-             * @enum {string}
-             */
-            status: "requested" | "approved" | "rejected" | "retired";
+            /** @description requested → approved or rejected → retired; a new terms version returns it to requested. */
+            status: components["schemas"]["CloudServiceStatus"];
             /** @description Why it was rejected or retired, or sent back for approval. */
             status_reason?: string;
             /** @description The terms-of-service risk checklist. */
@@ -1670,6 +1676,16 @@ export interface components {
              */
             terms_version: string;
         };
+        /**
+         * @description requested → approved or rejected → retired; a new terms version returns it to requested.
+         * @enum {string}
+         */
+        CloudServiceStatus: "requested" | "approved" | "rejected" | "retired";
+        /**
+         * @description Confidentiality class (機密性): 1 < 2 < 3, sub-grades 3C < 3B < 3A.
+         * @enum {string}
+         */
+        Confidentiality: "1" | "2" | "3" | "3C" | "3B" | "3A";
         Confirmation: {
             /** @description One item per clause included on the contract when the confirmation was created. */
             checklist: components["schemas"]["ChecklistItem"][] | null;
@@ -1705,16 +1721,10 @@ export interface components {
              * @description When it was performed.
              */
             performed_on?: string;
-            /**
-             * @description satisfactory when nothing was found, else findings.
-             * @enum {string}
-             */
-            result?: "satisfactory" | "findings";
-            /**
-             * @description scheduled, completed, or overdue (scheduled and past its due date).
-             * @enum {string}
-             */
-            status: "scheduled" | "completed" | "overdue";
+            /** @description satisfactory when nothing was found, else findings. */
+            result?: components["schemas"]["ConfirmationResult"];
+            /** @description scheduled, completed, or overdue (scheduled and past its due date). */
+            status: components["schemas"]["ConfirmationStatus"];
             /**
              * Format: date-time
              * @description When it last changed (RFC 3339, UTC).
@@ -1761,6 +1771,16 @@ export interface components {
              */
             due_date?: string;
         };
+        /**
+         * @description satisfactory when nothing was found, else findings.
+         * @enum {string}
+         */
+        ConfirmationResult: "satisfactory" | "findings";
+        /**
+         * @description scheduled, completed, or overdue (scheduled and past its due date).
+         * @enum {string}
+         */
+        ConfirmationStatus: "scheduled" | "completed" | "overdue";
         Contract: {
             /** @description Whether the contract renews itself unless notice is given. */
             auto_renew: boolean;
@@ -1813,11 +1833,8 @@ export interface components {
              * @description First day of the contract.
              */
             start_date: string;
-            /**
-             * @description draft → active → expired or terminated.
-             * @enum {string}
-             */
-            status: "draft" | "active" | "expired" | "terminated";
+            /** @description draft → active → expired or terminated. */
+            status: components["schemas"]["ContractStatus"];
             /** @description Whether subcontracting (再委託) is allowed. */
             subcontracting_allowed: boolean;
             /** @description Named subcontractors. */
@@ -1904,6 +1921,11 @@ export interface components {
              */
             work_location?: string;
         };
+        /**
+         * @description draft → active → expired or terminated.
+         * @enum {string}
+         */
+        ContractStatus: "draft" | "active" | "expired" | "terminated";
         CorrectiveAction: {
             /** @description The clause the finding was about. */
             clause_code: string;
@@ -1953,16 +1975,10 @@ export interface components {
             owner_id: string;
             /** @description What was done (done), or why the risk is accepted (risk_accepted). */
             resolution?: string;
-            /**
-             * @description low, medium or high.
-             * @enum {string}
-             */
-            severity: "low" | "medium" | "high";
-            /**
-             * @description open → done, or open → risk_accepted.
-             * @enum {string}
-             */
-            status: "open" | "done" | "risk_accepted";
+            /** @description low, medium or high. */
+            severity: components["schemas"]["Severity"];
+            /** @description open → done, or open → risk_accepted. */
+            status: components["schemas"]["ActionStatus"];
             /**
              * Format: date-time
              * @description When it last changed (RFC 3339, UTC).
@@ -1993,11 +2009,8 @@ export interface components {
              * @description Our person who follows it up.
              */
             owner_id: string;
-            /**
-             * @description low, medium or high.
-             * @enum {string}
-             */
-            severity: "low" | "medium" | "high";
+            /** @description low, medium or high. */
+            severity: components["schemas"]["Severity"];
         };
         CreatedToken: {
             /**
@@ -2034,11 +2047,8 @@ export interface components {
              * @description When the token was revoked; a revoked token authenticates nothing.
              */
             revoked_at?: string;
-            /**
-             * @description What the token may do.
-             * @enum {string}
-             */
-            role: "admin" | "editor" | "viewer" | "auditor";
+            /** @description What the token may do. */
+            role: components["schemas"]["Role"];
             /** @description The secret to send as Authorization: Bearer <secret>. Shown only in this response; only its SHA-256 is stored. */
             secret: string;
             /**
@@ -2091,6 +2101,11 @@ export interface components {
              */
             name_en?: string;
         };
+        /**
+         * @description regular (職員), part_time (非常勤職員) or temporary (臨時職員).
+         * @enum {string}
+         */
+        EmploymentType: "regular" | "part_time" | "temporary";
         ErrorDetail: {
             /** @description Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id' */
             location?: string;
@@ -2135,12 +2150,14 @@ export interface components {
         HealthOutputBody: {
             /** @description Why the service is not ready. */
             reason?: string;
-            /**
-             * @description ok, or unavailable with the reason.
-             * @enum {string}
-             */
-            status: "ok" | "unavailable";
+            /** @description ok, or unavailable with the reason. */
+            status: components["schemas"]["HealthOutputBodyStatus"];
         };
+        /**
+         * @description ok, or unavailable with the reason.
+         * @enum {string}
+         */
+        HealthOutputBodyStatus: "ok" | "unavailable";
         ImpersonationMeasures: {
             /** @description Whether the official website lists the account. */
             listed_on_official_site: boolean;
@@ -2163,6 +2180,11 @@ export interface components {
              */
             name: string;
         };
+        /**
+         * @description The answer, once completed.
+         * @enum {string}
+         */
+        ItemResult: "ok" | "finding" | "not_applicable";
         ItemResultInput: {
             /**
              * Format: date
@@ -2192,16 +2214,10 @@ export interface components {
              * @example 委託先従業員への年次研修が未実施
              */
             note?: string;
-            /**
-             * @description ok, finding or not_applicable.
-             * @enum {string}
-             */
-            result: "ok" | "finding" | "not_applicable";
-            /**
-             * @description Severity of a finding; required for a finding.
-             * @enum {string}
-             */
-            severity?: "low" | "medium" | "high";
+            /** @description ok, finding or not_applicable. */
+            result: components["schemas"]["ItemResult"];
+            /** @description Severity of a finding; required for a finding. */
+            severity?: components["schemas"]["Severity"];
         };
         ListBodyAuditEvent: {
             /** @description The items of this page. */
@@ -2275,14 +2291,16 @@ export interface components {
             /** @description Cursor of the next page; absent on the last page. */
             next_cursor?: string;
         };
+        /**
+         * @description Language of the person's e-mails.
+         * @enum {string}
+         */
+        Locale: "ja" | "en";
         MeOutputBody: {
             /** @description The person the token belongs to. */
             person: components["schemas"]["Person"];
-            /**
-             * @description The role of the token used for this request.
-             * @enum {string}
-             */
-            role: "admin" | "editor" | "viewer" | "auditor";
+            /** @description The role of the token used for this request. */
+            role: components["schemas"]["Role"];
             /**
              * Format: uuid
              * @description The token used for this request.
@@ -2326,28 +2344,22 @@ export interface components {
              * @example yamada@example.lg.jp
              */
             email: string;
-            /**
-             * @description regular (職員), part_time (非常勤職員) or temporary (臨時職員).
-             * @enum {string}
-             */
-            employment_type: "regular" | "part_time" | "temporary";
+            /** @description regular (職員), part_time (非常勤職員) or temporary (臨時職員). */
+            employment_type: components["schemas"]["EmploymentType"];
             /**
              * Format: uuid
              * @description UUIDv7 of the person.
              */
             id: string;
-            /**
-             * @description Language of the person's e-mails.
-             * @enum {string}
-             */
-            locale: "ja" | "en";
+            /** @description Language of the person's e-mails. */
+            locale: components["schemas"]["Locale"];
             /**
              * @description Full name.
              * @example 山田 太郎
              */
             name: string;
             /** @description Roles held under the security policy: ciso (最高情報セキュリティ責任者), supervisor (統括情報セキュリティ責任者), manager (情報セキュリティ責任者). */
-            security_roles: ("ciso" | "supervisor" | "manager")[] | null;
+            security_roles: components["schemas"]["SecurityRole"][] | null;
             /**
              * Format: uuid
              * @description Who receives this person's escalated reminders.
@@ -2384,28 +2396,31 @@ export interface components {
             /**
              * @description regular (職員), part_time (非常勤職員) or temporary (臨時職員).
              * @default regular
-             * @enum {string}
              */
-            employment_type: "regular" | "part_time" | "temporary";
+            employment_type: components["schemas"]["EmploymentType"];
             /**
              * @description Language of the person's e-mails; ja by default.
              * @default ja
-             * @enum {string}
              */
-            locale: "ja" | "en";
+            locale: components["schemas"]["Locale"];
             /**
              * @description Full name.
              * @example 山田 太郎
              */
             name: string;
             /** @description Roles held under the security policy; only an admin may grant or remove them. */
-            security_roles?: ("ciso" | "supervisor" | "manager")[] | null;
+            security_roles?: components["schemas"]["SecurityRole"][] | null;
             /**
              * Format: uuid
              * @description Who receives this person's escalated reminders; omit for none.
              */
             supervisor_id?: string;
         };
+        /**
+         * @description The platform.
+         * @enum {string}
+         */
+        Platform: "x" | "facebook" | "instagram" | "line" | "youtube" | "tiktok" | "other";
         PolicySettings: {
             /** @description Months between security confirmations (遵守状況の確認), per vendor risk tier. */
             confirmation_interval_months: components["schemas"]["TierIntervals"];
@@ -2446,16 +2461,18 @@ export interface components {
             publishable: boolean;
         };
         PostFinding: {
-            /**
-             * @description What was found.
-             * @enum {string}
-             */
-            code: "category_not_allowed" | "prohibited_term" | "email_address" | "phone_number" | "individual_number" | "postal_address";
+            /** @description What was found. */
+            code: components["schemas"]["PostFindingCode"];
             /** @description The offending part of the draft, as written. */
             excerpt?: string;
             /** @description What is wrong, in a sentence. */
             message: string;
         };
+        /**
+         * @description What was found.
+         * @enum {string}
+         */
+        PostFindingCode: "category_not_allowed" | "prohibited_term" | "email_address" | "phone_number" | "individual_number" | "postal_address";
         PublishingRules: {
             /**
              * @description Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報.
@@ -2520,24 +2537,23 @@ export interface components {
              * @example before_7
              */
             stage: string;
-            /**
-             * @description queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
-             * @enum {string}
-             */
-            status: "queued" | "sent" | "failed" | "cancelled";
+            /** @description queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent). */
+            status: components["schemas"]["ReminderStatus"];
             /**
              * Format: uuid
              * @description ID of the subject (for certification, the vendor).
              */
             subject_id: string;
-            /**
-             * @description What is due.
-             * @enum {string}
-             */
-            subject_type: "confirmation" | "contract_renewal" | "cloud_service_review" | "social_account_review" | "certification" | "corrective_action";
+            /** @description What is due. */
+            subject_type: components["schemas"]["SubjectType"];
             /** @description What the reminder is about, as the e-mail names it. */
             title: string;
         };
+        /**
+         * @description queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
+         * @enum {string}
+         */
+        ReminderStatus: "queued" | "sent" | "failed" | "cancelled";
         ResponsiblePersonChange: {
             /**
              * Format: uuid
@@ -2566,11 +2582,8 @@ export interface components {
              * @description UUIDv7 of the review.
              */
             id: string;
-            /**
-             * @description renewal for contracts, periodic otherwise.
-             * @enum {string}
-             */
-            kind: "renewal" | "periodic";
+            /** @description renewal for contracts, periodic otherwise. */
+            kind: components["schemas"]["ReviewKind"];
             /**
              * Format: date
              * @description For a contract that continues: its new end date.
@@ -2583,11 +2596,8 @@ export interface components {
             next_due_date?: string;
             /** @description What was considered and decided. */
             notes?: string;
-            /**
-             * @description continue, modify, or terminate (which ends the subject).
-             * @enum {string}
-             */
-            outcome: "continue" | "modify" | "terminate";
+            /** @description continue, modify, or terminate (which ends the subject). */
+            outcome: components["schemas"]["ReviewOutcome"];
             /**
              * Format: date
              * @description When the review took place.
@@ -2603,11 +2613,8 @@ export interface components {
              * @description ID of the subject.
              */
             subject_id: string;
-            /**
-             * @description What was reviewed.
-             * @enum {string}
-             */
-            subject_type: "contract" | "cloud_service" | "social_account";
+            /** @description What was reviewed. */
+            subject_type: components["schemas"]["ReviewSubjectType"];
         };
         ReviewInput: {
             /**
@@ -2621,11 +2628,8 @@ export interface components {
              * @example 利用状況を確認し継続を決定
              */
             notes?: string;
-            /**
-             * @description continue, modify, or terminate (ends the subject).
-             * @enum {string}
-             */
-            outcome: "continue" | "modify" | "terminate";
+            /** @description continue, modify, or terminate (ends the subject). */
+            outcome: components["schemas"]["ReviewOutcome"];
             /**
              * Format: date
              * @description When the review took place; not in the future.
@@ -2642,12 +2646,34 @@ export interface components {
              * @description ID of the subject.
              */
             subject_id: string;
-            /**
-             * @description What is reviewed.
-             * @enum {string}
-             */
-            subject_type: "contract" | "cloud_service" | "social_account";
+            /** @description What is reviewed. */
+            subject_type: components["schemas"]["ReviewSubjectType"];
         };
+        /**
+         * @description renewal for contracts, periodic otherwise.
+         * @enum {string}
+         */
+        ReviewKind: "renewal" | "periodic";
+        /**
+         * @description continue, modify, or terminate (which ends the subject).
+         * @enum {string}
+         */
+        ReviewOutcome: "continue" | "modify" | "terminate";
+        /**
+         * @description What was reviewed.
+         * @enum {string}
+         */
+        ReviewSubjectType: "contract" | "cloud_service" | "social_account";
+        /**
+         * @description Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
+         * @enum {string}
+         */
+        RiskTier: "high" | "medium" | "low";
+        /**
+         * @description What the token may do.
+         * @enum {string}
+         */
+        Role: "admin" | "editor" | "viewer" | "auditor";
         ScanReport: {
             /**
              * Format: int64
@@ -2675,6 +2701,11 @@ export interface components {
              */
             today: string;
         };
+        /**
+         * @description Roles held under the security policy: ciso (最高情報セキュリティ責任者), supervisor (統括情報セキュリティ責任者), manager (情報セキュリティ責任者).
+         * @enum {string}
+         */
+        SecurityRole: "ciso" | "supervisor" | "manager";
         SelectionRecord: {
             /** @description One answer per selection criterion. */
             results: components["schemas"]["SelectionResult"][] | null;
@@ -2697,12 +2728,14 @@ export interface components {
             criterion: string;
             /** @description Evidence or remarks; for not_met, the written justification for selecting the vendor nonetheless. */
             note?: string;
-            /**
-             * @description met, not_met or not_applicable.
-             * @enum {string}
-             */
-            result: "met" | "not_met" | "not_applicable";
+            /** @description met, not_met or not_applicable. */
+            result: components["schemas"]["SelectionResultValue"];
         };
+        /**
+         * @description met, not_met or not_applicable.
+         * @enum {string}
+         */
+        SelectionResultValue: "met" | "not_met" | "not_applicable";
         Settings: {
             /** @description Months between security confirmations (遵守状況の確認), per vendor risk tier. */
             confirmation_interval_months: components["schemas"]["TierIntervals"];
@@ -2734,6 +2767,11 @@ export interface components {
              */
             version: number;
         };
+        /**
+         * @description low, medium or high.
+         * @enum {string}
+         */
+        Severity: "low" | "medium" | "high";
         SocialAccount: {
             /** @description How the login is protected. */
             authentication: components["schemas"]["AccountAuthentication"];
@@ -2777,11 +2815,8 @@ export interface components {
             operating_procedure: components["schemas"]["OperatingProcedure"];
             /** @description People who post. */
             operator_ids: string[] | null;
-            /**
-             * @description The platform.
-             * @enum {string}
-             */
-            platform: "x" | "facebook" | "instagram" | "line" | "youtube" | "tiktok" | "other";
+            /** @description The platform. */
+            platform: components["schemas"]["Platform"];
             /**
              * Format: uri
              * @description The profile's canonical URL.
@@ -2801,11 +2836,8 @@ export interface components {
              * @description Months between periodic reviews.
              */
             review_interval_months: number;
-            /**
-             * @description active, suspended or retired; history is kept.
-             * @enum {string}
-             */
-            status: "active" | "suspended" | "retired";
+            /** @description active, suspended or retired; history is kept. */
+            status: components["schemas"]["SocialAccountStatus"];
             /** @description Why it was suspended or retired. */
             status_reason?: string;
             /**
@@ -2845,11 +2877,8 @@ export interface components {
             operating_procedure?: components["schemas"]["OperatingProcedure"];
             /** @description People who post. */
             operator_ids?: string[] | null;
-            /**
-             * @description The platform.
-             * @enum {string}
-             */
-            platform: "x" | "facebook" | "instagram" | "line" | "youtube" | "tiktok" | "other";
+            /** @description The platform. */
+            platform: components["schemas"]["Platform"];
             /**
              * Format: uri
              * @description The profile URL; built from the handle when omitted, and normalised.
@@ -2874,12 +2903,24 @@ export interface components {
              */
             review_interval_months?: number;
         };
+        /**
+         * @description active, suspended or retired; history is kept.
+         * @enum {string}
+         */
+        SocialAccountStatus: "active" | "suspended" | "retired";
+        /**
+         * @description What is due.
+         * @enum {string}
+         */
+        SubjectType: "confirmation" | "contract_renewal" | "cloud_service_review" | "social_account_review" | "certification" | "corrective_action";
+        /**
+         * @description ok, or concern when the terms fall short.
+         * @enum {string}
+         */
+        TermsAnswer: "ok" | "concern";
         TermsCheck: {
-            /**
-             * @description ok, or concern when the terms fall short.
-             * @enum {string}
-             */
-            answer: "ok" | "concern";
+            /** @description ok, or concern when the terms fall short. */
+            answer: components["schemas"]["TermsAnswer"];
             /**
              * @description Code of the checklist item.
              * @example tos_usage_rights
@@ -2940,11 +2981,8 @@ export interface components {
              * @description When the token was revoked; a revoked token authenticates nothing.
              */
             revoked_at?: string;
-            /**
-             * @description What the token may do.
-             * @enum {string}
-             */
-            role: "admin" | "editor" | "viewer" | "auditor";
+            /** @description What the token may do. */
+            role: components["schemas"]["Role"];
             /**
              * Format: int64
              * @description Increases with every change; sent back in If-Match.
@@ -2962,11 +3000,8 @@ export interface components {
              * @description The person the token belongs to.
              */
             person_id: string;
-            /**
-             * @description What the token may do.
-             * @enum {string}
-             */
-            role: "admin" | "editor" | "viewer" | "auditor";
+            /** @description What the token may do. */
+            role: components["schemas"]["Role"];
         };
         Vendor: {
             /** @description Registered address. */
@@ -3007,18 +3042,12 @@ export interface components {
              * @description Our person in charge of the vendor.
              */
             owner_id: string;
-            /**
-             * @description Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
-             * @enum {string}
-             */
-            risk_tier: "high" | "medium" | "low";
+            /** @description Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low. */
+            risk_tier: components["schemas"]["RiskTier"];
             /** @description How the vendor was selected; required before approval. */
             selection?: components["schemas"]["SelectionRecord"];
-            /**
-             * @description candidate → approved → suspended → terminated; suspended may return to approved.
-             * @enum {string}
-             */
-            status: "candidate" | "approved" | "suspended" | "terminated";
+            /** @description candidate → approved → suspended → terminated; suspended may return to approved. */
+            status: components["schemas"]["VendorStatus"];
             /** @description Why the vendor was last suspended, reinstated or terminated. */
             status_reason?: string;
             /**
@@ -3094,6 +3123,11 @@ export interface components {
              */
             website?: string;
         };
+        /**
+         * @description candidate → approved → suspended → terminated; suspended may return to approved.
+         * @enum {string}
+         */
+        VendorStatus: "candidate" | "approved" | "suspended" | "terminated";
     };
     responses: never;
     parameters: never;
@@ -4249,7 +4283,7 @@ export interface operations {
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
                 /** @description Only services in this status. */
-                status?: "requested" | "approved" | "rejected" | "retired";
+                status?: components["schemas"]["CloudServiceStatus"];
                 /** @description Only services this person is responsible for. */
                 responsible_person_id?: string;
                 /** @description Only services whose next review is due before this date. */
@@ -5419,7 +5453,7 @@ export interface operations {
                 /** @description Only confirmations of this vendor's contracts. */
                 vendor_id?: string;
                 /** @description Only confirmations in this status. */
-                status?: "scheduled" | "completed" | "overdue";
+                status?: components["schemas"]["ConfirmationStatus"];
                 /** @description Only confirmations due before this date. */
                 due_before?: string;
             };
@@ -6023,7 +6057,7 @@ export interface operations {
                 /** @description Only contracts with this vendor. */
                 vendor_id?: string;
                 /** @description Only contracts in this status. */
-                status?: "draft" | "active" | "expired" | "terminated";
+                status?: components["schemas"]["ContractStatus"];
                 /** @description Only contracts this person is in charge of. */
                 owner_id?: string;
                 /** @description Only contracts whose next confirmation is due before this date. */
@@ -7490,7 +7524,7 @@ export interface operations {
                 /** @description Only actions this person follows up. */
                 owner_id?: string;
                 /** @description Only actions in this status. */
-                status?: "open" | "done" | "risk_accepted";
+                status?: components["schemas"]["ActionStatus"];
                 /** @description Only actions due before this date. */
                 due_before?: string;
             };
@@ -9281,9 +9315,9 @@ export interface operations {
                 /** @description Only people of this department. */
                 department_id?: string;
                 /** @description Only active (true) or inactive (false) people. */
-                active?: "true" | "false";
+                active?: components["schemas"]["BooleanFilter"];
                 /** @description Only people holding this security role. */
-                security_role?: "ciso" | "supervisor" | "manager";
+                security_role?: components["schemas"]["SecurityRole"];
                 /** @description Only the person with this e-mail address, regardless of case. */
                 email?: string;
                 /** @description Part of the name or e-mail. */
@@ -10051,11 +10085,11 @@ export interface operations {
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
                 /** @description Only rows in this status. */
-                status?: "queued" | "sent" | "failed" | "cancelled";
+                status?: components["schemas"]["ReminderStatus"];
                 /** @description Only rows for this person. */
                 recipient_id?: string;
                 /** @description Only rows about this kind of date. */
-                subject_type?: "confirmation" | "contract_renewal" | "cloud_service_review" | "social_account_review" | "certification" | "corrective_action";
+                subject_type?: components["schemas"]["SubjectType"];
                 /** @description Only rows about this subject. */
                 subject_id?: string;
                 /** @description Only rows of this stage: before_<days>, due or overdue. */
@@ -10193,7 +10227,7 @@ export interface operations {
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
                 /** @description Only reviews of this kind of subject. */
-                subject_type?: "contract" | "cloud_service" | "social_account";
+                subject_type?: components["schemas"]["ReviewSubjectType"];
                 /** @description Only reviews of this subject. */
                 subject_id?: string;
             };
@@ -11645,9 +11679,9 @@ export interface operations {
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
                 /** @description Only accounts on this platform. */
-                platform?: "x" | "facebook" | "instagram" | "line" | "youtube" | "tiktok" | "other";
+                platform?: components["schemas"]["Platform"];
                 /** @description Only accounts in this status. */
-                status?: "active" | "suspended" | "retired";
+                status?: components["schemas"]["SocialAccountStatus"];
                 /** @description Only accounts this person is responsible for. */
                 responsible_person_id?: string;
                 /** @description Only accounts whose next review is due before this date. */
@@ -13970,7 +14004,7 @@ export interface operations {
                 /** @description Only tokens of this person. */
                 person_id?: string;
                 /** @description Only revoked (true) or usable (false) tokens. */
-                revoked?: "true" | "false";
+                revoked?: components["schemas"]["BooleanFilter"];
             };
             header?: never;
             path?: never;
@@ -14550,11 +14584,11 @@ export interface operations {
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
                 /** @description Only vendors in this status. */
-                status?: "candidate" | "approved" | "suspended" | "terminated";
+                status?: components["schemas"]["VendorStatus"];
                 /** @description Only vendors this person is in charge of. */
                 owner_id?: string;
                 /** @description Only vendors of this risk tier. */
-                risk_tier?: "high" | "medium" | "low";
+                risk_tier?: components["schemas"]["RiskTier"];
                 /** @description Part of the name or kana. */
                 q?: string;
                 /** @description Only vendors with a certification valid until before this date (YYYY-MM-DD). */
