@@ -677,6 +677,17 @@ func TestOutsourcingRiskTierFollowsActiveContracts(t *testing.T) {
 		require.Equal(t, domain.RiskHigh, outGetVendor(e, a.ID).RiskTier)
 		require.Equal(t, "2026-10-01", high.NextConfirmationDue.String())
 		require.Equal(t, "2026-10-01", outGetContract(e, low.ID).NextConfirmationDue.String(), "the tier is the vendor's: its other contract follows")
+		require.Equal(t, "derive_due_dates", outActions(e, low.ID)[len(outActions(e, low.ID))-1],
+			"the other contract's moved dates are audited on it")
+		var moved struct {
+			Items []domain.AuditEvent `json:"items"`
+		}
+		e.must(http.StatusOK, "GET", "/v1/audit-events?entity_type=contract&entity_id="+low.ID, e.admin, nil).Decode(t, &moved)
+		last := moved.Items[len(moved.Items)-1]
+		require.Equal(t, "the vendor's risk tier is now high", last.Reason)
+		require.Contains(t, string(last.Before), `"next_confirmation_due":"2028-04-01"`)
+		require.Contains(t, string(last.After), `"next_confirmation_due":"2026-10-01"`)
+		require.NotContains(t, outActions(e, high.ID), "derive_due_dates", "the activated contract's own event records its dates")
 
 		// Terminating it brings the tier and the dates back, and drops its
 		// scheduled confirmation.
@@ -778,6 +789,15 @@ func TestOutsourcingSettings(t *testing.T) {
 		require.Equal(t, []string{"update", "update"},
 			slices.DeleteFunc(outActionsWhere(e, "entity_type=settings", "1"), func(a string) bool { return a != "update" }),
 			"one audit event per accepted change, none for the refused ones")
+		var events struct {
+			Items []domain.AuditEvent `json:"items"`
+		}
+		e.must(http.StatusOK, "GET", "/v1/audit-events?entity_type=settings&entity_id=1", e.admin, nil).Decode(t, &events)
+		var reasons []string
+		for _, ev := range events.Items {
+			reasons = append(reasons, ev.Reason)
+		}
+		require.Contains(t, reasons, "due dates of 1 active contracts re-derived", "the interval change moved the medium contract only")
 	})
 }
 

@@ -256,7 +256,7 @@ func (db *DB) recordConfirmationOnContract(ctx context.Context, tx bun.Tx, contr
 	if err := updateRow(ctx, tx, contract, entityContract, contract.ID, read, nil); err != nil {
 		return err
 	}
-	if err := db.refreshVendor(ctx, tx, contract.VendorID); err != nil {
+	if err := db.refreshVendor(ctx, tx, contract.VendorID, contract.ID); err != nil {
 		return err
 	}
 	if err := loadRow(ctx, tx, contract, entityContract, contract.ID); err != nil {

@@ -219,7 +219,7 @@ func (db *DB) changeContractTx(ctx context.Context, tx bun.Tx, id string, ifVers
 	if err := updateRow(ctx, tx, &row, entityContract, id, read, ifVersion); err != nil {
 		return nil, err
 	}
-	if err := db.refreshVendor(ctx, tx, row.VendorID); err != nil {
+	if err := db.refreshVendor(ctx, tx, row.VendorID, id); err != nil {
 		return nil, err
 	}
 	if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
@@ -436,8 +436,10 @@ func (db *DB) TerminateContract(ctx context.Context, id string, ifVersion *int, 
 
 // refreshVendor derives the vendor's risk tier from its contracts, stores it
 // when it changed (with an audit event), and re-derives the due dates of the
-// vendor's contracts, which depend on the tier.
-func (db *DB) refreshVendor(ctx context.Context, tx bun.Tx, vendorID string) error {
+// vendor's contracts, which depend on the tier. The contract being changed,
+// changedID, is audited by its caller; every other contract whose dates move
+// gets an audit event of its own.
+func (db *DB) refreshVendor(ctx context.Context, tx bun.Tx, vendorID, changedID string) error {
 	var contracts []*contractRow
 	if err := tx.NewSelect().Model(&contracts).Where("vendor_id = ?", vendorID).Scan(ctx); err != nil {
 		return fmt.Errorf("store: load vendor contracts: %w", err)
@@ -475,30 +477,45 @@ func (db *DB) refreshVendor(ctx context.Context, tx bun.Tx, vendorID string) err
 		return err
 	}
 	for _, c := range contracts {
-		if err := db.storeDueDates(ctx, tx, c, tier, settings.PolicySettings); err != nil {
+		before := dueDates{c.NextConfirmationDue, c.RenewalReviewDue}
+		changed, err := db.storeDueDates(ctx, tx, c, tier, settings.PolicySettings)
+		if err != nil {
 			return err
+		}
+		if changed && c.ID != changedID {
+			if err := db.appendAudit(ctx, tx, auditEntry{Action: "derive_due_dates", EntityType: entityContract, EntityID: c.ID,
+				Reason: "the vendor's risk tier is now " + string(tier), Before: before, After: dueDates{c.NextConfirmationDue, c.RenewalReviewDue}}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// storeDueDates writes a contract's derived due dates when they changed.
-func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier domain.RiskTier, p domain.PolicySettings) error {
+// dueDates is what an audit event of derived due dates records.
+type dueDates struct {
+	NextConfirmationDue domain.Date `json:"next_confirmation_due,omitzero"`
+	RenewalReviewDue    domain.Date `json:"renewal_review_due,omitzero"`
+}
+
+// storeDueDates writes a contract's derived due dates when they changed,
+// and reports whether they did.
+func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier domain.RiskTier, p domain.PolicySettings) (bool, error) {
 	if !c.setDueDates(tier, p) {
-		return nil
+		return false, nil
 	}
 	read := c.Version
 	c.Version, c.UpdatedAt = read+1, db.Now()
 	res, err := tx.NewUpdate().Model(c).Column("next_confirmation_due", "renewal_review_due", "version", "updated_at").
 		WherePK().Where("version = ?", read).Exec(ctx)
 	if err != nil {
-		return fmt.Errorf("store: store due dates: %w", err)
+		return false, fmt.Errorf("store: store due dates: %w", err)
 	}
 	if err := checkAffected(res, entityContract, nil, read); err != nil {
-		return err
+		return false, err
 	}
 	if c.NextConfirmationDue.IsZero() {
-		return nil // an ended contract: its scheduled confirmations are dropped where it ends
+		return true, nil // an ended contract: its scheduled confirmations are dropped where it ends
 	}
 	// A confirmation already scheduled follows the contract's new date; what
 	// was queued for its old date stops.
@@ -506,45 +523,51 @@ func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier
 	if err := tx.NewSelect().Table("confirmations").Column("id").
 		Where("contract_id = ? AND status = ? AND due_date <> ?", c.ID, string(domain.ConfirmationScheduled), c.NextConfirmationDue).
 		Scan(ctx, &scheduled); err != nil {
-		return fmt.Errorf("store: find scheduled confirmations: %w", err)
+		return false, fmt.Errorf("store: find scheduled confirmations: %w", err)
 	}
 	for _, id := range scheduled {
 		if _, err := tx.NewUpdate().Table("confirmations").Set("due_date = ?", c.NextConfirmationDue).Where("id = ?", id).Exec(ctx); err != nil {
-			return fmt.Errorf("store: move scheduled confirmation: %w", err)
+			return false, fmt.Errorf("store: move scheduled confirmation: %w", err)
 		}
 		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // recomputeBatch is how many contracts a settings change re-derives at a time.
 const recomputeBatch = 500
 
 // recomputeAllContractDates re-derives every active contract's due dates
-// after a settings change, in batches so memory stays flat.
-func (db *DB) recomputeAllContractDates(ctx context.Context, tx bun.Tx, p domain.PolicySettings) error {
-	after := ""
+// after a settings change, in batches so memory stays flat, and returns how
+// many moved. The settings change's audit event names that number rather
+// than writing one event per contract.
+func (db *DB) recomputeAllContractDates(ctx context.Context, tx bun.Tx, p domain.PolicySettings) (int, error) {
+	after, moved := "", 0
 	for {
 		var rows []*contractRow
 		err := tx.NewSelect().Model(&rows).Where("status = ?", string(domain.ContractActive)).
 			Where("id > ?", after).Order("id ASC").Limit(recomputeBatch).Scan(ctx)
 		if err != nil {
-			return fmt.Errorf("store: load contracts to recompute: %w", err)
+			return moved, fmt.Errorf("store: load contracts to recompute: %w", err)
 		}
 		tiers, err := vendorTiers(ctx, tx, rows)
 		if err != nil {
-			return err
+			return moved, err
 		}
 		for _, r := range rows {
-			if err := db.storeDueDates(ctx, tx, r, tiers[r.VendorID], p); err != nil {
-				return err
+			changed, err := db.storeDueDates(ctx, tx, r, tiers[r.VendorID], p)
+			if err != nil {
+				return moved, err
+			}
+			if changed {
+				moved++
 			}
 			after = r.ID
 		}
 		if len(rows) < recomputeBatch {
-			return nil
+			return moved, nil
 		}
 	}
 }

@@ -318,7 +318,7 @@ func (db *DB) expireContracts(ctx context.Context, tx bun.Tx, today domain.Date)
 		if err := db.dropScheduledConfirmations(ctx, tx, row.ID); err != nil {
 			return 0, err
 		}
-		if err := db.refreshVendor(ctx, tx, row.VendorID); err != nil {
+		if err := db.refreshVendor(ctx, tx, row.VendorID, row.ID); err != nil {
 			return 0, err
 		}
 		if err := loadRow(ctx, tx, row, entityContract, row.ID); err != nil {

@@ -75,10 +75,12 @@ func (db *DB) ReplaceSettings(ctx context.Context, ifVersion *int, in domain.Pol
 			return err
 		}
 		out = &domain.Settings{PolicySettings: in, Version: row.Version, UpdatedAt: row.UpdatedAt}
-		if err := db.recomputeAllContractDates(ctx, tx, in); err != nil {
+		moved, err := db.recomputeAllContractDates(ctx, tx, in)
+		if err != nil {
 			return err
 		}
-		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditUpdate, EntityType: entitySettings, EntityID: "1", Before: before, After: out})
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditUpdate, EntityType: entitySettings, EntityID: "1", Before: before, After: out,
+			Reason: fmt.Sprintf("due dates of %d active contracts re-derived", moved)})
 	})
 	return out, err
 }
