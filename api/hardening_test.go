@@ -77,3 +77,17 @@ func TestDatesOutsideTheSupportedYearsAreRefused(t *testing.T) {
 		require.True(t, strings.Contains(outProblemText(p), "1900"), "problem: %v", p)
 	})
 }
+
+func TestPublishingRulesMayLeaveAListOut(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		owner := e.createPerson("広報", "pr@example.lg.jp", nil)
+		account := saCreateAccount(e, owner.ID, map[string]any{
+			"publishing_rules": map[string]any{"allowed_categories": []string{"お知らせ"}}})
+		require.Equal(t, []string{"お知らせ"}, account.PublishingRules.AllowedCategories)
+		require.NotNil(t, account.PublishingRules.ProhibitedTerms, "answered as an empty list, not left out")
+		require.Empty(t, account.PublishingRules.ProhibitedTerms)
+
+		r := e.must(http.StatusOK, "GET", "/v1/social-accounts/"+account.ID, e.admin, nil)
+		require.Contains(t, string(r.Body), `"prohibited_terms":[]`)
+	})
+}

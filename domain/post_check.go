@@ -29,6 +29,25 @@ type PublishingRules struct {
 	ProhibitedTerms   []string `json:"prohibited_terms" maxItems:"200" doc:"Terms that must never appear in a post." example:"[\"個人名\",\"未発表\"]" validate:"max=200,dive,required,max=100"`
 }
 
+// PublishingRulesInput is PublishingRules as a request gives them: either
+// list may be left out, for none.
+type PublishingRulesInput struct {
+	AllowedCategories []string `json:"allowed_categories,omitempty" maxItems:"50" doc:"Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報; none when omitted." example:"[\"お知らせ\",\"収集日程\"]" validate:"max=50,dive,required,max=100"`
+	ProhibitedTerms   []string `json:"prohibited_terms,omitempty" maxItems:"200" doc:"Terms that must never appear in a post; none when omitted." example:"[\"個人名\",\"未発表\"]" validate:"max=200,dive,required,max=100"`
+}
+
+// Rules returns the rules the input gives, with empty lists for omitted ones.
+func (in PublishingRulesInput) Rules() PublishingRules {
+	r := PublishingRules(in)
+	if r.AllowedCategories == nil {
+		r.AllowedCategories = []string{}
+	}
+	if r.ProhibitedTerms == nil {
+		r.ProhibitedTerms = []string{}
+	}
+	return r
+}
+
 // CheckPost applies every detection rule to a draft and the account's rules.
 // A post may be published when it has no findings.
 func CheckPost(text, category string, rules PublishingRules) []PostFinding {

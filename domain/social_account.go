@@ -191,7 +191,7 @@ type SocialAccountInput struct {
 	ResponsiblePersonID   string                `json:"responsible_person_id" format:"uuid" doc:"The one person responsible (required on registration; later changed only with change-social-account-responsible-person)." validate:"required,uuid"`
 	OperatorIDs           []string              `json:"operator_ids,omitempty" maxItems:"50" doc:"People who post." validate:"max=50,unique,dive,uuid"`
 	OperatingProcedure    OperatingProcedure    `json:"operating_procedure,omitzero" doc:"The operating procedure."`
-	PublishingRules       PublishingRules       `json:"publishing_rules,omitzero" doc:"What may be published."`
+	PublishingRules       PublishingRulesInput  `json:"publishing_rules,omitzero" doc:"What may be published."`
 	ImpersonationMeasures ImpersonationMeasures `json:"impersonation_measures,omitzero" doc:"Measures against impersonation."`
 	Authentication        AccountAuthentication `json:"authentication,omitzero" doc:"How the login is protected."`
 	CarriesAvailability2  bool                  `json:"carries_availability_2,omitempty" doc:"Whether the account posts information of availability 2."`
@@ -208,12 +208,6 @@ func (in *SocialAccountInput) Normalize(p PolicySettings) FieldErrors {
 	}
 	if in.OperatorIDs == nil {
 		in.OperatorIDs = []string{}
-	}
-	if in.PublishingRules.AllowedCategories == nil {
-		in.PublishingRules.AllowedCategories = []string{}
-	}
-	if in.PublishingRules.ProhibitedTerms == nil {
-		in.PublishingRules.ProhibitedTerms = []string{}
 	}
 	canonical, problem := NormalizeProfileURL(in.Platform, in.Handle, in.ProfileURL)
 	if problem != "" {

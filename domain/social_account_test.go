@@ -120,8 +120,9 @@ func TestSocialAccountInputNormalize(t *testing.T) {
 			require.Equal(t, "https://x.com/clean_kumiai", in.ProfileURL)
 			require.Equal(t, settings.DefaultReviewIntervalMonths, in.ReviewIntervalMonths)
 			require.NotNil(t, in.OperatorIDs)
-			require.NotNil(t, in.PublishingRules.AllowedCategories)
-			require.NotNil(t, in.PublishingRules.ProhibitedTerms)
+			rules := in.PublishingRules.Rules()
+			require.NotNil(t, rules.AllowedCategories, "an omitted list is an empty one")
+			require.NotNil(t, rules.ProhibitedTerms, "an omitted list is an empty one")
 		}},
 		{"review interval kept when set", func(in *domain.SocialAccountInput) { in.ReviewIntervalMonths = 6 }, nil, func(t *testing.T, in domain.SocialAccountInput) {
 			require.Equal(t, 6, in.ReviewIntervalMonths)

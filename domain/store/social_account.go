@@ -82,7 +82,7 @@ func mustJSON(v any) string {
 func (r *socialAccountRow) apply(in domain.SocialAccountInput) {
 	r.Platform, r.Handle, r.ProfileURL, r.Purpose = string(in.Platform), in.Handle, in.ProfileURL, in.Purpose
 	r.DepartmentID, r.OperatorIDs = in.DepartmentID, mustJSON(in.OperatorIDs)
-	r.OperatingProcedure, r.PublishingRules = mustJSON(in.OperatingProcedure), mustJSON(in.PublishingRules)
+	r.OperatingProcedure, r.PublishingRules = mustJSON(in.OperatingProcedure), mustJSON(in.PublishingRules.Rules())
 	r.ImpersonationMeasures, r.Authentication = mustJSON(in.ImpersonationMeasures), mustJSON(in.Authentication)
 	r.CredentialCustodianID = nil
 	if in.Authentication.CredentialCustodianID != "" {

@@ -1860,6 +1860,19 @@ type PublishingRules struct {
 	ProhibitedTerms *[]string `json:"prohibited_terms"`
 }
 
+// PublishingRulesInput defines model for PublishingRulesInput.
+type PublishingRulesInput struct {
+	// AllowedCategories Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報; none when omitted.
+	//
+	// Example: ["お知らせ","収集日程"]
+	AllowedCategories *[]string `json:"allowed_categories,omitempty"`
+
+	// ProhibitedTerms Terms that must never appear in a post; none when omitted.
+	//
+	// Example: ["個人名","未発表"]
+	ProhibitedTerms *[]string `json:"prohibited_terms,omitempty"`
+}
+
 // ReasonBody defines model for ReasonBody.
 type ReasonBody struct {
 	// Reason Why; kept in the record and the audit trail.
@@ -2180,8 +2193,8 @@ type SocialAccountInput struct {
 	// ProfileUrl The profile URL; built from the handle when omitted, and normalised.
 	//
 	// Example: https://x.com/clean_kumiai
-	ProfileUrl      *string          `json:"profile_url,omitempty"`
-	PublishingRules *PublishingRules `json:"publishing_rules,omitempty"`
+	ProfileUrl      *string               `json:"profile_url,omitempty"`
+	PublishingRules *PublishingRulesInput `json:"publishing_rules,omitempty"`
 
 	// Purpose What the account is for.
 	//

@@ -2491,6 +2491,24 @@ export interface components {
              */
             prohibited_terms: string[] | null;
         };
+        PublishingRulesInput: {
+            /**
+             * @description Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報; none when omitted.
+             * @example [
+             *       "お知らせ",
+             *       "収集日程"
+             *     ]
+             */
+            allowed_categories?: string[] | null;
+            /**
+             * @description Terms that must never appear in a post; none when omitted.
+             * @example [
+             *       "個人名",
+             *       "未発表"
+             *     ]
+             */
+            prohibited_terms?: string[] | null;
+        };
         ReasonBody: {
             /**
              * @description Why; kept in the record and the audit trail.
@@ -2886,7 +2904,7 @@ export interface components {
              */
             profile_url?: string;
             /** @description What may be published. */
-            publishing_rules?: components["schemas"]["PublishingRules"];
+            publishing_rules?: components["schemas"]["PublishingRulesInput"];
             /**
              * @description What the account is for.
              * @example ごみ収集日程と災害時の収集情報の発信
