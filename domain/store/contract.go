@@ -499,8 +499,12 @@ type dueDates struct {
 }
 
 // storeDueDates writes a contract's derived due dates when they changed,
-// and reports whether they did.
+// and reports whether they did. What hangs on the old dates follows: the
+// reminders queued for the old renewal review stop, and a scheduled
+// confirmation that was due on the old confirmation date moves to the new
+// one (one given another date by hand stays where it is).
 func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier domain.RiskTier, p domain.PolicySettings) (bool, error) {
+	old := dueDates{c.NextConfirmationDue, c.RenewalReviewDue}
 	if !c.setDueDates(tier, p) {
 		return false, nil
 	}
@@ -514,26 +518,44 @@ func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier
 	if err := checkAffected(res, entityContract, nil, read); err != nil {
 		return false, err
 	}
-	if c.NextConfirmationDue.IsZero() {
-		return true, nil // an ended contract: its scheduled confirmations are dropped where it ends
-	}
-	// A confirmation already scheduled follows the contract's new date; what
-	// was queued for its old date stops.
-	var scheduled []string
-	if err := tx.NewSelect().Table("confirmations").Column("id").
-		Where("contract_id = ? AND status = ? AND due_date <> ?", c.ID, string(domain.ConfirmationScheduled), c.NextConfirmationDue).
-		Scan(ctx, &scheduled); err != nil {
-		return false, fmt.Errorf("store: find scheduled confirmations: %w", err)
-	}
-	for _, id := range scheduled {
-		if _, err := tx.NewUpdate().Table("confirmations").Set("due_date = ?", c.NextConfirmationDue).Where("id = ?", id).Exec(ctx); err != nil {
-			return false, fmt.Errorf("store: move scheduled confirmation: %w", err)
-		}
-		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+	if old.RenewalReviewDue != c.RenewalReviewDue {
+		if err := db.cancelQueuedReminders(ctx, tx, c.ID); err != nil {
 			return false, err
 		}
 	}
-	return true, nil
+	if old.NextConfirmationDue.IsZero() || c.NextConfirmationDue.IsZero() || old.NextConfirmationDue == c.NextConfirmationDue {
+		return true, nil // an ended contract's scheduled confirmations are dropped where it ends
+	}
+	return true, db.moveScheduledConfirmations(ctx, tx, c.ID, old.NextConfirmationDue, c.NextConfirmationDue)
+}
+
+// moveScheduledConfirmations moves the contract's scheduled confirmations
+// due on from to the date to, each with a new version and an audit event;
+// what was queued for the old date stops.
+func (db *DB) moveScheduledConfirmations(ctx context.Context, tx bun.Tx, contractID string, from, to domain.Date) error {
+	var rows []*confirmationRow
+	if err := tx.NewSelect().Model(&rows).Where("contract_id = ? AND status = ? AND due_date = ?",
+		contractID, string(domain.ConfirmationScheduled), from).Scan(ctx); err != nil {
+		return fmt.Errorf("store: find scheduled confirmations: %w", err)
+	}
+	today := db.today()
+	for _, r := range rows {
+		before := r.toDomain(today)
+		read := r.Version
+		r.DueDate, r.Version, r.UpdatedAt = to, read+1, db.Now()
+		if err := updateRow(ctx, tx, r, entityConfirmation, r.ID, read, nil); err != nil {
+			return err
+		}
+		if err := db.cancelQueuedReminders(ctx, tx, r.ID); err != nil {
+			return err
+		}
+		if err := db.appendAudit(ctx, tx, auditEntry{Action: "move_due_date", EntityType: entityConfirmation, EntityID: r.ID,
+			Reason: "follows the contract's next confirmation date, " + from.String() + " → " + to.String(),
+			Before: before, After: r.toDomain(today)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recomputeBatch is how many contracts a settings change re-derives at a time.

@@ -407,13 +407,18 @@ func (db *DB) MarkRemindersSent(ctx context.Context, ids []string, messageID str
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := db.bun.NewUpdate().Model((*reminderRow)(nil)).
-		Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
-		Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: mark reminders sent: %w", err)
-	}
-	return nil
+	// inTx: the scan and the reviews change ledger rows too, and one lock
+	// order for every writer means a mark is never chosen as a deadlock
+	// victim (a lost mark would send the message again).
+	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*reminderRow)(nil)).
+			Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
+			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: mark reminders sent: %w", err)
+		}
+		return nil
+	})
 }
 
 // MarkRemindersFailed implements domain.ReminderService.
@@ -421,17 +426,16 @@ func (db *DB) MarkRemindersFailed(ctx context.Context, ids []string, answer stri
 	if len(ids) == 0 {
 		return nil
 	}
-	answer = strings.TrimSpace(answer)
-	if len(answer) > 2000 {
-		answer = answer[:2000]
-	}
-	_, err := db.bun.NewUpdate().Model((*reminderRow)(nil)).
-		Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).
-		Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: mark reminders failed: %w", err)
-	}
-	return nil
+	answer = truncateRunes(strings.ToValidUTF8(strings.TrimSpace(answer), "?"), maxReminderError)
+	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*reminderRow)(nil)).
+			Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).
+			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: mark reminders failed: %w", err)
+		}
+		return nil
+	})
 }
 
 // ListReminders implements domain.ReminderService.
@@ -469,6 +473,10 @@ func (db *DB) ListReminders(ctx context.Context, f domain.ReminderFilter, p doma
 
 // maxReminderTitle is the length of reminders.title, in characters.
 const maxReminderTitle = 500
+
+// maxReminderError is how much of a server's answer a failed row keeps, in
+// characters.
+const maxReminderError = 2000
 
 // truncateRunes shortens s to at most n characters, marking the cut.
 func truncateRunes(s string, n int) string {
