@@ -18,6 +18,19 @@ var parameterEnums = map[string]struct{ name, description string }{
 	"true,false": {"BooleanFilter", "A yes-or-no filter, spelled true or false."},
 }
 
+// enumDescriptions describe the enumerations whose first property's
+// description says too little about the values themselves.
+var enumDescriptions = map[string]string{
+	"Catalogue":         "Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria) or terms_checks (the terms-of-service risk checklist).",
+	"ItemResult":        "The answer to one checklist item: ok, finding (which opens a corrective action) or not_applicable.",
+	"Locale":            "Language of a person's e-mails: ja (Japanese, the default) or en.",
+	"Platform":          "Social-media platform: x, facebook, instagram, line, youtube, tiktok or other.",
+	"PostFindingCode":   "What a post check found: category_not_allowed, prohibited_term, email_address, phone_number, individual_number (マイナンバー) or postal_address.",
+	"ReviewSubjectType": "What a review is of: contract (renewal review), cloud_service or social_account (periodic review).",
+	"Role":              "What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).",
+	"SubjectType":       "What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, or a corrective action.",
+}
+
 // nameEnums moves every enumeration of the document into a named schema of
 // its own and refers to it, so that generated SDKs get one named type per
 // enumeration (RiskTier, VendorStatus, …) instead of one per property. A
@@ -96,6 +109,9 @@ func nameEnums(o *huma.OpenAPI) {
 func referToEnum(reg huma.Registry, name string, s *huma.Schema, description string) {
 	existing, ok := reg.Map()[name]
 	if !ok {
+		if d, ok := enumDescriptions[name]; ok {
+			description = d
+		}
 		existing = &huma.Schema{Type: s.Type, Enum: s.Enum, Description: description}
 		existing.PrecomputeMessages()
 		reg.Map()[name] = existing

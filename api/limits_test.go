@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -33,21 +35,21 @@ func TestRateLimitAnswers429WithItsHeaders(t *testing.T) {
 		return res
 	}
 	for i := 2; i >= 0; i-- {
-		res := get("vw_a")
+		res := get("")
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Equal(t, "3", res.Header.Get("RateLimit-Limit"))
 		require.Equal(t, string(rune('0'+i)), res.Header.Get("RateLimit-Remaining"))
 		require.Equal(t, "60", res.Header.Get("RateLimit-Reset"))
 	}
-	res := get("vw_a")
+	res := get("")
 	require.Equal(t, http.StatusTooManyRequests, res.StatusCode)
 	require.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
 	require.Equal(t, "60", res.Header.Get("Retry-After"))
-	require.Equal(t, http.StatusOK, get("vw_b").StatusCode, "another caller has its own window")
-	require.Equal(t, http.StatusOK, get("").StatusCode, "a caller without a token is counted by address")
+	require.Equal(t, http.StatusTooManyRequests, get("vw_made_up").StatusCode,
+		"a token that never authenticated counts against its address")
 
 	now = now.Add(time.Minute)
-	require.Equal(t, http.StatusOK, get("vw_a").StatusCode, "a new window starts after a minute")
+	require.Equal(t, http.StatusOK, get("").StatusCode, "a new window starts after a minute")
 }
 
 func TestMadeUpTokensBuyNoExtraRequests(t *testing.T) {
@@ -67,15 +69,35 @@ func TestMadeUpTokensBuyNoExtraRequests(t *testing.T) {
 			return res.StatusCode
 		}
 
-		require.Equal(t, http.StatusOK, me(first.Secret), "the real token authenticates before the attack")
-		for i := range 3 {
-			require.Equal(t, http.StatusUnauthorized, me(fmt.Sprintf("vw_made_up_%d", i)))
+		health := func(token string) int {
+			req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			_ = res.Body.Close()
+			return res.StatusCode
 		}
-		require.Equal(t, http.StatusTooManyRequests, me("vw_made_up_4"), "the address used up its failed authentications")
-		require.Equal(t, http.StatusOK, me(first.Secret), "a token that authenticated is not locked out by them")
 
-		now = now.Add(time.Minute)
-		require.Equal(t, http.StatusUnauthorized, me("vw_made_up_5"), "a new window starts after a minute")
+		require.Equal(t, http.StatusOK, me(first.Secret), "the real token authenticates: 1 of the address's 3")
+		require.Equal(t, http.StatusUnauthorized, me("vw_made_up_1"))
+		require.Equal(t, http.StatusOK, health("vw_made_up_2"), "public paths count too")
+		for i := range 3 {
+			require.Equal(t, http.StatusTooManyRequests, me(fmt.Sprintf("vw_made_up_%d", 3+i)), "the address's window is used up")
+			require.Equal(t, http.StatusTooManyRequests, health(fmt.Sprintf("vw_made_up_%d", 6+i)))
+		}
+		for range 3 {
+			require.Equal(t, http.StatusOK, me(first.Secret), "a token that authenticated has a window of its own")
+		}
+		require.Equal(t, http.StatusTooManyRequests, me(first.Secret), "which has its own limit")
+
+		now = now.Add(2 * time.Minute)
+		require.Equal(t, http.StatusUnauthorized, me("vw_made_up_9"), "a new window starts after a minute")
+		require.Equal(t, http.StatusUnauthorized, me("vw_made_up_10"))
+		require.Equal(t, http.StatusOK, health("vw_made_up_11"))
+		require.Equal(t, http.StatusTooManyRequests, health(""), "the address's new window is used up again")
+		for range 3 {
+			require.Equal(t, http.StatusOK, me(first.Secret), "the real token is still trusted after idling past the sweep")
+		}
 	})
 }
 
@@ -101,4 +123,19 @@ func TestCORSOnlyForConfiguredOrigins(t *testing.T) {
 	pre := do(http.MethodOptions, "https://intra.example.lg.jp")
 	require.Equal(t, http.StatusNoContent, pre.StatusCode)
 	require.Contains(t, pre.Header.Get("Access-Control-Allow-Headers"), "If-Match")
+}
+
+func TestASlowBodyGets408(t *testing.T) {
+	srv := httptest.NewServer(api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /v1/people HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":")
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(20*time.Second)))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	require.Equal(t, http.StatusRequestTimeout, res.StatusCode)
 }

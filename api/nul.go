@@ -2,15 +2,22 @@ package api
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"time"
 )
 
 // maxInspectedBody is how much of a body rejectNUL reads; huma refuses
 // larger bodies anyway.
 const maxInspectedBody = 1 << 20
+
+// bodyReadTimeout is how long a client may take to send its body; huma's
+// default.
+const bodyReadTimeout = 5 * time.Second
 
 // rejectNUL refuses NUL characters anywhere in the path, the query or the
 // body (raw or as the JSON escape \u0000): no field of the register holds
@@ -24,11 +31,26 @@ func rejectNUL(next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
+			// The body is read here, before huma sets its own deadline, so
+			// set the same one: a slow client gets 408, not a held
+			// connection.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
 			head, err := io.ReadAll(io.LimitReader(r.Body, maxInspectedBody))
 			if err != nil {
+				// Close the connection after answering: the server would
+				// otherwise wait for the rest of the body to reuse it.
+				w.Header().Set("Connection", "close")
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					writeProblem(w, http.StatusRequestTimeout, "the request body did not arrive in time")
+					return
+				}
 				writeProblem(w, http.StatusBadRequest, "the request body could not be read")
 				return
 			}
+			// No deadline once the body is in: a read deadline passing later
+			// would cancel the request's context.
+			_ = rc.SetReadDeadline(time.Time{})
 			if bytes.IndexByte(head, 0) >= 0 || hasEscapedNUL(head) {
 				writeProblem(w, http.StatusBadRequest, "NUL characters are not accepted in the body")
 				return

@@ -14,14 +14,13 @@ import (
 )
 
 // rateLimiter counts requests per caller in fixed one-minute windows and
-// answers 429 once a caller's window is used up. A caller is its bearer
-// token (or basic-auth password) when it sends one, else its IP address.
-// Since anyone can make up tokens, answers of 401 are also counted per IP
-// address, and an address whose failed authentications used up its window
-// is refused for tokens that have not yet authenticated: made-up tokens buy
-// no extra requests, and callers with real tokens behind the same address
-// (a proxy) are not locked out by them.
-// Counts live in the process: each replica limits on its own.
+// answers 429 once a caller's window is used up. A caller is its token
+// (bearer, or the basic-auth password for River's UI) once that token has
+// authenticated on this replica; before that, and without a token, it is
+// its IP address. So made-up tokens buy no requests beyond their address's
+// window, and callers whose real tokens have authenticated are not slowed by
+// others behind the same address (a proxy). Counts live in the process:
+// each replica limits on its own.
 type rateLimiter struct {
 	limit  int
 	window time.Duration
@@ -29,19 +28,25 @@ type rateLimiter struct {
 
 	mu      sync.Mutex
 	windows map[string]*rateWindow
+	// trusted holds the keys of tokens that authenticated, with when they
+	// last did; only real tokens get in, so it stays as small as the
+	// number of tokens in use.
+	trusted map[string]time.Time
 	swept   time.Time
 }
 
 type rateWindow struct {
 	start time.Time
 	count int
-	// trusted is set once the token authenticated; it outlives a window's
-	// reset and goes when the caller idles long enough to be swept.
-	trusted bool
 }
 
+// trustFor is how long a token that authenticated keeps a window of its
+// own without authenticating again.
+const trustFor = 24 * time.Hour
+
 func newRateLimiter(perMinute int, now func() time.Time) *rateLimiter {
-	return &rateLimiter{limit: perMinute, window: time.Minute, now: now, windows: map[string]*rateWindow{}}
+	return &rateLimiter{limit: perMinute, window: time.Minute, now: now,
+		windows: map[string]*rateWindow{}, trusted: map[string]time.Time{}}
 }
 
 // take counts one request of key and returns what remains and when the
@@ -51,20 +56,24 @@ func (l *rateLimiter) take(key string) (remaining int, reset time.Duration, ok b
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > l.window {
-		// Forget finished windows, so idle callers cost no memory.
+		// Forget finished windows and stale trust, so idle callers cost no
+		// memory.
 		for k, w := range l.windows {
 			if now.Sub(w.start) >= l.window {
 				delete(l.windows, k)
 			}
 		}
+		for k, at := range l.trusted {
+			if now.Sub(at) >= trustFor {
+				delete(l.trusted, k)
+			}
+		}
 		l.swept = now
 	}
 	w, found := l.windows[key]
-	if !found {
+	if !found || now.Sub(w.start) >= l.window {
 		w = &rateWindow{start: now}
 		l.windows[key] = w
-	} else if now.Sub(w.start) >= l.window {
-		w.start, w.count = now, 0
 	}
 	reset = w.start.Add(l.window).Sub(now)
 	if w.count >= l.limit {
@@ -74,48 +83,41 @@ func (l *rateLimiter) take(key string) (remaining int, reset time.Duration, ok b
 	return l.limit - w.count, reset, true
 }
 
-// trust marks key as a token that authenticated.
+// trust records that the token with key authenticated just now.
 func (l *rateLimiter) trust(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if w, ok := l.windows[key]; ok {
-		w.trusted = true
-	}
-}
-
-// trusted reports whether key is a token that authenticated.
-func (l *rateLimiter) trusted(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w, ok := l.windows[key]
-	return ok && w.trusted
-}
-
-// usedUp reports whether key's window is used up, without counting, and
-// when the window resets.
-func (l *rateLimiter) usedUp(key string) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w, found := l.windows[key]
-	if !found || now.Sub(w.start) >= l.window {
-		return false, 0
-	}
-	return w.count >= l.limit, w.start.Add(l.window).Sub(now)
+	l.trusted[key] = now
 }
 
-// callerKey identifies the caller without keeping a secret in memory: the
-// token's key when it sends a token, else its address's.
-func callerKey(r *http.Request) (key string, withToken bool) {
-	if secret := presentedSecret(r); secret != "" {
-		sum := sha256.Sum256([]byte(secret))
-		return "t:" + hex.EncodeToString(sum[:8]), true
-	}
-	return "ip:" + remoteHost(r), false
+// distrust forgets a token that no longer authenticates (revoked).
+func (l *rateLimiter) distrust(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.trusted, key)
 }
 
-// failedAuthKey counts the answers of 401 to one address.
-func failedAuthKey(r *http.Request) string { return "401:" + remoteHost(r) }
+// callerKey is the window a request counts against: its token's when the
+// token has authenticated before, else its address's. tokenKey is the
+// token's key, empty without a token.
+func (l *rateLimiter) callerKey(r *http.Request) (key, tokenKey string) {
+	address := "ip:" + remoteHost(r)
+	secret := presentedSecret(r)
+	if secret == "" {
+		return address, ""
+	}
+	// The key keeps no secret in memory.
+	sum := sha256.Sum256([]byte(secret))
+	tokenKey = "t:" + hex.EncodeToString(sum[:8])
+	l.mu.Lock()
+	at, ok := l.trusted[tokenKey]
+	l.mu.Unlock()
+	if ok && l.now().Sub(at) < trustFor {
+		return tokenKey, tokenKey
+	}
+	return address, tokenKey
+}
 
 func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -170,13 +172,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // beyond the limit with a 429 problem and Retry-After.
 func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key, withToken := callerKey(r)
-		if withToken && !l.trusted(key) {
-			if blocked, reset := l.usedUp(failedAuthKey(r)); blocked {
-				l.refuse(w, reset, "too many failed authentications from this address")
-				return
-			}
-		}
+		key, tokenKey := l.callerKey(r)
 		remaining, reset, ok := l.take(key)
 		h := w.Header()
 		h.Set("RateLimit-Limit", strconv.Itoa(l.limit))
@@ -186,7 +182,7 @@ func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 			l.refuse(w, reset, "rate limit of "+strconv.Itoa(l.limit)+" requests a minute reached")
 			return
 		}
-		if !withToken {
+		if tokenKey == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -195,9 +191,9 @@ func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), authSeenKey{}, seen)))
 		switch {
 		case seen.ok.Load():
-			l.trust(key)
+			l.trust(tokenKey)
 		case rec.status == http.StatusUnauthorized:
-			l.take(failedAuthKey(r))
+			l.distrust(tokenKey)
 		}
 	})
 }

@@ -783,12 +783,12 @@ type AuditVerification struct {
 // BooleanFilter A yes-or-no filter, spelled true or false.
 type BooleanFilter string
 
-// Catalogue The catalogue the item belongs to.
+// Catalogue Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria) or terms_checks (the terms-of-service risk checklist).
 type Catalogue string
 
 // CatalogueItem defines model for CatalogueItem.
 type CatalogueItem struct {
-	// Catalogue The catalogue the item belongs to.
+	// Catalogue Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria) or terms_checks (the terms-of-service risk checklist).
 	Catalogue Catalogue `json:"catalogue"`
 
 	// Code Stable code, never changed.
@@ -901,7 +901,7 @@ type ChecklistItem struct {
 	// Note What was seen.
 	Note *string `json:"note,omitempty"`
 
-	// Result The answer, once completed.
+	// Result The answer to one checklist item: ok, finding (which opens a corrective action) or not_applicable.
 	Result *ItemResult `json:"result,omitempty"`
 
 	// TitleEn Title in English, as it was when the checklist was made.
@@ -1410,7 +1410,7 @@ type CreatedToken struct {
 	// RevokedAt When the token was revoked; a revoked token authenticates nothing.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 
-	// Role What the token may do.
+	// Role What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).
 	Role Role `json:"role"`
 
 	// Secret The secret to send as Authorization: Bearer <secret>. Shown only in this response; only its SHA-256 is stored.
@@ -1541,7 +1541,7 @@ type InformationAsset struct {
 	Name string `json:"name"`
 }
 
-// ItemResult The answer, once completed.
+// ItemResult The answer to one checklist item: ok, finding (which opens a corrective action) or not_applicable.
 type ItemResult string
 
 // ItemResultInput defines model for ItemResultInput.
@@ -1569,7 +1569,7 @@ type ItemResultInput struct {
 	// Example: 委託先従業員への年次研修が未実施
 	Note *string `json:"note,omitempty"`
 
-	// Result The answer, once completed.
+	// Result The answer to one checklist item: ok, finding (which opens a corrective action) or not_applicable.
 	Result ItemResult `json:"result"`
 
 	// Severity low, medium or high.
@@ -1684,14 +1684,14 @@ type ListBodyVendor struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
-// Locale Language of the person's e-mails.
+// Locale Language of a person's e-mails: ja (Japanese, the default) or en.
 type Locale string
 
 // MeOutputBody defines model for MeOutputBody.
 type MeOutputBody struct {
 	Person Person `json:"person"`
 
-	// Role What the token may do.
+	// Role What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).
 	Role Role `json:"role"`
 
 	// TokenId The token used for this request.
@@ -1738,7 +1738,7 @@ type Person struct {
 	// Id UUIDv7 of the person.
 	Id openapi_types.UUID `json:"id"`
 
-	// Locale Language of the person's e-mails.
+	// Locale Language of a person's e-mails: ja (Japanese, the default) or en.
 	Locale Locale `json:"locale"`
 
 	// Name Full name.
@@ -1775,7 +1775,7 @@ type PersonInput struct {
 	// EmploymentType regular (職員), part_time (非常勤職員) or temporary (臨時職員).
 	EmploymentType *EmploymentType `json:"employment_type,omitempty"`
 
-	// Locale Language of the person's e-mails.
+	// Locale Language of a person's e-mails: ja (Japanese, the default) or en.
 	Locale *Locale `json:"locale,omitempty"`
 
 	// Name Full name.
@@ -1790,7 +1790,7 @@ type PersonInput struct {
 	SupervisorId *openapi_types.UUID `json:"supervisor_id,omitempty"`
 }
 
-// Platform The platform.
+// Platform Social-media platform: x, facebook, instagram, line, youtube, tiktok or other.
 type Platform string
 
 // PolicySettings defines model for PolicySettings.
@@ -1834,7 +1834,7 @@ type PostCheckResult struct {
 
 // PostFinding defines model for PostFinding.
 type PostFinding struct {
-	// Code What was found.
+	// Code What a post check found: category_not_allowed, prohibited_term, email_address, phone_number, individual_number (マイナンバー) or postal_address.
 	Code PostFindingCode `json:"code"`
 
 	// Excerpt The offending part of the draft, as written.
@@ -1844,7 +1844,7 @@ type PostFinding struct {
 	Message string `json:"message"`
 }
 
-// PostFindingCode What was found.
+// PostFindingCode What a post check found: category_not_allowed, prohibited_term, email_address, phone_number, individual_number (マイナンバー) or postal_address.
 type PostFindingCode string
 
 // PublishingRules defines model for PublishingRules.
@@ -1921,7 +1921,7 @@ type Reminder struct {
 	// SubjectId ID of the subject (for certification, the vendor).
 	SubjectId openapi_types.UUID `json:"subject_id"`
 
-	// SubjectType What is due.
+	// SubjectType What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, or a corrective action.
 	SubjectType SubjectType `json:"subject_type"`
 
 	// Title What the reminder is about, as the e-mail names it.
@@ -1977,7 +1977,7 @@ type Review struct {
 	// SubjectId ID of the subject.
 	SubjectId openapi_types.UUID `json:"subject_id"`
 
-	// SubjectType What was reviewed.
+	// SubjectType What a review is of: contract (renewal review), cloud_service or social_account (periodic review).
 	SubjectType ReviewSubjectType `json:"subject_type"`
 }
 
@@ -2007,7 +2007,7 @@ type ReviewInput struct {
 	// SubjectId ID of the subject.
 	SubjectId openapi_types.UUID `json:"subject_id"`
 
-	// SubjectType What was reviewed.
+	// SubjectType What a review is of: contract (renewal review), cloud_service or social_account (periodic review).
 	SubjectType ReviewSubjectType `json:"subject_type"`
 }
 
@@ -2017,13 +2017,13 @@ type ReviewKind string
 // ReviewOutcome continue, modify, or terminate (which ends the subject).
 type ReviewOutcome string
 
-// ReviewSubjectType What was reviewed.
+// ReviewSubjectType What a review is of: contract (renewal review), cloud_service or social_account (periodic review).
 type ReviewSubjectType string
 
 // RiskTier Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
 type RiskTier string
 
-// Role What the token may do.
+// Role What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).
 type Role string
 
 // ScanReport defines model for ScanReport.
@@ -2135,7 +2135,7 @@ type SocialAccount struct {
 	// OperatorIds People who post.
 	OperatorIds *[]openapi_types.UUID `json:"operator_ids"`
 
-	// Platform The platform.
+	// Platform Social-media platform: x, facebook, instagram, line, youtube, tiktok or other.
 	Platform Platform `json:"platform"`
 
 	// ProfileUrl The profile's canonical URL.
@@ -2187,7 +2187,7 @@ type SocialAccountInput struct {
 	// OperatorIds People who post.
 	OperatorIds *[]openapi_types.UUID `json:"operator_ids,omitempty"`
 
-	// Platform The platform.
+	// Platform Social-media platform: x, facebook, instagram, line, youtube, tiktok or other.
 	Platform Platform `json:"platform"`
 
 	// ProfileUrl The profile URL; built from the handle when omitted, and normalised.
@@ -2211,7 +2211,7 @@ type SocialAccountInput struct {
 // SocialAccountStatus active, suspended or retired; history is kept.
 type SocialAccountStatus string
 
-// SubjectType What is due.
+// SubjectType What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, or a corrective action.
 type SubjectType string
 
 // TermsAnswer ok, or concern when the terms fall short.
@@ -2269,7 +2269,7 @@ type Token struct {
 	// RevokedAt When the token was revoked; a revoked token authenticates nothing.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 
-	// Role What the token may do.
+	// Role What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).
 	Role Role `json:"role"`
 
 	// Version Increases with every change; sent back in If-Match.
@@ -2286,7 +2286,7 @@ type TokenInput struct {
 	// PersonId The person the token belongs to.
 	PersonId openapi_types.UUID `json:"person_id"`
 
-	// Role What the token may do.
+	// Role What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).
 	Role Role `json:"role"`
 }
 

@@ -1342,7 +1342,7 @@ export interface components {
          */
         BooleanFilter: "true" | "false";
         /**
-         * @description The catalogue the item belongs to.
+         * @description Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria) or terms_checks (the terms-of-service risk checklist).
          * @enum {string}
          */
         Catalogue: "clauses" | "selection_criteria" | "terms_checks";
@@ -2181,7 +2181,7 @@ export interface components {
             name: string;
         };
         /**
-         * @description The answer, once completed.
+         * @description The answer to one checklist item: ok, finding (which opens a corrective action) or not_applicable.
          * @enum {string}
          */
         ItemResult: "ok" | "finding" | "not_applicable";
@@ -2292,7 +2292,7 @@ export interface components {
             next_cursor?: string;
         };
         /**
-         * @description Language of the person's e-mails.
+         * @description Language of a person's e-mails: ja (Japanese, the default) or en.
          * @enum {string}
          */
         Locale: "ja" | "en";
@@ -2417,7 +2417,7 @@ export interface components {
             supervisor_id?: string;
         };
         /**
-         * @description The platform.
+         * @description Social-media platform: x, facebook, instagram, line, youtube, tiktok or other.
          * @enum {string}
          */
         Platform: "x" | "facebook" | "instagram" | "line" | "youtube" | "tiktok" | "other";
@@ -2469,7 +2469,7 @@ export interface components {
             message: string;
         };
         /**
-         * @description What was found.
+         * @description What a post check found: category_not_allowed, prohibited_term, email_address, phone_number, individual_number (マイナンバー) or postal_address.
          * @enum {string}
          */
         PostFindingCode: "category_not_allowed" | "prohibited_term" | "email_address" | "phone_number" | "individual_number" | "postal_address";
@@ -2678,7 +2678,7 @@ export interface components {
          */
         ReviewOutcome: "continue" | "modify" | "terminate";
         /**
-         * @description What was reviewed.
+         * @description What a review is of: contract (renewal review), cloud_service or social_account (periodic review).
          * @enum {string}
          */
         ReviewSubjectType: "contract" | "cloud_service" | "social_account";
@@ -2688,7 +2688,7 @@ export interface components {
          */
         RiskTier: "high" | "medium" | "low";
         /**
-         * @description What the token may do.
+         * @description What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).
          * @enum {string}
          */
         Role: "admin" | "editor" | "viewer" | "auditor";
@@ -2927,7 +2927,7 @@ export interface components {
          */
         SocialAccountStatus: "active" | "suspended" | "retired";
         /**
-         * @description What is due.
+         * @description What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, or a corrective action.
          * @enum {string}
          */
         SubjectType: "confirmation" | "contract_renewal" | "cloud_service_review" | "social_account_review" | "certification" | "corrective_action";
