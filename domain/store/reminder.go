@@ -409,17 +409,9 @@ func (db *DB) MarkRemindersSent(ctx context.Context, ids []string, messageID str
 	if len(ids) == 0 {
 		return nil
 	}
-	// inTx: the scan and the reviews change ledger rows too, and one lock
-	// order for every writer means a mark is never chosen as a deadlock
-	// victim (a lost mark would send the message again).
-	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewUpdate().Model((*reminderRow)(nil)).
-			Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
-			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store: mark reminders sent: %w", err)
-		}
-		return nil
+	return db.markReminders(ctx, "sent", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
+			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued))
 	})
 }
 
@@ -429,15 +421,33 @@ func (db *DB) MarkRemindersFailed(ctx context.Context, ids []string, answer stri
 		return nil
 	}
 	answer = truncateRunes(strings.ToValidUTF8(strings.TrimSpace(answer), "?"), maxReminderError)
-	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewUpdate().Model((*reminderRow)(nil)).
-			Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).
-			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store: mark reminders failed: %w", err)
-		}
-		return nil
+	return db.markReminders(ctx, "failed", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).
+			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued))
 	})
+}
+
+// markAttempts is how often a mark is tried when PostgreSQL picks it as a
+// deadlock victim.
+const markAttempts = 3
+
+// markReminders records what became of sent rows. It runs outside the write
+// lock on purpose: a long scan holds that lock, and a mark that waited for it
+// could time out and have River send the message again. A single UPDATE can
+// still lose a deadlock against a scan touching the same rows; it is then
+// simply tried again.
+func (db *DB) markReminders(ctx context.Context, what string, update func(*bun.UpdateQuery) *bun.UpdateQuery) error {
+	var err error
+	for range markAttempts {
+		_, err = update(db.bun.NewUpdate().Model((*reminderRow)(nil))).Exec(ctx)
+		if err == nil || domain.ErrorCodeOf(translate(err)) != domain.ECONFLICT || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark reminders %s: %w", what, err)
+	}
+	return nil
 }
 
 // ListReminders implements domain.ReminderService.
