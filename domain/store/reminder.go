@@ -243,12 +243,12 @@ func (r *reminderRow) key() string {
 }
 
 // ledgerKeys returns the keys of the ledger rows whose date lies in the
-// window, cancelled rows left out: an item due again on a cancelled row's
-// date gets a new row.
+// window. A cancelled row keeps its key: its mail may have gone out just
+// before it was cancelled, and a new row would send that stage twice.
 func ledgerKeys(ctx context.Context, tx bun.Tx, from, to domain.Date) (map[string]bool, error) {
 	var rows []reminderRow
 	err := tx.NewSelect().Model(&rows).Column("subject_type", "subject_id", "due_date", "stage", "recipient_id").
-		Where("due_date BETWEEN ? AND ? AND status <> ?", from, to, string(domain.ReminderCancelled)).Scan(ctx)
+		Where("due_date BETWEEN ? AND ?", from, to).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: read the ledger: %w", err)
 	}
@@ -269,7 +269,7 @@ func (db *DB) queueReminders(ctx context.Context, tx bun.Tx, rows []*reminderRow
 	var added []*reminderRow
 	for start := 0; start < len(rows); start += reminderBatch {
 		batch := rows[start:min(start+reminderBatch, len(rows))]
-		res, err := tx.NewInsert().Model(&batch).On("CONFLICT (subject_type, subject_id, due_date, stage, recipient_id) WHERE status <> 'cancelled' DO NOTHING").Exec(ctx)
+		res, err := tx.NewInsert().Model(&batch).On("CONFLICT (subject_type, subject_id, due_date, stage, recipient_id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("store: queue reminders: %w", err)
 		}
