@@ -259,12 +259,15 @@ func TestAReviewCancelsWhatWasQueuedForTheOldDate(t *testing.T) {
 			require.Len(t, rows, 1)
 			require.Equal(t, domain.ReminderCancelled, rows[0].Status)
 
-			h.smtp.Up()
+			// The job finishes, with nothing to send, while the server is
+			// still down: an attempt that began before the review has failed
+			// by then, so bringing the server back cannot deliver it.
 			h.waitUntil("the digest job has finished", func() bool {
 				res, err := h.runner.Client.JobList(context.Background(), river.NewJobListParams().Kinds("reminder_digest").States(rivertype.JobStateCompleted))
 				require.NoError(t, err)
 				return len(res.Jobs) == 1
 			})
+			h.smtp.Up()
 			require.Empty(t, h.smtp.Messages(), "a cancelled reminder is not sent")
 		})
 	}
@@ -280,9 +283,18 @@ func TestAPersonSetInactiveAfterTheScanReceivesNothing(t *testing.T) {
 			in := domain.PersonInput{Name: owners[0].Name, Email: owners[0].Email, DepartmentID: owners[0].DepartmentID, Active: new(bool)}
 			_, err := h.db.ReplacePerson(h.ctx, owners[0].ID, nil, in)
 			require.NoError(t, err)
-			h.smtp.Up()
+			// An attempt that began before the change may still be trying
+			// the server; the first attempt that begins after it cancels the
+			// row. Only then may the server come back: a mail already in
+			// flight when a person is set inactive cannot be called back.
 			h.waitUntil("the row is cancelled", func() bool {
 				return len(h.reminders(domain.ReminderFilter{Status: domain.ReminderCancelled})) == 1
+			})
+			h.smtp.Up()
+			h.waitUntil("the digest job has finished", func() bool {
+				res, err := h.runner.Client.JobList(context.Background(), river.NewJobListParams().Kinds("reminder_digest").States(rivertype.JobStateCompleted))
+				require.NoError(t, err)
+				return len(res.Jobs) == 1
 			})
 			require.Empty(t, h.smtp.Messages())
 		})
