@@ -119,3 +119,41 @@ func TestARenewalReviewMovedBySettingsStopsTheOldReminders(t *testing.T) {
 		require.Zero(t, rep.RemindersQueued)
 	})
 }
+
+func TestChangingOneCertificationKeepsTheRemindersOfTheOthers(t *testing.T) {
+	clock := &outClock{}
+	storetest.Run(t, storetest.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(outTokyo(t, 2027, time.March, 24, 9, 0, 0))
+		ctx, admin := outSeed(t, db)
+		iso := domain.Certification{Kind: domain.CertISO27001, Number: "IS 111", ValidUntil: outDate(t, "2027-03-31")}
+		pmark := domain.Certification{Kind: domain.CertPrivacyMark, Number: "PM 222", ValidUntil: outDate(t, "2027-09-30")}
+		v := outApprovedVendor(t, ctx, db, admin, "認証更新株式会社", []domain.Certification{iso, pmark})
+		_, err := db.ScanDue(ctx, outDate(t, "2027-03-24"), nil)
+		require.NoError(t, err)
+		status := func() []domain.ReminderStatus {
+			page, err := db.ListReminders(ctx, domain.ReminderFilter{SubjectID: v.ID}, domain.PageRequest{Limit: domain.MaxPageSize})
+			require.NoError(t, err)
+			var out []domain.ReminderStatus
+			for _, r := range page.Items {
+				out = append(out, r.Status)
+			}
+			return out
+		}
+		require.Equal(t, []domain.ReminderStatus{domain.ReminderQueued}, status(), "the ISO certificate's 7-day stage")
+
+		replace := func(certs ...domain.Certification) {
+			t.Helper()
+			_, err := db.ReplaceVendor(ctx, v.ID, nil, domain.VendorInput{Name: v.Name, OwnerID: admin.ID, Certifications: certs})
+			require.NoError(t, err)
+		}
+		renewed := pmark
+		renewed.ValidUntil = outDate(t, "2029-09-30")
+		replace(iso, renewed)
+		require.Equal(t, []domain.ReminderStatus{domain.ReminderQueued}, status(), "another certification's new date changes nothing here")
+
+		isoRenewed := iso
+		isoRenewed.ValidUntil = outDate(t, "2030-03-31")
+		replace(isoRenewed, renewed)
+		require.Equal(t, []domain.ReminderStatus{domain.ReminderCancelled}, status(), "the renewed certificate's reminder stops")
+	})
+}

@@ -273,10 +273,8 @@ func (db *DB) changeVendor(ctx context.Context, id string, ifVersion *int, chang
 		if _, out, err = db.loadVendor(ctx, tx, id); err != nil {
 			return err
 		}
-		if !sameCertificationDates(before.Certifications, out.Certifications) {
-			if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
-				return err
-			}
+		if err := db.cancelCertificationReminders(ctx, tx, id, before.Certifications, out.Certifications); err != nil {
+			return err
 		}
 		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityVendor, EntityID: id, Reason: reason, Before: before, After: out})
 	})
@@ -403,16 +401,29 @@ var vendorAction = map[domain.VendorStatus]string{
 	domain.VendorTerminated: "terminate",
 }
 
-// sameCertificationDates reports whether two certification lists expire on
-// the same days, so that queued expiry reminders still hold.
-func sameCertificationDates(a, b []domain.Certification) bool {
-	if len(a) != len(b) {
-		return false
+// cancelCertificationReminders stops the reminders queued for a date on
+// which none of the vendor's certifications expires any more. Those of
+// certifications that kept their date go on: the vendor is the subject of
+// them all.
+func (db *DB) cancelCertificationReminders(ctx context.Context, tx bun.Tx, vendorID string, before, after []domain.Certification) error {
+	still := map[domain.Date]bool{}
+	for _, c := range after {
+		still[c.ValidUntil] = true
 	}
-	for i := range a {
-		if a[i].ValidUntil != b[i].ValidUntil || a[i].Number != b[i].Number {
-			return false
+	var gone []domain.Date
+	for _, c := range before {
+		if !still[c.ValidUntil] {
+			gone = append(gone, c.ValidUntil)
 		}
 	}
-	return true
+	if len(gone) == 0 {
+		return nil
+	}
+	_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
+		Where("subject_type = ? AND subject_id = ? AND status = ? AND due_date IN (?)",
+			string(domain.SubjectCertification), vendorID, string(domain.ReminderQueued), bun.In(gone)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: cancel certification reminders: %w", err)
+	}
+	return nil
 }
