@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorwatch/vendorwatch/api"
+	"github.com/vendorwatch/vendorwatch/domain"
 	"github.com/vendorwatch/vendorwatch/domain/store"
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
@@ -89,6 +90,14 @@ func TestMadeUpTokensBuyNoExtraRequests(t *testing.T) {
 			require.Equal(t, http.StatusOK, me(first.Secret), "a token that authenticated has a window of its own")
 		}
 		require.Equal(t, http.StatusTooManyRequests, me(first.Secret), "which has its own limit")
+
+		// A real token never seen before, from the same busy address (a
+		// proxy), is checked on the spot and gets a window of its own.
+		ctx := domain.WithActor(context.Background(), domain.Actor{PersonID: first.Person.ID, Role: domain.RoleAdmin})
+		_, fresh, err := db.CreateToken(ctx, domain.TokenInput{PersonID: first.Person.ID, Role: domain.RoleViewer})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, me(fresh))
+		require.Equal(t, http.StatusTooManyRequests, me("vw_made_up_x"), "made-up tokens still are not")
 
 		now = now.Add(2 * time.Minute)
 		require.Equal(t, http.StatusUnauthorized, me("vw_made_up_9"), "a new window starts after a minute")

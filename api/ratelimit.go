@@ -19,12 +19,16 @@ import (
 // authenticated on this replica; before that, and without a token, it is
 // its IP address. So made-up tokens buy no requests beyond their address's
 // window, and callers whose real tokens have authenticated are not slowed by
-// others behind the same address (a proxy). Counts live in the process:
-// each replica limits on its own.
+// others behind the same address (a proxy). A token whose address's window
+// is used up is checked on the spot, so a real one is never locked out by
+// its neighbours. Counts live in the process: each replica limits on its own.
 type rateLimiter struct {
 	limit  int
 	window time.Duration
 	now    func() time.Time
+	// verify reports whether a secret is a token that authenticates; nil
+	// when there is no token store.
+	verify func(ctx context.Context, secret string) bool
 
 	mu      sync.Mutex
 	windows map[string]*rateWindow
@@ -44,8 +48,8 @@ type rateWindow struct {
 // own without authenticating again.
 const trustFor = 24 * time.Hour
 
-func newRateLimiter(perMinute int, now func() time.Time) *rateLimiter {
-	return &rateLimiter{limit: perMinute, window: time.Minute, now: now,
+func newRateLimiter(perMinute int, now func() time.Time, verify func(ctx context.Context, secret string) bool) *rateLimiter {
+	return &rateLimiter{limit: perMinute, window: time.Minute, now: now, verify: verify,
 		windows: map[string]*rateWindow{}, trusted: map[string]time.Time{}}
 }
 
@@ -174,6 +178,12 @@ func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, tokenKey := l.callerKey(r)
 		remaining, reset, ok := l.take(key)
+		if !ok && tokenKey != "" && key != tokenKey && l.verify != nil && l.verify(r.Context(), presentedSecret(r)) {
+			// A real token from a busy address (a proxy, say): from now on
+			// it has a window of its own.
+			l.trust(tokenKey)
+			remaining, reset, ok = l.take(tokenKey)
+		}
 		h := w.Header()
 		h.Set("RateLimit-Limit", strconv.Itoa(l.limit))
 		h.Set("RateLimit-Remaining", strconv.Itoa(remaining))

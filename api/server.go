@@ -120,7 +120,7 @@ func New(cfg Config) *Server {
 		now = time.Now
 	}
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now).middleware, rejectNUL)
+	r.Use(s.recoverPanics, corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates).middleware, rejectNUL)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
 	})
@@ -208,6 +208,16 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// tokenAuthenticates reports whether secret is a token that authenticates
+// now; the rate limiter asks it about tokens from a busy address.
+func (s *Server) tokenAuthenticates(ctx context.Context, secret string) bool {
+	if s.Tokens == nil {
+		return false
+	}
+	_, err := s.Tokens.Authenticate(ctx, secret)
+	return err == nil
 }
 
 // writeProblem writes a problem outside huma (router-level answers).
