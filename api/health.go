@@ -7,10 +7,13 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
+// HealthStatus is what a health probe answers: ok or unavailable.
+type HealthStatus string
+
 // HealthOutput answers the health probes.
 type HealthOutput struct {
 	Body struct {
-		Status string `json:"status" enum:"ok,unavailable" doc:"ok, or unavailable with the reason."`
+		Status HealthStatus `json:"status" enum:"ok,unavailable" doc:"ok, or unavailable with the reason."`
 		Reason string `json:"reason,omitempty" doc:"Why the service is not ready."`
 	}
 }

@@ -285,18 +285,18 @@ func (e EmploymentType) Valid() bool {
 	}
 }
 
-// Defines values for HealthOutputBodyStatus.
+// Defines values for HealthStatus.
 const (
-	HealthOutputBodyStatusOk          HealthOutputBodyStatus = "ok"
-	HealthOutputBodyStatusUnavailable HealthOutputBodyStatus = "unavailable"
+	HealthStatusOk          HealthStatus = "ok"
+	HealthStatusUnavailable HealthStatus = "unavailable"
 )
 
-// Valid indicates whether the value is a known member of the HealthOutputBodyStatus enum.
-func (e HealthOutputBodyStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the HealthStatus enum.
+func (e HealthStatus) Valid() bool {
 	switch e {
-	case HealthOutputBodyStatusOk:
+	case HealthStatusOk:
 		return true
-	case HealthOutputBodyStatusUnavailable:
+	case HealthStatusUnavailable:
 		return true
 	default:
 		return false
@@ -1510,11 +1510,11 @@ type HealthOutputBody struct {
 	Reason *string `json:"reason,omitempty"`
 
 	// Status ok, or unavailable with the reason.
-	Status HealthOutputBodyStatus `json:"status"`
+	Status HealthStatus `json:"status"`
 }
 
-// HealthOutputBodyStatus ok, or unavailable with the reason.
-type HealthOutputBodyStatus string
+// HealthStatus ok, or unavailable with the reason.
+type HealthStatus string
 
 // ImpersonationMeasures defines model for ImpersonationMeasures.
 type ImpersonationMeasures struct {

@@ -2151,13 +2151,13 @@ export interface components {
             /** @description Why the service is not ready. */
             reason?: string;
             /** @description ok, or unavailable with the reason. */
-            status: components["schemas"]["HealthOutputBodyStatus"];
+            status: components["schemas"]["HealthStatus"];
         };
         /**
          * @description ok, or unavailable with the reason.
          * @enum {string}
          */
-        HealthOutputBodyStatus: "ok" | "unavailable";
+        HealthStatus: "ok" | "unavailable";
         ImpersonationMeasures: {
             /** @description Whether the official website lists the account. */
             listed_on_official_site: boolean;
