@@ -84,24 +84,27 @@ var dueQueries = map[domain.SubjectType]string{
 // ScanDue implements domain.ReminderService.
 func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.EnqueueDigests) (domain.ScanReport, error) {
 	ctx = domain.WithActor(ctx, domain.SystemActor)
+	// Expiring contracts and scheduling confirmations come first, in
+	// transactions of their own: a first scan over a large register
+	// schedules thousands, and other writers wait only for one batch at a
+	// time, not for the whole scan. Each step is safe to repeat, so a scan
+	// cut short is completed by the next.
+	expired, scheduled, err := db.prepareScan(ctx, today)
+	if err != nil {
+		return domain.ScanReport{Today: today}, err
+	}
 	rep := domain.ScanReport{Today: today}
-	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// inTx holds the write lock: concurrent scans (replicas, the admin's
 		// "scan now") run one after the other and each sees what the
 		// previous one committed.
-		rep = domain.ScanReport{Today: today}
+		rep = domain.ScanReport{Today: today, ContractsExpired: expired, ConfirmationsScheduled: scheduled}
 		settings, err := db.settings(ctx, tx)
 		if err != nil {
 			return err
 		}
 		p := settings.PolicySettings
-		if rep.ContractsExpired, err = db.expireContracts(ctx, tx, today); err != nil {
-			return err
-		}
 		from, to := domain.ScanWindow(today, p)
-		if rep.ConfirmationsScheduled, err = db.scheduleDueConfirmations(ctx, tx, to); err != nil {
-			return err
-		}
 		rec, err := newRecipients(ctx, tx)
 		if err != nil {
 			return err
@@ -334,19 +337,77 @@ func (db *DB) expireContracts(ctx context.Context, tx bun.Tx, today domain.Date)
 	return len(rows), nil
 }
 
-// scheduleDueConfirmations creates the scheduled confirmation of every
-// active contract whose next confirmation enters the reminder window.
-func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, until domain.Date) (int, error) {
+// scheduleBatch is how many confirmations one transaction of a scan
+// schedules.
+const scheduleBatch = 250
+
+// prepareScan expires the contracts that ended, then schedules the
+// confirmations entering the reminder window, scheduleBatch per
+// transaction, and returns how many of each.
+func (db *DB) prepareScan(ctx context.Context, today domain.Date) (expired, scheduled int, err error) {
+	err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		expired, err = db.expireContracts(ctx, tx, today)
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	// Contracts are taken in id order, after the last one of the previous
+	// batch, so the loop ends even if a contract cannot be scheduled.
+	after := ""
+	for {
+		seen := 0
+		err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			settings, err := db.settings(ctx, tx)
+			if err != nil {
+				return err
+			}
+			_, until := domain.ScanWindow(today, settings.PolicySettings)
+			ids, err := db.contractsToConfirm(ctx, tx, until, after, scheduleBatch)
+			if err != nil {
+				return err
+			}
+			seen = len(ids)
+			n, err := db.scheduleDueConfirmations(ctx, tx, ids)
+			scheduled += n
+			if len(ids) > 0 {
+				after = ids[len(ids)-1]
+			}
+			return err
+		})
+		if err != nil {
+			return expired, scheduled, err
+		}
+		if seen < scheduleBatch {
+			return expired, scheduled, nil
+		}
+	}
+}
+
+// contractsToConfirm returns, in id order after the id after, up to limit
+// active contracts whose next confirmation enters the reminder window and
+// that have no scheduled confirmation yet.
+func (db *DB) contractsToConfirm(ctx context.Context, tx bun.Tx, until domain.Date, after string, limit int) ([]string, error) {
 	var ids []string
-	err := tx.NewSelect().Table("contracts").Column("id").
+	err := tx.NewSelect().Table("contracts").Column("id").Where("id > ?", after).
 		Where("status = ? AND next_confirmation_due <= ?", string(domain.ContractActive), until).
 		Where("NOT EXISTS (SELECT 1 FROM confirmations f WHERE f.contract_id = contracts.id AND f.status = ?)", string(domain.ConfirmationScheduled)).
 		// A contract that includes no clause has nothing to confirm; its
 		// owner sees that on the contract, and the scan does not retry it.
 		Where("EXISTS (SELECT 1 FROM contract_clauses cc WHERE cc.contract_id = contracts.id AND cc.status = ?)", string(domain.ClauseIncluded)).
-		Order("id").Scan(ctx, &ids)
+		Order("id").Limit(int64(limit)).Scan(ctx, &ids)
 	if err != nil {
-		return 0, fmt.Errorf("store: find contracts to confirm: %w", err)
+		return nil, fmt.Errorf("store: find contracts to confirm: %w", err)
+	}
+	return ids, nil
+}
+
+// scheduleDueConfirmations creates the scheduled confirmation of each of the
+// contracts.
+func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
 	}
 	clauses, err := db.catalogueItems(ctx, tx, domain.CatalogueClauses, true)
 	if err != nil {

@@ -72,11 +72,14 @@ func BenchmarkDueScan100kContracts(b *testing.B) {
 					db := openScanBenchDB(b, freshScanTarget(b, tg, i))
 					seedScanRegister(b, db)
 					m.start()
+					writer := startBenchWriter(db)
 					b.StartTimer()
 					rep, err := db.ScanDue(context.Background(), scanBenchToday, nil)
 					b.StopTimer()
+					maxWait := writer.stop()
 					m.stop()
 					require.NoError(b, err)
+					b.ReportMetric(float64(maxWait.Milliseconds()), "ms-max-write-wait")
 					require.Positive(b, rep.ConfirmationsScheduled)
 					require.Positive(b, rep.RemindersQueued)
 					m.add(rep)
@@ -379,4 +382,39 @@ func peakRSS() uint64 {
 		}
 	}
 	return 0
+}
+
+// benchWriter makes small writes (departments) while a scan runs and keeps
+// the longest wait: how long the scan kept other writers out.
+type benchWriter struct {
+	done    chan struct{}
+	stopped chan time.Duration
+}
+
+func startBenchWriter(db *store.DB) *benchWriter {
+	w := &benchWriter{done: make(chan struct{}), stopped: make(chan time.Duration)}
+	ctx := domain.WithActor(context.Background(), domain.SystemActor)
+	go func() {
+		var longest time.Duration
+		for i := 0; ; i++ {
+			select {
+			case <-w.done:
+				w.stopped <- longest
+				return
+			default:
+			}
+			start := time.Now()
+			if _, err := db.CreateDepartment(ctx, domain.DepartmentInput{Name: fmt.Sprintf("書き込み試験 %d", i)}); err == nil {
+				longest = max(longest, time.Since(start))
+			}
+			time.Sleep(10 * time.Millisecond) // leave the scan room between writes
+		}
+	}()
+	return w
+}
+
+// stop ends the writes and returns the longest wait.
+func (w *benchWriter) stop() time.Duration {
+	close(w.done)
+	return <-w.stopped
 }
