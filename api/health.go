@@ -14,7 +14,7 @@ type HealthStatus string
 type HealthOutput struct {
 	Body struct {
 		Status HealthStatus `json:"status" enum:"ok,unavailable" doc:"ok, or unavailable with the reason."`
-		Reason string `json:"reason,omitempty" doc:"Why the service is not ready."`
+		Reason string       `json:"reason,omitempty" doc:"Why the service is not ready."`
 	}
 }
 
