@@ -108,18 +108,9 @@ func (db *DB) ListCloudServices(ctx context.Context, f domain.CloudServiceFilter
 			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(provider) LIKE ? ESCAPE '\'`, pat)
 		})
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.CloudService]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.CloudService]{}, wrap("list cloud services", err)
-	}
-	out := make([]*domain.CloudService, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return finishPage(out, p, func(c *domain.CloudService) string { return c.ID }), nil
+	return listPage(ctx, q, &rows, p, "list cloud services",
+		(*cloudServiceRow).toDomain,
+		func(c *domain.CloudService) string { return c.ID })
 }
 
 // checkCloudServiceInput normalises and validates an input, its references,

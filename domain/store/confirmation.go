@@ -84,18 +84,9 @@ func (db *DB) ListConfirmations(ctx context.Context, f domain.ConfirmationFilter
 	if !f.DueBefore.IsZero() {
 		q = q.Where("due_date < ?", f.DueBefore)
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.Confirmation]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.Confirmation]{}, wrap("list confirmations", err)
-	}
-	out := make([]*domain.Confirmation, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain(today)
-	}
-	return finishPage(out, p, func(c *domain.Confirmation) string { return c.ID }), nil
+	return listPage(ctx, q, &rows, p, "list confirmations",
+		func(r *confirmationRow) *domain.Confirmation { return r.toDomain(today) },
+		func(c *domain.Confirmation) string { return c.ID })
 }
 
 // CreateConfirmation implements domain.ConfirmationService.

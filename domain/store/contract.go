@@ -132,18 +132,9 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 	if f.Q != "" {
 		q = q.Where(`lower(title) LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.Contract]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.Contract]{}, wrap("list contracts", err)
-	}
-	out := make([]*domain.Contract, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return finishPage(out, p, func(c *domain.Contract) string { return c.ID }), nil
+	return listPage(ctx, q, &rows, p, "list contracts",
+		(*contractRow).toDomain,
+		func(c *domain.Contract) string { return c.ID })
 }
 
 // checkContractInput validates a contract input and its references.

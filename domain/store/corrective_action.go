@@ -99,19 +99,10 @@ func (db *DB) ListCorrectiveActions(ctx context.Context, f domain.CorrectiveActi
 	if !f.DueBefore.IsZero() {
 		q = q.Where("due_date < ?", f.DueBefore)
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.CorrectiveAction]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.CorrectiveAction]{}, wrap("list corrective actions", err)
-	}
 	today := db.today()
-	out := make([]*domain.CorrectiveAction, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain(today)
-	}
-	return finishPage(out, p, func(a *domain.CorrectiveAction) string { return a.ID }), nil
+	return listPage(ctx, q, &rows, p, "list corrective actions",
+		func(r *correctiveActionRow) *domain.CorrectiveAction { return r.toDomain(today) },
+		func(a *domain.CorrectiveAction) string { return a.ID })
 }
 
 // changeOpenAction runs the steps shared by every change of an open action.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 
@@ -42,6 +43,23 @@ func pageQuery(q *bun.SelectQuery, keyColumn string, p domain.PageRequest) (*bun
 		q = q.Where("? > ?", bun.Ident(keyColumn), after)
 	}
 	return q.OrderExpr("? ASC", bun.Ident(keyColumn)).Limit(int64(p.Size()) + 1), nil
+}
+
+// listPage runs q, a list query selecting into rows, as one page by id, and
+// converts the rows; what names the list in errors.
+func listPage[R, T any](ctx context.Context, q *bun.SelectQuery, rows *[]R, p domain.PageRequest, what string, convert func(R) T, key func(T) string) (domain.Page[T], error) {
+	q, err := pageQuery(q, "id", p)
+	if err != nil {
+		return domain.Page[T]{}, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return domain.Page[T]{}, wrap(what, err)
+	}
+	out := make([]T, len(*rows))
+	for i, r := range *rows {
+		out[i] = convert(r)
+	}
+	return finishPage(out, p, key), nil
 }
 
 // finishPage trims the extra row and sets the next cursor.

@@ -49,18 +49,9 @@ func (db *DB) ListDepartments(ctx context.Context, f domain.DepartmentFilter, p 
 			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(name_en) LIKE ? ESCAPE '\'`, pat)
 		})
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.Department]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.Department]{}, wrap("list departments", err)
-	}
-	out := make([]*domain.Department, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return finishPage(out, p, func(d *domain.Department) string { return d.ID }), nil
+	return listPage(ctx, q, &rows, p, "list departments",
+		(*departmentRow).toDomain,
+		func(d *domain.Department) string { return d.ID })
 }
 
 // CreateDepartment implements domain.DepartmentService.

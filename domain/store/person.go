@@ -87,18 +87,9 @@ func (db *DB) ListPeople(ctx context.Context, f domain.PersonFilter, p domain.Pa
 			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(email) LIKE ? ESCAPE '\'`, pat)
 		})
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.Person]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.Person]{}, wrap("list people", err)
-	}
-	out := make([]*domain.Person, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return finishPage(out, p, func(x *domain.Person) string { return x.ID }), nil
+	return listPage(ctx, q, &rows, p, "list people",
+		(*personRow).toDomain,
+		func(x *domain.Person) string { return x.ID })
 }
 
 // CreatePerson implements domain.PersonService.

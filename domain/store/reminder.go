@@ -530,18 +530,9 @@ func (db *DB) ListReminders(ctx context.Context, f domain.ReminderFilter, p doma
 	if f.Stage != "" {
 		q = q.Where("stage = ?", f.Stage)
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.Reminder]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.Reminder]{}, wrap("list reminders", err)
-	}
-	out := make([]*domain.Reminder, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return finishPage(out, p, func(r *domain.Reminder) string { return r.ID }), nil
+	return listPage(ctx, q, &rows, p, "list reminders",
+		(*reminderRow).toDomain,
+		func(r *domain.Reminder) string { return r.ID })
 }
 
 // maxReminderTitle is the length of reminders.title, in characters.

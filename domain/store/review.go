@@ -188,16 +188,7 @@ func (db *DB) ListReviews(ctx context.Context, f domain.ReviewFilter, p domain.P
 	if f.SubjectID != "" {
 		q = q.Where("subject_id = ?", f.SubjectID)
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.Review]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.Review]{}, wrap("list reviews", err)
-	}
-	out := make([]*domain.Review, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return finishPage(out, p, func(r *domain.Review) string { return r.ID }), nil
+	return listPage(ctx, q, &rows, p, "list reviews",
+		(*reviewRow).toDomain,
+		func(r *domain.Review) string { return r.ID })
 }

@@ -130,18 +130,9 @@ func (db *DB) ListSocialAccounts(ctx context.Context, f domain.SocialAccountFilt
 			return q.Where(`lower(handle) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(purpose) LIKE ? ESCAPE '\'`, pat)
 		})
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.SocialAccount]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.SocialAccount]{}, wrap("list social accounts", err)
-	}
-	out := make([]*domain.SocialAccount, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return finishPage(out, p, func(a *domain.SocialAccount) string { return a.ID }), nil
+	return listPage(ctx, q, &rows, p, "list social accounts",
+		(*socialAccountRow).toDomain,
+		func(a *domain.SocialAccount) string { return a.ID })
 }
 
 // checkSocialAccountInput normalises and validates an input and its people.

@@ -155,18 +155,9 @@ func (db *DB) ListTokens(ctx context.Context, f domain.TokenFilter, p domain.Pag
 			q = q.Where("revoked_at IS NULL")
 		}
 	}
-	q, err := pageQuery(q, "id", p)
-	if err != nil {
-		return domain.Page[*domain.Token]{}, err
-	}
-	if err := q.Scan(ctx); err != nil {
-		return domain.Page[*domain.Token]{}, wrap("list tokens", err)
-	}
-	out := make([]*domain.Token, len(rows))
-	for i, r := range rows {
-		out[i] = r.toDomain()
-	}
-	return finishPage(out, p, func(t *domain.Token) string { return t.ID }), nil
+	return listPage(ctx, q, &rows, p, "list tokens",
+		(*tokenRow).toDomain,
+		func(t *domain.Token) string { return t.ID })
 }
 
 // RevokeToken implements domain.TokenService.
