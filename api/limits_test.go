@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -147,4 +148,35 @@ func TestASlowBodyGets408(t *testing.T) {
 	require.NoError(t, err)
 	_ = res.Body.Close()
 	require.Equal(t, http.StatusRequestTimeout, res.StatusCode)
+}
+
+func TestRateLimitBelievesOnlyTrustedProxies(t *testing.T) {
+	now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
+	get := func(srv *httptest.Server, forwarded string) int {
+		req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+		if forwarded != "" {
+			req.Header.Set("X-Forwarded-For", forwarded)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		return res.StatusCode
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	behind := httptest.NewServer(api.New(api.Config{RateLimit: 2, Now: func() time.Time { return now }, Logger: logger,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}))
+	defer behind.Close()
+	require.Equal(t, http.StatusOK, get(behind, "203.0.113.5"))
+	require.Equal(t, http.StatusOK, get(behind, "203.0.113.5"))
+	require.Equal(t, http.StatusTooManyRequests, get(behind, "203.0.113.5"))
+	require.Equal(t, http.StatusOK, get(behind, "203.0.113.6"), "another client behind the proxy has its own window")
+	require.Equal(t, http.StatusTooManyRequests, get(behind, "198.51.100.1, 203.0.113.5"),
+		"what the client wrote left of the proxy's entry proves nothing")
+
+	direct := httptest.NewServer(api.New(api.Config{RateLimit: 2, Now: func() time.Time { return now }, Logger: logger}))
+	defer direct.Close()
+	require.Equal(t, http.StatusOK, get(direct, "203.0.113.7"))
+	require.Equal(t, http.StatusOK, get(direct, "203.0.113.8"))
+	require.Equal(t, http.StatusTooManyRequests, get(direct, "203.0.113.9"), "without trusted proxies the header is ignored")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,8 @@ type rateLimiter struct {
 	// verify reports whether a secret is a token that authenticates; nil
 	// when there is no token store.
 	verify func(ctx context.Context, secret string) bool
+	// proxies are the reverse proxies whose X-Forwarded-For is believed.
+	proxies []netip.Prefix
 
 	mu      sync.Mutex
 	windows map[string]*rateWindow
@@ -48,8 +51,8 @@ type rateWindow struct {
 // own without authenticating again.
 const trustFor = 24 * time.Hour
 
-func newRateLimiter(perMinute int, now func() time.Time, verify func(ctx context.Context, secret string) bool) *rateLimiter {
-	return &rateLimiter{limit: perMinute, window: time.Minute, now: now, verify: verify,
+func newRateLimiter(perMinute int, now func() time.Time, verify func(ctx context.Context, secret string) bool, proxies []netip.Prefix) *rateLimiter {
+	return &rateLimiter{limit: perMinute, window: time.Minute, now: now, verify: verify, proxies: proxies,
 		windows: map[string]*rateWindow{}, trusted: map[string]time.Time{}}
 }
 
@@ -106,7 +109,7 @@ func (l *rateLimiter) distrust(key string) {
 // token has authenticated before, else its address's. tokenKey is the
 // token's key, empty without a token.
 func (l *rateLimiter) callerKey(r *http.Request) (key, tokenKey string) {
-	address := "ip:" + remoteHost(r)
+	address := "ip:" + l.clientAddress(r)
 	secret := presentedSecret(r)
 	if secret == "" {
 		return address, ""
@@ -123,12 +126,40 @@ func (l *rateLimiter) callerKey(r *http.Request) (key, tokenKey string) {
 	return address, tokenKey
 }
 
-func remoteHost(r *http.Request) string {
+// clientAddress is the caller's IP address: the connection's, or, when the
+// connection comes from a trusted proxy, the last address in
+// X-Forwarded-For that is not one of the trusted proxies. Addresses further
+// left were written by the client and prove nothing.
+func (l *rateLimiter) clientAddress(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !l.isProxy(peer) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: believe nothing further left
+		}
+		if !l.isProxy(hop) {
+			return hop.Unmap().String()
+		}
 	}
 	return host
+}
+
+func (l *rateLimiter) isProxy(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range l.proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // presentedSecret is the token a request presents: a bearer token, or the

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -81,6 +82,9 @@ type Config struct {
 	RateLimit int
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client the rate limiter counts.
+	TrustedProxies []netip.Prefix
 	// Now is the clock of the rate limiter; time.Now when nil.
 	Now func() time.Time
 	// RiverUI is River's web UI, served under RiverUIPrefix to admins; nil
@@ -120,7 +124,7 @@ func New(cfg Config) *Server {
 		now = time.Now
 	}
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates).middleware, rejectNUL)
+	r.Use(s.recoverPanics, corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
 	})

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,7 @@ type serveConfig struct {
 	DueScanInterval time.Duration
 	RateLimit       int
 	CORSOrigins     string
+	TrustedProxies  string
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -49,6 +51,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.DueScanInterval, "due-scan-interval", 15*time.Minute, "how often the due-scan runs (it also runs on start)")
 	fs.IntVar(&cfg.RateLimit, "rate-limit", api.DefaultRateLimit, "requests a caller (token, or IP without one) may make a minute, per replica")
 	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (e.g. https://intra.example.lg.jp)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 10.0.0.0/8)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -65,6 +68,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if cfg.DueScanInterval < time.Minute {
 		return fmt.Errorf("--due-scan-interval must be at least 1m, not %s", cfg.DueScanInterval)
+	}
+	proxies, err := parseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return err
 	}
 	begun := time.Now()
 	db, err := openDB(ctx, cfg.dbConfig)
@@ -98,7 +105,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	httpServer := &http.Server{
 		Handler: api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI, RateLimit: cfg.RateLimit,
-			CORSOrigins: strings.Split(cfg.CORSOrigins, ",")}),
+			CORSOrigins: strings.Split(cfg.CORSOrigins, ","), TrustedProxies: proxies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -259,4 +266,26 @@ func logMigrations(log *slog.Logger, rep migrations.Report) {
 		return
 	}
 	log.Info("migrations applied", "river", fmt.Sprint(rep.RiverApplied), "vendorwatch", strings.Join(rep.Applied, ","))
+}
+
+// parseTrustedProxies reads --trusted-proxies: addresses or CIDRs, comma
+// separated.
+func parseTrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is neither an IP address nor a CIDR", item)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
