@@ -111,6 +111,33 @@ func TestMadeUpTokensBuyNoExtraRequests(t *testing.T) {
 	})
 }
 
+func TestCheckingTokensFromABusyAddressHasItsOwnLimit(t *testing.T) {
+	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
+		first, err := db.SeedIfEmpty(context.Background())
+		require.NoError(t, err)
+		now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
+		srv := httptest.NewServer(api.New(api.Config{Services: api.ServicesOf(db), RateLimit: 1, Now: func() time.Time { return now },
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+		defer srv.Close()
+		me := func(token string) int {
+			req, _ := http.NewRequest("GET", srv.URL+"/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			_ = res.Body.Close()
+			return res.StatusCode
+		}
+		require.Equal(t, http.StatusUnauthorized, me("vw_made_up"), "the address's one request")
+		for i := range 30 {
+			require.Equal(t, http.StatusTooManyRequests, me(fmt.Sprintf("vw_made_up_%d", i)), "checked, and refused")
+		}
+		require.Equal(t, http.StatusTooManyRequests, me(first.Secret),
+			"30 checks a minute per address: made-up tokens cost no more lookups, and a new real token waits too")
+		now = now.Add(time.Minute)
+		require.Equal(t, http.StatusOK, me(first.Secret))
+	})
+}
+
 func TestCORSOnlyForConfiguredOrigins(t *testing.T) {
 	srv := httptest.NewServer(api.New(api.Config{CORSOrigins: []string{"https://intra.example.lg.jp"},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
@@ -173,6 +200,10 @@ func TestRateLimitBelievesOnlyTrustedProxies(t *testing.T) {
 	require.Equal(t, http.StatusOK, get(behind, "203.0.113.6"), "another client behind the proxy has its own window")
 	require.Equal(t, http.StatusTooManyRequests, get(behind, "198.51.100.1, 203.0.113.5"),
 		"what the client wrote left of the proxy's entry proves nothing")
+	require.Equal(t, http.StatusTooManyRequests, get(behind, "203.0.113.5:51234"), "a proxy that writes the port names the same client")
+	require.Equal(t, http.StatusOK, get(behind, "[2001:db8::1]:443"))
+	require.Equal(t, http.StatusOK, get(behind, "2001:db8::1"))
+	require.Equal(t, http.StatusTooManyRequests, get(behind, "[2001:db8::1]"))
 
 	direct := httptest.NewServer(api.New(api.Config{RateLimit: 2, Now: func() time.Time { return now }, Logger: logger}))
 	defer direct.Close()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -56,9 +55,19 @@ func newRateLimiter(perMinute int, now func() time.Time, verify func(ctx context
 		windows: map[string]*rateWindow{}, trusted: map[string]time.Time{}}
 }
 
-// take counts one request of key and returns what remains and when the
-// window resets; ok is false when the limit is used up.
+// verifyPerMinute is how many tokens from one address may be checked in a
+// minute once the address's window is used up: a real token behind a busy
+// proxy gets through, made-up ones cost no more than this many lookups.
+const verifyPerMinute = 30
+
+// take counts one request of key against the limit and returns what remains
+// and when the window resets; ok is false when the limit is used up.
 func (l *rateLimiter) take(key string) (remaining int, reset time.Duration, ok bool) {
+	return l.takeOf(key, l.limit)
+}
+
+// takeOf is take with another limit.
+func (l *rateLimiter) takeOf(key string, limit int) (remaining int, reset time.Duration, ok bool) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -83,11 +92,21 @@ func (l *rateLimiter) take(key string) (remaining int, reset time.Duration, ok b
 		l.windows[key] = w
 	}
 	reset = w.start.Add(l.window).Sub(now)
-	if w.count >= l.limit {
+	if w.count >= limit {
 		return 0, reset, false
 	}
 	w.count++
-	return l.limit - w.count, reset, true
+	return limit - w.count, reset, true
+}
+
+// mayVerify reports whether a token from the address with key may still be
+// checked this minute.
+func (l *rateLimiter) mayVerify(address string) bool {
+	if l.verify == nil {
+		return false
+	}
+	_, _, ok := l.takeOf("verify:"+address, verifyPerMinute)
+	return ok
 }
 
 // trust records that the token with key authenticated just now.
@@ -131,25 +150,38 @@ func (l *rateLimiter) callerKey(r *http.Request) (key, tokenKey string) {
 // X-Forwarded-For that is not one of the trusted proxies. Addresses further
 // left were written by the client and prove nothing.
 func (l *rateLimiter) clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	peer, ok := parseHop(r.RemoteAddr)
+	if !ok {
+		return r.RemoteAddr
 	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil || !l.isProxy(peer) {
-		return host
+	if !l.isProxy(peer) {
+		return peer.String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		hop, ok := parseHop(hops[i])
+		if !ok {
 			break // a malformed hop: believe nothing further left
 		}
 		if !l.isProxy(hop) {
-			return hop.Unmap().String()
+			return hop.String()
 		}
 	}
-	return host
+	return peer.String()
+}
+
+// parseHop reads an address as proxies and connections write it: bare,
+// with a port, or bracketed (IPv6), IPv4-mapped ones as IPv4.
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
 }
 
 func (l *rateLimiter) isProxy(a netip.Addr) bool {
@@ -209,7 +241,7 @@ func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, tokenKey := l.callerKey(r)
 		remaining, reset, ok := l.take(key)
-		if !ok && tokenKey != "" && key != tokenKey && l.verify != nil && l.verify(r.Context(), presentedSecret(r)) {
+		if !ok && tokenKey != "" && key != tokenKey && l.mayVerify(key) && l.verify(r.Context(), presentedSecret(r)) {
 			// A real token from a busy address (a proxy, say): from now on
 			// it has a window of its own.
 			l.trust(tokenKey)

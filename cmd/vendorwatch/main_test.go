@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -231,4 +232,17 @@ func TestServeWithoutMigrateWaitsForTheMigrateStep(t *testing.T) {
 	require.Len(t, tokenLine.FindAllString(stderr.String(), -1), 1, "the first start still prints its token")
 	cancel()
 	require.NoError(t, <-done)
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	got, err := parseTrustedProxies(" 10.1.0.0/16, 192.0.2.7 ,::ffff:10.2.0.0/112,2001:db8::/32,")
+	require.NoError(t, err)
+	want := []netip.Prefix{
+		netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("192.0.2.7/32"),
+		netip.MustParsePrefix("10.2.0.0/16"), netip.MustParsePrefix("2001:db8::/32"),
+	}
+	require.Equal(t, want, got)
+	none, err := parseTrustedProxies("")
+	require.NoError(t, err)
+	require.Empty(t, none)
 }

@@ -278,6 +278,10 @@ func parseTrustedProxies(list string) ([]netip.Prefix, error) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(item); err == nil {
+			if p.Addr().Is4In6() && p.Bits() >= 96 {
+				// Addresses are compared as IPv4, so is the range.
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
 			out = append(out, p.Masked())
 			continue
 		}

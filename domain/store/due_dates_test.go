@@ -157,3 +157,21 @@ func TestChangingOneCertificationKeepsTheRemindersOfTheOthers(t *testing.T) {
 		require.Equal(t, []domain.ReminderStatus{domain.ReminderCancelled}, status(), "the renewed certificate's reminder stops")
 	})
 }
+
+func TestTerminatingAVendorStopsItsCertificationReminders(t *testing.T) {
+	clock := &outClock{}
+	storetest.Run(t, storetest.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(outTokyo(t, 2027, time.March, 24, 9, 0, 0))
+		ctx, admin := outSeed(t, db)
+		v := outApprovedVendor(t, ctx, db, admin, "契約終了株式会社",
+			[]domain.Certification{{Kind: domain.CertISO27001, Number: "IS 333", ValidUntil: outDate(t, "2027-03-31")}})
+		_, err := db.ScanDue(ctx, outDate(t, "2027-03-24"), nil)
+		require.NoError(t, err)
+		_, err = db.ChangeVendorStatus(ctx, v.ID, nil, domain.VendorTerminated, "委託終了")
+		require.NoError(t, err)
+		page, err := db.ListReminders(ctx, domain.ReminderFilter{SubjectID: v.ID}, domain.PageRequest{Limit: domain.MaxPageSize})
+		require.NoError(t, err)
+		require.Len(t, page.Items, 1)
+		require.Equal(t, domain.ReminderCancelled, page.Items[0].Status)
+	})
+}

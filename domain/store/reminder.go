@@ -95,9 +95,9 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 	}
 	rep := domain.ScanReport{Today: today}
 	err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		// inTx holds the write lock: concurrent scans (replicas, the admin's
-		// "scan now") run one after the other and each sees what the
-		// previous one committed.
+		// inTx holds the write lock: the ledger steps of concurrent scans
+		// (replicas, the admin's "scan now") run one after the other and
+		// each sees what the previous one committed.
 		rep = domain.ScanReport{Today: today, ContractsExpired: expired, ConfirmationsScheduled: scheduled}
 		settings, err := db.settings(ctx, tx)
 		if err != nil {
@@ -354,7 +354,8 @@ func (db *DB) prepareScan(ctx context.Context, today domain.Date) (expired, sche
 		return 0, 0, err
 	}
 	// Contracts are taken in id order, after the last one of the previous
-	// batch, so the loop ends even if a contract cannot be scheduled.
+	// batch, so each batch moves on and the loop ends; a contract that comes
+	// due behind the cursor meanwhile is the next scan's.
 	after := ""
 	for {
 		seen := 0

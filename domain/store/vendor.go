@@ -388,6 +388,10 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 			if n > 0 {
 				return "", "", domain.Errorf(domain.ECONFLICT, "vendor %s still has %d active contracts: terminate them first", row.Name, n)
 			}
+			// A terminated vendor's certifications no longer matter.
+			if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
+				return "", "", err
+			}
 		}
 		row.Status, row.StatusReason = string(to), reason
 		return vendorAction[to], reason, nil
