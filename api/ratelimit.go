@@ -271,14 +271,10 @@ func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// refuse answers 429 with Retry-After.
+// refuse answers 429 with Retry-After; the RateLimit headers are set.
 func (l *rateLimiter) refuse(w http.ResponseWriter, reset time.Duration, why string) {
 	seconds := resetSeconds(reset)
-	h := w.Header()
-	h.Set("RateLimit-Limit", strconv.Itoa(l.limit))
-	h.Set("RateLimit-Remaining", "0")
-	h.Set("RateLimit-Reset", seconds)
-	h.Set("Retry-After", seconds)
+	w.Header().Set("Retry-After", seconds)
 	writeProblem(w, http.StatusTooManyRequests, why+"; retry after "+seconds+" seconds")
 }
 

@@ -216,12 +216,9 @@ func (db *DB) changeContractTx(ctx context.Context, tx bun.Tx, id string, ifVers
 	if err := loadRow(ctx, tx, &row, entityContract, id); err != nil {
 		return nil, err
 	}
+	// refreshVendor stored the due dates that follow from the change and
+	// stopped what was queued for the old ones.
 	out := row.toDomain()
-	if out.RenewalReviewDue != before.RenewalReviewDue {
-		if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {
-			return nil, err
-		}
-	}
 	return out, db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityContract, EntityID: id, Reason: reason, Before: before, After: out})
 }
 
