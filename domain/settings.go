@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -31,6 +32,65 @@ type PolicySettings struct {
 	ReminderLeadDays            []int         `json:"reminder_lead_days" minItems:"1" maxItems:"10" doc:"Days before a due date at which reminders go out." validate:"min=1,max=10,dive,min=1,max=365"`
 	EscalationDelayDays         int           `json:"escalation_delay_days" minimum:"1" maximum:"90" doc:"Days after a due date at which an overdue item is escalated to the owner's supervisor." validate:"min=1,max=90"`
 	DefaultReviewIntervalMonths int           `json:"default_review_interval_months" minimum:"1" maximum:"60" doc:"Months between periodic reviews of cloud services and social-media accounts, unless set on the item." validate:"min=1,max=60"`
+	// The fields below were added after the first release; a request that
+	// leaves one out (0, nil or false) keeps its default (see Normalize).
+	ConfirmationBeforeEndDays  int      `json:"confirmation_before_end_days,omitempty" minimum:"0" maximum:"365" doc:"Days before a contract's end date that its confirmation falls due when the interval would land after the end (単年度契約); 30 by default." validate:"min=0,max=365"`
+	OverdueRepeatDays          int      `json:"overdue_repeat_days,omitempty" minimum:"0" maximum:"90" doc:"Days between repeated reminders of an item still overdue; 7 by default." validate:"min=0,max=90"`
+	CISOEscalationAfterRepeats int      `json:"ciso_escalation_after_repeats,omitempty" minimum:"0" maximum:"50" doc:"After this many repeated overdue reminders, every ciso is told too; 2 by default." validate:"min=0,max=50"`
+	RiskAcceptanceMonths       int      `json:"risk_acceptance_months,omitempty" minimum:"0" maximum:"60" doc:"Months an accepted risk of a corrective action holds before the action comes due again; 12 by default." validate:"min=0,max=60"`
+	ClosureDays                []string `json:"closure_days" required:"false" maxItems:"100" doc:"Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none." validate:"max=100,dive,required,max=10"`
+	JapaneseEraDates           bool     `json:"japanese_era_dates,omitempty" doc:"Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））."`
+}
+
+// defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
+var defaultClosureDays = []string{"12-29", "12-30", "12-31", "01-01", "01-02", "01-03"}
+
+// Check applies the rules validator tags cannot express.
+func (p *PolicySettings) Check() FieldErrors {
+	var fe FieldErrors
+	for i, c := range p.ClosureDays {
+		if _, _, err := ParseClosureDay(c); err != nil {
+			fe.Add(fmt.Sprintf("closure_days[%d]", i), err.Error(), c)
+		}
+	}
+	return fe
+}
+
+// ParseClosureDay reads a closure day: "MM-DD" (every year, year 0) or
+// "YYYY-MM-DD" (that day only).
+func ParseClosureDay(s string) (year int, d Date, err error) {
+	if len(s) == len("MM-DD") {
+		d, err := ParseDate("2000-" + s) // a leap year, so 02-29 is accepted
+		if err != nil {
+			return 0, Date{}, fmt.Errorf("must be MM-DD (every year) or YYYY-MM-DD (once)")
+		}
+		return 0, d, nil
+	}
+	d, err = ParseDate(s)
+	if err != nil {
+		return 0, Date{}, fmt.Errorf("must be MM-DD (every year) or YYYY-MM-DD (once)")
+	}
+	return d.year, d, nil
+}
+
+// Normalize fills in the defaults of the fields a request left out.
+func (p *PolicySettings) Normalize() {
+	d := DefaultPolicySettings
+	if p.ConfirmationBeforeEndDays == 0 {
+		p.ConfirmationBeforeEndDays = d.ConfirmationBeforeEndDays
+	}
+	if p.OverdueRepeatDays == 0 {
+		p.OverdueRepeatDays = d.OverdueRepeatDays
+	}
+	if p.CISOEscalationAfterRepeats == 0 {
+		p.CISOEscalationAfterRepeats = d.CISOEscalationAfterRepeats
+	}
+	if p.RiskAcceptanceMonths == 0 {
+		p.RiskAcceptanceMonths = d.RiskAcceptanceMonths
+	}
+	if p.ClosureDays == nil {
+		p.ClosureDays = append([]string(nil), d.ClosureDays...)
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -40,6 +100,11 @@ var DefaultPolicySettings = PolicySettings{
 	ReminderLeadDays:            []int{30, 7, 1},
 	EscalationDelayDays:         7,
 	DefaultReviewIntervalMonths: 12,
+	ConfirmationBeforeEndDays:   30,
+	OverdueRepeatDays:           7,
+	CISOEscalationAfterRepeats:  2,
+	RiskAcceptanceMonths:        12,
+	ClosureDays:                 defaultClosureDays,
 }
 
 // Settings is the stored settings resource.

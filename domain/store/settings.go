@@ -40,6 +40,7 @@ func (db *DB) settings(ctx context.Context, tx bun.IDB) (*domain.Settings, error
 	if err := json.Unmarshal([]byte(row.Body), &s.PolicySettings); err != nil {
 		return nil, fmt.Errorf("store: decode settings: %w", err)
 	}
+	s.PolicySettings.Normalize()
 	return s, nil
 }
 
@@ -50,7 +51,11 @@ func (db *DB) GetSettings(ctx context.Context) (*domain.Settings, error) {
 
 // ReplaceSettings implements domain.SettingsService.
 func (db *DB) ReplaceSettings(ctx context.Context, ifVersion *int, in domain.PolicySettings) (*domain.Settings, error) {
+	in.Normalize()
 	if err := domain.Validate(in); err != nil {
+		return nil, err
+	}
+	if err := in.Check().Err("the settings break one or more rules"); err != nil {
 		return nil, err
 	}
 	var out *domain.Settings

@@ -1795,6 +1795,14 @@ type Platform string
 
 // PolicySettings defines model for PolicySettings.
 type PolicySettings struct {
+	// CisoEscalationAfterRepeats After this many repeated overdue reminders, every ciso is told too; 2 by default.
+	CisoEscalationAfterRepeats *int64 `json:"ciso_escalation_after_repeats,omitempty"`
+
+	// ClosureDays Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none.
+	ClosureDays *[]string `json:"closure_days,omitempty"`
+
+	// ConfirmationBeforeEndDays Days before a contract's end date that its confirmation falls due when the interval would land after the end (単年度契約); 30 by default.
+	ConfirmationBeforeEndDays  *int64        `json:"confirmation_before_end_days,omitempty"`
 	ConfirmationIntervalMonths TierIntervals `json:"confirmation_interval_months"`
 
 	// DefaultReviewIntervalMonths Months between periodic reviews of cloud services and social-media accounts, unless set on the item.
@@ -1803,11 +1811,20 @@ type PolicySettings struct {
 	// EscalationDelayDays Days after a due date at which an overdue item is escalated to the owner's supervisor.
 	EscalationDelayDays int64 `json:"escalation_delay_days"`
 
+	// JapaneseEraDates Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））.
+	JapaneseEraDates *bool `json:"japanese_era_dates,omitempty"`
+
+	// OverdueRepeatDays Days between repeated reminders of an item still overdue; 7 by default.
+	OverdueRepeatDays *int64 `json:"overdue_repeat_days,omitempty"`
+
 	// ReminderLeadDays Days before a due date at which reminders go out.
 	ReminderLeadDays *[]int64 `json:"reminder_lead_days"`
 
 	// RenewalReviewLeadDays Days before a contract's notice deadline that its renewal review falls due.
 	RenewalReviewLeadDays int64 `json:"renewal_review_lead_days"`
+
+	// RiskAcceptanceMonths Months an accepted risk of a corrective action holds before the action comes due again; 12 by default.
+	RiskAcceptanceMonths *int64 `json:"risk_acceptance_months,omitempty"`
 }
 
 // PostCheckInput defines model for PostCheckInput.
@@ -2078,6 +2095,14 @@ type SelectionResultValue string
 
 // Settings defines model for Settings.
 type Settings struct {
+	// CisoEscalationAfterRepeats After this many repeated overdue reminders, every ciso is told too; 2 by default.
+	CisoEscalationAfterRepeats *int64 `json:"ciso_escalation_after_repeats,omitempty"`
+
+	// ClosureDays Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none.
+	ClosureDays *[]string `json:"closure_days,omitempty"`
+
+	// ConfirmationBeforeEndDays Days before a contract's end date that its confirmation falls due when the interval would land after the end (単年度契約); 30 by default.
+	ConfirmationBeforeEndDays  *int64        `json:"confirmation_before_end_days,omitempty"`
 	ConfirmationIntervalMonths TierIntervals `json:"confirmation_interval_months"`
 
 	// DefaultReviewIntervalMonths Months between periodic reviews of cloud services and social-media accounts, unless set on the item.
@@ -2086,11 +2111,20 @@ type Settings struct {
 	// EscalationDelayDays Days after a due date at which an overdue item is escalated to the owner's supervisor.
 	EscalationDelayDays int64 `json:"escalation_delay_days"`
 
+	// JapaneseEraDates Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））.
+	JapaneseEraDates *bool `json:"japanese_era_dates,omitempty"`
+
+	// OverdueRepeatDays Days between repeated reminders of an item still overdue; 7 by default.
+	OverdueRepeatDays *int64 `json:"overdue_repeat_days,omitempty"`
+
 	// ReminderLeadDays Days before a due date at which reminders go out.
 	ReminderLeadDays *[]int64 `json:"reminder_lead_days"`
 
 	// RenewalReviewLeadDays Days before a contract's notice deadline that its renewal review falls due.
 	RenewalReviewLeadDays int64 `json:"renewal_review_lead_days"`
+
+	// RiskAcceptanceMonths Months an accepted risk of a corrective action holds before the action comes due again; 12 by default.
+	RiskAcceptanceMonths *int64 `json:"risk_acceptance_months,omitempty"`
 
 	// UpdatedAt When the settings last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at"`

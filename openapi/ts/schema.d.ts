@@ -2422,6 +2422,18 @@ export interface components {
          */
         Platform: "x" | "facebook" | "instagram" | "line" | "youtube" | "tiktok" | "other";
         PolicySettings: {
+            /**
+             * Format: int64
+             * @description After this many repeated overdue reminders, every ciso is told too; 2 by default.
+             */
+            ciso_escalation_after_repeats?: number;
+            /** @description Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none. */
+            closure_days?: string[] | null;
+            /**
+             * Format: int64
+             * @description Days before a contract's end date that its confirmation falls due when the interval would land after the end (単年度契約); 30 by default.
+             */
+            confirmation_before_end_days?: number;
             /** @description Months between security confirmations (遵守状況の確認), per vendor risk tier. */
             confirmation_interval_months: components["schemas"]["TierIntervals"];
             /**
@@ -2434,6 +2446,13 @@ export interface components {
              * @description Days after a due date at which an overdue item is escalated to the owner's supervisor.
              */
             escalation_delay_days: number;
+            /** @description Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））. */
+            japanese_era_dates?: boolean;
+            /**
+             * Format: int64
+             * @description Days between repeated reminders of an item still overdue; 7 by default.
+             */
+            overdue_repeat_days?: number;
             /** @description Days before a due date at which reminders go out. */
             reminder_lead_days: number[] | null;
             /**
@@ -2441,6 +2460,11 @@ export interface components {
              * @description Days before a contract's notice deadline that its renewal review falls due.
              */
             renewal_review_lead_days: number;
+            /**
+             * Format: int64
+             * @description Months an accepted risk of a corrective action holds before the action comes due again; 12 by default.
+             */
+            risk_acceptance_months?: number;
         };
         PostCheckInput: {
             /**
@@ -2755,6 +2779,18 @@ export interface components {
          */
         SelectionResultValue: "met" | "not_met" | "not_applicable";
         Settings: {
+            /**
+             * Format: int64
+             * @description After this many repeated overdue reminders, every ciso is told too; 2 by default.
+             */
+            ciso_escalation_after_repeats?: number;
+            /** @description Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none. */
+            closure_days?: string[] | null;
+            /**
+             * Format: int64
+             * @description Days before a contract's end date that its confirmation falls due when the interval would land after the end (単年度契約); 30 by default.
+             */
+            confirmation_before_end_days?: number;
             /** @description Months between security confirmations (遵守状況の確認), per vendor risk tier. */
             confirmation_interval_months: components["schemas"]["TierIntervals"];
             /**
@@ -2767,6 +2803,13 @@ export interface components {
              * @description Days after a due date at which an overdue item is escalated to the owner's supervisor.
              */
             escalation_delay_days: number;
+            /** @description Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））. */
+            japanese_era_dates?: boolean;
+            /**
+             * Format: int64
+             * @description Days between repeated reminders of an item still overdue; 7 by default.
+             */
+            overdue_repeat_days?: number;
             /** @description Days before a due date at which reminders go out. */
             reminder_lead_days: number[] | null;
             /**
@@ -2774,6 +2817,11 @@ export interface components {
              * @description Days before a contract's notice deadline that its renewal review falls due.
              */
             renewal_review_lead_days: number;
+            /**
+             * Format: int64
+             * @description Months an accepted risk of a corrective action holds before the action comes due again; 12 by default.
+             */
+            risk_acceptance_months?: number;
             /**
              * Format: date-time
              * @description When the settings last changed (RFC 3339, UTC).
