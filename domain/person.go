@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -127,3 +128,20 @@ type PersonService interface {
 	// the person is responsible for anything (naming what).
 	DeletePerson(ctx context.Context, id string, ifVersion *int) error
 }
+
+// EmailChangeNotice tells the old address of a person that it was replaced,
+// so that a takeover of someone's reminders (and sign-in) cannot go unseen.
+type EmailChangeNotice struct {
+	PersonID  string
+	Name      string
+	OldEmail  string
+	NewEmail  string
+	Locale    Locale
+	ChangedBy string
+	ChangedAt time.Time
+}
+
+// EnqueueEmailChangeNotice receives the open transaction of a person change
+// and must queue the notice in it, so that the notice exists exactly when
+// the change committed.
+type EnqueueEmailChangeNotice func(ctx context.Context, tx *sql.Tx, n EmailChangeNotice) error

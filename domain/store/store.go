@@ -54,7 +54,14 @@ type DB struct {
 	schema   string
 	now      func() time.Time
 	location *time.Location
+	// emailChanged queues the notice to a person's old address; set by
+	// the wiring (River's InsertTx) with OnEmailChange.
+	emailChanged domain.EnqueueEmailChangeNotice
 }
+
+// OnEmailChange sets what queues the notice of a changed e-mail address,
+// inside the transaction of the change. Without it, no notice is sent.
+func (db *DB) OnEmailChange(f domain.EnqueueEmailChangeNotice) { db.emailChanged = f }
 
 // Open connects to the database named by dsn: a postgres:// or postgresql://
 // URL selects PostgreSQL; anything else is a SQLite file path, optionally
