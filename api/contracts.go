@@ -156,7 +156,12 @@ func (s *Server) registerContracts() {
 		ID: "set-contract-clause", Method: http.MethodPut, Path: "/v1/contracts/{id}/clauses/{code}", Tag: tag,
 		Summary: "Set a security clause on a contract",
 		Description: "Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written " +
-			"reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.",
+			"reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only " +
+			"when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); " +
+			"until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot " +
+			"fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or " +
+			"terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's " +
+			"current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {
 		IDParam
@@ -171,10 +176,30 @@ func (s *Server) registerContracts() {
 	})
 
 	huma.Register(s.api, operation{
+		ID: "approve-contract-clause-waiver", Method: http.MethodPost, Path: "/v1/contracts/{id}/clauses/{code}/approve-waiver", Tag: tag,
+		Summary: "Approve a clause waiver",
+		Description: "Approves the waiver waiting on a mandatory clause, so that it counts toward activation; on an active contract " +
+			"the clause becomes waived. Separation of duties (職務の分離): the caller's person must hold the manager " +
+			"(情報セキュリティ責任者), supervisor or ciso security role and must not be the person who asked for the waiver (403 " +
+			"otherwise). The clause coverage and the audit trail show who asked, who approved and when. 409 when no waiver waits " +
+			"or the contract ended. Needs the editor or admin role.",
+		Permission: domain.PermWrite, Errors: errsWrite,
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		CodeParam
+	}) (*ClauseCoverageOutput, error) {
+		c, err := s.Contracts.ApproveClauseWaiver(ctx, in.ID, in.Code)
+		if err != nil {
+			return nil, s.problem(ctx, "path", err)
+		}
+		return &ClauseCoverageOutput{Body: c}, nil
+	})
+
+	huma.Register(s.api, operation{
 		ID: "activate-contract", Method: http.MethodPost, Path: "/v1/contracts/{id}/activate", Tag: tag,
 		Summary: "Activate a contract",
-		Description: "Makes a draft active. Succeeds only when the vendor is approved (409 otherwise) and every mandatory security " +
-			"clause is included or waived with a reason; otherwise 422 whose errors name each missing clause (location " +
+		Description: "Makes a draft active. Succeeds only when the vendor is approved (409 otherwise), the end date has not passed " +
+			"(409), and every mandatory security clause is included or waived with an approved reason; otherwise 422 whose errors name each missing clause (location " +
 			"body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {

@@ -104,13 +104,16 @@ func (s *Server) registerCorrectiveActions() {
 	huma.Register(s.api, operation{
 		ID: "accept-corrective-action-risk", Method: http.MethodPost, Path: "/v1/corrective-actions/{id}/accept-risk", Tag: tag,
 		Summary: "Accept the risk instead of correcting",
-		Description: "Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor " +
-			"(統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.",
+		Description: "Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, " +
+			"risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan " +
+			"reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor " +
+			"(統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may " +
+			"(403 otherwise: separation of duties). Needs the editor or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {
 		IDParam
 		IfMatchParam
-		Body domain.ActionClosure
+		Body domain.RiskAcceptance
 	}) (*CorrectiveActionOutput, error) {
 		v, err := in.version()
 		if err != nil {

@@ -30,7 +30,7 @@ func (s *Server) registerVendors() {
 		PageParams
 		Status                      domain.VendorStatus `query:"status" enum:"candidate,approved,suspended,terminated" doc:"Only vendors in this status."`
 		OwnerID                     string              `query:"owner_id" format:"uuid" doc:"Only vendors this person is in charge of."`
-		RiskTier                    domain.RiskTier     `query:"risk_tier" enum:"high,medium,low" doc:"Only vendors of this risk tier."`
+		RiskTier                    domain.RiskTier     `query:"risk_tier" enum:"high,medium,low,unassessed" doc:"Only vendors of this risk tier."`
 		Q                           string              `query:"q" maxLength:"200" doc:"Part of the name or kana."`
 		CertificationExpiringBefore string              `query:"certification_expiring_before" format:"date" doc:"Only vendors with a certification valid until before this date (YYYY-MM-DD)."`
 	}) (*ListOutput[*domain.Vendor], error) {
@@ -164,12 +164,17 @@ func (s *Server) registerVendors() {
 		huma.Register(s.api, op, func(ctx context.Context, in *struct {
 			IDParam
 			IfMatchParam
+			Body *ReinstatementBody
 		}) (*VendorOutput, error) {
 			v, err := in.version()
 			if err != nil {
 				return nil, err
 			}
-			out, err := s.Vendors.ChangeVendorStatus(ctx, in.ID, v, to, "")
+			reason := ""
+			if in.Body != nil {
+				reason = in.Body.Reason
+			}
+			out, err := s.Vendors.ChangeVendorStatus(ctx, in.ID, v, to, reason)
 			if err != nil {
 				return nil, s.problem(ctx, "body", err)
 			}
@@ -178,7 +183,11 @@ func (s *Server) registerVendors() {
 	}
 	statusChange("approve-vendor", "approve", "Approve a vendor",
 		"Approves a candidate (or reinstates a suspended vendor) once its selection record answers every active criterion and "+
-			"every not_met carries a written justification; otherwise 422 naming the criteria. 409 from any other status.", domain.VendorApproved, false)
+			"every not_met carries a written justification; otherwise 422 naming the criteria. Separation of duties (職務の分離): "+
+			"the caller's person must hold a security role (manager, supervisor or ciso) and must not be the person who recorded "+
+			"the selection (403 otherwise); approved_by records who approved. A suspended vendor returns to approved only through "+
+			"a selection recorded after the suspension, or with an explicit `reason` in the body (422 naming reason otherwise); "+
+			"the reason is recorded. 409 from any other status.", domain.VendorApproved, false)
 	statusChange("suspend-vendor", "suspend", "Suspend a vendor",
 		"Suspends an approved vendor, with a reason; it may be approved again later. 409 from any other status.", domain.VendorSuspended, true)
 	statusChange("terminate-vendor", "terminate", "Terminate a vendor",

@@ -30,14 +30,54 @@ const (
 
 // ClauseCoverage is one catalogue clause and its status on a contract.
 type ClauseCoverage struct {
-	Code         string       `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the clause."`
-	TitleJa      string       `json:"title_ja" doc:"Title in Japanese."`
-	TitleEn      string       `json:"title_en" doc:"Title in English."`
-	Mandatory    bool         `json:"mandatory" doc:"Whether activation needs the clause included or waived."`
-	Retired      bool         `json:"retired" doc:"Whether the clause is retired from the catalogue."`
-	Status       ClauseStatus `json:"status" enum:"included,missing,waived" doc:"included (with the article), missing, or waived (with the reason)."`
-	ArticleRef   string       `json:"article_ref,omitempty" doc:"Where the contract states it, e.g. 第12条."`
-	WaiverReason string       `json:"waiver_reason,omitempty" doc:"Why the clause is waived."`
+	Code         string        `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the clause."`
+	TitleJa      string        `json:"title_ja" doc:"Title in Japanese."`
+	TitleEn      string        `json:"title_en" doc:"Title in English."`
+	Mandatory    bool          `json:"mandatory" doc:"Whether activation needs the clause included or waived."`
+	Retired      bool          `json:"retired" doc:"Whether the clause is retired from the catalogue."`
+	Status       ClauseStatus  `json:"status" enum:"included,missing,waived" doc:"included (with the article), missing, or waived (with the reason). A waiver counts only once approved; see waiver."`
+	ArticleRef   string        `json:"article_ref,omitempty" doc:"Where the contract states it, e.g. 第12条."`
+	WaiverReason string        `json:"waiver_reason,omitempty" doc:"Why the clause is waived."`
+	Waiver       *ClauseWaiver `json:"waiver,omitempty" doc:"The waiver asked for this clause: who asked, and who approved it and when. Absent when none was asked."`
+}
+
+// ClauseWaiver is a request to waive a clause and its approval (職務の分離:
+// the person who asks is never the one who approves).
+type ClauseWaiver struct {
+	Reason      string     `json:"reason" doc:"Why the clause is to be waived."`
+	RequestedBy string     `json:"requested_by,omitempty" doc:"The person who asked for the waiver; absent for the system."`
+	RequestedAt *time.Time `json:"requested_at,omitempty" doc:"When the waiver was asked for (RFC 3339, UTC)."`
+	ApprovedBy  string     `json:"approved_by,omitempty" doc:"The person who approved it; absent while pending, and for waivers recorded before approvals existed."`
+	ApprovedAt  *time.Time `json:"approved_at,omitempty" doc:"When it was approved (RFC 3339, UTC); absent while pending."`
+	// Pending reports whether the waiver still waits for its approval; on an
+	// active contract, the clause stays included meanwhile.
+	Pending bool `json:"pending" doc:"True while the waiver waits for approval. Until then the clause counts as missing on a draft; on an active contract it stays included until the waiver is approved."`
+}
+
+// Approved reports whether the waiver is in force.
+func (w *ClauseWaiver) Approved() bool { return w != nil && w.ApprovedAt != nil }
+
+// MayApproveWaiver says whether approver may approve a waiver asked for by
+// requestedBy: a second person (職務の分離) holding the manager, supervisor
+// or ciso security role. It returns an EFORBIDDEN error saying why not, or
+// nil.
+func MayApproveWaiver(approver *Person, requestedBy string) error {
+	if approver == nil || !approver.Active {
+		return Errorf(EFORBIDDEN, "approving a clause waiver needs a caller whose person is active and holds the manager, supervisor or ciso security role")
+	}
+	if !HoldsSecurityRole(approver) {
+		return Errorf(EFORBIDDEN, "approving a clause waiver needs the manager (情報セキュリティ責任者), supervisor or ciso security role; %s holds none", approver.Name)
+	}
+	if approver.ID == requestedBy {
+		return Errorf(EFORBIDDEN, "%s asked for this waiver and cannot approve it too: a second person must approve (separation of duties)", approver.Name)
+	}
+	return nil
+}
+
+// HoldsSecurityRole reports whether the person holds any security role
+// (manager or above).
+func HoldsSecurityRole(p *Person) bool {
+	return p != nil && len(p.SecurityRoles) > 0
 }
 
 // ClauseCoverageInput sets one clause's status on a contract.
@@ -64,7 +104,9 @@ func (in ClauseCoverageInput) Check() FieldErrors {
 }
 
 // MissingClauses returns the codes of the mandatory, unretired clauses that
-// keep a contract from activation: neither included nor waived with a reason.
+// keep a contract from activation: neither included nor waived with a
+// reason and an approval. A waiver still waiting for its approval counts as
+// missing.
 func MissingClauses(coverage []ClauseCoverage) []string {
 	var missing []string
 	for _, c := range coverage {
@@ -73,7 +115,7 @@ func MissingClauses(coverage []ClauseCoverage) []string {
 		}
 		switch {
 		case c.Status == ClauseIncluded:
-		case c.Status == ClauseWaived && strings.TrimSpace(c.WaiverReason) != "":
+		case c.Status == ClauseWaived && strings.TrimSpace(c.WaiverReason) != "" && c.Waiver.Approved():
 		default:
 			missing = append(missing, c.Code)
 		}
@@ -90,6 +132,7 @@ type Contract struct {
 	StartDate             Date               `json:"start_date" format:"date" doc:"First day of the contract."`
 	EndDate               Date               `json:"end_date,omitzero" format:"date" doc:"Last day of the contract; absent for open-ended."`
 	AutoRenew             bool               `json:"auto_renew" doc:"Whether the contract renews itself unless notice is given."`
+	RenewalTermMonths     int                `json:"renewal_term_months" doc:"For auto_renew: months the due-scan adds to the end date each time it passes."`
 	NoticePeriodDays      int                `json:"notice_period_days" doc:"Days of notice before the end date."`
 	WorkLocation          string             `json:"work_location,omitempty" doc:"Where the work is done."`
 	VendorManagerName     string             `json:"vendor_manager_name,omitempty" doc:"The vendor's responsible manager (責任者)."`
@@ -114,7 +157,8 @@ type ContractInput struct {
 	Scope                 string             `json:"scope,omitempty" maxLength:"4000" doc:"What is outsourced (委託内容)." example:"粗大ごみ受付システムの運用保守及び障害対応" validate:"max=4000"`
 	StartDate             Date               `json:"start_date" format:"date" doc:"First day of the contract." example:"2026-04-01"`
 	EndDate               Date               `json:"end_date,omitzero" format:"date" doc:"Last day of the contract; omit for open-ended." example:"2027-03-31"`
-	AutoRenew             bool               `json:"auto_renew,omitempty" doc:"Whether the contract renews itself unless notice is given."`
+	AutoRenew             bool               `json:"auto_renew,omitempty" doc:"Whether the contract renews itself unless notice is given; when its end date passes, the due-scan extends it by renewal_term_months."`
+	RenewalTermMonths     int                `json:"renewal_term_months,omitempty" minimum:"0" maximum:"120" doc:"Months of each automatic renewal; 12 when left out." example:"12" validate:"min=0,max=120"`
 	NoticePeriodDays      int                `json:"notice_period_days,omitempty" minimum:"0" maximum:"730" doc:"Days of notice before the end date." example:"30" validate:"min=0,max=730"`
 	WorkLocation          string             `json:"work_location,omitempty" maxLength:"500" doc:"Where the work is done." example:"受託者本社（東京都千代田区）" validate:"max=500"`
 	VendorManagerName     string             `json:"vendor_manager_name,omitempty" maxLength:"200" doc:"The vendor's responsible manager (責任者)." validate:"max=200"`
@@ -139,8 +183,35 @@ func (in *ContractInput) Check() FieldErrors {
 	if in.Subcontractors == nil {
 		in.Subcontractors = []string{}
 	}
+	if in.RenewalTermMonths == 0 {
+		in.RenewalTermMonths = DefaultRenewalTermMonths
+	}
 	if in.InformationAssets == nil {
 		in.InformationAssets = []InformationAsset{}
+	}
+	return fe
+}
+
+// DefaultRenewalTermMonths is the term of an automatic renewal when the
+// contract does not say.
+const DefaultRenewalTermMonths = 12
+
+// NoticePeriodRefusal checks that the notice period fits the term: not
+// longer than the term itself, and with the renewal review (end date minus
+// notice minus the review lead) no earlier than the start date. It returns
+// the field errors, naming notice_period_days.
+func NoticePeriodRefusal(in ContractInput, p PolicySettings) FieldErrors {
+	var fe FieldErrors
+	if in.EndDate.IsZero() || in.StartDate.IsZero() || in.EndDate.Before(in.StartDate) {
+		return fe
+	}
+	term := in.StartDate.DaysUntil(in.EndDate) + 1
+	switch review := in.EndDate.AddDays(-in.NoticePeriodDays - p.RenewalReviewLeadDays); {
+	case in.NoticePeriodDays > term:
+		fe.Add("notice_period_days", fmt.Sprintf("is longer than the contract's term of %d days", term), in.NoticePeriodDays)
+	case review.Before(in.StartDate):
+		fe.Add("notice_period_days", fmt.Sprintf("puts the renewal review (end date − %d days' notice − %d days' review lead = %s) before the start date %s; shorten the notice period",
+			in.NoticePeriodDays, p.RenewalReviewLeadDays, review, in.StartDate), in.NoticePeriodDays)
 	}
 	return fe
 }
@@ -153,12 +224,20 @@ type ContractSchedule struct {
 	NoticePeriodDays int
 	LastConfirmedOn  Date
 	Tier             RiskTier
+	AutoRenew        bool
+	// RenewalTermMonths is the length of an automatic renewal.
+	RenewalTermMonths int
 	// RenewalReviewedFor is the end date whose renewal review is done.
 	RenewalReviewedFor Date
 }
 
 // NextConfirmationDue is the last completed confirmation (or the start date)
-// plus the tier's interval; unset unless the contract is active.
+// plus the tier's interval; unset unless the contract is active. When the
+// current term ends before that date (a one-year contract, 単年度契約), the
+// confirmation falls due confirmation_before_end_days before the end
+// instead, so that no term ends without a confirmation having fallen due
+// in it — unless the last confirmation was completed after that one was
+// scheduled (inside its first reminder window).
 func (s ContractSchedule) NextConfirmationDue(p PolicySettings) Date {
 	if s.Status != ContractActive {
 		return Date{}
@@ -167,7 +246,68 @@ func (s ContractSchedule) NextConfirmationDue(p PolicySettings) Date {
 	if !s.LastConfirmedOn.IsZero() {
 		from = s.LastConfirmedOn
 	}
-	return from.AddMonths(p.ConfirmationIntervalMonths.For(s.Tier))
+	next := from.AddMonths(p.ConfirmationIntervalMonths.For(s.Tier))
+	if s.EndDate.IsZero() || !next.After(s.EndDate) {
+		return next
+	}
+	termStart := s.TermStart()
+	beforeEnd := s.EndDate.AddDays(-p.ConfirmationBeforeEndDays)
+	if beforeEnd.Before(termStart) {
+		beforeEnd = termStart // a term shorter than the lead: due on its first day
+	}
+	// A confirmation completed once the one before the end was scheduled
+	// (its first reminder window) is that one, done early.
+	done := beforeEnd.AddDays(-maxLeadDays(p))
+	if done.Before(termStart) {
+		done = termStart
+	}
+	if !s.LastConfirmedOn.IsZero() && !s.LastConfirmedOn.Before(done) {
+		return Date{}
+	}
+	return beforeEnd
+}
+
+// maxLeadDays is the first reminder lead time: how far ahead a date is
+// reminded and, for a confirmation, scheduled.
+func maxLeadDays(p PolicySettings) int {
+	n := 0
+	for _, d := range p.ReminderLeadDays {
+		n = max(n, d)
+	}
+	return n
+}
+
+// TermStart is the first day of the contract's current term: the start
+// date, or for a contract that renewed itself, the day after the previous
+// end (the end date minus one renewal term).
+func (s ContractSchedule) TermStart() Date {
+	if !s.AutoRenew || s.EndDate.IsZero() || s.RenewalTermMonths <= 0 {
+		return s.StartDate
+	}
+	if t := s.EndDate.AddMonths(-s.RenewalTermMonths).AddDays(1); t.After(s.StartDate) {
+		return t
+	}
+	return s.StartDate
+}
+
+// RenewedEnd returns the end date after automatic renewals up to today:
+// the end date extended by whole renewal terms until it is no longer
+// before today, and how many terms were added (0 when none is due).
+func (s ContractSchedule) RenewedEnd(today Date) (Date, int) {
+	if !s.AutoRenew || s.EndDate.IsZero() || s.RenewalTermMonths <= 0 {
+		return s.EndDate, 0
+	}
+	end, n := s.EndDate, 0
+	for end.Before(today) {
+		n++
+		// Count from the original end so that month ends stay month ends
+		// (2027-02-28 + 12 months is 2028-02-29 only when measured so).
+		end = s.EndDate.AddMonths(n * s.RenewalTermMonths)
+		if s.EndDate == NewDate(s.EndDate.year, s.EndDate.month+1, 0) {
+			end = NewDate(end.year, end.month+1, 0)
+		}
+	}
+	return end, n
 }
 
 // RenewalReviewDue is the end date minus the notice period minus the review
@@ -210,34 +350,81 @@ type ContractService interface {
 	// ContractClauses lists every catalogue clause with its status on the
 	// contract (and retired clauses the contract has). ENOTFOUND.
 	ContractClauses(ctx context.Context, id string) ([]ClauseCoverage, error)
-	// SetContractClause sets one clause's status. ENOTFOUND (contract or
-	// clause), EINVALID, ECONFLICT for an ended contract or a retired clause
-	// being newly included.
+	// SetContractClause sets one clause's status. A waiver of a mandatory
+	// clause is recorded as asked for by the caller and counts only once
+	// approved; on an active contract it waits beside the clause's current
+	// status. ENOTFOUND (contract or clause), EINVALID, ECONFLICT for an
+	// ended contract, a retired clause being newly included, or a change
+	// that would take an active contract below the activation gate.
 	SetContractClause(ctx context.Context, id, code string, in ClauseCoverageInput) (*ClauseCoverage, error)
+	// ApproveClauseWaiver approves the waiver waiting on a clause.
+	// EFORBIDDEN unless the caller's person holds a security role and did
+	// not ask for the waiver; ECONFLICT when no waiver waits or the contract
+	// ended; ENOTFOUND.
+	ApproveClauseWaiver(ctx context.Context, id, code string) (*ClauseCoverage, error)
 	// ActivateContract makes a draft active when every mandatory clause is
-	// included or waived with a reason; EINVALID names the missing codes.
-	// ECONFLICT unless draft or when the vendor is not approved; ESTALE.
+	// included or waived with an approved reason; EINVALID names the missing
+	// codes. ECONFLICT unless draft, when the vendor is not approved, or when
+	// the end date has passed; ESTALE.
 	ActivateContract(ctx context.Context, id string, ifVersion *int) (*Contract, error)
 	// TerminateContract ends a draft or active contract with a reason.
 	// EINVALID without a reason, ECONFLICT when already ended, ESTALE.
 	TerminateContract(ctx context.Context, id string, ifVersion *int, reason string) (*Contract, error)
 }
 
+// ActiveCoverageRefusal enforces that an active contract's coverage never
+// falls below the activation gate: a change that would leave a mandatory
+// clause missing which was covered before is an ECONFLICT telling to amend
+// (a waiver approved by a second person, or the clause included) or
+// terminate the contract instead. Clauses already missing before (a
+// mandatory clause added to the catalogue after activation) do not block
+// other changes.
+func ActiveCoverageRefusal(before, after []ClauseCoverage) error {
+	was := map[string]bool{}
+	for _, c := range MissingClauses(before) {
+		was[c] = true
+	}
+	var lost []string
+	for _, c := range MissingClauses(after) {
+		if !was[c] {
+			lost = append(lost, c)
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	return Errorf(ECONFLICT, "the contract is active and its coverage cannot fall below the activation gate (%s would be missing): "+
+		"amend the contract (include the clause, or ask for a waiver that a second person approves while the clause stays included) or terminate it instead",
+		strings.Join(lost, ", "))
+}
+
 // missingClausesMessage renders the activation refusal.
 func missingClausesMessage(codes []string) string {
-	return fmt.Sprintf("the contract cannot be activated: %d mandatory security clauses are neither included nor waived with a reason: %s",
+	return fmt.Sprintf("the contract cannot be activated: %d mandatory security clauses are neither included nor waived with an approved reason: %s",
 		len(codes), strings.Join(codes, ", "))
 }
 
-// ActivationRefusal returns the EINVALID error for the missing clause codes,
-// one field error per code, or nil when none are missing.
-func ActivationRefusal(missing []string) error {
+// ActivationRefusal returns the EINVALID error for the clauses that keep
+// the contract from activation, one field error per code, or nil when none
+// do.
+func ActivationRefusal(coverage []ClauseCoverage) error {
+	missing := MissingClauses(coverage)
 	if len(missing) == 0 {
 		return nil
 	}
+	pending := map[string]bool{}
+	for _, c := range coverage {
+		if c.Status == ClauseWaived && c.Waiver != nil && !c.Waiver.Approved() {
+			pending[c.Code] = true
+		}
+	}
 	fe := make(FieldErrors, 0, len(missing))
 	for _, c := range missing {
-		fe.Add("clauses."+c, "mandatory clause is missing: include it with its article, or waive it with a reason", c)
+		if pending[c] {
+			fe.Add("clauses."+c, "the waiver of this mandatory clause waits for approval by a second person with a security role (POST /v1/contracts/{id}/clauses/"+c+"/approve-waiver)", c)
+			continue
+		}
+		fe.Add("clauses."+c, "mandatory clause is missing: include it with its article, or ask for a waiver with a reason that a second person approves", c)
 	}
 	return fe.Err(missingClausesMessage(missing))
 }

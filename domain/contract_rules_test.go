@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -14,8 +15,15 @@ func TestMissingClauses(t *testing.T) {
 		if status == domain.ClauseIncluded {
 			c.ArticleRef = "第12条"
 		}
+		if status == domain.ClauseWaived {
+			c.Waiver = approvedWaiver(waiver)
+		}
 		return c
 	}
+	pending := clause("service_level_guarantee", true, false, domain.ClauseWaived, "SLAは別途覚書で定める")
+	pending.Waiver = &domain.ClauseWaiver{Reason: pending.WaiverReason, RequestedBy: "p1", Pending: true}
+	noWaiver := clause("service_level_guarantee", true, false, domain.ClauseWaived, "SLAは別途覚書で定める")
+	noWaiver.Waiver = nil
 	cases := []struct {
 		name     string
 		coverage []domain.ClauseCoverage
@@ -36,6 +44,8 @@ func TestMissingClauses(t *testing.T) {
 		{"waived with a reason is fine", []domain.ClauseCoverage{
 			clause("service_level_guarantee", true, false, domain.ClauseWaived, "SLAは別途覚書で定める"),
 		}, nil},
+		{"waived but waiting for the second person counts as missing", []domain.ClauseCoverage{pending}, []string{"service_level_guarantee"}},
+		{"waived with no waiver record counts as missing", []domain.ClauseCoverage{noWaiver}, []string{"service_level_guarantee"}},
 		{"waived with an empty reason counts as missing", []domain.ClauseCoverage{
 			clause("service_level_guarantee", true, false, domain.ClauseWaived, ""),
 		}, []string{"service_level_guarantee"}},
@@ -71,7 +81,19 @@ func TestMissingClauses(t *testing.T) {
 	}
 }
 
+func approvedWaiver(reason string) *domain.ClauseWaiver {
+	at := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	return &domain.ClauseWaiver{Reason: reason, RequestedBy: "p1", RequestedAt: &at, ApprovedBy: "p2", ApprovedAt: &at}
+}
+
 func TestActivationRefusal(t *testing.T) {
+	missing := func(codes []string) []domain.ClauseCoverage {
+		out := []domain.ClauseCoverage{{Code: "confidentiality", Mandatory: true, Status: domain.ClauseIncluded}}
+		for _, c := range codes {
+			out = append(out, domain.ClauseCoverage{Code: c, Mandatory: true, Status: domain.ClauseMissing})
+		}
+		return out
+	}
 	cases := []struct {
 		name    string
 		missing []string
@@ -83,7 +105,7 @@ func TestActivationRefusal(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := domain.ActivationRefusal(c.missing)
+			err := domain.ActivationRefusal(missing(c.missing))
 			if len(c.missing) == 0 {
 				require.NoError(t, err, "nothing missing means no refusal")
 				return
@@ -242,5 +264,74 @@ func TestContractScheduleRenewalReviewDue(t *testing.T) {
 			got := s.RenewalReviewDue(c.settings)
 			require.Equal(t, c.want, got.String(), "RenewalReviewDue of %+v with lead %d days", s, c.settings.RenewalReviewLeadDays)
 		})
+	}
+}
+
+func TestActivationRefusalNamesPendingWaivers(t *testing.T) {
+	err := domain.ActivationRefusal([]domain.ClauseCoverage{{Code: "incident_publication", Mandatory: true, Status: domain.ClauseWaived,
+		WaiverReason: "公表は組合の規程による", Waiver: &domain.ClauseWaiver{Reason: "公表は組合の規程による", RequestedBy: "p1", Pending: true}}})
+	var de *domain.Error
+	require.ErrorAs(t, err, &de)
+	require.Len(t, de.Fields, 1)
+	require.Equal(t, "clauses.incident_publication", de.Fields[0].Field)
+	require.Contains(t, de.Fields[0].Message, "waits for approval by a second person")
+}
+
+func TestActiveCoverageRefusal(t *testing.T) {
+	inc := func(code string) domain.ClauseCoverage {
+		return domain.ClauseCoverage{Code: code, Mandatory: true, Status: domain.ClauseIncluded, ArticleRef: "第1条"}
+	}
+	miss := func(code string) domain.ClauseCoverage {
+		return domain.ClauseCoverage{Code: code, Mandatory: true, Status: domain.ClauseMissing}
+	}
+	waived := func(code string, w *domain.ClauseWaiver) domain.ClauseCoverage {
+		return domain.ClauseCoverage{Code: code, Mandatory: true, Status: domain.ClauseWaived, WaiverReason: "理由", Waiver: w}
+	}
+	cases := []struct {
+		name          string
+		before, after []domain.ClauseCoverage
+		refused       bool
+	}{
+		{"included to missing falls below the gate", []domain.ClauseCoverage{inc("a"), inc("b")}, []domain.ClauseCoverage{inc("a"), miss("b")}, true},
+		{"approved waiver withdrawn to missing", []domain.ClauseCoverage{waived("a", approvedWaiver("理由"))}, []domain.ClauseCoverage{miss("a")}, true},
+		{"approved waiver replaced by a pending one", []domain.ClauseCoverage{waived("a", approvedWaiver("理由"))},
+			[]domain.ClauseCoverage{waived("a", &domain.ClauseWaiver{Reason: "別", Pending: true})}, true},
+		{"waived to included keeps the gate", []domain.ClauseCoverage{waived("a", approvedWaiver("理由"))}, []domain.ClauseCoverage{inc("a")}, false},
+		{"a clause missing already may stay missing", []domain.ClauseCoverage{inc("a"), miss("new")}, []domain.ClauseCoverage{inc("a"), miss("new")}, false},
+		{"a clause missing already may be covered", []domain.ClauseCoverage{miss("new")}, []domain.ClauseCoverage{inc("new")}, false},
+		{"non-mandatory may go", []domain.ClauseCoverage{{Code: "x", Status: domain.ClauseIncluded}}, []domain.ClauseCoverage{{Code: "x", Status: domain.ClauseMissing}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := domain.ActiveCoverageRefusal(c.before, c.after)
+			if !c.refused {
+				require.NoError(t, err)
+				return
+			}
+			require.Equal(t, domain.ECONFLICT, domain.ErrorCodeOf(err), "%v", err)
+			require.Contains(t, err.Error(), "amend")
+			require.Contains(t, err.Error(), "terminate")
+		})
+	}
+}
+
+func TestMayApproveWaiver(t *testing.T) {
+	manager := &domain.Person{ID: "m", Name: "課長", Active: true, SecurityRoles: []domain.SecurityRole{domain.SecurityRoleManager}}
+	ciso := &domain.Person{ID: "c", Name: "CISO", Active: true, SecurityRoles: []domain.SecurityRole{domain.SecurityRoleCISO}}
+	plain := &domain.Person{ID: "e", Name: "担当", Active: true, SecurityRoles: []domain.SecurityRole{}}
+	gone := &domain.Person{ID: "g", Name: "退職", Active: false, SecurityRoles: []domain.SecurityRole{domain.SecurityRoleSupervisor}}
+	require.NoError(t, domain.MayApproveWaiver(manager, "e"), "a manager approves an editor's request")
+	require.NoError(t, domain.MayApproveWaiver(ciso, ""), "a ciso approves a request of the system")
+	for name, c := range map[string]struct {
+		p  *domain.Person
+		by string
+	}{
+		"no person":          {nil, "e"},
+		"no security role":   {plain, "m"},
+		"inactive":           {gone, "e"},
+		"the requester self": {manager, "m"},
+	} {
+		err := domain.MayApproveWaiver(c.p, c.by)
+		require.Equal(t, domain.EFORBIDDEN, domain.ErrorCodeOf(err), "%s: %v", name, err)
 	}
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -31,6 +32,7 @@ type CorrectiveAction struct {
 	Resolution     string       `json:"resolution,omitempty" doc:"What was done (done), or why the risk is accepted (risk_accepted)."`
 	ClosedBy       string       `json:"closed_by,omitempty" format:"uuid" doc:"Who closed it."`
 	ClosedAt       *time.Time   `json:"closed_at,omitempty" doc:"When it was closed (RFC 3339, UTC)."`
+	AcceptedUntil  Date         `json:"accepted_until,omitzero" format:"date" doc:"For risk_accepted: the last day the acceptance holds. The due-scan then reopens the action, due that day. closed_by says who accepted and resolution why."`
 	Overdue        bool         `json:"overdue" doc:"Open and past its due date; computed."`
 	Version        int          `json:"version" doc:"Increases with every change; sent back in If-Match."`
 	CreatedAt      time.Time    `json:"created_at" doc:"When it was opened (RFC 3339, UTC)."`
@@ -57,6 +59,38 @@ func MayAcceptRisk(p *Person) bool {
 	return p != nil && p.Active && (p.HasSecurityRole(SecurityRoleSupervisor) || p.HasSecurityRole(SecurityRoleCISO))
 }
 
+// RiskAcceptanceRefusal applies the rules of a risk acceptance: the person
+// accepting holds the supervisor or ciso role and is not the action's owner
+// (who follows the action up and would be accepting their own risk), and
+// the acceptance ends within the policy's limit. It returns the acceptance's
+// last day, or EFORBIDDEN / EINVALID.
+func RiskAcceptanceRefusal(acceptor *Person, a *CorrectiveAction, in RiskAcceptance, today Date, p PolicySettings) (Date, error) {
+	if !MayAcceptRisk(acceptor) {
+		return Date{}, Errorf(EFORBIDDEN, "only a person holding the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may accept a risk")
+	}
+	if acceptor.ID == a.OwnerID {
+		return Date{}, Errorf(EFORBIDDEN, "%s owns this corrective action and cannot accept its risk too: a second person must (separation of duties)", acceptor.Name)
+	}
+	limit := today.AddMonths(p.RiskAcceptanceMonths)
+	until := in.AcceptedUntil
+	switch {
+	case until.IsZero():
+		return limit, nil
+	case !until.After(today):
+		return Date{}, Invalid("the acceptance must end after today", FieldError{Field: "accepted_until", Message: "must be after " + today.String(), Value: until.String()})
+	case until.After(limit):
+		return Date{}, Invalid("a risk may be accepted for at most the months the settings allow",
+			FieldError{Field: "accepted_until", Message: fmt.Sprintf("must be at most %s (%d months, risk_acceptance_months)", limit, p.RiskAcceptanceMonths), Value: until.String()})
+	}
+	return until, nil
+}
+
+// RiskAcceptance accepts the risk of an open action for a while.
+type RiskAcceptance struct {
+	Resolution    string `json:"resolution" minLength:"1" maxLength:"4000" doc:"Why the risk is accepted." example:"代替の監視策を講じており、次期契約更新時に是正させる" validate:"required,max=4000"`
+	AcceptedUntil Date   `json:"accepted_until,omitzero" format:"date" doc:"The last day the acceptance holds; at most risk_acceptance_months from today, which is also the default." example:"2027-09-30"`
+}
+
 // CorrectiveActionFilter narrows ListCorrectiveActions.
 type CorrectiveActionFilter struct {
 	ContractID string
@@ -78,8 +112,10 @@ type CorrectiveActionService interface {
 	// CompleteCorrectiveAction marks an open action done with what was done.
 	// ENOTFOUND, EINVALID, ECONFLICT once closed, ESTALE.
 	CompleteCorrectiveAction(ctx context.Context, id string, ifVersion *int, in ActionClosure) (*CorrectiveAction, error)
-	// AcceptCorrectiveActionRisk closes an open action as risk_accepted.
-	// EFORBIDDEN unless the caller's person holds the supervisor or ciso
-	// security role; ENOTFOUND, EINVALID, ECONFLICT once closed, ESTALE.
-	AcceptCorrectiveActionRisk(ctx context.Context, id string, ifVersion *int, in ActionClosure) (*CorrectiveAction, error)
+	// AcceptCorrectiveActionRisk closes an open action as risk_accepted
+	// until a date, after which the due-scan reopens it. EFORBIDDEN unless
+	// the caller's person holds the supervisor or ciso security role and
+	// does not own the action; ENOTFOUND, EINVALID, ECONFLICT once closed,
+	// ESTALE.
+	AcceptCorrectiveActionRisk(ctx context.Context, id string, ifVersion *int, in RiskAcceptance) (*CorrectiveAction, error)
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 )
 
@@ -97,6 +98,82 @@ func (in *PersonInput) Normalize() {
 	if in.SupervisorID != nil && *in.SupervisorID == "" {
 		in.SupervisorID = nil
 	}
+}
+
+// SteeringChanges names the fields of a person that steer security —
+// active, email, supervisor_id and security_roles — which in changes.
+// in must be normalised.
+func SteeringChanges(before *Person, in PersonInput) []string {
+	var out []string
+	if in.Active != nil && *in.Active != before.Active {
+		out = append(out, "active")
+	}
+	if !strings.EqualFold(strings.TrimSpace(in.Email), before.Email) {
+		out = append(out, "email")
+	}
+	if deref(in.SupervisorID) != deref(before.SupervisorID) {
+		out = append(out, "supervisor_id")
+	}
+	if !sameSecurityRoles(before.SecurityRoles, in.SecurityRoles) {
+		out = append(out, "security_roles")
+	}
+	return out
+}
+
+// PersonChangeRefusal applies the separation of duties to a change of a
+// person by a caller with token role actorRole: security roles are granted
+// and removed by admins only, and the fields that steer security (see
+// SteeringChanges) of a person who holds a security role or an admin token
+// are changed by admins only, so an editor can neither take over a
+// supervisor's reminders nor switch off a CISO. It returns an EFORBIDDEN
+// error naming the fields, or nil.
+func PersonChangeRefusal(actorRole Role, before *Person, holdsAdminToken bool, in PersonInput) error {
+	if actorRole == RoleAdmin {
+		return nil
+	}
+	changed := SteeringChanges(before, in)
+	for _, f := range changed {
+		if f == "security_roles" {
+			return Errorf(EFORBIDDEN, "only an admin may grant or remove security roles (ciso, supervisor, manager)")
+		}
+	}
+	if len(changed) > 0 && (len(before.SecurityRoles) > 0 || holdsAdminToken) {
+		return Errorf(EFORBIDDEN, "%s holds a security role or an admin token: only an admin may change %s", before.Name, strings.Join(changed, ", "))
+	}
+	return nil
+}
+
+// LastAdminRefusal refuses to set inactive the last active person holding
+// an admin token, whoever asks: nobody could manage tokens, catalogues or
+// settings any more. otherAdmins counts the other active people with an
+// unrevoked admin token.
+func LastAdminRefusal(before *Person, in PersonInput, holdsAdminToken bool, otherAdmins int) error {
+	if !holdsAdminToken || !before.Active || in.Active == nil || *in.Active || otherAdmins > 0 {
+		return nil
+	}
+	return Errorf(ECONFLICT, "%s is the last active administrator and cannot be set inactive; give another active person an admin token first", before.Name)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func sameSecurityRoles(a, b []SecurityRole) bool {
+	set := map[SecurityRole]bool{}
+	for _, r := range a {
+		set[r] = true
+	}
+	seen := map[SecurityRole]bool{}
+	for _, r := range b {
+		if !set[r] {
+			return false
+		}
+		seen[r] = true
+	}
+	return len(seen) == len(set)
 }
 
 // PersonFilter narrows ListPeople; zero values do not filter.

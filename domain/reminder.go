@@ -145,6 +145,8 @@ type ScanReport struct {
 	Today                  Date `json:"today" format:"date" doc:"The day the scan ran for."`
 	ConfirmationsScheduled int  `json:"confirmations_scheduled" doc:"Confirmations the scan created because their contract's date entered the first reminder window."`
 	ContractsExpired       int  `json:"contracts_expired" doc:"Contracts past their end date without auto-renewal, now expired."`
+	ContractsRenewed       int  `json:"contracts_renewed" doc:"Auto-renewing contracts past their end date, now extended by their renewal term."`
+	RiskAcceptancesExpired int  `json:"risk_acceptances_expired" doc:"Corrective actions whose risk acceptance ended, now open and due again."`
 	RemindersQueued        int  `json:"reminders_queued" doc:"New ledger rows."`
 	Digests                int  `json:"digests" doc:"E-mails queued, one per recipient with new rows."`
 }

@@ -45,6 +45,9 @@ const (
 	RiskHigh   RiskTier = "high"
 	RiskMedium RiskTier = "medium"
 	RiskLow    RiskTier = "low"
+	// RiskUnassessed is a vendor with no active contract: nothing it
+	// handles has been assessed, which is not the same as low.
+	RiskUnassessed RiskTier = "unassessed"
 )
 
 // ContractRiskInput is what the tier rule needs to know of one contract.
@@ -54,24 +57,42 @@ type ContractRiskInput struct {
 	SubcontractingAllowed bool
 }
 
-// DeriveRiskTier applies the tier rule to a vendor's contracts: high when an
-// active contract handles confidentiality 3 (any sub-grade), or handles
-// confidentiality 2 and allows subcontracting; medium when an active contract
-// handles confidentiality 2; low otherwise.
+// DeriveRiskTier is the tier rule, the one place it lives. Over a vendor's
+// active contracts:
+//   - high when one handles confidentiality 3 (any sub-grade), or
+//     confidentiality 2 and allows subcontracting (再委託);
+//   - medium when one handles confidentiality 2, or information of
+//     integrity 2 or availability 2;
+//   - low otherwise;
+//   - unassessed when the vendor has no active contract.
 func DeriveRiskTier(contracts []ContractRiskInput) RiskTier {
-	tier := RiskLow
+	tier := RiskUnassessed
 	for _, c := range contracts {
 		if !c.Active {
 			continue
 		}
+		if tier == RiskUnassessed {
+			tier = RiskLow
+		}
 		switch level := HighestConfidentiality(c.Assets).Level(); {
 		case level >= 3, level == 2 && c.SubcontractingAllowed:
 			return RiskHigh
-		case level == 2:
+		case level == 2 || raisesIntegrityOrAvailability(c.Assets):
 			tier = RiskMedium
 		}
 	}
 	return tier
+}
+
+// raisesIntegrityOrAvailability reports whether any asset is of integrity 2
+// or availability 2.
+func raisesIntegrityOrAvailability(assets []InformationAsset) bool {
+	for _, a := range assets {
+		if a.Classification.Integrity >= 2 || a.Classification.Availability >= 2 {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidateCorporateNumber checks a 法人番号: 13 digits whose first digit is
@@ -180,6 +201,34 @@ func SelectionProblems(rec *SelectionRecord, criteria []*CatalogueItem) FieldErr
 	return fe
 }
 
+// MayApproveVendor says whether approver may approve a vendor selected as
+// in sel: an active person holding a security role (manager or above) who
+// did not record the selection (職務の分離). It returns an EFORBIDDEN error
+// saying why not, or nil.
+func MayApproveVendor(approver *Person, sel *SelectionRecord) error {
+	if approver == nil || !approver.Active || !HoldsSecurityRole(approver) {
+		return Errorf(EFORBIDDEN, "approving a vendor needs a caller whose person is active and holds the manager (情報セキュリティ責任者), supervisor or ciso security role")
+	}
+	if sel != nil && sel.SelectedBy == approver.ID {
+		return Errorf(EFORBIDDEN, "%s recorded the selection and cannot approve the vendor too: a second person must approve (separation of duties)", approver.Name)
+	}
+	return nil
+}
+
+// ReinstatementRefusal says whether a suspended vendor may return to
+// approved: only through a selection recorded after the suspension, or an
+// explicit reason. It returns an EINVALID error naming reason, or nil.
+func ReinstatementRefusal(suspendedAt, selectionRecordedAt *time.Time, reason string) error {
+	if strings.TrimSpace(reason) != "" {
+		return nil
+	}
+	if suspendedAt != nil && selectionRecordedAt != nil && selectionRecordedAt.After(*suspendedAt) {
+		return nil
+	}
+	return Invalid("a suspended vendor returns to approved only through a new selection record or an explicit reason",
+		FieldError{Field: "reason", Message: "say why the suspension ends, or record a new selection (PUT /v1/vendors/{id}/selection) first"})
+}
+
 // VendorContact is the vendor's contact point.
 type VendorContact struct {
 	Name  string `json:"name,omitempty" maxLength:"200" doc:"Contact person." example:"田中 三郎" validate:"max=200"`
@@ -189,23 +238,26 @@ type VendorContact struct {
 
 // Vendor is an outsourcing contractor (外部委託事業者).
 type Vendor struct {
-	ID              string           `json:"id" doc:"UUIDv7 of the vendor."`
-	Name            string           `json:"name" doc:"Registered name." example:"株式会社クリーン環境サービス"`
-	Kana            string           `json:"kana,omitempty" doc:"Reading of the name in katakana." example:"カブシキガイシャクリーンカンキョウサービス"`
-	CorporateNumber string           `json:"corporate_number,omitempty" pattern:"^[0-9]{13}$" doc:"法人番号, 13 digits." example:"7000012050002"`
-	Address         string           `json:"address,omitempty" doc:"Registered address."`
-	Website         string           `json:"website,omitempty" format:"uri" doc:"Website URL."`
-	Contact         VendorContact    `json:"contact" doc:"Contact point."`
-	OwnerID         string           `json:"owner_id" doc:"Our person in charge of the vendor."`
-	Notes           string           `json:"notes,omitempty" doc:"Free notes."`
-	Status          VendorStatus     `json:"status" enum:"candidate,approved,suspended,terminated" doc:"candidate → approved → suspended → terminated; suspended may return to approved."`
-	RiskTier        RiskTier         `json:"risk_tier" enum:"high,medium,low" doc:"Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low."`
-	Certifications  []Certification  `json:"certifications" doc:"Security certifications."`
-	Selection       *SelectionRecord `json:"selection,omitempty" doc:"How the vendor was selected; required before approval."`
-	StatusReason    string           `json:"status_reason,omitempty" doc:"Why the vendor was last suspended, reinstated or terminated."`
-	Version         int              `json:"version" doc:"Increases with every change; sent back in If-Match."`
-	CreatedAt       time.Time        `json:"created_at" doc:"When the vendor was registered (RFC 3339, UTC)."`
-	UpdatedAt       time.Time        `json:"updated_at" doc:"When the vendor last changed (RFC 3339, UTC)."`
+	ID                  string           `json:"id" doc:"UUIDv7 of the vendor."`
+	Name                string           `json:"name" doc:"Registered name." example:"株式会社クリーン環境サービス"`
+	Kana                string           `json:"kana,omitempty" doc:"Reading of the name in katakana." example:"カブシキガイシャクリーンカンキョウサービス"`
+	CorporateNumber     string           `json:"corporate_number,omitempty" pattern:"^[0-9]{13}$" doc:"法人番号, 13 digits." example:"7000012050002"`
+	Address             string           `json:"address,omitempty" doc:"Registered address."`
+	Website             string           `json:"website,omitempty" format:"uri" doc:"Website URL."`
+	Contact             VendorContact    `json:"contact" doc:"Contact point."`
+	OwnerID             string           `json:"owner_id" doc:"Our person in charge of the vendor."`
+	Notes               string           `json:"notes,omitempty" doc:"Free notes."`
+	Status              VendorStatus     `json:"status" enum:"candidate,approved,suspended,terminated" doc:"candidate → approved → suspended → terminated; suspended may return to approved."`
+	RiskTier            RiskTier         `json:"risk_tier" enum:"high,medium,low,unassessed" doc:"Derived from the active contracts (domain.DeriveRiskTier): high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2, or integrity 2 or availability 2; else low; unassessed without an active contract."`
+	Certifications      []Certification  `json:"certifications" doc:"Security certifications."`
+	Selection           *SelectionRecord `json:"selection,omitempty" doc:"How the vendor was selected; required before approval."`
+	StatusReason        string           `json:"status_reason,omitempty" doc:"Why the vendor was last suspended, reinstated or terminated."`
+	StatusChangedAt     *time.Time       `json:"status_changed_at,omitempty" doc:"When the status last changed (RFC 3339, UTC)."`
+	ApprovedBy          string           `json:"approved_by,omitempty" doc:"The person who last approved the vendor: never the one who recorded the selection."`
+	SelectionRecordedAt *time.Time       `json:"selection_recorded_at,omitempty" doc:"When the selection record was last written (RFC 3339, UTC)."`
+	Version             int              `json:"version" doc:"Increases with every change; sent back in If-Match."`
+	CreatedAt           time.Time        `json:"created_at" doc:"When the vendor was registered (RFC 3339, UTC)."`
+	UpdatedAt           time.Time        `json:"updated_at" doc:"When the vendor last changed (RFC 3339, UTC)."`
 }
 
 // VendorInput is what a client writes when registering or replacing a vendor.

@@ -106,11 +106,19 @@ func TestDeriveRiskTier(t *testing.T) {
 		contracts []domain.ContractRiskInput
 		want      domain.RiskTier
 	}{
-		{"no contracts", nil, domain.RiskLow},
+		{"no contracts", nil, domain.RiskUnassessed},
 		{"active contract without assets", []domain.ContractRiskInput{contract(true, true)}, domain.RiskLow},
-		{"inactive confidentiality 3 ignored", []domain.ContractRiskInput{contract(false, false, domain.Confidentiality3)}, domain.RiskLow},
+		{"inactive confidentiality 3 ignored", []domain.ContractRiskInput{contract(false, false, domain.Confidentiality3)}, domain.RiskUnassessed},
 		{"inactive 2 with subcontracting ignored", []domain.ContractRiskInput{contract(false, true, domain.Confidentiality2), contract(true, false, domain.Confidentiality1)}, domain.RiskLow},
-		{"inactive 2 ignored", []domain.ContractRiskInput{contract(false, false, domain.Confidentiality2)}, domain.RiskLow},
+		{"inactive 2 ignored", []domain.ContractRiskInput{contract(false, false, domain.Confidentiality2)}, domain.RiskUnassessed},
+		{"integrity 2 raises to medium", []domain.ContractRiskInput{{Active: true, Assets: []domain.InformationAsset{{Name: "収集車両の運行記録",
+			Classification: domain.Classification{Confidentiality: domain.Confidentiality1, Integrity: 2, Availability: 1}}}}}, domain.RiskMedium},
+		{"availability 2 raises to medium", []domain.ContractRiskInput{{Active: true, Assets: []domain.InformationAsset{{Name: "受付システム",
+			Classification: domain.Classification{Confidentiality: domain.Confidentiality1, Integrity: 1, Availability: 2}}}}}, domain.RiskMedium},
+		{"integrity 2 does not lower high", []domain.ContractRiskInput{{Active: true, Assets: []domain.InformationAsset{{Name: "個人情報",
+			Classification: domain.Classification{Confidentiality: domain.Confidentiality3, Integrity: 2, Availability: 2}}}}}, domain.RiskHigh},
+		{"inactive availability 2 ignored", []domain.ContractRiskInput{{Active: false, Assets: []domain.InformationAsset{{Name: "受付システム",
+			Classification: domain.Classification{Confidentiality: domain.Confidentiality1, Integrity: 1, Availability: 2}}}}}, domain.RiskUnassessed},
 		{"confidentiality 1", []domain.ContractRiskInput{contract(true, false, domain.Confidentiality1)}, domain.RiskLow},
 		{"confidentiality 1 with subcontracting", []domain.ContractRiskInput{contract(true, true, domain.Confidentiality1)}, domain.RiskLow},
 		{"confidentiality 2 alone", []domain.ContractRiskInput{contract(true, false, domain.Confidentiality2)}, domain.RiskMedium},

@@ -25,6 +25,7 @@ type contractRow struct {
 	StartDate             domain.Date `bun:"start_date,type:date"`
 	EndDate               domain.Date `bun:"end_date,type:date"`
 	AutoRenew             bool        `bun:"auto_renew"`
+	RenewalTermMonths     int         `bun:"renewal_term_months"`
 	NoticePeriodDays      int         `bun:"notice_period_days"`
 	WorkLocation          string      `bun:"work_location"`
 	VendorManagerName     string      `bun:"vendor_manager_name"`
@@ -52,6 +53,59 @@ type contractClauseRow struct {
 	ArticleRef   string    `bun:"article_ref"`
 	WaiverReason string    `bun:"waiver_reason"`
 	UpdatedAt    time.Time `bun:"updated_at"`
+	// The waiver's request and approval; PendingWaiverReason is a waiver
+	// asked for on an active contract while the clause keeps its status.
+	WaiverRequestedBy   *string    `bun:"waiver_requested_by"`
+	WaiverRequestedAt   *time.Time `bun:"waiver_requested_at"`
+	WaiverApprovedBy    *string    `bun:"waiver_approved_by"`
+	WaiverApprovedAt    *time.Time `bun:"waiver_approved_at"`
+	PendingWaiverReason string     `bun:"pending_waiver_reason"`
+}
+
+// waiver returns the clause's waiver as the domain shows it, or nil.
+func (r *contractClauseRow) waiver() *domain.ClauseWaiver {
+	var w *domain.ClauseWaiver
+	switch {
+	case r.PendingWaiverReason != "":
+		w = &domain.ClauseWaiver{Reason: r.PendingWaiverReason, Pending: true}
+	case r.Status == string(domain.ClauseWaived):
+		w = &domain.ClauseWaiver{Reason: r.WaiverReason, Pending: r.WaiverApprovedAt == nil}
+		if r.WaiverApprovedAt != nil {
+			at := r.WaiverApprovedAt.UTC()
+			w.ApprovedAt, w.ApprovedBy = &at, deref(r.WaiverApprovedBy)
+		}
+	default:
+		return nil
+	}
+	if r.WaiverRequestedAt != nil {
+		at := r.WaiverRequestedAt.UTC()
+		w.RequestedAt = &at
+	}
+	w.RequestedBy = deref(r.WaiverRequestedBy)
+	return w
+}
+
+// covered reports whether the clause counts toward the activation gate:
+// included, or waived with an approved waiver.
+func (r *contractClauseRow) covered() bool {
+	return r.Status == string(domain.ClauseIncluded) || (r.Status == string(domain.ClauseWaived) && r.WaiverApprovedAt != nil)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// coverage renders the row as the domain shows it, with its clause.
+func (r *contractClauseRow) coverage(c *domain.CatalogueItem) domain.ClauseCoverage {
+	cov := domain.ClauseCoverage{Code: c.Code, TitleJa: c.TitleJa, TitleEn: c.TitleEn, Mandatory: c.Mandatory,
+		Retired: c.RetiredAt != nil, Status: domain.ClauseMissing}
+	if r != nil {
+		cov.Status, cov.ArticleRef, cov.WaiverReason, cov.Waiver = domain.ClauseStatus(r.Status), r.ArticleRef, r.WaiverReason, r.waiver()
+	}
+	return cov
 }
 
 const entityContract = "contract"
@@ -65,7 +119,7 @@ func (r *contractRow) assets() []domain.InformationAsset {
 func (r *contractRow) toDomain() *domain.Contract {
 	c := &domain.Contract{
 		ID: r.ID, VendorID: r.VendorID, Title: r.Title, Scope: r.Scope, StartDate: r.StartDate, EndDate: r.EndDate,
-		AutoRenew: r.AutoRenew, NoticePeriodDays: r.NoticePeriodDays, WorkLocation: r.WorkLocation,
+		AutoRenew: r.AutoRenew, RenewalTermMonths: r.RenewalTermMonths, NoticePeriodDays: r.NoticePeriodDays, WorkLocation: r.WorkLocation,
 		VendorManagerName: r.VendorManagerName, SubcontractingAllowed: r.SubcontractingAllowed, Subcontractors: []string{},
 		OwnerID: r.OwnerID, InformationAssets: r.assets(), Status: domain.ContractStatus(r.Status),
 		TerminationReason: r.TerminationReason, LastConfirmedOn: r.LastConfirmedOn, NextConfirmationDue: r.NextConfirmationDue,
@@ -80,12 +134,14 @@ func (r *contractRow) apply(in domain.ContractInput) {
 	assets, _ := json.Marshal(in.InformationAssets)
 	r.VendorID, r.Title, r.Scope, r.StartDate, r.EndDate = in.VendorID, in.Title, in.Scope, in.StartDate, in.EndDate
 	r.AutoRenew, r.NoticePeriodDays, r.WorkLocation, r.VendorManagerName = in.AutoRenew, in.NoticePeriodDays, in.WorkLocation, in.VendorManagerName
+	r.RenewalTermMonths = in.RenewalTermMonths
 	r.SubcontractingAllowed, r.Subcontractors, r.OwnerID, r.InformationAssets = in.SubcontractingAllowed, string(subs), in.OwnerID, string(assets)
 }
 
 func (r *contractRow) schedule(tier domain.RiskTier) domain.ContractSchedule {
 	return domain.ContractSchedule{Status: domain.ContractStatus(r.Status), StartDate: r.StartDate, EndDate: r.EndDate,
-		NoticePeriodDays: r.NoticePeriodDays, LastConfirmedOn: r.LastConfirmedOn, Tier: tier, RenewalReviewedFor: r.RenewalReviewedFor}
+		NoticePeriodDays: r.NoticePeriodDays, LastConfirmedOn: r.LastConfirmedOn, Tier: tier, RenewalReviewedFor: r.RenewalReviewedFor,
+		AutoRenew: r.AutoRenew, RenewalTermMonths: r.RenewalTermMonths}
 }
 
 // setDueDates derives the stored due dates; it reports whether they changed.
@@ -143,11 +199,16 @@ func (db *DB) checkContractInput(ctx context.Context, tx bun.Tx, in *domain.Cont
 		return err
 	}
 	fe := in.Check()
+	settings, err := db.settings(ctx, tx)
+	if err != nil {
+		return err
+	}
+	fe = append(fe, domain.NoticePeriodRefusal(*in, settings.PolicySettings)...)
 	if err := requirePerson(ctx, tx, &fe, "owner_id", in.OwnerID); err != nil {
 		return err
 	}
 	var vendor vendorRow
-	err := tx.NewSelect().Model(&vendor).Column("id", "status", "name").Where("id = ?", in.VendorID).Scan(ctx)
+	err = tx.NewSelect().Model(&vendor).Column("id", "status", "name").Where("id = ?", in.VendorID).Scan(ctx)
 	switch {
 	case isNoRows(err):
 		fe.Add("vendor_id", "no vendor has this id", in.VendorID)
@@ -309,22 +370,17 @@ func contractCoverage(ctx context.Context, tx bun.IDB, clauses []*domain.Catalog
 	if err := tx.NewSelect().Model(&rows).Where("contract_id = ?", contractID).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: load contract clauses: %w", err)
 	}
-	have := map[string]contractClauseRow{}
-	for _, r := range rows {
-		have[r.Code] = r
+	have := map[string]*contractClauseRow{}
+	for i := range rows {
+		have[rows[i].Code] = &rows[i]
 	}
 	out := []domain.ClauseCoverage{}
 	for _, c := range clauses {
-		r, ok := have[c.Code]
-		if c.RetiredAt != nil && (!ok || r.Status == string(domain.ClauseMissing)) {
+		r := have[c.Code]
+		if c.RetiredAt != nil && (r == nil || r.Status == string(domain.ClauseMissing)) {
 			continue
 		}
-		cov := domain.ClauseCoverage{Code: c.Code, TitleJa: c.TitleJa, TitleEn: c.TitleEn, Mandatory: c.Mandatory,
-			Retired: c.RetiredAt != nil, Status: domain.ClauseMissing}
-		if ok {
-			cov.Status, cov.ArticleRef, cov.WaiverReason = domain.ClauseStatus(r.Status), r.ArticleRef, r.WaiverReason
-		}
-		out = append(out, cov)
+		out = append(out, r.coverage(c))
 	}
 	return out, nil
 }
@@ -340,6 +396,12 @@ func (db *DB) ContractClauses(ctx context.Context, id string) ([]domain.ClauseCo
 
 // SetContractClause implements domain.ContractService. It also increases the
 // contract's version, since the coverage is part of the contract.
+//
+// A waiver of a mandatory clause is a request: it takes effect when a second
+// person approves it (ApproveClauseWaiver). On an active contract, a waiver
+// asked for a clause that is covered waits beside the clause's current
+// status, so the coverage never falls below the activation gate; any other
+// change that would is refused.
 func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.ClauseCoverageInput) (*domain.ClauseCoverage, error) {
 	if err := domain.Validate(in); err != nil {
 		return nil, err
@@ -347,6 +409,7 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 	if err := in.Check().Err("the clause status breaks a rule"); err != nil {
 		return nil, err
 	}
+	actor := actorOf(ctx)
 	var out *domain.ClauseCoverage
 	_, err := db.changeContract(ctx, id, nil, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
 		if err := contractEnded(row); err != nil {
@@ -359,23 +422,141 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 		if clause.RetiredAt != nil && in.Status != domain.ClauseMissing {
 			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s is retired and cannot be newly set on a contract", code)
 		}
-		cr := &contractClauseRow{ContractID: id, Code: code, Status: string(in.Status), UpdatedAt: db.Now()}
+		item := clause.toDomain()
+		before, err := db.contractClauses(ctx, tx, id)
+		if err != nil {
+			return "", "", err
+		}
+		var cur contractClauseRow
+		err = tx.NewSelect().Model(&cur).Where("contract_id = ? AND code = ?", id, code).Scan(ctx)
+		if err != nil && !isNoRows(err) {
+			return "", "", fmt.Errorf("store: load contract clause: %w", err)
+		}
+		now := db.Now()
+		cr := &contractClauseRow{ContractID: id, Code: code, Status: string(in.Status), UpdatedAt: now}
+		active := row.Status == string(domain.ContractActive)
+		curCovered := cur.covered()
 		switch in.Status {
 		case domain.ClauseIncluded:
 			cr.ArticleRef = strings.TrimSpace(in.ArticleRef)
 		case domain.ClauseWaived:
-			cr.WaiverReason = strings.TrimSpace(in.WaiverReason)
+			reason := strings.TrimSpace(in.WaiverReason)
+			requestedBy := nullable(actor.PersonID)
+			switch {
+			case active && curCovered:
+				// An amendment: the clause keeps what it has until the
+				// waiver is approved.
+				cr.Status, cr.ArticleRef, cr.WaiverReason = cur.Status, cur.ArticleRef, cur.WaiverReason
+				cr.WaiverApprovedBy, cr.WaiverApprovedAt = cur.WaiverApprovedBy, cur.WaiverApprovedAt
+				cr.PendingWaiverReason = reason
+			case !clause.Mandatory:
+				// Only mandatory clauses need a second person.
+				cr.WaiverReason, cr.WaiverApprovedAt = reason, &now
+			default:
+				cr.WaiverReason = reason
+			}
+			cr.WaiverRequestedBy, cr.WaiverRequestedAt = requestedBy, &now
 		}
-		if _, err := tx.NewInsert().Model(cr).On("CONFLICT (contract_id, code) DO UPDATE").
-			Set("status = EXCLUDED.status, article_ref = EXCLUDED.article_ref, waiver_reason = EXCLUDED.waiver_reason, updated_at = EXCLUDED.updated_at").
-			Exec(ctx); err != nil {
-			return "", "", fmt.Errorf("store: set contract clause: %w", err)
+		if active {
+			after := make([]domain.ClauseCoverage, 0, len(before))
+			for _, c := range before {
+				if c.Code == code {
+					c = cr.coverage(item)
+				}
+				after = append(after, c)
+			}
+			if err := domain.ActiveCoverageRefusal(before, after); err != nil {
+				return "", "", err
+			}
 		}
-		out = &domain.ClauseCoverage{Code: code, TitleJa: clause.TitleJa, TitleEn: clause.TitleEn, Mandatory: clause.Mandatory,
-			Retired: clause.RetiredAt != nil, Status: in.Status, ArticleRef: cr.ArticleRef, WaiverReason: cr.WaiverReason}
-		return "set_clause", code + ": " + string(in.Status), nil
+		if err := upsertContractClause(ctx, tx, cr); err != nil {
+			return "", "", err
+		}
+		cov := cr.coverage(item)
+		out = &cov
+		reason := code + ": " + string(in.Status)
+		if cov.Waiver != nil && cov.Waiver.Pending {
+			reason += " (waiver asked for, waiting for approval by a second person)"
+		}
+		return "set_clause", reason, nil
 	})
 	return out, err
+}
+
+// upsertContractClause writes one clause row of a contract.
+func upsertContractClause(ctx context.Context, tx bun.Tx, cr *contractClauseRow) error {
+	if _, err := tx.NewInsert().Model(cr).On("CONFLICT (contract_id, code) DO UPDATE").
+		Set("status = EXCLUDED.status, article_ref = EXCLUDED.article_ref, waiver_reason = EXCLUDED.waiver_reason, updated_at = EXCLUDED.updated_at").
+		Set("waiver_requested_by = EXCLUDED.waiver_requested_by, waiver_requested_at = EXCLUDED.waiver_requested_at").
+		Set("waiver_approved_by = EXCLUDED.waiver_approved_by, waiver_approved_at = EXCLUDED.waiver_approved_at").
+		Set("pending_waiver_reason = EXCLUDED.pending_waiver_reason").
+		Exec(ctx); err != nil {
+		return fmt.Errorf("store: set contract clause: %w", err)
+	}
+	return nil
+}
+
+// ApproveClauseWaiver implements domain.ContractService.
+func (db *DB) ApproveClauseWaiver(ctx context.Context, id, code string) (*domain.ClauseCoverage, error) {
+	var out *domain.ClauseCoverage
+	_, err := db.changeContract(ctx, id, nil, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
+		if err := contractEnded(row); err != nil {
+			return "", "", err
+		}
+		clause, err := loadCatalogueItem(ctx, tx, domain.CatalogueClauses, code)
+		if err != nil {
+			return "", "", err
+		}
+		var cr contractClauseRow
+		err = tx.NewSelect().Model(&cr).Where("contract_id = ? AND code = ?", id, code).Scan(ctx)
+		if err != nil && !isNoRows(err) {
+			return "", "", fmt.Errorf("store: load contract clause: %w", err)
+		}
+		w := cr.waiver()
+		if isNoRows(err) || w == nil || !w.Pending {
+			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s has no waiver waiting for approval on this contract", code)
+		}
+		approver, err := db.actorPerson(ctx, tx)
+		if err != nil {
+			return "", "", err
+		}
+		if err := domain.MayApproveWaiver(approver, w.RequestedBy); err != nil {
+			return "", "", err
+		}
+		now := db.Now()
+		if cr.PendingWaiverReason != "" {
+			cr.Status, cr.ArticleRef, cr.WaiverReason, cr.PendingWaiverReason = string(domain.ClauseWaived), "", cr.PendingWaiverReason, ""
+		}
+		cr.WaiverApprovedBy, cr.WaiverApprovedAt, cr.UpdatedAt = &approver.ID, &now, now
+		if err := upsertContractClause(ctx, tx, &cr); err != nil {
+			return "", "", err
+		}
+		cov := cr.coverage(clause.toDomain())
+		out = &cov
+		return "approve_waiver", code + ": waiver asked by " + w.RequestedBy + " approved by " + approver.ID, nil
+	})
+	return out, err
+}
+
+// actorPerson loads the person behind the caller, or nil for the system.
+func (db *DB) actorPerson(ctx context.Context, tx bun.IDB) (*domain.Person, error) {
+	a := actorOf(ctx)
+	if a.PersonID == "" {
+		return nil, nil
+	}
+	var p personRow
+	if err := loadRow(ctx, tx, &p, entityPerson, a.PersonID); err != nil {
+		return nil, fmt.Errorf("store: load the caller's person: %w", err)
+	}
+	return p.toDomain(), nil
+}
+
+// nullable returns nil for "", else a pointer to s.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // ActivateContract implements domain.ContractService.
@@ -383,6 +564,9 @@ func (db *DB) ActivateContract(ctx context.Context, id string, ifVersion *int) (
 	return db.changeContract(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
 		if row.Status != string(domain.ContractDraft) {
 			return "", "", domain.Errorf(domain.ECONFLICT, "only a draft contract can be activated; this one is %s", row.Status)
+		}
+		if today := db.today(); !row.EndDate.IsZero() && row.EndDate.Before(today) {
+			return "", "", domain.Errorf(domain.ECONFLICT, "the contract ended on %s and cannot be activated; register the new contract instead", row.EndDate)
 		}
 		var vendor vendorRow
 		if err := tx.NewSelect().Model(&vendor).Column("status", "name").Where("id = ?", row.VendorID).Scan(ctx); err != nil {
@@ -395,7 +579,7 @@ func (db *DB) ActivateContract(ctx context.Context, id string, ifVersion *int) (
 		if err != nil {
 			return "", "", err
 		}
-		if err := domain.ActivationRefusal(domain.MissingClauses(coverage)); err != nil {
+		if err := domain.ActivationRefusal(coverage); err != nil {
 			return "", "", err
 		}
 		row.Status = string(domain.ContractActive)
@@ -600,4 +784,39 @@ func vendorTiers(ctx context.Context, tx bun.IDB, contracts []*contractRow) (map
 		tiers[v.ID] = domain.RiskTier(v.RiskTier)
 	}
 	return tiers, nil
+}
+
+// renewContracts extends every active auto-renewing contract whose end date
+// passed by whole renewal terms, so that its reviews and confirmations go on
+// for the new term, and returns how many renewed. Each renewal is audited.
+func (db *DB) renewContracts(ctx context.Context, tx bun.Tx, today domain.Date) (int, error) {
+	var rows []*contractRow
+	if err := tx.NewSelect().Model(&rows).Where("status = ? AND auto_renew = ? AND end_date < ?", string(domain.ContractActive), true, today).
+		Scan(ctx); err != nil {
+		return 0, fmt.Errorf("store: find contracts to renew: %w", err)
+	}
+	for _, row := range rows {
+		end, terms := row.schedule("").RenewedEnd(today)
+		if terms == 0 {
+			continue
+		}
+		before := row.toDomain()
+		read := row.Version
+		row.EndDate, row.Version, row.UpdatedAt = end, read+1, db.Now()
+		if err := updateRow(ctx, tx, row, entityContract, row.ID, read, nil); err != nil {
+			return 0, err
+		}
+		if err := db.refreshVendor(ctx, tx, row.VendorID, row.ID); err != nil {
+			return 0, err
+		}
+		if err := loadRow(ctx, tx, row, entityContract, row.ID); err != nil {
+			return 0, err
+		}
+		if err := db.appendAudit(ctx, tx, auditEntry{Action: "renew", EntityType: entityContract, EntityID: row.ID,
+			Reason: fmt.Sprintf("end date %s passed; renewed automatically by %d × %d months to %s", before.EndDate, terms, row.RenewalTermMonths, end),
+			Before: before, After: row.toDomain()}); err != nil {
+			return 0, err
+		}
+	}
+	return len(rows), nil
 }

@@ -30,6 +30,7 @@ type correctiveActionRow struct {
 	Resolution     string      `bun:"resolution"`
 	ClosedBy       *string     `bun:"closed_by"`
 	ClosedAt       *time.Time  `bun:"closed_at"`
+	AcceptedUntil  domain.Date `bun:"accepted_until,type:date"`
 	Version        int         `bun:"version"`
 	CreatedAt      time.Time   `bun:"created_at"`
 	UpdatedAt      time.Time   `bun:"updated_at"`
@@ -41,7 +42,7 @@ func (r *correctiveActionRow) toDomain(today domain.Date) *domain.CorrectiveActi
 	a := &domain.CorrectiveAction{
 		ID: r.ID, ConfirmationID: r.ConfirmationID, ContractID: r.ContractID, VendorID: r.VendorID, ClauseCode: r.ClauseCode,
 		Description: r.Description, Severity: domain.Severity(r.Severity), OwnerID: r.OwnerID, DueDate: r.DueDate,
-		Status: domain.ActionStatus(r.Status), Resolution: r.Resolution, ClosedAt: utcPtr(r.ClosedAt),
+		Status: domain.ActionStatus(r.Status), Resolution: r.Resolution, ClosedAt: utcPtr(r.ClosedAt), AcceptedUntil: r.AcceptedUntil,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.ClosedBy != nil {
@@ -164,15 +165,16 @@ func (db *DB) ReplaceCorrectiveAction(ctx context.Context, id string, ifVersion 
 
 // CompleteCorrectiveAction implements domain.CorrectiveActionService.
 func (db *DB) CompleteCorrectiveAction(ctx context.Context, id string, ifVersion *int, in domain.ActionClosure) (*domain.CorrectiveAction, error) {
-	return db.closeAction(ctx, id, ifVersion, in, domain.ActionDone)
+	return db.closeAction(ctx, id, ifVersion, in, domain.ActionDone, domain.RiskAcceptance{})
 }
 
 // AcceptCorrectiveActionRisk implements domain.CorrectiveActionService.
-func (db *DB) AcceptCorrectiveActionRisk(ctx context.Context, id string, ifVersion *int, in domain.ActionClosure) (*domain.CorrectiveAction, error) {
-	return db.closeAction(ctx, id, ifVersion, in, domain.ActionRiskAccepted)
+func (db *DB) AcceptCorrectiveActionRisk(ctx context.Context, id string, ifVersion *int, in domain.RiskAcceptance) (*domain.CorrectiveAction, error) {
+	return db.closeAction(ctx, id, ifVersion, domain.ActionClosure{Resolution: in.Resolution}, domain.ActionRiskAccepted, in)
 }
 
-func (db *DB) closeAction(ctx context.Context, id string, ifVersion *int, in domain.ActionClosure, to domain.ActionStatus) (*domain.CorrectiveAction, error) {
+// closeAction closes an open action as done or risk_accepted.
+func (db *DB) closeAction(ctx context.Context, id string, ifVersion *int, in domain.ActionClosure, to domain.ActionStatus, acceptance domain.RiskAcceptance) (*domain.CorrectiveAction, error) {
 	if err := domain.Validate(in); err != nil {
 		return nil, err
 	}
@@ -182,25 +184,55 @@ func (db *DB) closeAction(ctx context.Context, id string, ifVersion *int, in dom
 	}
 	actor := actorOf(ctx)
 	return db.changeOpenAction(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *correctiveActionRow) (string, string, error) {
-		action := "complete"
+		action, reason := "complete", resolution
 		if to == domain.ActionRiskAccepted {
 			action = "accept_risk"
-			var person personRow
-			if actor.PersonID != "" {
-				if err := loadRow(ctx, tx, &person, entityPerson, actor.PersonID); err != nil {
-					return "", "", fmt.Errorf("store: load actor: %w", err)
-				}
+			acceptor, err := db.actorPerson(ctx, tx)
+			if err != nil {
+				return "", "", err
 			}
-			if actor.PersonID == "" || !domain.MayAcceptRisk(person.toDomain()) {
-				return "", "", domain.Errorf(domain.EFORBIDDEN,
-					"only a person holding the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may accept a risk")
+			settings, err := db.settings(ctx, tx)
+			if err != nil {
+				return "", "", err
 			}
+			until, err := domain.RiskAcceptanceRefusal(acceptor, row.toDomain(db.today()), acceptance, db.today(), settings.PolicySettings)
+			if err != nil {
+				return "", "", err
+			}
+			row.AcceptedUntil = until
+			reason = resolution + " (accepted until " + until.String() + ")"
 		}
 		now := db.Now()
 		row.Status, row.Resolution, row.ClosedAt = string(to), resolution, &now
 		if actor.PersonID != "" {
 			row.ClosedBy = &actor.PersonID
 		}
-		return action, resolution, nil
+		return action, reason, nil
 	})
+}
+
+// reopenExpiredRiskAcceptances reopens the risk-accepted actions whose
+// acceptance ended before today, due on its last day, so the due-scan
+// reminds them again (the acceptance expired; someone must act or accept
+// anew). It returns how many reopened.
+func (db *DB) reopenExpiredRiskAcceptances(ctx context.Context, tx bun.Tx, today domain.Date) (int, error) {
+	var rows []*correctiveActionRow
+	if err := tx.NewSelect().Model(&rows).Where("status = ? AND accepted_until < ?", string(domain.ActionRiskAccepted), today).
+		Scan(ctx); err != nil {
+		return 0, fmt.Errorf("store: find expired risk acceptances: %w", err)
+	}
+	for _, row := range rows {
+		before := row.toDomain(today)
+		read := row.Version
+		row.Status, row.DueDate, row.Version, row.UpdatedAt = string(domain.ActionOpen), row.AcceptedUntil, read+1, db.Now()
+		row.ClosedBy, row.ClosedAt = nil, nil
+		if err := updateRow(ctx, tx, row, entityCorrectiveAction, row.ID, read, nil); err != nil {
+			return 0, err
+		}
+		if err := db.appendAudit(ctx, tx, auditEntry{Action: "risk_acceptance_expired", EntityType: entityCorrectiveAction, EntityID: row.ID,
+			Reason: "the risk was accepted until " + row.AcceptedUntil.String() + "; the action is open again", Before: before, After: row.toDomain(today)}); err != nil {
+			return 0, err
+		}
+	}
+	return len(rows), nil
 }

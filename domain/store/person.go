@@ -108,7 +108,7 @@ func (db *DB) CreatePerson(ctx context.Context, in domain.PersonInput) (*domain.
 }
 
 func (db *DB) createPerson(ctx context.Context, tx bun.Tx, in domain.PersonInput) (*domain.Person, error) {
-	if err := mayGrantSecurityRoles(ctx, nil, in.SecurityRoles); err != nil {
+	if err := domain.PersonChangeRefusal(actorOf(ctx).Role, &domain.Person{}, false, in); err != nil {
 		return nil, err
 	}
 	id := uuid.Must(uuid.NewV7()).String()
@@ -209,7 +209,14 @@ func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in d
 			return err
 		}
 		before := row.toDomain()
-		if err := mayGrantSecurityRoles(ctx, before.SecurityRoles, in.SecurityRoles); err != nil {
+		admin, others, err := adminTokenHolders(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := domain.PersonChangeRefusal(actorOf(ctx).Role, before, admin, in); err != nil {
+			return err
+		}
+		if err := domain.LastAdminRefusal(before, in, admin, others); err != nil {
 			return err
 		}
 		if before.Active && !*in.Active {
@@ -257,28 +264,32 @@ func (db *DB) DeletePerson(ctx context.Context, id string, ifVersion *int) error
 	})
 }
 
-// mayGrantSecurityRoles refuses a change of security roles by anyone but an
-// admin: the roles decide who may approve services and accept risks, so an
-// editor must not be able to grant them, to others or to themselves.
-func mayGrantSecurityRoles(ctx context.Context, before, after []domain.SecurityRole) error {
-	if actorOf(ctx).Role == domain.RoleAdmin || sameRoles(before, after) {
-		return nil
+// adminTokenHolders reports whether the person holds an unrevoked admin
+// token, and how many other active people do.
+func adminTokenHolders(ctx context.Context, tx bun.IDB, personID string) (holds bool, others int, err error) {
+	var ids []string
+	err = tx.NewSelect().Table("tokens").ColumnExpr("DISTINCT tokens.person_id").
+		Join("JOIN people ON people.id = tokens.person_id").
+		Where("tokens.role = ? AND tokens.revoked_at IS NULL AND people.active = ?", string(domain.RoleAdmin), true).
+		Scan(ctx, &ids)
+	if err != nil {
+		return false, 0, fmt.Errorf("store: find administrators: %w", err)
 	}
-	return domain.Errorf(domain.EFORBIDDEN, "only an admin may grant or remove security roles (ciso, supervisor, manager)")
-}
-
-func sameRoles(a, b []domain.SecurityRole) bool {
-	set := map[domain.SecurityRole]bool{}
-	for _, r := range a {
-		set[r] = true
-	}
-	if len(set) != len(b) {
-		return false
-	}
-	for _, r := range b {
-		if !set[r] {
-			return false
+	for _, id := range ids {
+		if id == personID {
+			holds = true
+		} else {
+			others++
 		}
 	}
-	return true
+	if !holds {
+		// An inactive person's admin token still makes them an
+		// administrator whose steering fields only admins change.
+		holds, err = tx.NewSelect().Table("tokens").
+			Where("person_id = ? AND role = ? AND revoked_at IS NULL", personID, string(domain.RoleAdmin)).Exists(ctx)
+		if err != nil {
+			return false, 0, fmt.Errorf("store: find administrator tokens: %w", err)
+		}
+	}
+	return holds, others, nil
 }

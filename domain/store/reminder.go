@@ -89,7 +89,7 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 	// schedules thousands, and other writers wait only for one batch at a
 	// time, not for the whole scan. Each step is safe to repeat, so a scan
 	// cut short is completed by the next.
-	expired, scheduled, err := db.prepareScan(ctx, today)
+	prep, err := db.prepareScan(ctx, today)
 	if err != nil {
 		return domain.ScanReport{Today: today}, err
 	}
@@ -98,7 +98,7 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 		// inTx holds the write lock: the ledger steps of concurrent scans
 		// (replicas, the admin's "scan now") run one after the other and
 		// each sees what the previous one committed.
-		rep = domain.ScanReport{Today: today, ContractsExpired: expired, ConfirmationsScheduled: scheduled}
+		rep = prep
 		settings, err := db.settings(ctx, tx)
 		if err != nil {
 			return err
@@ -341,18 +341,29 @@ func (db *DB) expireContracts(ctx context.Context, tx bun.Tx, today domain.Date)
 // schedules.
 const scheduleBatch = 250
 
-// prepareScan expires the contracts that ended, then schedules the
-// confirmations entering the reminder window, scheduleBatch per
-// transaction, and returns how many of each.
-func (db *DB) prepareScan(ctx context.Context, today domain.Date) (expired, scheduled int, err error) {
+// prepareScan renews the auto-renewing contracts whose end passed,
+// expires the others that ended, reopens the corrective actions whose risk
+// acceptance ran out, then schedules the confirmations entering the
+// reminder window, scheduleBatch per transaction, and reports how many of
+// each.
+func (db *DB) prepareScan(ctx context.Context, today domain.Date) (rep domain.ScanReport, err error) {
+	rep.Today = today
+	scheduled := 0
 	err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		expired, err = db.expireContracts(ctx, tx, today)
+		if rep.ContractsRenewed, err = db.renewContracts(ctx, tx, today); err != nil {
+			return err
+		}
+		if rep.ContractsExpired, err = db.expireContracts(ctx, tx, today); err != nil {
+			return err
+		}
+		rep.RiskAcceptancesExpired, err = db.reopenExpiredRiskAcceptances(ctx, tx, today)
 		return err
 	})
 	if err != nil {
-		return 0, 0, err
+		return rep, err
 	}
+	defer func() { rep.ConfirmationsScheduled = scheduled }()
 	// Contracts are taken in id order, after the last one of the previous
 	// batch, so each batch moves on and the loop ends; a contract that comes
 	// due behind the cursor meanwhile is the next scan's.
@@ -378,10 +389,10 @@ func (db *DB) prepareScan(ctx context.Context, today domain.Date) (expired, sche
 			return err
 		})
 		if err != nil {
-			return expired, scheduled, err
+			return rep, err
 		}
 		if seen < scheduleBatch {
-			return expired, scheduled, nil
+			return rep, nil
 		}
 	}
 }

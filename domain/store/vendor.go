@@ -35,6 +35,9 @@ type vendorRow struct {
 	SelectedOn       domain.Date `bun:"selected_on,type:date"`
 	SelectionResults *string     `bun:"selection_results"`
 	StatusReason     string      `bun:"status_reason"`
+	StatusChangedAt  *time.Time  `bun:"status_changed_at"`
+	ApprovedBy       *string     `bun:"approved_by"`
+	SelectionAt      *time.Time  `bun:"selection_recorded_at"`
 	Version          int         `bun:"version"`
 	CreatedAt        time.Time   `bun:"created_at"`
 	UpdatedAt        time.Time   `bun:"updated_at"`
@@ -75,6 +78,7 @@ func (r *vendorRow) toDomain(certs []certificationRow, today domain.Date) *domai
 	if r.CorporateNumber != nil {
 		v.CorporateNumber = *r.CorporateNumber
 	}
+	v.StatusChangedAt, v.SelectionRecordedAt, v.ApprovedBy = utcPtr(r.StatusChangedAt), utcPtr(r.SelectionAt), deref(r.ApprovedBy)
 	for _, c := range certs {
 		v.Certifications = append(v.Certifications, domain.Certification{Kind: domain.CertificationKind(c.Kind), Name: c.Name,
 			Number: c.Number, ValidUntil: c.ValidUntil, Expired: c.ValidUntil.Before(today)})
@@ -231,7 +235,7 @@ func (db *DB) CreateVendor(ctx context.Context, in domain.VendorInput) (*domain.
 		}
 		now := db.Now()
 		row := &vendorRow{ID: uuid.Must(uuid.NewV7()).String(), Status: string(domain.VendorCandidate),
-			RiskTier: string(domain.RiskLow), Version: 1, CreatedAt: now, UpdatedAt: now}
+			RiskTier: string(domain.RiskUnassessed), Version: 1, CreatedAt: now, UpdatedAt: now}
 		row.apply(in)
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return wrap("insert vendor", corporateNumberTaken(err))
@@ -355,7 +359,8 @@ func (db *DB) RecordSelection(ctx context.Context, id string, ifVersion *int, re
 		}
 		results, _ := json.Marshal(rec.Results)
 		s := string(results)
-		row.SelectedBy, row.SelectedOn, row.SelectionResults = &rec.SelectedBy, rec.SelectedOn, &s
+		now := db.Now()
+		row.SelectedBy, row.SelectedOn, row.SelectionResults, row.SelectionAt = &rec.SelectedBy, rec.SelectedOn, &s, &now
 		return "record_selection", "", nil
 	})
 }
@@ -379,6 +384,22 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 			if fe := domain.SelectionProblems(cur.Selection, criteria); len(fe) > 0 {
 				return "", "", fe.Err("the vendor cannot be approved: the selection record is incomplete or unjustified")
 			}
+			approver, err := db.actorPerson(ctx, tx)
+			if err != nil {
+				return "", "", err
+			}
+			if err := domain.MayApproveVendor(approver, cur.Selection); err != nil {
+				return "", "", err
+			}
+			if from == domain.VendorSuspended {
+				if err := domain.ReinstatementRefusal(row.StatusChangedAt, row.SelectionAt, reason); err != nil {
+					return "", "", err
+				}
+				if reason == "" {
+					reason = "a new selection was recorded after the suspension"
+				}
+			}
+			row.ApprovedBy = &approver.ID
 		}
 		if to == domain.VendorTerminated {
 			n, err := tx.NewSelect().Table("contracts").Where("vendor_id = ? AND status = ?", id, string(domain.ContractActive)).Count(ctx)
@@ -393,7 +414,8 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 				return "", "", err
 			}
 		}
-		row.Status, row.StatusReason = string(to), reason
+		now := db.Now()
+		row.Status, row.StatusReason, row.StatusChangedAt = string(to), reason, &now
 		return vendorAction[to], reason, nil
 	})
 }

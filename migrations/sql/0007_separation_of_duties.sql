@@ -1,0 +1,26 @@
+-- Step 1: separation of duties and dates that are always reached.
+-- A clause waiver is asked for by one person and takes effect when a second
+-- person with a security role approves it. On an active contract a waiver
+-- of an included clause waits as pending_waiver_reason while the clause stays
+-- included (an amendment through the same gate).
+ALTER TABLE contract_clauses ADD COLUMN waiver_requested_by VARCHAR(36);
+ALTER TABLE contract_clauses ADD COLUMN waiver_requested_at {{.Timestamp}};
+ALTER TABLE contract_clauses ADD COLUMN waiver_approved_by VARCHAR(36);
+ALTER TABLE contract_clauses ADD COLUMN waiver_approved_at {{.Timestamp}};
+ALTER TABLE contract_clauses ADD COLUMN pending_waiver_reason TEXT NOT NULL DEFAULT '';
+-- Waivers recorded before this rule keep counting: they were the decision of
+-- their time, and the audit trail says who set them.
+UPDATE contract_clauses SET waiver_approved_at = updated_at WHERE status = 'waived';
+-- An auto-renewing contract is extended by its renewal term when its end passes.
+ALTER TABLE contracts ADD COLUMN renewal_term_months INTEGER NOT NULL DEFAULT 12;
+-- Who made the selection, and when the record was written, decide who may
+-- approve the vendor and whether a suspended vendor may return.
+ALTER TABLE vendors ADD COLUMN selection_recorded_at {{.Timestamp}};
+ALTER TABLE vendors ADD COLUMN status_changed_at {{.Timestamp}};
+ALTER TABLE vendors ADD COLUMN approved_by VARCHAR(36);
+-- A vendor with no active contract has not been assessed.
+UPDATE vendors SET risk_tier = 'unassessed'
+    WHERE NOT EXISTS (SELECT 1 FROM contracts c WHERE c.vendor_id = vendors.id AND c.status = 'active');
+-- A risk acceptance holds until a date, then the action comes due again.
+ALTER TABLE corrective_actions ADD COLUMN accepted_until DATE;
+CREATE INDEX corrective_actions_accepted_until_idx ON corrective_actions (status, accepted_until);
