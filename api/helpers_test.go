@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -26,12 +27,23 @@ type env struct {
 	admin  string // admin token secret
 	logs   *bytes.Buffer
 	person *domain.Person // the first administrator
+	// approverToken is a manager's editor token, made by approver.
+	approverToken string
 }
+
+// testEpoch is the store's "now" when the tests start: a fixed day, so that
+// the fixed dates of the tests (contracts from 2026-04-01 to 2027-03-31)
+// keep their meaning whenever the tests run. The clock moves on in real
+// time from there.
+var testEpoch, processStart = time.Date(2026, time.December, 1, 9, 0, 0, 0, time.FixedZone("JST", 9*3600)), time.Now()
+
+// testNow is the clock of the store under test.
+func testNow() time.Time { return testEpoch.Add(time.Since(processStart)) }
 
 // run runs fn against a fresh API on every test database.
 func run(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
+	storetest.Run(t, storetest.Options{Now: testNow}, func(t *testing.T, db *store.DB) {
 		first, err := db.SeedIfEmpty(context.Background())
 		require.NoError(t, err)
 		logs := &bytes.Buffer{}
@@ -43,6 +55,22 @@ func run(t *testing.T, fn func(t *testing.T, e *env)) {
 		t.Cleanup(ts.Close)
 		fn(t, &env{t: t, db: db, url: ts.URL, admin: first.Secret, logs: logs, person: first.Person})
 	})
+}
+
+// approver returns the token of a second person holding the manager
+// security role, made on first use: who approves vendors and waivers that
+// the administrator selected or asked for.
+func (e *env) approver() string {
+	e.t.Helper()
+	if e.approverToken == "" {
+		p := e.createPerson("承認 課長", "approver-"+randomSuffix()+"@example.lg.jp", map[string]any{"security_roles": []string{"manager"}})
+		var tok struct {
+			Secret string `json:"secret"`
+		}
+		e.must(http.StatusCreated, "POST", "/v1/tokens", e.admin, map[string]any{"person_id": p.ID, "role": domain.RoleEditor}).Decode(e.t, &tok)
+		e.approverToken = tok.Secret
+	}
+	return e.approverToken
 }
 
 // response is a decoded answer.

@@ -36,7 +36,7 @@ var outTokyo = func() *time.Location {
 
 // outDaysAgo returns the calendar date n days before today in Tokyo.
 func outDaysAgo(n int) string {
-	return time.Now().In(outTokyo).AddDate(0, 0, -n).Format(time.DateOnly)
+	return testNow().In(outTokyo).AddDate(0, 0, -n).Format(time.DateOnly)
 }
 
 // outAddDays adds days to a YYYY-MM-DD date.
@@ -165,7 +165,7 @@ func outApprovedVendor(e *env, extra map[string]any) domain.Vendor {
 	v := outCreateVendor(e, extra)
 	e.must(http.StatusOK, "PUT", "/v1/vendors/"+v.ID+"/selection", e.admin,
 		outSelection(e.person.ID, outCatalogueCodes(e, "/v1/selection-criteria", false), nil))
-	e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.admin, nil).Decode(e.t, &v)
+	e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.approver(), nil).Decode(e.t, &v)
 	require.Equal(e.t, domain.VendorApproved, v.Status)
 	return v
 }
@@ -346,7 +346,7 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 		r.Decode(t, &v)
 		require.Equal(t, `"1"`, r.Header.Get("ETag"))
 		require.Equal(t, domain.VendorCandidate, v.Status)
-		require.Equal(t, domain.RiskLow, v.RiskTier)
+		require.Equal(t, domain.RiskUnassessed, v.RiskTier, "no active contract yet")
 		require.Equal(t, outValidCorporateNumber, v.CorporateNumber)
 		require.Nil(t, v.Selection)
 
@@ -368,8 +368,19 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 
 		e.must(http.StatusOK, "PUT", "/v1/vendors/"+v.ID+"/selection", editor,
 			outSelection(editorPerson.ID, criteria, map[string]string{unmet: "実績は少ないが、再委託を禁止し月次報告を課すことで補う"}))
-		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", editor, nil).Decode(t, &v)
+		// Separation of duties: the person who recorded the selection does
+		// not approve, even with a security role; a second person with one does.
+		p = requireProblem(t, e.do("POST", "/v1/vendors/"+v.ID+"/approve", editor, nil), http.StatusForbidden)
+		require.Contains(t, outProblemText(p), "security role")
+		e.must(http.StatusOK, "PUT", "/v1/people/"+editorPerson.ID, e.admin, map[string]any{"name": editorPerson.Name, "email": editorPerson.Email,
+			"department_id": editorPerson.DepartmentID, "security_roles": []string{"manager"}})
+		p = requireProblem(t, e.do("POST", "/v1/vendors/"+v.ID+"/approve", editor, nil), http.StatusForbidden)
+		require.Contains(t, outProblemText(p), "separation of duties")
+		require.Equal(t, domain.VendorCandidate, outGetVendor(e, v.ID).Status)
+		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.approver(), nil).Decode(t, &v)
 		require.Equal(t, domain.VendorApproved, v.Status)
+		require.NotEmpty(t, v.ApprovedBy)
+		require.NotEqual(t, editorPerson.ID, v.ApprovedBy)
 		require.NotNil(t, v.Selection)
 		require.Len(t, v.Selection.Results, len(criteria))
 		require.Equal(t, editorPerson.ID, v.Selection.SelectedBy)
@@ -413,6 +424,20 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 			var got domain.ClauseCoverage
 			e.must(http.StatusOK, "PUT", "/v1/contracts/"+c.ID+"/clauses/"+code, editor, body).Decode(t, &got)
 			require.Equal(t, code, got.Code)
+			if code == waived {
+				// A waiver is a request: it counts once a second person approves it.
+				require.NotNil(t, got.Waiver)
+				require.True(t, got.Waiver.Pending)
+				require.Equal(t, editorPerson.ID, got.Waiver.RequestedBy)
+				require.Contains(t, outGetCoverage(e, c.ID).MissingMandatory, code, "a pending waiver counts as missing")
+				p := requireProblem(t, e.do("POST", "/v1/contracts/"+c.ID+"/clauses/"+code+"/approve-waiver", editor, nil), http.StatusForbidden)
+				require.Contains(t, outProblemText(p), "separation of duties", "who asked cannot approve")
+				e.must(http.StatusOK, "POST", "/v1/contracts/"+c.ID+"/clauses/"+code+"/approve-waiver", e.approver(), nil).Decode(t, &got)
+				require.False(t, got.Waiver.Pending)
+				require.NotEmpty(t, got.Waiver.ApprovedBy)
+				require.NotNil(t, got.Waiver.ApprovedAt)
+				require.Equal(t, editorPerson.ID, got.Waiver.RequestedBy)
+			}
 			missing--
 			cov := outGetCoverage(e, c.ID)
 			require.Len(t, cov.MissingMandatory, missing, "after covering %s: %v", code, cov.MissingMandatory)
@@ -427,12 +452,14 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 		require.Equal(t, fmt.Sprintf("第%d条", 10+slices.Index(mandatory, "confidentiality")), cov.item(t, "confidentiality").ArticleRef)
 
 		// 8. Activation now succeeds and derives the due dates: confidentiality 2
-		// without subcontracting makes the vendor medium (12 months), and the
-		// renewal review is 2027-03-31 − 30 days' notice − 60 days' lead.
+		// without subcontracting makes the vendor medium (12 months, which
+		// would land after this one-year contract ends, so 30 days before the
+		// end), and the renewal review is 2027-03-31 − 30 days' notice − 60
+		// days' lead.
 		tag := outETag(e, "/v1/contracts/"+c.ID)
 		e.must(http.StatusOK, "POST", "/v1/contracts/"+c.ID+"/activate", editor, nil, "If-Match", tag).Decode(t, &c)
 		require.Equal(t, domain.ContractActive, c.Status)
-		require.Equal(t, "2027-04-01", c.NextConfirmationDue.String())
+		require.Equal(t, "2027-03-01", c.NextConfirmationDue.String())
 		require.Equal(t, "2026-12-31", c.RenewalReviewDue.String())
 		require.Equal(t, domain.RiskMedium, outGetVendor(e, v.ID).RiskTier)
 
@@ -520,7 +547,7 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 
 		c = outGetContract(e, c.ID)
 		require.Equal(t, firstPerformed, c.LastConfirmedOn.String())
-		require.Equal(t, outAddMonths(t, firstPerformed, 12), c.NextConfirmationDue.String())
+		require.Equal(t, "2027-03-01", c.NextConfirmationDue.String(), "12 months on would be after the end: 30 days before it")
 		require.Equal(t, "2026-12-31", c.RenewalReviewDue.String(), "a confirmation does not move the renewal review")
 
 		// 12. A second confirmation (due date defaulting to the contract's)
@@ -538,7 +565,8 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 		require.Equal(t, domain.ResultFindings, conf2.Result)
 		c = outGetContract(e, c.ID)
 		require.Equal(t, secondPerformed, c.LastConfirmedOn.String())
-		require.Equal(t, outAddMonths(t, secondPerformed, 12), c.NextConfirmationDue.String())
+		require.True(t, c.NextConfirmationDue.IsZero(),
+			"the confirmation due before the one-year contract ends is done: nothing more is due in the term (%s)", c.NextConfirmationDue)
 		e.must(http.StatusOK, "GET", "/v1/corrective-actions?contract_id="+c.ID, editor, nil).Decode(t, &actions)
 		require.Len(t, actions.Items, 2)
 		second := actions.Items[1]
@@ -584,8 +612,11 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 		// 15. Every step left an audit event, and no refusal left one.
 		require.Equal(t, []string{"create", "record_selection", "record_selection", "approve", "derive_risk_tier"}, outActions(e, v.ID))
 		wantContract := []string{"create"}
-		for range mandatory {
+		for _, code := range mandatory {
 			wantContract = append(wantContract, "set_clause")
+			if code == waived {
+				wantContract = append(wantContract, "approve_waiver")
+			}
 		}
 		wantContract = append(wantContract, "activate", "record_confirmation", "record_confirmation")
 		require.Equal(t, wantContract, outActions(e, c.ID))
@@ -625,9 +656,25 @@ func TestOutsourcingChecklistIsASnapshot(t *testing.T) {
 		// The catalogue retitles the clause and the contract drops it.
 		e.must(http.StatusOK, "PUT", "/v1/clauses/confidentiality", e.admin,
 			map[string]any{"title_ja": "秘密保持（改訂）", "title_en": "Confidentiality (revised)"}, "If-Match", outETag(e, "/v1/clauses/confidentiality"))
-		e.must(http.StatusOK, "PUT", "/v1/contracts/"+c.ID+"/clauses/confidentiality", e.admin, map[string]any{"status": "missing"})
+		// Dropping it from the active contract outright would fall below the
+		// activation gate; an amendment waives it through a second person,
+		// and the clause stays included until then.
+		p := requireProblem(t, e.do("PUT", "/v1/contracts/"+c.ID+"/clauses/confidentiality", e.admin, map[string]any{"status": "missing"}), http.StatusConflict)
+		require.Contains(t, outProblemText(p), "amend")
+		require.Contains(t, outProblemText(p), "terminate")
+		var amended domain.ClauseCoverage
+		e.must(http.StatusOK, "PUT", "/v1/contracts/"+c.ID+"/clauses/confidentiality", e.admin,
+			map[string]any{"status": "waived", "waiver_reason": "守秘義務は別途の覚書で定める"}).Decode(t, &amended)
+		require.Equal(t, domain.ClauseIncluded, amended.Status, "an amendment waits beside the clause's status")
+		require.True(t, amended.Waiver.Pending)
+		require.Empty(t, outGetCoverage(e, c.ID).MissingMandatory, "the active contract stays above the gate")
+		e.must(http.StatusOK, "POST", "/v1/contracts/"+c.ID+"/clauses/confidentiality/approve-waiver", e.approver(), nil).Decode(t, &amended)
+		require.Equal(t, domain.ClauseWaived, amended.Status)
+		require.Equal(t, "守秘義務は別途の覚書で定める", amended.WaiverReason)
+		p = requireProblem(t, e.do("PUT", "/v1/contracts/"+c.ID+"/clauses/confidentiality", e.admin, map[string]any{"status": "missing"}), http.StatusConflict)
+		require.Contains(t, outProblemText(p), "activation gate", "withdrawing an approved waiver is refused too")
 		cov := outGetCoverage(e, c.ID)
-		require.Equal(t, domain.ClauseMissing, cov.item(t, "confidentiality").Status)
+		require.Equal(t, domain.ClauseWaived, cov.item(t, "confidentiality").Status)
 		require.Equal(t, "秘密保持（改訂）", cov.item(t, "confidentiality").TitleJa)
 
 		// The existing checklist is unchanged.
@@ -636,7 +683,7 @@ func TestOutsourcingChecklistIsASnapshot(t *testing.T) {
 		require.Equal(t, conf.Version, got.Version, "nothing about the confirmation changed")
 
 		// It still asks about the dropped clause when completed.
-		p := requireProblem(t, e.do("POST", "/v1/confirmations/"+conf.ID+"/complete", e.admin, map[string]any{
+		p = requireProblem(t, e.do("POST", "/v1/confirmations/"+conf.ID+"/complete", e.admin, map[string]any{
 			"performed_by": e.person.ID, "performed_on": outDaysAgo(0),
 			"results": slices.DeleteFunc(outAnswers(conf.Checklist, nil), func(a map[string]any) bool { return a["code"] == "confidentiality" }),
 		}), http.StatusUnprocessableEntity)
@@ -661,11 +708,12 @@ func TestOutsourcingChecklistIsASnapshot(t *testing.T) {
 
 func TestOutsourcingRiskTierFollowsActiveContracts(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
-		// Low: confidentiality 1 only; 24 months.
+		// Low: confidentiality 1 only; 24 months, which the one-year term
+		// cuts to 30 days before its end (単年度契約).
 		a := outApprovedVendor(e, map[string]any{"name": "A 株式会社"})
 		low := outActiveContract(e, a.ID, nil)
 		require.Equal(t, domain.RiskLow, outGetVendor(e, a.ID).RiskTier)
-		require.Equal(t, "2028-04-01", low.NextConfirmationDue.String())
+		require.Equal(t, "2027-03-01", low.NextConfirmationDue.String())
 
 		// A draft does not count, however sensitive.
 		outCreateContract(e, a.ID, map[string]any{"information_assets": []any{outAsset("住民基本台帳", "3A")}})
@@ -685,7 +733,7 @@ func TestOutsourcingRiskTierFollowsActiveContracts(t *testing.T) {
 		e.must(http.StatusOK, "GET", "/v1/audit-events?entity_type=contract&entity_id="+low.ID, e.admin, nil).Decode(t, &moved)
 		last := moved.Items[len(moved.Items)-1]
 		require.Equal(t, "the vendor's risk tier is now high", last.Reason)
-		require.Contains(t, string(last.Before), `"next_confirmation_due":"2028-04-01"`)
+		require.Contains(t, string(last.Before), `"next_confirmation_due":"2027-03-01"`)
 		require.Contains(t, string(last.After), `"next_confirmation_due":"2026-10-01"`)
 		require.NotContains(t, outActions(e, high.ID), "derive_due_dates", "the activated contract's own event records its dates")
 
@@ -701,13 +749,14 @@ func TestOutsourcingRiskTierFollowsActiveContracts(t *testing.T) {
 		require.True(t, ended.RenewalReviewDue.IsZero(), "an ended contract has no renewal review due")
 		requireProblem(t, e.do("GET", "/v1/confirmations/"+dropped.ID, e.admin, nil), http.StatusNotFound)
 		require.Equal(t, domain.RiskLow, outGetVendor(e, a.ID).RiskTier)
-		require.Equal(t, "2028-04-01", outGetContract(e, low.ID).NextConfirmationDue.String())
+		require.Equal(t, "2027-03-01", outGetContract(e, low.ID).NextConfirmationDue.String())
 
-		// Medium: confidentiality 2 without subcontracting; 12 months.
+		// Medium: confidentiality 2 without subcontracting; 12 months, past
+		// the end of the one-year term: 30 days before the end.
 		b := outApprovedVendor(e, map[string]any{"name": "B 株式会社"})
 		medium := outActiveContract(e, b.ID, map[string]any{"information_assets": []any{outAsset("申込情報", "2")}})
 		require.Equal(t, domain.RiskMedium, outGetVendor(e, b.ID).RiskTier)
-		require.Equal(t, "2027-04-01", medium.NextConfirmationDue.String())
+		require.Equal(t, "2027-03-01", medium.NextConfirmationDue.String())
 
 		// High: confidentiality 2 with subcontracting; the only active contract.
 		c := outApprovedVendor(e, map[string]any{"name": "C 株式会社"})
@@ -717,7 +766,7 @@ func TestOutsourcingRiskTierFollowsActiveContracts(t *testing.T) {
 		require.Equal(t, "2026-07-31", sub.NextConfirmationDue.String())
 		require.Equal(t, []string{"下請システム株式会社"}, sub.Subcontractors)
 		e.must(http.StatusOK, "POST", "/v1/contracts/"+sub.ID+"/terminate", e.admin, map[string]any{"reason": "契約解除"})
-		require.Equal(t, domain.RiskLow, outGetVendor(e, c.ID).RiskTier)
+		require.Equal(t, domain.RiskUnassessed, outGetVendor(e, c.ID).RiskTier, "no active contract: unassessed, not low")
 		require.Equal(t, []string{"create", "record_selection", "approve", "derive_risk_tier", "derive_risk_tier"}, outActions(e, c.ID))
 
 		// Clients cannot write the tier.
@@ -744,8 +793,8 @@ func TestOutsourcingSettings(t *testing.T) {
 		medium := outActiveContract(e, outApprovedVendor(e, map[string]any{"name": "中リスク株式会社"}).ID,
 			map[string]any{"information_assets": []any{outAsset("申込情報", "2")}})
 		low := outActiveContract(e, outApprovedVendor(e, map[string]any{"name": "低リスク株式会社"}).ID, nil)
-		require.Equal(t, "2027-04-01", medium.NextConfirmationDue.String())
-		require.Equal(t, "2028-04-01", low.NextConfirmationDue.String())
+		require.Equal(t, "2027-03-01", medium.NextConfirmationDue.String())
+		require.Equal(t, "2027-03-01", low.NextConfirmationDue.String())
 
 		changed := st.PolicySettings
 		changed.ConfirmationIntervalMonths.Medium = 3
@@ -758,7 +807,7 @@ func TestOutsourcingSettings(t *testing.T) {
 		require.Equal(t, 3, after.ConfirmationIntervalMonths.Medium)
 		require.NotEqual(t, tag, r.Header.Get("ETag"))
 		require.Equal(t, "2026-07-01", outGetContract(e, medium.ID).NextConfirmationDue.String(), "recomputed by the settings change")
-		require.Equal(t, "2028-04-01", outGetContract(e, low.ID).NextConfirmationDue.String(), "another tier's interval did not change")
+		require.Equal(t, "2027-03-01", outGetContract(e, low.ID).NextConfirmationDue.String(), "another tier's interval did not change")
 		require.Equal(t, "2026-12-31", outGetContract(e, medium.ID).RenewalReviewDue.String())
 
 		// The old ETag is stale now.
@@ -868,7 +917,7 @@ func TestOutsourcingFilters(t *testing.T) {
 		a1 := outActiveContract(e, a.ID, map[string]any{"information_assets": []any{outAsset("申込情報", "2")}})
 		a2 := outCreateContract(e, a.ID, map[string]any{"title": "未締結の契約"})
 		c1 := outActiveContract(e, c.ID, map[string]any{"end_date": nil, "information_assets": []any{outAsset("課税情報", "3")}})
-		require.Equal(t, "2027-04-01", a1.NextConfirmationDue.String())
+		require.Equal(t, "2027-03-01", a1.NextConfirmationDue.String())
 		require.Equal(t, "2026-12-31", a1.RenewalReviewDue.String())
 		require.Equal(t, "2026-10-01", c1.NextConfirmationDue.String())
 		require.True(t, c1.RenewalReviewDue.IsZero(), "open-ended: no renewal review")
@@ -881,7 +930,8 @@ func TestOutsourcingFilters(t *testing.T) {
 			{"status=approved", []string{a.ID, c.ID}},
 			{"risk_tier=high", []string{c.ID}},
 			{"risk_tier=medium", []string{a.ID}},
-			{"risk_tier=low", []string{b.ID}},
+			{"risk_tier=low", []string{}},
+			{"risk_tier=unassessed", []string{b.ID}},
 			{"q=" + url.QueryEscape("ミドリ"), []string{a.ID}},
 			{"q=" + url.QueryEscape("ホクブ"), []string{b.ID}},
 			{"q=" + url.QueryEscape("中央"), []string{c.ID}},
@@ -963,7 +1013,7 @@ func TestOutsourcingConflicts(t *testing.T) {
 		e.must(http.StatusCreated, "POST", "/v1/vendors", e.admin, outVendorBody(owner.ID, nil)).Decode(t, &v)
 		e.must(http.StatusOK, "PUT", "/v1/vendors/"+v.ID+"/selection", e.admin,
 			outSelection(e.person.ID, outCatalogueCodes(e, "/v1/selection-criteria", false), nil))
-		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.admin, nil)
+		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.approver(), nil)
 		active := outActiveContract(e, v.ID, nil)
 
 		// Delete a vendor with contracts.
@@ -1007,8 +1057,8 @@ func TestOutsourcingConflicts(t *testing.T) {
 			p := requireProblem(t, e.do("POST", "/v1/contracts/"+draft.ID+"/activate", e.admin, nil), http.StatusConflict)
 			require.Contains(t, outProblemText(p), "suspended")
 			require.Equal(t, domain.ContractDraft, outGetContract(e, draft.ID).Status)
-			// Reinstated, it may be activated.
-			e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.admin, nil)
+			// Reinstated with a reason, it may be activated.
+			e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.approver(), map[string]any{"reason": "調査の結果、漏えいはなかった"})
 			e.must(http.StatusOK, "POST", "/v1/contracts/"+draft.ID+"/activate", e.admin, nil)
 		}
 
@@ -1024,7 +1074,7 @@ func TestOutsourcingConflicts(t *testing.T) {
 			other := outCreateVendor(e, map[string]any{"name": "取引終了株式会社"})
 			e.must(http.StatusOK, "POST", "/v1/vendors/"+other.ID+"/terminate", e.admin, map[string]any{"reason": "選定せず"})
 			requireProblem(t, e.do("POST", "/v1/contracts", e.admin, outContractBody(other.ID, e.person.ID, nil)), http.StatusConflict)
-			requireProblem(t, e.do("POST", "/v1/vendors/"+other.ID+"/approve", e.admin, nil), http.StatusConflict)
+			requireProblem(t, e.do("POST", "/v1/vendors/"+other.ID+"/approve", e.approver(), nil), http.StatusConflict)
 		}
 	})
 }

@@ -293,8 +293,8 @@ func TestCloudServiceApprovalNeedsASupervisorAndEveryTermsCheck(t *testing.T) {
 			require.Equal(t, domain.CloudApproved, approved.Status)
 			require.Equal(t, supervisor.ID, approved.ApproverID)
 			require.False(t, approved.ApprovedOn.IsZero())
-			today := time.Now().In(time.FixedZone("JST", 9*3600)).Format(time.DateOnly)
-			yesterday := time.Now().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, -1).Format(time.DateOnly)
+			today := testNow().In(time.FixedZone("JST", 9*3600)).Format(time.DateOnly)
+			yesterday := testNow().In(time.FixedZone("JST", 9*3600)).AddDate(0, 0, -1).Format(time.DateOnly)
 			require.Contains(t, []string{today, yesterday}, approved.ApprovedOn.String(), "approved today in Asia/Tokyo")
 			require.Equal(t, saAddMonths(t, approved.ApprovedOn.String(), 12), approved.NextReviewDue.String(),
 				"next review = approval + 12 months")

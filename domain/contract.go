@@ -223,8 +223,11 @@ type ContractSchedule struct {
 	EndDate          Date
 	NoticePeriodDays int
 	LastConfirmedOn  Date
-	Tier             RiskTier
-	AutoRenew        bool
+	// LastConfirmationDue is the date the last completed confirmation was
+	// due on.
+	LastConfirmationDue Date
+	Tier                RiskTier
+	AutoRenew           bool
 	// RenewalTermMonths is the length of an automatic renewal.
 	RenewalTermMonths int
 	// RenewalReviewedFor is the end date whose renewal review is done.
@@ -236,8 +239,8 @@ type ContractSchedule struct {
 // current term ends before that date (a one-year contract, 単年度契約), the
 // confirmation falls due confirmation_before_end_days before the end
 // instead, so that no term ends without a confirmation having fallen due
-// in it — unless the last confirmation was completed after that one was
-// scheduled (inside its first reminder window).
+// in it — unless the confirmation completed last in the term was due on or
+// after that day.
 func (s ContractSchedule) NextConfirmationDue(p PolicySettings) Date {
 	if s.Status != ContractActive {
 		return Date{}
@@ -255,26 +258,11 @@ func (s ContractSchedule) NextConfirmationDue(p PolicySettings) Date {
 	if beforeEnd.Before(termStart) {
 		beforeEnd = termStart // a term shorter than the lead: due on its first day
 	}
-	// A confirmation completed once the one before the end was scheduled
-	// (its first reminder window) is that one, done early.
-	done := beforeEnd.AddDays(-maxLeadDays(p))
-	if done.Before(termStart) {
-		done = termStart
-	}
-	if !s.LastConfirmedOn.IsZero() && !s.LastConfirmedOn.Before(done) {
+	// The confirmation that was due on (or after) that day is done.
+	if !s.LastConfirmedOn.IsZero() && !s.LastConfirmedOn.Before(termStart) && !s.LastConfirmationDue.Before(beforeEnd) {
 		return Date{}
 	}
 	return beforeEnd
-}
-
-// maxLeadDays is the first reminder lead time: how far ahead a date is
-// reminded and, for a confirmation, scheduled.
-func maxLeadDays(p PolicySettings) int {
-	n := 0
-	for _, d := range p.ReminderLeadDays {
-		n = max(n, d)
-	}
-	return n
 }
 
 // TermStart is the first day of the contract's current term: the start

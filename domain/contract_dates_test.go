@@ -17,8 +17,11 @@ func date(t *testing.T, s string) domain.Date {
 
 func TestNextConfirmationDueWithinTheTerm(t *testing.T) {
 	p := domain.DefaultPolicySettings
-	active := func(start, end, last string, tier domain.RiskTier) domain.ContractSchedule {
+	active := func(start, end, last string, tier domain.RiskTier, lastDue ...string) domain.ContractSchedule {
 		s := domain.ContractSchedule{Status: domain.ContractActive, StartDate: date(t, start), Tier: tier}
+		if len(lastDue) > 0 {
+			s.LastConfirmationDue = date(t, lastDue[0])
+		}
 		if end != "" {
 			s.EndDate = date(t, end)
 		}
@@ -40,8 +43,10 @@ func TestNextConfirmationDueWithinTheTerm(t *testing.T) {
 		{"interval exactly on the end date stays", active("2026-04-01", "2027-04-01", "", domain.RiskMedium), "2027-04-01"},
 		{"multi-year: the interval", active("2026-04-01", "2029-03-31", "", domain.RiskMedium), "2027-04-01"},
 		{"open-ended: the interval", active("2026-04-01", "", "", domain.RiskLow), "2028-04-01"},
-		{"the one before the end, completed early: nothing more due", active("2026-04-01", "2027-03-31", "2027-02-20", domain.RiskMedium), ""},
-		{"completed when its window opened: nothing more due", active("2026-04-01", "2027-03-31", "2027-01-30", domain.RiskMedium), ""},
+		{"the one before the end, completed: nothing more due", active("2026-04-01", "2027-03-31", "2027-02-20", domain.RiskMedium, "2027-03-01"), ""},
+		{"the one before the end, completed early: nothing more due", active("2026-04-01", "2027-03-31", "2026-12-01", domain.RiskMedium, "2027-03-01"), ""},
+		{"one due later than that, completed: nothing more due", active("2026-04-01", "2027-03-31", "2027-03-10", domain.RiskMedium, "2027-03-20"), ""},
+		{"one due earlier, completed late: once more before the end", active("2026-04-01", "2027-03-31", "2027-02-20", domain.RiskMedium, "2026-12-20"), "2027-03-01"},
 		{"confirmed earlier in the term: once more before the end", active("2026-04-01", "2027-03-31", "2026-06-01", domain.RiskLow), "2027-03-01"},
 		{"a term shorter than the lead: due on its first day", active("2026-04-01", "2026-04-20", "", domain.RiskMedium), "2026-04-01"},
 		{"a draft has none", domain.ContractSchedule{Status: domain.ContractDraft, StartDate: date(t, "2026-04-01"), EndDate: date(t, "2027-03-31")}, ""},

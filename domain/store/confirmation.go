@@ -230,20 +230,21 @@ func (db *DB) CompleteConfirmation(ctx context.Context, id string, ifVersion *in
 		if err := db.appendAudit(ctx, tx, auditEntry{Action: "complete", EntityType: entityConfirmation, EntityID: id, Before: before, After: out}); err != nil {
 			return err
 		}
-		return db.recordConfirmationOnContract(ctx, tx, &contract, in.PerformedOn)
+		return db.recordConfirmationOnContract(ctx, tx, &contract, in.PerformedOn, row.DueDate)
 	})
 	return out, err
 }
 
 // recordConfirmationOnContract moves the contract's last confirmation date
-// and with it next_confirmation_due, in the completing transaction.
-func (db *DB) recordConfirmationOnContract(ctx context.Context, tx bun.Tx, contract *contractRow, on domain.Date) error {
+// (and the date that confirmation was due) and with it
+// next_confirmation_due, in the completing transaction.
+func (db *DB) recordConfirmationOnContract(ctx context.Context, tx bun.Tx, contract *contractRow, on, due domain.Date) error {
 	if !contract.LastConfirmedOn.IsZero() && !on.After(contract.LastConfirmedOn) {
 		return nil
 	}
 	before := contract.toDomain()
 	read := contract.Version
-	contract.LastConfirmedOn, contract.Version, contract.UpdatedAt = on, read+1, db.Now()
+	contract.LastConfirmedOn, contract.LastConfirmationDue, contract.Version, contract.UpdatedAt = on, due, read+1, db.Now()
 	if err := updateRow(ctx, tx, contract, entityContract, contract.ID, read, nil); err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ type contractRow struct {
 	Status                string      `bun:"status"`
 	TerminationReason     string      `bun:"termination_reason"`
 	LastConfirmedOn       domain.Date `bun:"last_confirmed_on,type:date"`
+	LastConfirmationDue   domain.Date `bun:"last_confirmation_due,type:date"`
 	NextConfirmationDue   domain.Date `bun:"next_confirmation_due,type:date"`
 	RenewalReviewDue      domain.Date `bun:"renewal_review_due,type:date"`
 	RenewalReviewedFor    domain.Date `bun:"renewal_reviewed_for,type:date"`
@@ -140,7 +141,7 @@ func (r *contractRow) apply(in domain.ContractInput) {
 
 func (r *contractRow) schedule(tier domain.RiskTier) domain.ContractSchedule {
 	return domain.ContractSchedule{Status: domain.ContractStatus(r.Status), StartDate: r.StartDate, EndDate: r.EndDate,
-		NoticePeriodDays: r.NoticePeriodDays, LastConfirmedOn: r.LastConfirmedOn, Tier: tier, RenewalReviewedFor: r.RenewalReviewedFor,
+		NoticePeriodDays: r.NoticePeriodDays, LastConfirmedOn: r.LastConfirmedOn, LastConfirmationDue: r.LastConfirmationDue, Tier: tier, RenewalReviewedFor: r.RenewalReviewedFor,
 		AutoRenew: r.AutoRenew, RenewalTermMonths: r.RenewalTermMonths}
 }
 

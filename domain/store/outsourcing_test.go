@@ -96,10 +96,23 @@ func outApprovedVendor(t *testing.T, ctx context.Context, db *store.DB, owner *d
 	}
 	_, err = db.RecordSelection(ctx, v.ID, nil, rec)
 	require.NoError(t, err)
-	v, err = db.ChangeVendorStatus(ctx, v.ID, nil, domain.VendorApproved, "")
+	v, err = db.ChangeVendorStatus(outApprover(t, ctx, db), v.ID, nil, domain.VendorApproved, "")
 	require.NoError(t, err)
 	require.Equal(t, domain.VendorApproved, v.Status)
 	return v
+}
+
+// outApprover returns a context acting as a new person with the manager
+// security role: the second person a vendor approval or a waiver needs.
+func outApprover(t *testing.T, ctx context.Context, db *store.DB) context.Context {
+	t.Helper()
+	me, _ := domain.ActorFrom(ctx)
+	owner, err := db.FindPerson(ctx, me.PersonID)
+	require.NoError(t, err)
+	p, err := db.CreatePerson(ctx, domain.PersonInput{Name: "承認 課長", Email: "approver-" + uuid.NewString()[:8] + "@example.lg.jp",
+		DepartmentID: owner.DepartmentID, SecurityRoles: []domain.SecurityRole{domain.SecurityRoleManager}})
+	require.NoError(t, err)
+	return domain.WithActor(context.Background(), domain.Actor{PersonID: p.ID, Role: domain.RoleEditor, Name: p.Name})
 }
 
 // outActiveContract registers a contract, includes every mandatory clause and activates it.
@@ -280,7 +293,9 @@ func TestOutsourcingReplaceSettingsRecomputesEveryActiveContract(t *testing.T) {
 			v, err := db.FindVendor(ctx, tc.vendor.ID)
 			require.NoError(t, err)
 			require.Equal(t, tc.tier, v.RiskTier)
-			want := map[domain.RiskTier]string{domain.RiskHigh: "2026-10-01", domain.RiskMedium: "2027-04-01", domain.RiskLow: "2028-04-01"}
+			// A one-year contract is confirmed 30 days before it ends when the
+			// interval would land after the end (単年度契約).
+			want := map[domain.RiskTier]string{domain.RiskHigh: "2026-10-01", domain.RiskMedium: "2027-03-01", domain.RiskLow: "2027-03-01"}
 			require.Equal(t, want[tc.tier], c.NextConfirmationDue.String())
 			require.Equal(t, "2026-12-31", c.RenewalReviewDue.String())
 		}
@@ -375,7 +390,11 @@ func TestOutsourcingReplaceSettingsRecomputesEveryActiveContract(t *testing.T) {
 					from = c.LastConfirmedOn
 				}
 				months := map[domain.RiskTier]int{domain.RiskHigh: 3, domain.RiskMedium: 9, domain.RiskLow: 18}[tierOf[c.VendorID]]
-				require.Equal(t, outAddMonths(t, from, months).String(), c.NextConfirmationDue.String(),
+				want := outAddMonths(t, from, months)
+				if !c.EndDate.IsZero() && want.After(c.EndDate) {
+					want = outAddDays(t, c.EndDate, -30) // confirmed before it ends
+				}
+				require.Equal(t, want.String(), c.NextConfirmationDue.String(),
 					"contract %s (%s, from %s)", c.Title, tierOf[c.VendorID], from)
 				wantRenewal := ""
 				if !c.EndDate.IsZero() {
@@ -414,8 +433,8 @@ func TestOutsourcingReplaceSettingsRecomputesEveryActiveContract(t *testing.T) {
 				domain.PageRequest{})
 			require.NoError(t, err)
 			require.Len(t, page.Items, 1)
-			months := map[domain.RiskTier]int{domain.RiskHigh: 3, domain.RiskMedium: 9, domain.RiskLow: 18}[tc.tier]
-			require.Equal(t, outAddMonths(t, outDate(t, "2026-04-01"), months), page.Items[0].NextConfirmationDue)
+			want := map[domain.RiskTier]string{domain.RiskHigh: "2026-07-01", domain.RiskMedium: "2027-01-01", domain.RiskLow: "2027-03-01"}[tc.tier]
+			require.Equal(t, want, page.Items[0].NextConfirmationDue.String(), "3 and 9 months fit the term; 18 does not, so 30 days before its end")
 		}
 		_, err = db.ReplaceSettings(ctx, &after.Version, domain.DefaultPolicySettings)
 		require.NoError(t, err)

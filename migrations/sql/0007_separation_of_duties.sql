@@ -11,6 +11,9 @@ ALTER TABLE contract_clauses ADD COLUMN pending_waiver_reason TEXT NOT NULL DEFA
 -- Waivers recorded before this rule keep counting: they were the decision of
 -- their time, and the audit trail says who set them.
 UPDATE contract_clauses SET waiver_approved_at = updated_at WHERE status = 'waived';
+-- The due date of the last completed confirmation: one due on or after the
+-- day before the end that a one-year contract is confirmed is that one.
+ALTER TABLE contracts ADD COLUMN last_confirmation_due DATE;
 -- An auto-renewing contract is extended by its renewal term when its end passes.
 ALTER TABLE contracts ADD COLUMN renewal_term_months INTEGER NOT NULL DEFAULT 12;
 -- Who made the selection, and when the record was written, decide who may
