@@ -61,7 +61,9 @@ func (s *Server) registerCloudServices() {
 	huma.Register(s.api, operation{
 		ID: "create-cloud-service", Method: http.MethodPost, Path: "/v1/cloud-services", Tag: tag,
 		Summary: "Request a service under standard terms",
-		Description: "Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must " +
+		Description: "Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. " +
+			"Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when " +
+			"the answer names none). The policy's hard rule: such a service must " +
 			"never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no " +
 			"override. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Status: http.StatusCreated, Errors: errsCreate,
@@ -78,9 +80,13 @@ func (s *Server) registerCloudServices() {
 	huma.Register(s.api, operation{
 		ID: "replace-cloud-service", Method: http.MethodPut, Path: "/v1/cloud-services/{id}", Tag: tag,
 		Summary: "Replace a service under standard terms",
-		Description: "Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it " +
-			"back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. " +
-			"Needs the editor or admin role.",
+		Description: "Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the " +
+			"checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), " +
+			"including answers sent in the same request, and on an approved service the change sends it back to requested with " +
+			"the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. " +
+			"In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current " +
+			"terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor " +
+			"or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {
 		IDParam
@@ -102,8 +108,10 @@ func (s *Server) registerCloudServices() {
 		ID: "approve-cloud-service", Method: http.MethodPost, Path: "/v1/cloud-services/{id}/approve", Tag: tag,
 		Summary: "Approve a service under standard terms",
 		Description: "Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or " +
-			"ciso security role (403 otherwise, whatever the token's role), and every terms-of-service checklist item must be " +
-			"answered (422 naming the missing ones). 409 unless requested. Needs the editor or admin role.",
+			"ciso security role (403 otherwise, whatever the token's role) and, for separation of duties (職務の分離), must not be " +
+			"the requester (requester_id: who registered it, or who last changed its terms): 403. Every terms-of-service " +
+			"checklist item must be answered for the current terms (422 naming the missing ones, and each stale answer at " +
+			"terms_checks[i]). 409 unless requested. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {
 		IDParam

@@ -363,21 +363,31 @@ func TestCloudServiceTermsChangeSendsItBackForApproval(t *testing.T) {
 			require.Contains(t, string(last.Before), `"approved"`)
 			require.Contains(t, string(last.After), `"requested"`)
 		})
-		t.Run("and it can be approved again", func(t *testing.T) {
+		t.Run("the answers sent with the new terms are stale: approval names each", func(t *testing.T) {
+			p := requireProblem(t, e.do("POST", "/v1/cloud-services/"+c.ID+"/approve", supervisorToken, nil), http.StatusUnprocessableEntity)
+			require.ElementsMatch(t, saTermsCodes(e), saProblemValues(p))
+			require.Contains(t, saProblemText(p), "2026-04-01版", "the message names the terms they were answered for")
+		})
+		t.Run("answered again for the new terms, it can be approved again", func(t *testing.T) {
+			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, e.admin, saCloudBody(e, owner.ID, map[string]any{
+				"terms_checks": answers, "terms_version": "2026-10-01版"}))
 			var again domain.CloudService
 			e.must(http.StatusOK, "POST", "/v1/cloud-services/"+c.ID+"/approve", supervisorToken, nil).Decode(t, &again)
 			require.Equal(t, domain.CloudApproved, again.Status)
 			require.Equal(t, "2026-10-01版", again.TermsVersion)
 			require.Empty(t, again.StatusReason)
 		})
-		t.Run("a new terms version on a requested service stays requested", func(t *testing.T) {
-			r := saCreateCloud(e, owner.ID, map[string]any{"name": "申請中"})
+		t.Run("a new terms version on a requested service stays requested, its answers stale", func(t *testing.T) {
+			r := saCreateCloud(e, owner.ID, map[string]any{"name": "申請中", "terms_checks": answers})
 			var got domain.CloudService
 			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+r.ID, e.admin, saCloudBody(e, owner.ID, map[string]any{
-				"name": "申請中", "terms_version": "v2"})).Decode(t, &got)
+				"name": "申請中", "terms_version": "v2", "terms_checks": answers})).Decode(t, &got)
 			require.Equal(t, domain.CloudRequested, got.Status)
+			for _, ch := range got.TermsChecks {
+				require.True(t, ch.Stale, "%s", ch.Code)
+			}
 			events, _ := saEvents(e, "cloud_service", r.ID)
-			require.Equal(t, "update", events[len(events)-1].Action)
+			require.Equal(t, "terms_changed", events[len(events)-1].Action)
 		})
 	})
 }
@@ -483,6 +493,9 @@ func TestCloudServiceFilters(t *testing.T) {
 	})
 }
 
+// saProcedure is an approved operating procedure (運用手順).
+var saProcedure = map[string]any{"document_ref": "広報-SNS-001", "version": "1.0", "approved_on": "2026-04-01"}
+
 // saAccountBody is a valid social account request; extra replaces fields.
 func saAccountBody(e *env, responsibleID string, extra map[string]any) map[string]any {
 	e.t.Helper()
@@ -494,6 +507,7 @@ func saAccountBody(e *env, responsibleID string, extra map[string]any) map[strin
 			"allowed_categories": []string{"お知らせ", "収集日程"},
 			"prohibited_terms":   []string{"未発表", "個人名"},
 		},
+		"operating_procedure": saProcedure,
 	}
 	for k, v := range extra {
 		if v == nil {
@@ -846,4 +860,322 @@ func TestSocialAccountFilters(t *testing.T) {
 			requireProblem(t, e.do("GET", "/v1/social-accounts?responsible_person_id=nobody", e.admin, nil), http.StatusUnprocessableEntity)
 		})
 	})
+}
+
+// saGetCloud reads a service.
+func saGetCloud(e *env, id string) domain.CloudService {
+	e.t.Helper()
+	var c domain.CloudService
+	e.must(http.StatusOK, "GET", "/v1/cloud-services/"+id, e.admin, nil).Decode(e.t, &c)
+	return c
+}
+
+// saStaleCodes lists the codes of the stale answers of a service.
+func saStaleCodes(c domain.CloudService) []string {
+	out := []string{}
+	for _, ch := range c.TermsChecks {
+		if ch.Stale {
+			out = append(out, ch.Code)
+		}
+	}
+	return out
+}
+
+// saEcho turns a service's answers back into request answers, as a client
+// that sends back what it read.
+func saEcho(c domain.CloudService) []map[string]any {
+	out := []map[string]any{}
+	for _, ch := range c.TermsChecks {
+		out = append(out, map[string]any{"code": ch.Code, "answer": ch.Answer, "note": ch.Note,
+			"terms_version": ch.TermsVersion, "terms_url": ch.TermsURL, "stale": ch.Stale})
+	}
+	return out
+}
+
+func TestCloudServiceTermsChangeMarksEveryAnswerStale(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		owner := e.createPerson("情報 担当", "owner@example.lg.jp", nil)
+		supervisorToken, _ := saSupervisorToken(e)
+		codes := saTermsCodes(e)
+		c := saApprovedCloud(e, owner.ID, supervisorToken, nil)
+
+		t.Run("answers carry the terms they were given for", func(t *testing.T) {
+			require.Len(t, c.TermsChecks, len(codes))
+			for _, ch := range c.TermsChecks {
+				require.Equal(t, "2026-04-01版", ch.TermsVersion)
+				require.Equal(t, "https://transfer.example.com/terms", ch.TermsURL)
+				require.False(t, ch.Stale)
+			}
+			raw := e.must(http.StatusOK, "GET", "/v1/cloud-services/"+c.ID, e.admin, nil).JSON(t)
+			first := raw["terms_checks"].([]any)[0].(map[string]any)
+			require.Equal(t, false, first["stale"], "stale is always in the answer")
+			require.Equal(t, "2026-04-01版", first["terms_version"])
+		})
+
+		editorPerson := e.createPerson("規約 更新者", "terms-editor@example.lg.jp", nil)
+		editor := saTokenFor(e, editorPerson.ID, domain.RoleEditor)
+		newURL := "https://transfer.example.com/terms/2026-10"
+		t.Run("a new terms_url alone: back to requested, every answer stale and kept", func(t *testing.T) {
+			var got domain.CloudService
+			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, editor, saCloudBody(e, owner.ID, map[string]any{
+				"terms_checks": saAnswers(codes), "terms_url": newURL})).Decode(t, &got)
+			require.Equal(t, domain.CloudRequested, got.Status, "a new terms address is a terms change")
+			require.Empty(t, got.ApproverID)
+			require.True(t, got.NextReviewDue.IsZero())
+			require.Equal(t, editorPerson.ID, got.RequesterID, "whoever brought the new terms asks for the approval again")
+			require.ElementsMatch(t, codes, saStaleCodes(got), "every answer, even those sent with the change")
+			for _, ch := range got.TermsChecks {
+				require.Equal(t, domain.TermsOK, ch.Answer, "the answer is kept")
+				require.Equal(t, "https://transfer.example.com/terms", ch.TermsURL, "with the terms it was answered for")
+				require.Equal(t, "2026-04-01版", ch.TermsVersion)
+			}
+			events, _ := saEvents(e, "cloud_service", c.ID)
+			last := events[len(events)-1]
+			require.Equal(t, "terms_changed", last.Action)
+			require.Contains(t, last.Reason, newURL)
+			require.Contains(t, last.Reason, "stale")
+		})
+		t.Run("approval names every stale answer", func(t *testing.T) {
+			p := requireProblem(t, e.do("POST", "/v1/cloud-services/"+c.ID+"/approve", supervisorToken, nil), http.StatusUnprocessableEntity)
+			require.Contains(t, fmt.Sprint(p["detail"]), "stale")
+			require.ElementsMatch(t, codes, saProblemValues(p))
+			for i, loc := range problemLocations(p) {
+				require.Equal(t, fmt.Sprintf("body.terms_checks[%d]", i), loc)
+			}
+			require.Contains(t, saProblemText(p), newURL, "the message names the current terms")
+			require.Equal(t, domain.CloudRequested, saGetCloud(e, c.ID).Status)
+		})
+		t.Run("sending the answers back as read keeps them stale", func(t *testing.T) {
+			var got domain.CloudService
+			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, e.admin, saCloudBody(e, owner.ID, map[string]any{
+				"terms_checks": saEcho(saGetCloud(e, c.ID)), "terms_url": newURL})).Decode(t, &got)
+			require.ElementsMatch(t, codes, saStaleCodes(got))
+			requireProblem(t, e.do("POST", "/v1/cloud-services/"+c.ID+"/approve", supervisorToken, nil), http.StatusUnprocessableEntity)
+		})
+		t.Run("one answered again: approval names only the others", func(t *testing.T) {
+			answers := saEcho(saGetCloud(e, c.ID))
+			delete(answers[0], "terms_version")
+			delete(answers[0], "terms_url")
+			answers[0]["note"] = "新しい規約を確認済み"
+			var got domain.CloudService
+			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, e.admin, saCloudBody(e, owner.ID, map[string]any{
+				"terms_checks": answers, "terms_url": newURL})).Decode(t, &got)
+			require.ElementsMatch(t, codes[1:], saStaleCodes(got))
+			require.Equal(t, newURL, got.TermsChecks[0].TermsURL)
+			p := requireProblem(t, e.do("POST", "/v1/cloud-services/"+c.ID+"/approve", supervisorToken, nil), http.StatusUnprocessableEntity)
+			require.ElementsMatch(t, codes[1:], saProblemValues(p))
+		})
+		t.Run("every one answered again: approved", func(t *testing.T) {
+			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, e.admin, saCloudBody(e, owner.ID, map[string]any{
+				"terms_checks": saAnswers(codes), "terms_url": newURL}))
+			var got domain.CloudService
+			e.must(http.StatusOK, "POST", "/v1/cloud-services/"+c.ID+"/approve", supervisorToken, nil).Decode(t, &got)
+			require.Equal(t, domain.CloudApproved, got.Status)
+			require.Empty(t, saStaleCodes(got))
+		})
+		t.Run("a replace that keeps the terms keeps the answers fresh and the approval", func(t *testing.T) {
+			var got domain.CloudService
+			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, e.admin, saCloudBody(e, owner.ID, map[string]any{
+				"terms_checks": saEcho(saGetCloud(e, c.ID)), "terms_url": newURL, "terms_version": " 2026-04-01版 ", "name": "改名"})).Decode(t, &got)
+			require.Equal(t, domain.CloudApproved, got.Status)
+			require.Empty(t, saStaleCodes(got))
+		})
+	})
+}
+
+func TestCloudServiceApproverIsNotTheRequester(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		owner := e.createPerson("情報 担当", "owner@example.lg.jp", nil)
+		codes := saTermsCodes(e)
+		firstToken, first := saSupervisorToken(e)
+		secondToken, second := saSupervisorToken(e)
+
+		var c domain.CloudService
+		e.must(http.StatusCreated, "POST", "/v1/cloud-services", firstToken,
+			saCloudBody(e, owner.ID, map[string]any{"terms_checks": saAnswers(codes)})).Decode(t, &c)
+		require.Equal(t, first.ID, c.RequesterID, "the caller's person asked for it")
+
+		t.Run("the requester, though a supervisor, may not approve: 403", func(t *testing.T) {
+			p := requireProblem(t, e.do("POST", "/v1/cloud-services/"+c.ID+"/approve", firstToken, nil), http.StatusForbidden)
+			require.Contains(t, fmt.Sprint(p["detail"]), "separation of duties")
+			require.Contains(t, fmt.Sprint(p["detail"]), "requester_id")
+			got := saGetCloud(e, c.ID)
+			require.Equal(t, domain.CloudRequested, got.Status)
+			require.Equal(t, 1, got.Version, "nothing changed")
+		})
+		t.Run("the requester with another token of the same person: 403", func(t *testing.T) {
+			requireProblem(t, e.do("POST", "/v1/cloud-services/"+c.ID+"/approve", saTokenFor(e, first.ID, domain.RoleAdmin), nil), http.StatusForbidden)
+		})
+		t.Run("another supervisor approves: 200", func(t *testing.T) {
+			var got domain.CloudService
+			e.must(http.StatusOK, "POST", "/v1/cloud-services/"+c.ID+"/approve", secondToken, nil).Decode(t, &got)
+			require.Equal(t, domain.CloudApproved, got.Status)
+			require.Equal(t, second.ID, got.ApproverID)
+			require.Equal(t, first.ID, got.RequesterID, "both people are in the answer")
+		})
+		t.Run("whoever changes the terms becomes the requester", func(t *testing.T) {
+			var got domain.CloudService
+			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, secondToken, saCloudBody(e, owner.ID, map[string]any{
+				"terms_checks": saAnswers(codes), "terms_version": "2027-01-01版"})).Decode(t, &got)
+			require.Equal(t, domain.CloudRequested, got.Status)
+			require.Equal(t, second.ID, got.RequesterID)
+			e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, e.admin, saCloudBody(e, owner.ID, map[string]any{
+				"terms_checks": saAnswers(codes), "terms_version": "2027-01-01版"}))
+			require.Equal(t, second.ID, saGetCloud(e, c.ID).RequesterID, "a replace that keeps the terms keeps the requester")
+
+			p := requireProblem(t, e.do("POST", "/v1/cloud-services/"+c.ID+"/approve", secondToken, nil), http.StatusForbidden)
+			require.Contains(t, fmt.Sprint(p["detail"]), "separation of duties")
+			e.must(http.StatusOK, "POST", "/v1/cloud-services/"+c.ID+"/approve", firstToken, nil)
+		})
+	})
+}
+
+func TestSocialAccountNeedsAnOperatingProcedure(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		owner := e.createPerson("広報 責任者", "koho@example.lg.jp", nil)
+		procedureFields := []string{"body.operating_procedure.document_ref", "body.operating_procedure.approved_on"}
+
+		t.Run("registered without one: 422 naming each field", func(t *testing.T) {
+			for name, op := range map[string]any{
+				"absent":   nil,
+				"empty":    map[string]any{},
+				"url only": map[string]any{"url": "https://intra.example.lg.jp/sns.pdf"},
+			} {
+				p := requireProblem(t, e.do("POST", "/v1/social-accounts", e.admin,
+					saAccountBody(e, owner.ID, map[string]any{"operating_procedure": op})), http.StatusUnprocessableEntity)
+				require.ElementsMatch(t, procedureFields, problemLocations(p), name)
+				require.Contains(t, saProblemText(p), "運用手順", name)
+			}
+			p := requireProblem(t, e.do("POST", "/v1/social-accounts", e.admin, saAccountBody(e, owner.ID, map[string]any{
+				"operating_procedure": map[string]any{"document_ref": "広報-SNS-001", "approved_on": "2999-01-01"}})), http.StatusUnprocessableEntity)
+			require.Equal(t, []string{"body.operating_procedure.approved_on"}, problemLocations(p), "approved in the future")
+			require.Empty(t, saListAccounts(e, ""), "nothing was registered")
+		})
+
+		a := saCreateAccount(e, owner.ID, map[string]any{"operating_procedure": map[string]any{
+			"document_ref": "広報-SNS-001", "version": "1.2", "approved_on": "2026-04-01", "url": "https://intra.example.lg.jp/sns.pdf"}})
+		t.Run("registered with one", func(t *testing.T) {
+			require.Equal(t, "広報-SNS-001", a.OperatingProcedure.DocumentRef)
+			require.Equal(t, "2026-04-01", a.OperatingProcedure.ApprovedOn.String())
+			require.Equal(t, "https://intra.example.lg.jp/sns.pdf", a.OperatingProcedure.URL)
+			require.False(t, a.OperatingProcedureMissing)
+		})
+		t.Run("an active account cannot drop it", func(t *testing.T) {
+			p := requireProblem(t, e.do("PUT", "/v1/social-accounts/"+a.ID, e.admin,
+				saAccountBody(e, owner.ID, map[string]any{"operating_procedure": nil})), http.StatusUnprocessableEntity)
+			require.ElementsMatch(t, procedureFields, problemLocations(p))
+		})
+		t.Run("a suspended account may, but cannot be reactivated without it", func(t *testing.T) {
+			e.must(http.StatusOK, "POST", "/v1/social-accounts/"+a.ID+"/suspend", e.admin, map[string]any{"reason": "手順書の改訂中"})
+			var got domain.SocialAccount
+			e.must(http.StatusOK, "PUT", "/v1/social-accounts/"+a.ID, e.admin,
+				saAccountBody(e, owner.ID, map[string]any{"operating_procedure": map[string]any{"version": "2.0"}})).Decode(t, &got)
+			require.True(t, got.OperatingProcedureMissing)
+
+			p := requireProblem(t, e.do("POST", "/v1/social-accounts/"+a.ID+"/reactivate", e.admin, map[string]any{"reason": "再開"}), http.StatusUnprocessableEntity)
+			require.ElementsMatch(t, procedureFields, problemLocations(p))
+			require.Contains(t, fmt.Sprint(p["detail"]), "運用手順")
+			e.must(http.StatusOK, "GET", "/v1/social-accounts/"+a.ID, e.admin, nil).Decode(t, &got)
+			require.Equal(t, domain.SocialSuspended, got.Status)
+
+			e.must(http.StatusOK, "PUT", "/v1/social-accounts/"+a.ID, e.admin, saAccountBody(e, owner.ID, nil))
+			e.must(http.StatusOK, "POST", "/v1/social-accounts/"+a.ID+"/reactivate", e.admin, map[string]any{"reason": "再開"}).Decode(t, &got)
+			require.Equal(t, domain.SocialActive, got.Status)
+			require.False(t, got.OperatingProcedureMissing)
+		})
+		t.Run("an account registered before the rule stays active, shown as lacking one", func(t *testing.T) {
+			old := saCreateAccount(e, owner.ID, map[string]any{"handle": "kumiai_old", "profile_url": nil})
+			_, err := e.db.SQL().Exec(`UPDATE social_accounts SET operating_procedure = '{}' WHERE id = '` + old.ID + `'`)
+			require.NoError(t, err)
+			var got domain.SocialAccount
+			e.must(http.StatusOK, "GET", "/v1/social-accounts/"+old.ID, e.admin, nil).Decode(t, &got)
+			require.Equal(t, domain.SocialActive, got.Status)
+			require.True(t, got.OperatingProcedureMissing)
+			e.must(http.StatusOK, "POST", "/v1/social-accounts/"+old.ID+"/post-checks", e.admin,
+				map[string]any{"text": saHarmlessText, "category": "お知らせ"})
+			p := requireProblem(t, e.do("PUT", "/v1/social-accounts/"+old.ID, e.admin,
+				saAccountBody(e, owner.ID, map[string]any{"handle": "kumiai_old", "profile_url": nil, "operating_procedure": nil})), http.StatusUnprocessableEntity)
+			require.ElementsMatch(t, procedureFields, problemLocations(p), "its next replace records one")
+			e.must(http.StatusOK, "PUT", "/v1/social-accounts/"+old.ID, e.admin,
+				saAccountBody(e, owner.ID, map[string]any{"handle": "kumiai_old", "profile_url": nil})).Decode(t, &got)
+			require.False(t, got.OperatingProcedureMissing)
+		})
+	})
+}
+
+func TestSocialAccountPostCheckKnowsThePublicContacts(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		owner := e.createPerson("広報 責任者", "koho@example.lg.jp", nil)
+		rules := func(contacts map[string]any) map[string]any {
+			return map[string]any{"publishing_rules": map[string]any{"allowed_categories": []string{"お知らせ"}, "public_contacts": contacts}}
+		}
+		a := saCreateAccount(e, owner.ID, rules(map[string]any{
+			"phone_numbers":    []string{"03-1234-5678"},
+			"email_addresses":  []string{"Info@City.Example.lg.jp"},
+			"postal_addresses": []string{"〒100-0001 東京都千代田区千代田1-1"},
+		}))
+		require.Equal(t, []string{"03-1234-5678"}, a.PublishingRules.PublicContacts.PhoneNumbers)
+		check := func(t *testing.T, text string) []saFindingAPI {
+			t.Helper()
+			var res domain.PostCheckResult
+			e.must(http.StatusOK, "POST", "/v1/social-accounts/"+a.ID+"/post-checks", e.admin,
+				map[string]any{"text": text, "category": "お知らせ"}).Decode(t, &res)
+			require.Equal(t, len(res.Findings) == 0, res.Publishable)
+			out := []saFindingAPI{}
+			for _, f := range res.Findings {
+				out = append(out, saFindingAPI{f.Code, f.Excerpt})
+			}
+			return out
+		}
+
+		cases := []struct {
+			name, text string
+			want       []saFindingAPI
+		}{
+			{"the body's number in full width", "お問い合わせは ０３（１２３４）５６７８ まで", []saFindingAPI{}},
+			{"the body's number with other hyphens and spaces", "代表 03 – 1234 – 5678", []saFindingAPI{}},
+			{"the body's e-mail in capitals", "INFO@CITY.EXAMPLE.LG.JP へ", []saFindingAPI{}},
+			{"the body's address", "〒１００－０００１ 東京都千代田区千代田１－１ 本庁舎", []saFindingAPI{}},
+			{"the issue's mobile number is still a finding", saIssuePhoneText, []saFindingAPI{{domain.FindingPhoneNumber, "090-1234-5678"}}},
+			{"another e-mail is still a finding", "yamada@city.example.lg.jp へ", []saFindingAPI{{domain.FindingEmailAddress, "yamada@city.example.lg.jp"}}},
+			{"another address at the same postal code is still a finding", "〒100-0001 東京都千代田区千代田2-3", []saFindingAPI{{domain.FindingPostalAddress, "〒100-0001 東京都"}}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				require.Equal(t, c.want, check(t, c.text))
+			})
+		}
+
+		t.Run("an account without the list still reports the body's number", func(t *testing.T) {
+			b := saCreateAccount(e, owner.ID, map[string]any{"handle": "kumiai_nolist", "profile_url": nil})
+			require.NotNil(t, b.PublishingRules.PublicContacts.PhoneNumbers, "an empty list, not null")
+			var res domain.PostCheckResult
+			e.must(http.StatusOK, "POST", "/v1/social-accounts/"+b.ID+"/post-checks", e.admin,
+				map[string]any{"text": "代表 03-1234-5678", "category": "お知らせ"}).Decode(t, &res)
+			require.False(t, res.Publishable)
+		})
+		t.Run("an entry that is not a contact: 422 naming it", func(t *testing.T) {
+			p := requireProblem(t, e.do("POST", "/v1/social-accounts", e.admin, saAccountBody(e, owner.ID, map[string]any{"handle": "kumiai_bad", "profile_url": nil,
+				"publishing_rules": map[string]any{"public_contacts": map[string]any{
+					"phone_numbers": []string{"03-1234-5678", "内線 123"}, "postal_addresses": []string{"東京都千代田区千代田1-1"}}}})),
+				http.StatusUnprocessableEntity)
+			require.ElementsMatch(t, []string{"body.publishing_rules.public_contacts.phone_numbers[1]",
+				"body.publishing_rules.public_contacts.postal_addresses[0]"}, problemLocations(p))
+		})
+		t.Run("lists are bounded: 422", func(t *testing.T) {
+			many := make([]string, domain.MaxPublicPhoneNumbers+1)
+			for i := range many {
+				many[i] = fmt.Sprintf("03-1234-%04d", i)
+			}
+			p := requireProblem(t, e.do("POST", "/v1/social-accounts", e.admin, saAccountBody(e, owner.ID, map[string]any{"handle": "kumiai_many", "profile_url": nil,
+				"publishing_rules": map[string]any{"public_contacts": map[string]any{"phone_numbers": many}}})), http.StatusUnprocessableEntity)
+			require.Equal(t, []string{"body.publishing_rules.public_contacts.phone_numbers"}, problemLocations(p))
+		})
+	})
+}
+
+// saFindingAPI is a finding reduced to what the API tables compare.
+type saFindingAPI struct {
+	Code    string
+	Excerpt string
 }

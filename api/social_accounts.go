@@ -67,9 +67,13 @@ func (s *Server) registerSocialAccounts() {
 	huma.Register(s.api, operation{
 		ID: "create-social-account", Method: http.MethodPost, Path: "/v1/social-accounts", Tag: tag,
 		Summary: "Register a social-media account",
-		Description: "Registers an active account with exactly one responsible person (required). The profile URL is checked " +
-			"against the platform and handle and normalised; platform and handle are unique (409). An account carrying " +
-			"availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.",
+		Description: "Registers an active account with exactly one responsible person (required). The account is active at once, so " +
+			"it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not " +
+			"after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and " +
+			"normalised; platform and handle are unique (409). An account carrying availability-2 information must name the " +
+			"official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone " +
+			"numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). " +
+			"Needs the editor or admin role.",
 		Permission: domain.PermWrite, Status: http.StatusCreated, Errors: errsCreate,
 	}.huma(), func(ctx context.Context, in *struct {
 		Body domain.SocialAccountInput
@@ -85,7 +89,10 @@ func (s *Server) registerSocialAccounts() {
 		ID: "replace-social-account", Method: http.MethodPut, Path: "/v1/social-accounts/{id}", Tag: tag,
 		Summary: "Replace a social-media account",
 		Description: "Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with " +
-			"change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.",
+			"change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and " +
+			"approved_on, 422 naming each missing one): an account registered before the rule, shown with " +
+			"operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be " +
+			"replaced without one. 409 once retired. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {
 		IDParam
@@ -130,7 +137,9 @@ func (s *Server) registerSocialAccounts() {
 		to                             domain.SocialAccountStatus
 	}{
 		{"suspend-social-account", "suspend", "Suspend a social-media account", "Suspends an active account, with a reason; its history is kept.", domain.SocialSuspended},
-		{"reactivate-social-account", "reactivate", "Reactivate a social-media account", "Makes a suspended account active again, with a reason.", domain.SocialActive},
+		{"reactivate-social-account", "reactivate", "Reactivate a social-media account", "Makes a suspended account active again, with a reason. " +
+			"An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and " +
+			"approved_on it is a 422 naming each missing field; record them with replace-social-account first.", domain.SocialActive},
 		{"retire-social-account", "retire", "Retire a social-media account", "Retires an account for good, with a reason; its history is kept.", domain.SocialRetired},
 	} {
 		huma.Register(s.api, operation{
@@ -159,7 +168,10 @@ func (s *Server) registerSocialAccounts() {
 		Summary: "Check a draft post",
 		Description: "Answers whether a draft may be published on this account, with every finding: a category the account does " +
 			"not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a " +
-			"valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft " +
+			"valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone " +
+			"number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones " +
+			"compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and " +
+			"width, postal addresses when the post gives the whole listed address; every other contact is. The draft " +
 			"is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {

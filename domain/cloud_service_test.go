@@ -184,3 +184,109 @@ func TestMayApproveCloudService(t *testing.T) {
 		})
 	}
 }
+
+func TestTermsRefChanged(t *testing.T) {
+	cur := domain.TermsRef{Version: "2026-04-01版", URL: "https://example.com/terms"}
+	require.False(t, cur.Changed(cur))
+	require.False(t, domain.TermsRef{Version: " 2026-04-01版 ", URL: "https://example.com/terms "}.Changed(cur), "spaces are not a change")
+	require.True(t, domain.TermsRef{Version: "2026-10-01版", URL: cur.URL}.Changed(cur), "a new version")
+	require.True(t, domain.TermsRef{Version: cur.Version, URL: "https://example.com/terms/v2"}.Changed(cur), "a new address")
+}
+
+func TestStampTermsChecks(t *testing.T) {
+	v1 := domain.TermsRef{Version: "v1", URL: "https://example.com/terms"}
+	v2 := domain.TermsRef{Version: "v2", URL: "https://example.com/terms"}
+	moved := domain.TermsRef{Version: "v1", URL: "https://example.com/new-terms"}
+	answer := func(ref domain.TermsRef) domain.TermsCheck {
+		return domain.TermsCheck{Code: "tos_usage_rights", Answer: domain.TermsOK, TermsVersion: ref.Version, TermsURL: ref.URL}
+	}
+	type want struct {
+		ref   domain.TermsRef
+		stale bool
+	}
+	cases := []struct {
+		name      string
+		prev, cur domain.TermsRef
+		in        domain.TermsCheck
+		want      want
+	}{
+		{"registration: an answer without terms is for the current ones", domain.TermsRef{}, v1, answer(domain.TermsRef{}), want{v1, false}},
+		{"registration: an answer for other terms is stale", domain.TermsRef{}, v2, answer(v1), want{v1, true}},
+		{"same terms: an answer without terms is for the current ones", v1, v1, answer(domain.TermsRef{}), want{v1, false}},
+		{"same terms: an answer sent back as read keeps its terms", v2, v2, answer(v1), want{v1, true}},
+		{"same terms: an answer naming the current terms is fresh", v2, v2, answer(v2), want{v2, false}},
+		{"same terms: a half-named answer takes the rest from the current terms", v2, v2, answer(domain.TermsRef{Version: "v2"}), want{v2, false}},
+		{"new version: an answer without terms was for the previous ones", v1, v2, answer(domain.TermsRef{}), want{v1, true}},
+		{"new version: an answer naming the new terms still was not read for them", v1, v2, answer(v2), want{v1, true}},
+		{"new version: an older answer keeps its terms", v1, v2, answer(domain.TermsRef{Version: "v0", URL: v1.URL}), want{domain.TermsRef{Version: "v0", URL: v1.URL}, true}},
+		{"new address: every answer is stale", v1, moved, answer(domain.TermsRef{}), want{v1, true}},
+		{"new address: an answer naming the new address too", v1, moved, answer(moved), want{v1, true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := domain.StampTermsChecks([]domain.TermsCheck{c.in}, c.prev, c.cur)
+			require.Len(t, got, 1)
+			require.Equal(t, c.want.ref, domain.TermsRef{Version: got[0].TermsVersion, URL: got[0].TermsURL})
+			require.Equal(t, c.want.stale, got[0].Stale)
+			require.Equal(t, c.in.Answer, got[0].Answer, "the answer itself is kept")
+			problems := domain.StaleTermsCheckProblems(got, c.cur)
+			if c.want.stale {
+				require.Len(t, problems, 1)
+				require.Equal(t, "terms_checks[0]", problems[0].Field)
+				require.Equal(t, "tos_usage_rights", problems[0].Value)
+				require.Contains(t, problems[0].Message, c.cur.Version, "the message names the current terms")
+			} else {
+				require.Empty(t, problems)
+			}
+		})
+	}
+}
+
+func TestMarkStaleTermsChecks(t *testing.T) {
+	cur := domain.TermsRef{Version: "v2", URL: "https://example.com/terms"}
+	checks := []domain.TermsCheck{
+		{Code: "legacy"}, // stored before answers carried their terms
+		{Code: "fresh", TermsVersion: "v2", TermsURL: cur.URL},
+		{Code: "old", TermsVersion: "v1", TermsURL: cur.URL},
+	}
+	domain.MarkStaleTermsChecks(checks, cur)
+	require.Equal(t, []bool{false, false, true}, []bool{checks[0].Stale, checks[1].Stale, checks[2].Stale})
+	require.Equal(t, "v2", checks[0].TermsVersion, "a legacy answer counts as given for the current terms")
+}
+
+func TestCloudApprovalRefusal(t *testing.T) {
+	supervisor := &domain.Person{ID: "p-sup", Name: "統括 責任者", Active: true, SecurityRoles: []domain.SecurityRole{domain.SecurityRoleSupervisor}}
+	ciso := &domain.Person{ID: "p-ciso", Name: "最高 責任者", Active: true, SecurityRoles: []domain.SecurityRole{domain.SecurityRoleCISO}}
+	clerk := &domain.Person{ID: "p-clerk", Name: "担当", Active: true}
+	as := func(p *domain.Person) domain.Actor {
+		return domain.Actor{PersonID: p.ID, Name: p.Name, Role: domain.RoleEditor}
+	}
+	cases := []struct {
+		name      string
+		actor     domain.Actor
+		approver  *domain.Person
+		requester string
+		refused   string // part of the message, "" when allowed
+	}{
+		{"a supervisor approves what a clerk asked for", as(supervisor), supervisor, clerk.ID, ""},
+		{"a ciso approves what a supervisor asked for", as(ciso), ciso, supervisor.ID, ""},
+		{"nobody recorded as requester (the system asked)", as(supervisor), supervisor, "", ""},
+		{"a supervisor approves what they asked for", as(supervisor), supervisor, supervisor.ID, "separation of duties"},
+		{"a ciso approves what they asked for", as(ciso), ciso, ciso.ID, "separation of duties"},
+		{"a clerk approves what another asked for", as(clerk), clerk, supervisor.ID, "supervisor"},
+		{"a clerk approves what they asked for", as(clerk), clerk, clerk.ID, "supervisor"},
+		{"the system", domain.SystemActor, nil, clerk.ID, "supervisor"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := domain.CloudApprovalRefusal(c.actor, c.approver, c.requester)
+			if c.refused == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			require.Equal(t, domain.EFORBIDDEN, domain.ErrorCodeOf(err))
+			require.Contains(t, domain.ErrorMessageOf(err), c.refused)
+		})
+	}
+}

@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -25,31 +27,177 @@ type PostFinding struct {
 
 // PublishingRules say what an account may publish.
 type PublishingRules struct {
-	AllowedCategories []string `json:"allowed_categories" maxItems:"50" doc:"Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報." example:"[\"お知らせ\",\"収集日程\"]" validate:"max=50,dive,required,max=100"`
-	ProhibitedTerms   []string `json:"prohibited_terms" maxItems:"200" doc:"Terms that must never appear in a post." example:"[\"個人名\",\"未発表\"]" validate:"max=200,dive,required,max=100"`
+	AllowedCategories []string       `json:"allowed_categories" maxItems:"50" doc:"Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報." example:"[\"お知らせ\",\"収集日程\"]" validate:"max=50,dive,required,max=100"`
+	ProhibitedTerms   []string       `json:"prohibited_terms" maxItems:"200" doc:"Terms that must never appear in a post." example:"[\"個人名\",\"未発表\"]" validate:"max=200,dive,required,max=100"`
+	PublicContacts    PublicContacts `json:"public_contacts" doc:"The body's own public contacts: a post that gives one of them is not a finding for it."`
 }
 
-// PublishingRulesInput is PublishingRules as a request gives them: either
-// list may be left out, for none.
+// Bounds of the public-contact allow-list: a body publishes a handful of
+// numbers, addresses and offices, not a directory.
+const (
+	MaxPublicPhoneNumbers    = 20
+	MaxPublicEmailAddresses  = 20
+	MaxPublicPostalAddresses = 10
+)
+
+// PublicContacts is the allow-list of the body's public contacts (代表電話,
+// 問い合わせ窓口のメール, 庁舎の所在地). A post check does not report a phone
+// number, e-mail address or postal address that is on it; every other contact
+// is still a finding.
+type PublicContacts struct {
+	PhoneNumbers    []string `json:"phone_numbers" maxItems:"20" doc:"Public phone numbers, written in any usual way (03-1234-5678, ０３（１２３４）５６７８, +81 3 1234 5678)." example:"[\"03-1234-5678\"]" validate:"max=20,dive,required,max=30"`
+	EmailAddresses  []string `json:"email_addresses" maxItems:"20" doc:"Public e-mail addresses; compared regardless of case and width." example:"[\"info@city.example.lg.jp\"]" validate:"max=20,dive,required,max=254"`
+	PostalAddresses []string `json:"postal_addresses" maxItems:"10" doc:"Public postal addresses, each starting with its postal code; a post must give the whole address to match." example:"[\"〒100-0001 東京都千代田区千代田1-1\"]" validate:"max=10,dive,required,max=200"`
+}
+
+// PublicContactsInput is PublicContacts as a request gives them: any list may
+// be left out, for none.
+type PublicContactsInput struct {
+	PhoneNumbers    []string `json:"phone_numbers,omitempty" maxItems:"20" doc:"Public phone numbers, written in any usual way (03-1234-5678, ０３（１２３４）５６７８, +81 3 1234 5678); each must be a Japanese phone number." example:"[\"03-1234-5678\"]" validate:"max=20,dive,required,max=30"`
+	EmailAddresses  []string `json:"email_addresses,omitempty" maxItems:"20" doc:"Public e-mail addresses; compared regardless of case and width." example:"[\"info@city.example.lg.jp\"]" validate:"max=20,dive,required,max=254"`
+	PostalAddresses []string `json:"postal_addresses,omitempty" maxItems:"10" doc:"Public postal addresses, each starting with its postal code followed by the address; a post must give the whole address to match." example:"[\"〒100-0001 東京都千代田区千代田1-1\"]" validate:"max=10,dive,required,max=200"`
+}
+
+// PublishingRulesInput is PublishingRules as a request gives them: any list
+// may be left out, for none.
 type PublishingRulesInput struct {
-	AllowedCategories []string `json:"allowed_categories,omitempty" maxItems:"50" doc:"Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報; none when omitted." example:"[\"お知らせ\",\"収集日程\"]" validate:"max=50,dive,required,max=100"`
-	ProhibitedTerms   []string `json:"prohibited_terms,omitempty" maxItems:"200" doc:"Terms that must never appear in a post; none when omitted." example:"[\"個人名\",\"未発表\"]" validate:"max=200,dive,required,max=100"`
+	AllowedCategories []string            `json:"allowed_categories,omitempty" maxItems:"50" doc:"Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報; none when omitted." example:"[\"お知らせ\",\"収集日程\"]" validate:"max=50,dive,required,max=100"`
+	ProhibitedTerms   []string            `json:"prohibited_terms,omitempty" maxItems:"200" doc:"Terms that must never appear in a post; none when omitted." example:"[\"個人名\",\"未発表\"]" validate:"max=200,dive,required,max=100"`
+	PublicContacts    PublicContactsInput `json:"public_contacts,omitzero" doc:"The body's own public contacts, which a post may give; none when omitted."`
 }
 
-// Rules returns the rules the input gives, with empty lists for omitted ones.
+// Rules returns the rules the input gives, with empty lists for omitted ones
+// and every contact trimmed.
 func (in PublishingRulesInput) Rules() PublishingRules {
-	r := PublishingRules(in)
-	if r.AllowedCategories == nil {
-		r.AllowedCategories = []string{}
+	return PublishingRules{
+		AllowedCategories: orEmpty(in.AllowedCategories),
+		ProhibitedTerms:   orEmpty(in.ProhibitedTerms),
+		PublicContacts: PublicContacts{
+			PhoneNumbers:    trimmed(in.PublicContacts.PhoneNumbers),
+			EmailAddresses:  trimmed(in.PublicContacts.EmailAddresses),
+			PostalAddresses: trimmed(in.PublicContacts.PostalAddresses),
+		},
 	}
-	if r.ProhibitedTerms == nil {
-		r.ProhibitedTerms = []string{}
-	}
+}
+
+// Filled returns the rules with an empty list for every list left nil, as
+// rules stored before a list existed are read.
+func (r PublishingRules) Filled() PublishingRules {
+	r.AllowedCategories, r.ProhibitedTerms = orEmpty(r.AllowedCategories), orEmpty(r.ProhibitedTerms)
+	c := &r.PublicContacts
+	c.PhoneNumbers, c.EmailAddresses, c.PostalAddresses = orEmpty(c.PhoneNumbers), orEmpty(c.EmailAddresses), orEmpty(c.PostalAddresses)
 	return r
 }
 
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func trimmed(s []string) []string {
+	out := make([]string, 0, len(s))
+	for _, v := range s {
+		out = append(out, strings.TrimSpace(v))
+	}
+	return out
+}
+
+// emailOnly is an e-mail address and nothing else.
+var emailOnly = regexp.MustCompile(`^` + emailPattern.String() + `$`)
+
+// PublicContactProblems says which allow-list entries could never match a
+// post: a phone entry that is not a Japanese phone number, an e-mail entry
+// that is not an address, a postal entry that does not start with a postal
+// code followed by an address. field is the list's JSON location.
+func PublicContactProblems(field string, c PublicContactsInput) FieldErrors {
+	var fe FieldErrors
+	for i, p := range c.PhoneNumbers {
+		if !phoneDigits(NormalizePhone(p)) {
+			fe.Add(fmt.Sprintf("%s.phone_numbers[%d]", field, i), "is not a Japanese phone number (10 or 11 digits starting with 0, or +81)", p)
+		}
+	}
+	for i, e := range c.EmailAddresses {
+		if !emailOnly.MatchString(strings.TrimSpace(foldWidth(e))) {
+			fe.Add(fmt.Sprintf("%s.email_addresses[%d]", field, i), "is not an e-mail address", e)
+		}
+	}
+	for i, a := range c.PostalAddresses {
+		a = strings.TrimSpace(a)
+		if m := postalAddressMatches(a); len(m) == 0 || m[0].start != 0 {
+			fe.Add(fmt.Sprintf("%s.postal_addresses[%d]", field, i), "must start with the postal code followed by the address, e.g. 〒100-0001 東京都千代田区千代田1-1", a)
+		}
+	}
+	return fe
+}
+
+// NormalizePhone returns a phone number as its digits dialled inside Japan,
+// whatever the width, hyphens, brackets and spaces: ０３（１２３４）５６７８ and
+// +81 3-1234-5678 are both 0312345678.
+func NormalizePhone(s string) string {
+	f := strings.TrimSpace(foldWidth(s))
+	d := onlyDigits(f)
+	if strings.HasPrefix(f, "+81") {
+		d = "0" + strings.TrimPrefix(strings.TrimPrefix(d, "81"), "0")
+	}
+	return d
+}
+
+// normalizeEmail folds an e-mail address for comparison: width and case.
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(foldWidth(s))) }
+
+// normalizeAddress folds an address for comparison: width, hyphen styles,
+// the 〒 mark and every space are ignored.
+func normalizeAddress(s string) string {
+	var b strings.Builder
+	for _, r := range foldWidth(s) {
+		if r == '〒' || unicode.IsSpace(r) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isPublicPhone reports whether a phone finding's excerpt is on the list.
+func isPublicPhone(excerpt string, list []string) bool {
+	d := NormalizePhone(excerpt)
+	for _, p := range list {
+		if NormalizePhone(p) == d {
+			return true
+		}
+	}
+	return false
+}
+
+// isPublicEmail reports whether an e-mail finding's excerpt is on the list.
+func isPublicEmail(excerpt string, list []string) bool {
+	e := normalizeEmail(excerpt)
+	for _, p := range list {
+		if normalizeEmail(p) == e {
+			return true
+		}
+	}
+	return false
+}
+
+// isPublicAddress reports whether the text from a postal finding's start
+// gives one of the listed addresses in full.
+func isPublicAddress(from string, list []string) bool {
+	t := normalizeAddress(from)
+	for _, a := range list {
+		if n := normalizeAddress(a); n != "" && strings.HasPrefix(t, n) {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckPost applies every detection rule to a draft and the account's rules.
-// A post may be published when it has no findings.
+// A phone number, e-mail address or postal address on the account's public
+// contacts is not a finding; any other is. A post may be published when it
+// has no findings.
 func CheckPost(text, category string, rules PublishingRules) []PostFinding {
 	findings := []PostFinding{}
 	if !categoryAllowed(category, rules.AllowedCategories) {
@@ -59,11 +207,25 @@ func CheckPost(text, category string, rules PublishingRules) []PostFinding {
 		}
 		findings = append(findings, PostFinding{Code: FindingCategoryNotAllowed, Message: msg, Excerpt: category})
 	}
+	contacts := rules.PublicContacts
 	findings = append(findings, FindProhibitedTerms(text, rules.ProhibitedTerms)...)
-	findings = append(findings, FindEmailAddresses(text)...)
-	findings = append(findings, FindPhoneNumbers(text)...)
+	for _, f := range FindEmailAddresses(text) {
+		if !isPublicEmail(f.Excerpt, contacts.EmailAddresses) {
+			findings = append(findings, f)
+		}
+	}
+	for _, f := range FindPhoneNumbers(text) {
+		if !isPublicPhone(f.Excerpt, contacts.PhoneNumbers) {
+			findings = append(findings, f)
+		}
+	}
 	findings = append(findings, FindIndividualNumbers(text)...)
-	findings = append(findings, FindPostalAddresses(text)...)
+	runes := []rune(text)
+	for _, m := range postalAddressMatches(text) {
+		if !isPublicAddress(string(runes[m.start:]), contacts.PostalAddresses) {
+			findings = append(findings, m.finding)
+		}
+	}
 	return findings
 }
 
@@ -289,8 +451,23 @@ var addressStart = regexp.MustCompile(`^\s*(北海道|東京都|大阪府|京都
 
 // FindPostalAddresses reports a postal code followed by an address.
 func FindPostalAddresses(text string) []PostFinding {
-	folded := foldWidth(text)
 	var out []PostFinding
+	for _, m := range postalAddressMatches(text) {
+		out = append(out, m.finding)
+	}
+	return out
+}
+
+// postalMatch is a postal finding with the rune index where it starts.
+type postalMatch struct {
+	finding PostFinding
+	start   int
+}
+
+// postalAddressMatches finds each postal code followed by an address.
+func postalAddressMatches(text string) []postalMatch {
+	folded := foldWidth(text)
+	var out []postalMatch
 	for _, m := range postalCode.FindAllStringIndex(folded, -1) {
 		if digitAfter(folded, utf8.RuneCountInString(folded[:m[1]])) {
 			continue
@@ -302,8 +479,9 @@ func FindPostalAddresses(text string) []PostFinding {
 		}
 		start := utf8.RuneCountInString(folded[:m[0]])
 		end := utf8.RuneCountInString(folded[:m[1]+loc[1]])
-		out = append(out, PostFinding{Code: FindingPostalAddress, Message: "contains a postal code followed by an address; check that it is not a private address",
-			Excerpt: excerpt(text, start, end)})
+		out = append(out, postalMatch{start: start, finding: PostFinding{Code: FindingPostalAddress,
+			Message: "contains a postal code followed by an address; check that it is not a private address",
+			Excerpt: excerpt(text, start, end)}})
 	}
 	return out
 }

@@ -318,3 +318,126 @@ func TestFindIndividualNumbersNextToOtherFigures(t *testing.T) {
 	require.Len(t, got, 1, "%+v", got)
 	require.Equal(t, "1234 5678 9018", got[0].Excerpt)
 }
+
+func TestCheckPostPublicContacts(t *testing.T) {
+	rules := domain.PublishingRules{AllowedCategories: []string{"お知らせ"}, PublicContacts: domain.PublicContacts{
+		PhoneNumbers:    []string{"03-1234-5678", "０１２０（１１１）２２２"},
+		EmailAddresses:  []string{"Info@City.Example.lg.jp"},
+		PostalAddresses: []string{"〒100-0001 東京都千代田区千代田1-1"},
+	}}
+	cases := []struct {
+		name  string
+		text  string
+		rules domain.PublishingRules
+		want  []saFinding
+	}{
+		{"the body's phone number", "代表 03-1234-5678 まで", rules, []saFinding{}},
+		{"the same in full width", "代表 ０３－１２３４－５６７８ まで", rules, []saFinding{}},
+		{"the same with brackets", "代表 03(1234)5678 まで", rules, []saFinding{}},
+		{"the same with spaces", "代表 03 1234 5678 まで", rules, []saFinding{}},
+		{"the same with a long dash", "代表 03—1234—5678 まで", rules, []saFinding{}},
+		{"the same without separators", "代表 0312345678 まで", rules, []saFinding{}},
+		{"the same from abroad", "代表 +81 3-1234-5678 まで", rules, []saFinding{}},
+		{"the free-dial number listed in full width, written in half width", "フリーダイヤル 0120-111-222", rules, []saFinding{}},
+		{"another phone number is still a finding", "担当 090-1234-5678 まで", rules, saPhone("090-1234-5678")},
+		{"a number one digit off is still a finding", "代表 03-1234-5679 まで", rules, saPhone("03-1234-5679")},
+		{"the listed and another: only the other", "代表 03-1234-5678、担当 090-1234-5678", rules, saPhone("090-1234-5678")},
+		{"the body's e-mail regardless of case", "info@city.example.lg.jp へ", rules, []saFinding{}},
+		{"the body's e-mail in full width", "ＩＮＦＯ＠ｃｉｔｙ．ｅｘａｍｐｌｅ．ｌｇ．ｊｐ へ", rules, []saFinding{}},
+		{"another e-mail is still a finding", "yamada@city.example.lg.jp へ", rules, []saFinding{{domain.FindingEmailAddress, "yamada@city.example.lg.jp"}}},
+		{"a longer address that contains the body's is a finding", "info@city.example.lg.jp.evil.example へ", rules,
+			[]saFinding{{domain.FindingEmailAddress, "info@city.example.lg.jp.evil.example"}}},
+		{"the body's postal address", "所在地：〒100-0001 東京都千代田区千代田1-1", rules, []saFinding{}},
+		{"the same in full width without spaces", "所在地：〒１００－０００１東京都千代田区千代田１－１", rules, []saFinding{}},
+		{"the same with another hyphen and an ideographic space", "〒100‐0001　東京都千代田区千代田1‐1", rules, []saFinding{}},
+		{"another address with the same postal code is a finding", "〒100-0001 東京都千代田区千代田2-3 山田方", rules,
+			[]saFinding{{domain.FindingPostalAddress, "〒100-0001 東京都"}}},
+		{"part of the body's address is a finding", "〒100-0001 東京都千代田区", rules,
+			[]saFinding{{domain.FindingPostalAddress, "〒100-0001 東京都"}}},
+		{"no list: every contact is a finding", "代表 03-1234-5678 info@city.example.lg.jp", domain.PublishingRules{AllowedCategories: []string{"お知らせ"}},
+			[]saFinding{{domain.FindingEmailAddress, "info@city.example.lg.jp"}, {domain.FindingPhoneNumber, "03-1234-5678"}}},
+		{"a listed phone number does not hide an individual number", "03-1234-5678 123456789018", rules,
+			[]saFinding{{domain.FindingIndividualNumber, "123456789018"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := domain.CheckPost(c.text, "お知らせ", c.rules)
+			require.Equal(t, c.want, saFindings(got), "CheckPost(%q)", c.text)
+		})
+	}
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for in, want := range map[string]string{
+		"03-1234-5678":       "0312345678",
+		"０３－１２３４－５６７８":       "0312345678",
+		"03(1234)5678":       "0312345678",
+		" 03 1234 5678 ":     "0312345678",
+		"+81 3-1234-5678":    "0312345678",
+		"+81 (0)3 1234 5678": "0312345678",
+		"＋８１９０１２３４５６７８":      "09012345678",
+		"090ー1234ー5678":      "09012345678",
+	} {
+		t.Run(in, func(t *testing.T) {
+			require.Equal(t, want, domain.NormalizePhone(in))
+		})
+	}
+}
+
+func TestPublicContactProblems(t *testing.T) {
+	cases := []struct {
+		name   string
+		in     domain.PublicContactsInput
+		fields []string
+	}{
+		{"none", domain.PublicContactsInput{}, nil},
+		{"valid entries", domain.PublicContactsInput{
+			PhoneNumbers:    []string{"03-1234-5678", "０９０－１２３４－５６７８", "+81 3 1234 5678"},
+			EmailAddresses:  []string{"info@city.example.lg.jp", "ＩＮＦＯ＠ｃｉｔｙ．ｊｐ"},
+			PostalAddresses: []string{"〒100-0001 東京都千代田区千代田1-1", " 100-0001 千代田区千代田1-1"},
+		}, nil},
+		{"a phone that is not one", domain.PublicContactsInput{PhoneNumbers: []string{"03-1234-5678", "1234", "03-1234-567"}},
+			[]string{"x.phone_numbers[1]", "x.phone_numbers[2]"}},
+		{"an e-mail that is not one", domain.PublicContactsInput{EmailAddresses: []string{"info", "info@city", "a@b.jp x"}},
+			[]string{"x.email_addresses[0]", "x.email_addresses[1]", "x.email_addresses[2]"}},
+		{"an address without its postal code first", domain.PublicContactsInput{PostalAddresses: []string{"東京都千代田区千代田1-1", "本庁舎 〒100-0001 東京都千代田区", "〒100-0001"}},
+			[]string{"x.postal_addresses[0]", "x.postal_addresses[1]", "x.postal_addresses[2]"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var fields []string
+			for _, f := range domain.PublicContactProblems("x", c.in) {
+				require.NotEmpty(t, f.Message)
+				fields = append(fields, f.Field)
+			}
+			require.Equal(t, c.fields, fields)
+		})
+	}
+}
+
+func TestPublicContactListsAreBounded(t *testing.T) {
+	many := func(n int, v string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = v
+		}
+		return out
+	}
+	ok := domain.PublishingRulesInput{PublicContacts: domain.PublicContactsInput{
+		PhoneNumbers: many(domain.MaxPublicPhoneNumbers, "03-1234-5678"), EmailAddresses: many(domain.MaxPublicEmailAddresses, "a@b.jp"),
+		PostalAddresses: many(domain.MaxPublicPostalAddresses, "〒100-0001 東京都千代田区"),
+	}}
+	require.NoError(t, domain.Validate(ok))
+	for name, in := range map[string]domain.PublicContactsInput{
+		"phone_numbers":    {PhoneNumbers: many(domain.MaxPublicPhoneNumbers+1, "03-1234-5678")},
+		"email_addresses":  {EmailAddresses: many(domain.MaxPublicEmailAddresses+1, "a@b.jp")},
+		"postal_addresses": {PostalAddresses: many(domain.MaxPublicPostalAddresses+1, "〒100-0001 東京都千代田区")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := domain.Validate(domain.PublishingRulesInput{PublicContacts: in})
+			require.Error(t, err)
+			require.Equal(t, domain.EINVALID, domain.ErrorCodeOf(err))
+			require.Contains(t, err.Error(), name)
+		})
+	}
+}

@@ -131,11 +131,41 @@ const (
 	SocialRetired   SocialAccountStatus = "retired"
 )
 
-// OperatingProcedure is the approved document that says how the account is run.
+// OperatingProcedure is the approved document that says how the account is
+// run (運用手順, required by the policy for every social-media service used).
+// An active account needs its document reference and approval date; the
+// version and the address of the document are optional.
 type OperatingProcedure struct {
-	DocumentRef string `json:"document_ref,omitempty" maxLength:"200" doc:"Reference of the procedure document (運用手順)." example:"広報-SNS-001" validate:"max=200"`
+	DocumentRef string `json:"document_ref,omitempty" maxLength:"200" doc:"Reference of the procedure document (運用手順); required while the account is active." example:"広報-SNS-001" validate:"max=200"`
 	Version     string `json:"version,omitempty" maxLength:"50" doc:"Version of the procedure." example:"1.2" validate:"max=50"`
-	ApprovedOn  Date   `json:"approved_on,omitzero" format:"date" doc:"When the procedure was approved." example:"2026-04-01"`
+	ApprovedOn  Date   `json:"approved_on,omitzero" format:"date" doc:"When the procedure was approved; required while the account is active, never after today." example:"2026-04-01"`
+	URL         string `json:"url,omitempty" maxLength:"500" format:"uri" doc:"Where staff read the procedure document." example:"https://intra.example.lg.jp/koho/sns-unyo.pdf" validate:"omitempty,url,max=500"`
+}
+
+// OperatingProcedureProblems says what keeps an operating procedure from
+// supporting an active account: no document reference, no approval date, or
+// an approval date after today. The policy says to define operating
+// procedures for each social-media service; an account without one may not
+// be registered, kept active through a replace, or reactivated.
+func OperatingProcedureProblems(op OperatingProcedure, today Date) FieldErrors {
+	var fe FieldErrors
+	if strings.TrimSpace(op.DocumentRef) == "" {
+		fe.Add("operating_procedure.document_ref", "an active account needs its operating procedure (運用手順): name the approved procedure document", nil)
+	}
+	switch {
+	case op.ApprovedOn.IsZero():
+		fe.Add("operating_procedure.approved_on", "an active account needs its operating procedure (運用手順): say when it was approved", nil)
+	case op.ApprovedOn.After(today):
+		fe.Add("operating_procedure.approved_on", "is after today: an account cannot run on a procedure that is not approved yet", op.ApprovedOn)
+	}
+	return fe
+}
+
+// OperatingProcedureMissing reports whether an account lacks the operating
+// procedure an active account needs, whatever the day: an account registered
+// before the rule may lack it until it is next replaced.
+func OperatingProcedureMissing(op OperatingProcedure) bool {
+	return strings.TrimSpace(op.DocumentRef) == "" || op.ApprovedOn.IsZero()
 }
 
 // ImpersonationMeasures are the measures against fake accounts (なりすまし対策).
@@ -156,28 +186,30 @@ type AccountAuthentication struct {
 // SocialAccount is an official social-media account (ソーシャルメディアサービス)
 // with exactly one responsible person at any time.
 type SocialAccount struct {
-	ID                    string                `json:"id" doc:"UUIDv7 of the account."`
-	Platform              Platform              `json:"platform" enum:"x,facebook,instagram,line,youtube,tiktok,other" doc:"The platform."`
-	Handle                string                `json:"handle" doc:"The account's handle, without @."`
-	ProfileURL            string                `json:"profile_url" format:"uri" doc:"The profile's canonical URL."`
-	Purpose               string                `json:"purpose" doc:"What the account is for."`
-	DepartmentID          string                `json:"department_id" doc:"The department that runs it."`
-	ResponsiblePersonID   string                `json:"responsible_person_id" doc:"The one person responsible for the account (責任者)."`
-	OperatorIDs           []string              `json:"operator_ids" doc:"People who post."`
-	OperatingProcedure    OperatingProcedure    `json:"operating_procedure" doc:"The operating procedure."`
-	PublishingRules       PublishingRules       `json:"publishing_rules" doc:"What may be published."`
-	ImpersonationMeasures ImpersonationMeasures `json:"impersonation_measures" doc:"Measures against impersonation."`
-	Authentication        AccountAuthentication `json:"authentication" doc:"How the login is protected."`
-	CarriesAvailability2  bool                  `json:"carries_availability_2" doc:"Whether the account posts information of availability 2; then every such post must also be on the official website."`
-	MirrorSiteURL         string                `json:"mirror_site_url,omitempty" format:"uri" doc:"Where the official website carries those posts."`
-	Status                SocialAccountStatus   `json:"status" enum:"active,suspended,retired" doc:"active, suspended or retired; history is kept."`
-	StatusReason          string                `json:"status_reason,omitempty" doc:"Why it was suspended or retired."`
-	ReviewIntervalMonths  int                   `json:"review_interval_months" doc:"Months between periodic reviews."`
-	LastReviewedOn        Date                  `json:"last_reviewed_on,omitzero" format:"date" doc:"When it was last reviewed."`
-	NextReviewDue         Date                  `json:"next_review_due,omitzero" format:"date" doc:"When the next periodic review is due. Absent unless active."`
-	Version               int                   `json:"version" doc:"Increases with every change; sent back in If-Match."`
-	CreatedAt             time.Time             `json:"created_at" doc:"When it was registered (RFC 3339, UTC)."`
-	UpdatedAt             time.Time             `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`
+	ID                  string             `json:"id" doc:"UUIDv7 of the account."`
+	Platform            Platform           `json:"platform" enum:"x,facebook,instagram,line,youtube,tiktok,other" doc:"The platform."`
+	Handle              string             `json:"handle" doc:"The account's handle, without @."`
+	ProfileURL          string             `json:"profile_url" format:"uri" doc:"The profile's canonical URL."`
+	Purpose             string             `json:"purpose" doc:"What the account is for."`
+	DepartmentID        string             `json:"department_id" doc:"The department that runs it."`
+	ResponsiblePersonID string             `json:"responsible_person_id" doc:"The one person responsible for the account (責任者)."`
+	OperatorIDs         []string           `json:"operator_ids" doc:"People who post."`
+	OperatingProcedure  OperatingProcedure `json:"operating_procedure" doc:"The operating procedure (運用手順)."`
+	// OperatingProcedureMissing is derived on every read, never stored.
+	OperatingProcedureMissing bool                  `json:"operating_procedure_missing" readOnly:"true" doc:"True when the account has no operating procedure (document reference and approval date). Only an account registered before the rule can be active in this state; it cannot be replaced or reactivated until the procedure is recorded."`
+	PublishingRules           PublishingRules       `json:"publishing_rules" doc:"What may be published, and the body's public contacts."`
+	ImpersonationMeasures     ImpersonationMeasures `json:"impersonation_measures" doc:"Measures against impersonation."`
+	Authentication            AccountAuthentication `json:"authentication" doc:"How the login is protected."`
+	CarriesAvailability2      bool                  `json:"carries_availability_2" doc:"Whether the account posts information of availability 2; then every such post must also be on the official website."`
+	MirrorSiteURL             string                `json:"mirror_site_url,omitempty" format:"uri" doc:"Where the official website carries those posts."`
+	Status                    SocialAccountStatus   `json:"status" enum:"active,suspended,retired" doc:"active, suspended or retired; history is kept."`
+	StatusReason              string                `json:"status_reason,omitempty" doc:"Why it was suspended or retired."`
+	ReviewIntervalMonths      int                   `json:"review_interval_months" doc:"Months between periodic reviews."`
+	LastReviewedOn            Date                  `json:"last_reviewed_on,omitzero" format:"date" doc:"When it was last reviewed."`
+	NextReviewDue             Date                  `json:"next_review_due,omitzero" format:"date" doc:"When the next periodic review is due. Absent unless active."`
+	Version                   int                   `json:"version" doc:"Increases with every change; sent back in If-Match."`
+	CreatedAt                 time.Time             `json:"created_at" doc:"When it was registered (RFC 3339, UTC)."`
+	UpdatedAt                 time.Time             `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`
 }
 
 // SocialAccountInput is what a client writes when registering or replacing
@@ -190,8 +222,8 @@ type SocialAccountInput struct {
 	DepartmentID          string                `json:"department_id" format:"uuid" doc:"The department that runs it." validate:"required,uuid"`
 	ResponsiblePersonID   string                `json:"responsible_person_id" format:"uuid" doc:"The one person responsible (required on registration; later changed only with change-social-account-responsible-person)." validate:"required,uuid"`
 	OperatorIDs           []string              `json:"operator_ids,omitempty" maxItems:"50" doc:"People who post." validate:"max=50,unique,dive,uuid"`
-	OperatingProcedure    OperatingProcedure    `json:"operating_procedure,omitzero" doc:"The operating procedure."`
-	PublishingRules       PublishingRulesInput  `json:"publishing_rules,omitzero" doc:"What may be published."`
+	OperatingProcedure    OperatingProcedure    `json:"operating_procedure,omitzero" doc:"The operating procedure (運用手順); its document_ref and approved_on are required while the account is active (always on registration)."`
+	PublishingRules       PublishingRulesInput  `json:"publishing_rules,omitzero" doc:"What may be published, and the body's public contacts that a post may give."`
 	ImpersonationMeasures ImpersonationMeasures `json:"impersonation_measures,omitzero" doc:"Measures against impersonation."`
 	Authentication        AccountAuthentication `json:"authentication,omitzero" doc:"How the login is protected."`
 	CarriesAvailability2  bool                  `json:"carries_availability_2,omitempty" doc:"Whether the account posts information of availability 2."`
@@ -225,6 +257,8 @@ func (in *SocialAccountInput) Normalize(p PolicySettings) FieldErrors {
 	if in.ImpersonationMeasures.ListedOnOfficialSite && in.ImpersonationMeasures.OfficialSiteURL == "" {
 		fe.Add("impersonation_measures.official_site_url", "say where the official website lists the account", nil)
 	}
+	fe = append(fe, PublicContactProblems("publishing_rules.public_contacts", in.PublishingRules.PublicContacts)...)
+	in.OperatingProcedure.DocumentRef = strings.TrimSpace(in.OperatingProcedure.DocumentRef)
 	return fe
 }
 
@@ -262,11 +296,13 @@ type SocialAccountService interface {
 	// ListSocialAccounts returns a page of accounts. EINVALID.
 	ListSocialAccounts(ctx context.Context, f SocialAccountFilter, p PageRequest) (Page[*SocialAccount], error)
 	// CreateSocialAccount registers an active account. EINVALID (profile
-	// URL, unknown people, no responsible person), ECONFLICT for a platform
-	// and handle already registered.
+	// URL, unknown people, no responsible person, no operating procedure,
+	// a public contact that is not one), ECONFLICT for a platform and handle
+	// already registered.
 	CreateSocialAccount(ctx context.Context, in SocialAccountInput) (*SocialAccount, error)
 	// ReplaceSocialAccount replaces the fields; the responsible person must
-	// stay the same (EINVALID otherwise: use ChangeResponsiblePerson).
+	// stay the same (EINVALID otherwise: use ChangeResponsiblePerson), and an
+	// active account keeps an operating procedure (EINVALID).
 	// ECONFLICT once retired or for a taken handle; ENOTFOUND, ESTALE.
 	ReplaceSocialAccount(ctx context.Context, id string, ifVersion *int, in SocialAccountInput) (*SocialAccount, error)
 	// ChangeResponsiblePerson hands the account to another person, with an
@@ -274,7 +310,8 @@ type SocialAccountService interface {
 	// the same person, ECONFLICT once retired, ENOTFOUND, ESTALE.
 	ChangeResponsiblePerson(ctx context.Context, id string, ifVersion *int, in ResponsiblePersonChange) (*SocialAccount, error)
 	// ChangeSocialAccountStatus suspends, reactivates or retires an account
-	// with a reason. EINVALID, ECONFLICT for a move the status does not allow.
+	// with a reason. EINVALID (also reactivating without an operating
+	// procedure), ECONFLICT for a move the status does not allow.
 	ChangeSocialAccountStatus(ctx context.Context, id string, ifVersion *int, to SocialAccountStatus, reason string) (*SocialAccount, error)
 	// CheckPost checks a draft against the account's publishing rules and
 	// the detection rules; it stores nothing but an audit event. ENOTFOUND,

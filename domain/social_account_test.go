@@ -153,6 +153,19 @@ func TestSocialAccountInputNormalize(t *testing.T) {
 			in.ImpersonationMeasures.ListedOnOfficialSite = true
 			in.ImpersonationMeasures.OfficialSiteURL = "https://www.city.example.lg.jp/sns/"
 		}, nil, nil},
+		{"public contacts that are not contacts", func(in *domain.SocialAccountInput) {
+			in.PublishingRules.PublicContacts = domain.PublicContactsInput{PhoneNumbers: []string{"03-1234-5678", "内線123"},
+				EmailAddresses: []string{"info"}, PostalAddresses: []string{"〒100-0001 東京都千代田区千代田1-1", "千代田区千代田1-1"}}
+		}, []string{"publishing_rules.public_contacts.phone_numbers[1]", "publishing_rules.public_contacts.email_addresses[0]",
+			"publishing_rules.public_contacts.postal_addresses[1]"}, nil},
+		{"public contacts are trimmed in the rules", func(in *domain.SocialAccountInput) {
+			in.PublishingRules.PublicContacts = domain.PublicContactsInput{PhoneNumbers: []string{" 03-1234-5678 "}}
+		}, nil, func(t *testing.T, in domain.SocialAccountInput) {
+			rules := in.PublishingRules.Rules()
+			require.Equal(t, []string{"03-1234-5678"}, rules.PublicContacts.PhoneNumbers)
+			require.NotNil(t, rules.PublicContacts.EmailAddresses, "an omitted list is an empty one")
+			require.NotNil(t, rules.PublicContacts.PostalAddresses, "an omitted list is an empty one")
+		}},
 		{"every problem at once", func(in *domain.SocialAccountInput) {
 			in.ProfileURL = "https://example.com/clean_kumiai"
 			in.CarriesAvailability2 = true
@@ -173,6 +186,43 @@ func TestSocialAccountInputNormalize(t *testing.T) {
 			if c.check != nil {
 				c.check(t, in)
 			}
+		})
+	}
+}
+
+func TestOperatingProcedureProblems(t *testing.T) {
+	today := domain.NewDate(2026, 12, 1)
+	full := domain.OperatingProcedure{DocumentRef: "広報-SNS-001", Version: "1.2", ApprovedOn: domain.NewDate(2026, 4, 1)}
+	cases := []struct {
+		name    string
+		change  func(op *domain.OperatingProcedure)
+		fields  []string
+		missing bool
+	}{
+		{"document and approval date", func(*domain.OperatingProcedure) {}, nil, false},
+		{"approved today", func(op *domain.OperatingProcedure) { op.ApprovedOn = today }, nil, false},
+		{"version and URL are optional", func(op *domain.OperatingProcedure) { op.Version, op.URL = "", "" }, nil, false},
+		{"none at all", func(op *domain.OperatingProcedure) { *op = domain.OperatingProcedure{} },
+			[]string{"operating_procedure.document_ref", "operating_procedure.approved_on"}, true},
+		{"no document reference", func(op *domain.OperatingProcedure) { op.DocumentRef = "" }, []string{"operating_procedure.document_ref"}, true},
+		{"a blank document reference", func(op *domain.OperatingProcedure) { op.DocumentRef = "   " }, []string{"operating_procedure.document_ref"}, true},
+		{"only a URL", func(op *domain.OperatingProcedure) {
+			*op = domain.OperatingProcedure{URL: "https://intra.example.lg.jp/sns.pdf"}
+		}, []string{"operating_procedure.document_ref", "operating_procedure.approved_on"}, true},
+		{"no approval date", func(op *domain.OperatingProcedure) { op.ApprovedOn = domain.Date{} }, []string{"operating_procedure.approved_on"}, true},
+		{"approved tomorrow", func(op *domain.OperatingProcedure) { op.ApprovedOn = today.AddDays(1) }, []string{"operating_procedure.approved_on"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			op := full
+			c.change(&op)
+			var fields []string
+			for _, f := range domain.OperatingProcedureProblems(op, today) {
+				require.NotEmpty(t, f.Message)
+				fields = append(fields, f.Field)
+			}
+			require.Equal(t, c.fields, fields)
+			require.Equal(t, c.missing, domain.OperatingProcedureMissing(op))
 		})
 	}
 }

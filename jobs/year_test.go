@@ -63,7 +63,8 @@ func walkYear(t *testing.T, tg storetest.Target) {
 	require.Equal(t, day("2027-07-01"), cs.NextReviewDue)
 
 	sa, err := h.db.CreateSocialAccount(h.ctx, domain.SocialAccountInput{Platform: domain.PlatformX, Handle: "kumiai_info", Purpose: "収集日程のお知らせ",
-		DepartmentID: h.admin.DepartmentID, ResponsiblePersonID: b.ID, ReviewIntervalMonths: 3})
+		DepartmentID: h.admin.DepartmentID, ResponsiblePersonID: b.ID, ReviewIntervalMonths: 3,
+		OperatingProcedure: domain.OperatingProcedure{DocumentRef: "広報-SNS-001", ApprovedOn: day("2026-12-01")}})
 	require.NoError(t, err)
 	require.Equal(t, day("2027-04-01"), sa.NextReviewDue)
 

@@ -57,6 +57,7 @@ func (r *cloudServiceRow) toDomain() *domain.CloudService {
 	_ = json.Unmarshal([]byte(r.PermittedUses), &c.PermittedUses)
 	_ = json.Unmarshal([]byte(r.InformationAssets), &c.InformationAssets)
 	_ = json.Unmarshal([]byte(r.TermsChecks), &c.TermsChecks)
+	domain.MarkStaleTermsChecks(c.TermsChecks, r.terms())
 	if r.RequesterID != nil {
 		c.RequesterID = *r.RequesterID
 	}
@@ -66,10 +67,23 @@ func (r *cloudServiceRow) toDomain() *domain.CloudService {
 	return c
 }
 
-func (r *cloudServiceRow) apply(in domain.CloudServiceInput) {
+// terms names the terms the service refers to now.
+func (r *cloudServiceRow) terms() domain.TermsRef {
+	return domain.TermsRef{Version: r.TermsVersion, URL: r.TermsURL}
+}
+
+// apply writes an input over the row. Each answer is stored with the terms
+// it was given for (domain.StampTermsChecks): a change of the terms leaves
+// every answer stale.
+// prev is the terms the row referred to before, zero for a new row.
+func (r *cloudServiceRow) apply(in domain.CloudServiceInput, prev domain.TermsRef) {
+	stamped := domain.StampTermsChecks(in.TermsChecks, prev, domain.TermsRef{Version: in.TermsVersion, URL: in.TermsURL})
+	for i := range stamped {
+		stamped[i].Stale = false // derived on every read, never stored
+	}
 	uses, _ := json.Marshal(in.PermittedUses)
 	assets, _ := json.Marshal(in.InformationAssets)
-	checks, _ := json.Marshal(in.TermsChecks)
+	checks, _ := json.Marshal(stamped)
 	r.Name, r.Provider, r.ServiceURL, r.TermsURL, r.TermsVersion = in.Name, in.Provider, in.ServiceURL, in.TermsURL, in.TermsVersion
 	r.TermsReviewedAt, r.PermittedUses, r.InformationAssets, r.TermsChecks = in.TermsReviewedAt, string(uses), string(assets), string(checks)
 	r.ResponsiblePersonID, r.DepartmentID, r.ReviewIntervalMonths = in.ResponsiblePersonID, in.DepartmentID, in.ReviewIntervalMonths
@@ -172,7 +186,7 @@ func (db *DB) CreateCloudService(ctx context.Context, in domain.CloudServiceInpu
 		if a := actorOf(ctx); a.PersonID != "" {
 			row.RequesterID = &a.PersonID
 		}
-		row.apply(in)
+		row.apply(in, domain.TermsRef{})
 		row.setReviewDue()
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return wrap("insert cloud service", translate(err))
@@ -233,14 +247,25 @@ func (db *DB) ReplaceCloudService(ctx context.Context, id string, ifVersion *int
 		if err := db.checkCloudServiceInput(ctx, tx, &in); err != nil {
 			return "", "", err
 		}
-		oldTerms := row.TermsVersion
-		row.apply(in)
-		if row.Status == string(domain.CloudApproved) && oldTerms != in.TermsVersion {
-			reason := fmt.Sprintf("terms of service changed from %q to %q: the new terms must be read and the service approved again", oldTerms, in.TermsVersion)
-			row.Status, row.StatusReason, row.ApproverID, row.ApprovedOn = string(domain.CloudRequested), reason, nil, domain.Date{}
-			return "terms_changed", reason, nil
+		old := row.terms()
+		row.apply(in, old)
+		if !row.terms().Changed(old) {
+			return domain.AuditUpdate, "", nil
 		}
-		return domain.AuditUpdate, "", nil
+		change := fmt.Sprintf("terms of service changed from %q (%s) to %q (%s): every checklist answer is stale and must be given again for the new terms",
+			old.Version, old.URL, row.TermsVersion, row.TermsURL)
+		if row.Status != string(domain.CloudApproved) {
+			return "terms_changed", change, nil
+		}
+		// Back to requested: whoever brought the new terms asks for the
+		// approval again, and so cannot give it.
+		reason := change + "; the service must be approved again"
+		row.Status, row.StatusReason, row.ApproverID, row.ApprovedOn = string(domain.CloudRequested), reason, nil, domain.Date{}
+		row.RequesterID = nil
+		if a := actorOf(ctx); a.PersonID != "" {
+			row.RequesterID = &a.PersonID
+		}
+		return "terms_changed", reason, nil
 	})
 }
 
@@ -264,8 +289,12 @@ func (db *DB) ApproveCloudService(ctx context.Context, id string, ifVersion *int
 		if err != nil {
 			return "", "", err
 		}
-		if !domain.MayApproveCloudService(caller) {
-			return "", "", domain.Errorf(domain.EFORBIDDEN, "approval of a service under standard terms needs a person holding the supervisor (統括情報セキュリティ責任者) or ciso security role")
+		requester := ""
+		if row.RequesterID != nil {
+			requester = *row.RequesterID
+		}
+		if err := domain.CloudApprovalRefusal(actorOf(ctx), caller, requester); err != nil {
+			return "", "", err
 		}
 		if row.Status != string(domain.CloudRequested) {
 			return "", "", domain.Errorf(domain.ECONFLICT, "only a requested service can be approved; this one is %s", row.Status)
@@ -274,8 +303,14 @@ func (db *DB) ApproveCloudService(ctx context.Context, id string, ifVersion *int
 		if err != nil {
 			return "", "", err
 		}
-		if fe := domain.TermsCheckProblems(row.toDomain().TermsChecks, items); len(fe) > 0 {
-			return "", "", fe.Err("the service cannot be approved: answer every item of the terms-of-service risk checklist first")
+		checks := row.toDomain().TermsChecks
+		unanswered := domain.TermsCheckProblems(checks, items)
+		stale := domain.StaleTermsCheckProblems(checks, row.terms())
+		if len(stale) > 0 {
+			return "", "", append(unanswered, stale...).Err("the service cannot be approved: its terms changed, so every stale answer of the terms-of-service risk checklist must be given again for the current terms (and every item answered)")
+		}
+		if err := unanswered.Err("the service cannot be approved: answer every item of the terms-of-service risk checklist first"); err != nil {
+			return "", "", err
 		}
 		row.Status, row.ApproverID, row.ApprovedOn, row.StatusReason = string(domain.CloudApproved), &caller.ID, db.today(), ""
 		return "approve", "", nil

@@ -65,12 +65,8 @@ func (r *socialAccountRow) toDomain() *domain.SocialAccount {
 	_ = json.Unmarshal([]byte(r.PublishingRules), &a.PublishingRules)
 	_ = json.Unmarshal([]byte(r.ImpersonationMeasures), &a.ImpersonationMeasures)
 	_ = json.Unmarshal([]byte(r.Authentication), &a.Authentication)
-	if a.PublishingRules.AllowedCategories == nil {
-		a.PublishingRules.AllowedCategories = []string{}
-	}
-	if a.PublishingRules.ProhibitedTerms == nil {
-		a.PublishingRules.ProhibitedTerms = []string{}
-	}
+	a.PublishingRules = a.PublishingRules.Filled()
+	a.OperatingProcedureMissing = domain.OperatingProcedureMissing(a.OperatingProcedure)
 	return a
 }
 
@@ -135,8 +131,10 @@ func (db *DB) ListSocialAccounts(ctx context.Context, f domain.SocialAccountFilt
 		func(a *domain.SocialAccount) string { return a.ID })
 }
 
-// checkSocialAccountInput normalises and validates an input and its people.
-func (db *DB) checkSocialAccountInput(ctx context.Context, tx bun.Tx, in *domain.SocialAccountInput) error {
+// checkSocialAccountInput normalises and validates an input and its people;
+// an account that is (or becomes) active must also carry its operating
+// procedure.
+func (db *DB) checkSocialAccountInput(ctx context.Context, tx bun.Tx, in *domain.SocialAccountInput, active bool) error {
 	settings, err := db.settings(ctx, tx)
 	if err != nil {
 		return err
@@ -145,6 +143,9 @@ func (db *DB) checkSocialAccountInput(ctx context.Context, tx bun.Tx, in *domain
 		return err
 	}
 	fe := in.Normalize(settings.PolicySettings)
+	if active {
+		fe = append(fe, domain.OperatingProcedureProblems(in.OperatingProcedure, db.today())...)
+	}
 	if err := requireActivePerson(ctx, tx, &fe, "responsible_person_id", in.ResponsiblePersonID); err != nil {
 		return err
 	}
@@ -205,7 +206,7 @@ func (db *DB) writeOperators(ctx context.Context, tx bun.Tx, accountID string, i
 func (db *DB) CreateSocialAccount(ctx context.Context, in domain.SocialAccountInput) (*domain.SocialAccount, error) {
 	var out *domain.SocialAccount
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := db.checkSocialAccountInput(ctx, tx, &in); err != nil {
+		if err := db.checkSocialAccountInput(ctx, tx, &in, true); err != nil {
 			return err
 		}
 		now := db.Now()
@@ -284,7 +285,7 @@ func (db *DB) ReplaceSocialAccount(ctx context.Context, id string, ifVersion *in
 				domain.FieldError{Field: "responsible_person_id", Message: "must stay " + row.ResponsiblePersonID +
 					"; use PUT /v1/social-accounts/{id}/responsible-person to hand the account over", Value: in.ResponsiblePersonID})
 		}
-		if err := db.checkSocialAccountInput(ctx, tx, &in); err != nil {
+		if err := db.checkSocialAccountInput(ctx, tx, &in, row.Status == string(domain.SocialActive)); err != nil {
 			return "", "", err
 		}
 		row.apply(in)
@@ -356,6 +357,12 @@ func (db *DB) ChangeSocialAccountStatus(ctx context.Context, id string, ifVersio
 		}
 		if !allowed {
 			return "", "", domain.Errorf(domain.ECONFLICT, "a %s account cannot become %s", from, to)
+		}
+		if to == domain.SocialActive {
+			fe := domain.OperatingProcedureProblems(row.toDomain().OperatingProcedure, db.today())
+			if err := fe.Err("the account cannot become active without its operating procedure (運用手順): record it with PUT /v1/social-accounts/{id} first"); err != nil {
+				return "", "", err
+			}
 		}
 		row.Status, row.StatusReason = string(to), reason
 		action := map[domain.SocialAccountStatus]string{domain.SocialActive: "reactivate", domain.SocialSuspended: "suspend", domain.SocialRetired: "retire"}[to]

@@ -338,7 +338,8 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	// A social account with a responsible person passes and fails post checks.
 	acct, err := supervisorEditor.CreateSocialAccountWithResponse(ctx, sdk.SocialAccountInput{Platform: sdk.PlatformX,
 		Handle: "@clean_kumiai", Purpose: "収集日程と災害時のお知らせ", DepartmentId: dept, ResponsiblePersonId: supervisor.Id,
-		PublishingRules: &sdk.PublishingRulesInput{AllowedCategories: &[]string{"お知らせ"}, ProhibitedTerms: &[]string{"未発表"}}})
+		OperatingProcedure: &sdk.OperatingProcedure{DocumentRef: ptr("広報-SNS-001"), ApprovedOn: ptr(date(today))},
+		PublishingRules:    &sdk.PublishingRulesInput{AllowedCategories: &[]string{"お知らせ"}, ProhibitedTerms: &[]string{"未発表"}}})
 	require.NoError(t, err)
 	require.NotNil(t, acct.JSON201, "%s", acct.Body)
 	pass, err := editor.CheckSocialPostWithResponse(ctx, acct.JSON201.Id, sdk.PostCheckInput{Text: "12月1日(月)は燃えるごみの収集日です。", Category: "お知らせ"})

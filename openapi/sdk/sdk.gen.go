@@ -1013,7 +1013,7 @@ type CloudService struct {
 	// Provider Who provides it.
 	Provider string `json:"provider"`
 
-	// RequesterId Who asked for the service.
+	// RequesterId Who asked for the service: the caller's person at registration, or at the last terms change that sent it back to requested. This person cannot approve it.
 	RequesterId *openapi_types.UUID `json:"requester_id,omitempty"`
 
 	// ResponsiblePersonId Our person responsible for the service.
@@ -1025,13 +1025,13 @@ type CloudService struct {
 	// ServiceUrl The service's address.
 	ServiceUrl *string `json:"service_url,omitempty"`
 
-	// Status requested → approved or rejected → retired; a new terms version returns it to requested.
+	// Status requested → approved or rejected → retired; a new terms version or terms address returns it to requested.
 	Status CloudServiceStatus `json:"status"`
 
 	// StatusReason Why it was rejected or retired, or sent back for approval.
 	StatusReason *string `json:"status_reason,omitempty"`
 
-	// TermsChecks The terms-of-service risk checklist.
+	// TermsChecks The terms-of-service risk checklist, each answer with the terms it was given for; stale ones must be answered again before approval.
 	TermsChecks *[]TermsCheck `json:"terms_checks"`
 
 	// TermsReviewedAt When staff read the terms.
@@ -1084,7 +1084,7 @@ type CloudServiceInput struct {
 	// Example: https://transfer.example.com
 	ServiceUrl *string `json:"service_url,omitempty"`
 
-	// TermsChecks Answers to the terms-of-service risk checklist; all are needed before approval.
+	// TermsChecks Answers to the terms-of-service risk checklist; all are needed, for the current terms, before approval. A change of terms_version or terms_url marks every answer stale, including those sent with it.
 	TermsChecks *[]TermsCheck `json:"terms_checks,omitempty"`
 
 	// TermsReviewedAt When staff read the terms.
@@ -1103,7 +1103,7 @@ type CloudServiceInput struct {
 	TermsVersion string `json:"terms_version"`
 }
 
-// CloudServiceStatus requested → approved or rejected → retired; a new terms version returns it to requested.
+// CloudServiceStatus requested → approved or rejected → retired; a new terms version or terms address returns it to requested.
 type CloudServiceStatus string
 
 // Confidentiality Confidentiality class (機密性): 1 < 2 < 3, sub-grades 3C < 3B < 3A.
@@ -1700,15 +1700,20 @@ type MeOutputBody struct {
 
 // OperatingProcedure defines model for OperatingProcedure.
 type OperatingProcedure struct {
-	// ApprovedOn When the procedure was approved.
+	// ApprovedOn When the procedure was approved; required while the account is active, never after today.
 	//
 	// Example: 2026-04-01
 	ApprovedOn *openapi_types.Date `json:"approved_on,omitempty"`
 
-	// DocumentRef Reference of the procedure document (運用手順).
+	// DocumentRef Reference of the procedure document (運用手順); required while the account is active.
 	//
 	// Example: 広報-SNS-001
 	DocumentRef *string `json:"document_ref,omitempty"`
+
+	// Url Where staff read the procedure document.
+	//
+	// Example: https://intra.example.lg.jp/koho/sns-unyo.pdf
+	Url *string `json:"url,omitempty"`
 
 	// Version Version of the procedure.
 	//
@@ -1864,6 +1869,42 @@ type PostFinding struct {
 // PostFindingCode What a post check found: category_not_allowed, prohibited_term, email_address, phone_number, individual_number (マイナンバー) or postal_address.
 type PostFindingCode string
 
+// PublicContacts defines model for PublicContacts.
+type PublicContacts struct {
+	// EmailAddresses Public e-mail addresses; compared regardless of case and width.
+	//
+	// Example: ["info@city.example.lg.jp"]
+	EmailAddresses *[]string `json:"email_addresses"`
+
+	// PhoneNumbers Public phone numbers, written in any usual way (03-1234-5678, ０３（１２３４）５６７８, +81 3 1234 5678).
+	//
+	// Example: ["03-1234-5678"]
+	PhoneNumbers *[]string `json:"phone_numbers"`
+
+	// PostalAddresses Public postal addresses, each starting with its postal code; a post must give the whole address to match.
+	//
+	// Example: ["〒100-0001 東京都千代田区千代田1-1"]
+	PostalAddresses *[]string `json:"postal_addresses"`
+}
+
+// PublicContactsInput defines model for PublicContactsInput.
+type PublicContactsInput struct {
+	// EmailAddresses Public e-mail addresses; compared regardless of case and width.
+	//
+	// Example: ["info@city.example.lg.jp"]
+	EmailAddresses *[]string `json:"email_addresses,omitempty"`
+
+	// PhoneNumbers Public phone numbers, written in any usual way (03-1234-5678, ０３（１２３４）５６７８, +81 3 1234 5678); each must be a Japanese phone number.
+	//
+	// Example: ["03-1234-5678"]
+	PhoneNumbers *[]string `json:"phone_numbers,omitempty"`
+
+	// PostalAddresses Public postal addresses, each starting with its postal code followed by the address; a post must give the whole address to match.
+	//
+	// Example: ["〒100-0001 東京都千代田区千代田1-1"]
+	PostalAddresses *[]string `json:"postal_addresses,omitempty"`
+}
+
 // PublishingRules defines model for PublishingRules.
 type PublishingRules struct {
 	// AllowedCategories Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報.
@@ -1874,7 +1915,8 @@ type PublishingRules struct {
 	// ProhibitedTerms Terms that must never appear in a post.
 	//
 	// Example: ["個人名","未発表"]
-	ProhibitedTerms *[]string `json:"prohibited_terms"`
+	ProhibitedTerms *[]string      `json:"prohibited_terms"`
+	PublicContacts  PublicContacts `json:"public_contacts"`
 }
 
 // PublishingRulesInput defines model for PublishingRulesInput.
@@ -1887,7 +1929,8 @@ type PublishingRulesInput struct {
 	// ProhibitedTerms Terms that must never appear in a post; none when omitted.
 	//
 	// Example: ["個人名","未発表"]
-	ProhibitedTerms *[]string `json:"prohibited_terms,omitempty"`
+	ProhibitedTerms *[]string            `json:"prohibited_terms,omitempty"`
+	PublicContacts  *PublicContactsInput `json:"public_contacts,omitempty"`
 }
 
 // ReasonBody defines model for ReasonBody.
@@ -2166,6 +2209,9 @@ type SocialAccount struct {
 	NextReviewDue      *openapi_types.Date `json:"next_review_due,omitempty"`
 	OperatingProcedure OperatingProcedure  `json:"operating_procedure"`
 
+	// OperatingProcedureMissing True when the account has no operating procedure (document reference and approval date). Only an account registered before the rule can be active in this state; it cannot be replaced or reactivated until the procedure is recorded.
+	OperatingProcedureMissing *bool `json:"operating_procedure_missing,omitempty"`
+
 	// OperatorIds People who post.
 	OperatorIds *[]openapi_types.UUID `json:"operator_ids"`
 
@@ -2263,6 +2309,19 @@ type TermsCheck struct {
 
 	// Note What the terms say; for a concern, why it is acceptable.
 	Note *string `json:"note,omitempty"`
+
+	// Stale True when the answer was given for other terms (version or address) than the service's current ones; computed, never written.
+	Stale *bool `json:"stale,omitempty"`
+
+	// TermsUrl The terms address the answer was given for; like terms_version, the current one when left out.
+	//
+	// Example: https://transfer.example.com/terms
+	TermsUrl *string `json:"terms_url,omitempty"`
+
+	// TermsVersion The terms version the answer was given for. Leave it out to answer for the current terms; send back what you read to keep an answer as it was (a stale answer stays stale).
+	//
+	// Example: 2026-04-01版
+	TermsVersion *string `json:"terms_version,omitempty"`
 }
 
 // TierIntervals defines model for TierIntervals.
@@ -3204,7 +3263,7 @@ type ClientInterface interface {
 
 	// CreateCloudServiceWithBody Request a service under standard terms
 	//
-	// Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+	// Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3213,7 +3272,7 @@ type ClientInterface interface {
 
 	// CreateCloudService Request a service under standard terms
 	//
-	// Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+	// Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3229,7 +3288,7 @@ type ClientInterface interface {
 
 	// ReplaceCloudServiceWithBody Replace a service under standard terms
 	//
-	// Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+	// Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3238,7 +3297,7 @@ type ClientInterface interface {
 
 	// ReplaceCloudService Replace a service under standard terms
 	//
-	// Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+	// Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3247,7 +3306,7 @@ type ClientInterface interface {
 
 	// ApproveCloudService Approve a service under standard terms
 	//
-	// Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role), and every terms-of-service checklist item must be answered (422 naming the missing ones). 409 unless requested. Needs the editor or admin role.
+	// Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role) and, for separation of duties (職務の分離), must not be the requester (requester_id: who registered it, or who last changed its terms): 403. Every terms-of-service checklist item must be answered for the current terms (422 naming the missing ones, and each stale answer at terms_checks[i]). 409 unless requested. Needs the editor or admin role.
 	//
 	// Corresponds with POST /v1/cloud-services/{id}/approve (the `ApproveCloudService` operationId).
 	ApproveCloudService(ctx context.Context, id openapi_types.UUID, params *ApproveCloudServiceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3771,7 +3830,7 @@ type ClientInterface interface {
 
 	// CreateSocialAccountWithBody Register a social-media account
 	//
-	// Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+	// Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3780,7 +3839,7 @@ type ClientInterface interface {
 
 	// CreateSocialAccount Register a social-media account
 	//
-	// Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+	// Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3796,7 +3855,7 @@ type ClientInterface interface {
 
 	// ReplaceSocialAccountWithBody Replace a social-media account
 	//
-	// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+	// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3805,7 +3864,7 @@ type ClientInterface interface {
 
 	// ReplaceSocialAccount Replace a social-media account
 	//
-	// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+	// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3814,7 +3873,7 @@ type ClientInterface interface {
 
 	// CheckSocialPostWithBody Check a draft post
 	//
-	// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+	// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3823,7 +3882,7 @@ type ClientInterface interface {
 
 	// CheckSocialPost Check a draft post
 	//
-	// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+	// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3832,7 +3891,7 @@ type ClientInterface interface {
 
 	// ReactivateSocialAccountWithBody Reactivate a social-media account
 	//
-	// Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+	// Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3841,7 +3900,7 @@ type ClientInterface interface {
 
 	// ReactivateSocialAccount Reactivate a social-media account
 	//
-	// Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+	// Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4331,7 +4390,7 @@ func (c *Client) ListCloudServices(ctx context.Context, params *ListCloudService
 
 // CreateCloudServiceWithBody Request a service under standard terms
 //
-// Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+// Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4350,7 +4409,7 @@ func (c *Client) CreateCloudServiceWithBody(ctx context.Context, contentType str
 
 // CreateCloudService Request a service under standard terms
 //
-// Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+// Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4386,7 +4445,7 @@ func (c *Client) GetCloudService(ctx context.Context, id openapi_types.UUID, req
 
 // ReplaceCloudServiceWithBody Replace a service under standard terms
 //
-// Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+// Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4405,7 +4464,7 @@ func (c *Client) ReplaceCloudServiceWithBody(ctx context.Context, id openapi_typ
 
 // ReplaceCloudService Replace a service under standard terms
 //
-// Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+// Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4424,7 +4483,7 @@ func (c *Client) ReplaceCloudService(ctx context.Context, id openapi_types.UUID,
 
 // ApproveCloudService Approve a service under standard terms
 //
-// Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role), and every terms-of-service checklist item must be answered (422 naming the missing ones). 409 unless requested. Needs the editor or admin role.
+// Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role) and, for separation of duties (職務の分離), must not be the requester (requester_id: who registered it, or who last changed its terms): 403. Every terms-of-service checklist item must be answered for the current terms (422 naming the missing ones, and each stale answer at terms_checks[i]). 409 unless requested. Needs the editor or admin role.
 //
 // Corresponds with POST /v1/cloud-services/{id}/approve (the `ApproveCloudService` operationId).
 func (c *Client) ApproveCloudService(ctx context.Context, id openapi_types.UUID, params *ApproveCloudServiceParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5588,7 +5647,7 @@ func (c *Client) ListSocialAccounts(ctx context.Context, params *ListSocialAccou
 
 // CreateSocialAccountWithBody Register a social-media account
 //
-// Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+// Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5607,7 +5666,7 @@ func (c *Client) CreateSocialAccountWithBody(ctx context.Context, contentType st
 
 // CreateSocialAccount Register a social-media account
 //
-// Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+// Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5643,7 +5702,7 @@ func (c *Client) GetSocialAccount(ctx context.Context, id openapi_types.UUID, re
 
 // ReplaceSocialAccountWithBody Replace a social-media account
 //
-// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5662,7 +5721,7 @@ func (c *Client) ReplaceSocialAccountWithBody(ctx context.Context, id openapi_ty
 
 // ReplaceSocialAccount Replace a social-media account
 //
-// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5681,7 +5740,7 @@ func (c *Client) ReplaceSocialAccount(ctx context.Context, id openapi_types.UUID
 
 // CheckSocialPostWithBody Check a draft post
 //
-// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5700,7 +5759,7 @@ func (c *Client) CheckSocialPostWithBody(ctx context.Context, id openapi_types.U
 
 // CheckSocialPost Check a draft post
 //
-// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5719,7 +5778,7 @@ func (c *Client) CheckSocialPost(ctx context.Context, id openapi_types.UUID, bod
 
 // ReactivateSocialAccountWithBody Reactivate a social-media account
 //
-// Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+// Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5738,7 +5797,7 @@ func (c *Client) ReactivateSocialAccountWithBody(ctx context.Context, id openapi
 
 // ReactivateSocialAccount Reactivate a social-media account
 //
-// Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+// Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -11278,7 +11337,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateCloudServiceWithBodyWithResponse Request a service under standard terms
 	//
-	// Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+	// Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11287,7 +11346,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateCloudServiceWithResponse Request a service under standard terms
 	//
-	// Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+	// Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11305,7 +11364,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceCloudServiceWithBodyWithResponse Replace a service under standard terms
 	//
-	// Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+	// Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11314,7 +11373,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceCloudServiceWithResponse Replace a service under standard terms
 	//
-	// Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+	// Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11323,7 +11382,7 @@ type ClientWithResponsesInterface interface {
 
 	// ApproveCloudServiceWithResponse Approve a service under standard terms
 	//
-	// Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role), and every terms-of-service checklist item must be answered (422 naming the missing ones). 409 unless requested. Needs the editor or admin role.
+	// Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role) and, for separation of duties (職務の分離), must not be the requester (requester_id: who registered it, or who last changed its terms): 403. Every terms-of-service checklist item must be answered for the current terms (422 naming the missing ones, and each stale answer at terms_checks[i]). 409 unless requested. Needs the editor or admin role.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11899,7 +11958,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSocialAccountWithBodyWithResponse Register a social-media account
 	//
-	// Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+	// Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11908,7 +11967,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateSocialAccountWithResponse Register a social-media account
 	//
-	// Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+	// Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11926,7 +11985,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceSocialAccountWithBodyWithResponse Replace a social-media account
 	//
-	// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+	// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11935,7 +11994,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceSocialAccountWithResponse Replace a social-media account
 	//
-	// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+	// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11944,7 +12003,7 @@ type ClientWithResponsesInterface interface {
 
 	// CheckSocialPostWithBodyWithResponse Check a draft post
 	//
-	// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+	// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11953,7 +12012,7 @@ type ClientWithResponsesInterface interface {
 
 	// CheckSocialPostWithResponse Check a draft post
 	//
-	// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+	// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11962,7 +12021,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReactivateSocialAccountWithBodyWithResponse Reactivate a social-media account
 	//
-	// Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+	// Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11971,7 +12030,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReactivateSocialAccountWithResponse Reactivate a social-media account
 	//
-	// Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+	// Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -26918,7 +26977,7 @@ func (c *ClientWithResponses) ListCloudServicesWithResponse(ctx context.Context,
 
 // CreateCloudServiceWithBodyWithResponse Request a service under standard terms
 //
-// Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+// Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26933,7 +26992,7 @@ func (c *ClientWithResponses) CreateCloudServiceWithBodyWithResponse(ctx context
 
 // CreateCloudServiceWithResponse Request a service under standard terms
 //
-// Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+// Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26963,7 +27022,7 @@ func (c *ClientWithResponses) GetCloudServiceWithResponse(ctx context.Context, i
 
 // ReplaceCloudServiceWithBodyWithResponse Replace a service under standard terms
 //
-// Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+// Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26978,7 +27037,7 @@ func (c *ClientWithResponses) ReplaceCloudServiceWithBodyWithResponse(ctx contex
 
 // ReplaceCloudServiceWithResponse Replace a service under standard terms
 //
-// Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+// Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26993,7 +27052,7 @@ func (c *ClientWithResponses) ReplaceCloudServiceWithResponse(ctx context.Contex
 
 // ApproveCloudServiceWithResponse Approve a service under standard terms
 //
-// Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role), and every terms-of-service checklist item must be answered (422 naming the missing ones). 409 unless requested. Needs the editor or admin role.
+// Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role) and, for separation of duties (職務の分離), must not be the requester (requester_id: who registered it, or who last changed its terms): 403. Every terms-of-service checklist item must be answered for the current terms (422 naming the missing ones, and each stale answer at terms_checks[i]). 409 unless requested. Needs the editor or admin role.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27953,7 +28012,7 @@ func (c *ClientWithResponses) ListSocialAccountsWithResponse(ctx context.Context
 
 // CreateSocialAccountWithBodyWithResponse Register a social-media account
 //
-// Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+// Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27968,7 +28027,7 @@ func (c *ClientWithResponses) CreateSocialAccountWithBodyWithResponse(ctx contex
 
 // CreateSocialAccountWithResponse Register a social-media account
 //
-// Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+// Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27998,7 +28057,7 @@ func (c *ClientWithResponses) GetSocialAccountWithResponse(ctx context.Context, 
 
 // ReplaceSocialAccountWithBodyWithResponse Replace a social-media account
 //
-// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28013,7 +28072,7 @@ func (c *ClientWithResponses) ReplaceSocialAccountWithBodyWithResponse(ctx conte
 
 // ReplaceSocialAccountWithResponse Replace a social-media account
 //
-// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+// Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28028,7 +28087,7 @@ func (c *ClientWithResponses) ReplaceSocialAccountWithResponse(ctx context.Conte
 
 // CheckSocialPostWithBodyWithResponse Check a draft post
 //
-// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28043,7 +28102,7 @@ func (c *ClientWithResponses) CheckSocialPostWithBodyWithResponse(ctx context.Co
 
 // CheckSocialPostWithResponse Check a draft post
 //
-// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+// Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28058,7 +28117,7 @@ func (c *ClientWithResponses) CheckSocialPostWithResponse(ctx context.Context, i
 
 // ReactivateSocialAccountWithBodyWithResponse Reactivate a social-media account
 //
-// Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+// Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28073,7 +28132,7 @@ func (c *ClientWithResponses) ReactivateSocialAccountWithBodyWithResponse(ctx co
 
 // ReactivateSocialAccountWithResponse Reactivate a social-media account
 //
-// Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+// Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -167,7 +167,7 @@ export interface paths {
         put?: never;
         /**
          * Request a service under standard terms
-         * @description Registers a service as requested; the caller is the requester. The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
+         * @description Registers a service as requested; the caller's person is the requester (requester_id), who cannot approve it. Each terms_checks answer is recorded with the terms it was given for (the current terms_version and terms_url when the answer names none). The policy's hard rule: such a service must never handle information of confidentiality 2 or above — any such information asset is refused with 422, with no override. Needs the editor or admin role.
          */
         post: operations["create-cloud-service"];
         delete?: never;
@@ -190,7 +190,7 @@ export interface paths {
         get: operations["get-cloud-service"];
         /**
          * Replace a service under standard terms
-         * @description Replaces the fields (the confidentiality rule applies). A new terms_version on an approved service sends it back to requested: the new terms must be read and approved again, and the audit event says so. 409 once retired. Needs the editor or admin role.
+         * @description Replaces the fields (the confidentiality rule applies). A new terms_version or terms_url resets the checklist: every terms_checks answer is kept but becomes stale (stale: true, with the terms it was answered for), including answers sent in the same request, and on an approved service the change sends it back to requested with the caller as its requester: the new terms must be read and the service approved again, and the audit event says so. In a later replace, an answer that names no terms (leave out terms_version and terms_url) is given for the current terms; an answer sent back as read keeps its terms, so a stale one stays stale. 409 once retired. Needs the editor or admin role.
          */
         put: operations["replace-cloud-service"];
         post?: never;
@@ -211,7 +211,7 @@ export interface paths {
         put?: never;
         /**
          * Approve a service under standard terms
-         * @description Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role), and every terms-of-service checklist item must be answered (422 naming the missing ones). 409 unless requested. Needs the editor or admin role.
+         * @description Approves a requested service. The caller's person must hold the supervisor (統括情報セキュリティ責任者) or ciso security role (403 otherwise, whatever the token's role) and, for separation of duties (職務の分離), must not be the requester (requester_id: who registered it, or who last changed its terms): 403. Every terms-of-service checklist item must be answered for the current terms (422 naming the missing ones, and each stale answer at terms_checks[i]). 409 unless requested. Needs the editor or admin role.
          */
         post: operations["approve-cloud-service"];
         delete?: never;
@@ -855,7 +855,7 @@ export interface paths {
         put?: never;
         /**
          * Register a social-media account
-         * @description Registers an active account with exactly one responsible person (required). The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. Needs the editor or admin role.
+         * @description Registers an active account with exactly one responsible person (required). The account is active at once, so it needs its operating procedure (運用手順): operating_procedure.document_ref and operating_procedure.approved_on (not after today) are required, 422 naming each missing one. The profile URL is checked against the platform and handle and normalised; platform and handle are unique (409). An account carrying availability-2 information must name the official website page that mirrors its posts. publishing_rules.public_contacts lists the body's own public phone numbers, e-mail addresses and postal addresses (at most 20, 20 and 10); each must be one (422 naming the entry). Needs the editor or admin role.
          */
         post: operations["create-social-account"];
         delete?: never;
@@ -878,7 +878,7 @@ export interface paths {
         get: operations["get-social-account"];
         /**
          * Replace a social-media account
-         * @description Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. 409 once retired. Needs the editor or admin role.
+         * @description Replaces the fields. responsible_person_id must stay the same (422 otherwise): hand the account over with change-social-account-responsible-person. An active account must keep its operating procedure (document_ref and approved_on, 422 naming each missing one): an account registered before the rule, shown with operating_procedure_missing: true, stays active but gets one with its next replace. A suspended account may be replaced without one. 409 once retired. Needs the editor or admin role.
          */
         put: operations["replace-social-account"];
         post?: never;
@@ -899,7 +899,7 @@ export interface paths {
         put?: never;
         /**
          * Check a draft post
-         * @description Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
+         * @description Answers whether a draft may be published on this account, with every finding: a category the account does not allow, a prohibited term, an e-mail address, a Japanese phone number, an individual number (マイナンバー) with a valid check digit, or a postal code followed by an address. Full-width digits and letters are recognised. A phone number, e-mail address or postal address on the account's publishing_rules.public_contacts is not a finding: phones compare by their digits (width, hyphen styles, brackets, spaces and +81 ignored), e-mails regardless of case and width, postal addresses when the post gives the whole listed address; every other contact is. The draft is not stored; only an audit event records the check. 409 unless the account is active. Any writing role.
          */
         post: operations["check-social-post"];
         delete?: never;
@@ -919,7 +919,7 @@ export interface paths {
         put?: never;
         /**
          * Reactivate a social-media account
-         * @description Makes a suspended account active again, with a reason. 409 for a move the status does not allow. Needs the editor or admin role.
+         * @description Makes a suspended account active again, with a reason. An account becomes active only with its operating procedure (運用手順): without operating_procedure.document_ref and approved_on it is a 422 naming each missing field; record them with replace-social-account first. 409 for a move the status does not allow. Needs the editor or admin role.
          */
         post: operations["reactivate-social-account"];
         delete?: never;
@@ -1568,7 +1568,7 @@ export interface components {
             provider: string;
             /**
              * Format: uuid
-             * @description Who asked for the service.
+             * @description Who asked for the service: the caller's person at registration, or at the last terms change that sent it back to requested. This person cannot approve it.
              */
             requester_id?: string;
             /**
@@ -1586,11 +1586,11 @@ export interface components {
              * @description The service's address.
              */
             service_url?: string;
-            /** @description requested → approved or rejected → retired; a new terms version returns it to requested. */
+            /** @description requested → approved or rejected → retired; a new terms version or terms address returns it to requested. */
             status: components["schemas"]["CloudServiceStatus"];
             /** @description Why it was rejected or retired, or sent back for approval. */
             status_reason?: string;
-            /** @description The terms-of-service risk checklist. */
+            /** @description The terms-of-service risk checklist, each answer with the terms it was given for; stale ones must be answered again before approval. */
             terms_checks: components["schemas"]["TermsCheck"][] | null;
             /**
              * Format: date
@@ -1656,7 +1656,7 @@ export interface components {
              * @example https://transfer.example.com
              */
             service_url?: string;
-            /** @description Answers to the terms-of-service risk checklist; all are needed before approval. */
+            /** @description Answers to the terms-of-service risk checklist; all are needed, for the current terms, before approval. A change of terms_version or terms_url marks every answer stale, including those sent with it. */
             terms_checks?: components["schemas"]["TermsCheck"][] | null;
             /**
              * Format: date
@@ -1677,7 +1677,7 @@ export interface components {
             terms_version: string;
         };
         /**
-         * @description requested → approved or rejected → retired; a new terms version returns it to requested.
+         * @description requested → approved or rejected → retired; a new terms version or terms address returns it to requested.
          * @enum {string}
          */
         CloudServiceStatus: "requested" | "approved" | "rejected" | "retired";
@@ -2310,15 +2310,21 @@ export interface components {
         OperatingProcedure: {
             /**
              * Format: date
-             * @description When the procedure was approved.
+             * @description When the procedure was approved; required while the account is active, never after today.
              * @example 2026-04-01
              */
             approved_on?: string;
             /**
-             * @description Reference of the procedure document (運用手順).
+             * @description Reference of the procedure document (運用手順); required while the account is active.
              * @example 広報-SNS-001
              */
             document_ref?: string;
+            /**
+             * Format: uri
+             * @description Where staff read the procedure document.
+             * @example https://intra.example.lg.jp/koho/sns-unyo.pdf
+             */
+            url?: string;
             /**
              * @description Version of the procedure.
              * @example 1.2
@@ -2497,6 +2503,52 @@ export interface components {
          * @enum {string}
          */
         PostFindingCode: "category_not_allowed" | "prohibited_term" | "email_address" | "phone_number" | "individual_number" | "postal_address";
+        PublicContacts: {
+            /**
+             * @description Public e-mail addresses; compared regardless of case and width.
+             * @example [
+             *       "info@city.example.lg.jp"
+             *     ]
+             */
+            email_addresses: string[] | null;
+            /**
+             * @description Public phone numbers, written in any usual way (03-1234-5678, ０３（１２３４）５６７８, +81 3 1234 5678).
+             * @example [
+             *       "03-1234-5678"
+             *     ]
+             */
+            phone_numbers: string[] | null;
+            /**
+             * @description Public postal addresses, each starting with its postal code; a post must give the whole address to match.
+             * @example [
+             *       "〒100-0001 東京都千代田区千代田1-1"
+             *     ]
+             */
+            postal_addresses: string[] | null;
+        };
+        PublicContactsInput: {
+            /**
+             * @description Public e-mail addresses; compared regardless of case and width.
+             * @example [
+             *       "info@city.example.lg.jp"
+             *     ]
+             */
+            email_addresses?: string[] | null;
+            /**
+             * @description Public phone numbers, written in any usual way (03-1234-5678, ０３（１２３４）５６７８, +81 3 1234 5678); each must be a Japanese phone number.
+             * @example [
+             *       "03-1234-5678"
+             *     ]
+             */
+            phone_numbers?: string[] | null;
+            /**
+             * @description Public postal addresses, each starting with its postal code followed by the address; a post must give the whole address to match.
+             * @example [
+             *       "〒100-0001 東京都千代田区千代田1-1"
+             *     ]
+             */
+            postal_addresses?: string[] | null;
+        };
         PublishingRules: {
             /**
              * @description Categories of post the account may publish, e.g. お知らせ, 収集日程, 災害情報.
@@ -2514,6 +2566,8 @@ export interface components {
              *     ]
              */
             prohibited_terms: string[] | null;
+            /** @description The body's own public contacts: a post that gives one of them is not a finding for it. */
+            public_contacts: components["schemas"]["PublicContacts"];
         };
         PublishingRulesInput: {
             /**
@@ -2532,6 +2586,8 @@ export interface components {
              *     ]
              */
             prohibited_terms?: string[] | null;
+            /** @description The body's own public contacts, which a post may give; none when omitted. */
+            public_contacts?: components["schemas"]["PublicContactsInput"];
         };
         ReasonBody: {
             /**
@@ -2877,8 +2933,10 @@ export interface components {
              * @description When the next periodic review is due. Absent unless active.
              */
             next_review_due?: string;
-            /** @description The operating procedure. */
+            /** @description The operating procedure (運用手順). */
             operating_procedure: components["schemas"]["OperatingProcedure"];
+            /** @description True when the account has no operating procedure (document reference and approval date). Only an account registered before the rule can be active in this state; it cannot be replaced or reactivated until the procedure is recorded. */
+            readonly operating_procedure_missing: boolean;
             /** @description People who post. */
             operator_ids: string[] | null;
             /** @description The platform. */
@@ -2888,7 +2946,7 @@ export interface components {
              * @description The profile's canonical URL.
              */
             profile_url: string;
-            /** @description What may be published. */
+            /** @description What may be published, and the body's public contacts. */
             publishing_rules: components["schemas"]["PublishingRules"];
             /** @description What the account is for. */
             purpose: string;
@@ -2939,7 +2997,7 @@ export interface components {
              * @description Where the official website carries availability-2 posts; required when carries_availability_2.
              */
             mirror_site_url?: string;
-            /** @description The operating procedure. */
+            /** @description The operating procedure (運用手順); its document_ref and approved_on are required while the account is active (always on registration). */
             operating_procedure?: components["schemas"]["OperatingProcedure"];
             /** @description People who post. */
             operator_ids?: string[] | null;
@@ -2951,7 +3009,7 @@ export interface components {
              * @example https://x.com/clean_kumiai
              */
             profile_url?: string;
-            /** @description What may be published. */
+            /** @description What may be published, and the body's public contacts that a post may give. */
             publishing_rules?: components["schemas"]["PublishingRulesInput"];
             /**
              * @description What the account is for.
@@ -2994,6 +3052,18 @@ export interface components {
             code: string;
             /** @description What the terms say; for a concern, why it is acceptable. */
             note?: string;
+            /** @description True when the answer was given for other terms (version or address) than the service's current ones; computed, never written. */
+            readonly stale: boolean;
+            /**
+             * @description The terms address the answer was given for; like terms_version, the current one when left out.
+             * @example https://transfer.example.com/terms
+             */
+            terms_url?: string;
+            /**
+             * @description The terms version the answer was given for. Leave it out to answer for the current terms; send back what you read to keep an answer as it was (a stale answer stays stale).
+             * @example 2026-04-01版
+             */
+            terms_version?: string;
         };
         TierIntervals: {
             /**
