@@ -89,6 +89,7 @@ type Contract struct {
 	Scope                 string             `json:"scope,omitempty" doc:"What is outsourced (委託内容)."`
 	StartDate             Date               `json:"start_date" format:"date" doc:"First day of the contract."`
 	EndDate               Date               `json:"end_date,omitzero" format:"date" doc:"Last day of the contract; absent for open-ended."`
+	FiscalYear            int                `json:"fiscal_year" readOnly:"true" doc:"The fiscal year (年度, April to March) of the start date: 2026 for a contract starting between 2026-04-01 and 2027-03-31. Derived."`
 	AutoRenew             bool               `json:"auto_renew" doc:"Whether the contract renews itself unless notice is given."`
 	NoticePeriodDays      int                `json:"notice_period_days" doc:"Days of notice before the end date."`
 	WorkLocation          string             `json:"work_location,omitempty" doc:"Where the work is done."`
@@ -189,6 +190,8 @@ type ContractFilter struct {
 	RenewalReviewDueBefore Date
 	MissingClause          string
 	Q                      string
+	// FiscalYear keeps the contracts starting in that fiscal year (年度, April to March); 0 for all.
+	FiscalYear int
 }
 
 // ContractService manages contracts and their clause coverage.
