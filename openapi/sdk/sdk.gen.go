@@ -1196,6 +1196,9 @@ type Contract struct {
 	// EndDate Last day of the contract; absent for open-ended.
 	EndDate *openapi_types.Date `json:"end_date,omitempty"`
 
+	// FiscalYear The fiscal year (年度, April to March) of the start date: 2026 for a contract starting between 2026-04-01 and 2027-03-31. Derived.
+	FiscalYear *int64 `json:"fiscal_year,omitempty"`
+
 	// Id UUIDv7 of the contract.
 	Id openapi_types.UUID `json:"id"`
 
@@ -2458,6 +2461,9 @@ type ListAuditEventsParams struct {
 
 	// Since Only events at or after this instant (RFC 3339).
 	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// FiscalYear Only events of this fiscal year (年度, April to March), counted in the body's time zone: 2026 is from 2026-04-01 00:00 to 2027-03-31 24:00 there.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ListClausesParams defines parameters for ListClauses.
@@ -2497,6 +2503,9 @@ type ListCloudServicesParams struct {
 
 	// Q Part of the name or provider.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// FiscalYear Only services whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ReplaceCloudServiceParams defines parameters for ReplaceCloudService.
@@ -2542,6 +2551,9 @@ type ListConfirmationsParams struct {
 
 	// DueBefore Only confirmations due before this date.
 	DueBefore *openapi_types.Date `form:"due_before,omitempty" json:"due_before,omitempty"`
+
+	// FiscalYear Only confirmations whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // CompleteConfirmationParams defines parameters for CompleteConfirmation.
@@ -2578,6 +2590,9 @@ type ListContractsParams struct {
 
 	// Q Part of the title.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// FiscalYear Only contracts whose start_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // DeleteContractParams defines parameters for DeleteContract.
@@ -2626,6 +2641,9 @@ type ListCorrectiveActionsParams struct {
 
 	// DueBefore Only actions due before this date.
 	DueBefore *openapi_types.Date `form:"due_before,omitempty" json:"due_before,omitempty"`
+
+	// FiscalYear Only actions whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ReplaceCorrectiveActionParams defines parameters for ReplaceCorrectiveAction.
@@ -2728,6 +2746,9 @@ type ListRemindersParams struct {
 
 	// Stage Only rows of this stage: before_<days>, due or overdue.
 	Stage *string `form:"stage,omitempty" json:"stage,omitempty"`
+
+	// FiscalYear Only rows whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ListReviewsParams defines parameters for ListReviews.
@@ -2743,6 +2764,9 @@ type ListReviewsParams struct {
 
 	// SubjectId Only reviews of this subject.
 	SubjectId *openapi_types.UUID `form:"subject_id,omitempty" json:"subject_id,omitempty"`
+
+	// FiscalYear Only reviews whose reviewed_on is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ListSelectionCriteriaParams defines parameters for ListSelectionCriteria.
@@ -2791,6 +2815,9 @@ type ListSocialAccountsParams struct {
 
 	// Q Part of the handle or purpose.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// FiscalYear Only accounts whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ReplaceSocialAccountParams defines parameters for ReplaceSocialAccount.
@@ -3126,7 +3153,7 @@ type ClientInterface interface {
 
 	// ListAuditEvents List audit events
 	//
-	// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+	// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
 	//
 	// Corresponds with GET /v1/audit-events (the `ListAuditEvents` operationId).
 	ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3197,7 +3224,7 @@ type ClientInterface interface {
 
 	// ListCloudServices List services under standard terms
 	//
-	// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+	// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/cloud-services (the `ListCloudServices` operationId).
 	ListCloudServices(ctx context.Context, params *ListCloudServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3290,7 +3317,7 @@ type ClientInterface interface {
 
 	// ListConfirmations List security confirmations
 	//
-	// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+	// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/confirmations (the `ListConfirmations` operationId).
 	ListConfirmations(ctx context.Context, params *ListConfirmationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3340,7 +3367,7 @@ type ClientInterface interface {
 
 	// ListContracts List contracts
 	//
-	// Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+	// Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
 	//
 	// Corresponds with GET /v1/contracts (the `ListContracts` operationId).
 	ListContracts(ctx context.Context, params *ListContractsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3447,7 +3474,7 @@ type ClientInterface interface {
 
 	// ListCorrectiveActions List corrective actions
 	//
-	// Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+	// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/corrective-actions (the `ListCorrectiveActions` operationId).
 	ListCorrectiveActions(ctx context.Context, params *ListCorrectiveActionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3643,14 +3670,14 @@ type ClientInterface interface {
 
 	// ListReminders List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListReviews List reviews
 	//
-	// Lists renewal and periodic reviews, oldest first. Any role may read.
+	// Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/reviews (the `ListReviews` operationId).
 	ListReviews(ctx context.Context, params *ListReviewsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3764,7 +3791,7 @@ type ClientInterface interface {
 
 	// ListSocialAccounts List social-media accounts
 	//
-	// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+	// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/social-accounts (the `ListSocialAccounts` operationId).
 	ListSocialAccounts(ctx context.Context, params *ListSocialAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4153,7 +4180,7 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 
 // ListAuditEvents List audit events
 //
-// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
 //
 // Corresponds with GET /v1/audit-events (the `ListAuditEvents` operationId).
 func (c *Client) ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4314,7 +4341,7 @@ func (c *Client) RetireClause(ctx context.Context, code string, params *RetireCl
 
 // ListCloudServices List services under standard terms
 //
-// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/cloud-services (the `ListCloudServices` operationId).
 func (c *Client) ListCloudServices(ctx context.Context, params *ListCloudServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4517,7 +4544,7 @@ func (c *Client) RetireCloudService(ctx context.Context, id openapi_types.UUID, 
 
 // ListConfirmations List security confirmations
 //
-// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/confirmations (the `ListConfirmations` operationId).
 func (c *Client) ListConfirmations(ctx context.Context, params *ListConfirmationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4627,7 +4654,7 @@ func (c *Client) CompleteConfirmation(ctx context.Context, id openapi_types.UUID
 
 // ListContracts List contracts
 //
-// Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+// Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
 //
 // Corresponds with GET /v1/contracts (the `ListContracts` operationId).
 func (c *Client) ListContracts(ctx context.Context, params *ListContractsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4864,7 +4891,7 @@ func (c *Client) TerminateContract(ctx context.Context, id openapi_types.UUID, p
 
 // ListCorrectiveActions List corrective actions
 //
-// Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/corrective-actions (the `ListCorrectiveActions` operationId).
 func (c *Client) ListCorrectiveActions(ctx context.Context, params *ListCorrectiveActionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5300,7 +5327,7 @@ func (c *Client) ReplacePerson(ctx context.Context, id openapi_types.UUID, param
 
 // ListReminders List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5317,7 +5344,7 @@ func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams,
 
 // ListReviews List reviews
 //
-// Lists renewal and periodic reviews, oldest first. Any role may read.
+// Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/reviews (the `ListReviews` operationId).
 func (c *Client) ListReviews(ctx context.Context, params *ListReviewsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5571,7 +5598,7 @@ func (c *Client) ReplaceSettings(ctx context.Context, params *ReplaceSettingsPar
 
 // ListSocialAccounts List social-media accounts
 //
-// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/social-accounts (the `ListSocialAccounts` operationId).
 func (c *Client) ListSocialAccounts(ctx context.Context, params *ListSocialAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6497,6 +6524,18 @@ func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*h
 
 		}
 
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -6868,6 +6907,18 @@ func NewListCloudServicesRequest(server string, params *ListCloudServicesParams)
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -7300,6 +7351,18 @@ func NewListConfirmationsRequest(server string, params *ListConfirmationsParams)
 
 		}
 
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -7577,6 +7640,18 @@ func NewListContractsRequest(server string, params *ListContractsParams) (*http.
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8087,6 +8162,18 @@ func NewListCorrectiveActionsRequest(server string, params *ListCorrectiveAction
 		if params.DueBefore != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "due_before", *params.DueBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9070,6 +9157,18 @@ func NewListRemindersRequest(server string, params *ListRemindersParams) (*http.
 
 		}
 
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -9151,6 +9250,18 @@ func NewListReviewsRequest(server string, params *ListReviewsParams) (*http.Requ
 		if params.SubjectId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "subject_id", *params.SubjectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9672,6 +9783,18 @@ func NewListSocialAccountsRequest(server string, params *ListSocialAccountsParam
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -11188,7 +11311,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAuditEventsWithResponse List audit events
 	//
-	// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+	// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11269,7 +11392,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListCloudServicesWithResponse List services under standard terms
 	//
-	// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+	// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11368,7 +11491,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListConfirmationsWithResponse List security confirmations
 	//
-	// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+	// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11422,7 +11545,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListContractsWithResponse List contracts
 	//
-	// Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+	// Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11539,7 +11662,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListCorrectiveActionsWithResponse List corrective actions
 	//
-	// Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+	// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11755,7 +11878,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListRemindersWithResponse List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11764,7 +11887,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListReviewsWithResponse List reviews
 	//
-	// Lists renewal and periodic reviews, oldest first. Any role may read.
+	// Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11890,7 +12013,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSocialAccountsWithResponse List social-media accounts
 	//
-	// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+	// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -26768,7 +26891,7 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 
 // ListAuditEventsWithResponse List audit events
 //
-// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26903,7 +27026,7 @@ func (c *ClientWithResponses) RetireClauseWithResponse(ctx context.Context, code
 
 // ListCloudServicesWithResponse List services under standard terms
 //
-// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27068,7 +27191,7 @@ func (c *ClientWithResponses) RetireCloudServiceWithResponse(ctx context.Context
 
 // ListConfirmationsWithResponse List security confirmations
 //
-// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27158,7 +27281,7 @@ func (c *ClientWithResponses) CompleteConfirmationWithResponse(ctx context.Conte
 
 // ListContractsWithResponse List contracts
 //
-// Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+// Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27353,7 +27476,7 @@ func (c *ClientWithResponses) TerminateContractWithResponse(ctx context.Context,
 
 // ListCorrectiveActionsWithResponse List corrective actions
 //
-// Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27713,7 +27836,7 @@ func (c *ClientWithResponses) ReplacePersonWithResponse(ctx context.Context, id 
 
 // ListRemindersWithResponse List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27728,7 +27851,7 @@ func (c *ClientWithResponses) ListRemindersWithResponse(ctx context.Context, par
 
 // ListReviewsWithResponse List reviews
 //
-// Lists renewal and periodic reviews, oldest first. Any role may read.
+// Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27938,7 +28061,7 @@ func (c *ClientWithResponses) ReplaceSettingsWithResponse(ctx context.Context, p
 
 // ListSocialAccountsWithResponse List social-media accounts
 //
-// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
