@@ -271,7 +271,8 @@ func computeHolidays(year int) map[Date]holidayEntry {
 }
 
 // BusinessCalendar knows the body's business days: not a Saturday or
-// Sunday, not a holiday (see Holidays) and not one of its closure days.
+// Sunday, not a holiday (see Holidays) and not one of its closure days. The
+// zero BusinessCalendar has no closure days.
 type BusinessCalendar struct {
 	everyYear map[[2]int]bool // month, day
 	once      map[Date]bool

@@ -333,3 +333,12 @@ func TestFiscalYear(t *testing.T) {
 	require.Equal(t, "2026-03-31T15:00:00Z", start.UTC().Format(time.RFC3339), "年度 starts at midnight in Tokyo")
 	require.Equal(t, "2027-03-31T15:00:00Z", until.UTC().Format(time.RFC3339))
 }
+
+// BenchmarkBusinessDueDate is the cost the due-date derivation pays per date.
+func BenchmarkBusinessDueDate(b *testing.B) {
+	cal := domain.NewBusinessCalendar(domain.DefaultPolicySettings)
+	start := domain.NewDate(2026, time.April, 1)
+	for i := 0; b.Loop(); i++ {
+		cal.BusinessDueDate(start.AddDays(i % 730))
+	}
+}
