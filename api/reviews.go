@@ -23,9 +23,8 @@ func (s *Server) registerReviews() {
 	const tag = "Reviews"
 	huma.Register(s.api, operation{
 		ID: "list-reviews", Method: http.MethodGet, Path: "/v1/reviews", Tag: tag,
-		Summary:     "List reviews",
-		Description: "Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.",
-		Permission:  domain.PermRead, Errors: errsList,
+		Summary: "List reviews", Description: "Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.",
+		Permission: domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
 		SubjectType domain.ReviewSubjectType `query:"subject_type" enum:"contract,cloud_service,social_account" doc:"Only reviews of this kind of subject."`
