@@ -21,7 +21,8 @@ func (s *Server) registerAudit() {
 		ID: "list-audit-events", Method: http.MethodGet, Path: "/v1/audit-events", Tag: tag,
 		Summary: "List audit events",
 		Description: "Lists the audit trail in chain order: every change, who made it, and the entity before and after. " +
-			"Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.",
+			"Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), " +
+			"counted in the body's time zone. Admin and auditor only.",
 		Permission: domain.PermAudit, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
@@ -29,8 +30,9 @@ func (s *Server) registerAudit() {
 		EntityID   string    `query:"entity_id" maxLength:"80" doc:"Only events about this entity."`
 		ActorID    string    `query:"actor_id" format:"uuid" doc:"Only events by this person."`
 		Since      time.Time `query:"since" doc:"Only events at or after this instant (RFC 3339)."`
+		FiscalYear int       `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only events of this fiscal year (年度, April to March), counted in the body's time zone: 2026 is from 2026-04-01 00:00 to 2027-03-31 24:00 there."`
 	}) (*ListOutput[*domain.AuditEvent], error) {
-		f := domain.AuditFilter{EntityType: in.EntityType, EntityID: in.EntityID, ActorID: in.ActorID}
+		f := domain.AuditFilter{EntityType: in.EntityType, EntityID: in.EntityID, ActorID: in.ActorID, FiscalYear: in.FiscalYear}
 		if !in.Since.IsZero() {
 			f.Since = &in.Since
 		}

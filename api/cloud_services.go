@@ -24,7 +24,7 @@ func (s *Server) registerCloudServices() {
 	huma.Register(s.api, operation{
 		ID: "list-cloud-services", Method: http.MethodGet, Path: "/v1/cloud-services", Tag: tag,
 		Summary:     "List services under standard terms",
-		Description: "Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.",
+		Description: "Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.",
 		Permission:  domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
@@ -32,9 +32,10 @@ func (s *Server) registerCloudServices() {
 		ResponsiblePersonID string                    `query:"responsible_person_id" format:"uuid" doc:"Only services this person is responsible for."`
 		ReviewDueBefore     string                    `query:"review_due_before" format:"date" doc:"Only services whose next review is due before this date."`
 		Q                   string                    `query:"q" maxLength:"200" doc:"Part of the name or provider."`
+		FiscalYear          int                       `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only services whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.CloudService], error) {
 		var dp dateParams
-		f := domain.CloudServiceFilter{Status: in.Status, ResponsiblePersonID: in.ResponsiblePersonID, Q: in.Q,
+		f := domain.CloudServiceFilter{Status: in.Status, ResponsiblePersonID: in.ResponsiblePersonID, Q: in.Q, FiscalYear: in.FiscalYear,
 			ReviewDueBefore: dp.parse("review_due_before", in.ReviewDueBefore)}
 		if err := dp.err(); err != nil {
 			return nil, err

@@ -24,7 +24,7 @@ func (s *Server) registerConfirmations() {
 	huma.Register(s.api, operation{
 		ID: "list-confirmations", Method: http.MethodGet, Path: "/v1/confirmations", Tag: tag,
 		Summary:     "List security confirmations",
-		Description: "Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.",
+		Description: "Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.",
 		Permission:  domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
@@ -32,9 +32,11 @@ func (s *Server) registerConfirmations() {
 		VendorID   string                    `query:"vendor_id" format:"uuid" doc:"Only confirmations of this vendor's contracts."`
 		Status     domain.ConfirmationStatus `query:"status" enum:"scheduled,completed,overdue" doc:"Only confirmations in this status."`
 		DueBefore  string                    `query:"due_before" format:"date" doc:"Only confirmations due before this date."`
+		FiscalYear int                       `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only confirmations whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.Confirmation], error) {
 		var dp dateParams
-		f := domain.ConfirmationFilter{ContractID: in.ContractID, VendorID: in.VendorID, Status: in.Status, DueBefore: dp.parse("due_before", in.DueBefore)}
+		f := domain.ConfirmationFilter{ContractID: in.ContractID, VendorID: in.VendorID, Status: in.Status, DueBefore: dp.parse("due_before", in.DueBefore),
+			FiscalYear: in.FiscalYear}
 		if err := dp.err(); err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ func (s *Server) registerContracts() {
 	huma.Register(s.api, operation{
 		ID: "list-contracts", Method: http.MethodGet, Path: "/v1/contracts", Tag: tag,
 		Summary:     "List contracts",
-		Description: "Lists outsourcing contracts (委託契約), oldest first. Any role may read.",
+		Description: "Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.",
 		Permission:  domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
@@ -49,9 +49,10 @@ func (s *Server) registerContracts() {
 		RenewalReviewDueBefore string                `query:"renewal_review_due_before" format:"date" doc:"Only contracts whose renewal review is due before this date."`
 		MissingClause          string                `query:"missing_clause" maxLength:"80" doc:"Only contracts that neither include nor waive this clause code."`
 		Q                      string                `query:"q" maxLength:"200" doc:"Part of the title."`
+		FiscalYear             int                   `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only contracts whose start_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.Contract], error) {
 		var dp dateParams
-		f := domain.ContractFilter{VendorID: in.VendorID, Status: in.Status, OwnerID: in.OwnerID, MissingClause: in.MissingClause, Q: in.Q,
+		f := domain.ContractFilter{VendorID: in.VendorID, Status: in.Status, OwnerID: in.OwnerID, MissingClause: in.MissingClause, Q: in.Q, FiscalYear: in.FiscalYear,
 			ConfirmationDueBefore:  dp.parse("confirmation_due_before", in.ConfirmationDueBefore),
 			RenewalReviewDueBefore: dp.parse("renewal_review_due_before", in.RenewalReviewDueBefore)}
 		if err := dp.err(); err != nil {

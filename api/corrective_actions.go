@@ -24,7 +24,7 @@ func (s *Server) registerCorrectiveActions() {
 	huma.Register(s.api, operation{
 		ID: "list-corrective-actions", Method: http.MethodGet, Path: "/v1/corrective-actions", Tag: tag,
 		Summary:     "List corrective actions",
-		Description: "Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.",
+		Description: "Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.",
 		Permission:  domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
@@ -33,10 +33,11 @@ func (s *Server) registerCorrectiveActions() {
 		OwnerID    string              `query:"owner_id" format:"uuid" doc:"Only actions this person follows up."`
 		Status     domain.ActionStatus `query:"status" enum:"open,done,risk_accepted" doc:"Only actions in this status."`
 		DueBefore  string              `query:"due_before" format:"date" doc:"Only actions due before this date."`
+		FiscalYear int                 `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only actions whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.CorrectiveAction], error) {
 		var dp dateParams
 		f := domain.CorrectiveActionFilter{ContractID: in.ContractID, VendorID: in.VendorID, OwnerID: in.OwnerID, Status: in.Status,
-			DueBefore: dp.parse("due_before", in.DueBefore)}
+			DueBefore: dp.parse("due_before", in.DueBefore), FiscalYear: in.FiscalYear}
 		if err := dp.err(); err != nil {
 			return nil, err
 		}

@@ -23,14 +23,16 @@ func (s *Server) registerReviews() {
 	const tag = "Reviews"
 	huma.Register(s.api, operation{
 		ID: "list-reviews", Method: http.MethodGet, Path: "/v1/reviews", Tag: tag,
-		Summary: "List reviews", Description: "Lists renewal and periodic reviews, oldest first. Any role may read.",
+		Summary: "List reviews", Description: "Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.",
 		Permission: domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
 		SubjectType domain.ReviewSubjectType `query:"subject_type" enum:"contract,cloud_service,social_account" doc:"Only reviews of this kind of subject."`
 		SubjectID   string                   `query:"subject_id" format:"uuid" doc:"Only reviews of this subject."`
+		FiscalYear  int                      `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only reviews whose reviewed_on is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.Review], error) {
-		page, err := s.Reviews.ListReviews(ctx, domain.ReviewFilter{SubjectType: in.SubjectType, SubjectID: in.SubjectID}, in.request())
+		f := domain.ReviewFilter{SubjectType: in.SubjectType, SubjectID: in.SubjectID, FiscalYear: in.FiscalYear}
+		page, err := s.Reviews.ListReviews(ctx, f, in.request())
 		if err != nil {
 			return nil, s.problem(ctx, "query", err)
 		}
@@ -74,7 +76,8 @@ func (s *Server) registerReminders() {
 		ID: "list-reminders", Method: http.MethodGet, Path: "/v1/reminders", Tag: tag,
 		Summary: "List the reminder ledger",
 		Description: "Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, " +
-			"sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.",
+			"sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in " +
+			"that fiscal year (年度). Any role may read.",
 		Permission: domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
@@ -83,8 +86,10 @@ func (s *Server) registerReminders() {
 		SubjectType domain.SubjectType    `query:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action" doc:"Only rows about this kind of date."`
 		SubjectID   string                `query:"subject_id" format:"uuid" doc:"Only rows about this subject."`
 		Stage       string                `query:"stage" maxLength:"20" pattern:"^(before_[0-9]{1,3}|due|overdue)$" doc:"Only rows of this stage: before_<days>, due or overdue."`
+		FiscalYear  int                   `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only rows whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.Reminder], error) {
-		f := domain.ReminderFilter{Status: in.Status, RecipientID: in.RecipientID, SubjectType: in.SubjectType, SubjectID: in.SubjectID, Stage: in.Stage}
+		f := domain.ReminderFilter{Status: in.Status, RecipientID: in.RecipientID, SubjectType: in.SubjectType, SubjectID: in.SubjectID, Stage: in.Stage,
+			FiscalYear: in.FiscalYear}
 		page, err := s.Reminders.ListReminders(ctx, f, in.request())
 		if err != nil {
 			return nil, s.problem(ctx, "query", err)

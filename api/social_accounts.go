@@ -29,7 +29,7 @@ func (s *Server) registerSocialAccounts() {
 	huma.Register(s.api, operation{
 		ID: "list-social-accounts", Method: http.MethodGet, Path: "/v1/social-accounts", Tag: tag,
 		Summary:     "List social-media accounts",
-		Description: "Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.",
+		Description: "Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.",
 		Permission:  domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
@@ -38,9 +38,10 @@ func (s *Server) registerSocialAccounts() {
 		ResponsiblePersonID string                     `query:"responsible_person_id" format:"uuid" doc:"Only accounts this person is responsible for."`
 		ReviewDueBefore     string                     `query:"review_due_before" format:"date" doc:"Only accounts whose next review is due before this date."`
 		Q                   string                     `query:"q" maxLength:"200" doc:"Part of the handle or purpose."`
+		FiscalYear          int                        `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only accounts whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.SocialAccount], error) {
 		var dp dateParams
-		f := domain.SocialAccountFilter{Platform: in.Platform, Status: in.Status, ResponsiblePersonID: in.ResponsiblePersonID, Q: in.Q,
+		f := domain.SocialAccountFilter{Platform: in.Platform, Status: in.Status, ResponsiblePersonID: in.ResponsiblePersonID, Q: in.Q, FiscalYear: in.FiscalYear,
 			ReviewDueBefore: dp.parse("review_due_before", in.ReviewDueBefore)}
 		if err := dp.err(); err != nil {
 			return nil, err

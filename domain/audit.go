@@ -66,6 +66,9 @@ type AuditFilter struct {
 	EntityID   string
 	ActorID    string
 	Since      *time.Time
+	// FiscalYear keeps the events of that fiscal year (年度), counted in the
+	// body's time zone; 0 for all.
+	FiscalYear int
 }
 
 // AuditVerification is the result of recomputing the hash chain.

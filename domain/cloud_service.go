@@ -267,6 +267,8 @@ type CloudServiceFilter struct {
 	ResponsiblePersonID string
 	ReviewDueBefore     Date
 	Q                   string
+	// FiscalYear keeps the services whose next review is due in that fiscal year (年度, April to March); 0 for all.
+	FiscalYear int
 }
 
 // CloudServiceService manages services under standard terms.

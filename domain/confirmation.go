@@ -176,6 +176,8 @@ type ConfirmationFilter struct {
 	VendorID   string
 	Status     ConfirmationStatus
 	DueBefore  Date
+	// FiscalYear keeps the confirmations due in that fiscal year (年度, April to March); 0 for all.
+	FiscalYear int
 }
 
 // ConfirmationService manages security confirmations.

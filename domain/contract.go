@@ -131,6 +131,7 @@ type Contract struct {
 	Scope                 string             `json:"scope,omitempty" doc:"What is outsourced (委託内容)."`
 	StartDate             Date               `json:"start_date" format:"date" doc:"First day of the contract."`
 	EndDate               Date               `json:"end_date,omitzero" format:"date" doc:"Last day of the contract; absent for open-ended."`
+	FiscalYear            int                `json:"fiscal_year" readOnly:"true" doc:"The fiscal year (年度, April to March) of the start date: 2026 for a contract starting between 2026-04-01 and 2027-03-31. Derived."`
 	AutoRenew             bool               `json:"auto_renew" doc:"Whether the contract renews itself unless notice is given."`
 	RenewalTermMonths     int                `json:"renewal_term_months" doc:"For auto_renew: months the due-scan adds to the end date each time it passes."`
 	NoticePeriodDays      int                `json:"notice_period_days" doc:"Days of notice before the end date."`
@@ -317,6 +318,8 @@ type ContractFilter struct {
 	RenewalReviewDueBefore Date
 	MissingClause          string
 	Q                      string
+	// FiscalYear keeps the contracts starting in that fiscal year (年度, April to March); 0 for all.
+	FiscalYear int
 }
 
 // ContractService manages contracts and their clause coverage.

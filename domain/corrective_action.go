@@ -98,6 +98,8 @@ type CorrectiveActionFilter struct {
 	OwnerID    string
 	Status     ActionStatus
 	DueBefore  Date
+	// FiscalYear keeps the actions due in that fiscal year (年度, April to March); 0 for all.
+	FiscalYear int
 }
 
 // CorrectiveActionService manages corrective actions.

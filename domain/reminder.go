@@ -176,6 +176,8 @@ type ReminderFilter struct {
 	SubjectType SubjectType
 	SubjectID   string
 	Stage       string
+	// FiscalYear keeps the rows whose date is due in that fiscal year (年度, April to March); 0 for all.
+	FiscalYear int
 }
 
 // ReminderService runs the due-scan and keeps the reminder ledger.

@@ -58,6 +58,8 @@ type ReviewInput struct {
 type ReviewFilter struct {
 	SubjectType ReviewSubjectType
 	SubjectID   string
+	// FiscalYear keeps the reviews held in that fiscal year (年度, April to March); 0 for all.
+	FiscalYear int
 }
 
 // ReviewService records reviews.

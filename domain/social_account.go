@@ -287,6 +287,8 @@ type SocialAccountFilter struct {
 	ResponsiblePersonID string
 	ReviewDueBefore     Date
 	Q                   string
+	// FiscalYear keeps the accounts whose next review is due in that fiscal year (年度, April to March); 0 for all.
+	FiscalYear int
 }
 
 // SocialAccountService manages official social-media accounts.

@@ -134,6 +134,13 @@ func (db *DB) ListAuditEvents(ctx context.Context, f domain.AuditFilter, p domai
 	if f.Since != nil {
 		q = q.Where("occurred_at >= ?", f.Since.UTC())
 	}
+	if f.FiscalYear != 0 {
+		if err := checkFiscalYear(f.FiscalYear); err != nil {
+			return domain.Page[*domain.AuditEvent]{}, err
+		}
+		from, until := domain.FiscalYearInstants(f.FiscalYear, db.location)
+		q = q.Where("occurred_at >= ? AND occurred_at < ?", from.UTC(), until.UTC())
+	}
 	after, err := decodeCursor(p.Cursor)
 	if err != nil {
 		return domain.Page[*domain.AuditEvent]{}, err

@@ -122,6 +122,10 @@ func (db *DB) ListCloudServices(ctx context.Context, f domain.CloudServiceFilter
 			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(provider) LIKE ? ESCAPE '\'`, pat)
 		})
 	}
+	q, err := whereFiscalYear(q, "next_review_due", f.FiscalYear)
+	if err != nil {
+		return domain.Page[*domain.CloudService]{}, err
+	}
 	return listPage(ctx, q, &rows, p, "list cloud services",
 		(*cloudServiceRow).toDomain,
 		func(c *domain.CloudService) string { return c.ID })

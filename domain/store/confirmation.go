@@ -84,6 +84,10 @@ func (db *DB) ListConfirmations(ctx context.Context, f domain.ConfirmationFilter
 	if !f.DueBefore.IsZero() {
 		q = q.Where("due_date < ?", f.DueBefore)
 	}
+	q, err := whereFiscalYear(q, "due_date", f.FiscalYear)
+	if err != nil {
+		return domain.Page[*domain.Confirmation]{}, err
+	}
 	return listPage(ctx, q, &rows, p, "list confirmations",
 		func(r *confirmationRow) *domain.Confirmation { return r.toDomain(today) },
 		func(c *domain.Confirmation) string { return c.ID })

@@ -126,6 +126,7 @@ func (r *contractRow) toDomain() *domain.Contract {
 		TerminationReason: r.TerminationReason, LastConfirmedOn: r.LastConfirmedOn, NextConfirmationDue: r.NextConfirmationDue,
 		RenewalReviewDue: r.RenewalReviewDue, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
+	c.FiscalYear = domain.FiscalYearOf(r.StartDate)
 	_ = json.Unmarshal([]byte(r.Subcontractors), &c.Subcontractors)
 	return c
 }
@@ -188,6 +189,10 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 	}
 	if f.Q != "" {
 		q = q.Where(`lower(title) LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	q, err := whereFiscalYear(q, "start_date", f.FiscalYear)
+	if err != nil {
+		return domain.Page[*domain.Contract]{}, err
 	}
 	return listPage(ctx, q, &rows, p, "list contracts",
 		(*contractRow).toDomain,

@@ -101,6 +101,10 @@ func (db *DB) ListCorrectiveActions(ctx context.Context, f domain.CorrectiveActi
 		q = q.Where("due_date < ?", f.DueBefore)
 	}
 	today := db.today()
+	q, err := whereFiscalYear(q, "due_date", f.FiscalYear)
+	if err != nil {
+		return domain.Page[*domain.CorrectiveAction]{}, err
+	}
 	return listPage(ctx, q, &rows, p, "list corrective actions",
 		func(r *correctiveActionRow) *domain.CorrectiveAction { return r.toDomain(today) },
 		func(a *domain.CorrectiveAction) string { return a.ID })

@@ -542,6 +542,10 @@ func (db *DB) ListReminders(ctx context.Context, f domain.ReminderFilter, p doma
 	if f.Stage != "" {
 		q = q.Where("stage = ?", f.Stage)
 	}
+	q, err := whereFiscalYear(q, "due_date", f.FiscalYear)
+	if err != nil {
+		return domain.Page[*domain.Reminder]{}, err
+	}
 	return listPage(ctx, q, &rows, p, "list reminders",
 		(*reminderRow).toDomain,
 		func(r *domain.Reminder) string { return r.ID })

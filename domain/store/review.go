@@ -188,6 +188,10 @@ func (db *DB) ListReviews(ctx context.Context, f domain.ReviewFilter, p domain.P
 	if f.SubjectID != "" {
 		q = q.Where("subject_id = ?", f.SubjectID)
 	}
+	q, err := whereFiscalYear(q, "reviewed_on", f.FiscalYear)
+	if err != nil {
+		return domain.Page[*domain.Review]{}, err
+	}
 	return listPage(ctx, q, &rows, p, "list reviews",
 		(*reviewRow).toDomain,
 		func(r *domain.Review) string { return r.ID })

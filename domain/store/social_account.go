@@ -126,6 +126,10 @@ func (db *DB) ListSocialAccounts(ctx context.Context, f domain.SocialAccountFilt
 			return q.Where(`lower(handle) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(purpose) LIKE ? ESCAPE '\'`, pat)
 		})
 	}
+	q, err := whereFiscalYear(q, "next_review_due", f.FiscalYear)
+	if err != nil {
+		return domain.Page[*domain.SocialAccount]{}, err
+	}
 	return listPage(ctx, q, &rows, p, "list social accounts",
 		(*socialAccountRow).toDomain,
 		func(a *domain.SocialAccount) string { return a.ID })

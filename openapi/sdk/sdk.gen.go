@@ -1196,6 +1196,9 @@ type Contract struct {
 	// EndDate Last day of the contract; absent for open-ended.
 	EndDate *openapi_types.Date `json:"end_date,omitempty"`
 
+	// FiscalYear The fiscal year (年度, April to March) of the start date: 2026 for a contract starting between 2026-04-01 and 2027-03-31. Derived.
+	FiscalYear *int64 `json:"fiscal_year,omitempty"`
+
 	// Id UUIDv7 of the contract.
 	Id openapi_types.UUID `json:"id"`
 
@@ -2517,6 +2520,9 @@ type ListAuditEventsParams struct {
 
 	// Since Only events at or after this instant (RFC 3339).
 	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// FiscalYear Only events of this fiscal year (年度, April to March), counted in the body's time zone: 2026 is from 2026-04-01 00:00 to 2027-03-31 24:00 there.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ListClausesParams defines parameters for ListClauses.
@@ -2556,6 +2562,9 @@ type ListCloudServicesParams struct {
 
 	// Q Part of the name or provider.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// FiscalYear Only services whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ReplaceCloudServiceParams defines parameters for ReplaceCloudService.
@@ -2601,6 +2610,9 @@ type ListConfirmationsParams struct {
 
 	// DueBefore Only confirmations due before this date.
 	DueBefore *openapi_types.Date `form:"due_before,omitempty" json:"due_before,omitempty"`
+
+	// FiscalYear Only confirmations whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // CompleteConfirmationParams defines parameters for CompleteConfirmation.
@@ -2637,6 +2649,9 @@ type ListContractsParams struct {
 
 	// Q Part of the title.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// FiscalYear Only contracts whose start_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // DeleteContractParams defines parameters for DeleteContract.
@@ -2685,6 +2700,9 @@ type ListCorrectiveActionsParams struct {
 
 	// DueBefore Only actions due before this date.
 	DueBefore *openapi_types.Date `form:"due_before,omitempty" json:"due_before,omitempty"`
+
+	// FiscalYear Only actions whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ReplaceCorrectiveActionParams defines parameters for ReplaceCorrectiveAction.
@@ -2787,6 +2805,9 @@ type ListRemindersParams struct {
 
 	// Stage Only rows of this stage: before_<days>, due or overdue.
 	Stage *string `form:"stage,omitempty" json:"stage,omitempty"`
+
+	// FiscalYear Only rows whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ListReviewsParams defines parameters for ListReviews.
@@ -2802,6 +2823,9 @@ type ListReviewsParams struct {
 
 	// SubjectId Only reviews of this subject.
 	SubjectId *openapi_types.UUID `form:"subject_id,omitempty" json:"subject_id,omitempty"`
+
+	// FiscalYear Only reviews whose reviewed_on is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ListSelectionCriteriaParams defines parameters for ListSelectionCriteria.
@@ -2850,6 +2874,9 @@ type ListSocialAccountsParams struct {
 
 	// Q Part of the handle or purpose.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// FiscalYear Only accounts whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included.
+	FiscalYear *int64 `form:"fiscal_year,omitempty" json:"fiscal_year,omitempty"`
 }
 
 // ReplaceSocialAccountParams defines parameters for ReplaceSocialAccount.
@@ -3185,7 +3212,7 @@ type ClientInterface interface {
 
 	// ListAuditEvents List audit events
 	//
-	// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+	// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
 	//
 	// Corresponds with GET /v1/audit-events (the `ListAuditEvents` operationId).
 	ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3256,7 +3283,7 @@ type ClientInterface interface {
 
 	// ListCloudServices List services under standard terms
 	//
-	// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+	// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/cloud-services (the `ListCloudServices` operationId).
 	ListCloudServices(ctx context.Context, params *ListCloudServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3349,7 +3376,7 @@ type ClientInterface interface {
 
 	// ListConfirmations List security confirmations
 	//
-	// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+	// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/confirmations (the `ListConfirmations` operationId).
 	ListConfirmations(ctx context.Context, params *ListConfirmationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3399,7 +3426,7 @@ type ClientInterface interface {
 
 	// ListContracts List contracts
 	//
-	// Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+	// Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
 	//
 	// Corresponds with GET /v1/contracts (the `ListContracts` operationId).
 	ListContracts(ctx context.Context, params *ListContractsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3506,7 +3533,7 @@ type ClientInterface interface {
 
 	// ListCorrectiveActions List corrective actions
 	//
-	// Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+	// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/corrective-actions (the `ListCorrectiveActions` operationId).
 	ListCorrectiveActions(ctx context.Context, params *ListCorrectiveActionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3702,14 +3729,14 @@ type ClientInterface interface {
 
 	// ListReminders List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListReviews List reviews
 	//
-	// Lists renewal and periodic reviews, oldest first. Any role may read.
+	// Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/reviews (the `ListReviews` operationId).
 	ListReviews(ctx context.Context, params *ListReviewsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3823,7 +3850,7 @@ type ClientInterface interface {
 
 	// ListSocialAccounts List social-media accounts
 	//
-	// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+	// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/social-accounts (the `ListSocialAccounts` operationId).
 	ListSocialAccounts(ctx context.Context, params *ListSocialAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4212,7 +4239,7 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 
 // ListAuditEvents List audit events
 //
-// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
 //
 // Corresponds with GET /v1/audit-events (the `ListAuditEvents` operationId).
 func (c *Client) ListAuditEvents(ctx context.Context, params *ListAuditEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4373,7 +4400,7 @@ func (c *Client) RetireClause(ctx context.Context, code string, params *RetireCl
 
 // ListCloudServices List services under standard terms
 //
-// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/cloud-services (the `ListCloudServices` operationId).
 func (c *Client) ListCloudServices(ctx context.Context, params *ListCloudServicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4576,7 +4603,7 @@ func (c *Client) RetireCloudService(ctx context.Context, id openapi_types.UUID, 
 
 // ListConfirmations List security confirmations
 //
-// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/confirmations (the `ListConfirmations` operationId).
 func (c *Client) ListConfirmations(ctx context.Context, params *ListConfirmationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4686,7 +4713,7 @@ func (c *Client) CompleteConfirmation(ctx context.Context, id openapi_types.UUID
 
 // ListContracts List contracts
 //
-// Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+// Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
 //
 // Corresponds with GET /v1/contracts (the `ListContracts` operationId).
 func (c *Client) ListContracts(ctx context.Context, params *ListContractsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4923,7 +4950,7 @@ func (c *Client) TerminateContract(ctx context.Context, id openapi_types.UUID, p
 
 // ListCorrectiveActions List corrective actions
 //
-// Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/corrective-actions (the `ListCorrectiveActions` operationId).
 func (c *Client) ListCorrectiveActions(ctx context.Context, params *ListCorrectiveActionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5359,7 +5386,7 @@ func (c *Client) ReplacePerson(ctx context.Context, id openapi_types.UUID, param
 
 // ListReminders List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5376,7 +5403,7 @@ func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams,
 
 // ListReviews List reviews
 //
-// Lists renewal and periodic reviews, oldest first. Any role may read.
+// Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/reviews (the `ListReviews` operationId).
 func (c *Client) ListReviews(ctx context.Context, params *ListReviewsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5630,7 +5657,7 @@ func (c *Client) ReplaceSettings(ctx context.Context, params *ReplaceSettingsPar
 
 // ListSocialAccounts List social-media accounts
 //
-// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/social-accounts (the `ListSocialAccounts` operationId).
 func (c *Client) ListSocialAccounts(ctx context.Context, params *ListSocialAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6556,6 +6583,18 @@ func NewListAuditEventsRequest(server string, params *ListAuditEventsParams) (*h
 
 		}
 
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -6927,6 +6966,18 @@ func NewListCloudServicesRequest(server string, params *ListCloudServicesParams)
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -7359,6 +7410,18 @@ func NewListConfirmationsRequest(server string, params *ListConfirmationsParams)
 
 		}
 
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -7636,6 +7699,18 @@ func NewListContractsRequest(server string, params *ListContractsParams) (*http.
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8146,6 +8221,18 @@ func NewListCorrectiveActionsRequest(server string, params *ListCorrectiveAction
 		if params.DueBefore != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "due_before", *params.DueBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9129,6 +9216,18 @@ func NewListRemindersRequest(server string, params *ListRemindersParams) (*http.
 
 		}
 
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -9210,6 +9309,18 @@ func NewListReviewsRequest(server string, params *ListReviewsParams) (*http.Requ
 		if params.SubjectId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "subject_id", *params.SubjectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -9731,6 +9842,18 @@ func NewListSocialAccountsRequest(server string, params *ListSocialAccountsParam
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FiscalYear != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "fiscal_year", *params.FiscalYear, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -11247,7 +11370,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAuditEventsWithResponse List audit events
 	//
-	// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+	// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11328,7 +11451,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListCloudServicesWithResponse List services under standard terms
 	//
-	// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+	// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11427,7 +11550,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListConfirmationsWithResponse List security confirmations
 	//
-	// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+	// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11481,7 +11604,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListContractsWithResponse List contracts
 	//
-	// Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+	// Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11598,7 +11721,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListCorrectiveActionsWithResponse List corrective actions
 	//
-	// Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+	// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11814,7 +11937,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListRemindersWithResponse List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11823,7 +11946,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListReviewsWithResponse List reviews
 	//
-	// Lists renewal and periodic reviews, oldest first. Any role may read.
+	// Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11949,7 +12072,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSocialAccountsWithResponse List social-media accounts
 	//
-	// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+	// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -26827,7 +26950,7 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 
 // ListAuditEventsWithResponse List audit events
 //
-// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+// Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26962,7 +27085,7 @@ func (c *ClientWithResponses) RetireClauseWithResponse(ctx context.Context, code
 
 // ListCloudServicesWithResponse List services under standard terms
 //
-// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+// Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27127,7 +27250,7 @@ func (c *ClientWithResponses) RetireCloudServiceWithResponse(ctx context.Context
 
 // ListConfirmationsWithResponse List security confirmations
 //
-// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+// Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27217,7 +27340,7 @@ func (c *ClientWithResponses) CompleteConfirmationWithResponse(ctx context.Conte
 
 // ListContractsWithResponse List contracts
 //
-// Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+// Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27412,7 +27535,7 @@ func (c *ClientWithResponses) TerminateContractWithResponse(ctx context.Context,
 
 // ListCorrectiveActionsWithResponse List corrective actions
 //
-// Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27772,7 +27895,7 @@ func (c *ClientWithResponses) ReplacePersonWithResponse(ctx context.Context, id 
 
 // ListRemindersWithResponse List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27787,7 +27910,7 @@ func (c *ClientWithResponses) ListRemindersWithResponse(ctx context.Context, par
 
 // ListReviewsWithResponse List reviews
 //
-// Lists renewal and periodic reviews, oldest first. Any role may read.
+// Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27997,7 +28120,7 @@ func (c *ClientWithResponses) ReplaceSettingsWithResponse(ctx context.Context, p
 
 // ListSocialAccountsWithResponse List social-media accounts
 //
-// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+// Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * List audit events
-         * @description Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. Admin and auditor only.
+         * @description Lists the audit trail in chain order: every change, who made it, and the entity before and after. Events are written in the transaction of the change and chained by SHA-256. fiscal_year selects the events of that fiscal year (年度), counted in the body's time zone. Admin and auditor only.
          */
         get: operations["list-audit-events"];
         put?: never;
@@ -161,7 +161,7 @@ export interface paths {
         };
         /**
          * List services under standard terms
-         * @description Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. Any role may read.
+         * @description Lists external services used under the provider's standard terms (約款による外部サービス), oldest first. fiscal_year selects the services whose next review falls in that fiscal year (年度). Any role may read.
          */
         get: operations["list-cloud-services"];
         put?: never;
@@ -269,7 +269,7 @@ export interface paths {
         };
         /**
          * List security confirmations
-         * @description Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. Any role may read.
+         * @description Lists security confirmations (遵守状況の確認), oldest first. status overdue means scheduled and past its due date. fiscal_year selects the confirmations due in that fiscal year (年度). Any role may read.
          */
         get: operations["list-confirmations"];
         put?: never;
@@ -333,7 +333,7 @@ export interface paths {
         };
         /**
          * List contracts
-         * @description Lists outsourcing contracts (委託契約), oldest first. Any role may read.
+         * @description Lists outsourcing contracts (委託契約), oldest first. fiscal_year selects the contracts that start in that fiscal year (年度); each contract shows its own as fiscal_year. Any role may read.
          */
         get: operations["list-contracts"];
         put?: never;
@@ -465,7 +465,7 @@ export interface paths {
         };
         /**
          * List corrective actions
-         * @description Lists corrective actions (措置) opened by confirmation findings, oldest first. Any role may read.
+         * @description Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
          */
         get: operations["list-corrective-actions"];
         put?: never;
@@ -693,7 +693,7 @@ export interface paths {
         };
         /**
          * List the reminder ledger
-         * @description Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+         * @description Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
          */
         get: operations["list-reminders"];
         put?: never;
@@ -713,7 +713,7 @@ export interface paths {
         };
         /**
          * List reviews
-         * @description Lists renewal and periodic reviews, oldest first. Any role may read.
+         * @description Lists renewal and periodic reviews, oldest first. fiscal_year selects the reviews held in that fiscal year (年度). Any role may read.
          */
         get: operations["list-reviews"];
         put?: never;
@@ -849,7 +849,7 @@ export interface paths {
         };
         /**
          * List social-media accounts
-         * @description Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. Any role may read.
+         * @description Lists the body's official social-media accounts (ソーシャルメディアサービス), oldest first. fiscal_year selects the accounts whose next review falls in that fiscal year (年度). Any role may read.
          */
         get: operations["list-social-accounts"];
         put?: never;
@@ -1794,6 +1794,11 @@ export interface components {
              * @description Last day of the contract; absent for open-ended.
              */
             end_date?: string;
+            /**
+             * Format: int64
+             * @description The fiscal year (年度, April to March) of the start date: 2026 for a contract starting between 2026-04-01 and 2027-03-31. Derived.
+             */
+            readonly fiscal_year: number;
             /**
              * Format: uuid
              * @description UUIDv7 of the contract.
@@ -3415,6 +3420,8 @@ export interface operations {
                 actor_id?: string;
                 /** @description Only events at or after this instant (RFC 3339). */
                 since?: string;
+                /** @description Only events of this fiscal year (年度, April to March), counted in the body's time zone: 2026 is from 2026-04-01 00:00 to 2027-03-31 24:00 there. */
+                fiscal_year?: number;
             };
             header?: never;
             path?: never;
@@ -4426,6 +4433,8 @@ export interface operations {
                 review_due_before?: string;
                 /** @description Part of the name or provider. */
                 q?: string;
+                /** @description Only services whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included. */
+                fiscal_year?: number;
             };
             header?: never;
             path?: never;
@@ -5592,6 +5601,8 @@ export interface operations {
                 status?: components["schemas"]["ConfirmationStatus"];
                 /** @description Only confirmations due before this date. */
                 due_before?: string;
+                /** @description Only confirmations whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included. */
+                fiscal_year?: number;
             };
             header?: never;
             path?: never;
@@ -6204,6 +6215,8 @@ export interface operations {
                 missing_clause?: string;
                 /** @description Part of the title. */
                 q?: string;
+                /** @description Only contracts whose start_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included. */
+                fiscal_year?: number;
             };
             header?: never;
             path?: never;
@@ -7663,6 +7676,8 @@ export interface operations {
                 status?: components["schemas"]["ActionStatus"];
                 /** @description Only actions due before this date. */
                 due_before?: string;
+                /** @description Only actions whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included. */
+                fiscal_year?: number;
             };
             header?: never;
             path?: never;
@@ -10230,6 +10245,8 @@ export interface operations {
                 subject_id?: string;
                 /** @description Only rows of this stage: before_<days>, due or overdue. */
                 stage?: string;
+                /** @description Only rows whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included. */
+                fiscal_year?: number;
             };
             header?: never;
             path?: never;
@@ -10366,6 +10383,8 @@ export interface operations {
                 subject_type?: components["schemas"]["ReviewSubjectType"];
                 /** @description Only reviews of this subject. */
                 subject_id?: string;
+                /** @description Only reviews whose reviewed_on is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included. */
+                fiscal_year?: number;
             };
             header?: never;
             path?: never;
@@ -11824,6 +11843,8 @@ export interface operations {
                 review_due_before?: string;
                 /** @description Part of the handle or purpose. */
                 q?: string;
+                /** @description Only accounts whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included. */
+                fiscal_year?: number;
             };
             header?: never;
             path?: never;
