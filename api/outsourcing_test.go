@@ -666,7 +666,7 @@ func TestOutsourcingChecklistIsASnapshot(t *testing.T) {
 		e.must(http.StatusOK, "PUT", "/v1/contracts/"+c.ID+"/clauses/confidentiality", e.admin,
 			map[string]any{"status": "waived", "waiver_reason": "守秘義務は別途の覚書で定める"}).Decode(t, &amended)
 		require.Equal(t, domain.ClauseIncluded, amended.Status, "an amendment waits beside the clause's status")
-		require.True(t, amended.Waiver.Pending)
+		require.True(t, amended.Amendment.Pending)
 		require.Empty(t, outGetCoverage(e, c.ID).MissingMandatory, "the active contract stays above the gate")
 		e.must(http.StatusOK, "POST", "/v1/contracts/"+c.ID+"/clauses/confidentiality/approve-waiver", e.approver(), nil).Decode(t, &amended)
 		require.Equal(t, domain.ClauseWaived, amended.Status)

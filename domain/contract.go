@@ -38,7 +38,8 @@ type ClauseCoverage struct {
 	Status       ClauseStatus  `json:"status" enum:"included,missing,waived" doc:"included (with the article), missing, or waived (with the reason). A waiver counts only once approved; see waiver."`
 	ArticleRef   string        `json:"article_ref,omitempty" doc:"Where the contract states it, e.g. 第12条."`
 	WaiverReason string        `json:"waiver_reason,omitempty" doc:"Why the clause is waived."`
-	Waiver       *ClauseWaiver `json:"waiver,omitempty" doc:"The waiver asked for this clause: who asked, and who approved it and when. Absent when none was asked."`
+	Waiver       *ClauseWaiver `json:"waiver,omitempty" doc:"The waiver behind status waived: who asked, and who approved it and when. While pending, the clause counts as missing."`
+	Amendment    *ClauseWaiver `json:"amendment,omitempty" doc:"On an active contract, a waiver asked for a covered clause: it waits beside the clause's current status until a second person approves it, then becomes the waiver."`
 }
 
 // ClauseWaiver is a request to waive a clause and its approval (職務の分離:
@@ -49,9 +50,8 @@ type ClauseWaiver struct {
 	RequestedAt *time.Time `json:"requested_at,omitempty" doc:"When the waiver was asked for (RFC 3339, UTC)."`
 	ApprovedBy  string     `json:"approved_by,omitempty" doc:"The person who approved it; absent while pending, and for waivers recorded before approvals existed."`
 	ApprovedAt  *time.Time `json:"approved_at,omitempty" doc:"When it was approved (RFC 3339, UTC); absent while pending."`
-	// Pending reports whether the waiver still waits for its approval; on an
-	// active contract, the clause stays included meanwhile.
-	Pending bool `json:"pending" doc:"True while the waiver waits for approval. Until then the clause counts as missing on a draft; on an active contract it stays included until the waiver is approved."`
+	// Pending reports whether the waiver still waits for its approval.
+	Pending bool `json:"pending" doc:"True while the waiver waits for approval by a second person."`
 }
 
 // Approved reports whether the waiver is in force.

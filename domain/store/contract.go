@@ -54,42 +54,33 @@ type contractClauseRow struct {
 	ArticleRef   string    `bun:"article_ref"`
 	WaiverReason string    `bun:"waiver_reason"`
 	UpdatedAt    time.Time `bun:"updated_at"`
-	// The waiver's request and approval; PendingWaiverReason is a waiver
-	// asked for on an active contract while the clause keeps its status.
-	WaiverRequestedBy   *string    `bun:"waiver_requested_by"`
-	WaiverRequestedAt   *time.Time `bun:"waiver_requested_at"`
-	WaiverApprovedBy    *string    `bun:"waiver_approved_by"`
-	WaiverApprovedAt    *time.Time `bun:"waiver_approved_at"`
-	PendingWaiverReason string     `bun:"pending_waiver_reason"`
+	// The waiver's request and approval; the pending waiver is one asked for
+	// on an active contract while the clause keeps its status (an amendment).
+	WaiverRequestedBy        *string    `bun:"waiver_requested_by"`
+	WaiverRequestedAt        *time.Time `bun:"waiver_requested_at"`
+	WaiverApprovedBy         *string    `bun:"waiver_approved_by"`
+	WaiverApprovedAt         *time.Time `bun:"waiver_approved_at"`
+	PendingWaiverReason      string     `bun:"pending_waiver_reason"`
+	PendingWaiverRequestedBy *string    `bun:"pending_waiver_requested_by"`
+	PendingWaiverRequestedAt *time.Time `bun:"pending_waiver_requested_at"`
 }
 
-// waiver returns the clause's waiver as the domain shows it, or nil.
+// waiver returns the waiver behind status waived, or nil.
 func (r *contractClauseRow) waiver() *domain.ClauseWaiver {
-	var w *domain.ClauseWaiver
-	switch {
-	case r.PendingWaiverReason != "":
-		w = &domain.ClauseWaiver{Reason: r.PendingWaiverReason, Pending: true}
-	case r.Status == string(domain.ClauseWaived):
-		w = &domain.ClauseWaiver{Reason: r.WaiverReason, Pending: r.WaiverApprovedAt == nil}
-		if r.WaiverApprovedAt != nil {
-			at := r.WaiverApprovedAt.UTC()
-			w.ApprovedAt, w.ApprovedBy = &at, deref(r.WaiverApprovedBy)
-		}
-	default:
+	if r.Status != string(domain.ClauseWaived) {
 		return nil
 	}
-	if r.WaiverRequestedAt != nil {
-		at := r.WaiverRequestedAt.UTC()
-		w.RequestedAt = &at
-	}
-	w.RequestedBy = deref(r.WaiverRequestedBy)
-	return w
+	return &domain.ClauseWaiver{Reason: r.WaiverReason, RequestedBy: deref(r.WaiverRequestedBy), RequestedAt: utcPtr(r.WaiverRequestedAt),
+		ApprovedBy: deref(r.WaiverApprovedBy), ApprovedAt: utcPtr(r.WaiverApprovedAt), Pending: r.WaiverApprovedAt == nil}
 }
 
-// covered reports whether the clause counts toward the activation gate:
-// included, or waived with an approved waiver.
-func (r *contractClauseRow) covered() bool {
-	return r.Status == string(domain.ClauseIncluded) || (r.Status == string(domain.ClauseWaived) && r.WaiverApprovedAt != nil)
+// amendment returns the waiver waiting beside the clause's status, or nil.
+func (r *contractClauseRow) amendment() *domain.ClauseWaiver {
+	if r.PendingWaiverReason == "" {
+		return nil
+	}
+	return &domain.ClauseWaiver{Reason: r.PendingWaiverReason, RequestedBy: deref(r.PendingWaiverRequestedBy),
+		RequestedAt: utcPtr(r.PendingWaiverRequestedAt), Pending: true}
 }
 
 func deref(s *string) string {
@@ -104,9 +95,16 @@ func (r *contractClauseRow) coverage(c *domain.CatalogueItem) domain.ClauseCover
 	cov := domain.ClauseCoverage{Code: c.Code, TitleJa: c.TitleJa, TitleEn: c.TitleEn, Mandatory: c.Mandatory,
 		Retired: c.RetiredAt != nil, Status: domain.ClauseMissing}
 	if r != nil {
-		cov.Status, cov.ArticleRef, cov.WaiverReason, cov.Waiver = domain.ClauseStatus(r.Status), r.ArticleRef, r.WaiverReason, r.waiver()
+		cov.Status, cov.ArticleRef, cov.WaiverReason = domain.ClauseStatus(r.Status), r.ArticleRef, r.WaiverReason
+		cov.Waiver, cov.Amendment = r.waiver(), r.amendment()
 	}
 	return cov
+}
+
+// covered reports whether the clause counts toward the activation gate:
+// included, or waived with an approved waiver.
+func (r *contractClauseRow) covered() bool {
+	return r.Status == string(domain.ClauseIncluded) || (r.Status == string(domain.ClauseWaived) && r.WaiverApprovedAt != nil)
 }
 
 const entityContract = "contract"
@@ -447,21 +445,19 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 			cr.ArticleRef = strings.TrimSpace(in.ArticleRef)
 		case domain.ClauseWaived:
 			reason := strings.TrimSpace(in.WaiverReason)
-			requestedBy := nullable(actor.PersonID)
 			switch {
 			case active && curCovered:
 				// An amendment: the clause keeps what it has until the
 				// waiver is approved.
-				cr.Status, cr.ArticleRef, cr.WaiverReason = cur.Status, cur.ArticleRef, cur.WaiverReason
-				cr.WaiverApprovedBy, cr.WaiverApprovedAt = cur.WaiverApprovedBy, cur.WaiverApprovedAt
-				cr.PendingWaiverReason = reason
+				*cr = cur
+				cr.UpdatedAt = now
+				cr.PendingWaiverReason, cr.PendingWaiverRequestedBy, cr.PendingWaiverRequestedAt = reason, nullable(actor.PersonID), &now
 			case !clause.Mandatory:
 				// Only mandatory clauses need a second person.
-				cr.WaiverReason, cr.WaiverApprovedAt = reason, &now
+				cr.WaiverReason, cr.WaiverRequestedBy, cr.WaiverRequestedAt, cr.WaiverApprovedAt = reason, nullable(actor.PersonID), &now, &now
 			default:
-				cr.WaiverReason = reason
+				cr.WaiverReason, cr.WaiverRequestedBy, cr.WaiverRequestedAt = reason, nullable(actor.PersonID), &now
 			}
-			cr.WaiverRequestedBy, cr.WaiverRequestedAt = requestedBy, &now
 		}
 		if active {
 			after := make([]domain.ClauseCoverage, 0, len(before))
@@ -481,7 +477,7 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 		cov := cr.coverage(item)
 		out = &cov
 		reason := code + ": " + string(in.Status)
-		if cov.Waiver != nil && cov.Waiver.Pending {
+		if (cov.Waiver != nil && cov.Waiver.Pending) || cov.Amendment != nil {
 			reason += " (waiver asked for, waiting for approval by a second person)"
 		}
 		return "set_clause", reason, nil
@@ -495,7 +491,8 @@ func upsertContractClause(ctx context.Context, tx bun.Tx, cr *contractClauseRow)
 		Set("status = EXCLUDED.status, article_ref = EXCLUDED.article_ref, waiver_reason = EXCLUDED.waiver_reason, updated_at = EXCLUDED.updated_at").
 		Set("waiver_requested_by = EXCLUDED.waiver_requested_by, waiver_requested_at = EXCLUDED.waiver_requested_at").
 		Set("waiver_approved_by = EXCLUDED.waiver_approved_by, waiver_approved_at = EXCLUDED.waiver_approved_at").
-		Set("pending_waiver_reason = EXCLUDED.pending_waiver_reason").
+		Set("pending_waiver_reason = EXCLUDED.pending_waiver_reason, pending_waiver_requested_by = EXCLUDED.pending_waiver_requested_by").
+		Set("pending_waiver_requested_at = EXCLUDED.pending_waiver_requested_at").
 		Exec(ctx); err != nil {
 		return fmt.Errorf("store: set contract clause: %w", err)
 	}
@@ -518,7 +515,10 @@ func (db *DB) ApproveClauseWaiver(ctx context.Context, id, code string) (*domain
 		if err != nil && !isNoRows(err) {
 			return "", "", fmt.Errorf("store: load contract clause: %w", err)
 		}
-		w := cr.waiver()
+		w := cr.amendment()
+		if w == nil {
+			w = cr.waiver()
+		}
 		if isNoRows(err) || w == nil || !w.Pending {
 			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s has no waiver waiting for approval on this contract", code)
 		}
@@ -531,7 +531,9 @@ func (db *DB) ApproveClauseWaiver(ctx context.Context, id, code string) (*domain
 		}
 		now := db.Now()
 		if cr.PendingWaiverReason != "" {
-			cr.Status, cr.ArticleRef, cr.WaiverReason, cr.PendingWaiverReason = string(domain.ClauseWaived), "", cr.PendingWaiverReason, ""
+			cr.Status, cr.ArticleRef, cr.WaiverReason = string(domain.ClauseWaived), "", cr.PendingWaiverReason
+			cr.WaiverRequestedBy, cr.WaiverRequestedAt = cr.PendingWaiverRequestedBy, cr.PendingWaiverRequestedAt
+			cr.PendingWaiverReason, cr.PendingWaiverRequestedBy, cr.PendingWaiverRequestedAt = "", nil, nil
 		}
 		cr.WaiverApprovedBy, cr.WaiverApprovedAt, cr.UpdatedAt = &approver.ID, &now, now
 		if err := upsertContractClause(ctx, tx, &cr); err != nil {

@@ -8,6 +8,8 @@ ALTER TABLE contract_clauses ADD COLUMN waiver_requested_at {{.Timestamp}};
 ALTER TABLE contract_clauses ADD COLUMN waiver_approved_by VARCHAR(36);
 ALTER TABLE contract_clauses ADD COLUMN waiver_approved_at {{.Timestamp}};
 ALTER TABLE contract_clauses ADD COLUMN pending_waiver_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE contract_clauses ADD COLUMN pending_waiver_requested_by VARCHAR(36);
+ALTER TABLE contract_clauses ADD COLUMN pending_waiver_requested_at {{.Timestamp}};
 -- Waivers recorded before this rule keep counting: they were the decision of
 -- their time, and the audit trail says who set them.
 UPDATE contract_clauses SET waiver_approved_at = updated_at WHERE status = 'waived';
