@@ -30,9 +30,9 @@ const (
 
 // TermsCheck answers one item of the terms-of-service risk checklist.
 type TermsCheck struct {
-	Code   string      `json:"code" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the checklist item." example:"tos_usage_rights" validate:"required,max=80"`
+	Code   string      `json:"code" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the checklist item." example:"tos_usage_rights" validate:"required,max=80" text:"nfkc"`
 	Answer TermsAnswer `json:"answer" enum:"ok,concern" doc:"ok, or concern when the terms fall short." validate:"required,oneof=ok concern"`
-	Note   string      `json:"note,omitempty" maxLength:"2000" doc:"What the terms say; for a concern, why it is acceptable." validate:"max=2000"`
+	Note   string      `json:"note,omitempty" maxLength:"2000" doc:"What the terms say; for a concern, why it is acceptable." validate:"max=2000" text:"multiline"`
 }
 
 // MaxCloudConfidentiality is the rule of the policy (第6 ⑧): a service used

@@ -39,7 +39,7 @@ type CorrectiveAction struct {
 
 // CorrectiveActionInput edits an open action.
 type CorrectiveActionInput struct {
-	Description string   `json:"description" minLength:"1" maxLength:"4000" doc:"What must be corrected." validate:"required,max=4000"`
+	Description string   `json:"description" minLength:"1" maxLength:"4000" doc:"What must be corrected." validate:"required,max=4000" text:"multiline"`
 	Severity    Severity `json:"severity" enum:"low,medium,high" doc:"low, medium or high." validate:"required,oneof=low medium high"`
 	OwnerID     string   `json:"owner_id" format:"uuid" doc:"Our person who follows it up." validate:"required,uuid"`
 	DueDate     Date     `json:"due_date" format:"date" doc:"When it must be done." example:"2027-01-31"`
@@ -47,7 +47,7 @@ type CorrectiveActionInput struct {
 
 // ActionClosure closes an action.
 type ActionClosure struct {
-	Resolution string `json:"resolution" minLength:"1" maxLength:"4000" doc:"What was done, or why the risk is accepted." example:"委託先にて全作業者への研修を実施し、受講記録を受領した" validate:"required,max=4000"`
+	Resolution string `json:"resolution" minLength:"1" maxLength:"4000" doc:"What was done, or why the risk is accepted." example:"委託先にて全作業者への研修を実施し、受講記録を受領した" validate:"required,max=4000" text:"multiline"`
 }
 
 // MayAcceptRisk reports whether a person may accept the risk of an open

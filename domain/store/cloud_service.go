@@ -293,6 +293,9 @@ func (db *DB) RetireCloudService(ctx context.Context, id string, ifVersion *int,
 }
 
 func (db *DB) moveCloudService(ctx context.Context, id string, ifVersion *int, reason string, to domain.CloudServiceStatus, action string, from ...domain.CloudServiceStatus) (*domain.CloudService, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the service becomes " + string(to)})

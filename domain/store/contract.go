@@ -405,6 +405,9 @@ func (db *DB) ActivateContract(ctx context.Context, id string, ifVersion *int) (
 
 // TerminateContract implements domain.ContractService.
 func (db *DB) TerminateContract(ctx context.Context, id string, ifVersion *int, reason string) (*domain.Contract, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the contract is terminated"})

@@ -95,7 +95,7 @@ func (db *DB) ListPeople(ctx context.Context, f domain.PersonFilter, p domain.Pa
 // CreatePerson implements domain.PersonService.
 func (db *DB) CreatePerson(ctx context.Context, in domain.PersonInput) (*domain.Person, error) {
 	in.Normalize()
-	if err := domain.Validate(in); err != nil {
+	if err := domain.Validate(&in); err != nil {
 		return nil, err
 	}
 	var out *domain.Person
@@ -193,7 +193,7 @@ func (db *DB) supervisorLoop(ctx context.Context, tx bun.Tx, id, supervisorID st
 // ReplacePerson implements domain.PersonService.
 func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in domain.PersonInput) (*domain.Person, error) {
 	in.Normalize()
-	if err := domain.Validate(in); err != nil {
+	if err := domain.Validate(&in); err != nil {
 		return nil, err
 	}
 	var out *domain.Person

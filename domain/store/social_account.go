@@ -344,6 +344,9 @@ var socialTransitions = map[domain.SocialAccountStatus][]domain.SocialAccountSta
 
 // ChangeSocialAccountStatus implements domain.SocialAccountService.
 func (db *DB) ChangeSocialAccountStatus(ctx context.Context, id string, ifVersion *int, to domain.SocialAccountStatus, reason string) (*domain.SocialAccount, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the account becomes " + string(to)})

@@ -318,7 +318,7 @@ func (db *DB) DeleteVendor(ctx context.Context, id string, ifVersion *int) error
 
 // RecordSelection implements domain.VendorService.
 func (db *DB) RecordSelection(ctx context.Context, id string, ifVersion *int, rec domain.SelectionRecord) (*domain.Vendor, error) {
-	if err := domain.Validate(rec); err != nil {
+	if err := domain.Validate(&rec); err != nil {
 		return nil, err
 	}
 	return db.changeVendor(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *vendorRow, _ *domain.Vendor) (string, string, error) {
@@ -362,6 +362,9 @@ func (db *DB) RecordSelection(ctx context.Context, id string, ifVersion *int, re
 
 // ChangeVendorStatus implements domain.VendorService.
 func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int, to domain.VendorStatus, reason string) (*domain.Vendor, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	return db.changeVendor(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *vendorRow, cur *domain.Vendor) (string, string, error) {
 		from := domain.VendorStatus(row.Status)
