@@ -41,6 +41,7 @@ type cloudServiceRow struct {
 	Version              int         `bun:"version"`
 	CreatedAt            time.Time   `bun:"created_at"`
 	UpdatedAt            time.Time   `bun:"updated_at"`
+	SearchText           *string     `bun:"search_text"`
 }
 
 const entityCloudService = "cloud_service"
@@ -103,10 +104,7 @@ func (db *DB) ListCloudServices(ctx context.Context, f domain.CloudServiceFilter
 		q = q.Where("next_review_due < ?", f.ReviewDueBefore)
 	}
 	if f.Q != "" {
-		pat := likePattern(f.Q)
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(provider) LIKE ? ESCAPE '\'`, pat)
-		})
+		q = whereSearch(q, f.Q)
 	}
 	return listPage(ctx, q, &rows, p, "list cloud services",
 		(*cloudServiceRow).toDomain,

@@ -41,6 +41,7 @@ type contractRow struct {
 	Version               int         `bun:"version"`
 	CreatedAt             time.Time   `bun:"created_at"`
 	UpdatedAt             time.Time   `bun:"updated_at"`
+	SearchText            *string     `bun:"search_text"`
 }
 
 type contractClauseRow struct {
@@ -130,7 +131,7 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 			f.MissingClause, string(domain.ClauseIncluded), string(domain.ClauseWaived))
 	}
 	if f.Q != "" {
-		q = q.Where(`lower(title) LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q = whereSearch(q, f.Q)
 	}
 	return listPage(ctx, q, &rows, p, "list contracts",
 		(*contractRow).toDomain,

@@ -41,6 +41,7 @@ type socialAccountRow struct {
 	Version               int         `bun:"version"`
 	CreatedAt             time.Time   `bun:"created_at"`
 	UpdatedAt             time.Time   `bun:"updated_at"`
+	SearchText            *string     `bun:"search_text"`
 }
 
 type socialAccountOperatorRow struct {
@@ -125,10 +126,7 @@ func (db *DB) ListSocialAccounts(ctx context.Context, f domain.SocialAccountFilt
 		q = q.Where("next_review_due < ?", f.ReviewDueBefore)
 	}
 	if f.Q != "" {
-		pat := likePattern(f.Q)
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`lower(handle) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(purpose) LIKE ? ESCAPE '\'`, pat)
-		})
+		q = whereSearch(q, f.Q)
 	}
 	return listPage(ctx, q, &rows, p, "list social accounts",
 		(*socialAccountRow).toDomain,

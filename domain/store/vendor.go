@@ -38,6 +38,7 @@ type vendorRow struct {
 	Version          int         `bun:"version"`
 	CreatedAt        time.Time   `bun:"created_at"`
 	UpdatedAt        time.Time   `bun:"updated_at"`
+	SearchText       *string     `bun:"search_text"`
 }
 
 type certificationRow struct {
@@ -149,10 +150,7 @@ func (db *DB) ListVendors(ctx context.Context, f domain.VendorFilter, p domain.P
 		q = q.Where("risk_tier = ?", string(f.RiskTier))
 	}
 	if f.Q != "" {
-		pat := likePattern(f.Q)
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(kana) LIKE ? ESCAPE '\'`, pat)
-		})
+		q = whereSearch(q, f.Q)
 	}
 	if !f.CertificationExpiringBefore.IsZero() {
 		q = q.Where("EXISTS (SELECT 1 FROM vendor_certifications c WHERE c.vendor_id = vendor_row.id AND c.valid_until < ?)", f.CertificationExpiringBefore)
