@@ -31,7 +31,7 @@ func (s *Server) registerCloudServices() {
 		Status              domain.CloudServiceStatus `query:"status" enum:"requested,approved,rejected,retired" doc:"Only services in this status."`
 		ResponsiblePersonID string                    `query:"responsible_person_id" format:"uuid" doc:"Only services this person is responsible for."`
 		ReviewDueBefore     string                    `query:"review_due_before" format:"date" doc:"Only services whose next review is due before this date."`
-		Q                   string                    `query:"q" maxLength:"200" doc:"Part of the name or provider."`
+		Q                   string                    `query:"q" maxLength:"200" doc:"Part of the name or provider; width, hiragana/katakana and case do not matter."`
 	}) (*ListOutput[*domain.CloudService], error) {
 		var dp dateParams
 		f := domain.CloudServiceFilter{Status: in.Status, ResponsiblePersonID: in.ResponsiblePersonID, Q: in.Q,

@@ -48,7 +48,7 @@ func (s *Server) registerContracts() {
 		ConfirmationDueBefore  string                `query:"confirmation_due_before" format:"date" doc:"Only contracts whose next confirmation is due before this date."`
 		RenewalReviewDueBefore string                `query:"renewal_review_due_before" format:"date" doc:"Only contracts whose renewal review is due before this date."`
 		MissingClause          string                `query:"missing_clause" maxLength:"80" doc:"Only contracts that neither include nor waive this clause code."`
-		Q                      string                `query:"q" maxLength:"200" doc:"Part of the title."`
+		Q                      string                `query:"q" maxLength:"200" doc:"Part of the title; width, hiragana/katakana and case do not matter."`
 	}) (*ListOutput[*domain.Contract], error) {
 		var dp dateParams
 		f := domain.ContractFilter{VendorID: in.VendorID, Status: in.Status, OwnerID: in.OwnerID, MissingClause: in.MissingClause, Q: in.Q,

@@ -37,7 +37,7 @@ func (s *Server) registerSocialAccounts() {
 		Status              domain.SocialAccountStatus `query:"status" enum:"active,suspended,retired" doc:"Only accounts in this status."`
 		ResponsiblePersonID string                     `query:"responsible_person_id" format:"uuid" doc:"Only accounts this person is responsible for."`
 		ReviewDueBefore     string                     `query:"review_due_before" format:"date" doc:"Only accounts whose next review is due before this date."`
-		Q                   string                     `query:"q" maxLength:"200" doc:"Part of the handle or purpose."`
+		Q                   string                     `query:"q" maxLength:"200" doc:"Part of the handle or purpose; width, hiragana/katakana and case do not matter."`
 	}) (*ListOutput[*domain.SocialAccount], error) {
 		var dp dateParams
 		f := domain.SocialAccountFilter{Platform: in.Platform, Status: in.Status, ResponsiblePersonID: in.ResponsiblePersonID, Q: in.Q,

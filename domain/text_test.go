@@ -72,6 +72,14 @@ func TestNormalizeIdentifier(t *testing.T) {
 	}
 }
 
+func TestPostChecksReadDigitsAsNFKCDoes(t *testing.T) {
+	for _, text := range []string{"０９０－１２３４－５６７８", "⓪⑨⓪-①②③④-⑤⑥⑦⑧"} {
+		found := domain.FindPhoneNumbers("電話 " + text + " まで")
+		require.Len(t, found, 1, text)
+		require.Equal(t, text, found[0].Excerpt, "the excerpt is the text as written")
+	}
+}
+
 func TestFoldSearch(t *testing.T) {
 	want := domain.FoldSearch("くりーん")
 	for _, s := range []string{"くりーん", "ｸﾘｰﾝ", "クリーン"} {
