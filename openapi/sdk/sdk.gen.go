@@ -2495,7 +2495,7 @@ type ListCloudServicesParams struct {
 	// ReviewDueBefore Only services whose next review is due before this date.
 	ReviewDueBefore *openapi_types.Date `form:"review_due_before,omitempty" json:"review_due_before,omitempty"`
 
-	// Q Part of the name or provider.
+	// Q Part of the name or provider; width, hiragana/katakana and case do not matter.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
@@ -2576,7 +2576,7 @@ type ListContractsParams struct {
 	// MissingClause Only contracts that neither include nor waive this clause code.
 	MissingClause *string `form:"missing_clause,omitempty" json:"missing_clause,omitempty"`
 
-	// Q Part of the title.
+	// Q Part of the title; width, hiragana/katakana and case do not matter.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
@@ -2654,7 +2654,7 @@ type ListDepartmentsParams struct {
 	// Cursor Opaque cursor from the previous page's next_cursor; omit for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Q Part of the Japanese or English name.
+	// Q Part of the Japanese or English name; width, hiragana/katakana and case do not matter.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
@@ -2690,7 +2690,7 @@ type ListPeopleParams struct {
 	// Email Only the person with this e-mail address, regardless of case.
 	Email *string `form:"email,omitempty" json:"email,omitempty"`
 
-	// Q Part of the name or e-mail.
+	// Q Part of the name or e-mail; width, hiragana/katakana and case do not matter.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
@@ -2789,7 +2789,7 @@ type ListSocialAccountsParams struct {
 	// ReviewDueBefore Only accounts whose next review is due before this date.
 	ReviewDueBefore *openapi_types.Date `form:"review_due_before,omitempty" json:"review_due_before,omitempty"`
 
-	// Q Part of the handle or purpose.
+	// Q Part of the handle or purpose; width, hiragana/katakana and case do not matter.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
@@ -2879,7 +2879,7 @@ type ListVendorsParams struct {
 	// RiskTier Only vendors of this risk tier.
 	RiskTier *RiskTier `form:"risk_tier,omitempty" json:"risk_tier,omitempty"`
 
-	// Q Part of the name or kana.
+	// Q Part of the name or kana; width, hiragana/katakana and case do not matter.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 
 	// CertificationExpiringBefore Only vendors with a certification valid until before this date (YYYY-MM-DD).
@@ -4007,7 +4007,7 @@ type ClientInterface interface {
 
 	// CreateVendorWithBody Register a vendor
 	//
-	// Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+	// Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4016,7 +4016,7 @@ type ClientInterface interface {
 
 	// CreateVendor Register a vendor
 	//
-	// Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+	// Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6104,7 +6104,7 @@ func (c *Client) ListVendors(ctx context.Context, params *ListVendorsParams, req
 
 // CreateVendorWithBody Register a vendor
 //
-// Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+// Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6123,7 +6123,7 @@ func (c *Client) CreateVendorWithBody(ctx context.Context, contentType string, b
 
 // CreateVendor Register a vendor
 //
-// Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+// Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -12151,7 +12151,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVendorWithBodyWithResponse Register a vendor
 	//
-	// Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+	// Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12160,7 +12160,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateVendorWithResponse Register a vendor
 	//
-	// Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+	// Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -28798,7 +28798,7 @@ func (c *ClientWithResponses) ListVendorsWithResponse(ctx context.Context, param
 
 // CreateVendorWithBodyWithResponse Register a vendor
 //
-// Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+// Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28813,7 +28813,7 @@ func (c *ClientWithResponses) CreateVendorWithBodyWithResponse(ctx context.Conte
 
 // CreateVendorWithResponse Register a vendor
 //
-// Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+// Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

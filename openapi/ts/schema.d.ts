@@ -1119,7 +1119,7 @@ export interface paths {
         put?: never;
         /**
          * Register a vendor
-         * @description Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
+         * @description Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.
          */
         post: operations["create-vendor"];
         delete?: never;
@@ -4422,7 +4422,7 @@ export interface operations {
                 responsible_person_id?: string;
                 /** @description Only services whose next review is due before this date. */
                 review_due_before?: string;
-                /** @description Part of the name or provider. */
+                /** @description Part of the name or provider; width, hiragana/katakana and case do not matter. */
                 q?: string;
             };
             header?: never;
@@ -6234,7 +6234,7 @@ export interface operations {
                 renewal_review_due_before?: string;
                 /** @description Only contracts that neither include nor waive this clause code. */
                 missing_clause?: string;
-                /** @description Part of the title. */
+                /** @description Part of the title; width, hiragana/katakana and case do not matter. */
                 q?: string;
             };
             header?: never;
@@ -8589,7 +8589,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
-                /** @description Part of the Japanese or English name. */
+                /** @description Part of the Japanese or English name; width, hiragana/katakana and case do not matter. */
                 q?: string;
             };
             header?: never;
@@ -9624,7 +9624,7 @@ export interface operations {
                 security_role?: components["schemas"]["SecurityRole"];
                 /** @description Only the person with this e-mail address, regardless of case. */
                 email?: string;
-                /** @description Part of the name or e-mail. */
+                /** @description Part of the name or e-mail; width, hiragana/katakana and case do not matter. */
                 q?: string;
             };
             header?: never;
@@ -12075,7 +12075,7 @@ export interface operations {
                 responsible_person_id?: string;
                 /** @description Only accounts whose next review is due before this date. */
                 review_due_before?: string;
-                /** @description Part of the handle or purpose. */
+                /** @description Part of the handle or purpose; width, hiragana/katakana and case do not matter. */
                 q?: string;
             };
             header?: never;
@@ -15046,7 +15046,7 @@ export interface operations {
                 owner_id?: string;
                 /** @description Only vendors of this risk tier. */
                 risk_tier?: components["schemas"]["RiskTier"];
-                /** @description Part of the name or kana. */
+                /** @description Part of the name or kana; width, hiragana/katakana and case do not matter. */
                 q?: string;
                 /** @description Only vendors with a certification valid until before this date (YYYY-MM-DD). */
                 certification_expiring_before?: string;
