@@ -33,7 +33,7 @@ func foldedSearch(fields ...string) *string {
 // whereSearch narrows q to the rows whose search_text contains the folded
 // query.
 func whereSearch(q *bun.SelectQuery, query string) *bun.SelectQuery {
-	return q.Where(`search_text LIKE ? ESCAPE '\'`, likePattern(domain.FoldSearch(query)))
+	return q.Where(`?TableAlias.search_text LIKE ? ESCAPE '\'`, likePattern(domain.FoldSearch(query)))
 }
 
 // writes reports whether query writes its model, so that a hook computes
