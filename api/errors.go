@@ -101,6 +101,7 @@ func boundErrors(errs []error) []error {
 			continue
 		}
 		d.Message = truncateRunes(d.Message, 2*maxErrorValue)
+		d.Location = truncateRunes(d.Location, 2*maxErrorValue) // a made-up property name can be long
 		d.Value = boundValue(d.Value)
 		out = append(out, d)
 	}

@@ -218,3 +218,12 @@ func TestUnknownQueryParametersAreRefused(t *testing.T) {
 		requireProblem(t, e.do("GET", "/healthz?verbose=1", "", nil), http.StatusBadRequest)
 	})
 }
+
+func TestAHugeUnknownPropertyNameIsNotEchoed(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		name := strings.Repeat("x", 100<<10)
+		r := e.do("POST", "/v1/departments", e.admin, `{"name":"環境課","`+name+`":1}`)
+		require.GreaterOrEqual(t, r.Status, 400)
+		require.Less(t, len(r.Body), 4<<10, "%.300s", r.Body)
+	})
+}
