@@ -31,7 +31,7 @@ func (s *Server) registerCloudServices() {
 		Status              domain.CloudServiceStatus `query:"status" enum:"requested,approved,rejected,retired" doc:"Only services in this status."`
 		ResponsiblePersonID string                    `query:"responsible_person_id" format:"uuid" doc:"Only services this person is responsible for."`
 		ReviewDueBefore     string                    `query:"review_due_before" format:"date" doc:"Only services whose next review is due before this date."`
-		Q                   string                    `query:"q" maxLength:"200" doc:"Part of the name or provider."`
+		Q                   string                    `query:"q" maxLength:"200" doc:"Part of the name or provider; width, hiragana/katakana and case do not matter."`
 		FiscalYear          int                       `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only services whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.CloudService], error) {
 		var dp dateParams

@@ -48,7 +48,7 @@ func (s *Server) registerContracts() {
 		ConfirmationDueBefore  string                `query:"confirmation_due_before" format:"date" doc:"Only contracts whose next confirmation is due before this date."`
 		RenewalReviewDueBefore string                `query:"renewal_review_due_before" format:"date" doc:"Only contracts whose renewal review is due before this date."`
 		MissingClause          string                `query:"missing_clause" maxLength:"80" doc:"Only contracts that neither include nor waive this clause code."`
-		Q                      string                `query:"q" maxLength:"200" doc:"Part of the title."`
+		Q                      string                `query:"q" maxLength:"200" doc:"Part of the title; width, hiragana/katakana and case do not matter."`
 		FiscalYear             int                   `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only contracts whose start_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.Contract], error) {
 		var dp dateParams

@@ -33,7 +33,7 @@ func (s *Server) registerDepartments() {
 		Permission:  domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
-		Q string `query:"q" maxLength:"200" doc:"Part of the Japanese or English name."`
+		Q string `query:"q" maxLength:"200" doc:"Part of the Japanese or English name; width, hiragana/katakana and case do not matter."`
 	}) (*ListOutput[*domain.Department], error) {
 		page, err := s.Departments.ListDepartments(ctx, domain.DepartmentFilter{Q: in.Q}, in.request())
 		if err != nil {

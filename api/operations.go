@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -41,6 +42,11 @@ func (o operation) huma() huma.Operation {
 		op.Security = []map[string][]string{{bearerScheme: {}}}
 		op.Metadata[permissionKey] = o.Permission
 		op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
+	}
+	if !slices.Contains(op.Errors, http.StatusBadRequest) {
+		// Any operation answers 400 to a query parameter it does not
+		// declare (rejectUnknownQuery), or to a NUL character.
+		op.Errors = append(op.Errors, http.StatusBadRequest)
 	}
 	op.Errors = append(op.Errors, http.StatusInternalServerError)
 	return op

@@ -32,7 +32,7 @@ func (s *Server) registerPeople() {
 		Active       string              `query:"active" enum:"true,false" doc:"Only active (true) or inactive (false) people."`
 		SecurityRole domain.SecurityRole `query:"security_role" enum:"ciso,supervisor,manager" doc:"Only people holding this security role."`
 		Email        string              `query:"email" maxLength:"254" doc:"Only the person with this e-mail address, regardless of case."`
-		Q            string              `query:"q" maxLength:"200" doc:"Part of the name or e-mail."`
+		Q            string              `query:"q" maxLength:"200" doc:"Part of the name or e-mail; width, hiragana/katakana and case do not matter."`
 	}) (*ListOutput[*domain.Person], error) {
 		f := domain.PersonFilter{DepartmentID: in.DepartmentID, SecurityRole: in.SecurityRole, Email: in.Email, Q: in.Q}
 		if in.Active != "" {

@@ -133,7 +133,7 @@ func New(cfg Config) *Server {
 	})
 	s.router = r
 	s.api = humachi.New(r, humaConfig(Version))
-	s.api.UseMiddleware(withRequestURL, s.authenticate)
+	s.api.UseMiddleware(withRequestURL, s.authenticate, s.rejectUnknownQuery)
 
 	s.registerHealth()
 	s.registerDepartments()
@@ -184,7 +184,11 @@ func humaConfig(version string) huma.Config {
 	cfg.Info.Description = "vendorwatch keeps a local-government body's register of everything outside its walls that " +
 		"touches its information: outsourced contractors (外部委託事業者) and their contracts, cloud services used under " +
 		"standard terms (約款による外部サービス) and official social-media accounts (ソーシャルメディアサービス). " +
-		"Errors are RFC 9457 problem details. Lists page with limit and an opaque cursor; every resource carries a " +
+		"Errors are RFC 9457 problem details; a 422 lists each offending field once (at most 100, then how many more), and " +
+		"a query parameter the operation does not declare is a 400. Text fields refuse control characters (tab and newline " +
+		"only in multi-line fields), bidirectional overrides and isolates, zero-width characters and whitespace-only values; " +
+		"identifier and number fields are NFKC-normalised (full-width digits are accepted), and q ignores width, " +
+		"hiragana/katakana and case. Lists page with limit and an opaque cursor; every resource carries a " +
 		"version, returned as a strong ETag, and writes honour If-Match."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		bearerScheme: {

@@ -37,7 +37,7 @@ func (s *Server) registerSocialAccounts() {
 		Status              domain.SocialAccountStatus `query:"status" enum:"active,suspended,retired" doc:"Only accounts in this status."`
 		ResponsiblePersonID string                     `query:"responsible_person_id" format:"uuid" doc:"Only accounts this person is responsible for."`
 		ReviewDueBefore     string                     `query:"review_due_before" format:"date" doc:"Only accounts whose next review is due before this date."`
-		Q                   string                     `query:"q" maxLength:"200" doc:"Part of the handle or purpose."`
+		Q                   string                     `query:"q" maxLength:"200" doc:"Part of the handle or purpose; width, hiragana/katakana and case do not matter."`
 		FiscalYear          int                        `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only accounts whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.SocialAccount], error) {
 		var dp dateParams

@@ -31,7 +31,7 @@ func (s *Server) registerVendors() {
 		Status                      domain.VendorStatus `query:"status" enum:"candidate,approved,suspended,terminated" doc:"Only vendors in this status."`
 		OwnerID                     string              `query:"owner_id" format:"uuid" doc:"Only vendors this person is in charge of."`
 		RiskTier                    domain.RiskTier     `query:"risk_tier" enum:"high,medium,low,unassessed" doc:"Only vendors of this risk tier."`
-		Q                           string              `query:"q" maxLength:"200" doc:"Part of the name or kana."`
+		Q                           string              `query:"q" maxLength:"200" doc:"Part of the name or kana; width, hiragana/katakana and case do not matter."`
 		CertificationExpiringBefore string              `query:"certification_expiring_before" format:"date" doc:"Only vendors with a certification valid until before this date (YYYY-MM-DD)."`
 	}) (*ListOutput[*domain.Vendor], error) {
 		var dp dateParams
@@ -62,8 +62,8 @@ func (s *Server) registerVendors() {
 	huma.Register(s.api, operation{
 		ID: "create-vendor", Method: http.MethodPost, Path: "/v1/vendors", Tag: tag,
 		Summary: "Register a vendor",
-		Description: "Registers a contractor as a candidate. The corporate number (法人番号) must have a correct check digit (422 " +
-			"otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.",
+		Description: "Registers a contractor as a candidate. The corporate number (法人番号) may be typed in full-width digits and is " +
+			"stored in ASCII; it must have a correct check digit (422 otherwise) and be unregistered (409). risk_tier is derived from contracts and cannot be written. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Status: http.StatusCreated, Errors: errsCreate,
 	}.huma(), func(ctx context.Context, in *struct {
 		Body domain.VendorInput

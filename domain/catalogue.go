@@ -100,7 +100,7 @@ type FirstAdmin struct {
 
 // CatalogueItemInput creates a catalogue item.
 type CatalogueItemInput struct {
-	Code      string `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Stable code: lower-case letters, digits and underscores; never changes." example:"cloud_region_restriction"`
+	Code      string `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Stable code: lower-case letters, digits and underscores; never changes." example:"cloud_region_restriction" text:"nfkc"`
 	TitleJa   string `json:"title_ja" minLength:"1" maxLength:"300" doc:"Title in Japanese." example:"データ保管場所の国内限定" validate:"required,max=300"`
 	TitleEn   string `json:"title_en" minLength:"1" maxLength:"300" doc:"Title in English." example:"Data kept in Japan" validate:"required,max=300"`
 	Mandatory bool   `json:"mandatory" doc:"Whether every record must cover the item."`

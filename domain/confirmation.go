@@ -95,9 +95,9 @@ type ConfirmationInput struct {
 
 // ItemResultInput answers one checklist item.
 type ItemResultInput struct {
-	Code     string     `json:"code" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the checklist item." example:"staff_training" validate:"required,max=80"`
+	Code     string     `json:"code" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the checklist item." example:"staff_training" validate:"required,max=80" text:"nfkc"`
 	Result   ItemResult `json:"result" enum:"ok,finding,not_applicable" doc:"ok, finding or not_applicable." validate:"required,oneof=ok finding not_applicable"`
-	Note     string     `json:"note,omitempty" maxLength:"4000" doc:"What was seen; required for a finding, where it becomes the corrective action's description." example:"委託先従業員への年次研修が未実施" validate:"max=4000"`
+	Note     string     `json:"note,omitempty" maxLength:"4000" doc:"What was seen; required for a finding, where it becomes the corrective action's description." example:"委託先従業員への年次研修が未実施" validate:"max=4000" text:"multiline"`
 	Evidence []string   `json:"evidence,omitempty" maxItems:"20" doc:"Evidence references: document numbers or URLs." example:"[\"報告書 R8-045\"]" validate:"max=20,dive,required,max=500"`
 	// For findings: the corrective action to open.
 	Severity      Severity `json:"severity,omitempty" enum:"low,medium,high" doc:"Severity of a finding; required for a finding." validate:"omitempty,oneof=low medium high"`
@@ -109,7 +109,7 @@ type ItemResultInput struct {
 type ConfirmationCompletion struct {
 	PerformedBy string            `json:"performed_by" format:"uuid" doc:"Who performed the confirmation." validate:"required,uuid"`
 	PerformedOn Date              `json:"performed_on" format:"date" doc:"When it was performed; not in the future." example:"2026-11-20"`
-	Notes       string            `json:"notes,omitempty" maxLength:"4000" doc:"Overall remarks." validate:"max=4000"`
+	Notes       string            `json:"notes,omitempty" maxLength:"4000" doc:"Overall remarks." validate:"max=4000" text:"multiline"`
 	Results     []ItemResultInput `json:"results" maxItems:"200" doc:"One answer per checklist item." validate:"max=200,dive"`
 }
 

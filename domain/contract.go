@@ -84,7 +84,7 @@ func HoldsSecurityRole(p *Person) bool {
 type ClauseCoverageInput struct {
 	Status       ClauseStatus `json:"status" enum:"included,missing,waived" doc:"included, missing or waived." validate:"required,oneof=included missing waived"`
 	ArticleRef   string       `json:"article_ref,omitempty" maxLength:"100" doc:"Where the contract states the clause; required for included." example:"第12条" validate:"max=100"`
-	WaiverReason string       `json:"waiver_reason,omitempty" maxLength:"2000" doc:"Why the clause is waived; required for waived." validate:"max=2000"`
+	WaiverReason string       `json:"waiver_reason,omitempty" maxLength:"2000" doc:"Why the clause is waived; required for waived." validate:"max=2000" text:"multiline"`
 }
 
 // Check applies the rules that depend on the status.
@@ -155,7 +155,7 @@ type Contract struct {
 type ContractInput struct {
 	VendorID              string             `json:"vendor_id" format:"uuid" doc:"The contractor." validate:"required,uuid"`
 	Title                 string             `json:"title" minLength:"1" maxLength:"300" doc:"Title of the contract." example:"粗大ごみ受付システム運用保守業務委託" validate:"required,max=300"`
-	Scope                 string             `json:"scope,omitempty" maxLength:"4000" doc:"What is outsourced (委託内容)." example:"粗大ごみ受付システムの運用保守及び障害対応" validate:"max=4000"`
+	Scope                 string             `json:"scope,omitempty" maxLength:"4000" doc:"What is outsourced (委託内容)." example:"粗大ごみ受付システムの運用保守及び障害対応" validate:"max=4000" text:"multiline"`
 	StartDate             Date               `json:"start_date" format:"date" doc:"First day of the contract." example:"2026-04-01"`
 	EndDate               Date               `json:"end_date,omitzero" format:"date" doc:"Last day of the contract; omit for open-ended." example:"2027-03-31"`
 	AutoRenew             bool               `json:"auto_renew,omitempty" doc:"Whether the contract renews itself unless notice is given; when its end date passes, the due-scan extends it by renewal_term_months."`

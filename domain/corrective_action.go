@@ -41,7 +41,7 @@ type CorrectiveAction struct {
 
 // CorrectiveActionInput edits an open action.
 type CorrectiveActionInput struct {
-	Description string   `json:"description" minLength:"1" maxLength:"4000" doc:"What must be corrected." validate:"required,max=4000"`
+	Description string   `json:"description" minLength:"1" maxLength:"4000" doc:"What must be corrected." validate:"required,max=4000" text:"multiline"`
 	Severity    Severity `json:"severity" enum:"low,medium,high" doc:"low, medium or high." validate:"required,oneof=low medium high"`
 	OwnerID     string   `json:"owner_id" format:"uuid" doc:"Our person who follows it up." validate:"required,uuid"`
 	DueDate     Date     `json:"due_date" format:"date" doc:"When it must be done." example:"2027-01-31"`
@@ -49,7 +49,7 @@ type CorrectiveActionInput struct {
 
 // ActionClosure closes an action.
 type ActionClosure struct {
-	Resolution string `json:"resolution" minLength:"1" maxLength:"4000" doc:"What was done, or why the risk is accepted." example:"委託先にて全作業者への研修を実施し、受講記録を受領した" validate:"required,max=4000"`
+	Resolution string `json:"resolution" minLength:"1" maxLength:"4000" doc:"What was done, or why the risk is accepted." example:"委託先にて全作業者への研修を実施し、受講記録を受領した" validate:"required,max=4000" text:"multiline"`
 }
 
 // MayAcceptRisk reports whether a person may accept the risk of an open
@@ -87,7 +87,7 @@ func RiskAcceptanceRefusal(acceptor *Person, a *CorrectiveAction, in RiskAccepta
 
 // RiskAcceptance accepts the risk of an open action for a while.
 type RiskAcceptance struct {
-	Resolution    string `json:"resolution" minLength:"1" maxLength:"4000" doc:"Why the risk is accepted." example:"代替の監視策を講じており、次期契約更新時に是正させる" validate:"required,max=4000"`
+	Resolution    string `json:"resolution" minLength:"1" maxLength:"4000" doc:"Why the risk is accepted." example:"代替の監視策を講じており、次期契約更新時に是正させる" validate:"required,max=4000" text:"multiline"`
 	AcceptedUntil Date   `json:"accepted_until,omitzero" format:"date" doc:"The last day the acceptance holds; at most risk_acceptance_months from today, which is also the default." example:"2027-09-30"`
 }
 

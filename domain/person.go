@@ -71,7 +71,7 @@ func (p *Person) HasSecurityRole(r SecurityRole) bool {
 // PersonInput is what a client writes when creating or replacing a person.
 type PersonInput struct {
 	Name           string         `json:"name" minLength:"1" maxLength:"200" doc:"Full name." example:"山田 太郎" validate:"required,max=200"`
-	Email          string         `json:"email" format:"email" maxLength:"254" doc:"E-mail address, unique regardless of case." example:"yamada@example.lg.jp" validate:"required,email,max=254"`
+	Email          string         `json:"email" format:"email" maxLength:"254" doc:"E-mail address, unique regardless of case." example:"yamada@example.lg.jp" validate:"required,email,max=254" text:"nfkc"`
 	DepartmentID   string         `json:"department_id" format:"uuid" doc:"The department the person belongs to." validate:"required,uuid"`
 	EmploymentType EmploymentType `json:"employment_type,omitempty" enum:"regular,part_time,temporary" default:"regular" doc:"regular (職員), part_time (非常勤職員) or temporary (臨時職員)." validate:"omitempty,oneof=regular part_time temporary"`
 	SecurityRoles  []SecurityRole `json:"security_roles,omitempty" enum:"ciso,supervisor,manager" maxItems:"3" uniqueItems:"true" doc:"Roles held under the security policy; only an admin may grant or remove them." validate:"max=3,unique,dive,oneof=ciso supervisor manager"`

@@ -239,19 +239,17 @@ func categoryAllowed(category string, allowed []string) bool {
 	return false
 }
 
-// foldWidth maps full-width ASCII (Ａ, １, ＠, －) to ASCII and hyphen-like
-// marks and the ideographic space to their ASCII forms, one rune for one
-// rune, so that positions in the folded text are positions in the original.
+// foldWidth folds s rune by rune with foldRune (the one-rune form of
+// NormalizeIdentifier's NFKC: full-width Ａ, １, ＠ and the ideographic
+// space become ASCII, ① becomes 1), and maps hyphen-like marks to '-', so
+// that positions in the folded text are positions in the original.
 func foldWidth(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E:
-			r -= 0xFEE0
-		case r == 0x3000:
-			r = ' '
-		case r == '‐' || r == '‑' || r == '‒' || r == '–' || r == '—' || r == '−' || r == 'ー' || r == '―' || r == 'ｰ':
+		r = foldRune(r)
+		switch r {
+		case '‐', '‑', '‒', '–', '—', '−', 'ー', '―':
 			r = '-'
 		}
 		b.WriteRune(r)

@@ -48,7 +48,7 @@ type ReviewInput struct {
 	SubjectType ReviewSubjectType `json:"subject_type" enum:"contract,cloud_service,social_account" doc:"What is reviewed." validate:"required,oneof=contract cloud_service social_account"`
 	SubjectID   string            `json:"subject_id" format:"uuid" doc:"ID of the subject." validate:"required,uuid"`
 	Outcome     ReviewOutcome     `json:"outcome" enum:"continue,modify,terminate" doc:"continue, modify, or terminate (ends the subject)." validate:"required,oneof=continue modify terminate"`
-	Notes       string            `json:"notes,omitempty" maxLength:"4000" doc:"What was considered and decided; required for terminate." example:"利用状況を確認し継続を決定" validate:"max=4000"`
+	Notes       string            `json:"notes,omitempty" maxLength:"4000" doc:"What was considered and decided; required for terminate." example:"利用状況を確認し継続を決定" validate:"max=4000" text:"multiline"`
 	ReviewerID  string            `json:"reviewer_id" format:"uuid" doc:"Who reviewed." validate:"required,uuid"`
 	ReviewedOn  Date              `json:"reviewed_on" format:"date" doc:"When the review took place; not in the future." example:"2026-11-20"`
 	NewEndDate  Date              `json:"new_end_date,omitzero" format:"date" doc:"For a contract that continues or is modified: its new end date. Without it the contract's renewal review is simply marked done for the current end date." example:"2028-03-31"`

@@ -216,9 +216,9 @@ type SocialAccount struct {
 // an account. The responsible person changes only through its own operation.
 type SocialAccountInput struct {
 	Platform              Platform              `json:"platform" enum:"x,facebook,instagram,line,youtube,tiktok,other" doc:"The platform." validate:"required,oneof=x facebook instagram line youtube tiktok other"`
-	Handle                string                `json:"handle" minLength:"1" maxLength:"100" doc:"The handle, with or without @." example:"@clean_kumiai" validate:"required,max=100"`
+	Handle                string                `json:"handle" minLength:"1" maxLength:"100" doc:"The handle, with or without @." example:"@clean_kumiai" validate:"required,max=100" text:"nfkc"`
 	ProfileURL            string                `json:"profile_url,omitempty" maxLength:"500" format:"uri" doc:"The profile URL; built from the handle when omitted, and normalised." example:"https://x.com/clean_kumiai" validate:"max=500"`
-	Purpose               string                `json:"purpose" minLength:"1" maxLength:"2000" doc:"What the account is for." example:"ごみ収集日程と災害時の収集情報の発信" validate:"required,max=2000"`
+	Purpose               string                `json:"purpose" minLength:"1" maxLength:"2000" doc:"What the account is for." example:"ごみ収集日程と災害時の収集情報の発信" validate:"required,max=2000" text:"multiline"`
 	DepartmentID          string                `json:"department_id" format:"uuid" doc:"The department that runs it." validate:"required,uuid"`
 	ResponsiblePersonID   string                `json:"responsible_person_id" format:"uuid" doc:"The one person responsible (required on registration; later changed only with change-social-account-responsible-person)." validate:"required,uuid"`
 	OperatorIDs           []string              `json:"operator_ids,omitempty" maxItems:"50" doc:"People who post." validate:"max=50,unique,dive,uuid"`
@@ -264,7 +264,7 @@ func (in *SocialAccountInput) Normalize(p PolicySettings) FieldErrors {
 
 // PostCheckInput is a draft to check against an account's rules.
 type PostCheckInput struct {
-	Text     string `json:"text" minLength:"1" maxLength:"10000" doc:"The draft post." example:"本日は燃えるごみの収集日です。" validate:"required,max=10000"`
+	Text     string `json:"text" minLength:"1" maxLength:"10000" doc:"The draft post." example:"本日は燃えるごみの収集日です。" validate:"required,max=10000" text:"multiline"`
 	Category string `json:"category" minLength:"1" maxLength:"100" doc:"The category the post belongs to." example:"お知らせ" validate:"required,max=100"`
 }
 
@@ -277,7 +277,7 @@ type PostCheckResult struct {
 // ResponsiblePersonChange hands an account to another responsible person.
 type ResponsiblePersonChange struct {
 	PersonID string `json:"person_id" format:"uuid" doc:"The new responsible person." validate:"required,uuid"`
-	Reason   string `json:"reason,omitempty" maxLength:"2000" doc:"Why the responsibility changes." example:"人事異動のため" validate:"max=2000"`
+	Reason   string `json:"reason,omitempty" maxLength:"2000" doc:"Why the responsibility changes." example:"人事異動のため" validate:"max=2000" text:"multiline"`
 }
 
 // SocialAccountFilter narrows ListSocialAccounts.

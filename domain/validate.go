@@ -35,20 +35,39 @@ func validatorInstance() *validator.Validate {
 }
 
 // Validate checks v's `validate` tags (the invariants that hold whoever the
-// caller is) and returns an EINVALID *Error naming every offending field by
-// its JSON location, or nil.
+// caller is) and the safety of every string in it (UnsafeText; tab and
+// newline only in fields tagged `text:"multiline"`), and returns an EINVALID
+// *Error naming every offending field once by its JSON location, or nil.
+// When v is a pointer, the fields tagged `text:"nfkc"` are NFKC-normalised in
+// place first (NormalizeIdentifier), so the store validates and stores the
+// normalised form; pass a pointer for inputs that have such fields.
 func Validate(v any) error {
-	err := validatorInstance().Struct(v)
-	if err == nil {
-		return nil
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		normalizeText(rv, textOptions{})
 	}
+	var fields FieldErrors
+	err := validatorInstance().Struct(v)
 	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
+	switch {
+	case err == nil:
+	case errors.As(err, &verrs):
+		for _, fe := range verrs {
+			fields.Add(fieldPath(fe.Namespace()), fieldMessage(fe), fe.Value())
+		}
+	default:
 		return fmt.Errorf("domain: validate %T: %w", v, err)
 	}
-	fields := make(FieldErrors, 0, len(verrs))
-	for _, fe := range verrs {
-		fields.Add(fieldPath(fe.Namespace()), fieldMessage(fe), fe.Value())
+	var text FieldErrors
+	checkText(rv, "", textOptions{}, &text)
+	seen := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		seen[f.Field] = true
+	}
+	for _, f := range text {
+		if !seen[f.Field] {
+			fields = append(fields, f)
+		}
 	}
 	return fields.Err("the request breaks one or more rules")
 }

@@ -140,7 +140,7 @@ const (
 type Certification struct {
 	Kind       CertificationKind `json:"kind" enum:"iso27001,ismap,privacy_mark,soc2,other" doc:"Kind: ISO/IEC 27001, ISMAP, Privacy Mark (プライバシーマーク), SOC 2, or other." validate:"required,oneof=iso27001 ismap privacy_mark soc2 other"`
 	Name       string            `json:"name,omitempty" maxLength:"200" doc:"Name of the certification, for kind other." validate:"max=200"`
-	Number     string            `json:"number" minLength:"1" maxLength:"100" doc:"Registration or certificate number." example:"IS 123456" validate:"required,max=100"`
+	Number     string            `json:"number" minLength:"1" maxLength:"100" doc:"Registration or certificate number." example:"IS 123456" validate:"required,max=100" text:"nfkc"`
 	ValidUntil Date              `json:"valid_until" format:"date" doc:"Last day of validity (YYYY-MM-DD)."`
 	Expired    bool              `json:"expired" readOnly:"true" doc:"True once valid_until has passed; computed, never written."`
 }
@@ -157,9 +157,9 @@ const (
 
 // SelectionResult answers one selection criterion.
 type SelectionResult struct {
-	Criterion string               `json:"criterion" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the selection criterion." example:"sel_security_testing" validate:"required,max=80"`
+	Criterion string               `json:"criterion" minLength:"1" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Code of the selection criterion." example:"sel_security_testing" validate:"required,max=80" text:"nfkc"`
 	Result    SelectionResultValue `json:"result" enum:"met,not_met,not_applicable" doc:"met, not_met or not_applicable." validate:"required,oneof=met not_met not_applicable"`
-	Note      string               `json:"note,omitempty" maxLength:"2000" doc:"Evidence or remarks; for not_met, the written justification for selecting the vendor nonetheless." validate:"max=2000"`
+	Note      string               `json:"note,omitempty" maxLength:"2000" doc:"Evidence or remarks; for not_met, the written justification for selecting the vendor nonetheless." validate:"max=2000" text:"multiline"`
 }
 
 // SelectionRecord is the record of how a contractor was selected (選定).
@@ -232,8 +232,8 @@ func ReinstatementRefusal(suspendedAt, selectionRecordedAt *time.Time, reason st
 // VendorContact is the vendor's contact point.
 type VendorContact struct {
 	Name  string `json:"name,omitempty" maxLength:"200" doc:"Contact person." example:"田中 三郎" validate:"max=200"`
-	Email string `json:"email,omitempty" maxLength:"254" format:"email" doc:"Contact e-mail." example:"tanaka@example.co.jp" validate:"omitempty,email,max=254"`
-	Phone string `json:"phone,omitempty" maxLength:"40" doc:"Contact phone." example:"03-1234-5678" validate:"max=40"`
+	Email string `json:"email,omitempty" maxLength:"254" format:"email" doc:"Contact e-mail." example:"tanaka@example.co.jp" validate:"omitempty,email,max=254" text:"nfkc"`
+	Phone string `json:"phone,omitempty" maxLength:"40" doc:"Contact phone." example:"03-1234-5678" validate:"max=40" text:"nfkc"`
 }
 
 // Vendor is an outsourcing contractor (外部委託事業者).
@@ -264,12 +264,12 @@ type Vendor struct {
 type VendorInput struct {
 	Name            string          `json:"name" minLength:"1" maxLength:"200" doc:"Registered name." example:"株式会社クリーン環境サービス" validate:"required,max=200"`
 	Kana            string          `json:"kana,omitempty" maxLength:"200" doc:"Reading of the name in katakana." example:"カブシキガイシャクリーンカンキョウサービス" validate:"max=200"`
-	CorporateNumber string          `json:"corporate_number,omitempty" pattern:"^[0-9]{13}$" doc:"法人番号: 13 digits, the first being the check digit." example:"7000012050002"`
+	CorporateNumber string          `json:"corporate_number,omitempty" pattern:"^[0-9０-９]{13}$" doc:"法人番号: 13 digits, the first being the check digit. Full-width digits are accepted and stored as ASCII." example:"7000012050002" text:"nfkc"`
 	Address         string          `json:"address,omitempty" maxLength:"500" doc:"Registered address." example:"東京都千代田区霞が関1-1-1" validate:"max=500"`
 	Website         string          `json:"website,omitempty" maxLength:"500" format:"uri" doc:"Website URL." example:"https://clean.example.co.jp" validate:"omitempty,url,max=500"`
 	Contact         VendorContact   `json:"contact,omitzero" doc:"Contact point."`
 	OwnerID         string          `json:"owner_id" format:"uuid" doc:"Our person in charge of the vendor." validate:"required,uuid"`
-	Notes           string          `json:"notes,omitempty" maxLength:"4000" doc:"Free notes." validate:"max=4000"`
+	Notes           string          `json:"notes,omitempty" maxLength:"4000" doc:"Free notes." validate:"max=4000" text:"multiline"`
 	Certifications  []Certification `json:"certifications,omitempty" maxItems:"50" doc:"Security certifications; the list replaces the stored one." validate:"max=50,dive"`
 }
 

@@ -29,6 +29,15 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	// Rows from before migration 0010 get their search text now rather
+	// than at the next start of serve.
+	folded, err := db.FillSearchText(ctx)
+	if err != nil {
+		return err
+	}
+	if folded > 0 {
+		fmt.Fprintf(stdout, "folded the search text of %d rows\n", folded)
+	}
 	if len(rep.RiverApplied) == 0 && len(rep.Applied) == 0 {
 		_, err = fmt.Fprintf(stdout, "%s database is up to date; nothing to apply\n", db.Kind())
 		return err

@@ -57,7 +57,7 @@ func (db *DB) FindCatalogueItem(ctx context.Context, c domain.Catalogue, code st
 
 // CreateCatalogueItem implements domain.CatalogueService.
 func (db *DB) CreateCatalogueItem(ctx context.Context, c domain.Catalogue, in domain.CatalogueItemInput) (*domain.CatalogueItem, error) {
-	if err := domain.Validate(in); err != nil {
+	if err := domain.Validate(&in); err != nil {
 		return nil, err
 	}
 	var out *domain.CatalogueItem

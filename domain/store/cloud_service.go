@@ -41,6 +41,7 @@ type cloudServiceRow struct {
 	Version              int         `bun:"version"`
 	CreatedAt            time.Time   `bun:"created_at"`
 	UpdatedAt            time.Time   `bun:"updated_at"`
+	SearchText           *string     `bun:"search_text"`
 }
 
 const entityCloudService = "cloud_service"
@@ -117,10 +118,7 @@ func (db *DB) ListCloudServices(ctx context.Context, f domain.CloudServiceFilter
 		q = q.Where("next_review_due < ?", f.ReviewDueBefore)
 	}
 	if f.Q != "" {
-		pat := likePattern(f.Q)
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(provider) LIKE ? ESCAPE '\'`, pat)
-		})
+		q = whereSearch(q, f.Q)
 	}
 	q, err := whereFiscalYear(q, "next_review_due", f.FiscalYear)
 	if err != nil {
@@ -332,6 +330,9 @@ func (db *DB) RetireCloudService(ctx context.Context, id string, ifVersion *int,
 }
 
 func (db *DB) moveCloudService(ctx context.Context, id string, ifVersion *int, reason string, to domain.CloudServiceStatus, action string, from ...domain.CloudServiceStatus) (*domain.CloudService, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the service becomes " + string(to)})

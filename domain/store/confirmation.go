@@ -168,7 +168,7 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 
 // CompleteConfirmation implements domain.ConfirmationService.
 func (db *DB) CompleteConfirmation(ctx context.Context, id string, ifVersion *int, in domain.ConfirmationCompletion) (*domain.Confirmation, error) {
-	if err := domain.Validate(in); err != nil {
+	if err := domain.Validate(&in); err != nil {
 		return nil, err
 	}
 	var out *domain.Confirmation

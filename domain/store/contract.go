@@ -43,6 +43,7 @@ type contractRow struct {
 	Version               int         `bun:"version"`
 	CreatedAt             time.Time   `bun:"created_at"`
 	UpdatedAt             time.Time   `bun:"updated_at"`
+	SearchText            *string     `bun:"search_text"`
 }
 
 type contractClauseRow struct {
@@ -186,7 +187,7 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 			f.MissingClause, string(domain.ClauseIncluded), string(domain.ClauseWaived))
 	}
 	if f.Q != "" {
-		q = q.Where(`lower(title) LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q = whereSearch(q, f.Q)
 	}
 	q, err := whereFiscalYear(q, "start_date", f.FiscalYear)
 	if err != nil {
@@ -597,6 +598,9 @@ func (db *DB) ActivateContract(ctx context.Context, id string, ifVersion *int) (
 
 // TerminateContract implements domain.ContractService.
 func (db *DB) TerminateContract(ctx context.Context, id string, ifVersion *int, reason string) (*domain.Contract, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the contract is terminated"})

@@ -15,12 +15,13 @@ var _ domain.DepartmentService = (*DB)(nil)
 type departmentRow struct {
 	bun.BaseModel `bun:"table:departments"`
 
-	ID        string    `bun:"id,pk"`
-	Name      string    `bun:"name"`
-	NameEn    string    `bun:"name_en"`
-	Version   int       `bun:"version"`
-	CreatedAt time.Time `bun:"created_at"`
-	UpdatedAt time.Time `bun:"updated_at"`
+	ID         string    `bun:"id,pk"`
+	Name       string    `bun:"name"`
+	NameEn     string    `bun:"name_en"`
+	Version    int       `bun:"version"`
+	CreatedAt  time.Time `bun:"created_at"`
+	UpdatedAt  time.Time `bun:"updated_at"`
+	SearchText *string   `bun:"search_text"`
 }
 
 func (r *departmentRow) toDomain() *domain.Department {
@@ -44,10 +45,7 @@ func (db *DB) ListDepartments(ctx context.Context, f domain.DepartmentFilter, p 
 	var rows []*departmentRow
 	q := db.bun.NewSelect().Model(&rows)
 	if f.Q != "" {
-		pat := likePattern(f.Q)
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(name_en) LIKE ? ESCAPE '\'`, pat)
-		})
+		q = whereSearch(q, f.Q)
 	}
 	return listPage(ctx, q, &rows, p, "list departments",
 		(*departmentRow).toDomain,

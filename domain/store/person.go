@@ -30,6 +30,7 @@ type personRow struct {
 	Version        int       `bun:"version"`
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
+	SearchText     *string   `bun:"search_text"`
 }
 
 func (r *personRow) toDomain() *domain.Person {
@@ -82,10 +83,7 @@ func (db *DB) ListPeople(ctx context.Context, f domain.PersonFilter, p domain.Pa
 		q = q.Where("security_roles LIKE ?", `%"`+string(f.SecurityRole)+`"%`)
 	}
 	if f.Q != "" {
-		pat := likePattern(f.Q)
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(email) LIKE ? ESCAPE '\'`, pat)
-		})
+		q = whereSearch(q, f.Q)
 	}
 	return listPage(ctx, q, &rows, p, "list people",
 		(*personRow).toDomain,
@@ -95,7 +93,7 @@ func (db *DB) ListPeople(ctx context.Context, f domain.PersonFilter, p domain.Pa
 // CreatePerson implements domain.PersonService.
 func (db *DB) CreatePerson(ctx context.Context, in domain.PersonInput) (*domain.Person, error) {
 	in.Normalize()
-	if err := domain.Validate(in); err != nil {
+	if err := domain.Validate(&in); err != nil {
 		return nil, err
 	}
 	var out *domain.Person
@@ -193,7 +191,7 @@ func (db *DB) supervisorLoop(ctx context.Context, tx bun.Tx, id, supervisorID st
 // ReplacePerson implements domain.PersonService.
 func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in domain.PersonInput) (*domain.Person, error) {
 	in.Normalize()
-	if err := domain.Validate(in); err != nil {
+	if err := domain.Validate(&in); err != nil {
 		return nil, err
 	}
 	var out *domain.Person

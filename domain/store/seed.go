@@ -41,8 +41,14 @@ const FirstAdminEmail = "admin@vendorwatch.invalid"
 
 // SeedIfEmpty implements domain.SeedService. Its transaction holds the write
 // lock (see inTx), so replicas starting together seed once.
+//
+// It first folds the search text of rows that have none (FillSearchText), so
+// that q finds rows written before migration 0010.
 func (db *DB) SeedIfEmpty(ctx context.Context) (domain.FirstAdmin, error) {
 	ctx = domain.WithActor(ctx, domain.SystemActor)
+	if _, err := db.FillSearchText(ctx); err != nil {
+		return domain.FirstAdmin{}, err
+	}
 	var first domain.FirstAdmin
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var seq int64

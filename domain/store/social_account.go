@@ -41,6 +41,7 @@ type socialAccountRow struct {
 	Version               int         `bun:"version"`
 	CreatedAt             time.Time   `bun:"created_at"`
 	UpdatedAt             time.Time   `bun:"updated_at"`
+	SearchText            *string     `bun:"search_text"`
 }
 
 type socialAccountOperatorRow struct {
@@ -121,10 +122,7 @@ func (db *DB) ListSocialAccounts(ctx context.Context, f domain.SocialAccountFilt
 		q = q.Where("next_review_due < ?", f.ReviewDueBefore)
 	}
 	if f.Q != "" {
-		pat := likePattern(f.Q)
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`lower(handle) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(purpose) LIKE ? ESCAPE '\'`, pat)
-		})
+		q = whereSearch(q, f.Q)
 	}
 	q, err := whereFiscalYear(q, "next_review_due", f.FiscalYear)
 	if err != nil {
@@ -349,6 +347,9 @@ var socialTransitions = map[domain.SocialAccountStatus][]domain.SocialAccountSta
 
 // ChangeSocialAccountStatus implements domain.SocialAccountService.
 func (db *DB) ChangeSocialAccountStatus(ctx context.Context, id string, ifVersion *int, to domain.SocialAccountStatus, reason string) (*domain.SocialAccount, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the account becomes " + string(to)})

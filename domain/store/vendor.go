@@ -41,6 +41,7 @@ type vendorRow struct {
 	Version          int         `bun:"version"`
 	CreatedAt        time.Time   `bun:"created_at"`
 	UpdatedAt        time.Time   `bun:"updated_at"`
+	SearchText       *string     `bun:"search_text"`
 }
 
 type certificationRow struct {
@@ -153,10 +154,7 @@ func (db *DB) ListVendors(ctx context.Context, f domain.VendorFilter, p domain.P
 		q = q.Where("risk_tier = ?", string(f.RiskTier))
 	}
 	if f.Q != "" {
-		pat := likePattern(f.Q)
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(`lower(name) LIKE ? ESCAPE '\'`, pat).WhereOr(`lower(kana) LIKE ? ESCAPE '\'`, pat)
-		})
+		q = whereSearch(q, f.Q)
 	}
 	if !f.CertificationExpiringBefore.IsZero() {
 		q = q.Where("EXISTS (SELECT 1 FROM vendor_certifications c WHERE c.vendor_id = vendor_row.id AND c.valid_until < ?)", f.CertificationExpiringBefore)
@@ -322,7 +320,7 @@ func (db *DB) DeleteVendor(ctx context.Context, id string, ifVersion *int) error
 
 // RecordSelection implements domain.VendorService.
 func (db *DB) RecordSelection(ctx context.Context, id string, ifVersion *int, rec domain.SelectionRecord) (*domain.Vendor, error) {
-	if err := domain.Validate(rec); err != nil {
+	if err := domain.Validate(&rec); err != nil {
 		return nil, err
 	}
 	return db.changeVendor(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *vendorRow, _ *domain.Vendor) (string, string, error) {
@@ -367,6 +365,9 @@ func (db *DB) RecordSelection(ctx context.Context, id string, ifVersion *int, re
 
 // ChangeVendorStatus implements domain.VendorService.
 func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int, to domain.VendorStatus, reason string) (*domain.Vendor, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
 	reason = strings.TrimSpace(reason)
 	return db.changeVendor(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *vendorRow, cur *domain.Vendor) (string, string, error) {
 		from := domain.VendorStatus(row.Status)
