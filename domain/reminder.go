@@ -234,6 +234,9 @@ type DigestItem struct {
 	// DaysLeft is the number of days from the day of sending to the due
 	// date (negative when overdue); the e-mail words the stage from it.
 	DaysLeft int
+	// Escalation is who besides the owner is told at the item's stage, so
+	// the owner's e-mail can say so.
+	Escalation Escalation
 }
 
 // DigestMail is everything a digest e-mail needs.
