@@ -82,18 +82,23 @@ func noteLabel(l domain.Locale) func(it domain.DigestItem) string {
 	}
 }
 
-// Digest renders reminder digests.
+// Digest renders reminder digests, and the other e-mails vendorwatch sends
+// (the notice of a changed address), from the embedded templates.
 type Digest struct {
 	From    string
 	BaseURL string
 	text    map[domain.Locale]*texttemplate.Template
 	html    map[domain.Locale]*htmltemplate.Template
+	// notices holds the other e-mails' templates, by name and locale.
+	noticeText map[string]*texttemplate.Template
+	noticeHTML map[string]*htmltemplate.Template
 }
 
 // NewDigest parses the embedded templates.
 func NewDigest(from, baseURL string) (*Digest, error) {
 	d := &Digest{From: from, BaseURL: strings.TrimSuffix(baseURL, "/"),
-		text: map[domain.Locale]*texttemplate.Template{}, html: map[domain.Locale]*htmltemplate.Template{}}
+		text: map[domain.Locale]*texttemplate.Template{}, html: map[domain.Locale]*htmltemplate.Template{},
+		noticeText: map[string]*texttemplate.Template{}, noticeHTML: map[string]*htmltemplate.Template{}}
 	for _, l := range []domain.Locale{domain.LocaleJa, domain.LocaleEn} {
 		funcs := map[string]any{
 			"inc":          func(i int) int { return i + 1 },
@@ -111,8 +116,38 @@ func NewDigest(from, baseURL string) (*Digest, error) {
 			return nil, fmt.Errorf("jobs: parse %s.html: %w", name, err)
 		}
 		d.text[l], d.html[l] = t, h
+		for _, notice := range []string{"email_change"} {
+			name := notice + "." + string(l)
+			t, err := texttemplate.ParseFS(templateFS, "templates/"+name+".txt")
+			if err != nil {
+				return nil, fmt.Errorf("jobs: parse %s.txt: %w", name, err)
+			}
+			h, err := htmltemplate.ParseFS(templateFS, "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("jobs: parse %s.html: %w", name, err)
+			}
+			d.noticeText[name], d.noticeHTML[name] = t, h
+		}
 	}
 	return d, nil
+}
+
+// renderNotice renders the notice template name in locale l (Japanese when
+// l has none) with data, which must carry the Subject.
+func (d *Digest) renderNotice(name string, l domain.Locale, to, subject, messageID string, data any) (Message, error) {
+	t, ok := d.noticeText[name+"."+string(l)]
+	if !ok {
+		l = domain.LocaleJa
+		t = d.noticeText[name+"."+string(l)]
+	}
+	var text, html bytes.Buffer
+	if err := t.Execute(&text, data); err != nil {
+		return Message{}, fmt.Errorf("jobs: render %s text: %w", name, err)
+	}
+	if err := d.noticeHTML[name+"."+string(l)].Execute(&html, data); err != nil {
+		return Message{}, fmt.Errorf("jobs: render %s html: %w", name, err)
+	}
+	return Message{From: d.From, To: to, Subject: subject, Text: text.String(), HTML: html.String(), MessageID: messageID}, nil
 }
 
 // subject renders the subject line.

@@ -62,6 +62,32 @@ func TestDigestGolden(t *testing.T) {
 	}
 }
 
+// TestDigestGoldenEmailChange renders the notice of a changed address in both
+// locales; it runs under -run TestDigestGolden too, so that one -update
+// rewrites every golden e-mail.
+func TestDigestGoldenEmailChange(t *testing.T) {
+	d, err := jobs.NewDigest("vendorwatch@example.lg.jp", "https://vendorwatch.example.lg.jp/")
+	require.NoError(t, err)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	for _, l := range []domain.Locale{domain.LocaleJa, domain.LocaleEn} {
+		a := jobs.EmailChangeNoticeArgs{PersonID: "p1", Name: "山田 太郎", OldEmail: "yamada@example.lg.jp", NewEmail: "yamada.t@example.lg.jp",
+			Locale: l, ChangedBy: "管理者 花子", ChangedAt: time.Date(2027, time.April, 1, 0, 30, 0, 0, time.UTC)}
+		msg, err := d.RenderEmailChange(a, true, tokyo, "abc@example.lg.jp")
+		require.NoError(t, err)
+		require.Equal(t, "yamada@example.lg.jp", msg.To, "the old address")
+		for ext, body := range map[string]string{"txt": "Subject: " + msg.Subject + "\n\n" + msg.Text, "html": msg.HTML} {
+			golden := filepath.Join("testdata", "email_change."+string(l)+"."+ext+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(body), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "golden file missing: run go test ./jobs -run TestDigestGolden -update")
+			require.Equal(t, string(want), body, "%s differs from the rendering", golden)
+		}
+	}
+}
+
 func TestDigestEscapesHTMLAndFallsBackToJapanese(t *testing.T) {
 	d, err := jobs.NewDigest("vendorwatch@example.lg.jp", "")
 	require.NoError(t, err)
