@@ -405,6 +405,24 @@ func (e PostFindingCode) Valid() bool {
 	}
 }
 
+// Defines values for ReminderEscalatedAs.
+const (
+	ReminderEscalatedAsCiso       ReminderEscalatedAs = "ciso"
+	ReminderEscalatedAsSupervisor ReminderEscalatedAs = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the ReminderEscalatedAs enum.
+func (e ReminderEscalatedAs) Valid() bool {
+	switch e {
+	case ReminderEscalatedAsCiso:
+		return true
+	case ReminderEscalatedAsSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReminderStatus.
 const (
 	ReminderStatusCancelled ReminderStatus = "cancelled"
@@ -1795,7 +1813,7 @@ type Platform string
 
 // PolicySettings defines model for PolicySettings.
 type PolicySettings struct {
-	// CisoEscalationAfterRepeats After this many repeated overdue reminders, every ciso is told too; 2 by default.
+	// CisoEscalationAfterRepeats From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
 	CisoEscalationAfterRepeats *int64 `json:"ciso_escalation_after_repeats,omitempty"`
 
 	// ClosureDays Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none.
@@ -1808,13 +1826,13 @@ type PolicySettings struct {
 	// DefaultReviewIntervalMonths Months between periodic reviews of cloud services and social-media accounts, unless set on the item.
 	DefaultReviewIntervalMonths int64 `json:"default_review_interval_months"`
 
-	// EscalationDelayDays Days after a due date at which an overdue item is escalated to the owner's supervisor.
+	// EscalationDelayDays Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
 	EscalationDelayDays int64 `json:"escalation_delay_days"`
 
 	// JapaneseEraDates Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））.
 	JapaneseEraDates *bool `json:"japanese_era_dates,omitempty"`
 
-	// OverdueRepeatDays Days between repeated reminders of an item still overdue; 7 by default.
+	// OverdueRepeatDays Days between an overdue reminder and its repeat, for as long as the item stays unresolved; 7 by default.
 	OverdueRepeatDays *int64 `json:"overdue_repeat_days,omitempty"`
 
 	// ReminderLeadDays Days before a due date at which reminders go out.
@@ -1909,8 +1927,11 @@ type Reminder struct {
 	// Error The mail server's answer when sending failed.
 	Error *string `json:"error,omitempty"`
 
-	// Escalated True when the recipient is told as the owner's supervisor.
+	// Escalated True when the recipient is told not as the owner but as the owner's supervisor or as ciso.
 	Escalated bool `json:"escalated"`
+
+	// EscalatedAs Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat).
+	EscalatedAs *ReminderEscalatedAs `json:"escalated_as,omitempty"`
 
 	// Id UUIDv7 of the ledger row.
 	Id openapi_types.UUID `json:"id"`
@@ -1921,8 +1942,14 @@ type Reminder struct {
 	// Path API path of the subject.
 	Path string `json:"path"`
 
+	// ReachedOn The day of the scan that reached the stage; the next overdue repeat follows it by overdue_repeat_days.
+	ReachedOn *openapi_types.Date `json:"reached_on,omitempty"`
+
 	// RecipientId Who is told.
 	RecipientId openapi_types.UUID `json:"recipient_id"`
+
+	// Repeat For overdue: 0 for the first overdue reminder, n for the n-th repeat (every overdue_repeat_days until resolved); 0 otherwise.
+	Repeat int64 `json:"repeat"`
 
 	// SentAt When it was sent.
 	SentAt *time.Time `json:"sent_at,omitempty"`
@@ -1944,6 +1971,9 @@ type Reminder struct {
 	// Title What the reminder is about, as the e-mail names it.
 	Title string `json:"title"`
 }
+
+// ReminderEscalatedAs Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat).
+type ReminderEscalatedAs string
 
 // ReminderStatus queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
 type ReminderStatus string
@@ -2095,7 +2125,7 @@ type SelectionResultValue string
 
 // Settings defines model for Settings.
 type Settings struct {
-	// CisoEscalationAfterRepeats After this many repeated overdue reminders, every ciso is told too; 2 by default.
+	// CisoEscalationAfterRepeats From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
 	CisoEscalationAfterRepeats *int64 `json:"ciso_escalation_after_repeats,omitempty"`
 
 	// ClosureDays Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none.
@@ -2108,13 +2138,13 @@ type Settings struct {
 	// DefaultReviewIntervalMonths Months between periodic reviews of cloud services and social-media accounts, unless set on the item.
 	DefaultReviewIntervalMonths int64 `json:"default_review_interval_months"`
 
-	// EscalationDelayDays Days after a due date at which an overdue item is escalated to the owner's supervisor.
+	// EscalationDelayDays Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
 	EscalationDelayDays int64 `json:"escalation_delay_days"`
 
 	// JapaneseEraDates Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））.
 	JapaneseEraDates *bool `json:"japanese_era_dates,omitempty"`
 
-	// OverdueRepeatDays Days between repeated reminders of an item still overdue; 7 by default.
+	// OverdueRepeatDays Days between an overdue reminder and its repeat, for as long as the item stays unresolved; 7 by default.
 	OverdueRepeatDays *int64 `json:"overdue_repeat_days,omitempty"`
 
 	// ReminderLeadDays Days before a due date at which reminders go out.
@@ -3572,7 +3602,7 @@ type ClientInterface interface {
 
 	// RunDueScan Run a due-scan now
 	//
-	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
 	//
 	// Corresponds with POST /v1/jobs/due-scan (the `RunDueScan` operationId).
 	RunDueScan(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3643,7 +3673,7 @@ type ClientInterface interface {
 
 	// ListReminders List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. Any role may read.
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5139,7 +5169,7 @@ func (c *Client) ReplaceDepartment(ctx context.Context, id openapi_types.UUID, p
 
 // RunDueScan Run a due-scan now
 //
-// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
 //
 // Corresponds with POST /v1/jobs/due-scan (the `RunDueScan` operationId).
 func (c *Client) RunDueScan(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5300,7 +5330,7 @@ func (c *Client) ReplacePerson(ctx context.Context, id openapi_types.UUID, param
 
 // ListReminders List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. Any role may read.
 //
 // Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -11674,7 +11704,7 @@ type ClientWithResponsesInterface interface {
 
 	// RunDueScanWithResponse Run a due-scan now
 	//
-	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11755,7 +11785,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListRemindersWithResponse List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -27578,7 +27608,7 @@ func (c *ClientWithResponses) ReplaceDepartmentWithResponse(ctx context.Context,
 
 // RunDueScanWithResponse Run a due-scan now
 //
-// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27713,7 +27743,7 @@ func (c *ClientWithResponses) ReplacePersonWithResponse(ctx context.Context, id 
 
 // ListRemindersWithResponse List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -603,7 +603,7 @@ export interface paths {
         put?: never;
         /**
          * Run a due-scan now
-         * @description Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+         * @description Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
          */
         post: operations["run-due-scan"];
         delete?: never;
@@ -693,7 +693,7 @@ export interface paths {
         };
         /**
          * List the reminder ledger
-         * @description Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). Any role may read.
+         * @description Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. Any role may read.
          */
         get: operations["list-reminders"];
         put?: never;
@@ -2424,7 +2424,7 @@ export interface components {
         PolicySettings: {
             /**
              * Format: int64
-             * @description After this many repeated overdue reminders, every ciso is told too; 2 by default.
+             * @description From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
              */
             ciso_escalation_after_repeats?: number;
             /** @description Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none. */
@@ -2443,14 +2443,14 @@ export interface components {
             default_review_interval_months: number;
             /**
              * Format: int64
-             * @description Days after a due date at which an overdue item is escalated to the owner's supervisor.
+             * @description Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
              */
             escalation_delay_days: number;
             /** @description Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））. */
             japanese_era_dates?: boolean;
             /**
              * Format: int64
-             * @description Days between repeated reminders of an item still overdue; 7 by default.
+             * @description Days between an overdue reminder and its repeat, for as long as the item stays unresolved; 7 by default.
              */
             overdue_repeat_days?: number;
             /** @description Days before a due date at which reminders go out. */
@@ -2553,8 +2553,10 @@ export interface components {
             due_date: string;
             /** @description The mail server's answer when sending failed. */
             error?: string;
-            /** @description True when the recipient is told as the owner's supervisor. */
+            /** @description True when the recipient is told not as the owner but as the owner's supervisor or as ciso. */
             escalated: boolean;
+            /** @description Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat). */
+            escalated_as?: components["schemas"]["ReminderEscalatedAs"];
             /**
              * Format: uuid
              * @description UUIDv7 of the ledger row.
@@ -2565,10 +2567,20 @@ export interface components {
             /** @description API path of the subject. */
             path: string;
             /**
+             * Format: date
+             * @description The day of the scan that reached the stage; the next overdue repeat follows it by overdue_repeat_days.
+             */
+            reached_on?: string;
+            /**
              * Format: uuid
              * @description Who is told.
              */
             recipient_id: string;
+            /**
+             * Format: int64
+             * @description For overdue: 0 for the first overdue reminder, n for the n-th repeat (every overdue_repeat_days until resolved); 0 otherwise.
+             */
+            repeat: number;
             /**
              * Format: date-time
              * @description When it was sent.
@@ -2591,6 +2603,11 @@ export interface components {
             /** @description What the reminder is about, as the e-mail names it. */
             title: string;
         };
+        /**
+         * @description Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat).
+         * @enum {string}
+         */
+        ReminderEscalatedAs: "supervisor" | "ciso";
         /**
          * @description queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
          * @enum {string}
@@ -2781,7 +2798,7 @@ export interface components {
         Settings: {
             /**
              * Format: int64
-             * @description After this many repeated overdue reminders, every ciso is told too; 2 by default.
+             * @description From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
              */
             ciso_escalation_after_repeats?: number;
             /** @description Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none. */
@@ -2800,14 +2817,14 @@ export interface components {
             default_review_interval_months: number;
             /**
              * Format: int64
-             * @description Days after a due date at which an overdue item is escalated to the owner's supervisor.
+             * @description Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
              */
             escalation_delay_days: number;
             /** @description Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））. */
             japanese_era_dates?: boolean;
             /**
              * Format: int64
-             * @description Days between repeated reminders of an item still overdue; 7 by default.
+             * @description Days between an overdue reminder and its repeat, for as long as the item stays unresolved; 7 by default.
              */
             overdue_repeat_days?: number;
             /** @description Days before a due date at which reminders go out. */
