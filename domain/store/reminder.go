@@ -264,12 +264,16 @@ func newRecipients(ctx context.Context, tx bun.Tx) (*recipients, error) {
 
 func (r *recipients) of(owner string, esc domain.Escalation) []recipient {
 	var out []recipient
-	told := map[string]bool{owner: true}
 	add := func(id, as string) {
-		if !told[id] && r.active[id] {
-			told[id] = true
-			out = append(out, recipient{personID: id, locale: r.locale[id], as: as})
+		if id == owner || !r.active[id] {
+			return
 		}
+		for _, o := range out {
+			if o.personID == id {
+				return
+			}
+		}
+		out = append(out, recipient{personID: id, locale: r.locale[id], as: as})
 	}
 	if r.active[owner] {
 		out = append(out, recipient{personID: owner, locale: r.locale[owner]})

@@ -13,7 +13,11 @@ UPDATE reminders SET escalated_as = 'supervisor' WHERE escalated;
 DROP INDEX reminders_once_key;
 CREATE UNIQUE INDEX reminders_once_key ON reminders (due_date, subject_type, subject_id, stage, repeat, recipient_id);
 
--- The scan finds every unresolved date up to its horizon, however old;
--- these let it read only the unresolved rows of each register.
-CREATE INDEX contracts_status_renewal_review_idx ON contracts (status, renewal_review_due);
-CREATE INDEX social_accounts_status_review_idx ON social_accounts (status, next_review_due);
+-- The scan finds every unresolved date up to its horizon, however old.
+-- These partial indexes hold only the unresolved rows, so expired,
+-- terminated and retired history is never read (confirmations, cloud
+-- services and corrective actions have (status, date) indexes already).
+-- Partial, not (status, date): SQLite would otherwise pick the status
+-- prefix for other queries on active contracts.
+CREATE INDEX contracts_active_renewal_review_idx ON contracts (renewal_review_due) WHERE status = 'active';
+CREATE INDEX social_accounts_active_review_idx ON social_accounts (next_review_due) WHERE status = 'active';
