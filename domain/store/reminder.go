@@ -109,8 +109,10 @@ var subjectPaths = map[domain.SubjectType]string{
 
 // dueQueries select, per subject type, every unresolved item whose date is
 // on or before the scan's horizon, however old: an overdue item is reminded
-// until it is resolved. Each reads an index on (status, date) or on the
-// date, so resolved history (completed, reviewed, retired) is not read.
+// until it is resolved. Each reads an index on (status, date) or a partial
+// index of the unresolved rows (migration 0008), so resolved history
+// (completed, reviewed, expired, retired) is not read; certifications are
+// read through their date, those of terminated vendors left out by the join.
 var dueQueries = map[domain.SubjectType]string{
 	domain.SubjectConfirmation: `SELECT 'confirmation' AS subject_type, f.id AS subject_id, c.title AS title, f.due_date, c.owner_id
 		FROM confirmations f JOIN contracts c ON c.id = f.contract_id
