@@ -75,9 +75,12 @@ func (s *Server) registerReminders() {
 	huma.Register(s.api, operation{
 		ID: "list-reminders", Method: http.MethodGet, Path: "/v1/reminders", Tag: tag,
 		Summary: "List the reminder ledger",
-		Description: "Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, " +
-			"sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in " +
-			"that fiscal year (年度). Any role may read.",
+		Description: "Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, " +
+			"sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row " +
+			"per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous " +
+			"one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the " +
+			"ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the " +
+			"recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.",
 		Permission: domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
@@ -101,7 +104,8 @@ func (s *Server) registerReminders() {
 		ID: "run-due-scan", Method: http.MethodPost, Path: "/v1/jobs/due-scan", Tag: tag,
 		Summary: "Run a due-scan now",
 		Description: "Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: " +
-			"a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.",
+			"a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. " +
+			"Every unresolved date up to the farthest lead time is looked at, however old. Admin only.",
 		Permission: domain.PermAdmin, Errors: []int{http.StatusServiceUnavailable},
 	}.huma(), func(ctx context.Context, _ *struct{}) (*ReminderScanOutput, error) {
 		if s.Jobs == nil {

@@ -40,8 +40,11 @@ const (
 	ReminderCancelled ReminderStatus = "cancelled"
 )
 
-// Stage names: "before_<n>" at each lead time, "due" on the date, "overdue"
-// at the escalation delay after it.
+// Stage names. A due date is reminded at "before_<n>" on each lead time
+// before it, at "due" on the date, and at "overdue" from the escalation
+// delay after it; "overdue" then repeats (Stage.Repeat 1, 2, …) every
+// OverdueRepeatDays after the previous overdue reminder until the item is
+// resolved.
 const (
 	StageDue     = "due"
 	StageOverdue = "overdue"
@@ -53,12 +56,17 @@ func StageBefore(days int) string { return "before_" + strconv.Itoa(days) }
 // Stage is one reminder moment of a due date.
 type Stage struct {
 	Name string
+	// Repeat numbers the overdue reminders: 0 for the first, n for the n-th
+	// repeat. Always 0 for the other stages.
+	Repeat int
 	// On is the day the stage is reached.
 	On Date
 }
 
 // Stages returns a due date's stages in time order: one per lead time, the
-// date itself, and the escalation after the delay.
+// date itself, and the first overdue reminder after the escalation delay.
+// The overdue repeats that follow depend on when the previous one went out;
+// CurrentStage finds them.
 func Stages(due Date, p PolicySettings) []Stage {
 	leads := append([]int(nil), p.ReminderLeadDays...)
 	sort.Sort(sort.Reverse(sort.IntSlice(leads)))
@@ -75,10 +83,26 @@ func Stages(due Date, p PolicySettings) []Stage {
 	return out
 }
 
-// CurrentStage returns the latest stage reached on day today, or false when
-// none is. A stage whose day passed while no scan ran is superseded by the
-// later one: nobody wants last month's "30 days left".
-func CurrentStage(due, today Date, p PolicySettings) (Stage, bool) {
+// CurrentStage returns the stage a due date stands at on day today, or false
+// when none is reached yet. lastOverdue is the latest overdue reminder the
+// ledger holds for the date, with On the day it was written, or nil.
+//
+// Before any overdue reminder, it is the latest stage of Stages reached: a
+// stage whose day passed while no scan ran is superseded by the later one
+// (nobody wants last month's "30 days left"), and a date already long past
+// when its item is created or imported gets its first overdue reminder at
+// once. After one, the next repeat is reached OverdueRepeatDays after the
+// day the previous one was written, so repeats never come in a burst after
+// downtime and a late item is repeated at the same pace as any other; until
+// then the current stage is that previous one.
+func CurrentStage(due, today Date, lastOverdue *Stage, p PolicySettings) (Stage, bool) {
+	if lastOverdue != nil {
+		next := Stage{Name: StageOverdue, Repeat: lastOverdue.Repeat + 1, On: lastOverdue.On.AddDays(max(p.OverdueRepeatDays, 1))}
+		if next.On.After(today) {
+			return *lastOverdue, true
+		}
+		return next, true
+	}
 	var cur Stage
 	found := false
 	for _, s := range Stages(due, p) {
@@ -89,20 +113,68 @@ func CurrentStage(due, today Date, p PolicySettings) (Stage, bool) {
 	return cur, found
 }
 
-// ScanWindow returns the due dates a scan on day today must look at: from
-// the oldest date whose escalation may still be pending (a grace month after
-// it was due) to the farthest lead time ahead.
+// Escalation is who besides the owner is told at a stage.
+type Escalation struct {
+	// Supervisor: the owner's supervisor, or every supervisor when the
+	// owner has none.
+	Supervisor bool
+	// CISO: every person with the ciso security role.
+	CISO bool
+}
+
+// EscalationAt returns who is told besides the owner at stage s: the
+// supervisor from the first overdue reminder, and every ciso as well from
+// the CISOEscalationAfterRepeats-th repeat on.
+func EscalationAt(s Stage, p PolicySettings) Escalation {
+	if s.Name != StageOverdue {
+		return Escalation{}
+	}
+	return Escalation{Supervisor: true, CISO: s.Repeat >= max(p.CISOEscalationAfterRepeats, 1)}
+}
+
+// ScanWindow returns the due dates whose stage the calendar alone decides:
+// from the oldest date that is not yet overdue to the farthest lead time
+// ahead. A scan also looks at every unresolved date before from, however
+// old: those are overdue, and their repeats depend on the ledger.
 func ScanWindow(today Date, p PolicySettings) (from, to Date) {
 	maxLead := 0
 	for _, d := range p.ReminderLeadDays {
 		maxLead = max(maxLead, d)
 	}
-	return today.AddDays(-p.EscalationDelayDays - ScanGraceDays), today.AddDays(maxLead)
+	return today.AddDays(-p.EscalationDelayDays + 1), today.AddDays(maxLead)
 }
 
-// ScanGraceDays is how long after its escalation day an unsent escalation is
-// still sent, so a scan missed for a while (downtime) catches up.
-const ScanGraceDays = 30
+// DueWording words how a due date stands on the day an e-mail is sent, from
+// the days left: "あと3日", "本日が期限" only on the day itself, "期限を2日超過"
+// after it (English: "3 days left", "due today", "2 days overdue").
+func DueWording(l Locale, daysLeft int) string {
+	switch {
+	case daysLeft == 0 && l == LocaleEn:
+		return "due today"
+	case daysLeft == 0:
+		return "本日が期限"
+	case daysLeft < 0 && l == LocaleEn:
+		return plural(-daysLeft, "day") + " overdue"
+	case daysLeft < 0:
+		return fmt.Sprintf("期限を%d日超過", -daysLeft)
+	case l == LocaleEn:
+		return plural(daysLeft, "day") + " left"
+	}
+	return fmt.Sprintf("あと%d日", daysLeft)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// Reasons a recipient other than the owner is told (Reminder.EscalatedAs).
+const (
+	EscalatedAsSupervisor = "supervisor"
+	EscalatedAsCISO       = "ciso"
+)
 
 // Reminder is one row of the reminder ledger: one recipient told about one
 // subject's due date at one stage.
@@ -114,8 +186,11 @@ type Reminder struct {
 	Path        string         `json:"path" pattern:"^/v1/[a-z-]+/[0-9a-f-]{36}$" doc:"API path of the subject."`
 	DueDate     Date           `json:"due_date" format:"date" doc:"The date that comes due."`
 	Stage       string         `json:"stage" pattern:"^(before_[0-9]{1,3}|due|overdue)$" doc:"before_<days>, due, or overdue." example:"before_7"`
+	Repeat      int            `json:"repeat" minimum:"0" doc:"For overdue: 0 for the first overdue reminder, n for the n-th repeat (every overdue_repeat_days until resolved); 0 otherwise."`
+	ReachedOn   Date           `json:"reached_on,omitzero" format:"date" doc:"The day of the scan that reached the stage; the next overdue repeat follows it by overdue_repeat_days."`
 	RecipientID string         `json:"recipient_id" doc:"Who is told."`
-	Escalated   bool           `json:"escalated" doc:"True when the recipient is told as the owner's supervisor."`
+	Escalated   bool           `json:"escalated" doc:"True when the recipient is told not as the owner but as the owner's supervisor or as ciso."`
+	EscalatedAs string         `json:"escalated_as,omitempty" enum:"supervisor,ciso" doc:"Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat)."`
 	Status      ReminderStatus `json:"status" enum:"queued,sent,failed,cancelled" doc:"queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent)."`
 	MessageID   string         `json:"message_id,omitempty" pattern:"^[0-9a-f]{32}@[^\\s@]+$" doc:"Message-ID of the e-mail that carried it."`
 	Error       string         `json:"error,omitempty" doc:"The mail server's answer when sending failed."`
@@ -158,15 +233,20 @@ type EnqueueDigests func(ctx context.Context, tx *sql.Tx, digests []Digest) erro
 // DigestItem is one line of a digest e-mail.
 type DigestItem struct {
 	Reminder
-	// DaysLeft is the number of days from the scan to the due date (negative
-	// when overdue).
+	// DaysLeft is the number of days from the day of sending to the due
+	// date (negative when overdue); the e-mail words the stage from it.
 	DaysLeft int
+	// Escalation is who besides the owner is told at the item's stage, so
+	// the owner's e-mail can say so.
+	Escalation Escalation
 }
 
 // DigestMail is everything a digest e-mail needs.
 type DigestMail struct {
 	Recipient *Person
 	Items     []DigestItem
+	// JapaneseEraDates is the setting of that name at the time of sending.
+	JapaneseEraDates bool
 }
 
 // ReminderFilter narrows ListReminders.

@@ -34,41 +34,77 @@ var subjectLabels = map[domain.Locale]map[domain.SubjectType]string{
 	},
 }
 
-func stageLabel(l domain.Locale) func(stage string, daysLeft int) string {
-	return func(stage string, daysLeft int) string {
-		switch {
-		case stage == domain.StageDue && l == domain.LocaleEn:
-			return "due today"
-		case stage == domain.StageDue:
-			return "本日が期限"
-		case stage == domain.StageOverdue && l == domain.LocaleEn:
-			return fmt.Sprintf("overdue by %d days, escalated", -daysLeft)
-		case stage == domain.StageOverdue:
-			return fmt.Sprintf("期限を%d日超過、上長へ報告", -daysLeft)
-		case l == domain.LocaleEn:
-			return fmt.Sprintf("%d days left", daysLeft)
+// stageLabel words an item's stage from the days left on the day of sending
+// (domain.DueWording), and numbers the repeats of an overdue reminder.
+func stageLabel(l domain.Locale) func(it domain.DigestItem) string {
+	return func(it domain.DigestItem) string {
+		w := domain.DueWording(l, it.DaysLeft)
+		if it.Stage != domain.StageOverdue || it.Repeat == 0 {
+			return w
 		}
-		return fmt.Sprintf("あと%d日", daysLeft)
+		if l == domain.LocaleEn {
+			return fmt.Sprintf("%s, repeat %d", w, it.Repeat)
+		}
+		return fmt.Sprintf("%s・再通知%d回目", w, it.Repeat)
 	}
 }
 
-// Digest renders reminder digests.
+// notes say why a recipient who is not the owner is told, and tell the
+// owner of an overdue item who else is.
+var notes = map[domain.Locale]map[string]string{
+	domain.LocaleJa: {
+		domain.EscalatedAsSupervisor: "担当者の上長としてお知らせしています。",
+		domain.EscalatedAsCISO:       "最高情報セキュリティ責任者としてお知らせしています。",
+		"owner-supervisor":           "期限を過ぎたため、上長にもお知らせしています。",
+		"owner-ciso":                 "期限を過ぎたため、上長と最高情報セキュリティ責任者にもお知らせしています。",
+	},
+	domain.LocaleEn: {
+		domain.EscalatedAsSupervisor: "you receive this as the responsible person's supervisor.",
+		domain.EscalatedAsCISO:       "you receive this as CISO (最高情報セキュリティ責任者).",
+		"owner-supervisor":           "it is overdue, so your supervisor is told as well.",
+		"owner-ciso":                 "it is overdue, so your supervisor and the CISO are told as well.",
+	},
+}
+
+func noteLabel(l domain.Locale) func(it domain.DigestItem) string {
+	return func(it domain.DigestItem) string {
+		switch {
+		case it.EscalatedAs != "":
+			return notes[l][it.EscalatedAs]
+		case it.Escalated: // rows written before escalated_as existed
+			return notes[l][domain.EscalatedAsSupervisor]
+		case it.Escalation.CISO:
+			return notes[l]["owner-ciso"]
+		case it.Escalation.Supervisor:
+			return notes[l]["owner-supervisor"]
+		}
+		return ""
+	}
+}
+
+// Digest renders reminder digests, and the other e-mails vendorwatch sends
+// (the notice of a changed address), from the embedded templates.
 type Digest struct {
 	From    string
 	BaseURL string
 	text    map[domain.Locale]*texttemplate.Template
 	html    map[domain.Locale]*htmltemplate.Template
+	// notices holds the other e-mails' templates, by name and locale.
+	noticeText map[string]*texttemplate.Template
+	noticeHTML map[string]*htmltemplate.Template
 }
 
 // NewDigest parses the embedded templates.
 func NewDigest(from, baseURL string) (*Digest, error) {
 	d := &Digest{From: from, BaseURL: strings.TrimSuffix(baseURL, "/"),
-		text: map[domain.Locale]*texttemplate.Template{}, html: map[domain.Locale]*htmltemplate.Template{}}
+		text: map[domain.Locale]*texttemplate.Template{}, html: map[domain.Locale]*htmltemplate.Template{},
+		noticeText: map[string]*texttemplate.Template{}, noticeHTML: map[string]*htmltemplate.Template{}}
 	for _, l := range []domain.Locale{domain.LocaleJa, domain.LocaleEn} {
 		funcs := map[string]any{
 			"inc":          func(i int) int { return i + 1 },
 			"subjectLabel": func(t domain.SubjectType) string { return subjectLabels[l][t] },
 			"stageLabel":   stageLabel(l),
+			"note":         noteLabel(l),
 		}
 		name := "templates/digest." + string(l)
 		t, err := texttemplate.New("digest."+string(l)+".txt").Funcs(funcs).ParseFS(templateFS, name+".txt")
@@ -80,8 +116,38 @@ func NewDigest(from, baseURL string) (*Digest, error) {
 			return nil, fmt.Errorf("jobs: parse %s.html: %w", name, err)
 		}
 		d.text[l], d.html[l] = t, h
+		for _, notice := range []string{"email_change"} {
+			name := notice + "." + string(l)
+			t, err := texttemplate.ParseFS(templateFS, "templates/"+name+".txt")
+			if err != nil {
+				return nil, fmt.Errorf("jobs: parse %s.txt: %w", name, err)
+			}
+			h, err := htmltemplate.ParseFS(templateFS, "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("jobs: parse %s.html: %w", name, err)
+			}
+			d.noticeText[name], d.noticeHTML[name] = t, h
+		}
 	}
 	return d, nil
+}
+
+// renderNotice renders the notice template name in locale l (Japanese when
+// l has none) with data, which must carry the Subject.
+func (d *Digest) renderNotice(name string, l domain.Locale, to, subject, messageID string, data any) (Message, error) {
+	t, ok := d.noticeText[name+"."+string(l)]
+	if !ok {
+		l = domain.LocaleJa
+		t = d.noticeText[name+"."+string(l)]
+	}
+	var text, html bytes.Buffer
+	if err := t.Execute(&text, data); err != nil {
+		return Message{}, fmt.Errorf("jobs: render %s text: %w", name, err)
+	}
+	if err := d.noticeHTML[name+"."+string(l)].Execute(&html, data); err != nil {
+		return Message{}, fmt.Errorf("jobs: render %s html: %w", name, err)
+	}
+	return Message{From: d.From, To: to, Subject: subject, Text: text.String(), HTML: html.String(), MessageID: messageID}, nil
 }
 
 // subject renders the subject line.
@@ -92,17 +158,25 @@ func subject(l domain.Locale, n int) string {
 	return fmt.Sprintf("【vendorwatch】期限のお知らせ（%d件）", n)
 }
 
+// digestData is what the digest templates see.
+type digestData struct {
+	*domain.DigestMail
+	BaseURL string
+	Subject string
+	locale  domain.Locale
+}
+
+// Date writes a date as the recipient reads it: 2027年4月1日（木）, with the
+// era when the japanese_era_dates setting is on, or 1 Apr 2027 (Thu).
+func (d digestData) Date(x domain.Date) string { return x.FormatFor(d.locale, d.JapaneseEraDates) }
+
 // Render builds the message for a digest, in the recipient's locale.
 func (d *Digest) Render(m *domain.DigestMail, messageID string) (Message, error) {
 	l := m.Recipient.Locale
 	if _, ok := d.text[l]; !ok {
 		l = domain.LocaleJa
 	}
-	data := struct {
-		*domain.DigestMail
-		BaseURL string
-		Subject string
-	}{m, d.BaseURL, subject(l, len(m.Items))}
+	data := digestData{DigestMail: m, BaseURL: d.BaseURL, Subject: subject(l, len(m.Items)), locale: l}
 	var text, html bytes.Buffer
 	if err := d.text[l].Execute(&text, data); err != nil {
 		return Message{}, fmt.Errorf("jobs: render text: %w", err)

@@ -86,7 +86,7 @@ func (h *harness) newRunner() *jobs.Runner {
 	r, err := jobs.New(jobs.Config{
 		Postgres: h.db.Kind() == store.Postgres, DB: h.db.SQL(), ListenerPool: h.db.PgxPool(), Schema: h.db.Schema(),
 		Store: h.db, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
-		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{},
+		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}, OnEmailChange: h.db.OnEmailChange,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(h.t, err)

@@ -28,6 +28,8 @@ type Client = river.Client[*sql.Tx]
 type Store interface {
 	domain.AuditService
 	domain.ReminderService
+	// GetSettings gives the settings that shape e-mails (era dates).
+	GetSettings(ctx context.Context) (*domain.Settings, error)
 }
 
 // Config configures the River client and its workers.
@@ -64,6 +66,10 @@ type Config struct {
 	// RetryPolicy decides when a failed job runs again; River's default
 	// (exponential backoff) when nil.
 	RetryPolicy river.ClientRetryPolicy
+	// OnEmailChange, when set, receives the hook that queues the notice of
+	// a changed e-mail address in the change's transaction: pass the
+	// store's OnEmailChange.
+	OnEmailChange func(domain.EnqueueEmailChangeNotice)
 }
 
 // Runner owns the River client and runs scans on demand.
@@ -116,6 +122,10 @@ func New(cfg Config) (*Runner, error) {
 			return river.AddWorkerSafely(workers, &ReminderDigestWorker{Store: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
 				MessageIDDomain: cfg.MessageIDDomain, Now: cfg.Now, Location: cfg.Location, Logger: logger})
 		},
+		func() error {
+			return river.AddWorkerSafely(workers, &EmailChangeNoticeWorker{Settings: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
+				MessageIDDomain: cfg.MessageIDDomain, Location: cfg.Location, Logger: logger})
+		},
 	} {
 		if err := add(); err != nil {
 			return nil, fmt.Errorf("jobs: add worker: %w", err)
@@ -151,6 +161,9 @@ func New(cfg Config) (*Runner, error) {
 		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
 	sc.client = client
+	if cfg.OnEmailChange != nil {
+		cfg.OnEmailChange(enqueueEmailChangeNotice(client))
+	}
 	return &Runner{Client: client, scanner: sc}, nil
 }
 

@@ -15,8 +15,10 @@ import (
 
 // TestAYearOfReminders walks a small but realistic register day by day
 // through 2027 and checks the exact e-mails every person received: each
-// stage once, nothing after the completion or review that closed a date,
-// and escalations to the right supervisor.
+// stage once, overdue items repeated weekly until the completion, review or
+// renewal that resolved them, escalations to the right supervisor and, from
+// the second repeat, to the ciso, and an action already ten months overdue
+// when it is recorded reminded on the next scan.
 func TestAYearOfReminders(t *testing.T) {
 	if testing.Short() {
 		t.Skip("walks a whole year")
@@ -33,6 +35,8 @@ func walkYear(t *testing.T, tg storetest.Target) {
 	a := h.person("a", nil, s1, domain.LocaleJa)
 	b := h.person("b", nil, nil, domain.LocaleJa) // no supervisor: escalations go to every supervisor
 	c := h.person("c", nil, s2, domain.LocaleEn)
+	k := h.person("k", []domain.SecurityRole{domain.SecurityRoleCISO}, nil, domain.LocaleJa)
+	d := h.person("d", nil, s1, domain.LocaleJa)
 
 	v1 := h.approvedVendor("株式会社一号", a, domain.Certification{Kind: domain.CertISO27001, Number: "IS 1", ValidUntil: day("2027-09-30")})
 	c1 := h.activeContract(v1, "一号契約", a, day("2025-04-01"), day("2027-12-31"), 30)
@@ -68,6 +72,10 @@ func walkYear(t *testing.T, tg storetest.Target) {
 	require.NoError(t, err)
 	require.Equal(t, day("2027-04-01"), sa.NextReviewDue)
 
+	// A contract whose paper confirmation of August 2026 is entered late.
+	v3 := h.approvedVendor("株式会社三号", d)
+	c3 := h.activeContract(v3, "三号契約", d, day("2026-04-01"), domain.Date{}, 0)
+
 	label := map[string]string{c1.ID: "c1-renewal", v1.ID: "cert", cs.ID: "cloud", sa.ID: "social"}
 
 	// What staff do during the year, after the morning scan.
@@ -80,24 +88,50 @@ func walkYear(t *testing.T, tg storetest.Target) {
 			label[action] = "action"
 		},
 		"2027-06-28": func() { review(h, domain.ReviewCloudService, cs.ID, b) },
+		// Recorded mid-year: a finding of 2026-08-20 whose action was due
+		// 2026-09-01, ten months ago. The next morning's scan reminds it.
+		"2027-07-01": func() {
+			conf, err := h.db.CreateConfirmation(h.ctx, domain.ConfirmationInput{ContractID: c3.ID, DueDate: day("2026-08-01")})
+			require.NoError(t, err)
+			in := domain.ConfirmationCompletion{PerformedBy: d.ID, PerformedOn: day("2026-08-20")}
+			for i, it := range conf.Checklist {
+				r := domain.ItemResultInput{Code: it.Code, Result: domain.ItemOK}
+				if i == 0 {
+					r = domain.ItemResultInput{Code: it.Code, Result: domain.ItemFinding, Note: "再委託先の報告なし",
+						Severity: domain.SeverityHigh, ActionDueDate: day("2026-09-01")}
+				}
+				in.Results = append(in.Results, r)
+			}
+			done, err := h.db.CompleteConfirmation(h.ctx, conf.ID, nil, in)
+			require.NoError(t, err)
+			label[done.Checklist[0].CorrectiveActionID] = "late-action"
+		},
+		"2027-07-20": func() { closeAction(h, "late-action", label) },
 		"2027-08-20": func() {
 			_, err := h.db.ChangeSocialAccountStatus(h.ctx, sa.ID, nil, domain.SocialRetired, "アカウント統合のため")
 			require.NoError(t, err)
 		},
+		"2027-09-22": func() { closeAction(h, "action", label) },
 		"2027-10-12": func() { review(h, domain.ReviewContract, c1.ID, a) },
+		// The vendor's certification is renewed after two overdue reminders.
+		"2027-10-15": func() {
+			renewed := domain.Certification{Kind: domain.CertISO27001, Number: "IS 1", ValidUntil: day("2030-09-30")}
+			_, err := h.db.ReplaceVendor(h.ctx, v1.ID, nil, domain.VendorInput{Name: v1.Name, OwnerID: a.ID, Certifications: []domain.Certification{renewed}})
+			require.NoError(t, err)
+		},
 	}
 
 	sentOn := map[string]string{} // Message-ID → day it arrived
-	for d := day("2027-01-01"); !d.After(day("2027-12-31")); d = d.AddDays(1) {
-		h.clock.SetDay(d)
+	for today := day("2027-01-01"); !today.After(day("2027-12-31")); today = today.AddDays(1) {
+		h.clock.SetDay(today)
 		h.scan()
 		h.waitSettled()
 		for _, m := range h.smtp.Messages() {
 			if _, seen := sentOn[m.MessageID]; !seen {
-				sentOn[m.MessageID] = d.String()
+				sentOn[m.MessageID] = today.String()
 			}
 		}
-		if ev := events[d.String()]; ev != nil {
+		if ev := events[today.String()]; ev != nil {
 			ev()
 		}
 	}
@@ -118,8 +152,11 @@ func walkYear(t *testing.T, tg storetest.Target) {
 	for _, r := range rows {
 		require.Equal(t, domain.ReminderSent, r.Status, "row %+v", r)
 		item := label[r.SubjectID] + ":" + r.Stage
+		if r.Repeat > 0 {
+			item += fmt.Sprintf("#%d", r.Repeat)
+		}
 		if r.Escalated {
-			item += "(escalated)"
+			item += "(" + r.EscalatedAs + ")"
 		}
 		items["<"+r.MessageID+">"] = append(items["<"+r.MessageID+">"], item)
 	}
@@ -147,27 +184,53 @@ func walkYear(t *testing.T, tg storetest.Target) {
 		"2027-04-01 a c1-confirmation:due",
 		"2027-04-01 b social:due",
 		"2027-04-08 b social:overdue",
-		"2027-04-08 s1 social:overdue(escalated)",
-		"2027-04-08 s2 social:overdue(escalated)",
+		"2027-04-08 s1 social:overdue(supervisor)",
+		"2027-04-08 s2 social:overdue(supervisor)",
+		"2027-04-15 b social:overdue#1",
+		"2027-04-15 s1 social:overdue#1(supervisor)",
+		"2027-04-15 s2 social:overdue#1(supervisor)",
+		"2027-04-22 b social:overdue#2",
+		"2027-04-22 k social:overdue#2(ciso)",
+		"2027-04-22 s1 social:overdue#2(supervisor)",
+		"2027-04-22 s2 social:overdue#2(supervisor)",
+		"2027-04-29 b social:overdue#3",
+		"2027-04-29 k social:overdue#3(ciso)",
+		"2027-04-29 s1 social:overdue#3(supervisor)",
+		"2027-04-29 s2 social:overdue#3(supervisor)",
 		"2027-05-16 c c2-confirmation:before_30",
 		"2027-06-01 b cloud:before_30",
 		"2027-06-08 c c2-confirmation:before_7",
 		"2027-06-24 b cloud:before_7",
 		"2027-07-02 b social:before_30",
+		"2027-07-02 d late-action:overdue",
+		"2027-07-02 s1 late-action:overdue(supervisor)",
+		"2027-07-09 d late-action:overdue#1",
+		"2027-07-09 s1 late-action:overdue#1(supervisor)",
+		"2027-07-16 d late-action:overdue#2",
+		"2027-07-16 k late-action:overdue#2(ciso)",
+		"2027-07-16 s1 late-action:overdue#2(supervisor)",
 		"2027-07-25 b social:before_7",
 		"2027-07-31 b social:before_1",
 		"2027-08-01 b social:due",
 		"2027-08-01 c action:before_30",
 		"2027-08-08 b social:overdue",
-		"2027-08-08 s1 social:overdue(escalated)",
-		"2027-08-08 s2 social:overdue(escalated)",
+		"2027-08-08 s1 social:overdue(supervisor)",
+		"2027-08-08 s2 social:overdue(supervisor)",
+		"2027-08-15 b social:overdue#1",
+		"2027-08-15 s1 social:overdue#1(supervisor)",
+		"2027-08-15 s2 social:overdue#1(supervisor)",
 		"2027-08-24 c action:before_7",
 		"2027-08-30 c action:before_1",
 		"2027-08-31 a cert:before_30",
 		"2027-08-31 c action:due",
 		"2027-09-02 a c1-renewal:before_30",
 		"2027-09-07 c action:overdue",
-		"2027-09-07 s2 action:overdue(escalated)",
+		"2027-09-07 s2 action:overdue(supervisor)",
+		"2027-09-14 c action:overdue#1",
+		"2027-09-14 s2 action:overdue#1(supervisor)",
+		"2027-09-21 c action:overdue#2",
+		"2027-09-21 k action:overdue#2(ciso)",
+		"2027-09-21 s2 action:overdue#2(supervisor)",
 		"2027-09-23 a cert:before_7",
 		"2027-09-25 a c1-renewal:before_7",
 		"2027-09-29 a cert:before_1",
@@ -175,15 +238,29 @@ func walkYear(t *testing.T, tg storetest.Target) {
 		"2027-10-01 a c1-renewal:before_1",
 		"2027-10-02 a c1-renewal:due",
 		"2027-10-07 a cert:overdue",
-		"2027-10-07 s1 cert:overdue(escalated)",
+		"2027-10-07 s1 cert:overdue(supervisor)",
 		"2027-10-09 a c1-renewal:overdue",
-		"2027-10-09 s1 c1-renewal:overdue(escalated)",
+		"2027-10-09 s1 c1-renewal:overdue(supervisor)",
+		"2027-10-14 a cert:overdue#1",
+		"2027-10-14 s1 cert:overdue#1(supervisor)",
 		"2027-11-28 b cloud:before_30",
 		"2027-12-21 b cloud:before_7",
 		"2027-12-27 b cloud:before_1",
 		"2027-12-28 b cloud:due",
 	}
 	require.Equal(t, want, got)
+	// Stages are worded from the days left, dates as people read them,
+	// certifications by their display name.
+	texts := map[string]string{}
+	for _, m := range h.smtp.Messages() {
+		texts[sentOn[m.MessageID]+" "+m.To[0]] += m.Text
+	}
+	require.Contains(t, texts["2027-07-02 "+d.Email], "期限：2026年9月1日（火）（期限を304日超過）")
+	require.Contains(t, texts["2027-07-16 "+k.Email], "最高情報セキュリティ責任者としてお知らせしています")
+	require.Contains(t, texts["2027-07-16 "+k.Email], "期限を318日超過・再通知2回目")
+	require.Contains(t, texts["2027-09-30 "+a.Email], "株式会社一号 ISO/IEC 27001 IS 1")
+	require.Contains(t, texts["2027-09-30 "+a.Email], "（本日が期限）")
+	require.Contains(t, texts["2027-09-07 "+c.Email], "Due: 31 Aug 2027 (Tue) (7 days overdue)")
 	// c's e-mails are in English, everyone else's in Japanese.
 	for _, m := range h.smtp.Messages() {
 		if m.To[0] == c.Email {
@@ -233,4 +310,17 @@ func listConfirmations(h *harness) []*domain.Confirmation {
 	page, err := h.db.ListConfirmations(h.ctx, domain.ConfirmationFilter{}, domain.PageRequest{Limit: domain.MaxPageSize})
 	require.NoError(h.t, err)
 	return page.Items
+}
+
+// closeAction completes the open corrective action labelled name.
+func closeAction(h *harness, name string, label map[string]string) {
+	h.t.Helper()
+	for id, l := range label {
+		if l == name {
+			_, err := h.db.CompleteCorrectiveAction(h.ctx, id, nil, domain.ActionClosure{Resolution: "対応完了を確認"})
+			require.NoError(h.t, err)
+			return
+		}
+	}
+	h.t.Fatalf("no action labelled %s", name)
 }

@@ -182,7 +182,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, log *slog.Logger
 	runner, err := jobs.New(jobs.Config{
 		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
-		MessageIDDomain: messageIDDomain(cfg.MailFrom),
+		MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
 	})
 	if err != nil {
 		return nil, nil, err

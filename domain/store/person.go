@@ -233,6 +233,12 @@ func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in d
 			return translate(err)
 		}
 		out = row.toDomain()
+		if out.Email != before.Email && db.emailChanged != nil { // the old address is told, in this transaction
+			if err := db.emailChanged(ctx, tx.Tx, domain.EmailChangeNotice{PersonID: id, Name: out.Name, OldEmail: before.Email,
+				NewEmail: out.Email, Locale: before.Locale, ChangedBy: actorOf(ctx).Name, ChangedAt: row.UpdatedAt}); err != nil {
+				return err
+			}
+		}
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditUpdate, EntityType: entityPerson, EntityID: id, Before: before, After: out})
 	})
 	return out, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +26,11 @@ type reminderRow struct {
 	Path        string      `bun:"path"`
 	DueDate     domain.Date `bun:"due_date,type:date"`
 	Stage       string      `bun:"stage"`
+	Repeat      int         `bun:"repeat"`
+	ReachedOn   domain.Date `bun:"reached_on,type:date"`
 	RecipientID string      `bun:"recipient_id"`
 	Escalated   bool        `bun:"escalated"`
+	EscalatedAs string      `bun:"escalated_as"`
 	Status      string      `bun:"status"`
 	MessageID   string      `bun:"message_id"`
 	Error       string      `bun:"error"`
@@ -37,7 +41,8 @@ type reminderRow struct {
 func (r *reminderRow) toDomain() *domain.Reminder {
 	return &domain.Reminder{
 		ID: r.ID, SubjectType: domain.SubjectType(r.SubjectType), SubjectID: r.SubjectID, Title: r.Title, Path: r.Path,
-		DueDate: r.DueDate, Stage: r.Stage, RecipientID: r.RecipientID, Escalated: r.Escalated,
+		DueDate: r.DueDate, Stage: r.Stage, Repeat: r.Repeat, ReachedOn: r.ReachedOn, RecipientID: r.RecipientID,
+		Escalated: r.Escalated, EscalatedAs: r.EscalatedAs,
 		Status: domain.ReminderStatus(r.Status), MessageID: r.MessageID, Error: r.Error,
 		CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt),
 	}
@@ -50,6 +55,47 @@ type dueItem struct {
 	Title       string      `bun:"title"`
 	DueDate     domain.Date `bun:"due_date,type:date"`
 	OwnerID     string      `bun:"owner_id"`
+	// Certifications and accounts name a kind or platform, whose display
+	// name depends on the reader's locale: the scan fills titles from these.
+	Kind   string `bun:"kind"`
+	Name   string `bun:"name"`
+	Number string `bun:"number"`
+	// titles are the item's title per locale, when it has more than one.
+	titles map[domain.Locale]string
+}
+
+// nameItems gives certifications and social-media accounts their titles,
+// with display names (ISO/IEC 27001, プライバシーマーク, X) instead of codes.
+func nameItems(st domain.SubjectType, items []dueItem) {
+	for i := range items {
+		it := &items[i]
+		switch st {
+		case domain.SubjectCertification:
+			it.titles = map[domain.Locale]string{}
+			for _, l := range []domain.Locale{domain.LocaleJa, domain.LocaleEn} {
+				name := domain.CertificationKind(it.Kind).DisplayName(l)
+				if it.Kind == string(domain.CertOther) && it.Name != "" {
+					name = it.Name
+				}
+				it.titles[l] = it.Title + " " + name + " " + it.Number
+			}
+			it.Title = it.titles[domain.LocaleJa]
+		case domain.SubjectSocialAccountReview:
+			it.Title = domain.Platform(it.Kind).DisplayName(domain.LocaleJa) + " @" + it.Name
+			it.titles = map[domain.Locale]string{
+				domain.LocaleJa: it.Title,
+				domain.LocaleEn: domain.Platform(it.Kind).DisplayName(domain.LocaleEn) + " @" + it.Name,
+			}
+		}
+	}
+}
+
+// titleFor returns the item's title for a reader of locale l.
+func (it *dueItem) titleFor(l domain.Locale) string {
+	if t, ok := it.titles[l]; ok {
+		return t
+	}
+	return it.Title
 }
 
 var subjectPaths = map[domain.SubjectType]string{
@@ -61,24 +107,28 @@ var subjectPaths = map[domain.SubjectType]string{
 	domain.SubjectCorrectiveAction:    "/v1/corrective-actions/",
 }
 
-// dueQueries select, per subject type, the items whose date lies in the
-// scan window; each filters on an indexed date column.
+// dueQueries select, per subject type, every unresolved item whose date is
+// on or before the scan's horizon, however old: an overdue item is reminded
+// until it is resolved. Each reads an index on (status, date) or a partial
+// index of the unresolved rows (migration 0008), so resolved history
+// (completed, reviewed, expired, retired) is not read; certifications are
+// read through their date, those of terminated vendors left out by the join.
 var dueQueries = map[domain.SubjectType]string{
 	domain.SubjectConfirmation: `SELECT 'confirmation' AS subject_type, f.id AS subject_id, c.title AS title, f.due_date, c.owner_id
 		FROM confirmations f JOIN contracts c ON c.id = f.contract_id
-		WHERE f.status = 'scheduled' AND f.due_date BETWEEN ? AND ?`,
+		WHERE f.status = 'scheduled' AND f.due_date <= ?`,
 	domain.SubjectContractRenewal: `SELECT 'contract_renewal' AS subject_type, id AS subject_id, title, renewal_review_due AS due_date, owner_id
-		FROM contracts WHERE status = 'active' AND renewal_review_due BETWEEN ? AND ?`,
+		FROM contracts WHERE status = 'active' AND renewal_review_due <= ?`,
 	domain.SubjectCloudServiceReview: `SELECT 'cloud_service_review' AS subject_type, id AS subject_id, name AS title, next_review_due AS due_date, responsible_person_id AS owner_id
-		FROM cloud_services WHERE status = 'approved' AND next_review_due BETWEEN ? AND ?`,
-	domain.SubjectSocialAccountReview: `SELECT 'social_account_review' AS subject_type, id AS subject_id, platform || ' @' || handle AS title, next_review_due AS due_date, responsible_person_id AS owner_id
-		FROM social_accounts WHERE status = 'active' AND next_review_due BETWEEN ? AND ?`,
-	domain.SubjectCertification: `SELECT 'certification' AS subject_type, v.id AS subject_id, v.name || ' ' || c.kind || ' ' || c.number AS title, c.valid_until AS due_date, v.owner_id
+		FROM cloud_services WHERE status = 'approved' AND next_review_due <= ?`,
+	domain.SubjectSocialAccountReview: `SELECT 'social_account_review' AS subject_type, id AS subject_id, platform AS kind, handle AS name, next_review_due AS due_date, responsible_person_id AS owner_id
+		FROM social_accounts WHERE status = 'active' AND next_review_due <= ?`,
+	domain.SubjectCertification: `SELECT 'certification' AS subject_type, v.id AS subject_id, v.name AS title, c.kind, c.name, c.number, c.valid_until AS due_date, v.owner_id
 		FROM vendor_certifications c JOIN vendors v ON v.id = c.vendor_id
-		WHERE v.status <> 'terminated' AND c.valid_until BETWEEN ? AND ?`,
+		WHERE v.status <> 'terminated' AND c.valid_until <= ?`,
 	domain.SubjectCorrectiveAction: `SELECT 'corrective_action' AS subject_type, a.id AS subject_id, c.title || ': ' || a.description AS title, a.due_date, a.owner_id
 		FROM corrective_actions a JOIN contracts c ON c.id = a.contract_id
-		WHERE a.status = 'open' AND a.due_date BETWEEN ? AND ?`,
+		WHERE a.status = 'open' AND a.due_date <= ?`,
 }
 
 // ScanDue implements domain.ReminderService.
@@ -109,9 +159,10 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 		if err != nil {
 			return err
 		}
-		// Reminders already in the ledger for the window are skipped in
-		// Go, so a repeated scan of the day writes nothing and costs one
-		// query; the rest are written in batches.
+		// Reminders already in the ledger are skipped in Go, so a repeated
+		// scan of the day writes nothing and costs a few queries; the rest
+		// are written in batches. The window's ledger is read by due date;
+		// that of the overdue items before it, by subject.
 		existing, err := ledgerKeys(ctx, tx, from, to)
 		if err != nil {
 			return err
@@ -119,16 +170,22 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 		var fresh []*reminderRow
 		for _, st := range domain.SubjectTypes {
 			var items []dueItem
-			if err := tx.NewRaw(dueQueries[st], from, to).Scan(ctx, &items); err != nil {
+			if err := tx.NewRaw(dueQueries[st], to).Scan(ctx, &items); err != nil {
 				return fmt.Errorf("store: scan %s: %w", st, err)
 			}
-			for _, it := range mergeSameDay(items) {
-				stage, ok := domain.CurrentStage(it.DueDate, today, p)
+			nameItems(st, items)
+			items = mergeSameDay(items)
+			last, err := lastOverdue(ctx, tx, db.location, st, items, from, existing)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				stage, ok := domain.CurrentStage(it.DueDate, today, last[it.SubjectID+"|"+it.DueDate.String()], p)
 				if !ok {
 					continue
 				}
-				for _, to := range rec.of(it.OwnerID, stage.Name == domain.StageOverdue) {
-					row := db.newReminder(it, stage.Name, to)
+				for _, to := range rec.of(it.OwnerID, domain.EscalationAt(stage, p)) {
+					row := db.newReminder(it, stage, to, today)
 					if !existing[row.key()] {
 						existing[row.key()] = true
 						fresh = append(fresh, row)
@@ -161,52 +218,80 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 
 // recipient is one person a reminder goes to.
 type recipient struct {
-	personID  string
-	escalated bool
+	personID string
+	locale   domain.Locale
+	// as is why an escalated recipient is told ("" for the owner).
+	as string
 }
 
 // recipients resolves owners to the people who are told: the owner when
-// active and, for an escalation, the owner's supervisor, or every active
-// holder of the supervisor role when the owner has none.
+// active; from the first overdue reminder, the owner's supervisor, or every
+// active holder of the supervisor role when the owner has none; from the
+// n-th repeat, every active ciso as well. Nobody is told twice.
 type recipients struct {
 	active      map[string]bool
+	locale      map[string]domain.Locale
 	supervisor  map[string]string
 	supervisors []string
+	cisos       []string
 }
 
 func newRecipients(ctx context.Context, tx bun.Tx) (*recipients, error) {
 	var people []personRow
-	if err := tx.NewSelect().Model(&people).Column("id", "active", "supervisor_id", "security_roles").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&people).Column("id", "active", "supervisor_id", "security_roles", "locale").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: load people for reminders: %w", err)
 	}
-	r := &recipients{active: map[string]bool{}, supervisor: map[string]string{}}
+	r := &recipients{active: map[string]bool{}, locale: map[string]domain.Locale{}, supervisor: map[string]string{}}
 	for _, p := range people {
 		r.active[p.ID] = p.Active
+		r.locale[p.ID] = domain.Locale(p.Locale)
 		if p.SupervisorID != nil {
 			r.supervisor[p.ID] = *p.SupervisorID
 		}
-		if p.Active && p.toDomain().HasSecurityRole(domain.SecurityRoleSupervisor) {
+		if !p.Active {
+			continue
+		}
+		d := p.toDomain()
+		if d.HasSecurityRole(domain.SecurityRoleSupervisor) {
 			r.supervisors = append(r.supervisors, p.ID)
+		}
+		if d.HasSecurityRole(domain.SecurityRoleCISO) {
+			r.cisos = append(r.cisos, p.ID)
 		}
 	}
 	sort.Strings(r.supervisors)
+	sort.Strings(r.cisos)
 	return r, nil
 }
 
-func (r *recipients) of(owner string, escalate bool) []recipient {
+func (r *recipients) of(owner string, esc domain.Escalation) []recipient {
 	var out []recipient
+	add := func(id, as string) {
+		if id == owner || !r.active[id] {
+			return
+		}
+		for _, o := range out {
+			if o.personID == id {
+				return
+			}
+		}
+		out = append(out, recipient{personID: id, locale: r.locale[id], as: as})
+	}
 	if r.active[owner] {
-		out = append(out, recipient{personID: owner})
+		out = append(out, recipient{personID: owner, locale: r.locale[owner]})
 	}
-	if !escalate {
-		return out
+	if esc.Supervisor {
+		if sup, ok := r.supervisor[owner]; ok && r.active[sup] {
+			add(sup, domain.EscalatedAsSupervisor)
+		} else {
+			for _, s := range r.supervisors {
+				add(s, domain.EscalatedAsSupervisor)
+			}
+		}
 	}
-	if sup, ok := r.supervisor[owner]; ok && r.active[sup] && sup != owner {
-		return append(out, recipient{personID: sup, escalated: true})
-	}
-	for _, s := range r.supervisors {
-		if s != owner {
-			out = append(out, recipient{personID: s, escalated: true})
+	if esc.CISO {
+		for _, c := range r.cisos {
+			add(c, domain.EscalatedAsCISO)
 		}
 	}
 	return out
@@ -223,6 +308,9 @@ func mergeSameDay(items []dueItem) []dueItem {
 		key := it.SubjectID + "|" + it.DueDate.String()
 		if i, ok := at[key]; ok {
 			out[i].Title += " / " + it.Title
+			for l, t := range out[i].titles {
+				out[i].titles[l] = t + " / " + it.titleFor(l)
+			}
 			continue
 		}
 		at[key] = len(out)
@@ -231,26 +319,31 @@ func mergeSameDay(items []dueItem) []dueItem {
 	return out
 }
 
-// newReminder builds the ledger row of one stage for one recipient.
-func (db *DB) newReminder(it dueItem, stage string, to recipient) *reminderRow {
+// newReminder builds the ledger row of one stage for one recipient, reached
+// on day today, titled in the recipient's locale.
+func (db *DB) newReminder(it dueItem, stage domain.Stage, to recipient, today domain.Date) *reminderRow {
 	return &reminderRow{
-		ID: uuid.Must(uuid.NewV7()).String(), SubjectType: it.SubjectType, SubjectID: it.SubjectID, Title: truncateRunes(it.Title, maxReminderTitle),
-		Path: subjectPaths[domain.SubjectType(it.SubjectType)] + it.SubjectID, DueDate: it.DueDate, Stage: stage,
-		RecipientID: to.personID, Escalated: to.escalated, Status: string(domain.ReminderQueued), CreatedAt: db.Now(),
+		ID: uuid.Must(uuid.NewV7()).String(), SubjectType: it.SubjectType, SubjectID: it.SubjectID,
+		Title: truncateRunes(it.titleFor(to.locale), maxReminderTitle),
+		Path:  subjectPaths[domain.SubjectType(it.SubjectType)] + it.SubjectID, DueDate: it.DueDate, Stage: stage.Name,
+		Repeat: stage.Repeat, ReachedOn: today, RecipientID: to.personID, Escalated: to.as != "", EscalatedAs: to.as,
+		Status: string(domain.ReminderQueued), CreatedAt: db.Now(),
 	}
 }
 
-// key is the ledger's uniqueness: subject, due date, stage and recipient.
+// key is the ledger's uniqueness: subject, due date, stage, repeat and
+// recipient.
 func (r *reminderRow) key() string {
-	return r.SubjectType + "|" + r.SubjectID + "|" + r.DueDate.String() + "|" + r.Stage + "|" + r.RecipientID
+	return r.SubjectType + "|" + r.SubjectID + "|" + r.DueDate.String() + "|" + r.Stage + "|" + strconv.Itoa(r.Repeat) + "|" + r.RecipientID
 }
 
 // ledgerKeys returns the keys of the ledger rows whose date lies in the
-// window. A cancelled row keeps its key: its mail may have gone out just
-// before it was cancelled, and a new row would send that stage twice.
+// window, read through the key's index, which leads with the due date. A
+// cancelled row keeps its key: its mail may have gone out just before it was
+// cancelled, and a new row would send that stage twice.
 func ledgerKeys(ctx context.Context, tx bun.Tx, from, to domain.Date) (map[string]bool, error) {
 	var rows []reminderRow
-	err := tx.NewSelect().Model(&rows).Column("subject_type", "subject_id", "due_date", "stage", "recipient_id").
+	err := tx.NewSelect().Model(&rows).Column("subject_type", "subject_id", "due_date", "stage", "repeat", "recipient_id").
 		Where("due_date BETWEEN ? AND ?", from, to).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: read the ledger: %w", err)
@@ -260,6 +353,53 @@ func ledgerKeys(ctx context.Context, tx bun.Tx, from, to domain.Date) (map[strin
 		keys[rows[i].key()] = true
 	}
 	return keys, nil
+}
+
+// overdueBatch is how many subjects one read of their overdue ledger names.
+const overdueBatch = 500
+
+// lastOverdue reads the overdue ledger rows of the items due before the
+// window (overdue whatever the ledger says), adds their keys to existing and
+// returns, per subject and due date, the latest overdue reminder written,
+// with the day it was first reached. It reads by subject, through the
+// subject index, so an item overdue for years costs its own rows only.
+func lastOverdue(ctx context.Context, tx bun.Tx, loc *time.Location, st domain.SubjectType, items []dueItem, from domain.Date,
+	existing map[string]bool) (map[string]*domain.Stage, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.DueDate.Before(from) && !seen[it.SubjectID] {
+			seen[it.SubjectID] = true
+			ids = append(ids, it.SubjectID)
+		}
+	}
+	last := map[string]*domain.Stage{}
+	for start := 0; start < len(ids); start += overdueBatch {
+		var rows []reminderRow
+		err := tx.NewSelect().Model(&rows).Column("subject_type", "subject_id", "due_date", "stage", "repeat", "recipient_id", "reached_on", "created_at").
+			Where("subject_id IN (?) AND subject_type = ? AND stage = ?", bun.In(ids[start:min(start+overdueBatch, len(ids))]), string(st), domain.StageOverdue).
+			Scan(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("store: read the overdue ledger: %w", err)
+		}
+		for i := range rows {
+			r := &rows[i]
+			existing[r.key()] = true
+			on := r.ReachedOn
+			if on.IsZero() {
+				on = domain.DateOf(r.CreatedAt, loc)
+			}
+			k := r.SubjectID + "|" + r.DueDate.String()
+			cur := last[k]
+			switch {
+			case cur == nil || r.Repeat > cur.Repeat:
+				last[k] = &domain.Stage{Name: domain.StageOverdue, Repeat: r.Repeat, On: on}
+			case r.Repeat == cur.Repeat && on.Before(cur.On):
+				cur.On = on // a recipient added later does not delay the next repeat
+			}
+		}
+	}
+	return last, nil
 }
 
 // reminderBatch is how many ledger rows one INSERT writes.
@@ -272,7 +412,7 @@ func (db *DB) queueReminders(ctx context.Context, tx bun.Tx, rows []*reminderRow
 	var added []*reminderRow
 	for start := 0; start < len(rows); start += reminderBatch {
 		batch := rows[start:min(start+reminderBatch, len(rows))]
-		res, err := tx.NewInsert().Model(&batch).On("CONFLICT (subject_type, subject_id, due_date, stage, recipient_id) DO NOTHING").Exec(ctx)
+		res, err := tx.NewInsert().Model(&batch).On("CONFLICT (subject_type, subject_id, due_date, stage, repeat, recipient_id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("store: queue reminders: %w", err)
 		}
@@ -452,7 +592,11 @@ func (db *DB) DigestToSend(ctx context.Context, recipientID string, ids []string
 	if err := loadRow(ctx, db.bun, &person, entityPerson, recipientID); err != nil {
 		return nil, err
 	}
-	mail := &domain.DigestMail{Recipient: person.toDomain(), Items: []domain.DigestItem{}}
+	settings, err := db.settings(ctx, db.bun)
+	if err != nil {
+		return nil, err
+	}
+	mail := &domain.DigestMail{Recipient: person.toDomain(), Items: []domain.DigestItem{}, JapaneseEraDates: settings.JapaneseEraDates}
 	if len(ids) == 0 {
 		return mail, nil
 	}
@@ -466,13 +610,15 @@ func (db *DB) DigestToSend(ctx context.Context, recipientID string, ids []string
 		return mail, nil
 	}
 	var rows []*reminderRow
-	err := db.bun.NewSelect().Model(&rows).Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).
+	err = db.bun.NewSelect().Model(&rows).Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).
 		Order("due_date ASC", "subject_type ASC", "id ASC").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: load digest: %w", err)
 	}
 	for _, r := range rows {
-		mail.Items = append(mail.Items, domain.DigestItem{Reminder: *r.toDomain(), DaysLeft: today.DaysUntil(r.DueDate)})
+		rem := r.toDomain()
+		mail.Items = append(mail.Items, domain.DigestItem{Reminder: *rem, DaysLeft: today.DaysUntil(r.DueDate),
+			Escalation: domain.EscalationAt(domain.Stage{Name: rem.Stage, Repeat: rem.Repeat}, settings.PolicySettings)})
 	}
 	return mail, nil
 }

@@ -5,11 +5,15 @@ package mailtest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,7 +27,9 @@ type Message struct {
 	To        []string
 	MessageID string
 	Subject   string
-	Raw       []byte
+	// Text is the decoded plain-text part ("" when there is none).
+	Text string
+	Raw  []byte
 }
 
 // Server is an SMTP server listening on 127.0.0.1.
@@ -191,6 +197,7 @@ func (x *session) Data(r io.Reader) error {
 		if subj, err := dec.DecodeHeader(parsed.Header.Get("Subject")); err == nil {
 			m.Subject = subj
 		}
+		m.Text = plainText(parsed.Header.Get("Content-Type"), parsed.Header.Get("Content-Transfer-Encoding"), parsed.Body)
 	} else {
 		return errors.New("mailtest: unparseable message")
 	}
@@ -198,4 +205,40 @@ func (x *session) Data(r io.Reader) error {
 	x.s.messages = append(x.s.messages, m)
 	x.s.mu.Unlock()
 	return nil
+}
+
+// plainText returns the decoded text/plain part of a body, looking inside
+// multipart bodies.
+func plainText(contentType, encoding string, body io.Reader) string {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return ""
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			part, err := mr.NextRawPart()
+			if err != nil {
+				return ""
+			}
+			if t := plainText(part.Header.Get("Content-Type"), part.Header.Get("Content-Transfer-Encoding"), part); t != "" {
+				return t
+			}
+		}
+	}
+	if mt != "text/plain" {
+		return ""
+	}
+	var r io.Reader = body
+	switch strings.ToLower(encoding) {
+	case "quoted-printable":
+		r = quotedprintable.NewReader(body)
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
