@@ -174,7 +174,8 @@ func TestDutiesVendorApproval(t *testing.T) {
 		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/suspend", e.admin, map[string]any{"reason": "報告遅延の調査"})
 		p = requireProblem(t, e.do("POST", "/v1/vendors/"+v.ID+"/approve", manager.token, nil), http.StatusUnprocessableEntity)
 		require.Equal(t, []string{"body.reason"}, problemLocations(p))
-		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", manager.token, map[string]any{"reason": "改善報告を受領し確認した"}).Decode(t, &v)
+		requireProblem(t, e.do("POST", "/v1/vendors/"+v.ID+"/reinstate", buyer.token, map[string]any{"reason": "改善報告を受領"}), http.StatusForbidden)
+		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/reinstate", manager.token, map[string]any{"reason": "改善報告を受領し確認した"}).Decode(t, &v)
 		require.Equal(t, domain.VendorApproved, v.Status)
 		require.Equal(t, "改善報告を受領し確認した", v.StatusReason)
 
@@ -183,7 +184,9 @@ func TestDutiesVendorApproval(t *testing.T) {
 		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", buyer.token, nil).Decode(t, &v)
 		require.Equal(t, domain.VendorApproved, v.Status, "a new selection by someone else lets the former selector approve")
 		require.Contains(t, v.StatusReason, "new selection")
-		require.Contains(t, outActions(e, v.ID), "approve")
+		require.Contains(t, outActions(e, v.ID), "reinstate")
+		requireProblem(t, e.do("POST", "/v1/vendors/"+outCreateVendor(e, map[string]any{"name": "別"}).ID+"/reinstate", manager.token,
+			map[string]any{"reason": "x"}), http.StatusConflict)
 	})
 }
 

@@ -1058,7 +1058,7 @@ func TestOutsourcingConflicts(t *testing.T) {
 			require.Contains(t, outProblemText(p), "suspended")
 			require.Equal(t, domain.ContractDraft, outGetContract(e, draft.ID).Status)
 			// Reinstated with a reason, it may be activated.
-			e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.approver(), map[string]any{"reason": "調査の結果、漏えいはなかった"})
+			e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/reinstate", e.approver(), map[string]any{"reason": "調査の結果、漏えいはなかった"})
 			e.must(http.StatusOK, "POST", "/v1/contracts/"+draft.ID+"/activate", e.admin, nil)
 		}
 

@@ -37,9 +37,3 @@ func (d *dateParams) err() error {
 type ReasonBody struct {
 	Reason string `json:"reason" minLength:"1" maxLength:"2000" doc:"Why; kept in the record and the audit trail." example:"契約満了前に業務を内製化するため"`
 }
-
-// ReinstatementBody is the optional body of a vendor approval: why a
-// suspended vendor returns without a new selection record.
-type ReinstatementBody struct {
-	Reason string `json:"reason,omitempty" maxLength:"2000" doc:"Why a suspended vendor is approved again without a new selection record; recorded on the vendor and in the audit trail. Not needed for a candidate." example:"委託先の改善報告を受領し、是正を確認したため"`
-}

@@ -138,6 +138,8 @@ func (s *Server) registerVendors() {
 	})
 
 	statusChange := func(id, path, summary, description string, to domain.VendorStatus, withReason bool) {
+		// Approval and reinstatement both move to approved; only the
+		// reinstatement carries a reason.
 		op := operation{
 			ID: id, Method: http.MethodPost, Path: "/v1/vendors/{id}/" + path, Tag: tag,
 			Summary: summary, Description: description + " Needs the editor or admin role.",
@@ -164,17 +166,12 @@ func (s *Server) registerVendors() {
 		huma.Register(s.api, op, func(ctx context.Context, in *struct {
 			IDParam
 			IfMatchParam
-			Body *ReinstatementBody
 		}) (*VendorOutput, error) {
 			v, err := in.version()
 			if err != nil {
 				return nil, err
 			}
-			reason := ""
-			if in.Body != nil {
-				reason = in.Body.Reason
-			}
-			out, err := s.Vendors.ChangeVendorStatus(ctx, in.ID, v, to, reason)
+			out, err := s.Vendors.ChangeVendorStatus(ctx, in.ID, v, to, "")
 			if err != nil {
 				return nil, s.problem(ctx, "body", err)
 			}
@@ -182,12 +179,16 @@ func (s *Server) registerVendors() {
 		})
 	}
 	statusChange("approve-vendor", "approve", "Approve a vendor",
-		"Approves a candidate (or reinstates a suspended vendor) once its selection record answers every active criterion and "+
-			"every not_met carries a written justification; otherwise 422 naming the criteria. Separation of duties (職務の分離): "+
-			"the caller's person must hold a security role (manager, supervisor or ciso) and must not be the person who recorded "+
-			"the selection (403 otherwise); approved_by records who approved. A suspended vendor returns to approved only through "+
-			"a selection recorded after the suspension, or with an explicit `reason` in the body (422 naming reason otherwise); "+
-			"the reason is recorded. 409 from any other status.", domain.VendorApproved, false)
+		"Approves a candidate once its selection record answers every active criterion and every not_met carries a written "+
+			"justification; otherwise 422 naming the criteria. Separation of duties (職務の分離): the caller's person must hold a "+
+			"security role (manager, supervisor or ciso) and must not be the person who recorded the selection (403 otherwise); "+
+			"approved_by records who approved. A suspended vendor is approved again here only after a new selection was recorded "+
+			"since the suspension (422 naming reason otherwise); without one, use reinstate-vendor with a reason. 409 from any "+
+			"other status.", domain.VendorApproved, false)
+	statusChange("reinstate-vendor", "reinstate", "Reinstate a suspended vendor",
+		"Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no "+
+			"new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person "+
+			"holds a security role and did not record the selection (403). 409 unless suspended.", domain.VendorApproved, true)
 	statusChange("suspend-vendor", "suspend", "Suspend a vendor",
 		"Suspends an approved vendor, with a reason; it may be approved again later. 409 from any other status.", domain.VendorSuspended, true)
 	statusChange("terminate-vendor", "terminate", "Terminate a vendor",

@@ -322,7 +322,11 @@ type VendorService interface {
 	// ESTALE.
 	RecordSelection(ctx context.Context, id string, ifVersion *int, rec SelectionRecord) (*Vendor, error)
 	// ChangeVendorStatus moves a vendor to another status. Approval needs a
-	// complete selection record (EINVALID naming the criteria). ECONFLICT for
-	// a transition the status does not allow; ENOTFOUND, ESTALE.
+	// complete selection record (EINVALID naming the criteria) and a caller
+	// whose person holds a security role and did not record the selection
+	// (EFORBIDDEN). A suspended vendor returns to approved with a reason (a
+	// reinstatement) or after a new selection record; a reason on the
+	// approval of any other vendor is ECONFLICT. ECONFLICT for a transition
+	// the status does not allow; ENOTFOUND, ESTALE.
 	ChangeVendorStatus(ctx context.Context, id string, ifVersion *int, to VendorStatus, reason string) (*Vendor, error)
 }

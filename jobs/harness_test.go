@@ -59,6 +59,8 @@ type harness struct {
 	ctx    context.Context // carries the administrator as actor
 	admin  *domain.Person
 	runner *jobs.Runner
+	// approverCtx acts as a manager who approves the vendors others select.
+	approverCtx context.Context
 }
 
 func newHarness(t *testing.T, tg storetest.Target, start domain.Date) *harness {
@@ -173,9 +175,20 @@ func (h *harness) approvedVendor(name string, owner *domain.Person, certs ...dom
 	}
 	_, err = h.db.RecordSelection(h.ctx, v.ID, nil, rec)
 	require.NoError(h.t, err)
-	v, err = h.db.ChangeVendorStatus(h.ctx, v.ID, nil, domain.VendorApproved, "")
+	v, err = h.db.ChangeVendorStatus(h.approver(), v.ID, nil, domain.VendorApproved, "")
 	require.NoError(h.t, err)
 	return v
+}
+
+// approver returns a context acting as a person with the manager security
+// role, created on first use: the second person a vendor approval needs.
+func (h *harness) approver() context.Context {
+	h.t.Helper()
+	if h.approverCtx == nil {
+		p := h.person("approver", []domain.SecurityRole{domain.SecurityRoleManager}, nil, domain.LocaleJa)
+		h.approverCtx = domain.WithActor(context.Background(), domain.Actor{PersonID: p.ID, Role: domain.RoleEditor, Name: p.Name})
+	}
+	return h.approverCtx
 }
 
 // activeContract creates a contract with every clause included and activates it.

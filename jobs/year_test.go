@@ -113,6 +113,9 @@ func walkYear(t *testing.T, tg storetest.Target) {
 		},
 		"2027-09-22": func() { closeAction(h, "action", label) },
 		"2027-10-12": func() { review(h, domain.ReviewContract, c1.ID, a) },
+		// c1 ends on 12-31, before its next 24-month confirmation would be
+		// due: it is confirmed 30 days before the end instead (単年度の確認).
+		"2027-12-01": func() { completeConfirmation(h, c1.ID, a, nil) },
 		// The vendor's certification is renewed after two overdue reminders.
 		"2027-10-15": func() {
 			renewed := domain.Certification{Kind: domain.CertISO27001, Number: "IS 1", ValidUntil: day("2030-09-30")}
@@ -243,7 +246,11 @@ func walkYear(t *testing.T, tg storetest.Target) {
 		"2027-10-09 s1 c1-renewal:overdue(supervisor)",
 		"2027-10-14 a cert:overdue#1",
 		"2027-10-14 s1 cert:overdue#1(supervisor)",
+		"2027-11-01 a c1-confirmation:before_30",
+		"2027-11-24 a c1-confirmation:before_7",
 		"2027-11-28 b cloud:before_30",
+		"2027-11-30 a c1-confirmation:before_1",
+		"2027-12-01 a c1-confirmation:due",
 		"2027-12-21 b cloud:before_7",
 		"2027-12-27 b cloud:before_1",
 		"2027-12-28 b cloud:due",

@@ -61,7 +61,12 @@ func contractDueInFiveDays(c client) {
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	today := time.Now().In(tokyo)
 	c.call("PUT", "/v1/vendors/"+v+"/selection", map[string]any{"selected_by": me, "selected_on": today.Format(time.DateOnly), "results": results}, 200)
-	c.call("POST", "/v1/vendors/"+v+"/approve", nil, 200)
+	// A second person with a security role approves what the administrator selected.
+	dept := c.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["department_id"].(string)
+	mgr := c.call("POST", "/v1/people", map[string]any{"name": "承認 課長", "email": "approver@example.lg.jp", "department_id": dept,
+		"security_roles": []string{"manager"}}, 201)["id"].(string)
+	approver := client{t: c.t, base: c.base, token: c.call("POST", "/v1/tokens", map[string]any{"person_id": mgr, "role": "editor"}, 201)["secret"].(string)}
+	approver.call("POST", "/v1/vendors/"+v+"/approve", nil, 200)
 	start := today.AddDate(0, 0, 5).AddDate(-2, 0, 0).Format(time.DateOnly)
 	ct := c.call("POST", "/v1/contracts", map[string]any{"vendor_id": v, "title": "収集運搬システム保守", "start_date": start, "owner_id": me}, 201)["id"].(string)
 	for _, it := range c.call("GET", "/v1/clauses", nil, 200)["items"].([]any) {

@@ -377,7 +377,14 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 		if to != domain.VendorApproved && reason == "" {
 			return "", "", domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the vendor becomes " + string(to)})
 		}
+		action := vendorAction[to]
 		if to == domain.VendorApproved {
+			if reason != "" && from != domain.VendorSuspended {
+				return "", "", domain.Errorf(domain.ECONFLICT, "only a suspended vendor is reinstated; this one is %s (approve it instead)", from)
+			}
+			if from == domain.VendorSuspended {
+				action = "reinstate"
+			}
 			criteria, err := db.catalogueItems(ctx, tx, domain.CatalogueSelectionCriteria, false)
 			if err != nil {
 				return "", "", err
@@ -417,7 +424,7 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 		}
 		now := db.Now()
 		row.Status, row.StatusReason, row.StatusChangedAt = string(to), reason, &now
-		return vendorAction[to], reason, nil
+		return action, reason, nil
 	})
 }
 

@@ -259,7 +259,11 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	sel, err := editor.RecordVendorSelectionWithResponse(ctx, vendor, nil, sdk.SelectionRecord{SelectedBy: owner.Id, SelectedOn: date(today), Results: &results})
 	require.NoError(t, err)
 	require.NotNil(t, sel.JSON200, "%s", sel.Body)
+	// Separation of duties: the selector may not approve; the supervisor may.
 	appr, err := editor.ApproveVendorWithResponse(ctx, vendor, nil)
+	require.NoError(t, err)
+	require.NotNil(t, appr.ApplicationproblemJSON403, "%s", appr.Body)
+	appr, err = supervisorEditor.ApproveVendorWithResponse(ctx, vendor, nil)
 	require.NoError(t, err)
 	require.NotNil(t, appr.JSON200, "%s", appr.Body)
 

@@ -101,7 +101,11 @@ func demoServer() (string, string, func()) {
 	}
 	_, err = db.RecordSelection(as, v.ID, nil, rec)
 	must(err)
-	_, err = db.ChangeVendorStatus(as, v.ID, nil, domain.VendorApproved, "")
+	// A second person with a security role approves (separation of duties).
+	mgr, err := db.CreatePerson(as, domain.PersonInput{Name: "承認 課長", Email: "manager@example.lg.jp", DepartmentID: first.Person.DepartmentID,
+		SecurityRoles: []domain.SecurityRole{domain.SecurityRoleManager}})
+	must(err)
+	_, err = db.ChangeVendorStatus(domain.WithActor(ctx, domain.Actor{PersonID: mgr.ID, Role: domain.RoleEditor, Name: mgr.Name}), v.ID, nil, domain.VendorApproved, "")
 	must(err)
 	// Low risk: 24 months between confirmations, so a start two years ago
 	// puts the next one this month.

@@ -405,6 +405,24 @@ func (e PostFindingCode) Valid() bool {
 	}
 }
 
+// Defines values for ReminderEscalatedAs.
+const (
+	ReminderEscalatedAsCiso       ReminderEscalatedAs = "ciso"
+	ReminderEscalatedAsSupervisor ReminderEscalatedAs = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the ReminderEscalatedAs enum.
+func (e ReminderEscalatedAs) Valid() bool {
+	switch e {
+	case ReminderEscalatedAsCiso:
+		return true
+	case ReminderEscalatedAsSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReminderStatus.
 const (
 	ReminderStatusCancelled ReminderStatus = "cancelled"
@@ -491,9 +509,10 @@ func (e ReviewSubjectType) Valid() bool {
 
 // Defines values for RiskTier.
 const (
-	RiskTierHigh   RiskTier = "high"
-	RiskTierLow    RiskTier = "low"
-	RiskTierMedium RiskTier = "medium"
+	RiskTierHigh       RiskTier = "high"
+	RiskTierLow        RiskTier = "low"
+	RiskTierMedium     RiskTier = "medium"
+	RiskTierUnassessed RiskTier = "unassessed"
 )
 
 // Valid indicates whether the value is a known member of the RiskTier enum.
@@ -504,6 +523,8 @@ func (e RiskTier) Valid() bool {
 	case RiskTierLow:
 		return true
 	case RiskTierMedium:
+		return true
+	case RiskTierUnassessed:
 		return true
 	default:
 		return false
@@ -925,6 +946,8 @@ type Classification struct {
 
 // ClauseCoverage defines model for ClauseCoverage.
 type ClauseCoverage struct {
+	Amendment *ClauseWaiver `json:"amendment,omitempty"`
+
 	// ArticleRef Where the contract states it, e.g. 第12条.
 	ArticleRef *string `json:"article_ref,omitempty"`
 
@@ -937,14 +960,15 @@ type ClauseCoverage struct {
 	// Retired Whether the clause is retired from the catalogue.
 	Retired bool `json:"retired"`
 
-	// Status included (with the article), missing, or waived (with the reason).
+	// Status included (with the article), missing, or waived (with the reason). A waiver counts only once approved; see waiver.
 	Status ClauseStatus `json:"status"`
 
 	// TitleEn Title in English.
 	TitleEn string `json:"title_en"`
 
 	// TitleJa Title in Japanese.
-	TitleJa string `json:"title_ja"`
+	TitleJa string        `json:"title_ja"`
+	Waiver  *ClauseWaiver `json:"waiver,omitempty"`
 
 	// WaiverReason Why the clause is waived.
 	WaiverReason *string `json:"waiver_reason,omitempty"`
@@ -957,7 +981,7 @@ type ClauseCoverageInput struct {
 	// Example: 第12条
 	ArticleRef *string `json:"article_ref,omitempty"`
 
-	// Status included (with the article), missing, or waived (with the reason).
+	// Status included (with the article), missing, or waived (with the reason). A waiver counts only once approved; see waiver.
 	Status ClauseStatus `json:"status"`
 
 	// WaiverReason Why the clause is waived; required for waived.
@@ -973,8 +997,29 @@ type ClauseCoverageListOutputBody struct {
 	MissingMandatory *[]string `json:"missing_mandatory"`
 }
 
-// ClauseStatus included (with the article), missing, or waived (with the reason).
+// ClauseStatus included (with the article), missing, or waived (with the reason). A waiver counts only once approved; see waiver.
 type ClauseStatus string
+
+// ClauseWaiver defines model for ClauseWaiver.
+type ClauseWaiver struct {
+	// ApprovedAt When it was approved (RFC 3339, UTC); absent while pending.
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+
+	// ApprovedBy The person who approved it; absent while pending, and for waivers recorded before approvals existed.
+	ApprovedBy *string `json:"approved_by,omitempty"`
+
+	// Pending True while the waiver waits for approval by a second person.
+	Pending bool `json:"pending"`
+
+	// Reason Why the clause is to be waived.
+	Reason string `json:"reason"`
+
+	// RequestedAt When the waiver was asked for (RFC 3339, UTC).
+	RequestedAt *time.Time `json:"requested_at,omitempty"`
+
+	// RequestedBy The person who asked for the waiver; absent for the system.
+	RequestedBy *string `json:"requested_by,omitempty"`
+}
 
 // CloudService defines model for CloudService.
 type CloudService struct {
@@ -1220,6 +1265,9 @@ type Contract struct {
 	// RenewalReviewDue When the renewal review is due: end date minus notice period minus the review lead. Derived; absent unless active with an end date.
 	RenewalReviewDue *openapi_types.Date `json:"renewal_review_due,omitempty"`
 
+	// RenewalTermMonths For auto_renew: months the due-scan adds to the end date each time it passes.
+	RenewalTermMonths int64 `json:"renewal_term_months"`
+
 	// Scope What is outsourced (委託内容).
 	Scope *string `json:"scope,omitempty"`
 
@@ -1261,7 +1309,7 @@ type Contract struct {
 
 // ContractInput defines model for ContractInput.
 type ContractInput struct {
-	// AutoRenew Whether the contract renews itself unless notice is given.
+	// AutoRenew Whether the contract renews itself unless notice is given; when its end date passes, the due-scan extends it by renewal_term_months.
 	AutoRenew *bool `json:"auto_renew,omitempty"`
 
 	// EndDate Last day of the contract; omit for open-ended.
@@ -1279,6 +1327,11 @@ type ContractInput struct {
 
 	// OwnerId Our person in charge of the contract.
 	OwnerId openapi_types.UUID `json:"owner_id"`
+
+	// RenewalTermMonths Months of each automatic renewal; 12 when left out.
+	//
+	// Example: 12
+	RenewalTermMonths *int64 `json:"renewal_term_months,omitempty"`
 
 	// Scope What is outsourced (委託内容).
 	//
@@ -1318,6 +1371,9 @@ type ContractStatus string
 
 // CorrectiveAction defines model for CorrectiveAction.
 type CorrectiveAction struct {
+	// AcceptedUntil For risk_accepted: the last day the acceptance holds. The due-scan then reopens the action, due that day. closed_by says who accepted and resolution why.
+	AcceptedUntil *openapi_types.Date `json:"accepted_until,omitempty"`
+
 	// ClauseCode The clause the finding was about.
 	ClauseCode string `json:"clause_code"`
 
@@ -1803,7 +1859,7 @@ type Platform string
 
 // PolicySettings defines model for PolicySettings.
 type PolicySettings struct {
-	// CisoEscalationAfterRepeats After this many repeated overdue reminders, every ciso is told too; 2 by default.
+	// CisoEscalationAfterRepeats From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
 	CisoEscalationAfterRepeats *int64 `json:"ciso_escalation_after_repeats,omitempty"`
 
 	// ClosureDays Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none.
@@ -1816,13 +1872,13 @@ type PolicySettings struct {
 	// DefaultReviewIntervalMonths Months between periodic reviews of cloud services and social-media accounts, unless set on the item.
 	DefaultReviewIntervalMonths int64 `json:"default_review_interval_months"`
 
-	// EscalationDelayDays Days after a due date at which an overdue item is escalated to the owner's supervisor.
+	// EscalationDelayDays Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
 	EscalationDelayDays int64 `json:"escalation_delay_days"`
 
 	// JapaneseEraDates Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））.
 	JapaneseEraDates *bool `json:"japanese_era_dates,omitempty"`
 
-	// OverdueRepeatDays Days between repeated reminders of an item still overdue; 7 by default.
+	// OverdueRepeatDays Days between an overdue reminder and its repeat, for as long as the item stays unresolved; 7 by default.
 	OverdueRepeatDays *int64 `json:"overdue_repeat_days,omitempty"`
 
 	// ReminderLeadDays Days before a due date at which reminders go out.
@@ -1955,8 +2011,11 @@ type Reminder struct {
 	// Error The mail server's answer when sending failed.
 	Error *string `json:"error,omitempty"`
 
-	// Escalated True when the recipient is told as the owner's supervisor.
+	// Escalated True when the recipient is told not as the owner but as the owner's supervisor or as ciso.
 	Escalated bool `json:"escalated"`
+
+	// EscalatedAs Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat).
+	EscalatedAs *ReminderEscalatedAs `json:"escalated_as,omitempty"`
 
 	// Id UUIDv7 of the ledger row.
 	Id openapi_types.UUID `json:"id"`
@@ -1967,8 +2026,14 @@ type Reminder struct {
 	// Path API path of the subject.
 	Path string `json:"path"`
 
+	// ReachedOn The day of the scan that reached the stage; the next overdue repeat follows it by overdue_repeat_days.
+	ReachedOn *openapi_types.Date `json:"reached_on,omitempty"`
+
 	// RecipientId Who is told.
 	RecipientId openapi_types.UUID `json:"recipient_id"`
+
+	// Repeat For overdue: 0 for the first overdue reminder, n for the n-th repeat (every overdue_repeat_days until resolved); 0 otherwise.
+	Repeat int64 `json:"repeat"`
 
 	// SentAt When it was sent.
 	SentAt *time.Time `json:"sent_at,omitempty"`
@@ -1990,6 +2055,9 @@ type Reminder struct {
 	// Title What the reminder is about, as the e-mail names it.
 	Title string `json:"title"`
 }
+
+// ReminderEscalatedAs Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat).
+type ReminderEscalatedAs string
 
 // ReminderStatus queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
 type ReminderStatus string
@@ -2083,7 +2151,20 @@ type ReviewOutcome string
 // ReviewSubjectType What a review is of: contract (renewal review), cloud_service or social_account (periodic review).
 type ReviewSubjectType string
 
-// RiskTier Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
+// RiskAcceptance defines model for RiskAcceptance.
+type RiskAcceptance struct {
+	// AcceptedUntil The last day the acceptance holds; at most risk_acceptance_months from today, which is also the default.
+	//
+	// Example: 2027-09-30
+	AcceptedUntil *openapi_types.Date `json:"accepted_until,omitempty"`
+
+	// Resolution Why the risk is accepted.
+	//
+	// Example: 代替の監視策を講じており、次期契約更新時に是正させる
+	Resolution string `json:"resolution"`
+}
+
+// RiskTier Derived from the active contracts (domain.DeriveRiskTier): high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2, or integrity 2 or availability 2; else low; unassessed without an active contract.
 type RiskTier string
 
 // Role What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).
@@ -2097,11 +2178,17 @@ type ScanReport struct {
 	// ContractsExpired Contracts past their end date without auto-renewal, now expired.
 	ContractsExpired int64 `json:"contracts_expired"`
 
+	// ContractsRenewed Auto-renewing contracts past their end date, now extended by their renewal term.
+	ContractsRenewed int64 `json:"contracts_renewed"`
+
 	// Digests E-mails queued, one per recipient with new rows.
 	Digests int64 `json:"digests"`
 
 	// RemindersQueued New ledger rows.
 	RemindersQueued int64 `json:"reminders_queued"`
+
+	// RiskAcceptancesExpired Corrective actions whose risk acceptance ended, now open and due again.
+	RiskAcceptancesExpired int64 `json:"risk_acceptances_expired"`
 
 	// Today The day the scan ran for.
 	Today openapi_types.Date `json:"today"`
@@ -2141,7 +2228,7 @@ type SelectionResultValue string
 
 // Settings defines model for Settings.
 type Settings struct {
-	// CisoEscalationAfterRepeats After this many repeated overdue reminders, every ciso is told too; 2 by default.
+	// CisoEscalationAfterRepeats From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
 	CisoEscalationAfterRepeats *int64 `json:"ciso_escalation_after_repeats,omitempty"`
 
 	// ClosureDays Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none.
@@ -2154,13 +2241,13 @@ type Settings struct {
 	// DefaultReviewIntervalMonths Months between periodic reviews of cloud services and social-media accounts, unless set on the item.
 	DefaultReviewIntervalMonths int64 `json:"default_review_interval_months"`
 
-	// EscalationDelayDays Days after a due date at which an overdue item is escalated to the owner's supervisor.
+	// EscalationDelayDays Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
 	EscalationDelayDays int64 `json:"escalation_delay_days"`
 
 	// JapaneseEraDates Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））.
 	JapaneseEraDates *bool `json:"japanese_era_dates,omitempty"`
 
-	// OverdueRepeatDays Days between repeated reminders of an item still overdue; 7 by default.
+	// OverdueRepeatDays Days between an overdue reminder and its repeat, for as long as the item stays unresolved; 7 by default.
 	OverdueRepeatDays *int64 `json:"overdue_repeat_days,omitempty"`
 
 	// ReminderLeadDays Days before a due date at which reminders go out.
@@ -2391,6 +2478,9 @@ type Vendor struct {
 	// Address Registered address.
 	Address *string `json:"address,omitempty"`
 
+	// ApprovedBy The person who last approved the vendor: never the one who recorded the selection.
+	ApprovedBy *string `json:"approved_by,omitempty"`
+
 	// Certifications Security certifications.
 	Certifications *[]Certification `json:"certifications"`
 	Contact        VendorContact    `json:"contact"`
@@ -2422,12 +2512,18 @@ type Vendor struct {
 	// OwnerId Our person in charge of the vendor.
 	OwnerId openapi_types.UUID `json:"owner_id"`
 
-	// RiskTier Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
+	// RiskTier Derived from the active contracts (domain.DeriveRiskTier): high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2, or integrity 2 or availability 2; else low; unassessed without an active contract.
 	RiskTier  RiskTier         `json:"risk_tier"`
 	Selection *SelectionRecord `json:"selection,omitempty"`
 
+	// SelectionRecordedAt When the selection record was last written (RFC 3339, UTC).
+	SelectionRecordedAt *time.Time `json:"selection_recorded_at,omitempty"`
+
 	// Status candidate → approved → suspended → terminated; suspended may return to approved.
 	Status VendorStatus `json:"status"`
+
+	// StatusChangedAt When the status last changed (RFC 3339, UTC).
+	StatusChangedAt *time.Time `json:"status_changed_at,omitempty"`
 
 	// StatusReason Why the vendor was last suspended, reinstated or terminated.
 	StatusReason *string `json:"status_reason,omitempty"`
@@ -2990,6 +3086,12 @@ type ApproveVendorParams struct {
 	IfMatch *string `json:"If-Match,omitempty"`
 }
 
+// ReinstateVendorParams defines parameters for ReinstateVendor.
+type ReinstateVendorParams struct {
+	// IfMatch ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change).
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // RecordVendorSelectionParams defines parameters for RecordVendorSelection.
 type RecordVendorSelectionParams struct {
 	// IfMatch ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change).
@@ -3048,7 +3150,7 @@ type TerminateContractJSONRequestBody = ReasonBody
 type ReplaceCorrectiveActionJSONRequestBody = CorrectiveActionInput
 
 // AcceptCorrectiveActionRiskJSONRequestBody defines body for AcceptCorrectiveActionRisk for application/json ContentType.
-type AcceptCorrectiveActionRiskJSONRequestBody = ActionClosure
+type AcceptCorrectiveActionRiskJSONRequestBody = RiskAcceptance
 
 // CompleteCorrectiveActionJSONRequestBody defines body for CompleteCorrectiveAction for application/json ContentType.
 type CompleteCorrectiveActionJSONRequestBody = ActionClosure
@@ -3112,6 +3214,9 @@ type CreateVendorJSONRequestBody = VendorInput
 
 // ReplaceVendorJSONRequestBody defines body for ReplaceVendor for application/json ContentType.
 type ReplaceVendorJSONRequestBody = VendorInput
+
+// ReinstateVendorJSONRequestBody defines body for ReinstateVendor for application/json ContentType.
+type ReinstateVendorJSONRequestBody = ReasonBody
 
 // RecordVendorSelectionJSONRequestBody defines body for RecordVendorSelection for application/json ContentType.
 type RecordVendorSelectionJSONRequestBody = SelectionRecord
@@ -3483,7 +3588,7 @@ type ClientInterface interface {
 
 	// ActivateContract Activate a contract
 	//
-	// Makes a draft active. Succeeds only when the vendor is approved (409 otherwise) and every mandatory security clause is included or waived with a reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
+	// Makes a draft active. Succeeds only when the vendor is approved (409 otherwise), the end date has not passed (409), and every mandatory security clause is included or waived with an approved reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
 	//
 	// Corresponds with POST /v1/contracts/{id}/activate (the `ActivateContract` operationId).
 	ActivateContract(ctx context.Context, id openapi_types.UUID, params *ActivateContractParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3497,7 +3602,7 @@ type ClientInterface interface {
 
 	// SetContractClauseWithBody Set a security clause on a contract
 	//
-	// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+	// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3506,12 +3611,19 @@ type ClientInterface interface {
 
 	// SetContractClause Set a security clause on a contract
 	//
-	// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+	// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /v1/contracts/{id}/clauses/{code} (the `SetContractClause` operationId).
 	SetContractClause(ctx context.Context, id openapi_types.UUID, code string, body SetContractClauseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveContractClauseWaiver Approve a clause waiver
+	//
+	// Approves the waiver waiting on a mandatory clause, so that it counts toward activation; on an active contract the clause becomes waived. Separation of duties (職務の分離): the caller's person must hold the manager (情報セキュリティ責任者), supervisor or ciso security role and must not be the person who asked for the waiver (403 otherwise). The clause coverage and the audit trail show who asked, who approved and when. 409 when no waiver waits or the contract ended. Needs the editor or admin role.
+	//
+	// Corresponds with POST /v1/contracts/{id}/clauses/{code}/approve-waiver (the `ApproveContractClauseWaiver` operationId).
+	ApproveContractClauseWaiver(ctx context.Context, id openapi_types.UUID, code string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TerminateContractWithBody Terminate a contract
 	//
@@ -3565,7 +3677,7 @@ type ClientInterface interface {
 
 	// AcceptCorrectiveActionRiskWithBody Accept the risk instead of correcting
 	//
-	// Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+	// Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3574,7 +3686,7 @@ type ClientInterface interface {
 
 	// AcceptCorrectiveActionRisk Accept the risk instead of correcting
 	//
-	// Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+	// Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3658,7 +3770,7 @@ type ClientInterface interface {
 
 	// RunDueScan Run a due-scan now
 	//
-	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
 	//
 	// Corresponds with POST /v1/jobs/due-scan (the `RunDueScan` operationId).
 	RunDueScan(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3729,7 +3841,7 @@ type ClientInterface interface {
 
 	// ListReminders List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4143,10 +4255,28 @@ type ClientInterface interface {
 
 	// ApproveVendor Approve a vendor
 	//
-	// Approves a candidate (or reinstates a suspended vendor) once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. 409 from any other status. Needs the editor or admin role.
+	// Approves a candidate once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. Separation of duties (職務の分離): the caller's person must hold a security role (manager, supervisor or ciso) and must not be the person who recorded the selection (403 otherwise); approved_by records who approved. A suspended vendor is approved again here only after a new selection was recorded since the suspension (422 naming reason otherwise); without one, use reinstate-vendor with a reason. 409 from any other status. Needs the editor or admin role.
 	//
 	// Corresponds with POST /v1/vendors/{id}/approve (the `ApproveVendor` operationId).
 	ApproveVendor(ctx context.Context, id openapi_types.UUID, params *ApproveVendorParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReinstateVendorWithBody Reinstate a suspended vendor
+	//
+	// Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/vendors/{id}/reinstate (the `ReinstateVendor` operationId).
+	ReinstateVendorWithBody(ctx context.Context, id openapi_types.UUID, params *ReinstateVendorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReinstateVendor Reinstate a suspended vendor
+	//
+	// Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/vendors/{id}/reinstate (the `ReinstateVendor` operationId).
+	ReinstateVendor(ctx context.Context, id openapi_types.UUID, params *ReinstateVendorParams, body ReinstateVendorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RecordVendorSelectionWithBody Record how the vendor was selected
 	//
@@ -4840,7 +4970,7 @@ func (c *Client) ReplaceContract(ctx context.Context, id openapi_types.UUID, par
 
 // ActivateContract Activate a contract
 //
-// Makes a draft active. Succeeds only when the vendor is approved (409 otherwise) and every mandatory security clause is included or waived with a reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
+// Makes a draft active. Succeeds only when the vendor is approved (409 otherwise), the end date has not passed (409), and every mandatory security clause is included or waived with an approved reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
 //
 // Corresponds with POST /v1/contracts/{id}/activate (the `ActivateContract` operationId).
 func (c *Client) ActivateContract(ctx context.Context, id openapi_types.UUID, params *ActivateContractParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4874,7 +5004,7 @@ func (c *Client) ListContractClauses(ctx context.Context, id openapi_types.UUID,
 
 // SetContractClauseWithBody Set a security clause on a contract
 //
-// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4893,13 +5023,30 @@ func (c *Client) SetContractClauseWithBody(ctx context.Context, id openapi_types
 
 // SetContractClause Set a security clause on a contract
 //
-// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /v1/contracts/{id}/clauses/{code} (the `SetContractClause` operationId).
 func (c *Client) SetContractClause(ctx context.Context, id openapi_types.UUID, code string, body SetContractClauseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetContractClauseRequest(c.Server, id, code, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveContractClauseWaiver Approve a clause waiver
+//
+// Approves the waiver waiting on a mandatory clause, so that it counts toward activation; on an active contract the clause becomes waived. Separation of duties (職務の分離): the caller's person must hold the manager (情報セキュリティ責任者), supervisor or ciso security role and must not be the person who asked for the waiver (403 otherwise). The clause coverage and the audit trail show who asked, who approved and when. 409 when no waiver waits or the contract ended. Needs the editor or admin role.
+//
+// Corresponds with POST /v1/contracts/{id}/clauses/{code}/approve-waiver (the `ApproveContractClauseWaiver` operationId).
+func (c *Client) ApproveContractClauseWaiver(ctx context.Context, id openapi_types.UUID, code string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveContractClauseWaiverRequest(c.Server, id, code)
 	if err != nil {
 		return nil, err
 	}
@@ -5022,7 +5169,7 @@ func (c *Client) ReplaceCorrectiveAction(ctx context.Context, id openapi_types.U
 
 // AcceptCorrectiveActionRiskWithBody Accept the risk instead of correcting
 //
-// Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+// Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5041,7 +5188,7 @@ func (c *Client) AcceptCorrectiveActionRiskWithBody(ctx context.Context, id open
 
 // AcceptCorrectiveActionRisk Accept the risk instead of correcting
 //
-// Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+// Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5225,7 +5372,7 @@ func (c *Client) ReplaceDepartment(ctx context.Context, id openapi_types.UUID, p
 
 // RunDueScan Run a due-scan now
 //
-// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
 //
 // Corresponds with POST /v1/jobs/due-scan (the `RunDueScan` operationId).
 func (c *Client) RunDueScan(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5386,7 +5533,7 @@ func (c *Client) ReplacePerson(ctx context.Context, id openapi_types.UUID, param
 
 // ListReminders List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6300,11 +6447,49 @@ func (c *Client) ReplaceVendor(ctx context.Context, id openapi_types.UUID, param
 
 // ApproveVendor Approve a vendor
 //
-// Approves a candidate (or reinstates a suspended vendor) once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. 409 from any other status. Needs the editor or admin role.
+// Approves a candidate once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. Separation of duties (職務の分離): the caller's person must hold a security role (manager, supervisor or ciso) and must not be the person who recorded the selection (403 otherwise); approved_by records who approved. A suspended vendor is approved again here only after a new selection was recorded since the suspension (422 naming reason otherwise); without one, use reinstate-vendor with a reason. 409 from any other status. Needs the editor or admin role.
 //
 // Corresponds with POST /v1/vendors/{id}/approve (the `ApproveVendor` operationId).
 func (c *Client) ApproveVendor(ctx context.Context, id openapi_types.UUID, params *ApproveVendorParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewApproveVendorRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReinstateVendorWithBody Reinstate a suspended vendor
+//
+// Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/vendors/{id}/reinstate (the `ReinstateVendor` operationId).
+func (c *Client) ReinstateVendorWithBody(ctx context.Context, id openapi_types.UUID, params *ReinstateVendorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReinstateVendorRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReinstateVendor Reinstate a suspended vendor
+//
+// Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/vendors/{id}/reinstate (the `ReinstateVendor` operationId).
+func (c *Client) ReinstateVendor(ctx context.Context, id openapi_types.UUID, params *ReinstateVendorParams, body ReinstateVendorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReinstateVendorRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8052,6 +8237,47 @@ func NewSetContractClauseRequestWithBody(server string, id openapi_types.UUID, c
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewApproveContractClauseWaiverRequest constructs an http.Request for the ApproveContractClauseWaiver method
+func NewApproveContractClauseWaiverRequest(server string, id openapi_types.UUID, code string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "code", code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/contracts/%s/clauses/%s/approve-waiver", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -11120,6 +11346,68 @@ func NewApproveVendorRequest(server string, id openapi_types.UUID, params *Appro
 	return req, nil
 }
 
+// NewReinstateVendorRequest calls the generic ReinstateVendor builder with application/json body
+func NewReinstateVendorRequest(server string, id openapi_types.UUID, params *ReinstateVendorParams, body ReinstateVendorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReinstateVendorRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewReinstateVendorRequestWithBody constructs an http.Request for the ReinstateVendor method, with any body, and a specified content type
+func NewReinstateVendorRequestWithBody(server string, id openapi_types.UUID, params *ReinstateVendorParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/vendors/%s/reinstate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRecordVendorSelectionRequest calls the generic RecordVendorSelection builder with application/json body
 func NewRecordVendorSelectionRequest(server string, id openapi_types.UUID, params *RecordVendorSelectionParams, body RecordVendorSelectionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -11667,7 +11955,7 @@ type ClientWithResponsesInterface interface {
 
 	// ActivateContractWithResponse Activate a contract
 	//
-	// Makes a draft active. Succeeds only when the vendor is approved (409 otherwise) and every mandatory security clause is included or waived with a reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
+	// Makes a draft active. Succeeds only when the vendor is approved (409 otherwise), the end date has not passed (409), and every mandatory security clause is included or waived with an approved reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11685,7 +11973,7 @@ type ClientWithResponsesInterface interface {
 
 	// SetContractClauseWithBodyWithResponse Set a security clause on a contract
 	//
-	// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+	// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11694,12 +11982,21 @@ type ClientWithResponsesInterface interface {
 
 	// SetContractClauseWithResponse Set a security clause on a contract
 	//
-	// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+	// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/contracts/{id}/clauses/{code} (the `SetContractClause` operationId).
 	SetContractClauseWithResponse(ctx context.Context, id openapi_types.UUID, code string, body SetContractClauseJSONRequestBody, reqEditors ...RequestEditorFn) (*SetContractClauseResponse, error)
+
+	// ApproveContractClauseWaiverWithResponse Approve a clause waiver
+	//
+	// Approves the waiver waiting on a mandatory clause, so that it counts toward activation; on an active contract the clause becomes waived. Separation of duties (職務の分離): the caller's person must hold the manager (情報セキュリティ責任者), supervisor or ciso security role and must not be the person who asked for the waiver (403 otherwise). The clause coverage and the audit trail show who asked, who approved and when. 409 when no waiver waits or the contract ended. Needs the editor or admin role.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/contracts/{id}/clauses/{code}/approve-waiver (the `ApproveContractClauseWaiver` operationId).
+	ApproveContractClauseWaiverWithResponse(ctx context.Context, id openapi_types.UUID, code string, reqEditors ...RequestEditorFn) (*ApproveContractClauseWaiverResponse, error)
 
 	// TerminateContractWithBodyWithResponse Terminate a contract
 	//
@@ -11757,7 +12054,7 @@ type ClientWithResponsesInterface interface {
 
 	// AcceptCorrectiveActionRiskWithBodyWithResponse Accept the risk instead of correcting
 	//
-	// Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+	// Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11766,7 +12063,7 @@ type ClientWithResponsesInterface interface {
 
 	// AcceptCorrectiveActionRiskWithResponse Accept the risk instead of correcting
 	//
-	// Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+	// Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11856,7 +12153,7 @@ type ClientWithResponsesInterface interface {
 
 	// RunDueScanWithResponse Run a due-scan now
 	//
-	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+	// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11937,7 +12234,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListRemindersWithResponse List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -12387,12 +12684,30 @@ type ClientWithResponsesInterface interface {
 
 	// ApproveVendorWithResponse Approve a vendor
 	//
-	// Approves a candidate (or reinstates a suspended vendor) once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. 409 from any other status. Needs the editor or admin role.
+	// Approves a candidate once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. Separation of duties (職務の分離): the caller's person must hold a security role (manager, supervisor or ciso) and must not be the person who recorded the selection (403 otherwise); approved_by records who approved. A suspended vendor is approved again here only after a new selection was recorded since the suspension (422 naming reason otherwise); without one, use reinstate-vendor with a reason. 409 from any other status. Needs the editor or admin role.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/vendors/{id}/approve (the `ApproveVendor` operationId).
 	ApproveVendorWithResponse(ctx context.Context, id openapi_types.UUID, params *ApproveVendorParams, reqEditors ...RequestEditorFn) (*ApproveVendorResponse, error)
+
+	// ReinstateVendorWithBodyWithResponse Reinstate a suspended vendor
+	//
+	// Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/vendors/{id}/reinstate (the `ReinstateVendor` operationId).
+	ReinstateVendorWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *ReinstateVendorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReinstateVendorResponse, error)
+
+	// ReinstateVendorWithResponse Reinstate a suspended vendor
+	//
+	// Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/vendors/{id}/reinstate (the `ReinstateVendor` operationId).
+	ReinstateVendorWithResponse(ctx context.Context, id openapi_types.UUID, params *ReinstateVendorParams, body ReinstateVendorJSONRequestBody, reqEditors ...RequestEditorFn) (*ReinstateVendorResponse, error)
 
 	// RecordVendorSelectionWithBodyWithResponse Record how the vendor was selected
 	//
@@ -17294,6 +17609,208 @@ func (r SetContractClauseResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SetContractClauseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApproveContractClauseWaiverResponse200Headers the declared response headers of an HTTP 200 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse200Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ApproveContractClauseWaiverResponse400Headers the declared response headers of an HTTP 400 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse400Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ApproveContractClauseWaiverResponse401Headers the declared response headers of an HTTP 401 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse401Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ApproveContractClauseWaiverResponse403Headers the declared response headers of an HTTP 403 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse403Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ApproveContractClauseWaiverResponse404Headers the declared response headers of an HTTP 404 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse404Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ApproveContractClauseWaiverResponse409Headers the declared response headers of an HTTP 409 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse409Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ApproveContractClauseWaiverResponse412Headers the declared response headers of an HTTP 412 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse412Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ApproveContractClauseWaiverResponse422Headers the declared response headers of an HTTP 422 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse422Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ApproveContractClauseWaiverResponse429Headers the declared response headers of an HTTP 429 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse429Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	RetryAfter               *int32
+}
+
+// ApproveContractClauseWaiverResponse500Headers the declared response headers of an HTTP 500 response for ApproveContractClauseWaiver
+type ApproveContractClauseWaiverResponse500Headers struct {
+	AccessControlAllowOrigin *string
+}
+
+type ApproveContractClauseWaiverResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClauseCoverage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ApproveContractClauseWaiverResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ApproveContractClauseWaiverResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ApproveContractClauseWaiverResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ApproveContractClauseWaiverResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ApproveContractClauseWaiverResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ApproveContractClauseWaiverResponse409Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ApproveContractClauseWaiverResponse412Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ApproveContractClauseWaiverResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ApproveContractClauseWaiverResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ApproveContractClauseWaiverResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveContractClauseWaiverResponse) GetJSON200() *ClauseCoverage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON412() *ErrorModel {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ApproveContractClauseWaiverResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveContractClauseWaiverResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveContractClauseWaiverResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveContractClauseWaiverResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveContractClauseWaiverResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26734,6 +27251,209 @@ func (r ApproveVendorResponse) ContentType() string {
 	return ""
 }
 
+// ReinstateVendorResponse200Headers the declared response headers of an HTTP 200 response for ReinstateVendor
+type ReinstateVendorResponse200Headers struct {
+	AccessControlAllowOrigin *string
+	ETag                     *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ReinstateVendorResponse400Headers the declared response headers of an HTTP 400 response for ReinstateVendor
+type ReinstateVendorResponse400Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ReinstateVendorResponse401Headers the declared response headers of an HTTP 401 response for ReinstateVendor
+type ReinstateVendorResponse401Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ReinstateVendorResponse403Headers the declared response headers of an HTTP 403 response for ReinstateVendor
+type ReinstateVendorResponse403Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ReinstateVendorResponse404Headers the declared response headers of an HTTP 404 response for ReinstateVendor
+type ReinstateVendorResponse404Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ReinstateVendorResponse409Headers the declared response headers of an HTTP 409 response for ReinstateVendor
+type ReinstateVendorResponse409Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ReinstateVendorResponse412Headers the declared response headers of an HTTP 412 response for ReinstateVendor
+type ReinstateVendorResponse412Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ReinstateVendorResponse422Headers the declared response headers of an HTTP 422 response for ReinstateVendor
+type ReinstateVendorResponse422Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+}
+
+// ReinstateVendorResponse429Headers the declared response headers of an HTTP 429 response for ReinstateVendor
+type ReinstateVendorResponse429Headers struct {
+	AccessControlAllowOrigin *string
+	RateLimitLimit           *int32
+	RateLimitRemaining       *int32
+	RateLimitReset           *int32
+	RetryAfter               *int32
+}
+
+// ReinstateVendorResponse500Headers the declared response headers of an HTTP 500 response for ReinstateVendor
+type ReinstateVendorResponse500Headers struct {
+	AccessControlAllowOrigin *string
+}
+
+type ReinstateVendorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Vendor
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReinstateVendorResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ReinstateVendorResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReinstateVendorResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ReinstateVendorResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ReinstateVendorResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ReinstateVendorResponse409Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReinstateVendorResponse412Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ReinstateVendorResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReinstateVendorResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ReinstateVendorResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReinstateVendorResponse) GetJSON200() *Vendor {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON403() *ErrorModel {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON412() *ErrorModel {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON429() *ErrorModel {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReinstateVendorResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ReinstateVendorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReinstateVendorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReinstateVendorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReinstateVendorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RecordVendorSelectionResponse200Headers the declared response headers of an HTTP 200 response for RecordVendorSelection
 type RecordVendorSelectionResponse200Headers struct {
 	AccessControlAllowOrigin *string
@@ -27870,7 +28590,7 @@ func (c *ClientWithResponses) ReplaceContractWithResponse(ctx context.Context, i
 
 // ActivateContractWithResponse Activate a contract
 //
-// Makes a draft active. Succeeds only when the vendor is approved (409 otherwise) and every mandatory security clause is included or waived with a reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
+// Makes a draft active. Succeeds only when the vendor is approved (409 otherwise), the end date has not passed (409), and every mandatory security clause is included or waived with an approved reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27900,7 +28620,7 @@ func (c *ClientWithResponses) ListContractClausesWithResponse(ctx context.Contex
 
 // SetContractClauseWithBodyWithResponse Set a security clause on a contract
 //
-// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27915,7 +28635,7 @@ func (c *ClientWithResponses) SetContractClauseWithBodyWithResponse(ctx context.
 
 // SetContractClauseWithResponse Set a security clause on a contract
 //
-// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+// Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27926,6 +28646,21 @@ func (c *ClientWithResponses) SetContractClauseWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseSetContractClauseResponse(rsp)
+}
+
+// ApproveContractClauseWaiverWithResponse Approve a clause waiver
+//
+// Approves the waiver waiting on a mandatory clause, so that it counts toward activation; on an active contract the clause becomes waived. Separation of duties (職務の分離): the caller's person must hold the manager (情報セキュリティ責任者), supervisor or ciso security role and must not be the person who asked for the waiver (403 otherwise). The clause coverage and the audit trail show who asked, who approved and when. 409 when no waiver waits or the contract ended. Needs the editor or admin role.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/contracts/{id}/clauses/{code}/approve-waiver (the `ApproveContractClauseWaiver` operationId).
+func (c *ClientWithResponses) ApproveContractClauseWaiverWithResponse(ctx context.Context, id openapi_types.UUID, code string, reqEditors ...RequestEditorFn) (*ApproveContractClauseWaiverResponse, error) {
+	rsp, err := c.ApproveContractClauseWaiver(ctx, id, code, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveContractClauseWaiverResponse(rsp)
 }
 
 // TerminateContractWithBodyWithResponse Terminate a contract
@@ -28020,7 +28755,7 @@ func (c *ClientWithResponses) ReplaceCorrectiveActionWithResponse(ctx context.Co
 
 // AcceptCorrectiveActionRiskWithBodyWithResponse Accept the risk instead of correcting
 //
-// Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+// Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28035,7 +28770,7 @@ func (c *ClientWithResponses) AcceptCorrectiveActionRiskWithBodyWithResponse(ctx
 
 // AcceptCorrectiveActionRiskWithResponse Accept the risk instead of correcting
 //
-// Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+// Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28185,7 +28920,7 @@ func (c *ClientWithResponses) ReplaceDepartmentWithResponse(ctx context.Context,
 
 // RunDueScanWithResponse Run a due-scan now
 //
-// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+// Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28320,7 +29055,7 @@ func (c *ClientWithResponses) ReplacePersonWithResponse(ctx context.Context, id 
 
 // ListRemindersWithResponse List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -29070,7 +29805,7 @@ func (c *ClientWithResponses) ReplaceVendorWithResponse(ctx context.Context, id 
 
 // ApproveVendorWithResponse Approve a vendor
 //
-// Approves a candidate (or reinstates a suspended vendor) once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. 409 from any other status. Needs the editor or admin role.
+// Approves a candidate once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. Separation of duties (職務の分離): the caller's person must hold a security role (manager, supervisor or ciso) and must not be the person who recorded the selection (403 otherwise); approved_by records who approved. A suspended vendor is approved again here only after a new selection was recorded since the suspension (422 naming reason otherwise); without one, use reinstate-vendor with a reason. 409 from any other status. Needs the editor or admin role.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -29081,6 +29816,36 @@ func (c *ClientWithResponses) ApproveVendorWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseApproveVendorResponse(rsp)
+}
+
+// ReinstateVendorWithBodyWithResponse Reinstate a suspended vendor
+//
+// Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/vendors/{id}/reinstate (the `ReinstateVendor` operationId).
+func (c *ClientWithResponses) ReinstateVendorWithBodyWithResponse(ctx context.Context, id openapi_types.UUID, params *ReinstateVendorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReinstateVendorResponse, error) {
+	rsp, err := c.ReinstateVendorWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReinstateVendorResponse(rsp)
+}
+
+// ReinstateVendorWithResponse Reinstate a suspended vendor
+//
+// Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/vendors/{id}/reinstate (the `ReinstateVendor` operationId).
+func (c *ClientWithResponses) ReinstateVendorWithResponse(ctx context.Context, id openapi_types.UUID, params *ReinstateVendorParams, body ReinstateVendorJSONRequestBody, reqEditors ...RequestEditorFn) (*ReinstateVendorResponse, error) {
+	rsp, err := c.ReinstateVendor(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReinstateVendorResponse(rsp)
 }
 
 // RecordVendorSelectionWithBodyWithResponse Record how the vendor was selected
@@ -38322,6 +39087,394 @@ func ParseSetContractClauseResponse(rsp *http.Response) (*SetContractClauseRespo
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers SetContractClauseResponse500Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApproveContractClauseWaiverResponse parses an HTTP response from a ApproveContractClauseWaiverWithResponse call
+func ParseApproveContractClauseWaiverResponse(rsp *http.Response) (*ApproveContractClauseWaiverResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveContractClauseWaiverResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClauseCoverage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ApproveContractClauseWaiverResponse200Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ApproveContractClauseWaiverResponse400Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ApproveContractClauseWaiverResponse401Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ApproveContractClauseWaiverResponse403Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ApproveContractClauseWaiverResponse404Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ApproveContractClauseWaiverResponse409Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 412:
+		var headers ApproveContractClauseWaiverResponse412Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 422:
+		var headers ApproveContractClauseWaiverResponse422Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ApproveContractClauseWaiverResponse429Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ApproveContractClauseWaiverResponse500Headers
 		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -56273,6 +57426,401 @@ func ParseApproveVendorResponse(rsp *http.Response) (*ApproveVendorResponse, err
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers ApproveVendorResponse500Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReinstateVendorResponse parses an HTTP response from a ReinstateVendorWithResponse call
+func ParseReinstateVendorResponse(rsp *http.Response) (*ReinstateVendorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReinstateVendorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Vendor
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReinstateVendorResponse200Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ReinstateVendorResponse400Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReinstateVendorResponse401Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ReinstateVendorResponse403Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ReinstateVendorResponse404Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ReinstateVendorResponse409Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReinstateVendorResponse412Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 422:
+		var headers ReinstateVendorResponse422Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReinstateVendorResponse429Headers
+		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AccessControlAllowOrigin = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ReinstateVendorResponse500Headers
 		if values := rsp.Header.Values("Access-Control-Allow-Origin"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Access-Control-Allow-Origin", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

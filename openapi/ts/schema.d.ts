@@ -387,7 +387,7 @@ export interface paths {
         put?: never;
         /**
          * Activate a contract
-         * @description Makes a draft active. Succeeds only when the vendor is approved (409 otherwise) and every mandatory security clause is included or waived with a reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
+         * @description Makes a draft active. Succeeds only when the vendor is approved (409 otherwise), the end date has not passed (409), and every mandatory security clause is included or waived with an approved reason; otherwise 422 whose errors name each missing clause (location body.clauses.<code>). Sets next_confirmation_due and renewal_review_due. Needs the editor or admin role.
          */
         post: operations["activate-contract"];
         delete?: never;
@@ -426,10 +426,30 @@ export interface paths {
         get?: never;
         /**
          * Set a security clause on a contract
-         * @description Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
+         * @description Sets one clause's status: included needs the article that states it (e.g. 第12条), waived needs a written reason. Waiving a mandatory clause is a request by the caller (separation of duties, 職務の分離): it takes effect only when a second person with the manager, supervisor or ciso security role approves it (approve-contract-clause-waiver); until then the clause counts as missing, and `waiver` shows who asked. Once a contract is active its coverage cannot fall below the activation gate: setting a covered mandatory clause back to missing is a 409 that says to amend or terminate the contract instead, and a waiver asked for a covered clause (an amendment) waits beside the clause's current status until approved. 409 on an ended contract, or for a retired clause. Needs the editor or admin role.
          */
         put: operations["set-contract-clause"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contracts/{id}/clauses/{code}/approve-waiver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a clause waiver
+         * @description Approves the waiver waiting on a mandatory clause, so that it counts toward activation; on an active contract the clause becomes waived. Separation of duties (職務の分離): the caller's person must hold the manager (情報セキュリティ責任者), supervisor or ciso security role and must not be the person who asked for the waiver (403 otherwise). The clause coverage and the audit trail show who asked, who approved and when. 409 when no waiver waits or the contract ended. Needs the editor or admin role.
+         */
+        post: operations["approve-contract-clause-waiver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -511,7 +531,7 @@ export interface paths {
         put?: never;
         /**
          * Accept the risk instead of correcting
-         * @description Closes an open action as risk_accepted, with the reason. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may (403 otherwise). Needs the editor or admin role.
+         * @description Closes an open action as risk_accepted, with the reason, until `accepted_until` (at most, and by default, risk_acceptance_months from today; 422 beyond). closed_by records who accepted. When the acceptance ends, the due-scan reopens the action, due on its last day, and reminds it again. Only a caller whose person holds the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role and does not own the action may (403 otherwise: separation of duties). Needs the editor or admin role.
          */
         post: operations["accept-corrective-action-risk"];
         delete?: never;
@@ -603,7 +623,7 @@ export interface paths {
         put?: never;
         /**
          * Run a due-scan now
-         * @description Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage and recipient is not queued again. Admin only.
+         * @description Runs the due-scan at once instead of waiting for its schedule, and reports what it did. It is idempotent: a reminder already in the ledger for the same subject, due date, stage, repeat and recipient is not queued again. Every unresolved date up to the farthest lead time is looked at, however old. Admin only.
          */
         post: operations["run-due-scan"];
         delete?: never;
@@ -693,7 +713,7 @@ export interface paths {
         };
         /**
          * List the reminder ledger
-         * @description Lists the reminder ledger: one row per subject, due date, stage and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+         * @description Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
          */
         get: operations["list-reminders"];
         put?: never;
@@ -1167,9 +1187,29 @@ export interface paths {
         put?: never;
         /**
          * Approve a vendor
-         * @description Approves a candidate (or reinstates a suspended vendor) once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. 409 from any other status. Needs the editor or admin role.
+         * @description Approves a candidate once its selection record answers every active criterion and every not_met carries a written justification; otherwise 422 naming the criteria. Separation of duties (職務の分離): the caller's person must hold a security role (manager, supervisor or ciso) and must not be the person who recorded the selection (403 otherwise); approved_by records who approved. A suspended vendor is approved again here only after a new selection was recorded since the suspension (422 naming reason otherwise); without one, use reinstate-vendor with a reason. 409 from any other status. Needs the editor or admin role.
          */
         post: operations["approve-vendor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/vendors/{id}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reinstate a suspended vendor
+         * @description Returns a suspended vendor to approved with an explicit reason, recorded on the vendor and in the audit trail, when no new selection record was made. The approval's rules apply: a complete selection record, and a caller whose person holds a security role and did not record the selection (403). 409 unless suspended. Needs the editor or admin role.
+         */
+        post: operations["reinstate-vendor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1480,6 +1520,8 @@ export interface components {
             integrity: number;
         };
         ClauseCoverage: {
+            /** @description On an active contract, a waiver asked for a covered clause: it waits beside the clause's current status until a second person approves it, then becomes the waiver. */
+            amendment?: components["schemas"]["ClauseWaiver"];
             /** @description Where the contract states it, e.g. 第12条. */
             article_ref?: string;
             /** @description Code of the clause. */
@@ -1488,12 +1530,14 @@ export interface components {
             mandatory: boolean;
             /** @description Whether the clause is retired from the catalogue. */
             retired: boolean;
-            /** @description included (with the article), missing, or waived (with the reason). */
+            /** @description included (with the article), missing, or waived (with the reason). A waiver counts only once approved; see waiver. */
             status: components["schemas"]["ClauseStatus"];
             /** @description Title in English. */
             title_en: string;
             /** @description Title in Japanese. */
             title_ja: string;
+            /** @description The waiver behind status waived: who asked, and who approved it and when. While pending, the clause counts as missing. */
+            waiver?: components["schemas"]["ClauseWaiver"];
             /** @description Why the clause is waived. */
             waiver_reason?: string;
         };
@@ -1515,10 +1559,30 @@ export interface components {
             missing_mandatory: string[] | null;
         };
         /**
-         * @description included (with the article), missing, or waived (with the reason).
+         * @description included (with the article), missing, or waived (with the reason). A waiver counts only once approved; see waiver.
          * @enum {string}
          */
         ClauseStatus: "included" | "missing" | "waived";
+        ClauseWaiver: {
+            /**
+             * Format: date-time
+             * @description When it was approved (RFC 3339, UTC); absent while pending.
+             */
+            approved_at?: string;
+            /** @description The person who approved it; absent while pending, and for waivers recorded before approvals existed. */
+            approved_by?: string;
+            /** @description True while the waiver waits for approval by a second person. */
+            pending: boolean;
+            /** @description Why the clause is to be waived. */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the waiver was asked for (RFC 3339, UTC).
+             */
+            requested_at?: string;
+            /** @description The person who asked for the waiver; absent for the system. */
+            requested_by?: string;
+        };
         CloudService: {
             /**
              * Format: date
@@ -1831,6 +1895,11 @@ export interface components {
              * @description When the renewal review is due: end date minus notice period minus the review lead. Derived; absent unless active with an end date.
              */
             renewal_review_due?: string;
+            /**
+             * Format: int64
+             * @description For auto_renew: months the due-scan adds to the end date each time it passes.
+             */
+            renewal_term_months: number;
             /** @description What is outsourced (委託内容). */
             scope?: string;
             /**
@@ -1872,7 +1941,7 @@ export interface components {
             work_location?: string;
         };
         ContractInput: {
-            /** @description Whether the contract renews itself unless notice is given. */
+            /** @description Whether the contract renews itself unless notice is given; when its end date passes, the due-scan extends it by renewal_term_months. */
             auto_renew?: boolean;
             /**
              * Format: date
@@ -1893,6 +1962,12 @@ export interface components {
              * @description Our person in charge of the contract.
              */
             owner_id: string;
+            /**
+             * Format: int64
+             * @description Months of each automatic renewal; 12 when left out.
+             * @example 12
+             */
+            renewal_term_months?: number;
             /**
              * @description What is outsourced (委託内容).
              * @example 粗大ごみ受付システムの運用保守及び障害対応
@@ -1932,6 +2007,11 @@ export interface components {
          */
         ContractStatus: "draft" | "active" | "expired" | "terminated";
         CorrectiveAction: {
+            /**
+             * Format: date
+             * @description For risk_accepted: the last day the acceptance holds. The due-scan then reopens the action, due that day. closed_by says who accepted and resolution why.
+             */
+            accepted_until?: string;
             /** @description The clause the finding was about. */
             clause_code: string;
             /**
@@ -2435,7 +2515,7 @@ export interface components {
         PolicySettings: {
             /**
              * Format: int64
-             * @description After this many repeated overdue reminders, every ciso is told too; 2 by default.
+             * @description From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
              */
             ciso_escalation_after_repeats?: number;
             /** @description Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none. */
@@ -2454,14 +2534,14 @@ export interface components {
             default_review_interval_months: number;
             /**
              * Format: int64
-             * @description Days after a due date at which an overdue item is escalated to the owner's supervisor.
+             * @description Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
              */
             escalation_delay_days: number;
             /** @description Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））. */
             japanese_era_dates?: boolean;
             /**
              * Format: int64
-             * @description Days between repeated reminders of an item still overdue; 7 by default.
+             * @description Days between an overdue reminder and its repeat, for as long as the item stays unresolved; 7 by default.
              */
             overdue_repeat_days?: number;
             /** @description Days before a due date at which reminders go out. */
@@ -2614,8 +2694,10 @@ export interface components {
             due_date: string;
             /** @description The mail server's answer when sending failed. */
             error?: string;
-            /** @description True when the recipient is told as the owner's supervisor. */
+            /** @description True when the recipient is told not as the owner but as the owner's supervisor or as ciso. */
             escalated: boolean;
+            /** @description Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat). */
+            escalated_as?: components["schemas"]["ReminderEscalatedAs"];
             /**
              * Format: uuid
              * @description UUIDv7 of the ledger row.
@@ -2626,10 +2708,20 @@ export interface components {
             /** @description API path of the subject. */
             path: string;
             /**
+             * Format: date
+             * @description The day of the scan that reached the stage; the next overdue repeat follows it by overdue_repeat_days.
+             */
+            reached_on?: string;
+            /**
              * Format: uuid
              * @description Who is told.
              */
             recipient_id: string;
+            /**
+             * Format: int64
+             * @description For overdue: 0 for the first overdue reminder, n for the n-th repeat (every overdue_repeat_days until resolved); 0 otherwise.
+             */
+            repeat: number;
             /**
              * Format: date-time
              * @description When it was sent.
@@ -2652,6 +2744,11 @@ export interface components {
             /** @description What the reminder is about, as the e-mail names it. */
             title: string;
         };
+        /**
+         * @description Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat).
+         * @enum {string}
+         */
+        ReminderEscalatedAs: "supervisor" | "ciso";
         /**
          * @description queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
          * @enum {string}
@@ -2767,11 +2864,24 @@ export interface components {
          * @enum {string}
          */
         ReviewSubjectType: "contract" | "cloud_service" | "social_account";
+        RiskAcceptance: {
+            /**
+             * Format: date
+             * @description The last day the acceptance holds; at most risk_acceptance_months from today, which is also the default.
+             * @example 2027-09-30
+             */
+            accepted_until?: string;
+            /**
+             * @description Why the risk is accepted.
+             * @example 代替の監視策を講じており、次期契約更新時に是正させる
+             */
+            resolution: string;
+        };
         /**
-         * @description Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low.
+         * @description Derived from the active contracts (domain.DeriveRiskTier): high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2, or integrity 2 or availability 2; else low; unassessed without an active contract.
          * @enum {string}
          */
-        RiskTier: "high" | "medium" | "low";
+        RiskTier: "high" | "medium" | "low" | "unassessed";
         /**
          * @description What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).
          * @enum {string}
@@ -2790,6 +2900,11 @@ export interface components {
             contracts_expired: number;
             /**
              * Format: int64
+             * @description Auto-renewing contracts past their end date, now extended by their renewal term.
+             */
+            contracts_renewed: number;
+            /**
+             * Format: int64
              * @description E-mails queued, one per recipient with new rows.
              */
             digests: number;
@@ -2798,6 +2913,11 @@ export interface components {
              * @description New ledger rows.
              */
             reminders_queued: number;
+            /**
+             * Format: int64
+             * @description Corrective actions whose risk acceptance ended, now open and due again.
+             */
+            risk_acceptances_expired: number;
             /**
              * Format: date
              * @description The day the scan ran for.
@@ -2842,7 +2962,7 @@ export interface components {
         Settings: {
             /**
              * Format: int64
-             * @description After this many repeated overdue reminders, every ciso is told too; 2 by default.
+             * @description From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
              */
             ciso_escalation_after_repeats?: number;
             /** @description Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none. */
@@ -2861,14 +2981,14 @@ export interface components {
             default_review_interval_months: number;
             /**
              * Format: int64
-             * @description Days after a due date at which an overdue item is escalated to the owner's supervisor.
+             * @description Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
              */
             escalation_delay_days: number;
             /** @description Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））. */
             japanese_era_dates?: boolean;
             /**
              * Format: int64
-             * @description Days between repeated reminders of an item still overdue; 7 by default.
+             * @description Days between an overdue reminder and its repeat, for as long as the item stays unresolved; 7 by default.
              */
             overdue_repeat_days?: number;
             /** @description Days before a due date at which reminders go out. */
@@ -3147,6 +3267,8 @@ export interface components {
         Vendor: {
             /** @description Registered address. */
             address?: string;
+            /** @description The person who last approved the vendor: never the one who recorded the selection. */
+            approved_by?: string;
             /** @description Security certifications. */
             certifications: components["schemas"]["Certification"][] | null;
             /** @description Contact point. */
@@ -3183,12 +3305,22 @@ export interface components {
              * @description Our person in charge of the vendor.
              */
             owner_id: string;
-            /** @description Derived from the active contracts: high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2; else low. */
+            /** @description Derived from the active contracts (domain.DeriveRiskTier): high when one handles confidentiality 3, or 2 with subcontracting; medium when one handles 2, or integrity 2 or availability 2; else low; unassessed without an active contract. */
             risk_tier: components["schemas"]["RiskTier"];
             /** @description How the vendor was selected; required before approval. */
             selection?: components["schemas"]["SelectionRecord"];
+            /**
+             * Format: date-time
+             * @description When the selection record was last written (RFC 3339, UTC).
+             */
+            selection_recorded_at?: string;
             /** @description candidate → approved → suspended → terminated; suspended may return to approved. */
             status: components["schemas"]["VendorStatus"];
+            /**
+             * Format: date-time
+             * @description When the status last changed (RFC 3339, UTC).
+             */
+            status_changed_at?: string;
             /** @description Why the vendor was last suspended, reinstated or terminated. */
             status_reason?: string;
             /**
@@ -7624,6 +7756,188 @@ export interface operations {
             };
         };
     };
+    "approve-contract-clause-waiver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+                /** @description Code of the item. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClauseCoverage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "terminate-contract": {
         parameters: {
             query?: never;
@@ -8306,7 +8620,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ActionClosure"];
+                "application/json": components["schemas"]["RiskAcceptance"];
             };
         };
         responses: {
@@ -15944,6 +16258,194 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vendor"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "reinstate-vendor": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonBody"];
+            };
+        };
         responses: {
             /** @description OK */
             200: {
