@@ -460,7 +460,8 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 		e.must(http.StatusOK, "POST", "/v1/contracts/"+c.ID+"/activate", editor, nil, "If-Match", tag).Decode(t, &c)
 		require.Equal(t, domain.ContractActive, c.Status)
 		require.Equal(t, "2027-03-01", c.NextConfirmationDue.String())
-		require.Equal(t, "2026-12-31", c.RenewalReviewDue.String())
+		require.Equal(t, "2026-12-31", c.RenewalReviewDueNominal.String())
+		require.Equal(t, "2026-12-28", c.RenewalReviewDue.String(), "31 December is in the year-end closure: the business day before")
 		require.Equal(t, domain.RiskMedium, outGetVendor(e, v.ID).RiskTier)
 
 		// 9. Schedule a confirmation: its checklist is the included clauses only.
@@ -468,7 +469,10 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 		var conf domain.Confirmation
 		e.must(http.StatusCreated, "POST", "/v1/confirmations", editor, map[string]any{"contract_id": c.ID, "due_date": due}).Decode(t, &conf)
 		require.Equal(t, domain.ConfirmationScheduled, conf.Status)
-		require.Equal(t, due, conf.DueDate.String())
+		require.Equal(t, due, conf.DueDateNominal.String())
+		dueDay, err := domain.ParseDate(due)
+		require.NoError(t, err)
+		require.Equal(t, domain.NewBusinessCalendar(domain.DefaultPolicySettings).BusinessDueDate(dueDay), conf.DueDate, "due on a business day")
 		require.Equal(t, v.ID, conf.VendorID)
 		included := slices.DeleteFunc(slices.Clone(mandatory), func(code string) bool { return code == waived })
 		require.Equal(t, included, outChecklistCodes(conf.Checklist), "checklist = included clauses, in catalogue order")
@@ -548,7 +552,7 @@ func TestOutsourcingNewUserStory(t *testing.T) {
 		c = outGetContract(e, c.ID)
 		require.Equal(t, firstPerformed, c.LastConfirmedOn.String())
 		require.Equal(t, "2027-03-01", c.NextConfirmationDue.String(), "12 months on would be after the end: 30 days before it")
-		require.Equal(t, "2026-12-31", c.RenewalReviewDue.String(), "a confirmation does not move the renewal review")
+		require.Equal(t, "2026-12-28", c.RenewalReviewDue.String(), "a confirmation does not move the renewal review")
 
 		// 12. A second confirmation (due date defaulting to the contract's)
 		// with a finding gives a second action.
@@ -808,7 +812,7 @@ func TestOutsourcingSettings(t *testing.T) {
 		require.NotEqual(t, tag, r.Header.Get("ETag"))
 		require.Equal(t, "2026-07-01", outGetContract(e, medium.ID).NextConfirmationDue.String(), "recomputed by the settings change")
 		require.Equal(t, "2027-03-01", outGetContract(e, low.ID).NextConfirmationDue.String(), "another tier's interval did not change")
-		require.Equal(t, "2026-12-31", outGetContract(e, medium.ID).RenewalReviewDue.String())
+		require.Equal(t, "2026-12-28", outGetContract(e, medium.ID).RenewalReviewDue.String())
 
 		// The old ETag is stale now.
 		changed.ConfirmationIntervalMonths.Medium = 9
@@ -819,7 +823,8 @@ func TestOutsourcingSettings(t *testing.T) {
 		lead := after.PolicySettings
 		lead.RenewalReviewLeadDays = 30
 		e.must(http.StatusOK, "PUT", "/v1/settings", e.admin, lead, "If-Match", r.Header.Get("ETag"))
-		require.Equal(t, "2027-01-30", outGetContract(e, medium.ID).RenewalReviewDue.String())
+		require.Equal(t, "2027-01-30", outGetContract(e, medium.ID).RenewalReviewDueNominal.String())
+		require.Equal(t, "2027-01-29", outGetContract(e, medium.ID).RenewalReviewDue.String(), "a Saturday: the Friday before")
 
 		// Invalid values: every offending field is listed.
 		bad := map[string]any{
@@ -846,7 +851,7 @@ func TestOutsourcingSettings(t *testing.T) {
 		for _, ev := range events.Items {
 			reasons = append(reasons, ev.Reason)
 		}
-		require.Contains(t, reasons, "due dates of 1 active contracts re-derived", "the interval change moved the medium contract only")
+		require.Contains(t, reasons, "due dates of 1 active contracts re-derived; 0 other due dates moved to another business day", "the interval change moved the medium contract only")
 	})
 }
 
@@ -918,7 +923,7 @@ func TestOutsourcingFilters(t *testing.T) {
 		a2 := outCreateContract(e, a.ID, map[string]any{"title": "未締結の契約"})
 		c1 := outActiveContract(e, c.ID, map[string]any{"end_date": nil, "information_assets": []any{outAsset("課税情報", "3")}})
 		require.Equal(t, "2027-03-01", a1.NextConfirmationDue.String())
-		require.Equal(t, "2026-12-31", a1.RenewalReviewDue.String())
+		require.Equal(t, "2026-12-28", a1.RenewalReviewDue.String())
 		require.Equal(t, "2026-10-01", c1.NextConfirmationDue.String())
 		require.True(t, c1.RenewalReviewDue.IsZero(), "open-ended: no renewal review")
 

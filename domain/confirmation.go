@@ -64,19 +64,20 @@ type ChecklistItem struct {
 // Confirmation is a periodic check that a contractor keeps the security
 // measures its contract requires (遵守状況の確認).
 type Confirmation struct {
-	ID          string             `json:"id" doc:"UUIDv7 of the confirmation."`
-	ContractID  string             `json:"contract_id" doc:"The contract checked."`
-	VendorID    string             `json:"vendor_id" doc:"The contract's vendor."`
-	DueDate     Date               `json:"due_date" format:"date" doc:"When the confirmation is due."`
-	Status      ConfirmationStatus `json:"status" enum:"scheduled,completed,overdue" doc:"scheduled, completed, or overdue (scheduled and past its due date)."`
-	Checklist   []ChecklistItem    `json:"checklist" doc:"One item per clause included on the contract when the confirmation was created."`
-	Result      ConfirmationResult `json:"result,omitempty" enum:"satisfactory,findings" doc:"satisfactory when nothing was found, else findings."`
-	PerformedBy string             `json:"performed_by,omitempty" format:"uuid" doc:"Who performed it."`
-	PerformedOn Date               `json:"performed_on,omitzero" format:"date" doc:"When it was performed."`
-	Notes       string             `json:"notes,omitempty" doc:"Overall remarks."`
-	Version     int                `json:"version" doc:"Increases with every change; sent back in If-Match."`
-	CreatedAt   time.Time          `json:"created_at" doc:"When it was created (RFC 3339, UTC)."`
-	UpdatedAt   time.Time          `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`
+	ID             string             `json:"id" doc:"UUIDv7 of the confirmation."`
+	ContractID     string             `json:"contract_id" doc:"The contract checked."`
+	VendorID       string             `json:"vendor_id" doc:"The contract's vendor."`
+	DueDate        Date               `json:"due_date" format:"date" doc:"When the confirmation is due: the date asked for (or the contract's), moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day."`
+	DueDateNominal Date               `json:"due_date_nominal" format:"date" doc:"The date asked for, before the move to a business day."`
+	Status         ConfirmationStatus `json:"status" enum:"scheduled,completed,overdue" doc:"scheduled, completed, or overdue (scheduled and past its due date)."`
+	Checklist      []ChecklistItem    `json:"checklist" doc:"One item per clause included on the contract when the confirmation was created."`
+	Result         ConfirmationResult `json:"result,omitempty" enum:"satisfactory,findings" doc:"satisfactory when nothing was found, else findings."`
+	PerformedBy    string             `json:"performed_by,omitempty" format:"uuid" doc:"Who performed it."`
+	PerformedOn    Date               `json:"performed_on,omitzero" format:"date" doc:"When it was performed."`
+	Notes          string             `json:"notes,omitempty" doc:"Overall remarks."`
+	Version        int                `json:"version" doc:"Increases with every change; sent back in If-Match."`
+	CreatedAt      time.Time          `json:"created_at" doc:"When it was created (RFC 3339, UTC)."`
+	UpdatedAt      time.Time          `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`
 }
 
 // StatusOn returns the status as seen on day today.
@@ -90,7 +91,7 @@ func (c *Confirmation) StatusOn(today Date) ConfirmationStatus {
 // ConfirmationInput creates a confirmation.
 type ConfirmationInput struct {
 	ContractID string `json:"contract_id" format:"uuid" doc:"The contract to check; it must be active." validate:"required,uuid"`
-	DueDate    Date   `json:"due_date,omitzero" format:"date" doc:"When it is due; the contract's next_confirmation_due when omitted." example:"2026-12-15"`
+	DueDate    Date   `json:"due_date,omitzero" format:"date" doc:"When it is due; the contract's next_confirmation_due when omitted. A date on a Saturday, Sunday, national holiday or closure day is moved to the previous business day (due_date_nominal keeps it)." example:"2026-12-15"`
 }
 
 // ItemResultInput answers one checklist item.

@@ -125,30 +125,32 @@ func MissingClauses(coverage []ClauseCoverage) []string {
 
 // Contract is an outsourcing contract (委託契約) with a vendor.
 type Contract struct {
-	ID                    string             `json:"id" doc:"UUIDv7 of the contract."`
-	VendorID              string             `json:"vendor_id" doc:"The contractor."`
-	Title                 string             `json:"title" doc:"Title of the contract." example:"粗大ごみ受付システム運用保守業務委託"`
-	Scope                 string             `json:"scope,omitempty" doc:"What is outsourced (委託内容)."`
-	StartDate             Date               `json:"start_date" format:"date" doc:"First day of the contract."`
-	EndDate               Date               `json:"end_date,omitzero" format:"date" doc:"Last day of the contract; absent for open-ended."`
-	FiscalYear            int                `json:"fiscal_year" readOnly:"true" doc:"The fiscal year (年度, April to March) of the start date: 2026 for a contract starting between 2026-04-01 and 2027-03-31. Derived."`
-	AutoRenew             bool               `json:"auto_renew" doc:"Whether the contract renews itself unless notice is given."`
-	RenewalTermMonths     int                `json:"renewal_term_months" doc:"For auto_renew: months the due-scan adds to the end date each time it passes."`
-	NoticePeriodDays      int                `json:"notice_period_days" doc:"Days of notice before the end date."`
-	WorkLocation          string             `json:"work_location,omitempty" doc:"Where the work is done."`
-	VendorManagerName     string             `json:"vendor_manager_name,omitempty" doc:"The vendor's responsible manager (責任者)."`
-	SubcontractingAllowed bool               `json:"subcontracting_allowed" doc:"Whether subcontracting (再委託) is allowed."`
-	Subcontractors        []string           `json:"subcontractors" doc:"Named subcontractors."`
-	OwnerID               string             `json:"owner_id" doc:"Our person in charge of the contract."`
-	InformationAssets     []InformationAsset `json:"information_assets" doc:"Information the contractor handles, with its classification."`
-	Status                ContractStatus     `json:"status" enum:"draft,active,expired,terminated" doc:"draft → active → expired or terminated."`
-	TerminationReason     string             `json:"termination_reason,omitempty" doc:"Why the contract was terminated."`
-	LastConfirmedOn       Date               `json:"last_confirmed_on,omitzero" format:"date" doc:"When the last security confirmation was completed."`
-	NextConfirmationDue   Date               `json:"next_confirmation_due,omitzero" format:"date" doc:"When the next security confirmation is due: the last completed one (or the start date) plus the vendor tier's interval. Derived; absent unless active."`
-	RenewalReviewDue      Date               `json:"renewal_review_due,omitzero" format:"date" doc:"When the renewal review is due: end date minus notice period minus the review lead. Derived; absent unless active with an end date."`
-	Version               int                `json:"version" doc:"Increases with every change; sent back in If-Match."`
-	CreatedAt             time.Time          `json:"created_at" doc:"When the contract was registered (RFC 3339, UTC)."`
-	UpdatedAt             time.Time          `json:"updated_at" doc:"When the contract last changed (RFC 3339, UTC)."`
+	ID                         string             `json:"id" doc:"UUIDv7 of the contract."`
+	VendorID                   string             `json:"vendor_id" doc:"The contractor."`
+	Title                      string             `json:"title" doc:"Title of the contract." example:"粗大ごみ受付システム運用保守業務委託"`
+	Scope                      string             `json:"scope,omitempty" doc:"What is outsourced (委託内容)."`
+	StartDate                  Date               `json:"start_date" format:"date" doc:"First day of the contract."`
+	EndDate                    Date               `json:"end_date,omitzero" format:"date" doc:"Last day of the contract; absent for open-ended."`
+	FiscalYear                 int                `json:"fiscal_year" readOnly:"true" doc:"The fiscal year (年度, April to March) of the start date: 2026 for a contract starting between 2026-04-01 and 2027-03-31. Derived."`
+	AutoRenew                  bool               `json:"auto_renew" doc:"Whether the contract renews itself unless notice is given."`
+	RenewalTermMonths          int                `json:"renewal_term_months" doc:"For auto_renew: months the due-scan adds to the end date each time it passes."`
+	NoticePeriodDays           int                `json:"notice_period_days" doc:"Days of notice before the end date."`
+	WorkLocation               string             `json:"work_location,omitempty" doc:"Where the work is done."`
+	VendorManagerName          string             `json:"vendor_manager_name,omitempty" doc:"The vendor's responsible manager (責任者)."`
+	SubcontractingAllowed      bool               `json:"subcontracting_allowed" doc:"Whether subcontracting (再委託) is allowed."`
+	Subcontractors             []string           `json:"subcontractors" doc:"Named subcontractors."`
+	OwnerID                    string             `json:"owner_id" doc:"Our person in charge of the contract."`
+	InformationAssets          []InformationAsset `json:"information_assets" doc:"Information the contractor handles, with its classification."`
+	Status                     ContractStatus     `json:"status" enum:"draft,active,expired,terminated" doc:"draft → active → expired or terminated."`
+	TerminationReason          string             `json:"termination_reason,omitempty" doc:"Why the contract was terminated."`
+	LastConfirmedOn            Date               `json:"last_confirmed_on,omitzero" format:"date" doc:"When the last security confirmation was completed."`
+	NextConfirmationDue        Date               `json:"next_confirmation_due,omitzero" format:"date" doc:"When the next security confirmation is due: the last completed one (or the start date) plus the vendor tier's interval, or confirmation_before_end_days before the end when the interval would land after it (単年度契約); moved to the previous business day when that falls on a Saturday, Sunday, national holiday or closure day. Derived; absent unless active, or when the confirmation before the end is done."`
+	RenewalReviewDue           Date               `json:"renewal_review_due,omitzero" format:"date" doc:"When the renewal review is due: end date minus notice period minus the review lead, moved to the previous business day when that falls on a Saturday, Sunday, national holiday or closure day. Derived; absent unless active with an end date."`
+	RenewalReviewDueNominal    Date               `json:"renewal_review_due_nominal,omitzero" format:"date" doc:"The renewal review date the rule gives, before it is moved to a business day."`
+	NextConfirmationDueNominal Date               `json:"next_confirmation_due_nominal,omitzero" format:"date" doc:"The confirmation date the rule gives, before it is moved to a business day."`
+	Version                    int                `json:"version" doc:"Increases with every change; sent back in If-Match."`
+	CreatedAt                  time.Time          `json:"created_at" doc:"When the contract was registered (RFC 3339, UTC)."`
+	UpdatedAt                  time.Time          `json:"updated_at" doc:"When the contract last changed (RFC 3339, UTC)."`
 }
 
 // ContractInput is what a client writes when creating or replacing a contract.

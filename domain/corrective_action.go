@@ -27,7 +27,8 @@ type CorrectiveAction struct {
 	Description    string       `json:"description" doc:"What must be corrected."`
 	Severity       Severity     `json:"severity" enum:"low,medium,high" doc:"low, medium or high."`
 	OwnerID        string       `json:"owner_id" doc:"Our person who follows it up."`
-	DueDate        Date         `json:"due_date" format:"date" doc:"When it must be done."`
+	DueDate        Date         `json:"due_date" format:"date" doc:"When it must be done: the date given, moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day."`
+	DueDateNominal Date         `json:"due_date_nominal" format:"date" doc:"The date given, before the move to a business day."`
 	Status         ActionStatus `json:"status" enum:"open,done,risk_accepted" doc:"open → done, or open → risk_accepted."`
 	Resolution     string       `json:"resolution,omitempty" doc:"What was done (done), or why the risk is accepted (risk_accepted)."`
 	ClosedBy       string       `json:"closed_by,omitempty" format:"uuid" doc:"Who closed it."`

@@ -206,7 +206,8 @@ type SocialAccount struct {
 	StatusReason              string                `json:"status_reason,omitempty" doc:"Why it was suspended or retired."`
 	ReviewIntervalMonths      int                   `json:"review_interval_months" doc:"Months between periodic reviews."`
 	LastReviewedOn            Date                  `json:"last_reviewed_on,omitzero" format:"date" doc:"When it was last reviewed."`
-	NextReviewDue             Date                  `json:"next_review_due,omitzero" format:"date" doc:"When the next periodic review is due. Absent unless active."`
+	NextReviewDue             Date                  `json:"next_review_due,omitzero" format:"date" doc:"When the next periodic review is due. Absent unless active. Moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day."`
+	NextReviewDueNominal      Date                  `json:"next_review_due_nominal,omitzero" format:"date" doc:"The review date the rule gives, before the move to a business day."`
 	Version                   int                   `json:"version" doc:"Increases with every change; sent back in If-Match."`
 	CreatedAt                 time.Time             `json:"created_at" doc:"When it was registered (RFC 3339, UTC)."`
 	UpdatedAt                 time.Time             `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`

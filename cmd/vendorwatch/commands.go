@@ -38,6 +38,14 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if folded > 0 {
 		fmt.Fprintf(stdout, "folded the search text of %d rows\n", folded)
 	}
+	// Due dates from before migration 0009 move to business days now.
+	moved, err := db.FillBusinessDueDates(ctx)
+	if err != nil {
+		return err
+	}
+	if moved > 0 {
+		fmt.Fprintf(stdout, "moved %d due dates to business days\n", moved)
+	}
 	if len(rep.RiverApplied) == 0 && len(rep.Applied) == 0 {
 		_, err = fmt.Fprintf(stdout, "%s database is up to date; nothing to apply\n", db.Kind())
 		return err

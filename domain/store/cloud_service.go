@@ -38,6 +38,7 @@ type cloudServiceRow struct {
 	ReviewIntervalMonths int         `bun:"review_interval_months"`
 	LastReviewedOn       domain.Date `bun:"last_reviewed_on,type:date"`
 	NextReviewDue        domain.Date `bun:"next_review_due,type:date"`
+	NextReviewNominal    domain.Date `bun:"next_review_nominal,type:date"`
 	Version              int         `bun:"version"`
 	CreatedAt            time.Time   `bun:"created_at"`
 	UpdatedAt            time.Time   `bun:"updated_at"`
@@ -51,7 +52,7 @@ func (r *cloudServiceRow) toDomain() *domain.CloudService {
 		ID: r.ID, Name: r.Name, Provider: r.Provider, ServiceURL: r.ServiceURL, TermsURL: r.TermsURL, TermsVersion: r.TermsVersion,
 		TermsReviewedAt: r.TermsReviewedAt, ResponsiblePersonID: r.ResponsiblePersonID, DepartmentID: r.DepartmentID,
 		Status: domain.CloudServiceStatus(r.Status), ApprovedOn: r.ApprovedOn, StatusReason: r.StatusReason,
-		ReviewIntervalMonths: r.ReviewIntervalMonths, LastReviewedOn: r.LastReviewedOn, NextReviewDue: r.NextReviewDue,
+		ReviewIntervalMonths: r.ReviewIntervalMonths, LastReviewedOn: r.LastReviewedOn, NextReviewDue: r.NextReviewDue, NextReviewDueNominal: nominalOr(r.NextReviewNominal, r.NextReviewDue),
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		PermittedUses: []string{}, InformationAssets: []domain.InformationAsset{}, TermsChecks: []domain.TermsCheck{},
 	}
@@ -90,9 +91,10 @@ func (r *cloudServiceRow) apply(in domain.CloudServiceInput, prev domain.TermsRe
 	r.ResponsiblePersonID, r.DepartmentID, r.ReviewIntervalMonths = in.ResponsiblePersonID, in.DepartmentID, in.ReviewIntervalMonths
 }
 
-// setReviewDue derives next_review_due.
-func (r *cloudServiceRow) setReviewDue() {
-	r.NextReviewDue = domain.NextReviewDue(r.Status == string(domain.CloudApproved), r.ApprovedOn, r.LastReviewedOn, r.ReviewIntervalMonths)
+// setReviewDue derives next_review_due, moved to a business day by cal.
+func (r *cloudServiceRow) setReviewDue(cal domain.BusinessCalendar) {
+	r.NextReviewNominal = domain.NextReviewDue(r.Status == string(domain.CloudApproved), r.ApprovedOn, r.LastReviewedOn, r.ReviewIntervalMonths)
+	r.NextReviewDue = cal.BusinessDueDate(r.NextReviewNominal)
 }
 
 // FindCloudService implements domain.CloudServiceService.
@@ -189,7 +191,11 @@ func (db *DB) CreateCloudService(ctx context.Context, in domain.CloudServiceInpu
 			row.RequesterID = &a.PersonID
 		}
 		row.apply(in, domain.TermsRef{})
-		row.setReviewDue()
+		cal, err := db.calendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		row.setReviewDue(cal)
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return wrap("insert cloud service", translate(err))
 		}
@@ -225,7 +231,11 @@ func (db *DB) changeCloudServiceTx(ctx context.Context, tx bun.Tx, id string, if
 	if err != nil {
 		return nil, err
 	}
-	row.setReviewDue()
+	cal, err := db.calendar(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	row.setReviewDue(cal)
 	read := row.Version
 	row.Version, row.UpdatedAt = read+1, db.Now()
 	if err := updateRow(ctx, tx, &row, entityCloudService, id, read, ifVersion); err != nil {

@@ -17,19 +17,21 @@ var _ domain.ConfirmationService = (*DB)(nil)
 type confirmationRow struct {
 	bun.BaseModel `bun:"table:confirmations"`
 
-	ID          string      `bun:"id,pk"`
-	ContractID  string      `bun:"contract_id"`
-	VendorID    string      `bun:"vendor_id"`
-	DueDate     domain.Date `bun:"due_date,type:date"`
-	Status      string      `bun:"status"`
-	Checklist   string      `bun:"checklist"`
-	Result      string      `bun:"result"`
-	PerformedBy *string     `bun:"performed_by"`
-	PerformedOn domain.Date `bun:"performed_on,type:date"`
-	Notes       string      `bun:"notes"`
-	Version     int         `bun:"version"`
-	CreatedAt   time.Time   `bun:"created_at"`
-	UpdatedAt   time.Time   `bun:"updated_at"`
+	ID         string      `bun:"id,pk"`
+	ContractID string      `bun:"contract_id"`
+	VendorID   string      `bun:"vendor_id"`
+	DueDate    domain.Date `bun:"due_date,type:date"`
+	// DueDateNominal is the date asked for, before the move to a business day.
+	DueDateNominal domain.Date `bun:"due_date_nominal,type:date"`
+	Status         string      `bun:"status"`
+	Checklist      string      `bun:"checklist"`
+	Result         string      `bun:"result"`
+	PerformedBy    *string     `bun:"performed_by"`
+	PerformedOn    domain.Date `bun:"performed_on,type:date"`
+	Notes          string      `bun:"notes"`
+	Version        int         `bun:"version"`
+	CreatedAt      time.Time   `bun:"created_at"`
+	UpdatedAt      time.Time   `bun:"updated_at"`
 }
 
 const entityConfirmation = "confirmation"
@@ -42,7 +44,7 @@ func (r *confirmationRow) checklist() []domain.ChecklistItem {
 
 func (r *confirmationRow) toDomain(today domain.Date) *domain.Confirmation {
 	c := &domain.Confirmation{
-		ID: r.ID, ContractID: r.ContractID, VendorID: r.VendorID, DueDate: r.DueDate,
+		ID: r.ID, ContractID: r.ContractID, VendorID: r.VendorID, DueDate: r.DueDate, DueDateNominal: nominalOr(r.DueDateNominal, r.DueDate),
 		Status: domain.ConfirmationStatus(r.Status), Checklist: r.checklist(), Result: domain.ConfirmationResult(r.Result),
 		PerformedOn: r.PerformedOn, Notes: r.Notes, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
@@ -130,8 +132,15 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	if open {
 		return nil, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first")
 	}
+	nominal := due
 	if due.IsZero() {
-		due = contract.NextConfirmationDue
+		due, nominal = contract.NextConfirmationDue, nominalOr(contract.NextConfirmationNom, contract.NextConfirmationDue)
+	} else {
+		cal, err := db.calendar(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		due = cal.BusinessDueDate(due)
 	}
 	if clauses == nil {
 		if clauses, err = db.catalogueItems(ctx, tx, domain.CatalogueClauses, true); err != nil {
@@ -154,7 +163,7 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	}
 	body, _ := json.Marshal(checklist)
 	now := db.Now()
-	row := &confirmationRow{ID: uuid.Must(uuid.NewV7()).String(), ContractID: contractID, VendorID: contract.VendorID, DueDate: due,
+	row := &confirmationRow{ID: uuid.Must(uuid.NewV7()).String(), ContractID: contractID, VendorID: contract.VendorID, DueDate: due, DueDateNominal: nominal,
 		Status: string(domain.ConfirmationScheduled), Checklist: string(body), Version: 1, CreatedAt: now, UpdatedAt: now}
 	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 		if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
@@ -234,7 +243,7 @@ func (db *DB) CompleteConfirmation(ctx context.Context, id string, ifVersion *in
 		if err := db.appendAudit(ctx, tx, auditEntry{Action: "complete", EntityType: entityConfirmation, EntityID: id, Before: before, After: out}); err != nil {
 			return err
 		}
-		return db.recordConfirmationOnContract(ctx, tx, &contract, in.PerformedOn, row.DueDate)
+		return db.recordConfirmationOnContract(ctx, tx, &contract, in.PerformedOn, nominalOr(row.DueDateNominal, row.DueDate))
 	})
 	return out, err
 }

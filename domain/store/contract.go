@@ -39,6 +39,8 @@ type contractRow struct {
 	LastConfirmationDue   domain.Date `bun:"last_confirmation_due,type:date"`
 	NextConfirmationDue   domain.Date `bun:"next_confirmation_due,type:date"`
 	RenewalReviewDue      domain.Date `bun:"renewal_review_due,type:date"`
+	NextConfirmationNom   domain.Date `bun:"next_confirmation_nominal,type:date"`
+	RenewalReviewNom      domain.Date `bun:"renewal_review_nominal,type:date"`
 	RenewalReviewedFor    domain.Date `bun:"renewal_reviewed_for,type:date"`
 	Version               int         `bun:"version"`
 	CreatedAt             time.Time   `bun:"created_at"`
@@ -126,6 +128,8 @@ func (r *contractRow) toDomain() *domain.Contract {
 		RenewalReviewDue: r.RenewalReviewDue, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	c.FiscalYear = domain.FiscalYearOf(r.StartDate)
+	c.NextConfirmationDueNominal = nominalOr(r.NextConfirmationNom, r.NextConfirmationDue)
+	c.RenewalReviewDueNominal = nominalOr(r.RenewalReviewNom, r.RenewalReviewDue)
 	_ = json.Unmarshal([]byte(r.Subcontractors), &c.Subcontractors)
 	return c
 }
@@ -145,12 +149,14 @@ func (r *contractRow) schedule(tier domain.RiskTier) domain.ContractSchedule {
 		AutoRenew: r.AutoRenew, RenewalTermMonths: r.RenewalTermMonths}
 }
 
-// setDueDates derives the stored due dates; it reports whether they changed.
-func (r *contractRow) setDueDates(tier domain.RiskTier, p domain.PolicySettings) bool {
+// setDueDates derives the stored due dates, each moved to a business day
+// by cal, with their nominal dates; it reports whether any changed.
+func (r *contractRow) setDueDates(tier domain.RiskTier, p domain.PolicySettings, cal domain.BusinessCalendar) bool {
 	s := r.schedule(tier)
-	next, renewal := s.NextConfirmationDue(p), s.RenewalReviewDue(p)
-	changed := next != r.NextConfirmationDue || renewal != r.RenewalReviewDue
-	r.NextConfirmationDue, r.RenewalReviewDue = next, renewal
+	nextNom, renewalNom := s.NextConfirmationDue(p), s.RenewalReviewDue(p)
+	next, renewal := cal.BusinessDueDate(nextNom), cal.BusinessDueDate(renewalNom)
+	changed := next != r.NextConfirmationDue || renewal != r.RenewalReviewDue || nextNom != r.NextConfirmationNom || renewalNom != r.RenewalReviewNom
+	r.NextConfirmationDue, r.RenewalReviewDue, r.NextConfirmationNom, r.RenewalReviewNom = next, renewal, nextNom, renewalNom
 	return changed
 }
 
@@ -660,9 +666,10 @@ func (db *DB) refreshVendor(ctx context.Context, tx bun.Tx, vendorID, changedID 
 	if err != nil {
 		return err
 	}
+	cal := domain.NewBusinessCalendar(settings.PolicySettings)
 	for _, c := range contracts {
 		before := dueDates{c.NextConfirmationDue, c.RenewalReviewDue}
-		changed, err := db.storeDueDates(ctx, tx, c, tier, settings.PolicySettings)
+		changed, err := db.storeDueDates(ctx, tx, c, tier, settings.PolicySettings, cal)
 		if err != nil {
 			return err
 		}
@@ -687,14 +694,14 @@ type dueDates struct {
 // reminders queued for the old renewal review stop, and a scheduled
 // confirmation that was due on the old confirmation date moves to the new
 // one (one given another date by hand stays where it is).
-func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier domain.RiskTier, p domain.PolicySettings) (bool, error) {
+func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier domain.RiskTier, p domain.PolicySettings, cal domain.BusinessCalendar) (bool, error) {
 	old := dueDates{c.NextConfirmationDue, c.RenewalReviewDue}
-	if !c.setDueDates(tier, p) {
+	if !c.setDueDates(tier, p, cal) {
 		return false, nil
 	}
 	read := c.Version
 	c.Version, c.UpdatedAt = read+1, db.Now()
-	res, err := tx.NewUpdate().Model(c).Column("next_confirmation_due", "renewal_review_due", "version", "updated_at").
+	res, err := tx.NewUpdate().Model(c).Column("next_confirmation_due", "renewal_review_due", "next_confirmation_nominal", "renewal_review_nominal", "version", "updated_at").
 		WherePK().Where("version = ?", read).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("store: store due dates: %w", err)
@@ -710,13 +717,13 @@ func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier
 	if old.NextConfirmationDue.IsZero() || c.NextConfirmationDue.IsZero() || old.NextConfirmationDue == c.NextConfirmationDue {
 		return true, nil // an ended contract's scheduled confirmations are dropped where it ends
 	}
-	return true, db.moveScheduledConfirmations(ctx, tx, c.ID, old.NextConfirmationDue, c.NextConfirmationDue)
+	return true, db.moveScheduledConfirmations(ctx, tx, c.ID, old.NextConfirmationDue, c.NextConfirmationDue, c.NextConfirmationNom)
 }
 
 // moveScheduledConfirmations moves the contract's scheduled confirmations
 // due on from to the date to, each with a new version and an audit event;
 // what was queued for the old date stops.
-func (db *DB) moveScheduledConfirmations(ctx context.Context, tx bun.Tx, contractID string, from, to domain.Date) error {
+func (db *DB) moveScheduledConfirmations(ctx context.Context, tx bun.Tx, contractID string, from, to, toNominal domain.Date) error {
 	var rows []*confirmationRow
 	if err := tx.NewSelect().Model(&rows).Where("contract_id = ? AND status = ? AND due_date = ?",
 		contractID, string(domain.ConfirmationScheduled), from).Scan(ctx); err != nil {
@@ -726,7 +733,7 @@ func (db *DB) moveScheduledConfirmations(ctx context.Context, tx bun.Tx, contrac
 	for _, r := range rows {
 		before := r.toDomain(today)
 		read := r.Version
-		r.DueDate, r.Version, r.UpdatedAt = to, read+1, db.Now()
+		r.DueDate, r.DueDateNominal, r.Version, r.UpdatedAt = to, toNominal, read+1, db.Now()
 		if err := updateRow(ctx, tx, r, entityConfirmation, r.ID, read, nil); err != nil {
 			return err
 		}
@@ -751,6 +758,7 @@ const recomputeBatch = 500
 // than writing one event per contract.
 func (db *DB) recomputeAllContractDates(ctx context.Context, tx bun.Tx, p domain.PolicySettings) (int, error) {
 	after, moved := "", 0
+	cal := domain.NewBusinessCalendar(p)
 	for {
 		var rows []*contractRow
 		err := tx.NewSelect().Model(&rows).Where("status = ?", string(domain.ContractActive)).
@@ -763,7 +771,7 @@ func (db *DB) recomputeAllContractDates(ctx context.Context, tx bun.Tx, p domain
 			return moved, err
 		}
 		for _, r := range rows {
-			changed, err := db.storeDueDates(ctx, tx, r, tiers[r.VendorID], p)
+			changed, err := db.storeDueDates(ctx, tx, r, tiers[r.VendorID], p, cal)
 			if err != nil {
 				return moved, err
 			}

@@ -26,6 +26,7 @@ type correctiveActionRow struct {
 	Severity       string      `bun:"severity"`
 	OwnerID        string      `bun:"owner_id"`
 	DueDate        domain.Date `bun:"due_date,type:date"`
+	DueDateNominal domain.Date `bun:"due_date_nominal,type:date"`
 	Status         string      `bun:"status"`
 	Resolution     string      `bun:"resolution"`
 	ClosedBy       *string     `bun:"closed_by"`
@@ -42,7 +43,8 @@ func (r *correctiveActionRow) toDomain(today domain.Date) *domain.CorrectiveActi
 	a := &domain.CorrectiveAction{
 		ID: r.ID, ConfirmationID: r.ConfirmationID, ContractID: r.ContractID, VendorID: r.VendorID, ClauseCode: r.ClauseCode,
 		Description: r.Description, Severity: domain.Severity(r.Severity), OwnerID: r.OwnerID, DueDate: r.DueDate,
-		Status: domain.ActionStatus(r.Status), Resolution: r.Resolution, ClosedAt: utcPtr(r.ClosedAt), AcceptedUntil: r.AcceptedUntil,
+		DueDateNominal: nominalOr(r.DueDateNominal, r.DueDate),
+		Status:         domain.ActionStatus(r.Status), Resolution: r.Resolution, ClosedAt: utcPtr(r.ClosedAt), AcceptedUntil: r.AcceptedUntil,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.ClosedBy != nil {
@@ -59,10 +61,14 @@ func (db *DB) openCorrectiveAction(ctx context.Context, tx bun.Tx, conf *confirm
 		owner = contract.OwnerID
 	}
 	now := db.Now()
+	cal, err := db.calendar(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	row := &correctiveActionRow{
 		ID: uuid.Must(uuid.NewV7()).String(), ConfirmationID: conf.ID, ContractID: contract.ID, VendorID: contract.VendorID,
 		ClauseCode: code, Description: strings.TrimSpace(r.Note), Severity: string(r.Severity), OwnerID: owner,
-		DueDate: r.ActionDueDate, Status: string(domain.ActionOpen), Version: 1, CreatedAt: now, UpdatedAt: now,
+		DueDate: cal.BusinessDueDate(r.ActionDueDate), DueDateNominal: r.ActionDueDate, Status: string(domain.ActionOpen), Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 		return nil, wrap("insert corrective action", translate(err))
@@ -162,7 +168,12 @@ func (db *DB) ReplaceCorrectiveAction(ctx context.Context, id string, ifVersion 
 		if err := fe.Err("the corrective action breaks one or more rules"); err != nil {
 			return "", "", err
 		}
-		row.Description, row.Severity, row.OwnerID, row.DueDate = in.Description, string(in.Severity), in.OwnerID, in.DueDate
+		cal, err := db.calendar(ctx, tx)
+		if err != nil {
+			return "", "", err
+		}
+		row.Description, row.Severity, row.OwnerID = in.Description, string(in.Severity), in.OwnerID
+		row.DueDate, row.DueDateNominal = cal.BusinessDueDate(in.DueDate), in.DueDate
 		return domain.AuditUpdate, "", nil
 	})
 }
@@ -220,6 +231,10 @@ func (db *DB) closeAction(ctx context.Context, id string, ifVersion *int, in dom
 // reminds them again (the acceptance expired; someone must act or accept
 // anew). It returns how many reopened.
 func (db *DB) reopenExpiredRiskAcceptances(ctx context.Context, tx bun.Tx, today domain.Date) (int, error) {
+	cal, err := db.calendar(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
 	var rows []*correctiveActionRow
 	if err := tx.NewSelect().Model(&rows).Where("status = ? AND accepted_until < ?", string(domain.ActionRiskAccepted), today).
 		Scan(ctx); err != nil {
@@ -228,7 +243,7 @@ func (db *DB) reopenExpiredRiskAcceptances(ctx context.Context, tx bun.Tx, today
 	for _, row := range rows {
 		before := row.toDomain(today)
 		read := row.Version
-		row.Status, row.DueDate, row.Version, row.UpdatedAt = string(domain.ActionOpen), row.AcceptedUntil, read+1, db.Now()
+		row.Status, row.DueDate, row.DueDateNominal, row.Version, row.UpdatedAt = string(domain.ActionOpen), cal.BusinessDueDate(row.AcceptedUntil), row.AcceptedUntil, read+1, db.Now()
 		row.ClosedBy, row.ClosedAt = nil, nil
 		if err := updateRow(ctx, tx, row, entityCorrectiveAction, row.ID, read, nil); err != nil {
 			return 0, err

@@ -297,7 +297,8 @@ func TestOutsourcingReplaceSettingsRecomputesEveryActiveContract(t *testing.T) {
 			// interval would land after the end (単年度契約).
 			want := map[domain.RiskTier]string{domain.RiskHigh: "2026-10-01", domain.RiskMedium: "2027-03-01", domain.RiskLow: "2027-03-01"}
 			require.Equal(t, want[tc.tier], c.NextConfirmationDue.String())
-			require.Equal(t, "2026-12-31", c.RenewalReviewDue.String())
+			require.Equal(t, "2026-12-28", c.RenewalReviewDue.String(), "2026-12-31 is in the year-end closure: the business day before")
+			require.Equal(t, "2026-12-31", c.RenewalReviewDueNominal.String())
 		}
 
 		// The rest are written like the store writes them, with their due
@@ -363,7 +364,9 @@ func TestOutsourcingReplaceSettingsRecomputesEveryActiveContract(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, before.Version+1, after.Version)
 
-		// Every contract, read back page by page.
+		// Every contract, read back page by page; the dates fall on business
+		// days of the default calendar (domain's holiday rules, tested there).
+		cal := domain.NewBusinessCalendar(domain.DefaultPolicySettings)
 		tierOf := map[string]domain.RiskTier{}
 		for _, tc := range tiers {
 			tierOf[tc.vendor.ID] = tc.tier
@@ -394,13 +397,15 @@ func TestOutsourcingReplaceSettingsRecomputesEveryActiveContract(t *testing.T) {
 				if !c.EndDate.IsZero() && want.After(c.EndDate) {
 					want = outAddDays(t, c.EndDate, -30) // confirmed before it ends
 				}
-				require.Equal(t, want.String(), c.NextConfirmationDue.String(),
+				require.Equal(t, want.String(), c.NextConfirmationDueNominal.String(),
 					"contract %s (%s, from %s)", c.Title, tierOf[c.VendorID], from)
-				wantRenewal := ""
+				require.Equal(t, cal.BusinessDueDate(want), c.NextConfirmationDue, "contract %s: on a business day", c.Title)
+				wantRenewal := domain.Date{}
 				if !c.EndDate.IsZero() {
-					wantRenewal = outAddDays(t, c.EndDate, -c.NoticePeriodDays-45).String()
+					wantRenewal = outAddDays(t, c.EndDate, -c.NoticePeriodDays-45)
 				}
-				require.Equal(t, wantRenewal, c.RenewalReviewDue.String(), "contract %s", c.Title)
+				require.Equal(t, wantRenewal, c.RenewalReviewDueNominal, "contract %s", c.Title)
+				require.Equal(t, cal.BusinessDueDate(wantRenewal), c.RenewalReviewDue, "contract %s: on a business day", c.Title)
 			}
 			if page.NextCursor == "" {
 				break
@@ -434,7 +439,8 @@ func TestOutsourcingReplaceSettingsRecomputesEveryActiveContract(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, page.Items, 1)
 			want := map[domain.RiskTier]string{domain.RiskHigh: "2026-07-01", domain.RiskMedium: "2027-01-01", domain.RiskLow: "2027-03-01"}[tc.tier]
-			require.Equal(t, want, page.Items[0].NextConfirmationDue.String(), "3 and 9 months fit the term; 18 does not, so 30 days before its end")
+			require.Equal(t, want, page.Items[0].NextConfirmationDueNominal.String(), "3 and 9 months fit the term; 18 does not, so 30 days before its end")
+			require.Equal(t, cal.BusinessDueDate(page.Items[0].NextConfirmationDueNominal), page.Items[0].NextConfirmationDue, "on a business day (1 January is a holiday)")
 		}
 		_, err = db.ReplaceSettings(ctx, &after.Version, domain.DefaultPolicySettings)
 		require.NoError(t, err)

@@ -43,10 +43,14 @@ const FirstAdminEmail = "admin@vendorwatch.invalid"
 // lock (see inTx), so replicas starting together seed once.
 //
 // It first folds the search text of rows that have none (FillSearchText), so
-// that q finds rows written before migration 0010.
+// that q finds rows written before migration 0010, and moves the due dates
+// written before migration 0009 to business days (FillBusinessDueDates).
 func (db *DB) SeedIfEmpty(ctx context.Context) (domain.FirstAdmin, error) {
 	ctx = domain.WithActor(ctx, domain.SystemActor)
 	if _, err := db.FillSearchText(ctx); err != nil {
+		return domain.FirstAdmin{}, err
+	}
+	if _, err := db.FillBusinessDueDates(ctx); err != nil {
 		return domain.FirstAdmin{}, err
 	}
 	var first domain.FirstAdmin

@@ -84,8 +84,14 @@ func (db *DB) ReplaceSettings(ctx context.Context, ifVersion *int, in domain.Pol
 		if err != nil {
 			return err
 		}
+		// Closure days may have changed: every other date that is due
+		// moves to the business day the new calendar gives.
+		others, err := db.moveToBusinessDays(ctx, tx, domain.NewBusinessCalendar(in), false)
+		if err != nil {
+			return err
+		}
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditUpdate, EntityType: entitySettings, EntityID: "1", Before: before, After: out,
-			Reason: fmt.Sprintf("due dates of %d active contracts re-derived", moved)})
+			Reason: fmt.Sprintf("due dates of %d active contracts re-derived; %d other due dates moved to another business day", moved, others)})
 	})
 	return out, err
 }

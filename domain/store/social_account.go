@@ -38,6 +38,7 @@ type socialAccountRow struct {
 	ReviewIntervalMonths  int         `bun:"review_interval_months"`
 	LastReviewedOn        domain.Date `bun:"last_reviewed_on,type:date"`
 	NextReviewDue         domain.Date `bun:"next_review_due,type:date"`
+	NextReviewNominal     domain.Date `bun:"next_review_nominal,type:date"`
 	Version               int         `bun:"version"`
 	CreatedAt             time.Time   `bun:"created_at"`
 	UpdatedAt             time.Time   `bun:"updated_at"`
@@ -59,7 +60,7 @@ func (r *socialAccountRow) toDomain() *domain.SocialAccount {
 		DepartmentID: r.DepartmentID, ResponsiblePersonID: r.ResponsiblePersonID, OperatorIDs: []string{},
 		CarriesAvailability2: r.CarriesAvailability2, MirrorSiteURL: r.MirrorSiteURL, Status: domain.SocialAccountStatus(r.Status),
 		StatusReason: r.StatusReason, ReviewIntervalMonths: r.ReviewIntervalMonths, LastReviewedOn: r.LastReviewedOn,
-		NextReviewDue: r.NextReviewDue, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		NextReviewDue: r.NextReviewDue, NextReviewDueNominal: nominalOr(r.NextReviewNominal, r.NextReviewDue), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	_ = json.Unmarshal([]byte(r.OperatorIDs), &a.OperatorIDs)
 	_ = json.Unmarshal([]byte(r.OperatingProcedure), &a.OperatingProcedure)
@@ -91,9 +92,11 @@ func (r *socialAccountRow) apply(in domain.SocialAccountInput) {
 
 // setReviewDue derives next_review_due from the last review or, before the
 // first, the registration date.
-func (r *socialAccountRow) setReviewDue(loc *time.Location) {
+// The date is moved to a business day by cal.
+func (r *socialAccountRow) setReviewDue(loc *time.Location, cal domain.BusinessCalendar) {
 	from := domain.DateOf(r.CreatedAt, loc)
-	r.NextReviewDue = domain.NextReviewDue(r.Status == string(domain.SocialActive), from, r.LastReviewedOn, r.ReviewIntervalMonths)
+	r.NextReviewNominal = domain.NextReviewDue(r.Status == string(domain.SocialActive), from, r.LastReviewedOn, r.ReviewIntervalMonths)
+	r.NextReviewDue = cal.BusinessDueDate(r.NextReviewNominal)
 }
 
 // FindSocialAccount implements domain.SocialAccountService.
@@ -215,7 +218,11 @@ func (db *DB) CreateSocialAccount(ctx context.Context, in domain.SocialAccountIn
 		row := &socialAccountRow{ID: uuid.Must(uuid.NewV7()).String(), ResponsiblePersonID: in.ResponsiblePersonID,
 			Status: string(domain.SocialActive), Version: 1, CreatedAt: now, UpdatedAt: now}
 		row.apply(in)
-		row.setReviewDue(db.location)
+		cal, err := db.calendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		row.setReviewDue(db.location, cal)
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return wrap("insert social account", handleTaken(err))
 		}
@@ -254,7 +261,11 @@ func (db *DB) changeSocialAccountTx(ctx context.Context, tx bun.Tx, id string, i
 	if err != nil {
 		return nil, err
 	}
-	row.setReviewDue(db.location)
+	cal, err := db.calendar(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	row.setReviewDue(db.location, cal)
 	read := row.Version
 	row.Version, row.UpdatedAt = read+1, db.Now()
 	if err := updateRow(ctx, tx, &row, entitySocialAccount, id, read, ifVersion); err != nil {

@@ -1049,8 +1049,11 @@ type CloudService struct {
 	// Example: ファイル転送サービス
 	Name string `json:"name"`
 
-	// NextReviewDue When the next periodic review is due: the last review (or approval) plus the interval. Absent unless approved.
+	// NextReviewDue When the next periodic review is due: the last review (or approval) plus the interval. Absent unless approved. Moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day.
 	NextReviewDue *openapi_types.Date `json:"next_review_due,omitempty"`
+
+	// NextReviewDueNominal The review date the rule gives, before the move to a business day.
+	NextReviewDueNominal *openapi_types.Date `json:"next_review_due_nominal,omitempty"`
 
 	// PermittedUses Business tasks that may use the service.
 	PermittedUses *[]string `json:"permitted_uses"`
@@ -1165,8 +1168,11 @@ type Confirmation struct {
 	// CreatedAt When it was created (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at"`
 
-	// DueDate When the confirmation is due.
+	// DueDate When the confirmation is due: the date asked for (or the contract's), moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day.
 	DueDate openapi_types.Date `json:"due_date"`
+
+	// DueDateNominal The date asked for, before the move to a business day.
+	DueDateNominal openapi_types.Date `json:"due_date_nominal"`
 
 	// Id UUIDv7 of the confirmation.
 	Id openapi_types.UUID `json:"id"`
@@ -1218,7 +1224,7 @@ type ConfirmationInput struct {
 	// ContractId The contract to check; it must be active.
 	ContractId openapi_types.UUID `json:"contract_id"`
 
-	// DueDate When it is due; the contract's next_confirmation_due when omitted.
+	// DueDate When it is due; the contract's next_confirmation_due when omitted. A date on a Saturday, Sunday, national holiday or closure day is moved to the previous business day (due_date_nominal keeps it).
 	//
 	// Example: 2026-12-15
 	DueDate *openapi_types.Date `json:"due_date,omitempty"`
@@ -1253,8 +1259,11 @@ type Contract struct {
 	// LastConfirmedOn When the last security confirmation was completed.
 	LastConfirmedOn *openapi_types.Date `json:"last_confirmed_on,omitempty"`
 
-	// NextConfirmationDue When the next security confirmation is due: the last completed one (or the start date) plus the vendor tier's interval. Derived; absent unless active.
+	// NextConfirmationDue When the next security confirmation is due: the last completed one (or the start date) plus the vendor tier's interval, or confirmation_before_end_days before the end when the interval would land after it (単年度契約); moved to the previous business day when that falls on a Saturday, Sunday, national holiday or closure day. Derived; absent unless active, or when the confirmation before the end is done.
 	NextConfirmationDue *openapi_types.Date `json:"next_confirmation_due,omitempty"`
+
+	// NextConfirmationDueNominal The confirmation date the rule gives, before it is moved to a business day.
+	NextConfirmationDueNominal *openapi_types.Date `json:"next_confirmation_due_nominal,omitempty"`
 
 	// NoticePeriodDays Days of notice before the end date.
 	NoticePeriodDays int64 `json:"notice_period_days"`
@@ -1262,8 +1271,11 @@ type Contract struct {
 	// OwnerId Our person in charge of the contract.
 	OwnerId openapi_types.UUID `json:"owner_id"`
 
-	// RenewalReviewDue When the renewal review is due: end date minus notice period minus the review lead. Derived; absent unless active with an end date.
+	// RenewalReviewDue When the renewal review is due: end date minus notice period minus the review lead, moved to the previous business day when that falls on a Saturday, Sunday, national holiday or closure day. Derived; absent unless active with an end date.
 	RenewalReviewDue *openapi_types.Date `json:"renewal_review_due,omitempty"`
+
+	// RenewalReviewDueNominal The renewal review date the rule gives, before it is moved to a business day.
+	RenewalReviewDueNominal *openapi_types.Date `json:"renewal_review_due_nominal,omitempty"`
 
 	// RenewalTermMonths For auto_renew: months the due-scan adds to the end date each time it passes.
 	RenewalTermMonths int64 `json:"renewal_term_months"`
@@ -1395,8 +1407,11 @@ type CorrectiveAction struct {
 	// Description What must be corrected.
 	Description string `json:"description"`
 
-	// DueDate When it must be done.
+	// DueDate When it must be done: the date given, moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day.
 	DueDate openapi_types.Date `json:"due_date"`
+
+	// DueDateNominal The date given, before the move to a business day.
+	DueDateNominal openapi_types.Date `json:"due_date_nominal"`
 
 	// Id UUIDv7 of the action.
 	Id openapi_types.UUID `json:"id"`
@@ -2295,9 +2310,12 @@ type SocialAccount struct {
 	// MirrorSiteUrl Where the official website carries those posts.
 	MirrorSiteUrl *string `json:"mirror_site_url,omitempty"`
 
-	// NextReviewDue When the next periodic review is due. Absent unless active.
-	NextReviewDue      *openapi_types.Date `json:"next_review_due,omitempty"`
-	OperatingProcedure OperatingProcedure  `json:"operating_procedure"`
+	// NextReviewDue When the next periodic review is due. Absent unless active. Moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day.
+	NextReviewDue *openapi_types.Date `json:"next_review_due,omitempty"`
+
+	// NextReviewDueNominal The review date the rule gives, before the move to a business day.
+	NextReviewDueNominal *openapi_types.Date `json:"next_review_due_nominal,omitempty"`
+	OperatingProcedure   OperatingProcedure  `json:"operating_procedure"`
 
 	// OperatingProcedureMissing True when the account has no operating procedure (document reference and approval date). Only an account registered before the rule can be active in this state; it cannot be replaced or reactivated until the procedure is recorded.
 	OperatingProcedureMissing *bool `json:"operating_procedure_missing,omitempty"`

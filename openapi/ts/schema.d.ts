@@ -1623,9 +1623,14 @@ export interface components {
             name: string;
             /**
              * Format: date
-             * @description When the next periodic review is due: the last review (or approval) plus the interval. Absent unless approved.
+             * @description When the next periodic review is due: the last review (or approval) plus the interval. Absent unless approved. Moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day.
              */
             next_review_due?: string;
+            /**
+             * Format: date
+             * @description The review date the rule gives, before the move to a business day.
+             */
+            next_review_due_nominal?: string;
             /** @description Business tasks that may use the service. */
             permitted_uses: string[] | null;
             /** @description Who provides it. */
@@ -1765,9 +1770,14 @@ export interface components {
             created_at: string;
             /**
              * Format: date
-             * @description When the confirmation is due.
+             * @description When the confirmation is due: the date asked for (or the contract's), moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day.
              */
             due_date: string;
+            /**
+             * Format: date
+             * @description The date asked for, before the move to a business day.
+             */
+            due_date_nominal: string;
             /**
              * Format: uuid
              * @description UUIDv7 of the confirmation.
@@ -1830,7 +1840,7 @@ export interface components {
             contract_id: string;
             /**
              * Format: date
-             * @description When it is due; the contract's next_confirmation_due when omitted.
+             * @description When it is due; the contract's next_confirmation_due when omitted. A date on a Saturday, Sunday, national holiday or closure day is moved to the previous business day (due_date_nominal keeps it).
              * @example 2026-12-15
              */
             due_date?: string;
@@ -1877,9 +1887,14 @@ export interface components {
             last_confirmed_on?: string;
             /**
              * Format: date
-             * @description When the next security confirmation is due: the last completed one (or the start date) plus the vendor tier's interval. Derived; absent unless active.
+             * @description When the next security confirmation is due: the last completed one (or the start date) plus the vendor tier's interval, or confirmation_before_end_days before the end when the interval would land after it (単年度契約); moved to the previous business day when that falls on a Saturday, Sunday, national holiday or closure day. Derived; absent unless active, or when the confirmation before the end is done.
              */
             next_confirmation_due?: string;
+            /**
+             * Format: date
+             * @description The confirmation date the rule gives, before it is moved to a business day.
+             */
+            next_confirmation_due_nominal?: string;
             /**
              * Format: int64
              * @description Days of notice before the end date.
@@ -1892,9 +1907,14 @@ export interface components {
             owner_id: string;
             /**
              * Format: date
-             * @description When the renewal review is due: end date minus notice period minus the review lead. Derived; absent unless active with an end date.
+             * @description When the renewal review is due: end date minus notice period minus the review lead, moved to the previous business day when that falls on a Saturday, Sunday, national holiday or closure day. Derived; absent unless active with an end date.
              */
             renewal_review_due?: string;
+            /**
+             * Format: date
+             * @description The renewal review date the rule gives, before it is moved to a business day.
+             */
+            renewal_review_due_nominal?: string;
             /**
              * Format: int64
              * @description For auto_renew: months the due-scan adds to the end date each time it passes.
@@ -2043,9 +2063,14 @@ export interface components {
             description: string;
             /**
              * Format: date
-             * @description When it must be done.
+             * @description When it must be done: the date given, moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day.
              */
             due_date: string;
+            /**
+             * Format: date
+             * @description The date given, before the move to a business day.
+             */
+            due_date_nominal: string;
             /**
              * Format: uuid
              * @description UUIDv7 of the action.
@@ -3055,9 +3080,14 @@ export interface components {
             mirror_site_url?: string;
             /**
              * Format: date
-             * @description When the next periodic review is due. Absent unless active.
+             * @description When the next periodic review is due. Absent unless active. Moved to the previous business day when it falls on a Saturday, Sunday, national holiday or closure day.
              */
             next_review_due?: string;
+            /**
+             * Format: date
+             * @description The review date the rule gives, before the move to a business day.
+             */
+            next_review_due_nominal?: string;
             /** @description The operating procedure (運用手順). */
             operating_procedure: components["schemas"]["OperatingProcedure"];
             /** @description True when the account has no operating procedure (document reference and approval date). Only an account registered before the rule can be active in this state; it cannot be replaced or reactivated until the procedure is recorded. */
