@@ -37,7 +37,7 @@ type TermsCheck struct {
 	Answer       TermsAnswer `json:"answer" enum:"ok,concern" doc:"ok, or concern when the terms fall short." validate:"required,oneof=ok concern"`
 	Note         string      `json:"note,omitempty" maxLength:"2000" doc:"What the terms say; for a concern, why it is acceptable." validate:"max=2000" text:"multiline"`
 	TermsVersion string      `json:"terms_version,omitempty" maxLength:"100" doc:"The terms version the answer was given for. Leave it out to answer for the current terms; send back what you read to keep an answer as it was (a stale answer stays stale)." example:"2026-04-01版" validate:"max=100"`
-	TermsURL     string      `json:"terms_url,omitempty" maxLength:"500" doc:"The terms address the answer was given for; like terms_version, the current one when left out." example:"https://transfer.example.com/terms" validate:"max=500"`
+	TermsURL     string      `json:"terms_url,omitempty" maxLength:"500" format:"uri" doc:"The terms address the answer was given for; like terms_version, the current one when left out." example:"https://transfer.example.com/terms" validate:"max=500"`
 	Stale        bool        `json:"stale" readOnly:"true" doc:"True when the answer was given for other terms (version or address) than the service's current ones; computed, never written."`
 }
 

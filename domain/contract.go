@@ -46,9 +46,9 @@ type ClauseCoverage struct {
 // the person who asks is never the one who approves).
 type ClauseWaiver struct {
 	Reason      string     `json:"reason" doc:"Why the clause is to be waived."`
-	RequestedBy string     `json:"requested_by,omitempty" doc:"The person who asked for the waiver; absent for the system."`
+	RequestedBy string     `json:"requested_by,omitempty" format:"uuid" doc:"The person who asked for the waiver; absent for the system."`
 	RequestedAt *time.Time `json:"requested_at,omitempty" doc:"When the waiver was asked for (RFC 3339, UTC)."`
-	ApprovedBy  string     `json:"approved_by,omitempty" doc:"The person who approved it; absent while pending, and for waivers recorded before approvals existed."`
+	ApprovedBy  string     `json:"approved_by,omitempty" format:"uuid" doc:"The person who approved it; absent while pending, and for waivers recorded before approvals existed."`
 	ApprovedAt  *time.Time `json:"approved_at,omitempty" doc:"When it was approved (RFC 3339, UTC); absent while pending."`
 	// Pending reports whether the waiver still waits for its approval.
 	Pending bool `json:"pending" doc:"True while the waiver waits for approval by a second person."`

@@ -253,7 +253,7 @@ type Vendor struct {
 	Selection           *SelectionRecord `json:"selection,omitempty" doc:"How the vendor was selected; required before approval."`
 	StatusReason        string           `json:"status_reason,omitempty" doc:"Why the vendor was last suspended, reinstated or terminated."`
 	StatusChangedAt     *time.Time       `json:"status_changed_at,omitempty" doc:"When the status last changed (RFC 3339, UTC)."`
-	ApprovedBy          string           `json:"approved_by,omitempty" doc:"The person who last approved the vendor: never the one who recorded the selection."`
+	ApprovedBy          string           `json:"approved_by,omitempty" format:"uuid" doc:"The person who last approved the vendor: never the one who recorded the selection."`
 	SelectionRecordedAt *time.Time       `json:"selection_recorded_at,omitempty" doc:"When the selection record was last written (RFC 3339, UTC)."`
 	Version             int              `json:"version" doc:"Increases with every change; sent back in If-Match."`
 	CreatedAt           time.Time        `json:"created_at" doc:"When the vendor was registered (RFC 3339, UTC)."`

@@ -1006,7 +1006,7 @@ type ClauseWaiver struct {
 	ApprovedAt *time.Time `json:"approved_at,omitempty"`
 
 	// ApprovedBy The person who approved it; absent while pending, and for waivers recorded before approvals existed.
-	ApprovedBy *string `json:"approved_by,omitempty"`
+	ApprovedBy *openapi_types.UUID `json:"approved_by,omitempty"`
 
 	// Pending True while the waiver waits for approval by a second person.
 	Pending bool `json:"pending"`
@@ -1018,7 +1018,7 @@ type ClauseWaiver struct {
 	RequestedAt *time.Time `json:"requested_at,omitempty"`
 
 	// RequestedBy The person who asked for the waiver; absent for the system.
-	RequestedBy *string `json:"requested_by,omitempty"`
+	RequestedBy *openapi_types.UUID `json:"requested_by,omitempty"`
 }
 
 // CloudService defines model for CloudService.
@@ -2497,7 +2497,7 @@ type Vendor struct {
 	Address *string `json:"address,omitempty"`
 
 	// ApprovedBy The person who last approved the vendor: never the one who recorded the selection.
-	ApprovedBy *string `json:"approved_by,omitempty"`
+	ApprovedBy *openapi_types.UUID `json:"approved_by,omitempty"`
 
 	// Certifications Security certifications.
 	Certifications *[]Certification `json:"certifications"`

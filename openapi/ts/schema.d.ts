@@ -1569,7 +1569,10 @@ export interface components {
              * @description When it was approved (RFC 3339, UTC); absent while pending.
              */
             approved_at?: string;
-            /** @description The person who approved it; absent while pending, and for waivers recorded before approvals existed. */
+            /**
+             * Format: uuid
+             * @description The person who approved it; absent while pending, and for waivers recorded before approvals existed.
+             */
             approved_by?: string;
             /** @description True while the waiver waits for approval by a second person. */
             pending: boolean;
@@ -1580,7 +1583,10 @@ export interface components {
              * @description When the waiver was asked for (RFC 3339, UTC).
              */
             requested_at?: string;
-            /** @description The person who asked for the waiver; absent for the system. */
+            /**
+             * Format: uuid
+             * @description The person who asked for the waiver; absent for the system.
+             */
             requested_by?: string;
         };
         CloudService: {
@@ -3210,6 +3216,7 @@ export interface components {
             /** @description True when the answer was given for other terms (version or address) than the service's current ones; computed, never written. */
             readonly stale: boolean;
             /**
+             * Format: uri
              * @description The terms address the answer was given for; like terms_version, the current one when left out.
              * @example https://transfer.example.com/terms
              */
@@ -3297,7 +3304,10 @@ export interface components {
         Vendor: {
             /** @description Registered address. */
             address?: string;
-            /** @description The person who last approved the vendor: never the one who recorded the selection. */
+            /**
+             * Format: uuid
+             * @description The person who last approved the vendor: never the one who recorded the selection.
+             */
             approved_by?: string;
             /** @description Security certifications. */
             certifications: components["schemas"]["Certification"][] | null;
