@@ -438,10 +438,9 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 		if err != nil {
 			return "", "", err
 		}
-		var cur contractClauseRow
-		err = tx.NewSelect().Model(&cur).Where("contract_id = ? AND code = ?", id, code).Scan(ctx)
-		if err != nil && !isNoRows(err) {
-			return "", "", fmt.Errorf("store: load contract clause: %w", err)
+		cur, err := loadContractClause(ctx, tx, id, code)
+		if err != nil {
+			return "", "", err
 		}
 		now := db.Now()
 		cr := &contractClauseRow{ContractID: id, Code: code, Status: string(in.Status), UpdatedAt: now}
@@ -492,6 +491,17 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 	return out, err
 }
 
+// loadContractClause reads one clause row of a contract; a clause the
+// contract never set comes back as a row with no status (missing).
+func loadContractClause(ctx context.Context, tx bun.Tx, contractID, code string) (contractClauseRow, error) {
+	var r contractClauseRow
+	err := tx.NewSelect().Model(&r).Where("contract_id = ? AND code = ?", contractID, code).Scan(ctx)
+	if err != nil && !isNoRows(err) {
+		return r, fmt.Errorf("store: load contract clause: %w", err)
+	}
+	return r, nil
+}
+
 // upsertContractClause writes one clause row of a contract.
 func upsertContractClause(ctx context.Context, tx bun.Tx, cr *contractClauseRow) error {
 	if _, err := tx.NewInsert().Model(cr).On("CONFLICT (contract_id, code) DO UPDATE").
@@ -517,16 +527,15 @@ func (db *DB) ApproveClauseWaiver(ctx context.Context, id, code string) (*domain
 		if err != nil {
 			return "", "", err
 		}
-		var cr contractClauseRow
-		err = tx.NewSelect().Model(&cr).Where("contract_id = ? AND code = ?", id, code).Scan(ctx)
-		if err != nil && !isNoRows(err) {
-			return "", "", fmt.Errorf("store: load contract clause: %w", err)
+		cr, err := loadContractClause(ctx, tx, id, code)
+		if err != nil {
+			return "", "", err
 		}
 		w := cr.amendment()
 		if w == nil {
 			w = cr.waiver()
 		}
-		if isNoRows(err) || w == nil || !w.Pending {
+		if w == nil || !w.Pending {
 			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s has no waiver waiting for approval on this contract", code)
 		}
 		approver, err := db.actorPerson(ctx, tx)
