@@ -81,7 +81,9 @@ func (s *Server) registerContracts() {
 		ID: "create-contract", Method: http.MethodPost, Path: "/v1/contracts", Tag: tag,
 		Summary: "Register a contract",
 		Description: "Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. " +
-			"409 for a terminated vendor. Needs the editor or admin role.",
+			"The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) " +
+			"before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by " +
+			"renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Status: http.StatusCreated, Errors: errsCreate,
 	}.huma(), func(ctx context.Context, in *struct {
 		Body domain.ContractInput
@@ -97,7 +99,10 @@ func (s *Server) registerContracts() {
 		ID: "replace-contract", Method: http.MethodPut, Path: "/v1/contracts/{id}", Tag: tag,
 		Summary: "Replace a contract",
 		Description: "Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due " +
-			"dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.",
+			"dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end " +
+			"when the tier's interval would land after it, and every due date moves to the previous business day when it falls " +
+			"on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). " +
+			"409 once expired or terminated. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {
 		IDParam

@@ -79,6 +79,9 @@ func (s *Server) registerPeople() {
 		Summary: "Replace a person",
 		Description: "Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). " +
 			"A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). " +
+			"Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an " +
+			"admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive " +
+			"(409). A changed e-mail sends a notice to the old address. " +
 			"A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. " +
 			"With If-Match, a stale version is refused with 412. Needs the editor or admin role.",
 		Permission: domain.PermWrite, Errors: errsWrite,

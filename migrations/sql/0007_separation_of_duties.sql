@@ -29,3 +29,10 @@ UPDATE vendors SET risk_tier = 'unassessed'
 -- A risk acceptance holds until a date, then the action comes due again.
 ALTER TABLE corrective_actions ADD COLUMN accepted_until DATE;
 CREATE INDEX corrective_actions_accepted_until_idx ON corrective_actions (status, accepted_until);
+-- The scan looks for the active contracts whose end passed, to renew or
+-- expire them: an index on the end date of active contracts only, so it
+-- reads those few rows rather than every active contract.
+CREATE INDEX contracts_active_end_date_idx ON contracts (end_date) WHERE status = 'active';
+-- Likewise for the confirmations the scan schedules: active contracts whose
+-- next confirmation enters the window, in id order.
+CREATE INDEX contracts_active_next_confirmation_idx ON contracts (next_confirmation_due) WHERE status = 'active';

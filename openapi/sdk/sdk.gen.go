@@ -3556,7 +3556,7 @@ type ClientInterface interface {
 
 	// CreateContractWithBody Register a contract
 	//
-	// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+	// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3565,7 +3565,7 @@ type ClientInterface interface {
 
 	// CreateContract Register a contract
 	//
-	// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+	// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3588,7 +3588,7 @@ type ClientInterface interface {
 
 	// ReplaceContractWithBody Replace a contract
 	//
-	// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+	// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3597,7 +3597,7 @@ type ClientInterface interface {
 
 	// ReplaceContract Replace a contract
 	//
-	// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+	// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3841,7 +3841,7 @@ type ClientInterface interface {
 
 	// ReplacePersonWithBody Replace a person
 	//
-	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3850,7 +3850,7 @@ type ClientInterface interface {
 
 	// ReplacePerson Replace a person
 	//
-	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3955,14 +3955,14 @@ type ClientInterface interface {
 
 	// GetSettings Get the policy settings
 	//
-	// Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay and the default review interval. Any role may read.
+	// Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay, the overdue repeat and the repeat from which every ciso is told, the default review interval, the days before its end that a one-year contract is confirmed, the longest risk acceptance, the body's closure days, and whether Japanese dates carry the era. Any role may read.
 	//
 	// Corresponds with GET /v1/settings (the `GetSettings` operationId).
 	GetSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReplaceSettingsWithBody Change the policy settings
 	//
-	// Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+	// Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3971,7 +3971,7 @@ type ClientInterface interface {
 
 	// ReplaceSettings Change the policy settings
 	//
-	// Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+	// Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4878,7 +4878,7 @@ func (c *Client) ListContracts(ctx context.Context, params *ListContractsParams,
 
 // CreateContractWithBody Register a contract
 //
-// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4897,7 +4897,7 @@ func (c *Client) CreateContractWithBody(ctx context.Context, contentType string,
 
 // CreateContract Register a contract
 //
-// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4950,7 +4950,7 @@ func (c *Client) GetContract(ctx context.Context, id openapi_types.UUID, reqEdit
 
 // ReplaceContractWithBody Replace a contract
 //
-// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4969,7 +4969,7 @@ func (c *Client) ReplaceContractWithBody(ctx context.Context, id openapi_types.U
 
 // ReplaceContract Replace a contract
 //
-// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5513,7 +5513,7 @@ func (c *Client) GetPerson(ctx context.Context, id openapi_types.UUID, reqEditor
 
 // ReplacePersonWithBody Replace a person
 //
-// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5532,7 +5532,7 @@ func (c *Client) ReplacePersonWithBody(ctx context.Context, id openapi_types.UUI
 
 // ReplacePerson Replace a person
 //
-// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5767,7 +5767,7 @@ func (c *Client) RetireSelectionCriterion(ctx context.Context, code string, para
 
 // GetSettings Get the policy settings
 //
-// Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay and the default review interval. Any role may read.
+// Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay, the overdue repeat and the repeat from which every ciso is told, the default review interval, the days before its end that a one-year contract is confirmed, the longest risk acceptance, the body's closure days, and whether Japanese dates carry the era. Any role may read.
 //
 // Corresponds with GET /v1/settings (the `GetSettings` operationId).
 func (c *Client) GetSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5784,7 +5784,7 @@ func (c *Client) GetSettings(ctx context.Context, reqEditors ...RequestEditorFn)
 
 // ReplaceSettingsWithBody Change the policy settings
 //
-// Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+// Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5803,7 +5803,7 @@ func (c *Client) ReplaceSettingsWithBody(ctx context.Context, params *ReplaceSet
 
 // ReplaceSettings Change the policy settings
 //
-// Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+// Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -11919,7 +11919,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateContractWithBodyWithResponse Register a contract
 	//
-	// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+	// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11928,7 +11928,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateContractWithResponse Register a contract
 	//
-	// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+	// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11955,7 +11955,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceContractWithBodyWithResponse Replace a contract
 	//
-	// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+	// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11964,7 +11964,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceContractWithResponse Replace a contract
 	//
-	// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+	// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12234,7 +12234,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplacePersonWithBodyWithResponse Replace a person
 	//
-	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12243,7 +12243,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplacePersonWithResponse Replace a person
 	//
-	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+	// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12360,7 +12360,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetSettingsWithResponse Get the policy settings
 	//
-	// Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay and the default review interval. Any role may read.
+	// Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay, the overdue repeat and the repeat from which every ciso is told, the default review interval, the days before its end that a one-year contract is confirmed, the longest risk acceptance, the body's closure days, and whether Japanese dates carry the era. Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -12369,7 +12369,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceSettingsWithBodyWithResponse Change the policy settings
 	//
-	// Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+	// Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12378,7 +12378,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReplaceSettingsWithResponse Change the policy settings
 	//
-	// Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+	// Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -28518,7 +28518,7 @@ func (c *ClientWithResponses) ListContractsWithResponse(ctx context.Context, par
 
 // CreateContractWithBodyWithResponse Register a contract
 //
-// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28533,7 +28533,7 @@ func (c *ClientWithResponses) CreateContractWithBodyWithResponse(ctx context.Con
 
 // CreateContractWithResponse Register a contract
 //
-// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+// Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28578,7 +28578,7 @@ func (c *ClientWithResponses) GetContractWithResponse(ctx context.Context, id op
 
 // ReplaceContractWithBodyWithResponse Replace a contract
 //
-// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28593,7 +28593,7 @@ func (c *ClientWithResponses) ReplaceContractWithBodyWithResponse(ctx context.Co
 
 // ReplaceContractWithResponse Replace a contract
 //
-// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+// Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29043,7 +29043,7 @@ func (c *ClientWithResponses) GetPersonWithResponse(ctx context.Context, id open
 
 // ReplacePersonWithBodyWithResponse Replace a person
 //
-// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29058,7 +29058,7 @@ func (c *ClientWithResponses) ReplacePersonWithBodyWithResponse(ctx context.Cont
 
 // ReplacePersonWithResponse Replace a person
 //
-// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+// Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29253,7 +29253,7 @@ func (c *ClientWithResponses) RetireSelectionCriterionWithResponse(ctx context.C
 
 // GetSettingsWithResponse Get the policy settings
 //
-// Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay and the default review interval. Any role may read.
+// Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay, the overdue repeat and the repeat from which every ciso is told, the default review interval, the days before its end that a one-year contract is confirmed, the longest risk acceptance, the body's closure days, and whether Japanese dates carry the era. Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -29268,7 +29268,7 @@ func (c *ClientWithResponses) GetSettingsWithResponse(ctx context.Context, reqEd
 
 // ReplaceSettingsWithBodyWithResponse Change the policy settings
 //
-// Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+// Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29283,7 +29283,7 @@ func (c *ClientWithResponses) ReplaceSettingsWithBodyWithResponse(ctx context.Co
 
 // ReplaceSettingsWithResponse Change the policy settings
 //
-// Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+// Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -339,7 +339,7 @@ export interface paths {
         put?: never;
         /**
          * Register a contract
-         * @description Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. 409 for a terminated vendor. Needs the editor or admin role.
+         * @description Registers a draft contract with a vendor. Set its security clauses with set-contract-clause, then activate it. The notice period must fit the term: longer than the term, or a renewal review (end date − notice − review lead) before the start date, is a 422 naming notice_period_days. With auto_renew, the due-scan extends the end date by renewal_term_months (12 by default) each time it passes. 409 for a terminated vendor. Needs the editor or admin role.
          */
         post: operations["create-contract"];
         delete?: never;
@@ -362,7 +362,7 @@ export interface paths {
         get: operations["get-contract"];
         /**
          * Replace a contract
-         * @description Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction. 409 once expired or terminated. Needs the editor or admin role.
+         * @description Replaces a draft or active contract's fields; the vendor cannot change. The vendor's risk tier and the due dates are recomputed in the same transaction: a confirmation falls due confirmation_before_end_days before the end when the tier's interval would land after it, and every due date moves to the previous business day when it falls on a weekend, holiday or closure day. The notice period must fit the term (422 naming notice_period_days). 409 once expired or terminated. Needs the editor or admin role.
          */
         put: operations["replace-contract"];
         post?: never;
@@ -690,7 +690,7 @@ export interface paths {
         get: operations["get-person"];
         /**
          * Replace a person
-         * @description Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
+         * @description Replaces the person's fields; omitted optional fields take their defaults (an omitted supervisor_id clears it). A supervisor chain that loops back is refused (422). Only an admin may change security_roles (403). Separation of duties: active, email, supervisor_id and security_roles of a person who holds a security role or an admin token are changed by an admin only (403). Nobody may set the last active person with an admin token inactive (409). A changed e-mail sends a notice to the old address. A person who is the responsible person of a social-media account that is not retired cannot be set inactive (409): hand the account over first. With If-Match, a stale version is refused with 412. Needs the editor or admin role.
          */
         put: operations["replace-person"];
         post?: never;
@@ -845,12 +845,12 @@ export interface paths {
         };
         /**
          * Get the policy settings
-         * @description Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay and the default review interval. Any role may read.
+         * @description Returns the policy parameters: confirmation intervals per risk tier, the renewal review lead, reminder lead times, the escalation delay, the overdue repeat and the repeat from which every ciso is told, the default review interval, the days before its end that a one-year contract is confirmed, the longest risk acceptance, the body's closure days, and whether Japanese dates carry the era. Any role may read.
          */
         get: operations["get-settings"];
         /**
          * Change the policy settings
-         * @description Replaces the policy parameters. Every contract's derived due dates are recomputed in the same transaction, and the change is audited. Admin only.
+         * @description Replaces the policy parameters. The fields added later (confirmation_before_end_days, overdue_repeat_days, ciso_escalation_after_repeats, risk_acceptance_months, closure_days, japanese_era_dates) may be left out and keep their defaults; closure_days [] means none, and each entry is MM-DD or YYYY-MM-DD (422 naming it otherwise). Every contract's derived due dates are recomputed in the same transaction, every due date moves to the business day the new calendar gives, and the change is audited. Admin only.
          */
         put: operations["replace-settings"];
         post?: never;
