@@ -299,3 +299,48 @@ func TestDutiesContractDates(t *testing.T) {
 		require.Equal(t, 24, c.RenewalTermMonths)
 	})
 }
+
+func TestDutiesNobodyApprovesWhatTheyShaped(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		// A vendor: whoever writes the selection record may not approve it,
+		// whoever the record names as the selector.
+		clerk := newDutyPerson(e, "一般 職員", "clerk@example.lg.jp")
+		manager := newDutyPerson(e, "情報 課長", "manager@example.lg.jp", "manager")
+		v := outCreateVendor(e, nil)
+		e.must(http.StatusOK, "PUT", "/v1/vendors/"+v.ID+"/selection", manager.token,
+			outSelection(clerk.ID, outCatalogueCodes(e, "/v1/selection-criteria", false), nil))
+		p := requireProblem(t, e.do("POST", "/v1/vendors/"+v.ID+"/approve", manager.token, nil), http.StatusForbidden)
+		require.Contains(t, outProblemText(p), "separation of duties")
+		e.must(http.StatusOK, "POST", "/v1/vendors/"+v.ID+"/approve", e.approver(), nil)
+
+		// A cloud service: whoever changes a request while it waits may not approve it.
+		codes := saTermsCodes(e)
+		asker := newDutyPerson(e, "利用 担当", "asker@example.lg.jp")
+		firstToken, _ := saSupervisorToken(e)
+		secondToken, _ := saSupervisorToken(e)
+		var c domain.CloudService
+		e.must(http.StatusCreated, "POST", "/v1/cloud-services", asker.token,
+			saCloudBody(e, asker.ID, map[string]any{"terms_checks": saAnswers(codes)})).Decode(t, &c)
+		e.must(http.StatusOK, "PUT", "/v1/cloud-services/"+c.ID, firstToken,
+			saCloudBody(e, asker.ID, map[string]any{"terms_checks": saAnswers(codes), "permitted_uses": []string{"公開資料の送付"}}))
+		p = requireProblem(t, e.do("POST", "/v1/cloud-services/"+c.ID+"/approve", firstToken, nil), http.StatusForbidden)
+		require.Contains(t, outProblemText(p), "last changed this request")
+		e.must(http.StatusOK, "POST", "/v1/cloud-services/"+c.ID+"/approve", secondToken, nil)
+	})
+}
+
+func TestDutiesNoConfirmationIsDueAfterTheLastOfTheTerm(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		c := outActiveContract(e, outApprovedVendor(e, nil).ID, nil)
+		var conf domain.Confirmation
+		e.must(http.StatusCreated, "POST", "/v1/confirmations", e.admin, map[string]any{"contract_id": c.ID}).Decode(t, &conf)
+		require.Equal(t, "2027-03-01", conf.DueDate.String(), "30 days before the one-year contract ends")
+		e.must(http.StatusOK, "POST", "/v1/confirmations/"+conf.ID+"/complete", e.admin, map[string]any{
+			"performed_by": e.person.ID, "performed_on": outDaysAgo(0), "results": outAnswers(conf.Checklist, nil)})
+		require.True(t, outGetContract(e, c.ID).NextConfirmationDue.IsZero())
+		// Without a date there is nothing to schedule: a 409 that says so, not a 500.
+		p := requireProblem(t, e.do("POST", "/v1/confirmations", e.admin, map[string]any{"contract_id": c.ID}), http.StatusConflict)
+		require.Contains(t, outProblemText(p), "due_date")
+		e.must(http.StatusCreated, "POST", "/v1/confirmations", e.admin, map[string]any{"contract_id": c.ID, "due_date": "2027-03-15"})
+	})
+}

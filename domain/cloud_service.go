@@ -182,6 +182,16 @@ func CloudApprovalRefusal(a Actor, approver *Person, requesterID string) error {
 	return nil
 }
 
+// CloudRequestChangeRefusal refuses the approval by the person who last
+// changed the request (its answers or terms) while it waited: shaping a
+// request is asking for it.
+func CloudRequestChangeRefusal(a Actor, approver *Person, changedBy string) error {
+	if changedBy != "" && (a.PersonID == changedBy || approver.ID == changedBy) {
+		return Errorf(EFORBIDDEN, "separation of duties (職務の分離): %s last changed this request and so cannot approve it; another person holding the supervisor or ciso security role must approve it", approver.Name)
+	}
+	return nil
+}
+
 // CloudService is an external service used under the provider's standard
 // terms (約款による外部サービス), as opposed to a negotiated contract.
 type CloudService struct {

@@ -212,7 +212,7 @@ func NoticePeriodRefusal(in ContractInput, p PolicySettings) FieldErrors {
 	switch review := in.EndDate.AddDays(-in.NoticePeriodDays - p.RenewalReviewLeadDays); {
 	case in.NoticePeriodDays > term:
 		fe.Add("notice_period_days", fmt.Sprintf("is longer than the contract's term of %d days", term), in.NoticePeriodDays)
-	case review.Before(in.StartDate):
+	case in.NoticePeriodDays > 0 && review.Before(in.StartDate):
 		fe.Add("notice_period_days", fmt.Sprintf("puts the renewal review (end date − %d days' notice − %d days' review lead = %s) before the start date %s; shorten the notice period",
 			in.NoticePeriodDays, p.RenewalReviewLeadDays, review, in.StartDate), in.NoticePeriodDays)
 	}
@@ -261,8 +261,10 @@ func (s ContractSchedule) NextConfirmationDue(p PolicySettings) Date {
 	if beforeEnd.Before(termStart) {
 		beforeEnd = termStart // a term shorter than the lead: due on its first day
 	}
-	// The confirmation that was due on (or after) that day is done.
-	if !s.LastConfirmedOn.IsZero() && !s.LastConfirmedOn.Before(termStart) && !s.LastConfirmationDue.Before(beforeEnd) {
+	// The confirmation that was due on (or after) that day is done, or one
+	// was completed on or after it.
+	if !s.LastConfirmedOn.IsZero() && !s.LastConfirmedOn.Before(termStart) &&
+		(!s.LastConfirmationDue.Before(beforeEnd) || !s.LastConfirmedOn.Before(beforeEnd)) {
 		return Date{}
 	}
 	return beforeEnd
@@ -308,7 +310,8 @@ func (s ContractSchedule) RenewalReviewDue(p PolicySettings) Date {
 	if s.Status != ContractActive || s.EndDate.IsZero() || s.RenewalReviewedFor == s.EndDate {
 		return Date{}
 	}
-	return s.EndDate.AddDays(-s.NoticePeriodDays - p.RenewalReviewLeadDays)
+	// A term shorter than the review lead is reviewed on its first day.
+	return MaxDate(s.EndDate.AddDays(-s.NoticePeriodDays-p.RenewalReviewLeadDays), s.TermStart())
 }
 
 // ContractFilter narrows ListContracts; zero values do not filter.

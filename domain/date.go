@@ -139,3 +139,16 @@ func MinDate(a, b Date) Date {
 	}
 	return a
 }
+
+// MaxDate returns the later of two set dates, ignoring unset ones.
+func MaxDate(a, b Date) Date {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero():
+		return a
+	case b.After(a):
+		return b
+	}
+	return a
+}

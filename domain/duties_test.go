@@ -25,14 +25,15 @@ func inputOf(p *domain.Person) domain.PersonInput {
 
 func TestMayApproveVendor(t *testing.T) {
 	sel := &domain.SelectionRecord{SelectedBy: "buyer"}
-	require.NoError(t, domain.MayApproveVendor(person("mgr", true, domain.SecurityRoleManager), sel))
+	require.NoError(t, domain.MayApproveVendor(person("mgr", true, domain.SecurityRoleManager), sel, "clerk"))
 	for name, p := range map[string]*domain.Person{
 		"the selector, even as ciso": person("buyer", true, domain.SecurityRoleCISO),
-		"no security role":           person("clerk", true),
+		"who wrote the record":       person("clerk", true, domain.SecurityRoleManager),
+		"no security role":           person("other", true),
 		"inactive":                   person("old", false, domain.SecurityRoleSupervisor),
 		"no person (the system)":     nil,
 	} {
-		require.Equal(t, domain.EFORBIDDEN, domain.ErrorCodeOf(domain.MayApproveVendor(p, sel)), name)
+		require.Equal(t, domain.EFORBIDDEN, domain.ErrorCodeOf(domain.MayApproveVendor(p, sel, "clerk")), name)
 	}
 }
 

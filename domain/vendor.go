@@ -202,14 +202,15 @@ func SelectionProblems(rec *SelectionRecord, criteria []*CatalogueItem) FieldErr
 }
 
 // MayApproveVendor says whether approver may approve a vendor selected as
-// in sel: an active person holding a security role (manager or above) who
-// did not record the selection (職務の分離). It returns an EFORBIDDEN error
-// saying why not, or nil.
-func MayApproveVendor(approver *Person, sel *SelectionRecord) error {
+// in sel and recorded by recordedBy: an active person holding a security
+// role (manager or above) who neither made the selection (selected_by) nor
+// wrote its record (職務の分離). It returns an EFORBIDDEN error saying why
+// not, or nil.
+func MayApproveVendor(approver *Person, sel *SelectionRecord, recordedBy string) error {
 	if approver == nil || !approver.Active || !HoldsSecurityRole(approver) {
 		return Errorf(EFORBIDDEN, "approving a vendor needs a caller whose person is active and holds the manager (情報セキュリティ責任者), supervisor or ciso security role")
 	}
-	if sel != nil && sel.SelectedBy == approver.ID {
+	if (sel != nil && sel.SelectedBy == approver.ID) || recordedBy == approver.ID {
 		return Errorf(EFORBIDDEN, "%s recorded the selection and cannot approve the vendor too: a second person must approve (separation of duties)", approver.Name)
 	}
 	return nil

@@ -34,15 +34,19 @@ func nominalOr(nominal, due domain.Date) domain.Date {
 
 // businessDateColumns names every (date, nominal date) pair the store keeps,
 // with the rows whose date still matters.
+// reminded says whether the row itself is the subject of reminders on that
+// date (a contract's next confirmation is reminded through its scheduled
+// confirmation, which has a pair of its own).
 var businessDateColumns = []struct {
-	table, due, nominal, live string
+	table, entity, due, nominal, live string
+	reminded                          bool
 }{
-	{"contracts", "next_confirmation_due", "next_confirmation_nominal", "status = 'active'"},
-	{"contracts", "renewal_review_due", "renewal_review_nominal", "status = 'active'"},
-	{"confirmations", "due_date", "due_date_nominal", "status = 'scheduled'"},
-	{"corrective_actions", "due_date", "due_date_nominal", "status = 'open'"},
-	{"cloud_services", "next_review_due", "next_review_nominal", "status = 'approved'"},
-	{"social_accounts", "next_review_due", "next_review_nominal", "status = 'active'"},
+	{"contracts", entityContract, "next_confirmation_due", "next_confirmation_nominal", "status = 'active'", false},
+	{"contracts", entityContract, "renewal_review_due", "renewal_review_nominal", "status = 'active'", true},
+	{"confirmations", entityConfirmation, "due_date", "due_date_nominal", "status = 'scheduled'", true},
+	{"corrective_actions", entityCorrectiveAction, "due_date", "due_date_nominal", "status = 'open'", true},
+	{"cloud_services", entityCloudService, "next_review_due", "next_review_nominal", "status = 'approved'", true},
+	{"social_accounts", entitySocialAccount, "next_review_due", "next_review_nominal", "status = 'active'", true},
 }
 
 // movedDate is one row whose date moves to another business day.
@@ -53,9 +57,10 @@ type movedDate struct {
 }
 
 // moveToBusinessDays re-derives the business date of every live row from
-// its nominal date under cal, batch by batch, stopping the reminders queued
-// for a date that moved. onlyUnfilled limits it to rows without a nominal
-// date (written before they were kept). It returns how many dates moved.
+// its nominal date under cal, batch by batch. A date that moves gets an
+// audit event on its row, and the reminders queued for the old date stop.
+// onlyUnfilled limits it to rows without a nominal date (written before
+// they were kept). It returns how many dates moved.
 func (db *DB) moveToBusinessDays(ctx context.Context, tx bun.Tx, cal domain.BusinessCalendar, onlyUnfilled bool) (int, error) {
 	moved := 0
 	for _, c := range businessDateColumns {
@@ -78,14 +83,22 @@ func (db *DB) moveToBusinessDays(ctx context.Context, tx bun.Tx, cal domain.Busi
 					continue
 				}
 				if _, err := tx.NewUpdate().Table(c.table).Set(c.due+" = ?", due).Set(c.nominal+" = ?", nominal).
-					Set("version = version + 1").Where("id = ?", r.ID).Exec(ctx); err != nil {
+					Set("version = version + 1").Set("updated_at = ?", db.Now()).Where("id = ?", r.ID).Exec(ctx); err != nil {
 					return moved, fmt.Errorf("store: move %s.%s to a business day: %w", c.table, c.due, err)
 				}
-				if due != r.Due {
-					moved++
+				if due == r.Due {
+					continue // only the nominal date was filled in
+				}
+				moved++
+				if c.reminded {
 					if err := db.cancelQueuedReminders(ctx, tx, r.ID); err != nil {
 						return moved, err
 					}
+				}
+				if err := db.appendAudit(ctx, tx, auditEntry{Action: "move_to_business_day", EntityType: c.entity, EntityID: r.ID,
+					Reason: fmt.Sprintf("%s %s falls on no business day of the calendar: due on %s", c.due, nominal, due),
+					Before: map[string]domain.Date{c.due: r.Due}, After: map[string]domain.Date{c.due: due, c.nominal: nominal}}); err != nil {
+					return moved, err
 				}
 			}
 			if len(rows) < fillBatch {

@@ -31,6 +31,7 @@ type cloudServiceRow struct {
 	DepartmentID         string      `bun:"department_id"`
 	Status               string      `bun:"status"`
 	RequesterID          *string     `bun:"requester_id"`
+	RequestChangedBy     *string     `bun:"request_changed_by"`
 	ApproverID           *string     `bun:"approver_id"`
 	ApprovedOn           domain.Date `bun:"approved_on,type:date"`
 	StatusReason         string      `bun:"status_reason"`
@@ -261,6 +262,10 @@ func (db *DB) ReplaceCloudService(ctx context.Context, id string, ifVersion *int
 		}
 		old := row.terms()
 		row.apply(in, old)
+		if row.Status == string(domain.CloudRequested) {
+			// Whoever changes a request shapes it, and may not approve it.
+			row.RequestChangedBy = nullable(actorOf(ctx).PersonID)
+		}
 		if !row.terms().Changed(old) {
 			return domain.AuditUpdate, "", nil
 		}
@@ -273,7 +278,7 @@ func (db *DB) ReplaceCloudService(ctx context.Context, id string, ifVersion *int
 		// approval again, and so cannot give it.
 		reason := change + "; the service must be approved again"
 		row.Status, row.StatusReason, row.ApproverID, row.ApprovedOn = string(domain.CloudRequested), reason, nil, domain.Date{}
-		row.RequesterID = nil
+		row.RequesterID, row.RequestChangedBy = nil, nil
 		if a := actorOf(ctx); a.PersonID != "" {
 			row.RequesterID = &a.PersonID
 		}
@@ -306,6 +311,9 @@ func (db *DB) ApproveCloudService(ctx context.Context, id string, ifVersion *int
 			requester = *row.RequesterID
 		}
 		if err := domain.CloudApprovalRefusal(actorOf(ctx), caller, requester); err != nil {
+			return "", "", err
+		}
+		if err := domain.CloudRequestChangeRefusal(actorOf(ctx), caller, deref(row.RequestChangedBy)); err != nil {
 			return "", "", err
 		}
 		if row.Status != string(domain.CloudRequested) {

@@ -135,6 +135,9 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	nominal := due
 	if due.IsZero() {
 		due, nominal = contract.NextConfirmationDue, nominalOr(contract.NextConfirmationNom, contract.NextConfirmationDue)
+		if due.IsZero() {
+			return nil, domain.Errorf(domain.ECONFLICT, "no confirmation of this contract is due in its term (the one before its end is done); give a due_date to schedule another")
+		}
 	} else {
 		cal, err := db.calendar(ctx, tx)
 		if err != nil {

@@ -538,7 +538,7 @@ func (db *DB) ApproveClauseWaiver(ctx context.Context, id, code string) (*domain
 		if w == nil || !w.Pending {
 			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s has no waiver waiting for approval on this contract", code)
 		}
-		approver, err := db.actorPerson(ctx, tx)
+		approver, err := callerPerson(ctx, tx)
 		if err != nil {
 			return "", "", err
 		}
@@ -560,19 +560,6 @@ func (db *DB) ApproveClauseWaiver(ctx context.Context, id, code string) (*domain
 		return "approve_waiver", code + ": waiver asked by " + w.RequestedBy + " approved by " + approver.ID, nil
 	})
 	return out, err
-}
-
-// actorPerson loads the person behind the caller, or nil for the system.
-func (db *DB) actorPerson(ctx context.Context, tx bun.IDB) (*domain.Person, error) {
-	a := actorOf(ctx)
-	if a.PersonID == "" {
-		return nil, nil
-	}
-	var p personRow
-	if err := loadRow(ctx, tx, &p, entityPerson, a.PersonID); err != nil {
-		return nil, fmt.Errorf("store: load the caller's person: %w", err)
-	}
-	return p.toDomain(), nil
 }
 
 // nullable returns nil for "", else a pointer to s.
@@ -731,7 +718,7 @@ func (db *DB) storeDueDates(ctx context.Context, tx bun.Tx, c *contractRow, tier
 
 // moveScheduledConfirmations moves the contract's scheduled confirmations
 // due on from to the date to, each with a new version and an audit event;
-// what was queued for the old date stops.
+// what was queued for the old date stops. An overdue one stays.
 func (db *DB) moveScheduledConfirmations(ctx context.Context, tx bun.Tx, contractID string, from, to, toNominal domain.Date) error {
 	var rows []*confirmationRow
 	if err := tx.NewSelect().Model(&rows).Where("contract_id = ? AND status = ? AND due_date = ?",
@@ -740,6 +727,11 @@ func (db *DB) moveScheduledConfirmations(ctx context.Context, tx bun.Tx, contrac
 	}
 	today := db.today()
 	for _, r := range rows {
+		if r.DueDate.Before(today) {
+			// Overdue: it stays due where it was and goes on being
+			// reminded; a renewal or a new tier must not silence it.
+			continue
+		}
 		before := r.toDomain(today)
 		read := r.Version
 		r.DueDate, r.DueDateNominal, r.Version, r.UpdatedAt = to, toNominal, read+1, db.Now()

@@ -202,7 +202,7 @@ func (db *DB) closeAction(ctx context.Context, id string, ifVersion *int, in dom
 		action, reason := "complete", resolution
 		if to == domain.ActionRiskAccepted {
 			action = "accept_risk"
-			acceptor, err := db.actorPerson(ctx, tx)
+			acceptor, err := callerPerson(ctx, tx)
 			if err != nil {
 				return "", "", err
 			}

@@ -27,12 +27,15 @@ func TestTheScanRenewsAnAutoRenewingContract(t *testing.T) {
 		plain := outActiveContract(t, ctx, db, domain.ContractInput{VendorID: v.ID, Title: "更新しない契約", OwnerID: admin.ID,
 			StartDate: outDate(t, "2026-04-01"), EndDate: outDate(t, "2027-03-31"), NoticePeriodDays: 30, InformationAssets: outAssets(domain.Confidentiality1)})
 
-		// On the last day nothing renews or expires.
+		// On the last day nothing renews or expires. The confirmation due
+		// 30 days before the end (2027-03-01) was scheduled and never done.
 		clock.Set(outTokyo(t, 2027, time.March, 31, 9, 0, 0))
 		rep, err := db.ScanDue(ctx, outDate(t, "2027-03-31"), nil)
 		require.NoError(t, err)
 		require.Zero(t, rep.ContractsRenewed)
 		require.Zero(t, rep.ContractsExpired)
+		overdue := outConfirmationIDs(t, ctx, db, domain.ConfirmationFilter{ContractID: c.ID, Status: domain.ConfirmationOverdue})
+		require.Len(t, overdue, 1)
 
 		// The day after: the auto-renewing one gains a term, the other expires.
 		clock.Set(outTokyo(t, 2027, time.April, 1, 9, 0, 0))
@@ -48,6 +51,11 @@ func TestTheScanRenewsAnAutoRenewingContract(t *testing.T) {
 		require.Equal(t, "2027-07-02", c.RenewalReviewDue.String(), "a Friday")
 		// Its confirmation falls due inside the new term.
 		require.False(t, c.NextConfirmationDue.After(c.EndDate), "next confirmation %s inside the term ending %s", c.NextConfirmationDue, c.EndDate)
+		// The renewal does not silence the overdue confirmation of the old term.
+		stillDue, err := db.FindConfirmation(ctx, overdue[0])
+		require.NoError(t, err)
+		require.Equal(t, domain.ConfirmationOverdue, stillDue.Status)
+		require.Equal(t, "2027-03-01", stillDue.DueDate.String())
 		plain, err = db.FindContract(ctx, plain.ID)
 		require.NoError(t, err)
 		require.Equal(t, domain.ContractExpired, plain.Status)

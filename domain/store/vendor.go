@@ -38,6 +38,7 @@ type vendorRow struct {
 	StatusChangedAt  *time.Time  `bun:"status_changed_at"`
 	ApprovedBy       *string     `bun:"approved_by"`
 	SelectionAt      *time.Time  `bun:"selection_recorded_at"`
+	SelectionBy      *string     `bun:"selection_recorded_by"`
 	Version          int         `bun:"version"`
 	CreatedAt        time.Time   `bun:"created_at"`
 	UpdatedAt        time.Time   `bun:"updated_at"`
@@ -359,6 +360,7 @@ func (db *DB) RecordSelection(ctx context.Context, id string, ifVersion *int, re
 		s := string(results)
 		now := db.Now()
 		row.SelectedBy, row.SelectedOn, row.SelectionResults, row.SelectionAt = &rec.SelectedBy, rec.SelectedOn, &s, &now
+		row.SelectionBy = nullable(actorOf(ctx).PersonID)
 		return "record_selection", "", nil
 	})
 }
@@ -392,11 +394,11 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 			if fe := domain.SelectionProblems(cur.Selection, criteria); len(fe) > 0 {
 				return "", "", fe.Err("the vendor cannot be approved: the selection record is incomplete or unjustified")
 			}
-			approver, err := db.actorPerson(ctx, tx)
+			approver, err := callerPerson(ctx, tx)
 			if err != nil {
 				return "", "", err
 			}
-			if err := domain.MayApproveVendor(approver, cur.Selection); err != nil {
+			if err := domain.MayApproveVendor(approver, cur.Selection, deref(row.SelectionBy)); err != nil {
 				return "", "", err
 			}
 			if from == domain.VendorSuspended {

@@ -23,11 +23,21 @@ ALTER TABLE contracts ADD COLUMN renewal_term_months INTEGER NOT NULL DEFAULT 12
 ALTER TABLE vendors ADD COLUMN selection_recorded_at {{.Timestamp}};
 ALTER TABLE vendors ADD COLUMN status_changed_at {{.Timestamp}};
 ALTER TABLE vendors ADD COLUMN approved_by VARCHAR(36);
+-- Who wrote the selection record (the caller), beside selected_by (who the
+-- record says made the selection): neither may approve.
+ALTER TABLE vendors ADD COLUMN selection_recorded_by VARCHAR(36);
+-- Who last changed a requested cloud service (its checklist answers or
+-- terms) shaped the request too, and may not approve it.
+ALTER TABLE cloud_services ADD COLUMN request_changed_by VARCHAR(36);
 -- A vendor with no active contract has not been assessed.
 UPDATE vendors SET risk_tier = 'unassessed'
     WHERE NOT EXISTS (SELECT 1 FROM contracts c WHERE c.vendor_id = vendors.id AND c.status = 'active');
 -- A risk acceptance holds until a date, then the action comes due again.
 ALTER TABLE corrective_actions ADD COLUMN accepted_until DATE;
+-- Acceptances recorded before this rule expire like new ones, 12 months
+-- (the default of risk_acceptance_months) after they were given.
+UPDATE corrective_actions SET accepted_until = {{if .Postgres}}(closed_at + interval '12 months')::date{{else}}date(closed_at, '+12 months'){{end}}
+    WHERE status = 'risk_accepted' AND closed_at IS NOT NULL;
 CREATE INDEX corrective_actions_accepted_until_idx ON corrective_actions (status, accepted_until);
 -- The scan looks for the active contracts whose end passed, to renew or
 -- expire them: an index on the end date of active contracts only, so it
