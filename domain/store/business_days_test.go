@@ -38,18 +38,8 @@ func TestDueDatesFallOnBusinessDays(t *testing.T) {
 		require.Equal(t, "2027-01-17", conf.DueDateNominal.String())
 		require.Equal(t, "2027-01-15", conf.DueDate.String(), "Sunday → Friday")
 
-		in := domain.ConfirmationCompletion{PerformedBy: admin.ID, PerformedOn: outDate(t, "2026-12-01")}
-		for i, it := range conf.Checklist {
-			r := domain.ItemResultInput{Code: it.Code, Result: domain.ItemOK}
-			if i == 0 {
-				r = domain.ItemResultInput{Code: it.Code, Result: domain.ItemFinding, Note: "記録なし", Severity: domain.SeverityLow,
-					ActionDueDate: outDate(t, "2027-03-22")}
-			}
-			in.Results = append(in.Results, r)
-		}
-		done, err := db.CompleteConfirmation(ctx, conf.ID, nil, in)
-		require.NoError(t, err)
-		action, err := db.FindCorrectiveAction(ctx, done.Checklist[0].CorrectiveActionID)
+		actionID := outCompleteWithFinding(t, ctx, db, conf, admin, outDate(t, "2026-12-01"), outDate(t, "2027-03-22"))
+		action, err := db.FindCorrectiveAction(ctx, actionID)
 		require.NoError(t, err)
 		require.Equal(t, "2027-03-22", action.DueDateNominal.String())
 		require.Equal(t, "2027-03-19", action.DueDate.String(), "a substitute holiday on Monday → the Friday before")

@@ -115,6 +115,24 @@ func outApprover(t *testing.T, ctx context.Context, db *store.DB) context.Contex
 	return domain.WithActor(context.Background(), domain.Actor{PersonID: p.ID, Role: domain.RoleEditor, Name: p.Name})
 }
 
+// outCompleteWithFinding completes a confirmation as performed by on the
+// day given, every item ok but the first, a finding whose corrective action
+// is due on actionDue; it returns the action's id.
+func outCompleteWithFinding(t *testing.T, ctx context.Context, db *store.DB, conf *domain.Confirmation, by *domain.Person, on, actionDue domain.Date) string {
+	t.Helper()
+	in := domain.ConfirmationCompletion{PerformedBy: by.ID, PerformedOn: on}
+	for i, it := range conf.Checklist {
+		r := domain.ItemResultInput{Code: it.Code, Result: domain.ItemOK}
+		if i == 0 {
+			r = domain.ItemResultInput{Code: it.Code, Result: domain.ItemFinding, Note: "記録なし", Severity: domain.SeverityLow, ActionDueDate: actionDue}
+		}
+		in.Results = append(in.Results, r)
+	}
+	done, err := db.CompleteConfirmation(ctx, conf.ID, nil, in)
+	require.NoError(t, err)
+	return done.Checklist[0].CorrectiveActionID
+}
+
 // outActiveContract registers a contract, includes every mandatory clause and activates it.
 func outActiveContract(t *testing.T, ctx context.Context, db *store.DB, in domain.ContractInput) *domain.Contract {
 	t.Helper()

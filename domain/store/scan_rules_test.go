@@ -93,17 +93,7 @@ func TestAnExpiredRiskAcceptanceReopensTheAction(t *testing.T) {
 			StartDate: outDate(t, "2026-04-01"), InformationAssets: outAssets(domain.Confidentiality1)})
 		conf, err := db.CreateConfirmation(ctx, domain.ConfirmationInput{ContractID: c.ID, DueDate: outDate(t, "2026-06-30")})
 		require.NoError(t, err)
-		in := domain.ConfirmationCompletion{PerformedBy: admin.ID, PerformedOn: outDate(t, "2026-06-01")}
-		for i, it := range conf.Checklist {
-			r := domain.ItemResultInput{Code: it.Code, Result: domain.ItemOK}
-			if i == 0 {
-				r = domain.ItemResultInput{Code: it.Code, Result: domain.ItemFinding, Note: "報告遅延", Severity: domain.SeverityLow, ActionDueDate: outDate(t, "2026-07-31")}
-			}
-			in.Results = append(in.Results, r)
-		}
-		done, err := db.CompleteConfirmation(ctx, conf.ID, nil, in)
-		require.NoError(t, err)
-		actionID := done.Checklist[0].CorrectiveActionID
+		actionID := outCompleteWithFinding(t, ctx, db, conf, admin, outDate(t, "2026-06-01"), outDate(t, "2026-07-31"))
 
 		sup, err := db.CreatePerson(ctx, domain.PersonInput{Name: "統括 責任者", Email: "sup@example.lg.jp", DepartmentID: admin.DepartmentID,
 			SecurityRoles: []domain.SecurityRole{domain.SecurityRoleSupervisor}})
