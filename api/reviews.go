@@ -75,8 +75,14 @@ func (s *Server) registerReminders() {
 	huma.Register(s.api, operation{
 		ID: "list-reminders", Method: http.MethodGet, Path: "/v1/reminders", Tag: tag,
 		Summary: "List the reminder ledger",
-		Description: "Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, " +
-			"sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row " +
+		Description: "Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status: queued; " +
+			"sending (its e-mail was handed to the mail server and the answer is not yet recorded); sent; failed with the mail " +
+			"server's answer; or cancelled, with cancel_reason (subject_changed when the date moved or the subject was resolved or " +
+			"ended, superseded when it would have been sent on a later day than scanned after a later stage of its date was reached, " +
+			"recipient_inactive). attempts counts the hand-overs to the mail server and error keeps the last delivery error, so a " +
+			"row queued while the server is unreachable says why. A row sent again after an attempt whose outcome was unknown (the " +
+			"answer to the message was lost) has possible_duplicate true: the recipient may have two copies, with the same " +
+			"Message-ID. An overdue item has one overdue row " +
 			"per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous " +
 			"one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the " +
 			"ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the " +
@@ -84,7 +90,7 @@ func (s *Server) registerReminders() {
 		Permission: domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
-		Status      domain.ReminderStatus `query:"status" enum:"queued,sent,failed,cancelled" doc:"Only rows in this status."`
+		Status      domain.ReminderStatus `query:"status" enum:"queued,sending,sent,failed,cancelled" doc:"Only rows in this status."`
 		RecipientID string                `query:"recipient_id" format:"uuid" doc:"Only rows for this person."`
 		SubjectType domain.SubjectType    `query:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action" doc:"Only rows about this kind of date."`
 		SubjectID   string                `query:"subject_id" format:"uuid" doc:"Only rows about this subject."`

@@ -34,7 +34,12 @@ type ReminderStatus string
 
 // Ledger statuses.
 const (
-	ReminderQueued    ReminderStatus = "queued"
+	ReminderQueued ReminderStatus = "queued"
+	// ReminderSending: claimed by a digest attempt just before its message
+	// went to the mail server, with that message's Message-ID. A row still
+	// sending when a later attempt starts may have been delivered: the later
+	// attempt resends the same Message-ID and flags it possible_duplicate.
+	ReminderSending   ReminderStatus = "sending"
 	ReminderSent      ReminderStatus = "sent"
 	ReminderFailed    ReminderStatus = "failed"
 	ReminderCancelled ReminderStatus = "cancelled"
@@ -191,12 +196,24 @@ type Reminder struct {
 	RecipientID string         `json:"recipient_id" doc:"Who is told."`
 	Escalated   bool           `json:"escalated" doc:"True when the recipient is told not as the owner but as the owner's supervisor or as ciso."`
 	EscalatedAs string         `json:"escalated_as,omitempty" enum:"supervisor,ciso" doc:"Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat)."`
-	Status      ReminderStatus `json:"status" enum:"queued,sent,failed,cancelled" doc:"queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent)."`
-	MessageID   string         `json:"message_id,omitempty" pattern:"^[0-9a-f]{32}@[^\\s@]+$" doc:"Message-ID of the e-mail that carried it."`
-	Error       string         `json:"error,omitempty" doc:"The mail server's answer when sending failed."`
-	CreatedAt   time.Time      `json:"created_at" doc:"When the scan queued it (RFC 3339, UTC)."`
-	SentAt      *time.Time     `json:"sent_at,omitempty" doc:"When it was sent."`
+	Status      ReminderStatus `json:"status" enum:"queued,sending,sent,failed,cancelled" doc:"queued; sending (its e-mail was handed to the mail server, whose acceptance is not yet recorded); sent; failed (with the server's answer); or cancelled (see cancel_reason)."`
+	MessageID   string         `json:"message_id,omitempty" pattern:"^[0-9a-f]{32}@[^\\s@]+$" doc:"Message-ID of the e-mail that carries it, from the first attempt on; every resend uses the same."`
+	Error       string         `json:"error,omitempty" doc:"The last delivery error: the mail server's answer, or why it could not be reached. Kept after a later attempt succeeds."`
+	Attempts    int            `json:"attempts" minimum:"0" doc:"How many times its e-mail was handed to the mail server (0 while never tried)."`
+	// PossibleDuplicate is set when an attempt found the row still sending
+	// from an earlier one, which may have been delivered.
+	PossibleDuplicate bool       `json:"possible_duplicate" doc:"True when its e-mail was sent again after an attempt whose outcome was unknown (the server's answer to the message was lost): the recipient may have it twice, with the same Message-ID."`
+	CancelReason      string     `json:"cancel_reason,omitempty" enum:"superseded,subject_changed,recipient_inactive" doc:"Why a cancelled row was not sent: superseded (it was sent on a later day than scanned and a later stage of the same date was reached meanwhile), subject_changed (its date moved or its subject was resolved or ended), recipient_inactive."`
+	CreatedAt         time.Time  `json:"created_at" doc:"When the scan queued it (RFC 3339, UTC)."`
+	SentAt            *time.Time `json:"sent_at,omitempty" doc:"When it was sent."`
 }
+
+// Reasons a ledger row is cancelled (Reminder.CancelReason).
+const (
+	CancelSuperseded        = "superseded"
+	CancelSubjectChanged    = "subject_changed"
+	CancelRecipientInactive = "recipient_inactive"
+)
 
 // MessageIDFor derives a stable Message-ID (without angle brackets) from the
 // ledger rows an e-mail carries, so a resend after a crash is recognisable as
@@ -247,6 +264,10 @@ type DigestMail struct {
 	Items     []DigestItem
 	// JapaneseEraDates is the setting of that name at the time of sending.
 	JapaneseEraDates bool
+	// MessageID is the Message-ID of an earlier attempt whose rows are still
+	// sending (it may have been delivered): a resend must reuse it. Empty
+	// when no row is sending.
+	MessageID string
 }
 
 // ReminderFilter narrows ListReminders.
@@ -268,13 +289,27 @@ type ReminderService interface {
 	// per recipient, to enqueue — all in one transaction. A second scan of
 	// the same day adds nothing.
 	ScanDue(ctx context.Context, today Date, enqueue EnqueueDigests) (ScanReport, error)
-	// DigestToSend returns the still-queued rows among ids with their
-	// recipient, ready to render; no items when nothing is left to send.
+	// DigestToSend returns the rows among ids still to send (queued, or
+	// sending from an earlier attempt, with that attempt's Message-ID) with
+	// their recipient, ready to render for day today; no items when nothing
+	// is left to send.
 	DigestToSend(ctx context.Context, recipientID string, ids []string, today Date) (*DigestMail, error)
+	// ClaimRemindersSending marks the rows as sending in messageID, one
+	// more attempt each, in a transaction of its own that commits before
+	// the message is handed to the mail server. A row already sending is
+	// flagged possible_duplicate. Rows sent, failed or cancelled meanwhile
+	// are left alone.
+	ClaimRemindersSending(ctx context.Context, ids []string, messageID string) error
 	// MarkRemindersSent records that the rows went out in messageID.
 	MarkRemindersSent(ctx context.Context, ids []string, messageID string) error
 	// MarkRemindersFailed records a permanent failure with the server's answer.
 	MarkRemindersFailed(ctx context.Context, ids []string, answer string) error
+	// MarkRemindersRetry records a temporary delivery failure on rows that
+	// will be tried again. When the message certainly did not reach the
+	// server (refused connection, an answer before the end of the data) the
+	// rows return to queued; otherwise they stay sending, so the next
+	// attempt knows it may send a duplicate.
+	MarkRemindersRetry(ctx context.Context, ids []string, answer string, mayHaveBeenDelivered bool) error
 	// ListReminders returns a page of the ledger, newest last. EINVALID.
 	ListReminders(ctx context.Context, f ReminderFilter, p PageRequest) (Page[*Reminder], error)
 }

@@ -1,14 +1,15 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
@@ -61,11 +62,49 @@ type harness struct {
 	runner *jobs.Runner
 	// approverCtx acts as a manager who approves the vendors others select.
 	approverCtx context.Context
+	opts        harnessOptions
+	// logs collects what the runners log, at every level.
+	logs *syncBuffer
+}
+
+// harnessOptions change how the harness's runners are built.
+type harnessOptions struct {
+	// wrapMailer and wrapStore, when set, stand between the worker and the
+	// SMTP mailer or the store (a client that gives up early, a flaky
+	// database).
+	wrapMailer func(jobs.Mailer) jobs.Mailer
+	wrapStore  func(jobs.Store) jobs.Store
+	// retryPolicy replaces fastRetry; retryCap is jobs.Config.DigestRetryCap.
+	retryPolicy river.ClientRetryPolicy
+	retryCap    time.Duration
+}
+
+// syncBuffer is a bytes.Buffer safe for the loggers of several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newHarness(t *testing.T, tg storetest.Target, start domain.Date) *harness {
+	return newHarnessWith(t, tg, start, harnessOptions{})
+}
+
+// newHarnessWith is newHarness with options for the runners.
+func newHarnessWith(t *testing.T, tg storetest.Target, start domain.Date, opts harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, target: tg, clock: &clock{}, smtp: mailtest.Start(t)}
+	h := &harness{t: t, target: tg, clock: &clock{}, smtp: mailtest.Start(t), opts: opts, logs: &syncBuffer{}}
 	h.clock.SetDay(start)
 	h.db = storetest.Open(t, tg, storetest.Options{Now: h.clock.Now})
 	first, err := h.db.SeedIfEmpty(context.Background())
@@ -81,15 +120,28 @@ func newHarness(t *testing.T, tg storetest.Target, start domain.Date) *harness {
 // process (or a restarted one) would.
 func (h *harness) newRunner() *jobs.Runner {
 	h.t.Helper()
-	mailer, err := jobs.ParseSMTPURL("smtp://" + h.smtp.Addr + "?tls=none")
+	smtpMailer, err := jobs.ParseSMTPURL("smtp://" + h.smtp.Addr + "?tls=none")
 	require.NoError(h.t, err)
+	var mailer jobs.Mailer = smtpMailer
+	if h.opts.wrapMailer != nil {
+		mailer = h.opts.wrapMailer(mailer)
+	}
+	var st jobs.Store = h.db
+	if h.opts.wrapStore != nil {
+		st = h.opts.wrapStore(st)
+	}
+	var retry river.ClientRetryPolicy = fastRetry{}
+	if h.opts.retryPolicy != nil {
+		retry = h.opts.retryPolicy
+	}
 	digest, err := jobs.NewDigest("vendorwatch@example.lg.jp", "https://vendorwatch.example")
 	require.NoError(h.t, err)
 	r, err := jobs.New(jobs.Config{
 		Postgres: h.db.Kind() == store.Postgres, DB: h.db.SQL(), ListenerPool: h.db.PgxPool(), Schema: h.db.Schema(),
-		Store: h.db, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
-		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}, OnEmailChange: h.db.OnEmailChange,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Store: st, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
+		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: retry,
+		OnEmailChange: h.db.OnEmailChange,
+		Logger:        slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	require.NoError(h.t, err)
 	return r
@@ -141,11 +193,12 @@ func (h *harness) waitUntil(what string, cond func() bool) {
 	}
 }
 
-// waitSettled waits until no ledger row is queued any more.
+// waitSettled waits until no ledger row is queued or sending any more.
 func (h *harness) waitSettled() {
 	h.t.Helper()
 	h.waitUntil("every queued reminder is sent", func() bool {
-		return len(h.reminders(domain.ReminderFilter{Status: domain.ReminderQueued})) == 0
+		return len(h.reminders(domain.ReminderFilter{Status: domain.ReminderQueued})) == 0 &&
+			len(h.reminders(domain.ReminderFilter{Status: domain.ReminderSending})) == 0
 	})
 }
 

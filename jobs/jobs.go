@@ -250,9 +250,12 @@ type ReminderDigestArgs struct {
 // Kind implements river.JobArgs.
 func (ReminderDigestArgs) Kind() string { return "reminder_digest" }
 
-// ReminderDigestWorker renders and sends one digest, then marks its ledger
-// rows sent. Rows no longer queued (cancelled, already sent) are left out,
-// so a retry after a crash never sends a row twice.
+// ReminderDigestWorker renders and sends one digest, recording each step in
+// the ledger: the rows are claimed as sending before the message goes to the
+// server and marked sent after its 250. Rows no longer to send (cancelled,
+// sent, failed) are left out, so a retry never sends a row that is sent; a
+// row still sending from an attempt whose outcome is unknown is sent again
+// with the same Message-ID and flagged possible_duplicate.
 type ReminderDigestWorker struct {
 	river.WorkerDefaults[ReminderDigestArgs]
 	Store           domain.ReminderService
@@ -281,30 +284,49 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 	for i, it := range mail.Items {
 		ids[i] = it.ID
 	}
-	messageID := domain.MessageIDFor(ids, w.MessageIDDomain)
+	// A resend after an attempt that may have been delivered carries the
+	// same Message-ID, so the recipient's mail client shows one message.
+	messageID := mail.MessageID
+	if messageID == "" {
+		messageID = domain.MessageIDFor(ids, w.MessageIDDomain)
+	}
 	msg, err := w.Digest.Render(mail, messageID)
 	if err != nil {
 		return err
 	}
+	if err := w.Store.ClaimRemindersSending(ctx, ids, messageID); err != nil {
+		return err
+	}
 	err = w.Mailer.Send(ctx, msg)
 	// Once the server has answered, record it even if the job is being
-	// cancelled (shutdown): a lost mark would send the message again.
-	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// cancelled (shutdown), and through a database blip: a lost mark would
+	// send the message again.
+	rec, cancel := recordContext(ctx)
 	defer cancel()
+	log := w.Logger.With("recipient", job.Args.RecipientID, "message_id", messageID, "attempt", job.Attempt)
 	var perm *PermanentError
-	if errors.As(err, &perm) {
-		w.Logger.WarnContext(ctx, "reminder e-mail refused for good", "recipient", job.Args.RecipientID, "answer", perm.Answer)
-		return w.Store.MarkRemindersFailed(record, ids, perm.Answer)
-	}
-	if err != nil && job.Attempt >= job.MaxAttempts {
+	switch {
+	case errors.As(err, &perm):
+		log.WarnContext(ctx, "reminder e-mail refused for good", "answer", perm.Answer)
+		return record(rec, log, "failed", func(ctx context.Context) error { return w.Store.MarkRemindersFailed(ctx, ids, perm.Answer) })
+	case err != nil && job.Attempt >= job.MaxAttempts:
 		// River discards the job after this attempt: record the failure so
 		// that the rows do not stay queued for ever.
-		return w.Store.MarkRemindersFailed(record, ids, fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err))
-	}
-	if err != nil {
+		log.ErrorContext(ctx, "reminder e-mail given up", "answer", err.Error())
+		return record(rec, log, "failed", func(ctx context.Context) error {
+			return w.Store.MarkRemindersFailed(ctx, ids, fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err))
+		})
+	case err != nil:
+		maybe := mayHaveBeenDelivered(err)
+		log.WarnContext(ctx, "reminder e-mail not sent; will retry", "answer", err.Error(), "may_have_been_delivered", maybe)
+		if rerr := record(rec, log, "for retry", func(ctx context.Context) error {
+			return w.Store.MarkRemindersRetry(ctx, ids, err.Error(), maybe)
+		}); rerr != nil {
+			return errors.Join(err, rerr)
+		}
 		return err // temporary: River retries with backoff
 	}
-	return w.Store.MarkRemindersSent(record, ids, messageID)
+	return record(rec, log, "sent", func(ctx context.Context) error { return w.Store.MarkRemindersSent(ctx, ids, messageID) })
 }
 
 // AuditVerifyArgs asks for a verification of the audit hash chain.

@@ -137,7 +137,7 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 	}
 	conn, err := client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return fmt.Errorf("jobs: connect to SMTP server: %w", err)
+		return notSentError{fmt.Errorf("jobs: connect to SMTP server: %w", err)}
 	}
 	done := make(chan error, 1)
 	go func() { done <- client.SendWithSMTPClient(conn, msg) }()
@@ -150,10 +150,11 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 		}
 		// The send may have finished just as the context ended: its own
 		// answer, not the cancellation, says whether the mail went out.
+		// That answer also says how far the send got (mayHaveBeenDelivered).
 		if err = <-done; err == nil {
 			return nil
 		}
-		return fmt.Errorf("jobs: send mail: %w", ctx.Err())
+		return fmt.Errorf("jobs: send mail: %w: %w", ctx.Err(), err)
 	}
 	var sendErr *mail.SendError
 	if errors.As(err, &sendErr) && !sendErr.IsTemp() && isSMTPAnswer(sendErr) {

@@ -19,23 +19,26 @@ var _ domain.ReminderService = (*DB)(nil)
 type reminderRow struct {
 	bun.BaseModel `bun:"table:reminders"`
 
-	ID          string      `bun:"id,pk"`
-	SubjectType string      `bun:"subject_type"`
-	SubjectID   string      `bun:"subject_id"`
-	Title       string      `bun:"title"`
-	Path        string      `bun:"path"`
-	DueDate     domain.Date `bun:"due_date,type:date"`
-	Stage       string      `bun:"stage"`
-	Repeat      int         `bun:"repeat"`
-	ReachedOn   domain.Date `bun:"reached_on,type:date"`
-	RecipientID string      `bun:"recipient_id"`
-	Escalated   bool        `bun:"escalated"`
-	EscalatedAs string      `bun:"escalated_as"`
-	Status      string      `bun:"status"`
-	MessageID   string      `bun:"message_id"`
-	Error       string      `bun:"error"`
-	CreatedAt   time.Time   `bun:"created_at"`
-	SentAt      *time.Time  `bun:"sent_at"`
+	ID           string      `bun:"id,pk"`
+	SubjectType  string      `bun:"subject_type"`
+	SubjectID    string      `bun:"subject_id"`
+	Title        string      `bun:"title"`
+	Path         string      `bun:"path"`
+	DueDate      domain.Date `bun:"due_date,type:date"`
+	Stage        string      `bun:"stage"`
+	Repeat       int         `bun:"repeat"`
+	ReachedOn    domain.Date `bun:"reached_on,type:date"`
+	RecipientID  string      `bun:"recipient_id"`
+	Escalated    bool        `bun:"escalated"`
+	EscalatedAs  string      `bun:"escalated_as"`
+	Status       string      `bun:"status"`
+	MessageID    string      `bun:"message_id"`
+	Error        string      `bun:"error"`
+	Attempts     int         `bun:"attempts"`
+	PossibleDup  bool        `bun:"possible_duplicate"`
+	CancelReason string      `bun:"cancel_reason"`
+	CreatedAt    time.Time   `bun:"created_at"`
+	SentAt       *time.Time  `bun:"sent_at"`
 }
 
 func (r *reminderRow) toDomain() *domain.Reminder {
@@ -44,6 +47,7 @@ func (r *reminderRow) toDomain() *domain.Reminder {
 		DueDate: r.DueDate, Stage: r.Stage, Repeat: r.Repeat, ReachedOn: r.ReachedOn, RecipientID: r.RecipientID,
 		Escalated: r.Escalated, EscalatedAs: r.EscalatedAs,
 		Status: domain.ReminderStatus(r.Status), MessageID: r.MessageID, Error: r.Error,
+		Attempts: r.Attempts, PossibleDuplicate: r.PossibleDup, CancelReason: r.CancelReason,
 		CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt),
 	}
 }
@@ -577,8 +581,10 @@ func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, ids []str
 
 // cancelQueuedReminders stops every queued reminder about a subject: its
 // date moved or it ended, so what was queued for the old date is not sent.
+// A row already sending is left to finish: its e-mail may have gone out.
 func (db *DB) cancelQueuedReminders(ctx context.Context, tx bun.Tx, subjectID string) error {
 	_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
+		Set("cancel_reason = ?", domain.CancelSubjectChanged).
 		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderQueued)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: cancel reminders: %w", err)
@@ -600,27 +606,61 @@ func (db *DB) DigestToSend(ctx context.Context, recipientID string, ids []string
 	if len(ids) == 0 {
 		return mail, nil
 	}
+	unsent := []string{string(domain.ReminderQueued), string(domain.ReminderSending)}
 	if !person.Active {
-		// Set inactive after the scan: inactive people receive nothing.
-		_, err := db.bun.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
-			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Exec(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("store: cancel reminders of an inactive person: %w", err)
+		// Set inactive after the scan: inactive people receive nothing, not
+		// even the resend of an attempt that may have failed.
+		if err := db.cancelReminders(ctx, ids, unsent, domain.CancelRecipientInactive); err != nil {
+			return nil, err
 		}
 		return mail, nil
 	}
 	var rows []*reminderRow
-	err = db.bun.NewSelect().Model(&rows).Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).
+	err = db.bun.NewSelect().Model(&rows).Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(unsent)).
 		Order("due_date ASC", "subject_type ASC", "id ASC").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: load digest: %w", err)
 	}
-	for _, r := range rows {
+	kept := rows
+	for _, r := range kept {
 		rem := r.toDomain()
+		if r.Status == string(domain.ReminderSending) && mail.MessageID == "" {
+			mail.MessageID = r.MessageID
+		}
 		mail.Items = append(mail.Items, domain.DigestItem{Reminder: *rem, DaysLeft: today.DaysUntil(r.DueDate),
 			Escalation: domain.EscalationAt(domain.Stage{Name: rem.Stage, Repeat: rem.Repeat}, settings.PolicySettings)})
 	}
 	return mail, nil
+}
+
+// cancelReminders cancels, for reason, those of the rows ids whose status
+// is one of from.
+func (db *DB) cancelReminders(ctx context.Context, ids, from []string, reason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.markReminders(ctx, "cancelled", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("status = ?", string(domain.ReminderCancelled)).Set("cancel_reason = ?", reason).
+			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(from))
+	})
+}
+
+// ClaimRemindersSending implements domain.ReminderService. It is a single
+// UPDATE, committed on its own: the claim must be durable before the first
+// byte of the message leaves, or a crash after the server's 250 would leave
+// no trace that the message may have arrived.
+func (db *DB) ClaimRemindersSending(ctx context.Context, ids []string, messageID string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.markReminders(ctx, "sending", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		// SET expressions read the row as it was: possible_duplicate turns
+		// on when the row was already sending.
+		return q.Set("status = ?", string(domain.ReminderSending)).Set("message_id = ?", messageID).
+			Set("attempts = attempts + 1").
+			Set("possible_duplicate = (possible_duplicate OR status = ?)", string(domain.ReminderSending)).
+			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In([]string{string(domain.ReminderQueued), string(domain.ReminderSending)}))
+	})
 }
 
 // MarkRemindersSent implements domain.ReminderService.
@@ -630,7 +670,7 @@ func (db *DB) MarkRemindersSent(ctx context.Context, ids []string, messageID str
 	}
 	return db.markReminders(ctx, "sent", func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
-			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued))
+			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In([]string{string(domain.ReminderQueued), string(domain.ReminderSending)}))
 	})
 }
 
@@ -639,11 +679,32 @@ func (db *DB) MarkRemindersFailed(ctx context.Context, ids []string, answer stri
 	if len(ids) == 0 {
 		return nil
 	}
-	answer = truncateRunes(strings.ToValidUTF8(strings.TrimSpace(answer), "?"), maxReminderError)
+	answer = cleanAnswer(answer)
 	return db.markReminders(ctx, "failed", func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).
-			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued))
+			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In([]string{string(domain.ReminderQueued), string(domain.ReminderSending)}))
 	})
+}
+
+// MarkRemindersRetry implements domain.ReminderService.
+func (db *DB) MarkRemindersRetry(ctx context.Context, ids []string, answer string, mayHaveBeenDelivered bool) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	answer = cleanAnswer(answer)
+	status := domain.ReminderQueued
+	if mayHaveBeenDelivered {
+		status = domain.ReminderSending
+	}
+	return db.markReminders(ctx, "for retry", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("status = ?", string(status)).Set("error = ?", answer).
+			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderSending))
+	})
+}
+
+// cleanAnswer makes a server's answer fit the error column.
+func cleanAnswer(answer string) string {
+	return truncateRunes(strings.ToValidUTF8(strings.TrimSpace(answer), "?"), maxReminderError)
 }
 
 // markAttempts is how often a mark is tried when PostgreSQL picks it as a

@@ -456,6 +456,7 @@ func (db *DB) cancelCertificationReminders(ctx context.Context, tx bun.Tx, vendo
 		return nil
 	}
 	_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
+		Set("cancel_reason = ?", domain.CancelSubjectChanged).
 		Where("subject_type = ? AND subject_id = ? AND status = ? AND due_date IN (?)",
 			string(domain.SubjectCertification), vendorID, string(domain.ReminderQueued), bun.In(gone)).Exec(ctx)
 	if err != nil {

@@ -1,6 +1,8 @@
 // Package mailtest runs a real SMTP server on loopback for tests: it speaks
 // SMTP with go-smtp, keeps every message it accepts, and can be taken down,
-// brought up again, told to refuse recipients, or told to hold messages.
+// brought up again (while down, connections are refused), told to refuse
+// recipients, to hold messages, to answer the final "." of DATA late, or to
+// drop the connection after receiving a message.
 package mailtest
 
 import (
@@ -43,19 +45,31 @@ type Server struct {
 	rejectRcp *smtp.SMTPError
 	hold      chan struct{}
 	holding   int
+	// replyDelay and delayLeft: the next delayLeft messages are answered
+	// replyDelay after their final ".".
+	replyDelay time.Duration
+	delayLeft  int
+	// dropLeft: the next dropLeft messages are kept, and their connection
+	// closed without an answer.
+	dropLeft int
+	// closed ends delayed answers when the test ends.
+	closed chan struct{}
 }
 
 // Start starts a server on a free loopback port; it stops with the test.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t}
+	s := &Server{t: t, closed: make(chan struct{})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("mailtest: listen: %v", err)
 	}
 	s.Addr = ln.Addr().String()
 	s.serve(ln)
-	t.Cleanup(func() { s.Down() })
+	t.Cleanup(func() {
+		close(s.closed)
+		s.Down()
+	})
 	return s
 }
 
@@ -137,6 +151,37 @@ func (s *Server) Holding() int {
 	return s.holding
 }
 
+// DelayDataReply makes the server answer the final "." of the next n
+// messages d late. Each message is kept as soon as it has arrived, as a
+// real server that has queued it would deliver it, whether or not the
+// client is still there for the answer.
+func (s *Server) DelayDataReply(d time.Duration, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replyDelay, s.delayLeft = d, n
+}
+
+// DropAfterData makes the server keep each of the next n messages and then
+// close the connection without answering its final ".": the client cannot
+// know that the message arrived.
+func (s *Server) DropAfterData(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropLeft = n
+}
+
+// Copies counts the messages that arrived per Message-ID (angle brackets
+// included, as in the header).
+func (s *Server) Copies() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for _, m := range s.messages {
+		out[m.MessageID]++
+	}
+	return out
+}
+
 // Messages returns a copy of what arrived, in order.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -146,10 +191,13 @@ func (s *Server) Messages() []Message {
 
 type backend struct{ s *Server }
 
-func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{s: b.s, conn: c}, nil
+}
 
 type session struct {
 	s    *Server
+	conn *smtp.Conn
 	from string
 	to   []string
 }
@@ -203,7 +251,28 @@ func (x *session) Data(r io.Reader) error {
 	}
 	x.s.mu.Lock()
 	x.s.messages = append(x.s.messages, m)
+	var delay time.Duration
+	if x.s.delayLeft > 0 {
+		x.s.delayLeft--
+		delay = x.s.replyDelay
+	}
+	drop := x.s.dropLeft > 0
+	if drop {
+		x.s.dropLeft--
+	}
 	x.s.mu.Unlock()
+	if drop {
+		_ = x.conn.Conn().Close()
+		return errors.New("mailtest: connection dropped")
+	}
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-x.s.closed:
+		}
+	}
 	return nil
 }
 

@@ -405,6 +405,27 @@ func (e PostFindingCode) Valid() bool {
 	}
 }
 
+// Defines values for ReminderCancelReason.
+const (
+	ReminderCancelReasonRecipientInactive ReminderCancelReason = "recipient_inactive"
+	ReminderCancelReasonSubjectChanged    ReminderCancelReason = "subject_changed"
+	ReminderCancelReasonSuperseded        ReminderCancelReason = "superseded"
+)
+
+// Valid indicates whether the value is a known member of the ReminderCancelReason enum.
+func (e ReminderCancelReason) Valid() bool {
+	switch e {
+	case ReminderCancelReasonRecipientInactive:
+		return true
+	case ReminderCancelReasonSubjectChanged:
+		return true
+	case ReminderCancelReasonSuperseded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReminderEscalatedAs.
 const (
 	ReminderEscalatedAsCiso       ReminderEscalatedAs = "ciso"
@@ -428,6 +449,7 @@ const (
 	ReminderStatusCancelled ReminderStatus = "cancelled"
 	ReminderStatusFailed    ReminderStatus = "failed"
 	ReminderStatusQueued    ReminderStatus = "queued"
+	ReminderStatusSending   ReminderStatus = "sending"
 	ReminderStatusSent      ReminderStatus = "sent"
 )
 
@@ -439,6 +461,8 @@ func (e ReminderStatus) Valid() bool {
 	case ReminderStatusFailed:
 		return true
 	case ReminderStatusQueued:
+		return true
+	case ReminderStatusSending:
 		return true
 	case ReminderStatusSent:
 		return true
@@ -2017,13 +2041,19 @@ type ReasonBody struct {
 
 // Reminder defines model for Reminder.
 type Reminder struct {
+	// Attempts How many times its e-mail was handed to the mail server (0 while never tried).
+	Attempts int64 `json:"attempts"`
+
+	// CancelReason Why a cancelled row was not sent: superseded (it was sent on a later day than scanned and a later stage of the same date was reached meanwhile), subject_changed (its date moved or its subject was resolved or ended), recipient_inactive.
+	CancelReason *ReminderCancelReason `json:"cancel_reason,omitempty"`
+
 	// CreatedAt When the scan queued it (RFC 3339, UTC).
 	CreatedAt time.Time `json:"created_at"`
 
 	// DueDate The date that comes due.
 	DueDate openapi_types.Date `json:"due_date"`
 
-	// Error The mail server's answer when sending failed.
+	// Error The last delivery error: the mail server's answer, or why it could not be reached. Kept after a later attempt succeeds.
 	Error *string `json:"error,omitempty"`
 
 	// Escalated True when the recipient is told not as the owner but as the owner's supervisor or as ciso.
@@ -2035,11 +2065,14 @@ type Reminder struct {
 	// Id UUIDv7 of the ledger row.
 	Id openapi_types.UUID `json:"id"`
 
-	// MessageId Message-ID of the e-mail that carried it.
+	// MessageId Message-ID of the e-mail that carries it, from the first attempt on; every resend uses the same.
 	MessageId *string `json:"message_id,omitempty"`
 
 	// Path API path of the subject.
 	Path string `json:"path"`
+
+	// PossibleDuplicate True when its e-mail was sent again after an attempt whose outcome was unknown (the server's answer to the message was lost): the recipient may have it twice, with the same Message-ID.
+	PossibleDuplicate bool `json:"possible_duplicate"`
 
 	// ReachedOn The day of the scan that reached the stage; the next overdue repeat follows it by overdue_repeat_days.
 	ReachedOn *openapi_types.Date `json:"reached_on,omitempty"`
@@ -2058,7 +2091,7 @@ type Reminder struct {
 	// Example: before_7
 	Stage string `json:"stage"`
 
-	// Status queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
+	// Status queued; sending (its e-mail was handed to the mail server, whose acceptance is not yet recorded); sent; failed (with the server's answer); or cancelled (see cancel_reason).
 	Status ReminderStatus `json:"status"`
 
 	// SubjectId ID of the subject (for certification, the vendor).
@@ -2071,10 +2104,13 @@ type Reminder struct {
 	Title string `json:"title"`
 }
 
+// ReminderCancelReason Why a cancelled row was not sent: superseded (it was sent on a later day than scanned and a later stage of the same date was reached meanwhile), subject_changed (its date moved or its subject was resolved or ended), recipient_inactive.
+type ReminderCancelReason string
+
 // ReminderEscalatedAs Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat).
 type ReminderEscalatedAs string
 
-// ReminderStatus queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
+// ReminderStatus queued; sending (its e-mail was handed to the mail server, whose acceptance is not yet recorded); sent; failed (with the server's answer); or cancelled (see cancel_reason).
 type ReminderStatus string
 
 // ResponsiblePersonChange defines model for ResponsiblePersonChange.
@@ -3859,7 +3895,7 @@ type ClientInterface interface {
 
 	// ListReminders List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status: queued; sending (its e-mail was handed to the mail server and the answer is not yet recorded); sent; failed with the mail server's answer; or cancelled, with cancel_reason (subject_changed when the date moved or the subject was resolved or ended, superseded when it would have been sent on a later day than scanned after a later stage of its date was reached, recipient_inactive). attempts counts the hand-overs to the mail server and error keeps the last delivery error, so a row queued while the server is unreachable says why. A row sent again after an attempt whose outcome was unknown (the answer to the message was lost) has possible_duplicate true: the recipient may have two copies, with the same Message-ID. An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 	ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5551,7 +5587,7 @@ func (c *Client) ReplacePerson(ctx context.Context, id openapi_types.UUID, param
 
 // ListReminders List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status: queued; sending (its e-mail was handed to the mail server and the answer is not yet recorded); sent; failed with the mail server's answer; or cancelled, with cancel_reason (subject_changed when the date moved or the subject was resolved or ended, superseded when it would have been sent on a later day than scanned after a later stage of its date was reached, recipient_inactive). attempts counts the hand-overs to the mail server and error keeps the last delivery error, so a row queued while the server is unreachable says why. A row sent again after an attempt whose outcome was unknown (the answer to the message was lost) has possible_duplicate true: the recipient may have two copies, with the same Message-ID. An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/reminders (the `ListReminders` operationId).
 func (c *Client) ListReminders(ctx context.Context, params *ListRemindersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -12252,7 +12288,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListRemindersWithResponse List the reminder ledger
 	//
-	// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+	// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status: queued; sending (its e-mail was handed to the mail server and the answer is not yet recorded); sent; failed with the mail server's answer; or cancelled, with cancel_reason (subject_changed when the date moved or the subject was resolved or ended, superseded when it would have been sent on a later day than scanned after a later stage of its date was reached, recipient_inactive). attempts counts the hand-overs to the mail server and error keeps the last delivery error, so a row queued while the server is unreachable says why. A row sent again after an attempt whose outcome was unknown (the answer to the message was lost) has possible_duplicate true: the recipient may have two copies, with the same Message-ID. An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -29073,7 +29109,7 @@ func (c *ClientWithResponses) ReplacePersonWithResponse(ctx context.Context, id 
 
 // ListRemindersWithResponse List the reminder ledger
 //
-// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+// Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status: queued; sending (its e-mail was handed to the mail server and the answer is not yet recorded); sent; failed with the mail server's answer; or cancelled, with cancel_reason (subject_changed when the date moved or the subject was resolved or ended, superseded when it would have been sent on a later day than scanned after a later stage of its date was reached, recipient_inactive). attempts counts the hand-overs to the mail server and error keeps the last delivery error, so a row queued while the server is unreachable says why. A row sent again after an attempt whose outcome was unknown (the answer to the message was lost) has possible_duplicate true: the recipient may have two copies, with the same Message-ID. An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -713,7 +713,7 @@ export interface paths {
         };
         /**
          * List the reminder ledger
-         * @description Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status (queued, sent, failed with the mail server's answer, or cancelled because the date moved). An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
+         * @description Lists the reminder ledger: one row per subject, due date, stage, repeat and recipient, with its status: queued; sending (its e-mail was handed to the mail server and the answer is not yet recorded); sent; failed with the mail server's answer; or cancelled, with cancel_reason (subject_changed when the date moved or the subject was resolved or ended, superseded when it would have been sent on a later day than scanned after a later stage of its date was reached, recipient_inactive). attempts counts the hand-overs to the mail server and error keeps the last delivery error, so a row queued while the server is unreachable says why. A row sent again after an attempt whose outcome was unknown (the answer to the message was lost) has possible_duplicate true: the recipient may have two copies, with the same Message-ID. An overdue item has one overdue row per reminder: repeat 0 at escalation_delay_days after the date, then 1, 2, … every overdue_repeat_days after the previous one until it is resolved; escalated_as says whether a recipient is told as supervisor or, from the ciso_escalation_after_repeats-th repeat, as ciso. Titles use display names (ISO/IEC 27001, プライバシーマーク) in the recipient's language. fiscal_year selects the rows whose due date falls in that fiscal year (年度). Any role may read.
          */
         get: operations["list-reminders"];
         put?: never;
@@ -2714,6 +2714,13 @@ export interface components {
         };
         Reminder: {
             /**
+             * Format: int64
+             * @description How many times its e-mail was handed to the mail server (0 while never tried).
+             */
+            attempts: number;
+            /** @description Why a cancelled row was not sent: superseded (it was sent on a later day than scanned and a later stage of the same date was reached meanwhile), subject_changed (its date moved or its subject was resolved or ended), recipient_inactive. */
+            cancel_reason?: components["schemas"]["ReminderCancelReason"];
+            /**
              * Format: date-time
              * @description When the scan queued it (RFC 3339, UTC).
              */
@@ -2723,7 +2730,7 @@ export interface components {
              * @description The date that comes due.
              */
             due_date: string;
-            /** @description The mail server's answer when sending failed. */
+            /** @description The last delivery error: the mail server's answer, or why it could not be reached. Kept after a later attempt succeeds. */
             error?: string;
             /** @description True when the recipient is told not as the owner but as the owner's supervisor or as ciso. */
             escalated: boolean;
@@ -2734,10 +2741,12 @@ export interface components {
              * @description UUIDv7 of the ledger row.
              */
             id: string;
-            /** @description Message-ID of the e-mail that carried it. */
+            /** @description Message-ID of the e-mail that carries it, from the first attempt on; every resend uses the same. */
             message_id?: string;
             /** @description API path of the subject. */
             path: string;
+            /** @description True when its e-mail was sent again after an attempt whose outcome was unknown (the server's answer to the message was lost): the recipient may have it twice, with the same Message-ID. */
+            possible_duplicate: boolean;
             /**
              * Format: date
              * @description The day of the scan that reached the stage; the next overdue repeat follows it by overdue_repeat_days.
@@ -2763,7 +2772,7 @@ export interface components {
              * @example before_7
              */
             stage: string;
-            /** @description queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent). */
+            /** @description queued; sending (its e-mail was handed to the mail server, whose acceptance is not yet recorded); sent; failed (with the server's answer); or cancelled (see cancel_reason). */
             status: components["schemas"]["ReminderStatus"];
             /**
              * Format: uuid
@@ -2776,15 +2785,20 @@ export interface components {
             title: string;
         };
         /**
+         * @description Why a cancelled row was not sent: superseded (it was sent on a later day than scanned and a later stage of the same date was reached meanwhile), subject_changed (its date moved or its subject was resolved or ended), recipient_inactive.
+         * @enum {string}
+         */
+        ReminderCancelReason: "superseded" | "subject_changed" | "recipient_inactive";
+        /**
          * @description Why an escalated recipient is told: supervisor (the owner's, or every supervisor when the owner has none; from the first overdue reminder) or ciso (from the ciso_escalation_after_repeats-th repeat).
          * @enum {string}
          */
         ReminderEscalatedAs: "supervisor" | "ciso";
         /**
-         * @description queued, sent, failed (with the server's answer) or cancelled (the date moved before it was sent).
+         * @description queued; sending (its e-mail was handed to the mail server, whose acceptance is not yet recorded); sent; failed (with the server's answer); or cancelled (see cancel_reason).
          * @enum {string}
          */
-        ReminderStatus: "queued" | "sent" | "failed" | "cancelled";
+        ReminderStatus: "queued" | "sending" | "sent" | "failed" | "cancelled";
         ResponsiblePersonChange: {
             /**
              * Format: uuid

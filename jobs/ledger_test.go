@@ -1,0 +1,179 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+	"github.com/vendorwatch/vendorwatch/jobs"
+)
+
+// impatientMailer is an SMTP client that gives up after d, whatever the
+// server is doing: shorter than the server's delay, it times out after the
+// whole message, final "." included, has been written.
+type impatientMailer struct {
+	jobs.Mailer
+	d time.Duration
+}
+
+func (m impatientMailer) Send(ctx context.Context, msg jobs.Message) error {
+	ctx, cancel := context.WithTimeout(ctx, m.d)
+	defer cancel()
+	return m.Mailer.Send(ctx, msg)
+}
+
+// flakyMarkStore fails its first failures marks as sent, as a database that
+// is briefly unreachable would.
+type flakyMarkStore struct {
+	jobs.Store
+	mu       sync.Mutex
+	failures int
+	calls    int
+}
+
+func (s *flakyMarkStore) MarkRemindersSent(ctx context.Context, ids []string, messageID string) error {
+	s.mu.Lock()
+	s.calls++
+	fail := s.calls <= s.failures
+	s.mu.Unlock()
+	if fail {
+		return errors.New("store: mark reminders sent: connection refused")
+	}
+	return s.Store.MarkRemindersSent(ctx, ids, messageID)
+}
+
+// oneMessageID checks that every copy that arrived carries the Message-ID
+// the ledger rows record, and returns how many copies arrived.
+func oneMessageID(h *harness, row *domain.Reminder) int {
+	h.t.Helper()
+	copies := h.smtp.Copies()
+	require.Len(h.t, copies, 1, "one Message-ID: %v", summary(h.smtp.Messages()))
+	n, ok := copies["<"+row.MessageID+">"]
+	require.True(h.t, ok, "the copies carry the ledger's Message-ID %s: %v", row.MessageID, copies)
+	return n
+}
+
+func TestASlowAnswerToTheFinalDotIsResentWithTheSameMessageID(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			// The server answers the final "." of the first message 2 s late;
+			// the client has given up after 250 ms, with the whole message
+			// written. The server had kept it, so it arrives; the next
+			// attempt cannot know that and sends it again, under the same
+			// Message-ID, flagged in the ledger.
+			h := newHarnessWith(t, tg, day("2027-03-01"), harnessOptions{
+				wrapMailer: func(m jobs.Mailer) jobs.Mailer { return impatientMailer{m, 250 * time.Millisecond} }})
+			dueSoon(h, "sato")
+			h.smtp.DelayDataReply(2*time.Second, 1)
+			require.Equal(t, 1, h.scan().Digests)
+			h.waitSettled()
+			rows := h.reminders(domain.ReminderFilter{})
+			require.Len(t, rows, 1)
+			r := rows[0]
+			require.Equal(t, domain.ReminderSent, r.Status)
+			require.Equal(t, 2, r.Attempts)
+			require.True(t, r.PossibleDuplicate, "the first attempt's outcome was unknown")
+			require.Contains(t, r.Error, "context deadline exceeded", "the ledger keeps why the first attempt failed")
+			require.Equal(t, 2, oneMessageID(h, r), "two copies of one message")
+		})
+	}
+}
+
+func TestAnAnswerThatComesInTimeSendsOneCopy(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			// The same slow server, and a client that waits as SMTP says.
+			h := newHarnessWith(t, tg, day("2027-03-01"), harnessOptions{
+				wrapMailer: func(m jobs.Mailer) jobs.Mailer { return impatientMailer{m, 5 * time.Second} }})
+			dueSoon(h, "suzuki")
+			h.smtp.DelayDataReply(500*time.Millisecond, 1)
+			h.scan()
+			h.waitSettled()
+			r := h.reminders(domain.ReminderFilter{})[0]
+			require.Equal(t, domain.ReminderSent, r.Status)
+			require.Equal(t, 1, r.Attempts)
+			require.False(t, r.PossibleDuplicate)
+			require.Equal(t, 1, oneMessageID(h, r))
+		})
+	}
+}
+
+func TestAConnectionDroppedAfterTheMessageIsResentWithTheSameMessageID(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			h := newHarness(t, tg, day("2027-03-01"))
+			dueSoon(h, "takahashi")
+			h.smtp.DropAfterData(1)
+			h.scan()
+			h.waitSettled()
+			r := h.reminders(domain.ReminderFilter{})[0]
+			require.Equal(t, domain.ReminderSent, r.Status)
+			require.Equal(t, 2, r.Attempts)
+			require.True(t, r.PossibleDuplicate)
+			require.Equal(t, 2, oneMessageID(h, r))
+		})
+	}
+}
+
+func TestAMarkThatFailsIsRetriedNotTheMessage(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			flaky := &flakyMarkStore{failures: 3}
+			h := newHarnessWith(t, tg, day("2027-03-01"), harnessOptions{
+				wrapStore: func(s jobs.Store) jobs.Store { flaky.Store = s; return flaky }})
+			dueSoon(h, "watanabe")
+			h.scan()
+			h.waitSettled()
+			r := h.reminders(domain.ReminderFilter{})[0]
+			require.Equal(t, domain.ReminderSent, r.Status)
+			require.Equal(t, 1, r.Attempts, "the message was handed over once")
+			require.False(t, r.PossibleDuplicate)
+			require.Equal(t, 1, oneMessageID(h, r))
+			require.Equal(t, 4, flaky.calls, "the mark was tried until it held")
+			require.Contains(t, h.logs.String(), "reminder ledger mark failed; retrying")
+		})
+	}
+}
+
+func TestARowSendingFromAnEarlierAttemptIsNeverSentOnceSent(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			h := newHarness(t, tg, day("2027-03-01"))
+			dueSoon(h, "ito")
+			h.smtp.Down()
+			h.scan()
+			h.waitUntil("an attempt has failed", func() bool {
+				rows := h.reminders(domain.ReminderFilter{})
+				return rows[0].Attempts >= 1 && rows[0].Error != ""
+			})
+			r := h.reminders(domain.ReminderFilter{})[0]
+			require.Equal(t, domain.ReminderQueued, r.Status, "a refused connection delivered nothing: back to queued")
+			require.False(t, r.PossibleDuplicate)
+			h.smtp.Up()
+			h.waitSettled()
+			r = h.reminders(domain.ReminderFilter{})[0]
+			require.Equal(t, domain.ReminderSent, r.Status)
+			require.Equal(t, 1, oneMessageID(h, r))
+
+			// The job runs once more, as after a crash between the 250 and
+			// River's record of the job: the row is sent, nothing goes out.
+			_, err := h.runner.Client.Insert(context.Background(), jobs.ReminderDigestArgs{RecipientID: r.RecipientID, ReminderIDs: []string{r.ID}}, nil)
+			require.NoError(t, err)
+			h.waitUntil("the extra job has finished", func() bool {
+				res, err := h.runner.Client.JobList(context.Background(), river.NewJobListParams().Kinds("reminder_digest").States(rivertype.JobStateCompleted))
+				require.NoError(t, err)
+				return len(res.Jobs) == 2
+			})
+			require.Equal(t, 1, oneMessageID(h, r))
+			require.Equal(t, r.Attempts, h.reminders(domain.ReminderFilter{})[0].Attempts)
+		})
+	}
+}
