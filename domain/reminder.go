@@ -215,6 +215,37 @@ const (
 	CancelRecipientInactive = "recipient_inactive"
 )
 
+// Superseded reports whether a reminder of stage stage (repeat repeat) of a
+// date due, reached on reachedOn, is overtaken on day today by a later stage
+// of the same date, so that sending it now, late, would tell stale news: a
+// before_30 after the before_7 day, a due after the first overdue reminder,
+// an overdue reminder on or after the day its next repeat is reached. A
+// reminder sent on the day it was reached is never superseded.
+func Superseded(stage string, repeat int, due, reachedOn, today Date, p PolicySettings) bool {
+	if !today.After(reachedOn) {
+		return false
+	}
+	if stage == StageOverdue {
+		next, _ := CurrentStage(due, today, &Stage{Name: StageOverdue, Repeat: repeat, On: reachedOn}, p)
+		return next.Repeat > repeat
+	}
+	var on Date
+	switch {
+	case stage == StageDue:
+		on = due
+	case strings.HasPrefix(stage, "before_"):
+		n, err := strconv.Atoi(strings.TrimPrefix(stage, "before_"))
+		if err != nil {
+			return false
+		}
+		on = due.AddDays(-n)
+	default:
+		return false
+	}
+	cur, ok := CurrentStage(due, today, nil, p)
+	return ok && cur.On.After(on)
+}
+
 // MessageIDFor derives a stable Message-ID (without angle brackets) from the
 // ledger rows an e-mail carries, so a resend after a crash is recognisable as
 // the same message.
@@ -292,7 +323,8 @@ type ReminderService interface {
 	// DigestToSend returns the rows among ids still to send (queued, or
 	// sending from an earlier attempt, with that attempt's Message-ID) with
 	// their recipient, ready to render for day today; no items when nothing
-	// is left to send.
+	// is left to send. Queued rows whose stage today has overtaken
+	// (Superseded) are cancelled as superseded first.
 	DigestToSend(ctx context.Context, recipientID string, ids []string, today Date) (*DigestMail, error)
 	// ClaimRemindersSending marks the rows as sending in messageID, one
 	// more attempt each, in a transaction of its own that commits before

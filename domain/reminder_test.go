@@ -125,3 +125,32 @@ func TestDisplayNames(t *testing.T) {
 	require.Equal(t, "X", domain.PlatformX.DisplayName(domain.LocaleJa))
 	require.Equal(t, "LINE", domain.PlatformLine.DisplayName(domain.LocaleEn))
 }
+
+func TestSuperseded(t *testing.T) {
+	p := domain.DefaultPolicySettings // leads 30, 7, 1; delay 7; repeat 7
+	due := "2027-04-01"
+	for _, tc := range []struct {
+		name, stage    string
+		repeat         int
+		reached, today string
+		superseded     bool
+	}{
+		{name: "sent on the day it was reached", stage: "before_7", reached: "2027-03-25", today: "2027-03-25"},
+		{name: "a day late, no later stage yet", stage: "before_7", reached: "2027-03-25", today: "2027-03-26"},
+		{name: "the next stage's day", stage: "before_7", reached: "2027-03-25", today: "2027-03-31", superseded: true},
+		{name: "a missed stage reached late is overtaken only by a later one", stage: "before_30", reached: "2027-03-20", today: "2027-03-24"},
+		{name: "before_30 on the before_7 day", stage: "before_30", reached: "2027-03-20", today: "2027-03-25", superseded: true},
+		{name: "due while not yet overdue", stage: "due", reached: "2027-04-01", today: "2027-04-07"},
+		{name: "due once overdue", stage: "due", reached: "2027-04-01", today: "2027-04-08", superseded: true},
+		{name: "overdue before its repeat", stage: "overdue", reached: "2027-04-08", today: "2027-04-14"},
+		{name: "overdue on its repeat's day", stage: "overdue", reached: "2027-04-08", today: "2027-04-15", superseded: true},
+		{name: "a repeat on the next repeat's day", stage: "overdue", repeat: 2, reached: "2027-04-22", today: "2027-04-29", superseded: true},
+		{name: "a lead time no longer configured, before the next stage", stage: "before_14", reached: "2027-03-18", today: "2027-03-24"},
+		{name: "a lead time no longer configured, after the next stage", stage: "before_14", reached: "2027-03-18", today: "2027-03-25", superseded: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := domain.Superseded(tc.stage, tc.repeat, mustDate(t, due), mustDate(t, tc.reached), mustDate(t, tc.today), p)
+			require.Equal(t, tc.superseded, got)
+		})
+	}
+}

@@ -177,3 +177,59 @@ func TestARowSendingFromAnEarlierAttemptIsNeverSentOnceSent(t *testing.T) {
 		})
 	}
 }
+
+func TestADigestSentOnALaterDayCancelsSupersededStages(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			// 2027-03-01: sato's confirmation is due 03-05 (03-06 is a
+			// Saturday; before_7 reached 02-26), kato's 03-19 (likewise;
+			// before_30 reached 02-17). SMTP is down until 03-04, when sato's
+			// before_1 is reached and kato is still at before_30.
+			h := newHarness(t, tg, day("2027-03-01"))
+			sato := dueSoon(h, "sato")[0]
+			kato := h.person("kato", nil, nil, domain.LocaleJa)
+			v := h.approvedVendor("株式会社kato", kato)
+			h.activeContract(v, "katoの保守契約", kato, day("2027-03-20").AddMonths(-24), domain.Date{}, 0)
+			h.smtp.Down()
+			require.Equal(t, 2, h.scan().Digests)
+			h.waitUntil("both digests have failed", func() bool {
+				for _, r := range h.reminders(domain.ReminderFilter{}) {
+					if r.Attempts == 0 {
+						return false
+					}
+				}
+				return true
+			})
+
+			h.clock.SetDay(day("2027-03-04"))
+			h.waitUntil("sato's before_7 is cancelled as superseded", func() bool {
+				return len(h.reminders(domain.ReminderFilter{Status: domain.ReminderCancelled})) == 1
+			})
+			stale := h.reminders(domain.ReminderFilter{Status: domain.ReminderCancelled})[0]
+			require.Equal(t, sato.ID, stale.RecipientID)
+			require.Equal(t, "before_7", stale.Stage)
+			require.Equal(t, domain.CancelSuperseded, stale.CancelReason)
+			rep := h.scan()
+			require.Equal(t, 1, rep.RemindersQueued, "the scan of 03-04 queues sato's before_1")
+
+			h.smtp.Up()
+			h.waitSettled()
+			msgs := h.smtp.Messages()
+			require.Len(t, msgs, 2, "messages: %v", summary(msgs))
+			byTo := map[string]string{}
+			for _, m := range msgs {
+				byTo[m.To[0]] = m.Text
+			}
+			require.Contains(t, byTo[sato.Email], "あと1日", "only today's stage, worded for today")
+			require.NotContains(t, byTo[sato.Email], "あと4日")
+			require.Contains(t, byTo[kato.Email], "あと15日", "a stage not overtaken is sent, worded with the days left on the day of sending")
+			for _, r := range h.reminders(domain.ReminderFilter{}) {
+				if r.ID == stale.ID {
+					require.Equal(t, domain.ReminderCancelled, r.Status)
+					continue
+				}
+				require.Equal(t, domain.ReminderSent, r.Status, "row %s %s", r.Stage, r.RecipientID)
+			}
+		})
+	}
+}

@@ -621,7 +621,23 @@ func (db *DB) DigestToSend(ctx context.Context, recipientID string, ids []string
 	if err != nil {
 		return nil, fmt.Errorf("store: load digest: %w", err)
 	}
-	kept := rows
+	// A queued row sent on a later day than its scan may have been
+	// overtaken by a later stage of its date: it is not sent late. A row
+	// sending is resent as it was, under the Message-ID it may already have
+	// arrived with.
+	var stale []string
+	kept := rows[:0]
+	for _, r := range rows {
+		if r.Status == string(domain.ReminderQueued) &&
+			domain.Superseded(r.Stage, r.Repeat, r.DueDate, r.ReachedOn, today, settings.PolicySettings) {
+			stale = append(stale, r.ID)
+			continue
+		}
+		kept = append(kept, r)
+	}
+	if err := db.cancelReminders(ctx, stale, []string{string(domain.ReminderQueued)}, domain.CancelSuperseded); err != nil {
+		return nil, err
+	}
 	for _, r := range kept {
 		rem := r.toDomain()
 		if r.Status == string(domain.ReminderSending) && mail.MessageID == "" {
