@@ -139,7 +139,7 @@ func (h *harness) newRunner() *jobs.Runner {
 	r, err := jobs.New(jobs.Config{
 		Postgres: h.db.Kind() == store.Postgres, DB: h.db.SQL(), ListenerPool: h.db.PgxPool(), Schema: h.db.Schema(),
 		Store: st, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
-		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: retry,
+		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: retry, DigestRetryCap: h.opts.retryCap,
 		OnEmailChange: h.db.OnEmailChange,
 		Logger:        slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

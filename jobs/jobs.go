@@ -66,6 +66,14 @@ type Config struct {
 	// RetryPolicy decides when a failed job runs again; River's default
 	// (exponential backoff) when nil.
 	RetryPolicy river.ClientRetryPolicy
+	// DigestRetryCap bounds the retry delay of a reminder digest, so that
+	// mail resumes within that long of the SMTP server coming back; one
+	// minute when zero.
+	DigestRetryCap time.Duration
+	// DigestMaxAttempts is how many times a digest is tried before its rows
+	// are marked failed; DefaultDigestMaxAttempts when zero. At the capped
+	// delay, the default keeps trying through a week of SMTP outage.
+	DigestMaxAttempts int
 	// OnEmailChange, when set, receives the hook that queues the notice of
 	// a changed e-mail address in the change's transaction: pass the
 	// store's OnEmailChange.
@@ -108,10 +116,21 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.AuditVerifyInterval <= 0 {
 		cfg.AuditVerifyInterval = 24 * time.Hour
 	}
+	if cfg.DigestRetryCap <= 0 {
+		cfg.DigestRetryCap = time.Minute
+	}
+	if cfg.DigestMaxAttempts <= 0 {
+		cfg.DigestMaxAttempts = DefaultDigestMaxAttempts
+	}
+	retry := cfg.RetryPolicy
+	if retry == nil {
+		retry = &river.DefaultClientRetryPolicy{}
+	}
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "vendorwatch.invalid"
 	}
-	sc := &scanner{store: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval}
+	sc := &scanner{store: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval,
+		digestMaxAttempts: cfg.DigestMaxAttempts}
 	workers := river.NewWorkers()
 	for _, add := range []func() error{
 		func() error {
@@ -120,7 +139,8 @@ func New(cfg Config) (*Runner, error) {
 		func() error { return river.AddWorkerSafely(workers, &DueScanWorker{scanner: sc, logger: logger}) },
 		func() error {
 			return river.AddWorkerSafely(workers, &ReminderDigestWorker{Store: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
-				MessageIDDomain: cfg.MessageIDDomain, Now: cfg.Now, Location: cfg.Location, Logger: logger})
+				MessageIDDomain: cfg.MessageIDDomain, Now: cfg.Now, Location: cfg.Location, Logger: logger,
+				RetryPolicy: retry, RetryCap: cfg.DigestRetryCap})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &EmailChangeNoticeWorker{Settings: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
@@ -193,6 +213,8 @@ type scanner struct {
 	now      func() time.Time
 	location *time.Location
 	interval time.Duration
+	// digestMaxAttempts is the MaxAttempts of each digest job.
+	digestMaxAttempts int
 }
 
 // scan runs one due-scan for today and queues one digest job per recipient
@@ -202,7 +224,8 @@ func (s *scanner) scan(ctx context.Context) (domain.ScanReport, error) {
 	return s.store.ScanDue(ctx, today, func(ctx context.Context, tx *sql.Tx, digests []domain.Digest) error {
 		params := make([]river.InsertManyParams, len(digests))
 		for i, d := range digests {
-			params[i] = river.InsertManyParams{Args: ReminderDigestArgs{RecipientID: d.RecipientID, ReminderIDs: d.ReminderIDs}}
+			params[i] = river.InsertManyParams{Args: ReminderDigestArgs{RecipientID: d.RecipientID, ReminderIDs: d.ReminderIDs},
+				InsertOpts: &river.InsertOpts{MaxAttempts: s.digestMaxAttempts}}
 		}
 		if _, err := s.client.InsertManyTx(ctx, tx, params); err != nil {
 			return fmt.Errorf("jobs: queue digests: %w", err)
@@ -250,6 +273,10 @@ type ReminderDigestArgs struct {
 // Kind implements river.JobArgs.
 func (ReminderDigestArgs) Kind() string { return "reminder_digest" }
 
+// DefaultDigestMaxAttempts is how many times a digest is tried by default:
+// a week at the one-minute retry cap.
+const DefaultDigestMaxAttempts = 7 * 24 * 60
+
 // ReminderDigestWorker renders and sends one digest, recording each step in
 // the ledger: the rows are claimed as sending before the message goes to the
 // server and marked sent after its 250. Rows no longer to send (cancelled,
@@ -265,6 +292,22 @@ type ReminderDigestWorker struct {
 	Now             func() time.Time
 	Location        *time.Location
 	Logger          *slog.Logger
+	// RetryPolicy gives the delay before a retry, capped at RetryCap.
+	RetryPolicy river.ClientRetryPolicy
+	RetryCap    time.Duration
+}
+
+// NextRetry implements river.Worker: the policy's delay, at most RetryCap,
+// so that mail resumes promptly after an SMTP outage however long it was.
+func (w *ReminderDigestWorker) NextRetry(job *river.Job[ReminderDigestArgs]) time.Time {
+	limit := time.Now().Add(w.RetryCap)
+	if w.RetryPolicy == nil {
+		return limit
+	}
+	if next := w.RetryPolicy.NextRetry(job.JobRow); next.Before(limit) {
+		return next
+	}
+	return limit
 }
 
 // Work implements river.Worker.
@@ -324,7 +367,7 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 		}); rerr != nil {
 			return errors.Join(err, rerr)
 		}
-		return err // temporary: River retries with backoff
+		return err // temporary: River retries with capped backoff
 	}
 	return record(rec, log, "sent", func(ctx context.Context) error { return w.Store.MarkRemindersSent(ctx, ids, messageID) })
 }

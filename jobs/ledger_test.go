@@ -233,3 +233,62 @@ func TestADigestSentOnALaterDayCancelsSupersededStages(t *testing.T) {
 		})
 	}
 }
+
+// hourRetry retries failed jobs an hour later, as a long exponential
+// backoff would after a long outage.
+type hourRetry struct{}
+
+func (hourRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Hour) }
+
+func TestSMTPTroubleIsVisibleAndMailResumesWithinTheRetryCap(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			const retryCap = 300 * time.Millisecond
+			h := newHarnessWith(t, tg, day("2027-03-01"), harnessOptions{retryPolicy: hourRetry{}, retryCap: retryCap})
+			dueSoon(h, "yamada", "kikuchi")
+			h.smtp.Down()
+			require.Equal(t, 2, h.scan().Digests)
+
+			// While the server is down, each queued row says why and how
+			// often it was tried.
+			h.waitUntil("both rows were tried three times", func() bool {
+				for _, r := range h.reminders(domain.ReminderFilter{}) {
+					if r.Attempts < 3 {
+						return false
+					}
+				}
+				return true
+			})
+			for _, r := range h.reminders(domain.ReminderFilter{}) {
+				require.Equal(t, domain.ReminderQueued, r.Status, "nothing reached the server")
+				require.Contains(t, r.Error, "connection refused")
+				require.False(t, r.PossibleDuplicate)
+			}
+			logs := h.logs.String()
+			require.Regexp(t, `level=WARN msg="reminder e-mail not sent; will retry".*answer=".*connection refused`, logs)
+
+			up := time.Now()
+			h.smtp.Up()
+			h.waitSettled()
+			took := time.Since(up)
+			require.Less(t, took, 10*retryCap, "mail resumes within the retry cap of the server's return, not after the policy's hour")
+			t.Logf("delivered %v after SMTP returned", took)
+			msgs := h.smtp.Messages()
+			require.Len(t, msgs, 2)
+			sentOnce(h, msgs)
+			for _, r := range h.reminders(domain.ReminderFilter{}) {
+				require.GreaterOrEqual(t, r.Attempts, 4)
+				require.False(t, r.PossibleDuplicate)
+			}
+		})
+	}
+}
+
+func TestTheDigestRetryDelayIsCapped(t *testing.T) {
+	w := &jobs.ReminderDigestWorker{RetryPolicy: hourRetry{}, RetryCap: time.Minute}
+	job := &river.Job[jobs.ReminderDigestArgs]{JobRow: &rivertype.JobRow{Attempt: 20}}
+	next := w.NextRetry(job)
+	require.WithinDuration(t, time.Now().Add(time.Minute), next, 5*time.Second)
+	w.RetryPolicy = fastRetry{}
+	require.WithinDuration(t, time.Now().Add(100*time.Millisecond), w.NextRetry(job), time.Second, "a shorter delay is kept")
+}
