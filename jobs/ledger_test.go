@@ -64,15 +64,15 @@ func oneMessageID(h *harness, row *domain.Reminder) int {
 func TestASlowAnswerToTheFinalDotIsResentWithTheSameMessageID(t *testing.T) {
 	for _, tg := range storetest.Targets(t) {
 		t.Run(tg.Name, func(t *testing.T) {
-			// The server answers the final "." of the first message 2 s late;
-			// the client has given up after 250 ms, with the whole message
+			// The server answers the final "." of the first message 3 s late;
+			// the client has given up after 500 ms, with the whole message
 			// written. The server had kept it, so it arrives; the next
 			// attempt cannot know that and sends it again, under the same
 			// Message-ID, flagged in the ledger.
 			h := newHarnessWith(t, tg, day("2027-03-01"), harnessOptions{
-				wrapMailer: func(m jobs.Mailer) jobs.Mailer { return impatientMailer{m, 250 * time.Millisecond} }})
+				wrapMailer: func(m jobs.Mailer) jobs.Mailer { return impatientMailer{m, 500 * time.Millisecond} }})
 			dueSoon(h, "sato")
-			h.smtp.DelayDataReply(2*time.Second, 1)
+			h.smtp.DelayDataReply(3*time.Second, 1)
 			require.Equal(t, 1, h.scan().Digests)
 			h.waitSettled()
 			rows := h.reminders(domain.ReminderFilter{})
