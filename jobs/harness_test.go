@@ -81,15 +81,30 @@ func newHarness(t *testing.T, tg storetest.Target, start domain.Date) *harness {
 // process (or a restarted one) would.
 func (h *harness) newRunner() *jobs.Runner {
 	h.t.Helper()
+	return h.newRunnerWith(h.smtpMailer(jobs.DefaultSMTPTimeouts), jobs.Config{})
+}
+
+// smtpMailer sends to the test's SMTP server with the given timeouts.
+func (h *harness) smtpMailer(t jobs.SMTPTimeouts) *jobs.SMTPMailer {
+	h.t.Helper()
 	mailer, err := jobs.ParseSMTPURL("smtp://" + h.smtp.Addr + "?tls=none")
 	require.NoError(h.t, err)
+	mailer.Timeouts = t
+	return mailer
+}
+
+// newRunnerWith builds a job runner that sends with mailer, taking the job
+// timeouts from extra.
+func (h *harness) newRunnerWith(mailer jobs.Mailer, extra jobs.Config) *jobs.Runner {
+	h.t.Helper()
 	digest, err := jobs.NewDigest("vendorwatch@example.lg.jp", "https://vendorwatch.example")
 	require.NoError(h.t, err)
 	r, err := jobs.New(jobs.Config{
 		Postgres: h.db.Kind() == store.Postgres, DB: h.db.SQL(), ListenerPool: h.db.PgxPool(), Schema: h.db.Schema(),
 		Store: h.db, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
 		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: fastRetry{}, OnEmailChange: h.db.OnEmailChange,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		JobTimeout: extra.JobTimeout, RescueStuckJobsAfter: extra.RescueStuckJobsAfter,
 	})
 	require.NoError(h.t, err)
 	return r

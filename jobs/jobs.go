@@ -66,16 +66,70 @@ type Config struct {
 	// RetryPolicy decides when a failed job runs again; River's default
 	// (exponential backoff) when nil.
 	RetryPolicy river.ClientRetryPolicy
+	// JobTimeout is how long a job may run before River cancels it. Zero:
+	// jobSlack more than the longest send of the Mailer (for SMTP, the sum
+	// of its timeouts), so a slow server is waited for as RFC 5321 says. A
+	// shorter one is refused.
+	JobTimeout time.Duration
+	// RescueStuckJobsAfter is how long a job may stay running before River
+	// takes its worker for dead (a replica killed mid-send) and runs it
+	// again. Zero: rescueSlack more than the longest a job may run (the
+	// JobTimeout, or the due scan's dueScanTimeout). It must be longer than
+	// JobTimeout, or a slow send would be run twice.
+	RescueStuckJobsAfter time.Duration
 	// OnEmailChange, when set, receives the hook that queues the notice of
 	// a changed e-mail address in the change's transaction: pass the
 	// store's OnEmailChange.
 	OnEmailChange func(domain.EnqueueEmailChangeNotice)
 }
 
+// jobSlack is what a sending job needs beyond its send: reading and
+// rendering the digest, and recording what the server answered.
+const jobSlack = 2 * time.Minute
+
+// rescueSlack is how much longer than the longest job River waits before it
+// rescues a job still marked running.
+const rescueSlack = time.Minute
+
+// dueScanTimeout is how long a due-scan may run: the first scan over a
+// large register (every confirmation of a month to schedule) takes far
+// longer than a send.
+const dueScanTimeout = 30 * time.Minute
+
+// boundedMailer is a Mailer that knows the longest one send may take.
+type boundedMailer interface {
+	MaxSendDuration() time.Duration
+}
+
+// timeouts works out the job timeout and the rescue of stuck jobs from cfg.
+func timeouts(cfg Config) (job, rescue time.Duration, err error) {
+	var send time.Duration
+	if m, ok := cfg.Mailer.(boundedMailer); ok {
+		send = m.MaxSendDuration()
+	}
+	job = cfg.JobTimeout
+	if job <= 0 {
+		job = send + jobSlack
+	}
+	if job <= send {
+		return 0, 0, fmt.Errorf("jobs: the job timeout %s must be longer than the longest send %s", job, send)
+	}
+	rescue = cfg.RescueStuckJobsAfter
+	if rescue <= 0 {
+		rescue = max(job, dueScanTimeout) + rescueSlack
+	}
+	if rescue <= job {
+		return 0, 0, fmt.Errorf("jobs: the rescue of stuck jobs after %s must come after the job timeout %s", rescue, job)
+	}
+	return job, rescue, nil
+}
+
 // Runner owns the River client and runs scans on demand.
 type Runner struct {
-	Client  *Client
-	scanner *scanner
+	Client *Client
+	// JobTimeout and RescueStuckJobsAfter are the ones River was given.
+	JobTimeout, RescueStuckJobsAfter time.Duration
+	scanner                          *scanner
 }
 
 // New builds the River client with every worker and periodic job.
@@ -111,6 +165,10 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "vendorwatch.invalid"
 	}
+	jobTimeout, rescueAfter, err := timeouts(cfg)
+	if err != nil {
+		return nil, err
+	}
 	sc := &scanner{store: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval}
 	workers := river.NewWorkers()
 	for _, add := range []func() error{
@@ -138,6 +196,11 @@ func New(cfg Config) (*Runner, error) {
 		Workers:           workers,
 		FetchPollInterval: cfg.FetchPollInterval,
 		RetryPolicy:       cfg.RetryPolicy,
+		// Every job that sends mail (digests, e-mail change notices) may
+		// wait for a slow server to its end; a job that dies is run again
+		// soon after, not after River's default hour.
+		JobTimeout:           jobTimeout,
+		RescueStuckJobsAfter: rescueAfter,
 	}
 	if cfg.FetchPollInterval > 0 {
 		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
@@ -164,7 +227,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.OnEmailChange != nil {
 		cfg.OnEmailChange(enqueueEmailChangeNotice(client))
 	}
-	return &Runner{Client: client, scanner: sc}, nil
+	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc}, nil
 }
 
 // Start starts the River client and queues one due-scan for this start, so
@@ -224,10 +287,8 @@ type DueScanWorker struct {
 	logger  *slog.Logger
 }
 
-// Timeout implements river.Worker: the first scan over a large register
-// (every confirmation of a month to schedule) takes far longer than
-// River's default minute.
-func (w *DueScanWorker) Timeout(*river.Job[DueScanArgs]) time.Duration { return 30 * time.Minute }
+// Timeout implements river.Worker: dueScanTimeout, longer than a send.
+func (w *DueScanWorker) Timeout(*river.Job[DueScanArgs]) time.Duration { return dueScanTimeout }
 
 // Work implements river.Worker.
 func (w *DueScanWorker) Work(ctx context.Context, _ *river.Job[DueScanArgs]) error {

@@ -28,6 +28,7 @@ type serveConfig struct {
 	Migrate         bool
 	ShutdownTimeout time.Duration
 	SMTPURL         string
+	SMTPDataTimeout time.Duration
 	MailFrom        string
 	OutboxDir       string
 	PublicURL       string
@@ -45,6 +46,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.Migrate, "migrate", true, "apply pending migrations on start (turn off when a separate migrate step runs them)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to finish requests and jobs in flight on SIGINT/SIGTERM")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "smtp://user:pass@host:port?tls=none|starttls|tls; empty writes mail to the outbox folder")
+	fs.DurationVar(&cfg.SMTPDataTimeout, "smtp-data-timeout", jobs.DefaultSMTPTimeouts.DataEnd, "how long to wait for the SMTP server's answer to the end of a message (RFC 5321: 10m)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "vendorwatch@localhost", "sender address of reminder e-mails")
 	fs.StringVar(&cfg.OutboxDir, "outbox-dir", "outbox", "folder for .eml files when no SMTP server is configured")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL put before API paths in e-mails; http://<addr> when empty")
@@ -166,6 +168,10 @@ func (c *serveConfig) mailer() (jobs.Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-url: %w", err)
 	}
+	if c.SMTPDataTimeout <= 0 {
+		return nil, fmt.Errorf("--smtp-data-timeout must be positive, not %s", c.SMTPDataTimeout)
+	}
+	m.Timeouts.DataEnd = c.SMTPDataTimeout
 	return m, nil
 }
 

@@ -1,6 +1,7 @@
 // Package mailtest runs a real SMTP server on loopback for tests: it speaks
 // SMTP with go-smtp, keeps every message it accepts, and can be taken down,
-// brought up again, told to refuse recipients, or told to hold messages.
+// brought up again, told to refuse recipients, told to hold messages, or told
+// to be slow to accept them.
 package mailtest
 
 import (
@@ -43,6 +44,8 @@ type Server struct {
 	rejectRcp *smtp.SMTPError
 	hold      chan struct{}
 	holding   int
+	dataDelay time.Duration
+	replying  int
 }
 
 // Start starts a server on a free loopback port; it stops with the test.
@@ -137,6 +140,25 @@ func (s *Server) Holding() int {
 	return s.holding
 }
 
+// DelayDataReply makes the server wait d after the final "." of each
+// message before it answers 250, as a server does that takes a message in
+// slowly. The message counts as accepted when the answer is given, whether
+// or not the client is still waiting for it, so a client that gave up
+// meanwhile and sends again leaves two copies. Zero answers at once again.
+func (s *Server) DelayDataReply(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dataDelay = d
+}
+
+// Replying returns how many messages have arrived whole and wait for their
+// delayed answer.
+func (s *Server) Replying() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replying
+}
+
 // Messages returns a copy of what arrived, in order.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -202,6 +224,18 @@ func (x *session) Data(r io.Reader) error {
 		return errors.New("mailtest: unparseable message")
 	}
 	x.s.mu.Lock()
+	delay := x.s.dataDelay
+	if delay > 0 {
+		x.s.replying++
+	}
+	x.s.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay) // the slow server under test, not synchronisation
+	}
+	x.s.mu.Lock()
+	if delay > 0 {
+		x.s.replying--
+	}
 	x.s.messages = append(x.s.messages, m)
 	x.s.mu.Unlock()
 	return nil

@@ -1,0 +1,103 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+	"github.com/vendorwatch/vendorwatch/jobs"
+	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
+)
+
+// shortTimeouts wait 2 s at every step but the final ".", which gets dataEnd:
+// a send that used any other step's timeout for that answer would fail.
+func shortTimeouts(dataEnd time.Duration) jobs.SMTPTimeouts {
+	return jobs.SMTPTimeouts{Connect: 2 * time.Second, Mail: 2 * time.Second, Rcpt: 2 * time.Second,
+		DataInit: 2 * time.Second, DataBlock: 2 * time.Second, DataEnd: dataEnd}
+}
+
+// digestJobs lists the reminder_digest jobs.
+func digestJobs(h *harness) []*rivertype.JobRow {
+	h.t.Helper()
+	res, err := h.runner.Client.JobList(context.Background(), river.NewJobListParams().Kinds("reminder_digest"))
+	require.NoError(h.t, err)
+	return res.Jobs
+}
+
+func TestASlowAnswerToTheFinalDotIsWaitedFor(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			h := newHarness(t, tg, day("2027-03-01"))
+			require.NoError(t, h.runner.Client.Stop(context.Background()))
+			h.runner = h.newRunnerWith(h.smtpMailer(shortTimeouts(10*time.Second)), jobs.Config{})
+			h.start(h.runner)
+			dueSoon(h, "sato")
+			h.smtp.DelayDataReply(3 * time.Second)
+
+			require.Equal(t, 1, h.scan().Digests)
+			h.waitSettled()
+			msgs := h.smtp.Messages()
+			require.Len(t, msgs, 1, "one copy: %v", summary(msgs))
+			sentOnce(h, msgs)
+			h.waitUntil("the digest job is completed", func() bool {
+				js := digestJobs(h)
+				return len(js) == 1 && js[0].State == rivertype.JobStateCompleted
+			})
+			job := digestJobs(h)[0]
+			require.Equal(t, 1, job.Attempt, "no retry")
+			require.Empty(t, job.Errors)
+		})
+	}
+}
+
+func TestTheDataTimeoutBoundsTheWaitForTheFinalDot(t *testing.T) {
+	smtp := mailtest.Start(t)
+	smtp.DelayDataReply(3 * time.Second)
+	m, err := jobs.ParseSMTPURL("smtp://" + smtp.Addr + "?tls=none")
+	require.NoError(t, err)
+	require.Equal(t, jobs.DefaultSMTPTimeouts, m.Timeouts, "RFC 5321's timeouts unless told otherwise")
+	m.Timeouts = shortTimeouts(time.Second)
+	err = m.Send(context.Background(), jobs.Message{From: "a@example.lg.jp", To: "b@example.lg.jp", Subject: "s",
+		Text: "t", HTML: "<p>t</p>", MessageID: "x@example.lg.jp"})
+	require.Error(t, err)
+	var perm *jobs.PermanentError
+	require.False(t, errors.As(err, &perm), "a timeout is temporary: %v", err)
+	var ne net.Error
+	require.True(t, errors.As(err, &ne) && ne.Timeout(), "a timeout: %v", err)
+	require.Contains(t, err.Error(), `the final "."`)
+}
+
+func TestTheJobTimeoutIsLongerThanTheSMTPTimeouts(t *testing.T) {
+	require.Equal(t, 30*time.Minute+10*time.Second, jobs.DefaultSMTPTimeouts.Total(),
+		"5 (connect) + 5 (MAIL) + 5 (RCPT) + 2 (DATA) + 3 (message) + 10 (final .) minutes, and QUIT")
+	tg := storetest.Targets(t)[0]
+	h := newHarness(t, tg, day("2027-03-01"))
+	r := h.runner
+	require.Greater(t, r.JobTimeout, jobs.DefaultSMTPTimeouts.Total())
+	require.Less(t, r.JobTimeout, jobs.DefaultSMTPTimeouts.Total()+5*time.Minute, "a little above the sum")
+	require.Greater(t, r.RescueStuckJobsAfter, r.JobTimeout)
+	require.Less(t, r.RescueStuckJobsAfter, r.JobTimeout+5*time.Minute, "a dead worker's job is run again soon after")
+
+	// A longer data timeout makes the job timeout longer too.
+	slow := h.smtpMailer(jobs.SMTPTimeouts{DataEnd: time.Hour})
+	r = h.newRunnerWith(slow, jobs.Config{})
+	require.Greater(t, r.JobTimeout, slow.MaxSendDuration())
+	require.Greater(t, r.RescueStuckJobsAfter, r.JobTimeout)
+
+	// Configured ones are taken, but never shorter than a send, nor a rescue before the timeout.
+	r = h.newRunnerWith(h.smtpMailer(shortTimeouts(time.Second)), jobs.Config{JobTimeout: time.Minute, RescueStuckJobsAfter: 2 * time.Minute})
+	require.Equal(t, time.Minute, r.JobTimeout)
+	require.Equal(t, 2*time.Minute, r.RescueStuckJobsAfter)
+	for _, cfg := range []jobs.Config{{JobTimeout: 10 * time.Minute}, {JobTimeout: 40 * time.Minute, RescueStuckJobsAfter: 40 * time.Minute}} {
+		_, err := jobs.New(jobs.Config{Store: h.db, Mailer: h.smtpMailer(jobs.DefaultSMTPTimeouts), Digest: &jobs.Digest{},
+			DB: h.db.SQL(), Postgres: tg.Name == "postgres", JobTimeout: cfg.JobTimeout, RescueStuckJobsAfter: cfg.RescueStuckJobsAfter})
+		require.Error(t, err, "%+v", cfg)
+	}
+}
