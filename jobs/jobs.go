@@ -233,14 +233,37 @@ func New(cfg Config) (*Runner, error) {
 // Start starts the River client and queues one due-scan for this start, so
 // that a restart catches up at once instead of at the next period. Scans are
 // idempotent, so replicas starting together cost a little work, no e-mail.
+// The jobs run until Stop: the end of ctx does not cancel them, because a
+// send cut short after its message has gone is sent again.
 func (r *Runner) Start(ctx context.Context) error {
-	if err := r.Client.Start(ctx); err != nil {
+	if err := r.Client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: start River: %w", err)
 	}
 	if _, err := r.Client.Insert(ctx, DueScanArgs{}, nil); err != nil {
 		return fmt.Errorf("jobs: queue the start-up due scan: %w", err)
 	}
 	return nil
+}
+
+// hardStopGrace is how long jobs cancelled at the shutdown deadline get to
+// return and record what became of their sends.
+const hardStopGrace = 15 * time.Second
+
+// Stop stops fetching new jobs at once (River's soft stop) and lets the jobs
+// in flight finish and be marked until ctx ends. Only then are they
+// cancelled (the hard stop), and given hardStopGrace to return; the error
+// says so.
+func (r *Runner) Stop(ctx context.Context) error {
+	err := r.Client.Stop(ctx)
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), hardStopGrace)
+	defer cancel()
+	if err := r.Client.StopAndCancel(hard); err != nil {
+		return fmt.Errorf("jobs: cancelled at the shutdown deadline, and still running after %s: %w", hardStopGrace, err)
+	}
+	return errors.New("jobs: jobs in flight were cancelled at the shutdown deadline")
 }
 
 // RunDueScan implements domain.DueScanRunner: one scan now, outside the

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorwatch/vendorwatch/domain"
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 	"github.com/vendorwatch/vendorwatch/jobs"
 	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
@@ -100,4 +101,42 @@ func TestTheJobTimeoutIsLongerThanTheSMTPTimeouts(t *testing.T) {
 			DB: h.db.SQL(), Postgres: tg.Name == "postgres", JobTimeout: cfg.JobTimeout, RescueStuckJobsAfter: cfg.RescueStuckJobsAfter})
 		require.Error(t, err, "%+v", cfg)
 	}
+}
+
+func TestStopWaitsForTheSendInFlightThenCancelsAtTheDeadline(t *testing.T) {
+	tg := storetest.Targets(t)[0]
+	h := newHarness(t, tg, day("2027-03-01"))
+	dueSoon(h, "ito")
+
+	// A soft stop lets the send in flight finish and be marked.
+	h.smtp.DelayDataReply(time.Second)
+	require.Equal(t, 1, h.scan().Digests)
+	h.waitUntil("the message waits for its answer", func() bool { return h.smtp.Replying() == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, h.runner.Stop(ctx))
+	require.Len(t, h.reminders(domain.ReminderFilter{Status: domain.ReminderSent}), 1, "sent and marked before Stop returned")
+	require.Len(t, h.smtp.Messages(), 1)
+
+	// At the deadline, a send still in flight (here before its DATA) is cancelled.
+	h.smtp.DelayDataReply(0)
+	h.smtp.Hold()
+	h.runner = h.newRunner()
+	h.start(h.runner)
+	dueSoon(h, "kato")
+	require.Equal(t, 1, h.scan().Digests)
+	h.waitUntil("the send is held", func() bool { return h.smtp.Holding() == 1 })
+	short, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	require.ErrorContains(t, h.runner.Stop(short), "cancelled at the shutdown deadline")
+	require.Len(t, h.reminders(domain.ReminderFilter{Status: domain.ReminderQueued}), 1, "left for the next start")
+	h.smtp.Release()
+
+	// The next start sends what was left, once.
+	h.runner = h.newRunner()
+	h.start(h.runner)
+	h.waitSettled()
+	msgs := h.smtp.Messages()
+	require.Len(t, msgs, 2, "messages: %v", summary(msgs))
+	sentOnce(h, msgs)
 }
