@@ -6,6 +6,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vendorwatch/vendorwatch/domain"
 )
@@ -28,6 +30,7 @@ type Client = river.Client[*sql.Tx]
 type Store interface {
 	domain.AuditService
 	domain.ReminderService
+	domain.ReminderCatchUp
 	// GetSettings gives the settings that shape e-mails (era dates).
 	GetSettings(ctx context.Context) (*domain.Settings, error)
 }
@@ -169,7 +172,7 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := &scanner{store: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval}
+	sc := &scanner{store: cfg.Store, catchUp: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval}
 	workers := river.NewWorkers()
 	for _, add := range []func() error{
 		func() error {
@@ -272,9 +275,17 @@ func (r *Runner) RunDueScan(ctx context.Context) (domain.ScanReport, error) {
 	return r.scanner.scan(ctx)
 }
 
+// CatchUp queues a digest again for the ledger rows still queued that no
+// job will send (see scanner.requeue), and says how many it queued. Every
+// due-scan job, the one of each start first of all, runs it.
+func (r *Runner) CatchUp(ctx context.Context) (int, error) {
+	return r.scanner.requeue(ctx)
+}
+
 // scanner runs due-scans and queues the digests they produce.
 type scanner struct {
 	store    domain.ReminderService
+	catchUp  domain.ReminderCatchUp
 	client   *Client
 	now      func() time.Time
 	location *time.Location
@@ -297,6 +308,85 @@ func (s *scanner) scan(ctx context.Context) (domain.ScanReport, error) {
 	})
 }
 
+// catchUpAfter is how old a queued row must be before the catch-up may take
+// its job for gone. A scan commits its rows and their jobs together, so the
+// job of a row this old is long visible, unless it is gone.
+const catchUpAfter = time.Minute
+
+// liveJobStates are the states of a job that has yet to run or to end.
+var liveJobStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
+
+// requeue queues one digest per recipient for the rows queued for over
+// catchUpAfter that no live digest job carries: their enqueue was lost, or
+// their job was cancelled or discarded. A row whose job is still running
+// on a replica that died is not among them; River rescues that job after
+// RescueStuckJobsAfter. Replicas doing this together queue each digest once
+// (River's uniqueness by arguments), and a second run finds every row
+// carried by the first one's jobs.
+func (s *scanner) requeue(ctx context.Context) (int, error) {
+	queued := 0
+	err := s.catchUp.CatchUpQueuedReminders(ctx, s.now().Add(-catchUpAfter), func(ctx context.Context, tx *sql.Tx, digests []domain.Digest) error {
+		carried, err := s.carriedReminders(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var params []river.InsertManyParams
+		for _, d := range digests {
+			var ids []string
+			for _, id := range d.ReminderIDs {
+				if !carried[id] {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) > 0 {
+				params = append(params, river.InsertManyParams{Args: ReminderDigestArgs{RecipientID: d.RecipientID, ReminderIDs: ids},
+					InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+			}
+		}
+		if len(params) == 0 {
+			return nil
+		}
+		res, err := s.client.InsertManyTx(ctx, tx, params)
+		if err != nil {
+			return fmt.Errorf("jobs: queue digests again: %w", err)
+		}
+		for _, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				queued++
+			}
+		}
+		return nil
+	})
+	return queued, err
+}
+
+// carriedReminders returns the ledger rows that live digest jobs carry.
+func (s *scanner) carriedReminders(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	const page = 1000
+	carried := map[string]bool{}
+	params := river.NewJobListParams().Kinds(ReminderDigestArgs{}.Kind()).States(liveJobStates...).First(page)
+	for {
+		res, err := s.client.JobListTx(ctx, tx, params)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: list digest jobs: %w", err)
+		}
+		for _, j := range res.Jobs {
+			var args ReminderDigestArgs
+			if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+				return nil, fmt.Errorf("jobs: digest job %d: %w", j.ID, err)
+			}
+			for _, id := range args.ReminderIDs {
+				carried[id] = true
+			}
+		}
+		if len(res.Jobs) < page {
+			return carried, nil
+		}
+		params = params.After(res.LastCursor)
+	}
+}
+
 // DueScanArgs asks for one due-scan.
 type DueScanArgs struct{}
 
@@ -313,13 +403,21 @@ type DueScanWorker struct {
 // Timeout implements river.Worker: dueScanTimeout, longer than a send.
 func (w *DueScanWorker) Timeout(*river.Job[DueScanArgs]) time.Duration { return dueScanTimeout }
 
-// Work implements river.Worker.
+// Work implements river.Worker: first the catch-up of rows left without a
+// job, so that a scan that fails does not hold it up, then the scan.
 func (w *DueScanWorker) Work(ctx context.Context, _ *river.Job[DueScanArgs]) error {
+	requeued, err := w.scanner.requeue(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: catch up queued reminders: %w", err)
+	}
+	if requeued > 0 {
+		w.logger.WarnContext(ctx, "queued reminders had no job to send them; digests queued again", "digests", requeued)
+	}
 	rep, err := w.scanner.scan(ctx)
 	if err != nil {
 		return fmt.Errorf("jobs: due scan: %w", err)
 	}
-	w.logger.InfoContext(ctx, "due scan done", "today", rep.Today.String(),
+	w.logger.InfoContext(ctx, "due scan done", "requeued", requeued, "today", rep.Today.String(),
 		"confirmations_scheduled", rep.ConfirmationsScheduled, "contracts_expired", rep.ContractsExpired,
 		"reminders", rep.RemindersQueued, "digests", rep.Digests)
 	return nil

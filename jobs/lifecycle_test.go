@@ -140,3 +140,116 @@ func TestStopWaitsForTheSendInFlightThenCancelsAtTheDeadline(t *testing.T) {
 	require.Len(t, msgs, 2, "messages: %v", summary(msgs))
 	sentOnce(h, msgs)
 }
+
+// later moves the shared clock on by d.
+func (c *clock) later(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// startUp starts r as serve does, with its start-up due-scan.
+func (h *harness) startUp(r *jobs.Runner) {
+	h.t.Helper()
+	require.NoError(h.t, r.Start(context.Background()))
+	h.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = r.Stop(ctx)
+	})
+}
+
+// dueScansCompleted counts the due-scan jobs that have run.
+func dueScansCompleted(h *harness) int {
+	h.t.Helper()
+	res, err := h.runner.Client.JobList(context.Background(), river.NewJobListParams().Kinds("due_scan").States(rivertype.JobStateCompleted))
+	require.NoError(h.t, err)
+	return len(res.Jobs)
+}
+
+func TestQueuedRowsWhoseJobIsGoneAreSentOnceAfterTheNextStart(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			h := newHarness(t, tg, day("2027-03-01"))
+			owners := dueSoon(h, "sato", "suzuki")
+			// A crashed enqueue: the ledger rows are written, their jobs are not.
+			rep, err := h.db.ScanDue(context.Background(), domain.DateOf(h.clock.Now(), tokyo), nil)
+			require.NoError(t, err)
+			require.Equal(t, 2, rep.Digests)
+			require.NoError(t, h.runner.Client.Stop(context.Background()))
+
+			// Rows younger than a minute may have a job not yet visible: left alone.
+			n, err := h.runner.CatchUp(context.Background())
+			require.NoError(t, err)
+			require.Zero(t, n)
+			require.Empty(t, digestJobs(h))
+
+			// A start two minutes later queues one digest per recipient.
+			h.clock.later(2 * time.Minute)
+			h.runner = h.newRunner()
+			h.startUp(h.runner)
+			h.waitSettled()
+			msgs := h.smtp.Messages()
+			require.Len(t, msgs, 2, "messages: %v", summary(msgs))
+			sentOnce(h, msgs)
+			require.ElementsMatch(t, []string{owners[0].Email, owners[1].Email}, []string{msgs[0].To[0], msgs[1].To[0]})
+			h.waitUntil("the start-up scan is done", func() bool { return dueScansCompleted(h) == 1 })
+
+			// Idempotent: another replica's start, and another run, queue nothing.
+			other := h.newRunner()
+			h.startUp(other)
+			h.waitUntil("the other start-up scan is done", func() bool { return dueScansCompleted(h) == 2 })
+			n, err = h.runner.CatchUp(context.Background())
+			require.NoError(t, err)
+			require.Zero(t, n)
+			require.Len(t, digestJobs(h), 2)
+			require.Len(t, h.smtp.Messages(), 2)
+		})
+	}
+}
+
+func TestTheCatchUpLeavesRowsWhoseJobIsAlive(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			h := newHarness(t, tg, day("2027-03-01"))
+			dueSoon(h, "ito")
+			h.smtp.Hold()
+			require.Equal(t, 1, h.scan().Digests)
+			h.waitUntil("the send is held", func() bool { return h.smtp.Holding() == 1 })
+
+			// Its job is running: the row is not queued again, however old.
+			h.clock.later(10 * time.Minute)
+			n, err := h.runner.CatchUp(context.Background())
+			require.NoError(t, err)
+			require.Zero(t, n)
+			require.Len(t, digestJobs(h), 1)
+
+			h.smtp.Release()
+			h.waitSettled()
+			sentOnce(h, h.smtp.Messages())
+			require.Len(t, h.smtp.Messages(), 1)
+		})
+	}
+}
+
+func TestACancelledDigestJobIsQueuedAgain(t *testing.T) {
+	tg := storetest.Targets(t)[0]
+	h := newHarness(t, tg, day("2027-03-01"))
+	dueSoon(h, "kato")
+	h.smtp.Down()
+	require.Equal(t, 1, h.scan().Digests)
+	job := digestJobs(h)[0]
+	// An operator cancels the job in River's UI while SMTP is down.
+	_, err := h.runner.Client.JobCancel(context.Background(), job.ID)
+	require.NoError(t, err)
+	h.waitUntil("the job is cancelled", func() bool { return digestJobs(h)[0].State == rivertype.JobStateCancelled })
+	h.smtp.Up()
+
+	h.clock.later(2 * time.Minute)
+	n, err := h.runner.CatchUp(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	h.waitSettled()
+	sentOnce(h, h.smtp.Messages())
+	require.Len(t, h.smtp.Messages(), 1)
+}

@@ -124,6 +124,7 @@ func TestSIGTERMLetsTheSendInFlightFinishAndBeMarked(t *testing.T) {
 	rows := c.call("GET", "/v1/reminders", nil, 200)["items"].([]any)
 	require.Len(t, rows, 1)
 	require.Equal(t, "sent", rows[0].(map[string]any)["status"], "marked before the process ended")
+	require.Contains(t, second.stderr.String(), "requeued=0", "the start-up catch-up finds nothing to send again")
 	require.Len(t, smtp.Messages(), 1, "no resend")
 	second.terminate(t)
 	second.exited(t)
