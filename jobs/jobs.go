@@ -250,7 +250,7 @@ func (r *Runner) Start(ctx context.Context) error {
 
 // hardStopGrace is how long jobs cancelled at the shutdown deadline get to
 // return and record what became of their sends.
-const hardStopGrace = 15 * time.Second
+const hardStopGrace = 5 * time.Second
 
 // Stop stops fetching new jobs at once (River's soft stop) and lets the jobs
 // in flight finish and be marked until ctx ends. Only then are they
