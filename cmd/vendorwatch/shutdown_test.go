@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
 )
 
@@ -96,9 +96,22 @@ func TestSIGTERMLetsTheSendInFlightFinishAndBeMarked(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			url := tg.URL
+			if tg.Schema != "" {
+				t.Setenv("PGOPTIONS", "-c search_path="+tg.Schema) // the child inherits it
+			}
+			sigtermWhileSending(t, bin, url)
+		})
+	}
+}
+
+// sigtermWhileSending runs the binary on the database at url, sends SIGTERM
+// while a digest waits for the SMTP server's answer, and starts it again.
+func sigtermWhileSending(t *testing.T, bin, url string) {
 	smtp := mailtest.Start(t)
-	dir := t.TempDir()
-	args := []string{"--database-url", filepath.Join(dir, "v.db"), "--smtp-url", "smtp://" + smtp.Addr + "?tls=none",
+	args := []string{"--database-url", url, "--smtp-url", "smtp://" + smtp.Addr + "?tls=none",
 		"--mail-from", "vendorwatch@example.lg.jp", "--shutdown-timeout", "30s"}
 	first := startChild(t, bin, args...)
 	c := client{t: t, base: "http://" + first.addr, token: firstToken(t, &running{stderr: first.stderr})}
@@ -128,5 +141,4 @@ func TestSIGTERMLetsTheSendInFlightFinishAndBeMarked(t *testing.T) {
 	require.Len(t, smtp.Messages(), 1, "no resend")
 	second.terminate(t)
 	second.exited(t)
-	_ = os.Remove(bin)
 }
