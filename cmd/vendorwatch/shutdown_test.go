@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+	"github.com/vendorwatch/vendorwatch/jobs"
 	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
 )
 
@@ -141,4 +143,17 @@ func sigtermWhileSending(t *testing.T, bin, url string) {
 	require.Len(t, smtp.Messages(), 1, "no resend")
 	second.terminate(t)
 	second.exited(t)
+}
+
+func TestSMTPDataTimeoutReachesTheMailer(t *testing.T) {
+	cfg := serveConfig{SMTPURL: "smtp://127.0.0.1:2525?tls=none", SMTPDataTimeout: 42 * time.Second}
+	m, err := cfg.mailer()
+	require.NoError(t, err)
+	smtp := m.(*jobs.SMTPMailer)
+	want := jobs.DefaultSMTPTimeouts
+	want.DataEnd = 42 * time.Second
+	require.Equal(t, want, smtp.Timeouts, "RFC 5321's other timeouts, the configured data timeout")
+
+	err = run(context.Background(), []string{"serve", "--smtp-url", cfg.SMTPURL, "--smtp-data-timeout", "0s"}, io.Discard, io.Discard)
+	require.ErrorContains(t, err, "--smtp-data-timeout must be positive")
 }
