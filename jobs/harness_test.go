@@ -120,9 +120,23 @@ func newHarnessWith(t *testing.T, tg storetest.Target, start domain.Date, opts h
 // process (or a restarted one) would.
 func (h *harness) newRunner() *jobs.Runner {
 	h.t.Helper()
-	smtpMailer, err := jobs.ParseSMTPURL("smtp://" + h.smtp.Addr + "?tls=none")
+	return h.newRunnerWith(h.smtpMailer(jobs.DefaultSMTPTimeouts), jobs.Config{})
+}
+
+// smtpMailer sends to the test's SMTP server with the given timeouts.
+func (h *harness) smtpMailer(t jobs.SMTPTimeouts) *jobs.SMTPMailer {
+	h.t.Helper()
+	mailer, err := jobs.ParseSMTPURL("smtp://" + h.smtp.Addr + "?tls=none")
 	require.NoError(h.t, err)
-	var mailer jobs.Mailer = smtpMailer
+	mailer.Timeouts = t
+	return mailer
+}
+
+// newRunnerWith builds a job runner that sends with mailer (wrapped as the
+// harness's options say), taking the job timeouts from extra.
+func (h *harness) newRunnerWith(smtpMailer jobs.Mailer, extra jobs.Config) *jobs.Runner {
+	h.t.Helper()
+	mailer := smtpMailer
 	if h.opts.wrapMailer != nil {
 		mailer = h.opts.wrapMailer(mailer)
 	}
@@ -142,6 +156,7 @@ func (h *harness) newRunner() *jobs.Runner {
 		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: retry, DigestRetryCap: h.opts.retryCap,
 		OnEmailChange: h.db.OnEmailChange,
 		Logger:        slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		JobTimeout:    extra.JobTimeout, RescueStuckJobsAfter: extra.RescueStuckJobsAfter,
 	})
 	require.NoError(h.t, err)
 	return r

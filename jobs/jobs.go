@@ -6,6 +6,7 @@ package jobs
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/vendorwatch/vendorwatch/domain"
 )
@@ -28,6 +30,7 @@ type Client = river.Client[*sql.Tx]
 type Store interface {
 	domain.AuditService
 	domain.ReminderService
+	domain.ReminderCatchUp
 	// GetSettings gives the settings that shape e-mails (era dates).
 	GetSettings(ctx context.Context) (*domain.Settings, error)
 }
@@ -74,16 +77,70 @@ type Config struct {
 	// are marked failed; DefaultDigestMaxAttempts when zero. At the capped
 	// delay, the default keeps trying through a week of SMTP outage.
 	DigestMaxAttempts int
+	// JobTimeout is how long a job may run before River cancels it. Zero:
+	// jobSlack more than the longest send of the Mailer (for SMTP, the sum
+	// of its timeouts), so a slow server is waited for as RFC 5321 says. A
+	// shorter one is refused.
+	JobTimeout time.Duration
+	// RescueStuckJobsAfter is how long a job may stay running before River
+	// takes its worker for dead (a replica killed mid-send) and runs it
+	// again. Zero: rescueSlack more than the longest a job may run (the
+	// JobTimeout, or the due scan's dueScanTimeout). It must be longer than
+	// JobTimeout, or a slow send would be run twice.
+	RescueStuckJobsAfter time.Duration
 	// OnEmailChange, when set, receives the hook that queues the notice of
 	// a changed e-mail address in the change's transaction: pass the
 	// store's OnEmailChange.
 	OnEmailChange func(domain.EnqueueEmailChangeNotice)
 }
 
+// jobSlack is what a sending job needs beyond its send: reading and
+// rendering the digest, and recording what the server answered.
+const jobSlack = 2 * time.Minute
+
+// rescueSlack is how much longer than the longest job River waits before it
+// rescues a job still marked running.
+const rescueSlack = time.Minute
+
+// dueScanTimeout is how long a due-scan may run: the first scan over a
+// large register (every confirmation of a month to schedule) takes far
+// longer than a send.
+const dueScanTimeout = 30 * time.Minute
+
+// boundedMailer is a Mailer that knows the longest one send may take.
+type boundedMailer interface {
+	MaxSendDuration() time.Duration
+}
+
+// timeouts works out the job timeout and the rescue of stuck jobs from cfg.
+func timeouts(cfg Config) (job, rescue time.Duration, err error) {
+	var send time.Duration
+	if m, ok := cfg.Mailer.(boundedMailer); ok {
+		send = m.MaxSendDuration()
+	}
+	job = cfg.JobTimeout
+	if job <= 0 {
+		job = send + jobSlack
+	}
+	if job <= send {
+		return 0, 0, fmt.Errorf("jobs: the job timeout %s must be longer than the longest send %s", job, send)
+	}
+	rescue = cfg.RescueStuckJobsAfter
+	if rescue <= 0 {
+		rescue = max(job, dueScanTimeout) + rescueSlack
+	}
+	if rescue <= job {
+		return 0, 0, fmt.Errorf("jobs: the rescue of stuck jobs after %s must come after the job timeout %s", rescue, job)
+	}
+	return job, rescue, nil
+}
+
 // Runner owns the River client and runs scans on demand.
 type Runner struct {
-	Client  *Client
-	scanner *scanner
+	Client *Client
+	// JobTimeout and RescueStuckJobsAfter are the ones River was given.
+	JobTimeout, RescueStuckJobsAfter time.Duration
+	scanner                          *scanner
 }
 
 // New builds the River client with every worker and periodic job.
@@ -129,7 +186,11 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "vendorwatch.invalid"
 	}
-	sc := &scanner{store: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval,
+	jobTimeout, rescueAfter, err := timeouts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scanner{store: cfg.Store, catchUp: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval,
 		digestMaxAttempts: cfg.DigestMaxAttempts}
 	workers := river.NewWorkers()
 	for _, add := range []func() error{
@@ -158,6 +219,11 @@ func New(cfg Config) (*Runner, error) {
 		Workers:           workers,
 		FetchPollInterval: cfg.FetchPollInterval,
 		RetryPolicy:       cfg.RetryPolicy,
+		// Every job that sends mail (digests, e-mail change notices) may
+		// wait for a slow server to its end; a job that dies is run again
+		// soon after, not after River's default hour.
+		JobTimeout:           jobTimeout,
+		RescueStuckJobsAfter: rescueAfter,
 	}
 	if cfg.FetchPollInterval > 0 {
 		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
@@ -184,14 +250,16 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.OnEmailChange != nil {
 		cfg.OnEmailChange(enqueueEmailChangeNotice(client))
 	}
-	return &Runner{Client: client, scanner: sc}, nil
+	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc}, nil
 }
 
 // Start starts the River client and queues one due-scan for this start, so
 // that a restart catches up at once instead of at the next period. Scans are
 // idempotent, so replicas starting together cost a little work, no e-mail.
+// The jobs run until Stop: the end of ctx does not cancel them, because a
+// send cut short after its message has gone is sent again.
 func (r *Runner) Start(ctx context.Context) error {
-	if err := r.Client.Start(ctx); err != nil {
+	if err := r.Client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("jobs: start River: %w", err)
 	}
 	if _, err := r.Client.Insert(ctx, DueScanArgs{}, nil); err != nil {
@@ -200,15 +268,44 @@ func (r *Runner) Start(ctx context.Context) error {
 	return nil
 }
 
+// hardStopGrace is how long jobs cancelled at the shutdown deadline get to
+// return and record what became of their sends.
+const hardStopGrace = 5 * time.Second
+
+// Stop stops fetching new jobs at once (River's soft stop) and lets the jobs
+// in flight finish and be marked until ctx ends. Only then are they
+// cancelled (the hard stop), and given hardStopGrace to return; the error
+// says so.
+func (r *Runner) Stop(ctx context.Context) error {
+	err := r.Client.Stop(ctx)
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), hardStopGrace)
+	defer cancel()
+	if err := r.Client.StopAndCancel(hard); err != nil {
+		return fmt.Errorf("jobs: cancelled at the shutdown deadline, and still running after %s: %w", hardStopGrace, err)
+	}
+	return errors.New("jobs: jobs in flight were cancelled at the shutdown deadline")
+}
+
 // RunDueScan implements domain.DueScanRunner: one scan now, outside the
 // schedule (the admin's "run a scan now").
 func (r *Runner) RunDueScan(ctx context.Context) (domain.ScanReport, error) {
 	return r.scanner.scan(ctx)
 }
 
+// CatchUp queues a digest again for the ledger rows still queued that no
+// job will send (see scanner.requeue), and says how many it queued. Every
+// due-scan job, the one of each start first of all, runs it.
+func (r *Runner) CatchUp(ctx context.Context) (int, error) {
+	return r.scanner.requeue(ctx)
+}
+
 // scanner runs due-scans and queues the digests they produce.
 type scanner struct {
 	store    domain.ReminderService
+	catchUp  domain.ReminderCatchUp
 	client   *Client
 	now      func() time.Time
 	location *time.Location
@@ -234,6 +331,85 @@ func (s *scanner) scan(ctx context.Context) (domain.ScanReport, error) {
 	})
 }
 
+// catchUpAfter is how old a queued row must be before the catch-up may take
+// its job for gone. A scan commits its rows and their jobs together, so the
+// job of a row this old is long visible, unless it is gone.
+const catchUpAfter = time.Minute
+
+// liveJobStates are the states of a job that has yet to run or to end.
+var liveJobStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
+
+// requeue queues one digest per recipient for the rows queued for over
+// catchUpAfter that no live digest job carries: their enqueue was lost, or
+// their job was cancelled or discarded. A row whose job is still running
+// on a replica that died is not among them; River rescues that job after
+// RescueStuckJobsAfter. Replicas doing this together queue each digest once
+// (River's uniqueness by arguments), and a second run finds every row
+// carried by the first one's jobs.
+func (s *scanner) requeue(ctx context.Context) (int, error) {
+	queued := 0
+	err := s.catchUp.CatchUpQueuedReminders(ctx, s.now().Add(-catchUpAfter), func(ctx context.Context, tx *sql.Tx, digests []domain.Digest) error {
+		carried, err := s.carriedReminders(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var params []river.InsertManyParams
+		for _, d := range digests {
+			var ids []string
+			for _, id := range d.ReminderIDs {
+				if !carried[id] {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) > 0 {
+				params = append(params, river.InsertManyParams{Args: ReminderDigestArgs{RecipientID: d.RecipientID, ReminderIDs: ids},
+					InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+			}
+		}
+		if len(params) == 0 {
+			return nil
+		}
+		res, err := s.client.InsertManyTx(ctx, tx, params)
+		if err != nil {
+			return fmt.Errorf("jobs: queue digests again: %w", err)
+		}
+		for _, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				queued++
+			}
+		}
+		return nil
+	})
+	return queued, err
+}
+
+// carriedReminders returns the ledger rows that live digest jobs carry.
+func (s *scanner) carriedReminders(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	const page = 1000
+	carried := map[string]bool{}
+	params := river.NewJobListParams().Kinds(ReminderDigestArgs{}.Kind()).States(liveJobStates...).First(page)
+	for {
+		res, err := s.client.JobListTx(ctx, tx, params)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: list digest jobs: %w", err)
+		}
+		for _, j := range res.Jobs {
+			var args ReminderDigestArgs
+			if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+				return nil, fmt.Errorf("jobs: digest job %d: %w", j.ID, err)
+			}
+			for _, id := range args.ReminderIDs {
+				carried[id] = true
+			}
+		}
+		if len(res.Jobs) < page {
+			return carried, nil
+		}
+		params = params.After(res.LastCursor)
+	}
+}
+
 // DueScanArgs asks for one due-scan.
 type DueScanArgs struct{}
 
@@ -247,18 +423,24 @@ type DueScanWorker struct {
 	logger  *slog.Logger
 }
 
-// Timeout implements river.Worker: the first scan over a large register
-// (every confirmation of a month to schedule) takes far longer than
-// River's default minute.
-func (w *DueScanWorker) Timeout(*river.Job[DueScanArgs]) time.Duration { return 30 * time.Minute }
+// Timeout implements river.Worker: dueScanTimeout, longer than a send.
+func (w *DueScanWorker) Timeout(*river.Job[DueScanArgs]) time.Duration { return dueScanTimeout }
 
-// Work implements river.Worker.
+// Work implements river.Worker: first the catch-up of rows left without a
+// job, so that a scan that fails does not hold it up, then the scan.
 func (w *DueScanWorker) Work(ctx context.Context, _ *river.Job[DueScanArgs]) error {
+	requeued, err := w.scanner.requeue(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: catch up queued reminders: %w", err)
+	}
+	if requeued > 0 {
+		w.logger.WarnContext(ctx, "queued reminders had no job to send them; digests queued again", "digests", requeued)
+	}
 	rep, err := w.scanner.scan(ctx)
 	if err != nil {
 		return fmt.Errorf("jobs: due scan: %w", err)
 	}
-	w.logger.InfoContext(ctx, "due scan done", "today", rep.Today.String(),
+	w.logger.InfoContext(ctx, "due scan done", "requeued", requeued, "today", rep.Today.String(),
 		"confirmations_scheduled", rep.ConfirmationsScheduled, "contracts_expired", rep.ContractsExpired,
 		"reminders", rep.RemindersQueued, "digests", rep.Digests)
 	return nil

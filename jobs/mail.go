@@ -1,18 +1,24 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	mail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // Message is one e-mail to send.
@@ -56,8 +62,59 @@ func buildMsg(m Message) (*mail.Msg, error) {
 	return msg, nil
 }
 
+// SMTPTimeouts are how long the client waits at each step of a send. The
+// defaults (DefaultSMTPTimeouts) are those RFC 5321 §4.5.3.2 suggests: a
+// client that gives up sooner, after the whole message has gone, makes the
+// server deliver a copy that the retry then sends again.
+type SMTPTimeouts struct {
+	// Connect covers the TCP connection, the 220 greeting, EHLO, STARTTLS and
+	// AUTH: go-mail sets one deadline for all of them. RFC: 5 minutes for
+	// the greeting.
+	Connect time.Duration
+	// Mail is the wait for the reply to MAIL FROM. RFC: 5 minutes.
+	Mail time.Duration
+	// Rcpt is the wait for the reply to each RCPT TO. RFC: 5 minutes.
+	Rcpt time.Duration
+	// DataInit is the wait for the 354 reply to DATA. RFC: 2 minutes.
+	DataInit time.Duration
+	// DataBlock is how long writing the message may take. RFC: 3 minutes for
+	// each TCP send; a digest is small, so one deadline covers all of it.
+	DataBlock time.Duration
+	// DataEnd is the wait for the reply to the final ".", while the server
+	// takes the message in. RFC: 10 minutes.
+	DataEnd time.Duration
+}
+
+// DefaultSMTPTimeouts are RFC 5321's suggestions.
+var DefaultSMTPTimeouts = SMTPTimeouts{
+	Connect: 5 * time.Minute, Mail: 5 * time.Minute, Rcpt: 5 * time.Minute,
+	DataInit: 2 * time.Minute, DataBlock: 3 * time.Minute, DataEnd: 10 * time.Minute,
+}
+
+// smtpQuitTimeout is the wait for the reply to QUIT. The message is
+// accepted by then, so a slow answer only delays marking it sent.
+const smtpQuitTimeout = 10 * time.Second
+
+// orDefault fills each zero timeout from DefaultSMTPTimeouts.
+func (t SMTPTimeouts) orDefault() SMTPTimeouts {
+	d := DefaultSMTPTimeouts
+	return SMTPTimeouts{
+		Connect: cmp.Or(t.Connect, d.Connect), Mail: cmp.Or(t.Mail, d.Mail), Rcpt: cmp.Or(t.Rcpt, d.Rcpt),
+		DataInit: cmp.Or(t.DataInit, d.DataInit), DataBlock: cmp.Or(t.DataBlock, d.DataBlock), DataEnd: cmp.Or(t.DataEnd, d.DataEnd),
+	}
+}
+
+// Total is the longest a send of one message to one recipient may take,
+// every step waited for to its end: what a job that sends must allow.
+func (t SMTPTimeouts) Total() time.Duration {
+	t = t.orDefault()
+	return t.Connect + t.Mail + t.Rcpt + t.DataInit + t.DataBlock + t.DataEnd + smtpQuitTimeout
+}
+
 // SMTPMailer sends through an SMTP server with go-mail.
 type SMTPMailer struct {
+	// Timeouts are the waits of each step; zero fields take the defaults.
+	Timeouts    SMTPTimeouts
 	host        string
 	implicitTLS bool
 	options     []mail.Option
@@ -102,20 +159,26 @@ func ParseSMTPURL(raw string) (*SMTPMailer, error) {
 		pass, _ := u.User.Password()
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(u.User.Username()), mail.WithPassword(pass))
 	}
-	return &SMTPMailer{host: u.Hostname(), options: opts, implicitTLS: policy == "tls",
+	return &SMTPMailer{Timeouts: DefaultSMTPTimeouts, host: u.Hostname(), options: opts, implicitTLS: policy == "tls",
 		desc: fmt.Sprintf("SMTP %s:%d (tls=%s)", u.Hostname(), port, policy)}, nil
 }
 
 // Describe implements Mailer.
 func (s *SMTPMailer) Describe() string { return s.desc }
 
+// MaxSendDuration is the longest one Send may take (the sum of its
+// timeouts), so that the job that sends can be given longer.
+func (s *SMTPMailer) MaxSendDuration() time.Duration { return s.Timeouts.Total() }
+
 // Send implements Mailer. 5xx answers and refused addresses are permanent;
-// everything else (connection refused, 4xx) is left for River to retry.
+// everything else (connection refused, 4xx, a timeout) is left for River to
+// retry.
 func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 	msg, err := buildMsg(m)
 	if err != nil {
 		return err
 	}
+	timeouts := s.Timeouts.orDefault()
 	// go-mail does not watch the context once connected; closing the
 	// network connection is what stops a send when the job is cancelled
 	// (shutdown), so the dialer keeps hold of it.
@@ -131,7 +194,8 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 		netConn = c
 		return c, err
 	}
-	client, err := mail.NewClient(s.host, append(s.options, mail.WithDialContextFunc(dial))...)
+	opts := append(slices.Clone(s.options), mail.WithDialContextFunc(dial), mail.WithTimeout(timeouts.Connect))
+	client, err := mail.NewClient(s.host, opts...)
 	if err != nil {
 		return fmt.Errorf("jobs: SMTP client: %w", err)
 	}
@@ -140,10 +204,9 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 		return notSentError{fmt.Errorf("jobs: connect to SMTP server: %w", err)}
 	}
 	done := make(chan error, 1)
-	go func() { done <- client.SendWithSMTPClient(conn, msg) }()
+	go func() { done <- transact(conn, msg, timeouts) }()
 	select {
 	case err = <-done:
-		_ = client.CloseWithSMTPClient(conn)
 	case <-ctx.Done():
 		if netConn != nil {
 			_ = netConn.Close()
@@ -156,9 +219,9 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 		}
 		return fmt.Errorf("jobs: send mail: %w: %w", ctx.Err(), err)
 	}
-	var sendErr *mail.SendError
-	if errors.As(err, &sendErr) && !sendErr.IsTemp() && isSMTPAnswer(sendErr) {
-		return &PermanentError{Answer: sendErr.Error()}
+	var answer *smtpAnswerError
+	if errors.As(err, &answer) && answer.reply.Code >= 500 {
+		return &PermanentError{Answer: answer.Error()}
 	}
 	if err != nil {
 		return fmt.Errorf("jobs: send mail: %w", err)
@@ -166,14 +229,69 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
-// isSMTPAnswer reports whether the server answered (as opposed to the
-// connection failing), so that only a real 5xx is taken as final.
-func isSMTPAnswer(e *mail.SendError) bool {
-	switch e.Reason {
-	case mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo, mail.ErrSMTPData, mail.ErrSMTPDataClose:
-		return e.ErrorCode() >= 500
+// transact runs one mail transaction on a connected client, each step with
+// its own deadline (go-mail's own send gives them all one), then QUITs.
+func transact(c *smtp.Client, msg *mail.Msg, t SMTPTimeouts) error {
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return &PermanentError{Answer: fmt.Sprintf("no sender: %v", err)}
 	}
-	return false
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return &PermanentError{Answer: fmt.Sprintf("no recipients: %v", err)}
+	}
+	step := func(name string, timeout time.Duration, do func() error) error {
+		if err := c.UpdateDeadline(timeout); err != nil {
+			return err
+		}
+		if err := do(); err != nil {
+			return answerOf(name, err)
+		}
+		return nil
+	}
+	if err := step("MAIL FROM", t.Mail, func() error { return c.Mail(from) }); err != nil {
+		return err
+	}
+	for _, rcpt := range rcpts {
+		if err := step("RCPT TO", t.Rcpt, func() error { return c.Rcpt(rcpt) }); err != nil {
+			return err
+		}
+	}
+	var w io.WriteCloser
+	if err := step("DATA", t.DataInit, func() (err error) { w, err = c.Data(); return err }); err != nil {
+		return err
+	}
+	if err := step("the message", t.DataBlock, func() error { _, err := msg.WriteTo(w); return err }); err != nil {
+		return err
+	}
+	if err := step("the final \".\"", t.DataEnd, w.Close); err != nil {
+		return err
+	}
+	// Accepted: a QUIT that fails changes nothing.
+	_ = c.UpdateDeadline(smtpQuitTimeout)
+	_ = c.Quit()
+	return nil
+}
+
+// smtpAnswerError is an answer of the server that refused a step.
+type smtpAnswerError struct {
+	step  string
+	reply *textproto.Error
+}
+
+// Error implements error: the step and the server's answer.
+func (e *smtpAnswerError) Error() string {
+	return fmt.Sprintf("answer to %s: %s", e.step, e.reply.Error())
+}
+
+// answerOf names the step of err, keeping the server's answer apart from a
+// failed connection, so that only a real 5xx is taken as final.
+func answerOf(step string, err error) error {
+	var reply *textproto.Error
+	if errors.As(err, &reply) {
+		return &smtpAnswerError{step: step, reply: reply}
+	}
+	return fmt.Errorf("%s: %w", step, err)
 }
 
 // OutboxMailer writes each message as an .eml file, named after its

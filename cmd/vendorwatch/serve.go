@@ -28,6 +28,7 @@ type serveConfig struct {
 	Migrate         bool
 	ShutdownTimeout time.Duration
 	SMTPURL         string
+	SMTPDataTimeout time.Duration
 	MailFrom        string
 	OutboxDir       string
 	PublicURL       string
@@ -45,6 +46,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.Migrate, "migrate", true, "apply pending migrations on start (turn off when a separate migrate step runs them)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to finish requests and jobs in flight on SIGINT/SIGTERM")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "smtp://user:pass@host:port?tls=none|starttls|tls; empty writes mail to the outbox folder")
+	fs.DurationVar(&cfg.SMTPDataTimeout, "smtp-data-timeout", jobs.DefaultSMTPTimeouts.DataEnd, "how long to wait for the SMTP server's answer to the end of a message (RFC 5321: 10m)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "vendorwatch@localhost", "sender address of reminder e-mails")
 	fs.StringVar(&cfg.OutboxDir, "outbox-dir", "outbox", "folder for .eml files when no SMTP server is configured")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL put before API paths in e-mails; http://<addr> when empty")
@@ -94,10 +96,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 	// Serve first, so that probes get answers while a separate migrate step
 	// runs: /readyz stays 503 until the schema is current and start-up is done.
-	var started atomic.Bool
+	var started, stopping atomic.Bool
 	svc := api.ServicesOf(db)
 	svc.Jobs = runner
 	svc.Ready = func(ctx context.Context) error {
+		if stopping.Load() {
+			return errors.New("shutting down")
+		}
 		if !started.Load() {
 			return errors.New("still starting")
 		}
@@ -120,6 +125,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	log.Info("vendorwatch serving", "addr", ln.Addr().String(), "database", string(db.Kind()), "version", buildVersion())
 	log.Info("reminder e-mails go to " + mailer.Describe())
+	log.Info("jobs may run", "job_timeout", runner.JobTimeout.String(), "rescue_stuck_jobs_after", runner.RescueStuckJobsAfter.String(),
+		"shutdown_timeout", cfg.ShutdownTimeout.String())
 
 	if err := startUp(ctx, cfg, db, log, ln.Addr().String(), stderr); err != nil {
 		_ = httpServer.Close()
@@ -131,7 +138,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if err := riverUI.Start(ctx); err != nil {
 		_ = httpServer.Close()
-		_ = runner.Client.Stop(context.Background())
+		stopJobs(runner, cfg.ShutdownTimeout)
 		return fmt.Errorf("start River UI: %w", err)
 	}
 	started.Store(true)
@@ -139,22 +146,36 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 	select {
 	case err := <-serveErr:
-		_ = runner.Client.Stop(context.Background())
+		stopJobs(runner, cfg.ShutdownTimeout)
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Not ready from now on, so that traffic goes elsewhere; the API still
+	// answers while the jobs in flight finish and are marked (River's soft
+	// stop fetches no new ones). Then the HTTP server finishes its requests,
+	// all within one deadline; jobs still running at it are cancelled.
+	stopping.Store(true)
 	log.Info("shutting down", "deadline", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	// Stop accepting and finish requests in flight, then let River finish
-	// its running jobs; both within one deadline.
+	riverErr := runner.Stop(shutdownCtx)
 	httpErr := httpServer.Shutdown(shutdownCtx)
-	riverErr := runner.Client.Stop(shutdownCtx)
-	if err := errors.Join(httpErr, riverErr); err != nil {
+	if httpErr != nil {
+		_ = httpServer.Close()
+	}
+	if err := errors.Join(riverErr, httpErr); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// stopJobs stops the jobs within the shutdown deadline, for the paths that
+// end serve early.
+func stopJobs(runner *jobs.Runner, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	_ = runner.Stop(ctx)
 }
 
 // mailer builds the configured mailer: SMTP, or the outbox folder.
@@ -166,6 +187,10 @@ func (c *serveConfig) mailer() (jobs.Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-url: %w", err)
 	}
+	if c.SMTPDataTimeout <= 0 {
+		return nil, fmt.Errorf("--smtp-data-timeout must be positive, not %s", c.SMTPDataTimeout)
+	}
+	m.Timeouts.DataEnd = c.SMTPDataTimeout
 	return m, nil
 }
 

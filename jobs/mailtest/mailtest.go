@@ -2,7 +2,8 @@
 // SMTP with go-smtp, keeps every message it accepts, and can be taken down,
 // brought up again (while down, connections are refused), told to refuse
 // recipients, to hold messages, to answer the final "." of DATA late, or to
-// drop the connection after receiving a message.
+// drop the connection after receiving a message, or to be slow to answer
+// every message (DelayEveryDataReply).
 package mailtest
 
 import (
@@ -54,6 +55,11 @@ type Server struct {
 	dropLeft int
 	// closed ends delayed answers when the test ends.
 	closed chan struct{}
+	// dataDelay: every message is answered this late, unless delayLeft
+	// says otherwise; replying counts the messages waiting for a delayed
+	// answer.
+	dataDelay time.Duration
+	replying  int
 }
 
 // Start starts a server on a free loopback port; it stops with the test.
@@ -182,6 +188,23 @@ func (s *Server) Copies() map[string]int {
 	return out
 }
 
+// DelayEveryDataReply makes the server wait d after the final "." of every
+// message before it answers, as a server does that takes mail in slowly;
+// zero answers at once again. Each message is kept as soon as it arrives.
+func (s *Server) DelayEveryDataReply(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dataDelay = d
+}
+
+// Replying returns how many messages have arrived whole and wait for their
+// delayed answer.
+func (s *Server) Replying() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.replying
+}
+
 // Messages returns a copy of what arrived, in order.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -251,7 +274,7 @@ func (x *session) Data(r io.Reader) error {
 	}
 	x.s.mu.Lock()
 	x.s.messages = append(x.s.messages, m)
-	var delay time.Duration
+	delay := x.s.dataDelay
 	if x.s.delayLeft > 0 {
 		x.s.delayLeft--
 		delay = x.s.replyDelay
@@ -259,6 +282,9 @@ func (x *session) Data(r io.Reader) error {
 	drop := x.s.dropLeft > 0
 	if drop {
 		x.s.dropLeft--
+	}
+	if delay > 0 && !drop {
+		x.s.replying++
 	}
 	x.s.mu.Unlock()
 	if drop {
@@ -272,6 +298,9 @@ func (x *session) Data(r io.Reader) error {
 		case <-t.C:
 		case <-x.s.closed:
 		}
+		x.s.mu.Lock()
+		x.s.replying--
+		x.s.mu.Unlock()
 	}
 	return nil
 }
