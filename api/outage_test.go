@@ -3,10 +3,12 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -160,6 +162,49 @@ func TestDatabaseHungIs503WithinTheDeadline(t *testing.T) {
 	proxy.Restore()
 	e.must(http.StatusOK, "GET", "/v1/vendors", e.admin, nil)
 	e.must(http.StatusCreated, "POST", "/v1/departments", e.admin, map[string]any{"name": "復旧課" + randomSuffix()})
+	e.must(http.StatusOK, "GET", "/readyz", "", nil)
+	require.Len(t, logs.linesWith("level=INFO", "the database answers again"), 1, "%s", logs)
+}
+
+// On SQLite, a database locked by another process for longer than the
+// request deadline makes the request a 503 when the deadline passes, and
+// the single connection serves again once the lock is gone.
+func TestSQLiteLockedIs503WithinTheDeadline(t *testing.T) {
+	const deadline = time.Second
+	file := filepath.Join(t.TempDir(), "vendorwatch.db")
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	ctx := context.Background()
+	db, err := store.Open(ctx, file, store.Options{Now: testNow, Logger: log})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	_, err = migrations.Apply(ctx, db.MigrationTarget())
+	require.NoError(t, err)
+	first, err := db.SeedIfEmpty(ctx)
+	require.NoError(t, err)
+	ts := httptest.NewServer(api.New(api.Config{Services: api.ServicesOf(db), Logger: log, RequestTimeout: deadline}))
+	t.Cleanup(ts.Close)
+	e := &env{t: t, db: db, url: ts.URL, admin: first.Secret, person: first.Person}
+	e.must(http.StatusOK, "GET", "/v1/vendors", e.admin, nil)
+
+	other, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(0)")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = other.Close() })
+	lock, err := other.Conn(ctx)
+	require.NoError(t, err)
+	_, err = lock.ExecContext(ctx, `BEGIN IMMEDIATE`)
+	require.NoError(t, err)
+
+	for range 3 {
+		r, took := e.timed("POST", "/v1/departments", e.admin, map[string]any{"name": "施錠課" + randomSuffix()})
+		requireUnavailable(t, r, deadline+500*time.Millisecond, took)
+	}
+	require.Len(t, logs.linesWith("level=ERROR"), 1, "%s", logs)
+
+	_, err = lock.ExecContext(ctx, `ROLLBACK`)
+	require.NoError(t, err)
+	require.NoError(t, lock.Close())
+	e.must(http.StatusCreated, "POST", "/v1/departments", e.admin, map[string]any{"name": "解錠課"})
 	e.must(http.StatusOK, "GET", "/readyz", "", nil)
 	require.Len(t, logs.linesWith("level=INFO", "the database answers again"), 1, "%s", logs)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,16 +13,20 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// outageReminder is how often, at most, a continuing outage is logged again
-// (at WARN, with the count of failed calls); the ERROR line is once per outage.
-const outageReminder = time.Minute
+// outageEvery is how often, at most, the outage log writes a line about
+// failures: the ERROR line that an outage began, then, while it lasts, a
+// WARN line with the count of failed calls.
+const outageEvery = time.Minute
 
 // outageLog turns the failures of a database that does not answer into one
 // ERROR line per outage and an INFO line when it answers again, however
 // many calls fail in between: a down database under load once logged 600
 // ERROR lines a minute. It watches every query the store makes through bun
 // (a bun.QueryHook) and the readiness ping, so it sees the recovery as soon
-// as any call, or the next probe, succeeds.
+// as any call, or the next probe, succeeds. A database that flaps (on
+// SQLite, reads answer while another process holds the write lock) still
+// gets at most one line a minute: an outage that begins within a minute of
+// the last line is counted, not logged, and so is its recovery.
 type outageLog struct {
 	log  atomic.Pointer[slog.Logger]
 	down atomic.Bool // fast path: most calls only read this
@@ -29,8 +34,9 @@ type outageLog struct {
 
 	mu         sync.Mutex
 	since      time.Time // first failure of the current outage
-	lastLogged time.Time
-	failures   int
+	lastLogged time.Time // last ERROR or WARN line
+	logged     bool      // the current outage's ERROR line was written
+	failures   int       // failed calls since the last line
 }
 
 func newOutageLog(l *slog.Logger) *outageLog {
@@ -59,15 +65,21 @@ func (o *outageLog) failed(err error) {
 	o.failures++
 	if !o.down.Load() {
 		o.down.Store(true)
-		o.since, o.lastLogged, o.failures = now, now, 1
-		o.log.Load().Error("the database is unavailable; calls answer 503 until it answers again", "error", rootCause(err))
+		o.since = now
+	}
+	if !o.lastLogged.IsZero() && now.Sub(o.lastLogged) < outageEvery {
 		return
 	}
-	if now.Sub(o.lastLogged) >= outageReminder {
-		o.lastLogged = now
+	o.lastLogged = now
+	if !o.logged {
+		o.logged = true
+		o.log.Load().Error("the database is unavailable; calls answer 503 until it answers again",
+			"error", rootCause(err), "failed_calls", o.failures)
+	} else {
 		o.log.Load().Warn("the database is still unavailable", "since", o.since.UTC().Format(time.RFC3339),
 			"failed_calls", o.failures, "error", rootCause(err))
 	}
+	o.failures = 0
 }
 
 // answered records a call the database answered (with rows, none, or an
@@ -82,8 +94,12 @@ func (o *outageLog) answered() {
 		return
 	}
 	o.down.Store(false)
-	o.log.Load().Info("the database answers again", "outage", o.now().Sub(o.since).Round(time.Millisecond).String(),
-		"failed_calls", o.failures)
+	if o.logged {
+		o.logged = false
+		o.log.Load().Info("the database answers again", "outage", o.now().Sub(o.since).Round(time.Millisecond).String(),
+			"failed_calls", o.failures)
+		o.failures = 0
+	}
 }
 
 // BeforeQuery implements bun.QueryHook.
@@ -92,6 +108,10 @@ func (o *outageLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.
 // AfterQuery implements bun.QueryHook: each query's outcome feeds the log.
 func (o *outageLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	switch {
+	case strings.HasPrefix(e.Query, "ROLLBACK"):
+		// A rollback after a failed statement succeeds without the
+		// database (SQLite rolls back locally, database/sql drops a
+		// broken connection): it says nothing about whether it is back.
 	case e.Err == nil || errors.Is(e.Err, sql.ErrNoRows):
 		o.answered()
 	case isUnavailable(e.Err):
