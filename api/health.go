@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -55,7 +56,8 @@ func (s *Server) registerHealth() {
 				return nil, unavailableProblem("the database is unreachable or does not answer")
 			}
 			s.log.WarnContext(ctx, "not ready", "error", err)
-			return nil, huma.Error503ServiceUnavailable("not ready: start-up is not finished or migrations are pending")
+			return nil, huma.ErrorWithHeaders(huma.Error503ServiceUnavailable("not ready: start-up is not finished or migrations are pending"),
+				http.Header{"Retry-After": []string{strconv.Itoa(RetryAfterSeconds)}})
 		}
 		out := &HealthOutput{}
 		out.Body.Status = "ok"
