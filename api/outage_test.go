@@ -69,7 +69,8 @@ func proxiedEnv(t *testing.T, requestTimeout time.Duration) (*env, *storetest.Pr
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	ctx := context.Background()
-	db, err := store.Open(ctx, proxy.URL(pgURL), store.Options{Schema: schema, Now: testNow, Logger: log})
+	url := proxy.URL(pgURL) + "&application_name=vendorwatch-outage-test"
+	db, err := store.Open(ctx, url, store.Options{Schema: schema, Now: testNow, Logger: log})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	_, err = migrations.Apply(ctx, db.MigrationTarget())
@@ -207,4 +208,27 @@ func TestSQLiteLockedIs503WithinTheDeadline(t *testing.T) {
 	e.must(http.StatusCreated, "POST", "/v1/departments", e.admin, map[string]any{"name": "解錠課"})
 	e.must(http.StatusOK, "GET", "/readyz", "", nil)
 	require.Len(t, logs.linesWith("level=INFO", "the database answers again"), 1, "%s", logs)
+}
+
+// When PostgreSQL terminates the service's connections (a failover, an
+// operator's pg_terminate_backend), no call is a 500 and the pool
+// reconnects by itself: the next call succeeds.
+func TestDatabaseConnectionsTerminated(t *testing.T) {
+	e, _, logs := proxiedEnv(t, 2*time.Second)
+	e.must(http.StatusOK, "GET", "/v1/vendors", e.admin, nil)
+	admin, err := sql.Open("pgx", os.Getenv(storetest.PostgresURLEnv))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = admin.Close() })
+
+	for range 3 {
+		var n int
+		require.NoError(t, admin.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query NOT ILIKE '%pg_stat_activity%'
+			AND application_name = $1`, "vendorwatch-outage-test").Scan(&n))
+		require.Positive(t, n, "the service's connections were found")
+		r := e.do("GET", "/v1/vendors", e.admin, nil)
+		require.Contains(t, []int{http.StatusOK, http.StatusServiceUnavailable}, r.Status, "%s", r.Body)
+		e.must(http.StatusOK, "GET", "/v1/vendors", e.admin, nil)
+	}
+	require.Empty(t, logs.linesWith("internal error"))
 }

@@ -120,6 +120,22 @@ func isUnavailable(err error) bool {
 	return false
 }
 
+// connectionBroken reports whether err says a connection was dropped under
+// the store (the server terminated it, restarted, or the network broke),
+// not merely that a call timed out: then the pool's other idle connections
+// are most likely dead too.
+func connectionBroken(err error) bool {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, pgconn.ErrConnClosed) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) && !netErr.Timeout()
+}
+
 // constraintSubject guesses the field from a constraint name or message.
 func constraintSubject(s string) string {
 	switch {

@@ -93,3 +93,19 @@ func TestTranslateClassifiesAnUnavailableDatabase(t *testing.T) {
 		})
 	}
 }
+
+// A dropped connection (the server terminated it, or the network broke)
+// resets the pool; a call that merely timed out does not.
+func TestConnectionBroken(t *testing.T) {
+	for _, err := range []error{
+		&pgconn.PgError{Code: "57P01"}, &pgconn.PgError{Code: "08006"}, io.ErrUnexpectedEOF, pgconn.ErrConnClosed,
+		&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET},
+	} {
+		require.True(t, connectionBroken(fmt.Errorf("store: x: %w", err)), "%v", err)
+	}
+	for _, err := range []error{
+		context.DeadlineExceeded, &pgconn.PgError{Code: "57014"}, &pgconn.PgError{Code: "55P03"}, &pgconn.PgError{Code: "23505"},
+	} {
+		require.False(t, connectionBroken(err), "%v", err)
+	}
+}

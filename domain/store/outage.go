@@ -28,9 +28,11 @@ const outageEvery = time.Minute
 // gets at most one line a minute: an outage that begins within a minute of
 // the last line is counted, not logged, and so is its recovery.
 type outageLog struct {
-	log  atomic.Pointer[slog.Logger]
-	down atomic.Bool // fast path: most calls only read this
-	now  func() time.Time
+	// reset closes the pool's connections (PostgreSQL); nil on SQLite.
+	reset func()
+	log   atomic.Pointer[slog.Logger]
+	down  atomic.Bool // fast path: most calls only read this
+	now   func() time.Time
 
 	mu         sync.Mutex
 	since      time.Time // first failure of the current outage
@@ -58,6 +60,12 @@ func (o *outageLog) setLogger(l *slog.Logger) {
 func (o *outageLog) failed(err error) {
 	if !isUnavailable(err) || errors.Is(err, context.Canceled) {
 		return
+	}
+	if o.reset != nil && connectionBroken(err) {
+		// A terminated backend (a failover, a restart) means the idle
+		// connections are dead too: drop them all, so that the next calls
+		// connect afresh instead of each failing on a dead one.
+		o.reset()
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()

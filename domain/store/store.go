@@ -159,6 +159,7 @@ func (db *DB) openPostgres(ctx context.Context, dsn string, opts Options) error 
 		return fmt.Errorf("store: PostgreSQL at %s:%d is not reachable: %s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, rootCause(err))
 	}
 	db.kind, db.pool = Postgres, pool
+	db.outage.reset = pool.Reset
 	db.sql = stdlib.OpenDBFromPool(pool)
 	db.bun = bun.NewDB(db.sql, pgdialect.New())
 	return nil
