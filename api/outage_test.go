@@ -93,6 +93,7 @@ func requireUnavailable(t *testing.T, r response, within time.Duration, took tim
 	require.Contains(t, string(r.Body), "database is unavailable")
 	require.NotContains(t, string(r.Body), "internal error")
 	require.Less(t, took, within, "the 503 came too late")
+	t.Logf("%d in %s", r.Status, took.Round(time.Millisecond))
 }
 
 // timed sends a request and measures how long the answer took.
@@ -125,6 +126,7 @@ func TestDatabaseUnreachableIs503(t *testing.T) {
 	require.Contains(t, string(r.Body), "database is unreachable")
 	require.Equal(t, "5", r.Header.Get("Retry-After"))
 	require.Less(t, took, 2*time.Second)
+	t.Logf("/readyz %d in %s", r.Status, took.Round(time.Millisecond))
 
 	require.Len(t, logs.linesWith("level=ERROR"), 1, "one ERROR line for the outage, not one a request:\n%s", logs)
 	require.Len(t, logs.linesWith("level=ERROR", "the database is unavailable"), 1)
@@ -149,15 +151,16 @@ func TestDatabaseHungIs503WithinTheDeadline(t *testing.T) {
 	proxy.Hang()
 	for range 5 {
 		r, took := e.timed("GET", "/v1/vendors", e.admin, nil)
-		requireUnavailable(t, r, deadline+500*time.Millisecond, took)
+		requireUnavailable(t, r, deadline+time.Second, took)
 	}
 	r, took := e.timed("POST", "/v1/departments", e.admin, map[string]any{"name": "無応答課"})
-	requireUnavailable(t, r, deadline+500*time.Millisecond, took)
+	requireUnavailable(t, r, deadline+time.Second, took)
 
 	r, took = e.timed("GET", "/readyz", "", nil)
 	require.Equal(t, http.StatusServiceUnavailable, r.Status, "%s", r.Body)
 	require.Contains(t, string(r.Body), "database is unreachable")
 	require.Less(t, took, 2*time.Second)
+	t.Logf("/readyz %d in %s", r.Status, took.Round(time.Millisecond))
 	require.Len(t, logs.linesWith("level=ERROR"), 1, "%s", logs)
 
 	proxy.Restore()
@@ -198,7 +201,7 @@ func TestSQLiteLockedIs503WithinTheDeadline(t *testing.T) {
 
 	for range 3 {
 		r, took := e.timed("POST", "/v1/departments", e.admin, map[string]any{"name": "施錠課" + randomSuffix()})
-		requireUnavailable(t, r, deadline+500*time.Millisecond, took)
+		requireUnavailable(t, r, deadline+time.Second, took)
 	}
 	require.Len(t, logs.linesWith("level=ERROR"), 1, "%s", logs)
 
