@@ -23,8 +23,14 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 		actor, err := s.Tokens.Authenticate(r.Context(), secret)
 		if err != nil {
 			if domain.ErrorCodeOf(err) != domain.EUNAUTHORIZED {
-				_ = s.problem(r.Context(), "header", err)
-				writeProblem(w, http.StatusInternalServerError, "internal error; the server log has the details")
+				status, headers, msg := problemParts(s.problem(r.Context(), "header", err))
+				if status != http.StatusServiceUnavailable {
+					msg = "internal error; the server log has the details"
+				}
+				for k, vs := range headers {
+					w.Header()[k] = vs
+				}
+				writeProblem(w, status, msg)
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Basic realm="vendorwatch admin", charset="UTF-8"`)

@@ -34,8 +34,13 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 			_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, domain.ErrorMessageOf(err))
 			return
 		}
-		perr := s.problem(ctx.Context(), "header", err)
-		_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, perr.Error())
+		status, headers, msg := problemParts(s.problem(ctx.Context(), "header", err))
+		for k, vs := range headers {
+			for _, v := range vs {
+				ctx.AppendHeader(k, v)
+			}
+		}
+		_ = huma.WriteErr(s.api, ctx, status, msg)
 		return
 	}
 	markAuthenticated(ctx.Context())

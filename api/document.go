@@ -107,6 +107,13 @@ func finishOperation(op *huma.Operation) {
 			Content:     map[string]*huma.MediaType{"application/problem+json": {Schema: &huma.Schema{Ref: "#/components/schemas/ErrorModel"}}},
 		}
 	}
+	if r, ok := op.Responses["503"]; ok {
+		r.Description = "Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds."
+		if r.Headers == nil {
+			r.Headers = map[string]*huma.Param{}
+		}
+		r.Headers["Retry-After"] = integerHeader("Seconds to wait before asking again.")
+	}
 	for code, r := range op.Responses {
 		if r.Headers == nil {
 			r.Headers = map[string]*huma.Param{}

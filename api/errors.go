@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -23,13 +24,20 @@ var statusOf = map[domain.ErrorCode]int{
 	domain.ESTALE:        http.StatusPreconditionFailed,
 	domain.EUNAUTHORIZED: http.StatusUnauthorized,
 	domain.EFORBIDDEN:    http.StatusForbidden,
+	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	domain.EINTERNAL:     http.StatusInternalServerError,
 }
+
+// RetryAfterSeconds is the Retry-After of a 503: how long a client should
+// wait before it asks again while the database is unavailable.
+const RetryAfterSeconds = 5
 
 // problem turns a service error into an RFC 9457 problem. Field errors are
 // located under in ("body", "query", "path"). Errors that are not domain
 // errors are logged and answered with a bare 500: their text (SQL, file
-// paths) never reaches the client.
+// paths) never reaches the client. A database that is unavailable is a 503
+// with Retry-After; the store logs the outage once, so it is not logged
+// here for every request.
 func (s *Server) problem(ctx context.Context, in string, err error) error {
 	var de *domain.Error
 	if !errors.As(err, &de) {
@@ -40,6 +48,9 @@ func (s *Server) problem(ctx context.Context, in string, err error) error {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
+	if status == http.StatusServiceUnavailable {
+		return unavailableProblem(de.Message)
+	}
 	details := make([]error, 0, len(de.Fields))
 	for _, f := range de.Fields {
 		details = append(details, &huma.ErrorDetail{Location: in + "." + f.Field, Message: f.Message, Value: f.Value})
@@ -47,12 +58,21 @@ func (s *Server) problem(ctx context.Context, in string, err error) error {
 	return huma.NewError(status, de.Message, details...)
 }
 
+// unavailableProblem is the 503 of a database that is unavailable: the
+// message says so, and Retry-After says when to ask again.
+func unavailableProblem(msg string) error {
+	return huma.ErrorWithHeaders(huma.Error503ServiceUnavailable(msg),
+		http.Header{"Retry-After": []string{strconv.Itoa(RetryAfterSeconds)}})
+}
+
 // newError replaces huma.NewError so that huma's own 500s ("unexpected error
 // occurred") carry no internal detail either, and so that every problem,
 // huma's schema validation and the domain's rules alike, stays small
-// (boundErrors). All other problems pass as huma builds them.
+// (boundErrors). All other problems pass as huma builds them; a 503 keeps
+// its message, which only this package writes (an unavailable database, a
+// service not ready).
 func newError(status int, msg string, errs ...error) huma.StatusError {
-	if status >= http.StatusInternalServerError {
+	if status >= http.StatusInternalServerError && status != http.StatusServiceUnavailable {
 		return &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: "internal error; the server log has the details"}
 	}
 	return defaultNewError(status, msg, boundErrors(errs)...)
@@ -137,4 +157,20 @@ func truncateRunes(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// problemParts takes apart what problem returned, for the middlewares that
+// write a problem themselves: its status, the headers it carries
+// (Retry-After) and its message.
+func problemParts(perr error) (status int, headers http.Header, msg string) {
+	status = http.StatusInternalServerError
+	var se huma.StatusError
+	if errors.As(perr, &se) {
+		status = se.GetStatus()
+	}
+	var he huma.HeadersError
+	if errors.As(perr, &he) {
+		headers = he.GetHeaders()
+	}
+	return status, headers, perr.Error()
 }

@@ -42,6 +42,11 @@ func (o operation) huma() huma.Operation {
 		op.Security = []map[string][]string{{bearerScheme: {}}}
 		op.Metadata[permissionKey] = o.Permission
 		op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
+		if !slices.Contains(op.Errors, http.StatusServiceUnavailable) {
+			// Authenticating reads the database: while it is unavailable,
+			// every authenticated operation answers 503 with Retry-After.
+			op.Errors = append(op.Errors, http.StatusServiceUnavailable)
+		}
 	}
 	if !slices.Contains(op.Errors, http.StatusBadRequest) {
 		// Any operation answers 400 to a query parameter it does not

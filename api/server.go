@@ -87,6 +87,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Now is the clock of the rate limiter; time.Now when nil.
 	Now func() time.Time
+	// RequestTimeout is the deadline of each request's context, and so of
+	// every database call it makes; DefaultRequestTimeout when zero.
+	RequestTimeout time.Duration
 	// RiverUI is River's web UI, served under RiverUIPrefix to admins; nil
 	// to leave it out.
 	RiverUI http.Handler
@@ -124,7 +127,11 @@ func New(cfg Config) *Server {
 		now = time.Now
 	}
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL)
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	r.Use(s.recoverPanics, requestDeadline(timeout), corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
 	})
@@ -229,6 +236,23 @@ func (s *Server) tokenAuthenticates(ctx context.Context, secret string) bool {
 }
 
 // writeProblem writes a problem outside huma (router-level answers).
+// DefaultRequestTimeout is the deadline of a request when the
+// configuration sets none.
+const DefaultRequestTimeout = 10 * time.Second
+
+// requestDeadline gives each request's context a deadline, so that a
+// database that hangs answers 503 when it passes instead of holding the
+// request for as long as the client waits.
+func requestDeadline(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
 func writeProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)

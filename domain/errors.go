@@ -25,6 +25,9 @@ const (
 	EUNAUTHORIZED ErrorCode = "unauthorized"
 	// EFORBIDDEN: the caller is known but may not do this (HTTP 403).
 	EFORBIDDEN ErrorCode = "forbidden"
+	// EUNAVAILABLE: the database did not answer in time or could not be
+	// reached; the caller may retry later (HTTP 503 with Retry-After).
+	EUNAVAILABLE ErrorCode = "unavailable"
 	// EINTERNAL: anything else; its text never leaves the process (HTTP 500).
 	EINTERNAL ErrorCode = "internal"
 )
@@ -46,7 +49,13 @@ type Error struct {
 	Code    ErrorCode
 	Message string
 	Fields  []FieldError
+	// Err is the cause, for the log (EUNAVAILABLE keeps the driver's
+	// error); it never reaches the caller.
+	Err error
 }
+
+// Unwrap returns the cause, so that errors.Is sees through to it.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error implements error.
 func (e *Error) Error() string {

@@ -155,6 +155,12 @@ func Apply(ctx context.Context, t Target) (Report, error) {
 			return rep, fmt.Errorf("migrations: connect: %w", err)
 		}
 		defer func() { _ = conn.Close() }()
+		// Waiting for another replica's migrations may take longer than the
+		// connection's statement_timeout; RESET restores it for the pool.
+		if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
+			return rep, fmt.Errorf("migrations: lock: %w", err)
+		}
+		defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `RESET statement_timeout`) }()
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7061626)`); err != nil {
 			return rep, fmt.Errorf("migrations: lock: %w", err)
 		}
@@ -172,6 +178,14 @@ func Apply(ctx context.Context, t Target) (Report, error) {
 		return rep, fmt.Errorf("migrations: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if t.Dialect == Postgres {
+		// A migration may rewrite a large table, and must wait for the locks
+		// of the requests in flight: the store's statement and lock
+		// timeouts are for requests, not for this transaction.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0`); err != nil {
+			return rep, fmt.Errorf("migrations: timeouts: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, createVersionTable); err != nil {
 		return rep, fmt.Errorf("migrations: version table: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/vendorwatch/vendorwatch/domain/store"
 )
 
 // envPrefix starts every environment variable that sets a flag.
@@ -20,6 +22,9 @@ type dbConfig struct {
 	Timezone    string
 	LogLevel    string
 	LogFormat   string
+	// StatementTimeout and LockTimeout are PostgreSQL's; 0 turns one off.
+	StatementTimeout time.Duration
+	LockTimeout      time.Duration
 }
 
 func (c *dbConfig) register(fs *flag.FlagSet) {
@@ -27,6 +32,17 @@ func (c *dbConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Timezone, "timezone", "Asia/Tokyo", "the body's time zone for calendar dates")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&c.StatementTimeout, "db-statement-timeout", store.DefaultStatementTimeout, "PostgreSQL statement_timeout of every connection (0 turns it off)")
+	fs.DurationVar(&c.LockTimeout, "db-lock-timeout", store.DefaultLockTimeout, "PostgreSQL lock_timeout of every connection (0 turns it off)")
+}
+
+// storeTimeout is a timeout flag as store.Options takes it: 0 (off) becomes
+// negative, since zero there means the default.
+func storeTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // location loads the configured time zone.

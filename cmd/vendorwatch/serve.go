@@ -27,6 +27,7 @@ type serveConfig struct {
 	Addr            string
 	Migrate         bool
 	ShutdownTimeout time.Duration
+	RequestTimeout  time.Duration
 	SMTPURL         string
 	SMTPDataTimeout time.Duration
 	MailFrom        string
@@ -45,6 +46,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.BoolVar(&cfg.Migrate, "migrate", true, "apply pending migrations on start (turn off when a separate migrate step runs them)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to finish requests and jobs in flight on SIGINT/SIGTERM")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", api.DefaultRequestTimeout, "deadline of each HTTP request and its database calls; past it the answer is 503")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "smtp://user:pass@host:port?tls=none|starttls|tls; empty writes mail to the outbox folder")
 	fs.DurationVar(&cfg.SMTPDataTimeout, "smtp-data-timeout", jobs.DefaultSMTPTimeouts.DataEnd, "how long to wait for the SMTP server's answer to the end of a message (RFC 5321: 10m)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "vendorwatch@localhost", "sender address of reminder e-mails")
@@ -75,12 +77,16 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.RequestTimeout <= 0 {
+		return fmt.Errorf("--request-timeout must be positive, not %s", cfg.RequestTimeout)
+	}
 	begun := time.Now()
 	db, err := openDB(ctx, cfg.dbConfig)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = db.Close() }()
+	db.SetLogger(log)
 
 	if cfg.Migrate {
 		rep, err := migrations.Apply(ctx, db.MigrationTarget())
@@ -110,7 +116,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	httpServer := &http.Server{
 		Handler: api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI, RateLimit: cfg.RateLimit,
-			CORSOrigins: strings.Split(cfg.CORSOrigins, ","), TrustedProxies: proxies}),
+			RequestTimeout: cfg.RequestTimeout, CORSOrigins: strings.Split(cfg.CORSOrigins, ","), TrustedProxies: proxies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -278,7 +284,8 @@ func openDB(ctx context.Context, cfg dbConfig) (*store.DB, error) {
 	if strings.TrimSpace(cfg.DatabaseURL) == "" {
 		return nil, errors.New("empty database URL (set --database-url or VENDORWATCH_DATABASE_URL)")
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Location: loc})
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Location: loc,
+		StatementTimeout: storeTimeout(cfg.StatementTimeout), LockTimeout: storeTimeout(cfg.LockTimeout)})
 	if err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "store: "))
 	}

@@ -20,7 +20,7 @@ func (db *DB) catalogueItems(ctx context.Context, tx bun.IDB, c domain.Catalogue
 		q = q.Where("retired_at IS NULL")
 	}
 	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("store: list %s: %w", c, err)
+		return nil, wrap("list "+string(c), err)
 	}
 	out := make([]*domain.CatalogueItem, len(rows))
 	for i, r := range rows {
@@ -41,7 +41,7 @@ func loadCatalogueItem(ctx context.Context, tx bun.IDB, c domain.Catalogue, code
 		return nil, domain.Errorf(domain.ENOTFOUND, "%s has no item with code %s", c, code)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: load %s item: %w", c, err)
+		return nil, wrap("load "+string(c)+" item", err)
 	}
 	return &row, nil
 }

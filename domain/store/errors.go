@@ -1,9 +1,13 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -14,8 +18,9 @@ import (
 )
 
 // translate turns the database errors a caller can act on (a duplicate, a
-// reference that blocks a change) into domain errors. Everything else passes
-// through and ends as a 500 whose text stays in the log.
+// reference that blocks a change, a database that is not answering) into
+// domain errors. Everything else passes through and ends as a 500 whose text
+// stays in the log.
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -23,6 +28,9 @@ func translate(err error) error {
 	var de *domain.Error
 	if errors.As(err, &de) {
 		return err
+	}
+	if isUnavailable(err) {
+		return unavailable(err)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Errorf(domain.ENOTFOUND, "not found")
@@ -52,6 +60,82 @@ func translate(err error) error {
 	return err
 }
 
+// errUnavailableMessage is what a caller reads when the database is down,
+// hung or too slow: it names the database and says to retry, and nothing
+// of the driver's text.
+const errUnavailableMessage = "the database is unavailable (unreachable or not answering in time); retry later"
+
+// unavailable is the EUNAVAILABLE error for cause, which it keeps for the log.
+func unavailable(cause error) error {
+	return &domain.Error{Code: domain.EUNAVAILABLE, Message: errUnavailableMessage, Err: cause}
+}
+
+// PostgreSQL error codes that mean the database, not the request, is the
+// trouble: it cancelled the statement (statement_timeout, lock_timeout, an
+// operator's cancel), is shutting down or starting, or has no connection
+// left. Class 08 (connection exceptions) is matched as a class.
+var unavailableSQLStates = map[string]bool{
+	"57014": true, // query_canceled (statement_timeout or a cancel request)
+	"55P03": true, // lock_not_available (lock_timeout)
+	"25P03": true, // idle_in_transaction_session_timeout
+	"57P01": true, // admin_shutdown (also pg_terminate_backend)
+	"57P02": true, // crash_shutdown
+	"57P03": true, // cannot_connect_now (starting up, in recovery)
+	"57P05": true, // idle_session_timeout
+	"53300": true, // too_many_connections
+}
+
+// isUnavailable reports whether err means the database could not be reached
+// or did not answer in time: a connection that failed or broke, a deadline
+// or cancellation of the call, a statement the server cancelled, or, on
+// SQLite, a lock that was not released within busy_timeout.
+func isUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.Timeout(err) {
+		return true
+	}
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || unavailableSQLStates[pgErr.Code]
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT:
+			return true
+		}
+	}
+	return false
+}
+
+// connectionBroken reports whether err says a connection was dropped under
+// the store (the server terminated it, restarted, or the network broke),
+// not merely that a call timed out: then the pool's other idle connections
+// are most likely dead too.
+func connectionBroken(err error) bool {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, pgconn.ErrConnClosed) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) && !netErr.Timeout()
+}
+
 // constraintSubject guesses the field from a constraint name or message.
 func constraintSubject(s string) string {
 	switch {
@@ -77,6 +161,8 @@ func concurrentChange(kind string) error {
 	return domain.Errorf(domain.ECONFLICT, "%s was changed by someone else while this change was being made: read it again and retry", kind)
 }
 
+// wrap names the operation in an internal error; a domain error, or a
+// database that is unavailable, passes as its domain error.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
@@ -84,6 +170,9 @@ func wrap(op string, err error) error {
 	var de *domain.Error
 	if errors.As(err, &de) {
 		return err
+	}
+	if isUnavailable(err) {
+		return unavailable(fmt.Errorf("store: %s: %w", op, err))
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }

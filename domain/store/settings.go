@@ -33,7 +33,7 @@ func (db *DB) settings(ctx context.Context, tx bun.IDB) (*domain.Settings, error
 		return &domain.Settings{PolicySettings: domain.DefaultPolicySettings}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: read settings: %w", err)
+		return nil, wrap("read settings", err)
 	}
 	s := &domain.Settings{Version: row.Version, UpdatedAt: row.UpdatedAt.UTC()}
 	s.PolicySettings = domain.DefaultPolicySettings

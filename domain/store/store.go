@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,7 +44,30 @@ type Options struct {
 	Now func() time.Time
 	// Location is the body's time zone for calendar dates; Asia/Tokyo when nil.
 	Location *time.Location
+	// StatementTimeout is PostgreSQL's statement_timeout for every
+	// connection: the server cancels a statement that runs longer.
+	// DefaultStatementTimeout when zero; negative turns it off.
+	StatementTimeout time.Duration
+	// LockTimeout is PostgreSQL's lock_timeout: a statement that waits
+	// longer for a row or table lock fails. DefaultLockTimeout when zero;
+	// negative turns it off.
+	LockTimeout time.Duration
+	// Logger receives the outage log: one ERROR line when the database stops
+	// answering, and an INFO line when it answers again. slog.Default when nil.
+	Logger *slog.Logger
 }
+
+// Defaults of the PostgreSQL timeouts. Requests have their own, shorter
+// deadline (serve's --request-timeout); these bound what has none, such as
+// the jobs, and a statement the server itself is stuck on.
+const (
+	DefaultStatementTimeout = 30 * time.Second
+	DefaultLockTimeout      = 5 * time.Second
+	// DefaultConnectTimeout bounds opening one PostgreSQL connection when
+	// the URL sets no connect_timeout; pgx would otherwise keep trying for
+	// two minutes in the background, holding a pool slot.
+	DefaultConnectTimeout = 5 * time.Second
+)
 
 // DB is an open database and the services built on it.
 type DB struct {
@@ -54,6 +78,8 @@ type DB struct {
 	schema   string
 	now      func() time.Time
 	location *time.Location
+	// outage logs the database's outages once each; see outage.go.
+	outage *outageLog
 	// emailChanged queues the notice to a person's old address; set by
 	// the wiring (River's InsertTx) with OnEmailChange.
 	emailChanged domain.EnqueueEmailChangeNotice
@@ -67,7 +93,7 @@ func (db *DB) OnEmailChange(f domain.EnqueueEmailChangeNotice) { db.emailChanged
 // URL selects PostgreSQL; anything else is a SQLite file path, optionally
 // prefixed with sqlite:// or file:. It checks that the database answers.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	db := &DB{now: opts.Now, location: opts.Location, schema: opts.Schema}
+	db := &DB{now: opts.Now, location: opts.Location, schema: opts.Schema, outage: newOutageLog(opts.Logger)}
 	if db.now == nil {
 		db.now = time.Now
 	}
@@ -80,17 +106,30 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		err = db.openPostgres(ctx, dsn)
+		err = db.openPostgres(ctx, dsn, opts)
 	} else {
 		err = db.openSQLite(ctx, dsn)
 	}
 	if err != nil {
 		return nil, err
 	}
+	db.bun.AddQueryHook(db.outage)
 	return db, nil
 }
 
-func (db *DB) openPostgres(ctx context.Context, dsn string) error {
+// pgMillis renders a timeout option as a PostgreSQL setting in
+// milliseconds: def when zero, "0" (off) when negative.
+func pgMillis(d, def time.Duration) string {
+	switch {
+	case d == 0:
+		d = def
+	case d < 0:
+		return "0"
+	}
+	return fmt.Sprint(d.Milliseconds())
+}
+
+func (db *DB) openPostgres(ctx context.Context, dsn string, opts Options) error {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return fmt.Errorf("store: invalid PostgreSQL URL: %s", redactParseError(err))
@@ -100,6 +139,14 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	}
 	if cfg.ConnConfig.RuntimeParams["timezone"] == "" {
 		cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	}
+	// Every statement has a deadline on the server too, so that a stuck
+	// statement or a lock that is never released fails (and answers 503)
+	// instead of holding a connection.
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = pgMillis(opts.StatementTimeout, DefaultStatementTimeout)
+	cfg.ConnConfig.RuntimeParams["lock_timeout"] = pgMillis(opts.LockTimeout, DefaultLockTimeout)
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -112,6 +159,7 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 		return fmt.Errorf("store: PostgreSQL at %s:%d is not reachable: %s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, rootCause(err))
 	}
 	db.kind, db.pool = Postgres, pool
+	db.outage.reset = pool.Reset
 	db.sql = stdlib.OpenDBFromPool(pool)
 	db.bun = bun.NewDB(db.sql, pgdialect.New())
 	return nil
@@ -195,14 +243,21 @@ func (db *DB) MigrationTarget() migrations.Target {
 	return migrations.Target{DB: db.sql, Dialect: d, Schema: db.schema}
 }
 
-// Ready reports whether the database answers and every migration is applied.
+// SetLogger sets where the outage log goes (see Options.Logger), for the
+// wiring that opens the database before it builds its logger.
+func (db *DB) SetLogger(l *slog.Logger) { db.outage.setLogger(l) }
+
+// Ready reports whether the database answers and every migration is
+// applied. A database that does not answer within ctx is EUNAVAILABLE.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {
-		return fmt.Errorf("store: database not reachable: %w", err)
+		db.outage.failed(err)
+		return unavailable(fmt.Errorf("store: database not reachable: %w", err))
 	}
+	db.outage.answered()
 	n, err := migrations.Pending(ctx, db.MigrationTarget())
 	if err != nil {
-		return err
+		return translate(err)
 	}
 	if n > 0 {
 		return fmt.Errorf("store: %d migrations pending", n)

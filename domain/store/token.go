@@ -70,7 +70,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (domain.Actor, er
 		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token is not known")
 	}
 	if err != nil {
-		return domain.Actor{}, fmt.Errorf("store: authenticate: %w", err)
+		return domain.Actor{}, wrap("authenticate", err)
 	}
 	switch {
 	case r.RevokedAt != nil:
@@ -82,7 +82,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (domain.Actor, er
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) >= lastUsedResolution {
 		// Usage bookkeeping, not a change of the token: no version, no audit.
 		if _, err := db.bun.NewUpdate().Table("tokens").Set("last_used_at = ?", now).Where("id = ?", r.TokenID).Exec(ctx); err != nil {
-			return domain.Actor{}, fmt.Errorf("store: record token use: %w", err)
+			return domain.Actor{}, wrap("record token use", err)
 		}
 	}
 	return domain.Actor{PersonID: r.PersonID, TokenID: r.TokenID, Role: domain.Role(r.Role), Name: r.Name}, nil

@@ -22,7 +22,7 @@ func loadRow(ctx context.Context, tx bun.IDB, model any, kind, id string) error 
 		return notFound(kind, id)
 	}
 	if err != nil {
-		return fmt.Errorf("store: load %s: %w", kind, err)
+		return wrap("load "+kind, err)
 	}
 	return nil
 }
