@@ -33,8 +33,14 @@ func (c *clock) Now() time.Time {
 }
 
 // SetDay moves the clock to 09:00 in Tokyo on day d.
-func (c *clock) SetDay(d domain.Date) {
-	t, _ := time.ParseInLocation("2006-01-02 15:04", d.String()+" 09:00", tokyo)
+func (c *clock) SetDay(d domain.Date) { c.SetTime(d, "09:00") }
+
+// SetTime moves the clock to hhmm ("23:50") in Tokyo on day d.
+func (c *clock) SetTime(d domain.Date, hhmm string) {
+	t, err := time.ParseInLocation("2006-01-02 15:04", d.String()+" "+hhmm, tokyo)
+	if err != nil {
+		panic(err)
+	}
 	c.mu.Lock()
 	c.t = t
 	c.mu.Unlock()
@@ -55,6 +61,11 @@ type harness struct {
 	t      *testing.T
 	db     *store.DB
 	target storetest.Target
+	// proxy stands between the store and River and PostgreSQL when
+	// harnessOptions.proxy is set; ledger then reads the database directly,
+	// so that the test sees it while the proxy is cut.
+	proxy  *storetest.Proxy
+	ledger *store.DB
 	smtp   *mailtest.Server
 	clock  *clock
 	ctx    context.Context // carries the administrator as actor
@@ -77,6 +88,9 @@ type harnessOptions struct {
 	// retryPolicy replaces fastRetry; retryCap is jobs.Config.DigestRetryCap.
 	retryPolicy river.ClientRetryPolicy
 	retryCap    time.Duration
+	// proxy opens the PostgreSQL database through a storetest.Proxy the
+	// test can cut (h.proxy); ignored on SQLite.
+	proxy bool
 }
 
 // syncBuffer is a bytes.Buffer safe for the loggers of several goroutines.
@@ -107,6 +121,12 @@ func newHarnessWith(t *testing.T, tg storetest.Target, start domain.Date, opts h
 	h := &harness{t: t, target: tg, clock: &clock{}, smtp: mailtest.Start(t), opts: opts, logs: &syncBuffer{}}
 	h.clock.SetDay(start)
 	h.db = storetest.Open(t, tg, storetest.Options{Now: h.clock.Now})
+	h.ledger = h.db
+	if opts.proxy && tg.Name == "postgres" {
+		h.proxy = storetest.NewProxy(t, tg.URL)
+		h.db = storetest.Open(t, storetest.Target{Name: tg.Name, URL: h.proxy.URL(tg.URL), Schema: tg.Schema},
+			storetest.Options{Now: h.clock.Now, NoMigrate: true})
+	}
 	first, err := h.db.SeedIfEmpty(context.Background())
 	require.NoError(t, err)
 	h.admin = first.Person
@@ -186,7 +206,7 @@ func (h *harness) reminders(f domain.ReminderFilter) []*domain.Reminder {
 	var out []*domain.Reminder
 	p := domain.PageRequest{Limit: domain.MaxPageSize}
 	for {
-		page, err := h.db.ListReminders(context.Background(), f, p)
+		page, err := h.ledger.ListReminders(context.Background(), f, p)
 		require.NoError(h.t, err)
 		out = append(out, page.Items...)
 		if page.NextCursor == "" {

@@ -33,6 +33,8 @@ type Message struct {
 	// Text is the decoded plain-text part ("" when there is none).
 	Text string
 	Raw  []byte
+	// Received is when the whole message had arrived.
+	Received time.Time
 }
 
 // Server is an SMTP server listening on 127.0.0.1.
@@ -261,7 +263,7 @@ func (x *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	m := Message{From: x.from, To: append([]string(nil), x.to...), Raw: raw}
+	m := Message{From: x.from, To: append([]string(nil), x.to...), Raw: raw, Received: time.Now()}
 	if parsed, err := mail.ReadMessage(bytes.NewReader(raw)); err == nil {
 		m.MessageID = parsed.Header.Get("Message-ID")
 		dec := new(mime.WordDecoder)

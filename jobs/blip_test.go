@@ -1,0 +1,107 @@
+package jobs_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/domain"
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
+)
+
+// blipRecipients is how many digests are queued when the database goes away.
+const blipRecipients = 22
+
+// blipFor is how long the database stays unreachable.
+const blipFor = 5 * time.Second
+
+// postgresTarget returns the PostgreSQL target, skipping the test without one.
+func postgresTarget(t *testing.T) storetest.Target {
+	t.Helper()
+	for _, tg := range storetest.Targets(t) {
+		if tg.Name == "postgres" {
+			return tg
+		}
+	}
+	t.Skipf("set %s to cut the database through a proxy", storetest.PostgresURLEnv)
+	return storetest.Target{}
+}
+
+// deliverThroughABlip queues one digest for each of blipRecipients owners,
+// cuts the database in the middle of their delivery for blipFor, restores
+// it, and checks that every Message-ID arrived once and every ledger row is
+// sent. extra runners (other replicas) share the work. It returns the
+// figures the test logs.
+func deliverThroughABlip(h *harness, extra int) {
+	h.t.Helper()
+	t := h.t
+	for range extra {
+		h.start(h.newRunner())
+	}
+	names := make([]string, blipRecipients)
+	for i := range names {
+		names[i] = fmt.Sprintf("owner%02d", i)
+	}
+	dueSoon(h, names...)
+	// Each answer to the final "." comes a little late, so that sends are
+	// in flight (the message at the server, its answer not yet back) when
+	// the database goes away.
+	h.smtp.DelayEveryDataReply(500 * time.Millisecond)
+	require.Equal(t, blipRecipients, h.scan().Digests)
+
+	h.waitUntil("a quarter of the digests have arrived and three more are in flight", func() bool {
+		return len(h.smtp.Messages()) >= blipRecipients/4 && h.smtp.Replying() >= 3
+	})
+	before := len(h.smtp.Messages())
+	inFlight := h.smtp.Replying()
+	h.proxy.Cut()
+	time.Sleep(blipFor) // the fault's duration, not a synchronisation
+	h.proxy.Restore()
+	restored := time.Now()
+
+	h.waitSettled()
+	h.waitUntil("every digest has arrived", func() bool { return len(h.smtp.Copies()) == blipRecipients })
+	require.Contains(t, h.logs.String(), "reminder ledger mark failed; retrying", "the cut caught sends between their 250 and its mark")
+	msgs := h.smtp.Messages()
+	sentOnce(h, msgs)
+	require.Len(t, msgs, blipRecipients, "one copy each: %v", summary(msgs))
+
+	statuses := map[domain.ReminderStatus]int{}
+	flagged := 0
+	for _, r := range h.reminders(domain.ReminderFilter{}) {
+		statuses[r.Status]++
+		if r.PossibleDuplicate {
+			flagged++
+		}
+	}
+	maxCopies := 0
+	for _, n := range h.smtp.Copies() {
+		maxCopies = max(maxCopies, n)
+	}
+	t.Logf("%d digests, %d arrived before the cut, %d in flight at it; after the %s cut: at most %d copy per Message-ID, ledger %v, %d flagged possible_duplicate; last delivery %.2f s after the restore",
+		blipRecipients, before, inFlight, blipFor, maxCopies, statuses, flagged, lastDelivery(msgs).Sub(restored).Seconds())
+}
+
+// lastDelivery is when the last of msgs arrived.
+func lastDelivery(msgs []mailtest.Message) time.Time {
+	var last time.Time
+	for _, m := range msgs {
+		if m.Received.After(last) {
+			last = m.Received
+		}
+	}
+	return last
+}
+
+func TestADatabaseBlipDuringDeliverySendsEachMessageOnce(t *testing.T) {
+	h := newHarnessWith(t, postgresTarget(t), day("2027-03-01"), harnessOptions{proxy: true})
+	deliverThroughABlip(h, 0)
+}
+
+func TestTwoClientsThroughADatabaseBlipSendEachMessageOnce(t *testing.T) {
+	h := newHarnessWith(t, postgresTarget(t), day("2027-03-01"), harnessOptions{proxy: true})
+	deliverThroughABlip(h, 1)
+}
