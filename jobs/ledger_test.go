@@ -292,3 +292,57 @@ func TestTheDigestRetryDelayIsCapped(t *testing.T) {
 	w.RetryPolicy = fastRetry{}
 	require.WithinDuration(t, time.Now().Add(100*time.Millisecond), w.NextRetry(job), time.Second, "a shorter delay is kept")
 }
+
+func TestSMTPDownAcrossMidnightSendsOnlyTodaysStageOnce(t *testing.T) {
+	for _, tg := range storetest.Targets(t) {
+		t.Run(tg.Name, func(t *testing.T) {
+			// sato's confirmation falls due on Tuesday 2027-03-09. The scan
+			// at 23:50 on 03-08 queues its before_1 stage; SMTP is down
+			// from then until 00:10 on 03-09, the due day.
+			h := newHarness(t, tg, day("2027-03-04"))
+			sato := dueSoon(h, "sato")[0]
+			h.clock.SetTime(day("2027-03-08"), "23:50")
+			h.smtp.Down()
+			require.Equal(t, 1, h.scan().RemindersQueued)
+			h.waitUntil("the before_1 digest has failed before midnight", func() bool {
+				return h.reminders(domain.ReminderFilter{})[0].Attempts >= 1
+			})
+			yesterday := h.reminders(domain.ReminderFilter{})[0]
+			require.Equal(t, "before_1", yesterday.Stage)
+			require.Equal(t, day("2027-03-09"), yesterday.DueDate)
+			require.Equal(t, domain.ReminderQueued, yesterday.Status)
+
+			// Midnight passes with SMTP still down: the next attempt finds
+			// the stage overtaken by the due day and cancels it.
+			h.clock.SetTime(day("2027-03-09"), "00:10")
+			h.waitUntil("yesterday's before_1 is cancelled as superseded", func() bool {
+				return len(h.reminders(domain.ReminderFilter{Status: domain.ReminderCancelled})) == 1
+			})
+			require.Equal(t, 1, h.scan().RemindersQueued, "the scan of 03-09 queues the due stage")
+
+			up := time.Now()
+			h.smtp.Up()
+			h.waitSettled()
+			msgs := h.smtp.Messages()
+			require.Len(t, msgs, 1, "messages: %v", summary(msgs))
+			require.Equal(t, []string{sato.Email}, msgs[0].To)
+			require.Contains(t, msgs[0].Text, "本日が期限", "worded for the day of sending")
+			require.NotContains(t, msgs[0].Text, "あと1日", "yesterday's stage is not sent late")
+			for _, r := range h.reminders(domain.ReminderFilter{}) {
+				switch r.Stage {
+				case "before_1":
+					require.Equal(t, domain.ReminderCancelled, r.Status)
+					require.Equal(t, domain.CancelSuperseded, r.CancelReason)
+				case "due":
+					require.Equal(t, domain.ReminderSent, r.Status)
+					require.Equal(t, 1, oneMessageID(h, r), "one copy")
+					require.False(t, r.PossibleDuplicate)
+				default:
+					t.Fatalf("unexpected stage %s", r.Stage)
+				}
+			}
+			t.Logf("1 copy of today's due stage, before_1 cancelled as superseded; delivered %.2f s after SMTP returned",
+				lastDelivery(msgs).Sub(up).Seconds())
+		})
+	}
+}
