@@ -151,3 +151,10 @@ func TestASQLiteWriteLockHeldDuringDeliverySendsEachMessageOnce(t *testing.T) {
 	require.Equal(t, "sqlite", h.target.Name)
 	deliverThroughABlip(h, 0, writeLock(h), false)
 }
+
+func TestADatabaseHangDuringDeliverySendsEachMessageOnce(t *testing.T) {
+	// The database stops answering for 5 s, connections open: statements
+	// wait rather than fail.
+	h := newHarnessWith(t, postgresTarget(t), day("2027-03-01"), harnessOptions{proxy: true})
+	deliverThroughABlip(h, 0, fault{start: h.proxy.Hang, end: h.proxy.Restore}, false)
+}
