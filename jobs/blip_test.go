@@ -111,11 +111,13 @@ func lastDelivery(msgs []mailtest.Message) time.Time {
 }
 
 func TestADatabaseBlipDuringDeliverySendsEachMessageOnce(t *testing.T) {
+	t.Parallel() // mostly waiting out the fault
 	h := newHarnessWith(t, postgresTarget(t), day("2027-03-01"), harnessOptions{proxy: true})
 	deliverThroughABlip(h, 0, proxyCut(h), true)
 }
 
 func TestTwoClientsThroughADatabaseBlipSendEachMessageOnce(t *testing.T) {
+	t.Parallel() // mostly waiting out the fault
 	h := newHarnessWith(t, postgresTarget(t), day("2027-03-01"), harnessOptions{proxy: true})
 	deliverThroughABlip(h, 1, proxyCut(h), true)
 }
@@ -144,6 +146,7 @@ func writeLock(h *harness) fault {
 }
 
 func TestASQLiteWriteLockHeldDuringDeliverySendsEachMessageOnce(t *testing.T) {
+	t.Parallel() // mostly waiting out the fault
 	// SQLite has one writer: while another connection holds the write lock,
 	// every write of the store and of River waits (busy_timeout), the marks
 	// after a 250 included.
@@ -153,6 +156,7 @@ func TestASQLiteWriteLockHeldDuringDeliverySendsEachMessageOnce(t *testing.T) {
 }
 
 func TestADatabaseHangDuringDeliverySendsEachMessageOnce(t *testing.T) {
+	t.Parallel() // mostly waiting out the fault
 	// The database stops answering for 5 s, connections open: statements
 	// wait rather than fail.
 	h := newHarnessWith(t, postgresTarget(t), day("2027-03-01"), harnessOptions{proxy: true})
