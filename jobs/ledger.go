@@ -54,10 +54,13 @@ func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }
 
-// recordBackoff bounds the pause between two tries of a ledger mark.
+// recordBackoff bounds the pause between two tries of a ledger mark. The
+// cap is short: a worker waiting to record is one of the few that send, so
+// the mark lands, and the worker sends again, within about a second of the
+// database's return (a 5 s cap held every worker up to 5 s after a blip).
 const (
 	recordFirstBackoff = 50 * time.Millisecond
-	recordMaxBackoff   = 5 * time.Second
+	recordMaxBackoff   = time.Second
 )
 
 // record runs a ledger mark until it succeeds or ctx ends, with backoff
