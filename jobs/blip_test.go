@@ -89,6 +89,7 @@ func deliverThroughABlip(h *harness, extra int, f fault, wantMarkRetries bool) {
 		statuses[r.Status]++
 		if r.PossibleDuplicate {
 			flagged++
+			t.Logf("flagged possible_duplicate: attempts %d, error %q, %d copies", r.Attempts, r.Error, h.smtp.Copies()["<"+r.MessageID+">"])
 		}
 	}
 	maxCopies := 0
