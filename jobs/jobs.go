@@ -423,7 +423,7 @@ func (s *scanner) requeue(ctx context.Context) (int, error) {
 // carriedReminders returns the ledger rows that live digest jobs carry,
 // among those the catch-up was handed (none under a live lease).
 func (s *scanner) carriedReminders(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
-	now := s.now()
+	now := time.Now() // River's attempted_at and the leases run on the wall clock, not s.now
 	const page = 1000
 	carried := map[string]bool{}
 	params := river.NewJobListParams().Kinds(ReminderDigestArgs{}.Kind()).States(liveJobStates...).First(page)

@@ -662,6 +662,12 @@ func (db *DB) cancelReminders(ctx context.Context, ids, from []string, reason st
 	})
 }
 
+// leaseNow is the time of leases: the wall clock, since a lease measures
+// how long a worker has been silent, between processes. The store's clock
+// is for calendar rules, and a test that walks it a year ahead must not
+// make every live job look dead.
+func leaseNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
 // errLeaseHeld rolls back a lease that another holder's live lease blocks.
 var errLeaseHeld = errors.New("store: reminders leased by another job")
 
@@ -669,8 +675,9 @@ var errLeaseHeld = errors.New("store: reminders leased by another job")
 // expired lease among the rows, and its own, then rolls back if another
 // holder still holds one: a job sends all of its rows or none. On
 // PostgreSQL a competing lease waits for the row locks of the first and
-// then finds them held. Lease times come from the store's clock, so
-// replicas' clocks must agree to well within a lease (NTP does).
+// then finds them held. Leases run on the wall clock (leaseNow), not the
+// store's clock, and replicas' clocks must agree to well within a lease
+// (NTP does).
 func (db *DB) LeaseReminders(ctx context.Context, ids []string, holder string, ttl time.Duration) (bool, error) {
 	if len(ids) == 0 {
 		return true, nil
@@ -678,7 +685,7 @@ func (db *DB) LeaseReminders(ctx context.Context, ids []string, holder string, t
 	unsent := []string{string(domain.ReminderQueued), string(domain.ReminderSending)}
 	var err error
 	for range markAttempts {
-		now := db.Now()
+		now := leaseNow()
 		err = db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("lease_holder = ?", holder).Set("lease_until = ?", now.Add(ttl)).
 				Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(unsent)).

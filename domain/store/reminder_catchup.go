@@ -20,7 +20,7 @@ var _ domain.ReminderCatchUp = (*DB)(nil)
 // twice. A leased row is handed over as soon as its lease runs out, however
 // young: its job ran, so no commit of it can still be on its way.
 func (db *DB) CatchUpQueuedReminders(ctx context.Context, before time.Time, enqueue domain.EnqueueDigests) error {
-	now := db.Now()
+	now := leaseNow()
 	err := db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var rows []struct {
 			ID          string `bun:"id"`
