@@ -137,6 +137,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("vendorwatch serving", "addr", ln.Addr().String(), "database", string(db.Kind()), "version", buildVersion())
 	log.Info("reminder e-mails go to " + mailer.Describe())
 	log.Info("jobs may run", "job_timeout", runner.JobTimeout.String(), "rescue_stuck_jobs_after", runner.RescueStuckJobsAfter.String(),
+		"digest_lease", cfg.DigestLease.String(), "river_client", runner.Client.ID(),
 		"shutdown_timeout", cfg.ShutdownTimeout.String())
 
 	if err := startUp(ctx, cfg, db, log, ln.Addr().String(), stderr); err != nil {
