@@ -672,8 +672,13 @@ func (w *ReminderDigestWorker) renew(ctx context.Context, ids []string, holder s
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	ctx = context.WithoutCancel(ctx)
+	log := w.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	go func() {
 		defer close(ended)
+		warned := false // once a job: a database outage is logged elsewhere
 		tick := time.NewTicker(lease / 4)
 		defer tick.Stop()
 		for {
@@ -686,10 +691,12 @@ func (w *ReminderDigestWorker) renew(ctx context.Context, ids []string, holder s
 			ok, err := w.Store.LeaseReminders(rctx, ids, holder, lease)
 			cancel()
 			switch {
-			case err != nil:
-				w.Logger.WarnContext(ctx, "reminder lease not renewed", "job", holder, "error", err.Error())
-			case !ok:
-				w.Logger.WarnContext(ctx, "reminder lease taken over by another job", "job", holder)
+			case err != nil && !warned:
+				warned = true
+				log.WarnContext(ctx, "reminder lease not renewed", "job", holder, "error", err.Error())
+			case err == nil && !ok && !warned:
+				warned = true
+				log.WarnContext(ctx, "reminder lease taken over by another job", "job", holder)
 			}
 		}
 	}()
