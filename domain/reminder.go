@@ -329,8 +329,9 @@ type ReminderService interface {
 	// LeaseReminders takes for holder (a job) the lease of the rows among
 	// ids still to send (queued or sending) for ttl from now: while it
 	// lasts, the catch-up leaves them to holder. A holder renews its lease by
-	// calling it again. It reports false, and takes nothing, while another
-	// holder's lease on one of them has not run out.
+	// calling it again, and ends it by taking it for 0. It reports false,
+	// and takes nothing, while another holder's lease on one of them has
+	// not run out.
 	LeaseReminders(ctx context.Context, ids []string, holder string, ttl time.Duration) (bool, error)
 	// ClaimRemindersSending marks the rows as sending in messageID, one
 	// more attempt each, in a transaction of its own that commits before

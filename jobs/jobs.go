@@ -453,9 +453,11 @@ func (s *scanner) carriedReminders(ctx context.Context, tx *sql.Tx) (map[string]
 
 // carries reports whether a live digest job will still send those of its
 // rows that no live lease holds. One waiting to run or to be retried will.
-// One running takes its lease as its first step and renews it, so if it
-// started over a lease ago and holds no live lease on them, its worker is
-// dead. Taking a live but stalled job for dead costs at most a resend with
+// One running takes its lease as its first step and renews it until it
+// returns, so if it started over a lease ago and holds no live lease on
+// them, its worker is dead (or, for the moment between the end of its lease
+// and River recording its outcome, done: a second job then finds its rows
+// sent, or waits for it). Taking a live but stalled job for dead costs at most a resend with
 // the same Message-ID, flagged possible_duplicate: the lease keeps the two
 // from sending at once.
 func carries(j *rivertype.JobRow, now time.Time, lease time.Duration) bool {
@@ -576,8 +578,8 @@ func (w *ReminderDigestWorker) NextRetry(job *river.Job[ReminderDigestArgs]) tim
 }
 
 // Work implements river.Worker. Its first step takes the lease of the rows,
-// and it renews the lease until it returns, so that the catch-up tells a
-// dead worker's rows from those of a live one.
+// and it renews the lease until it returns, then ends it, so that the
+// catch-up tells a dead worker's rows from those of a live one.
 func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[ReminderDigestArgs]) error {
 	holder := strconv.FormatInt(job.ID, 10)
 	lease := w.Lease
@@ -594,7 +596,16 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 		return river.JobSnooze(lease)
 	}
 	stop := w.renew(ctx, job.Args.ReminderIDs, holder, lease)
-	defer stop()
+	defer func() {
+		// The attempt is over: what becomes of the rows is River's job
+		// state now (retryable, or cancelled and so for the catch-up).
+		stop()
+		end, cancel := context.WithTimeout(context.WithoutCancel(ctx), lease/4)
+		defer cancel()
+		if _, err := w.Store.LeaseReminders(end, job.Args.ReminderIDs, holder, 0); err != nil {
+			w.logger().WarnContext(ctx, "reminder lease not ended; it runs out by itself", "job", holder, "error", err.Error())
+		}
+	}()
 	today := domain.DateOf(w.Now(), w.Location)
 	mail, err := w.Store.DigestToSend(ctx, job.Args.RecipientID, job.Args.ReminderIDs, today)
 	if domain.ErrorCodeOf(err) == domain.ENOTFOUND {
@@ -663,6 +674,14 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 	return record(rec, log, "sent", func(ctx context.Context) error { return w.Store.MarkRemindersSent(ctx, ids, messageID) })
 }
 
+// logger is the Logger, or slog's default.
+func (w *ReminderDigestWorker) logger() *slog.Logger {
+	if w.Logger == nil {
+		return slog.Default()
+	}
+	return w.Logger
+}
+
 // renew renews the lease every quarter of it until the returned stop is
 // called, which waits for it to end. It goes on while the job is being
 // cancelled, since the job still records its send then. A renewal that
@@ -672,10 +691,7 @@ func (w *ReminderDigestWorker) renew(ctx context.Context, ids []string, holder s
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	ctx = context.WithoutCancel(ctx)
-	log := w.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+	log := w.logger()
 	go func() {
 		defer close(ended)
 		warned := false // once a job: a database outage is logged elsewhere

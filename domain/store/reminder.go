@@ -689,7 +689,7 @@ func (db *DB) LeaseReminders(ctx context.Context, ids []string, holder string, t
 		err = db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("lease_holder = ?", holder).Set("lease_until = ?", now.Add(ttl)).
 				Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(unsent)).
-				Where("(lease_holder IN (?, ?) OR lease_until IS NULL OR lease_until < ?)", "", holder, now).Exec(ctx)
+				Where("(lease_holder IN (?, ?) OR lease_until IS NULL OR lease_until <= ?)", "", holder, now).Exec(ctx)
 			if err != nil {
 				return err
 			}

@@ -30,7 +30,7 @@ func (db *DB) CatchUpQueuedReminders(ctx context.Context, before time.Time, enqu
 		}
 		err := tx.NewSelect().Model((*reminderRow)(nil)).Column("id", "recipient_id", "status", "message_id").
 			Where("status IN (?, ?)", string(domain.ReminderQueued), string(domain.ReminderSending)).
-			Where("((lease_until IS NULL AND created_at < ?) OR lease_until < ?)", before.UTC().Truncate(time.Microsecond), now).
+			Where("((lease_until IS NULL AND created_at < ?) OR lease_until <= ?)", before.UTC().Truncate(time.Microsecond), now).
 			Order("recipient_id ASC", "message_id ASC", "id ASC").Scan(ctx, &rows)
 		if err != nil {
 			return fmt.Errorf("store: queued reminders: %w", err)

@@ -74,6 +74,9 @@ func TestLeasesKeepTwoJobsFromSendingTheSameRows(t *testing.T) {
 		require.NoError(t, db.MarkRemindersSent(ctx, []string{a}, "m@example.lg.jp"))
 		require.True(t, lease([]string{a}, "5", time.Hour))
 		require.False(t, lease(both, "5", time.Hour), "b is still job 4's")
+		require.True(t, lease(both, "4", 0), "job 4 ends its lease")
+		require.Equal(t, []string{b}, handed(clock.Now()), "an ended lease is handed over at once")
+		require.True(t, lease(both, "5", time.Hour), "and free")
 	})
 }
 
