@@ -457,9 +457,9 @@ func (s *scanner) carriedReminders(ctx context.Context, tx *sql.Tx) (map[string]
 // returns, so if it started over a lease ago and holds no live lease on
 // them, its worker is dead (or, for the moment between the end of its lease
 // and River recording its outcome, done: a second job then finds its rows
-// sent, or waits for it). Taking a live but stalled job for dead costs at most a resend with
-// the same Message-ID, flagged possible_duplicate: the lease keeps the two
-// from sending at once.
+// sent, or waits for it). Taking a live but stalled job for dead costs at
+// most a resend with the same Message-ID, flagged possible_duplicate: the
+// lease keeps the two from sending at once.
 func carries(j *rivertype.JobRow, now time.Time, lease time.Duration) bool {
 	if j.State != rivertype.JobStateRunning || j.AttemptedAt == nil {
 		return true
