@@ -326,6 +326,13 @@ type ReminderService interface {
 	// is left to send. Queued rows whose stage today has overtaken
 	// (Superseded) are cancelled as superseded first.
 	DigestToSend(ctx context.Context, recipientID string, ids []string, today Date) (*DigestMail, error)
+	// LeaseReminders takes for holder (a job) the lease of the rows among
+	// ids still to send (queued or sending) for ttl from now: while it
+	// lasts, the catch-up leaves them to holder. A holder renews its lease by
+	// calling it again, and ends it by taking it for 0. It reports false,
+	// and takes nothing, while another holder's lease on one of them has
+	// not run out.
+	LeaseReminders(ctx context.Context, ids []string, holder string, ttl time.Duration) (bool, error)
 	// ClaimRemindersSending marks the rows as sending in messageID, one
 	// more attempt each, in a transaction of its own that commits before
 	// the message is handed to the mail server. A row already sending is

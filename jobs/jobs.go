@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -88,6 +89,12 @@ type Config struct {
 	// JobTimeout, or the due scan's dueScanTimeout). It must be longer than
 	// JobTimeout, or a slow send would be run twice.
 	RescueStuckJobsAfter time.Duration
+	// DigestLease is how long a digest job's hold on its ledger rows lasts
+	// unless renewed; DefaultDigestLease when zero. A running job renews it
+	// every quarter of it, and the catch-up runs every half of it, so the
+	// rows of a worker that died (a replica killed mid-send) are sent again
+	// within about 1.5 leases, by whichever replica is up.
+	DigestLease time.Duration
 	// OnEmailChange, when set, receives the hook that queues the notice of
 	// a changed e-mail address in the change's transaction: pass the
 	// store's OnEmailChange.
@@ -106,6 +113,11 @@ const rescueSlack = time.Minute
 // large register (every confirmation of a month to schedule) takes far
 // longer than a send.
 const dueScanTimeout = 30 * time.Minute
+
+// DefaultDigestLease is the digest jobs' lease on their rows by default:
+// long enough that a loaded database does not make a live job look dead,
+// short enough that a dead replica's mail is sent again within 5 minutes.
+const DefaultDigestLease = 2 * time.Minute
 
 // boundedMailer is a Mailer that knows the longest one send may take.
 type boundedMailer interface {
@@ -183,6 +195,9 @@ func New(cfg Config) (*Runner, error) {
 	if retry == nil {
 		retry = &river.DefaultClientRetryPolicy{}
 	}
+	if cfg.DigestLease <= 0 {
+		cfg.DigestLease = DefaultDigestLease
+	}
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "vendorwatch.invalid"
 	}
@@ -191,17 +206,18 @@ func New(cfg Config) (*Runner, error) {
 		return nil, err
 	}
 	sc := &scanner{store: cfg.Store, catchUp: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval,
-		digestMaxAttempts: cfg.DigestMaxAttempts}
+		digestMaxAttempts: cfg.DigestMaxAttempts, lease: cfg.DigestLease}
 	workers := river.NewWorkers()
 	for _, add := range []func() error{
 		func() error {
 			return river.AddWorkerSafely(workers, &AuditVerifyWorker{Audit: cfg.Store, Logger: logger})
 		},
 		func() error { return river.AddWorkerSafely(workers, &DueScanWorker{scanner: sc, logger: logger}) },
+		func() error { return river.AddWorkerSafely(workers, &CatchUpWorker{scanner: sc, logger: logger}) },
 		func() error {
 			return river.AddWorkerSafely(workers, &ReminderDigestWorker{Store: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
 				MessageIDDomain: cfg.MessageIDDomain, Now: cfg.Now, Location: cfg.Location, Logger: logger,
-				RetryPolicy: retry, RetryCap: cfg.DigestRetryCap})
+				RetryPolicy: retry, RetryCap: cfg.DigestRetryCap, Lease: cfg.DigestLease})
 		},
 		func() error {
 			return river.AddWorkerSafely(workers, &EmailChangeNoticeWorker{Settings: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
@@ -235,6 +251,14 @@ func New(cfg Config) (*Runner, error) {
 					return DueScanArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: cfg.DueScanInterval}}
 				},
 				&river.PeriodicJobOpts{ID: "due_scan"}),
+			// The leader looks for dead workers' rows every half lease,
+			// from the start on: a replica killed mid-send is taken over
+			// by another (or by itself restarted) within minutes.
+			river.NewPeriodicJob(river.PeriodicInterval(catchUpInterval(cfg.DigestLease)),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return CatchUpArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: catchUpInterval(cfg.DigestLease)}}
+				},
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "reminder_catch_up"}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.AuditVerifyInterval),
 				func() (river.JobArgs, *river.InsertOpts) {
 					return AuditVerifyArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: cfg.AuditVerifyInterval}}
@@ -312,7 +336,12 @@ type scanner struct {
 	interval time.Duration
 	// digestMaxAttempts is the MaxAttempts of each digest job.
 	digestMaxAttempts int
+	// lease is the digest jobs' lease on their rows (Config.DigestLease).
+	lease time.Duration
 }
+
+// catchUpInterval is how often the leader catches up: every half lease.
+func catchUpInterval(lease time.Duration) time.Duration { return lease / 2 }
 
 // scan runs one due-scan for today and queues one digest job per recipient
 // with new reminders, in the scan's transaction.
@@ -340,13 +369,19 @@ const catchUpAfter = time.Minute
 var liveJobStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
 
-// requeue queues one digest per recipient for the rows queued for over
-// catchUpAfter that no live digest job carries: their enqueue was lost, or
-// their job was cancelled or discarded. A row whose job is still running
-// on a replica that died is not among them; River rescues that job after
-// RescueStuckJobsAfter. Replicas doing this together queue each digest once
-// (River's uniqueness by arguments), and a second run finds every row
-// carried by the first one's jobs.
+// requeue queues a digest again for the rows that no live digest job will
+// send: rows queued for over catchUpAfter whose enqueue was lost or whose
+// job was cancelled or discarded, and rows whose lease ran out while their
+// job is still marked running: its worker died (a replica killed mid-send),
+// since a live one renews the lease every quarter of it. Such a job stays
+// running in River until RescueStuckJobsAfter, the slow safety net; when
+// River runs it again, its rows are sent, or leased by the new job. Rows
+// left sending keep their message, so the resend carries the same
+// Message-ID and is flagged possible_duplicate. Replicas doing this
+// together queue each digest once (River's uniqueness by arguments, per
+// catch-up period, so that a requeued job that died too is followed by
+// another), and a second run finds every row carried by the first one's
+// jobs.
 func (s *scanner) requeue(ctx context.Context) (int, error) {
 	queued := 0
 	err := s.catchUp.CatchUpQueuedReminders(ctx, s.now().Add(-catchUpAfter), func(ctx context.Context, tx *sql.Tx, digests []domain.Digest) error {
@@ -364,7 +399,8 @@ func (s *scanner) requeue(ctx context.Context) (int, error) {
 			}
 			if len(ids) > 0 {
 				params = append(params, river.InsertManyParams{Args: ReminderDigestArgs{RecipientID: d.RecipientID, ReminderIDs: ids},
-					InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+					InsertOpts: &river.InsertOpts{MaxAttempts: s.digestMaxAttempts,
+						UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: catchUpInterval(s.lease)}}})
 			}
 		}
 		if len(params) == 0 {
@@ -384,8 +420,10 @@ func (s *scanner) requeue(ctx context.Context) (int, error) {
 	return queued, err
 }
 
-// carriedReminders returns the ledger rows that live digest jobs carry.
+// carriedReminders returns the ledger rows that live digest jobs carry,
+// among those the catch-up was handed (none under a live lease).
 func (s *scanner) carriedReminders(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	now := time.Now() // River's attempted_at and the leases run on the wall clock, not s.now
 	const page = 1000
 	carried := map[string]bool{}
 	params := river.NewJobListParams().Kinds(ReminderDigestArgs{}.Kind()).States(liveJobStates...).First(page)
@@ -395,6 +433,9 @@ func (s *scanner) carriedReminders(ctx context.Context, tx *sql.Tx) (map[string]
 			return nil, fmt.Errorf("jobs: list digest jobs: %w", err)
 		}
 		for _, j := range res.Jobs {
+			if !carries(j, now, s.lease) {
+				continue
+			}
 			var args ReminderDigestArgs
 			if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
 				return nil, fmt.Errorf("jobs: digest job %d: %w", j.ID, err)
@@ -408,6 +449,47 @@ func (s *scanner) carriedReminders(ctx context.Context, tx *sql.Tx) (map[string]
 		}
 		params = params.After(res.LastCursor)
 	}
+}
+
+// carries reports whether a live digest job will still send those of its
+// rows that no live lease holds. One waiting to run or to be retried will.
+// One running takes its lease as its first step and renews it until it
+// returns, so if it started over a lease ago and holds no live lease on
+// them, its worker is dead (or, for the moment between the end of its lease
+// and River recording its outcome, done: a second job then finds its rows
+// sent, or waits for it). Taking a live but stalled job for dead costs at
+// most a resend with the same Message-ID, flagged possible_duplicate: the
+// lease keeps the two from sending at once.
+func carries(j *rivertype.JobRow, now time.Time, lease time.Duration) bool {
+	if j.State != rivertype.JobStateRunning || j.AttemptedAt == nil {
+		return true
+	}
+	return j.AttemptedAt.After(now.Add(-lease))
+}
+
+// CatchUpArgs asks for one catch-up of reminders that no live job sends.
+type CatchUpArgs struct{}
+
+// Kind implements river.JobArgs.
+func (CatchUpArgs) Kind() string { return "reminder_catch_up" }
+
+// CatchUpWorker runs the catch-up between due-scans (scanner.requeue).
+type CatchUpWorker struct {
+	river.WorkerDefaults[CatchUpArgs]
+	scanner *scanner
+	logger  *slog.Logger
+}
+
+// Work implements river.Worker.
+func (w *CatchUpWorker) Work(ctx context.Context, _ *river.Job[CatchUpArgs]) error {
+	requeued, err := w.scanner.requeue(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: catch up reminders: %w", err)
+	}
+	if requeued > 0 {
+		w.logger.WarnContext(ctx, "reminders had no live job to send them; digests queued again", "digests", requeued)
+	}
+	return nil
 }
 
 // DueScanArgs asks for one due-scan.
@@ -477,6 +559,9 @@ type ReminderDigestWorker struct {
 	// RetryPolicy gives the delay before a retry, capped at RetryCap.
 	RetryPolicy river.ClientRetryPolicy
 	RetryCap    time.Duration
+	// Lease is how long the job's hold on its rows lasts unless renewed
+	// (Config.DigestLease); it is renewed every quarter of it.
+	Lease time.Duration
 }
 
 // NextRetry implements river.Worker: the policy's delay, at most RetryCap,
@@ -492,8 +577,35 @@ func (w *ReminderDigestWorker) NextRetry(job *river.Job[ReminderDigestArgs]) tim
 	return limit
 }
 
-// Work implements river.Worker.
+// Work implements river.Worker. Its first step takes the lease of the rows,
+// and it renews the lease until it returns, then ends it, so that the
+// catch-up tells a dead worker's rows from those of a live one.
 func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[ReminderDigestArgs]) error {
+	holder := strconv.FormatInt(job.ID, 10)
+	lease := w.Lease
+	if lease <= 0 {
+		lease = DefaultDigestLease
+	}
+	ok, err := w.Store.LeaseReminders(ctx, job.Args.ReminderIDs, holder, lease)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// Another job sends these rows (this one was taken for dead, or
+		// rescued by River while a catch-up's job sends): wait for it.
+		return river.JobSnooze(lease)
+	}
+	stop := w.renew(ctx, job.Args.ReminderIDs, holder, lease)
+	defer func() {
+		// The attempt is over: what becomes of the rows is River's job
+		// state now (retryable, or cancelled and so for the catch-up).
+		stop()
+		end, cancel := context.WithTimeout(context.WithoutCancel(ctx), lease/4)
+		defer cancel()
+		if _, err := w.Store.LeaseReminders(end, job.Args.ReminderIDs, holder, 0); err != nil {
+			w.logger().WarnContext(ctx, "reminder lease not ended; it runs out by itself", "job", holder, "error", err.Error())
+		}
+	}()
 	today := domain.DateOf(w.Now(), w.Location)
 	mail, err := w.Store.DigestToSend(ctx, job.Args.RecipientID, job.Args.ReminderIDs, today)
 	if domain.ErrorCodeOf(err) == domain.ENOTFOUND {
@@ -518,6 +630,14 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 	msg, err := w.Digest.Render(mail, messageID)
 	if err != nil {
 		return err
+	}
+	// Renewed just before the claim: a job whose lease another has taken
+	// over meanwhile does not send a second copy.
+	if ok, err := w.Store.LeaseReminders(ctx, ids, holder, lease); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return river.JobSnooze(lease)
 	}
 	if err := w.Store.ClaimRemindersSending(ctx, ids, messageID); err != nil {
 		return err
@@ -552,6 +672,54 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 		return err // temporary: River retries with capped backoff
 	}
 	return record(rec, log, "sent", func(ctx context.Context) error { return w.Store.MarkRemindersSent(ctx, ids, messageID) })
+}
+
+// logger is the Logger, or slog's default.
+func (w *ReminderDigestWorker) logger() *slog.Logger {
+	if w.Logger == nil {
+		return slog.Default()
+	}
+	return w.Logger
+}
+
+// renew renews the lease every quarter of it until the returned stop is
+// called, which waits for it to end. It goes on while the job is being
+// cancelled, since the job still records its send then. A renewal that
+// fails is logged; a lease that runs out while the job is alive costs at
+// most a resend with the same Message-ID.
+func (w *ReminderDigestWorker) renew(ctx context.Context, ids []string, holder string, lease time.Duration) (stop func()) {
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	ctx = context.WithoutCancel(ctx)
+	log := w.logger()
+	go func() {
+		defer close(ended)
+		warned := false // once a job: a database outage is logged elsewhere
+		tick := time.NewTicker(lease / 4)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			rctx, cancel := context.WithTimeout(ctx, lease/4)
+			ok, err := w.Store.LeaseReminders(rctx, ids, holder, lease)
+			cancel()
+			switch {
+			case err != nil && !warned:
+				warned = true
+				log.WarnContext(ctx, "reminder lease not renewed", "job", holder, "error", err.Error())
+			case err == nil && !ok && !warned:
+				warned = true
+				log.WarnContext(ctx, "reminder lease taken over by another job", "job", holder)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-ended
+	}
 }
 
 // AuditVerifyArgs asks for a verification of the audit hash chain.

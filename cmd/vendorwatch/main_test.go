@@ -156,6 +156,7 @@ func TestConfigurationErrorsAreOneLine(t *testing.T) {
 		{"unknown log format", []string{"serve", "--log-format", "xml"}, "unknown log format"},
 		{"unknown command", []string{"fly"}, `unknown command "fly"`},
 		{"zero request timeout", []string{"serve", "--request-timeout", "0s"}, "--request-timeout must be positive"},
+		{"short digest lease", []string{"serve", "--digest-lease", "1s"}, "--digest-lease must be at least 4s"},
 		{"bad trusted proxy", []string{"serve", "--trusted-proxies", "10.0.0.0/8,ingress"}, `"ingress" is neither an IP address nor a CIDR`},
 	}
 	for _, c := range cases {

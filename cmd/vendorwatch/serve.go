@@ -34,6 +34,7 @@ type serveConfig struct {
 	OutboxDir       string
 	PublicURL       string
 	DueScanInterval time.Duration
+	DigestLease     time.Duration
 	RateLimit       int
 	CORSOrigins     string
 	TrustedProxies  string
@@ -53,6 +54,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.OutboxDir, "outbox-dir", "outbox", "folder for .eml files when no SMTP server is configured")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL put before API paths in e-mails; http://<addr> when empty")
 	fs.DurationVar(&cfg.DueScanInterval, "due-scan-interval", 15*time.Minute, "how often the due-scan runs (it also runs on start)")
+	fs.DurationVar(&cfg.DigestLease, "digest-lease", jobs.DefaultDigestLease, "how long a sending job's hold on its reminders lasts unrenewed; a replica that dies mid-send is taken over within about 1.5 times this")
 	fs.IntVar(&cfg.RateLimit, "rate-limit", api.DefaultRateLimit, "requests a caller (token, or IP without one) may make a minute, per replica")
 	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (e.g. https://intra.example.lg.jp)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 10.0.0.0/8)")
@@ -72,6 +74,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if cfg.DueScanInterval < time.Minute {
 		return fmt.Errorf("--due-scan-interval must be at least 1m, not %s", cfg.DueScanInterval)
+	}
+	if cfg.DigestLease < minDigestLease {
+		return fmt.Errorf("--digest-lease must be at least %s, not %s", minDigestLease, cfg.DigestLease)
 	}
 	proxies, err := parseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
@@ -132,6 +137,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("vendorwatch serving", "addr", ln.Addr().String(), "database", string(db.Kind()), "version", buildVersion())
 	log.Info("reminder e-mails go to " + mailer.Describe())
 	log.Info("jobs may run", "job_timeout", runner.JobTimeout.String(), "rescue_stuck_jobs_after", runner.RescueStuckJobsAfter.String(),
+		"digest_lease", cfg.DigestLease.String(), "river_client", runner.Client.ID(),
 		"shutdown_timeout", cfg.ShutdownTimeout.String())
 
 	if err := startUp(ctx, cfg, db, log, ln.Addr().String(), stderr); err != nil {
@@ -176,6 +182,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	return nil
 }
 
+// minDigestLease is the shortest --digest-lease: renewed every quarter of
+// it, a shorter one would have live jobs taken for dead on a loaded machine.
+const minDigestLease = 4 * time.Second
+
 // stopJobs stops the jobs within the shutdown deadline, for the paths that
 // end serve early.
 func stopJobs(runner *jobs.Runner, d time.Duration) {
@@ -213,7 +223,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, log *slog.Logger
 	runner, err := jobs.New(jobs.Config{
 		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
-		MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
+		DigestLease: cfg.DigestLease, MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
 	})
 	if err != nil {
 		return nil, nil, err

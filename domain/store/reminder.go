@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -659,6 +660,60 @@ func (db *DB) cancelReminders(ctx context.Context, ids, from []string, reason st
 		return q.Set("status = ?", string(domain.ReminderCancelled)).Set("cancel_reason = ?", reason).
 			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(from))
 	})
+}
+
+// leaseNow is the time of leases: the wall clock, since a lease measures
+// how long a worker has been silent, between processes. The store's clock
+// is for calendar rules, and a test that walks it a year ahead must not
+// make every live job look dead.
+func leaseNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// errLeaseHeld rolls back a lease that another holder's live lease blocks.
+var errLeaseHeld = errors.New("store: reminders leased by another job")
+
+// LeaseReminders implements domain.ReminderService. It takes every free or
+// expired lease among the rows, and its own, then rolls back if another
+// holder still holds one: a job sends all of its rows or none. On
+// PostgreSQL a competing lease waits for the row locks of the first and
+// then finds them held. Leases run on the wall clock (leaseNow), not the
+// store's clock, and replicas' clocks must agree to well within a lease
+// (NTP does).
+func (db *DB) LeaseReminders(ctx context.Context, ids []string, holder string, ttl time.Duration) (bool, error) {
+	if len(ids) == 0 {
+		return true, nil
+	}
+	unsent := []string{string(domain.ReminderQueued), string(domain.ReminderSending)}
+	var err error
+	for range markAttempts {
+		now := leaseNow()
+		err = db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("lease_holder = ?", holder).Set("lease_until = ?", now.Add(ttl)).
+				Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(unsent)).
+				Where("(lease_holder IN (?, ?) OR lease_until IS NULL OR lease_until <= ?)", "", holder, now).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			held, err := tx.NewSelect().Model((*reminderRow)(nil)).
+				Where("id IN (?) AND status IN (?) AND lease_holder <> ?", bun.In(ids), bun.In(unsent), holder).Count(ctx)
+			if err != nil {
+				return err
+			}
+			if held > 0 {
+				return errLeaseHeld
+			}
+			return nil
+		})
+		if errors.Is(err, errLeaseHeld) {
+			return false, nil
+		}
+		if err == nil || domain.ErrorCodeOf(translate(err)) != domain.ECONFLICT || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: lease reminders: %w", translate(err))
+	}
+	return true, nil
 }
 
 // ClaimRemindersSending implements domain.ReminderService. It is a single

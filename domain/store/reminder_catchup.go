@@ -13,11 +13,14 @@ import (
 var _ domain.ReminderCatchUp = (*DB)(nil)
 
 // CatchUpQueuedReminders implements domain.ReminderCatchUp, for rows still
-// queued and rows left sending by an attempt whose job is gone. It reads the
-// status index: such rows are few, those of the latest scans. It takes no
-// write lock; River's uniqueness keeps replicas catching up together from
-// queueing a digest twice.
+// queued and rows left sending by an attempt whose job is gone or whose
+// worker died (its lease ran out). It reads the status index: such rows are
+// few, those of the latest scans. It takes no write lock; River's
+// uniqueness keeps replicas catching up together from queueing a digest
+// twice. A leased row is handed over as soon as its lease runs out, however
+// young: its job ran, so no commit of it can still be on its way.
 func (db *DB) CatchUpQueuedReminders(ctx context.Context, before time.Time, enqueue domain.EnqueueDigests) error {
+	now := leaseNow()
 	err := db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var rows []struct {
 			ID          string `bun:"id"`
@@ -26,8 +29,8 @@ func (db *DB) CatchUpQueuedReminders(ctx context.Context, before time.Time, enqu
 			MessageID   string `bun:"message_id"`
 		}
 		err := tx.NewSelect().Model((*reminderRow)(nil)).Column("id", "recipient_id", "status", "message_id").
-			Where("status IN (?, ?) AND created_at < ?", string(domain.ReminderQueued), string(domain.ReminderSending),
-				before.UTC().Truncate(time.Microsecond)).
+			Where("status IN (?, ?)", string(domain.ReminderQueued), string(domain.ReminderSending)).
+			Where("((lease_until IS NULL AND created_at < ?) OR lease_until <= ?)", before.UTC().Truncate(time.Microsecond), now).
 			Order("recipient_id ASC", "message_id ASC", "id ASC").Scan(ctx, &rows)
 		if err != nil {
 			return fmt.Errorf("store: queued reminders: %w", err)
