@@ -216,6 +216,19 @@ func (h *harness) reminders(f domain.ReminderFilter) []*domain.Reminder {
 	}
 }
 
+// unsent counts the ledger rows still to be sent, queued or sending, read
+// at one instant (a row moves between the two while an attempt runs).
+func (h *harness) unsent() int {
+	h.t.Helper()
+	n := 0
+	for _, r := range h.reminders(domain.ReminderFilter{}) {
+		if r.Status == domain.ReminderQueued || r.Status == domain.ReminderSending {
+			n++
+		}
+	}
+	return n
+}
+
 // waitUntil polls cond until it holds, failing after the deadline.
 func (h *harness) waitUntil(what string, cond func() bool) {
 	h.t.Helper()

@@ -131,7 +131,7 @@ func TestStopWaitsForTheSendInFlightThenCancelsAtTheDeadline(t *testing.T) {
 	require.ErrorContains(t, h.runner.Stop(short), "cancelled at the shutdown deadline")
 	// Claimed before the send began, the row stays sending: the ledger
 	// cannot tell how far the cancelled attempt got.
-	left := len(h.reminders(domain.ReminderFilter{Status: domain.ReminderQueued})) + len(h.reminders(domain.ReminderFilter{Status: domain.ReminderSending}))
+	left := h.unsent()
 	require.Equal(t, 1, left, "left for the next start")
 	h.smtp.Release()
 
