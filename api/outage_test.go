@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"log/slog"
@@ -9,8 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,43 +19,9 @@ import (
 	"github.com/vendorwatch/vendorwatch/migrations"
 )
 
-// syncBuffer is a log buffer that the server's goroutines write and the
-// test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// linesWith returns the log lines that contain every one of parts.
-func (b *syncBuffer) linesWith(parts ...string) []string {
-	var out []string
-	for line := range strings.SplitSeq(b.String(), "\n") {
-		all := line != ""
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // proxiedEnv is an API on PostgreSQL behind a proxy the test controls,
 // with the given request deadline; the store and the API log to logs.
-func proxiedEnv(t *testing.T, requestTimeout time.Duration) (*env, *storetest.Proxy, *syncBuffer) {
+func proxiedEnv(t *testing.T, requestTimeout time.Duration) (*env, *storetest.Proxy, *storetest.LogBuffer) {
 	t.Helper()
 	pgURL := os.Getenv(storetest.PostgresURLEnv)
 	if pgURL == "" {
@@ -66,7 +29,7 @@ func proxiedEnv(t *testing.T, requestTimeout time.Duration) (*env, *storetest.Pr
 	}
 	schema := storetest.NewSchema(t, pgURL)
 	proxy := storetest.NewProxy(t, pgURL)
-	logs := &syncBuffer{}
+	logs := &storetest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	ctx := context.Background()
 	url := proxy.URL(pgURL) + "&application_name=vendorwatch-outage-test"
@@ -128,16 +91,16 @@ func TestDatabaseUnreachableIs503(t *testing.T) {
 	require.Less(t, took, 2*time.Second)
 	t.Logf("/readyz %d in %s", r.Status, took.Round(time.Millisecond))
 
-	require.Len(t, logs.linesWith("level=ERROR"), 1, "one ERROR line for the outage, not one a request:\n%s", logs)
-	require.Len(t, logs.linesWith("level=ERROR", "the database is unavailable"), 1)
-	require.Empty(t, logs.linesWith("internal error"))
+	require.Len(t, logs.Lines("level=ERROR"), 1, "one ERROR line for the outage, not one a request:\n%s", logs)
+	require.Len(t, logs.Lines("level=ERROR", "the database is unavailable"), 1)
+	require.Empty(t, logs.Lines("internal error"))
 
 	proxy.Restore()
 	e.must(http.StatusOK, "GET", "/v1/vendors", e.admin, nil)
 	e.must(http.StatusCreated, "POST", "/v1/departments", e.admin, map[string]any{"name": "復旧課" + randomSuffix()})
 	e.must(http.StatusOK, "GET", "/readyz", "", nil)
-	require.Len(t, logs.linesWith("level=INFO", "the database answers again"), 1, "%s", logs)
-	require.Len(t, logs.linesWith("level=ERROR"), 1)
+	require.Len(t, logs.Lines("level=INFO", "the database answers again"), 1, "%s", logs)
+	require.Len(t, logs.Lines("level=ERROR"), 1)
 }
 
 // A database that accepts connections but answers nothing makes calls a
@@ -161,13 +124,13 @@ func TestDatabaseHungIs503WithinTheDeadline(t *testing.T) {
 	require.Contains(t, string(r.Body), "database is unreachable")
 	require.Less(t, took, 2*time.Second)
 	t.Logf("/readyz %d in %s", r.Status, took.Round(time.Millisecond))
-	require.Len(t, logs.linesWith("level=ERROR"), 1, "%s", logs)
+	require.Len(t, logs.Lines("level=ERROR"), 1, "%s", logs)
 
 	proxy.Restore()
 	e.must(http.StatusOK, "GET", "/v1/vendors", e.admin, nil)
 	e.must(http.StatusCreated, "POST", "/v1/departments", e.admin, map[string]any{"name": "復旧課" + randomSuffix()})
 	e.must(http.StatusOK, "GET", "/readyz", "", nil)
-	require.Len(t, logs.linesWith("level=INFO", "the database answers again"), 1, "%s", logs)
+	require.Len(t, logs.Lines("level=INFO", "the database answers again"), 1, "%s", logs)
 }
 
 // On SQLite, a database locked by another process for longer than the
@@ -176,7 +139,7 @@ func TestDatabaseHungIs503WithinTheDeadline(t *testing.T) {
 func TestSQLiteLockedIs503WithinTheDeadline(t *testing.T) {
 	const deadline = time.Second
 	file := filepath.Join(t.TempDir(), "vendorwatch.db")
-	logs := &syncBuffer{}
+	logs := &storetest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	ctx := context.Background()
 	db, err := store.Open(ctx, file, store.Options{Now: testNow, Logger: log})
@@ -203,14 +166,14 @@ func TestSQLiteLockedIs503WithinTheDeadline(t *testing.T) {
 		r, took := e.timed("POST", "/v1/departments", e.admin, map[string]any{"name": "施錠課" + randomSuffix()})
 		requireUnavailable(t, r, deadline+time.Second, took)
 	}
-	require.Len(t, logs.linesWith("level=ERROR"), 1, "%s", logs)
+	require.Len(t, logs.Lines("level=ERROR"), 1, "%s", logs)
 
 	_, err = lock.ExecContext(ctx, `ROLLBACK`)
 	require.NoError(t, err)
 	require.NoError(t, lock.Close())
 	e.must(http.StatusCreated, "POST", "/v1/departments", e.admin, map[string]any{"name": "解錠課"})
 	e.must(http.StatusOK, "GET", "/readyz", "", nil)
-	require.Len(t, logs.linesWith("level=INFO", "the database answers again"), 1, "%s", logs)
+	require.Len(t, logs.Lines("level=INFO", "the database answers again"), 1, "%s", logs)
 }
 
 // When PostgreSQL terminates the service's connections (a failover, an
@@ -233,5 +196,5 @@ func TestDatabaseConnectionsTerminated(t *testing.T) {
 		require.Contains(t, []int{http.StatusOK, http.StatusServiceUnavailable}, r.Status, "%s", r.Body)
 		e.must(http.StatusOK, "GET", "/v1/vendors", e.admin, nil)
 	}
-	require.Empty(t, logs.linesWith("internal error"))
+	require.Empty(t, logs.Lines("internal error"))
 }

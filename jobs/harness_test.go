@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -75,7 +74,7 @@ type harness struct {
 	approverCtx context.Context
 	opts        harnessOptions
 	// logs collects what the runners log, at every level.
-	logs *syncBuffer
+	logs *storetest.LogBuffer
 }
 
 // harnessOptions change how the harness's runners are built.
@@ -93,24 +92,6 @@ type harnessOptions struct {
 	proxy bool
 }
 
-// syncBuffer is a bytes.Buffer safe for the loggers of several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func newHarness(t *testing.T, tg storetest.Target, start domain.Date) *harness {
 	return newHarnessWith(t, tg, start, harnessOptions{})
 }
@@ -118,7 +99,7 @@ func newHarness(t *testing.T, tg storetest.Target, start domain.Date) *harness {
 // newHarnessWith is newHarness with options for the runners.
 func newHarnessWith(t *testing.T, tg storetest.Target, start domain.Date, opts harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, target: tg, clock: &clock{}, smtp: mailtest.Start(t), opts: opts, logs: &syncBuffer{}}
+	h := &harness{t: t, target: tg, clock: &clock{}, smtp: mailtest.Start(t), opts: opts, logs: &storetest.LogBuffer{}}
 	h.clock.SetDay(start)
 	h.db = storetest.Open(t, tg, storetest.Options{Now: h.clock.Now})
 	h.ledger = h.db

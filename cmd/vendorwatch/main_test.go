@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +16,6 @@ import (
 
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 var servingAddr = regexp.MustCompile(`msg="vendorwatch serving" addr=(\S+)`)
 
@@ -51,7 +32,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // running is a serve process started by a test.
 type running struct {
 	addr   string
-	stderr *syncBuffer
+	stderr *storetest.LogBuffer
 	stop   func()
 }
 
@@ -60,7 +41,7 @@ type running struct {
 func startServe(t *testing.T, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &syncBuffer{}
+	stderr := &storetest.LogBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &bytes.Buffer{}, stderr)
@@ -207,7 +188,7 @@ func TestServeWithoutMigrateWaitsForTheMigrateStep(t *testing.T) {
 	dbFile := filepath.Join(t.TempDir(), "v.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stderr := &syncBuffer{}
+	stderr := &storetest.LogBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--migrate=false", "--database-url", dbFile}, &bytes.Buffer{}, stderr)

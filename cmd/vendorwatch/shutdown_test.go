@@ -32,14 +32,14 @@ func buildBinary(t *testing.T) string {
 type child struct {
 	cmd    *exec.Cmd
 	addr   string
-	stderr *syncBuffer
+	stderr *storetest.LogBuffer
 	done   chan error
 }
 
 // startChild runs serve on a free port and waits until /readyz says 200.
 func startChild(t *testing.T, bin string, args ...string) *child {
 	t.Helper()
-	c := &child{stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c := &child{stderr: &storetest.LogBuffer{}, done: make(chan error, 1)}
 	c.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	c.cmd.Stdout = io.Discard
 	c.cmd.Stderr = c.stderr
