@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,8 @@ type Services struct {
 	SocialAccounts    domain.SocialAccountService
 	Reviews           domain.ReviewService
 	Reminders         domain.ReminderService
+	// Sessions signs people in to the staff pages (api/web).
+	Sessions domain.SessionService
 	// Jobs runs a due-scan on demand; nil where no job runner runs.
 	Jobs domain.DueScanRunner
 	// Ready reports whether the database answers and migrations are current.
@@ -62,6 +65,7 @@ type Backend interface {
 	domain.SocialAccountService
 	domain.ReviewService
 	domain.ReminderService
+	domain.SessionService
 	Ready(ctx context.Context) error
 }
 
@@ -70,7 +74,7 @@ func ServicesOf(b Backend) Services {
 	return Services{
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
-		Reviews: b, Reminders: b, Ready: b.Ready,
+		Reviews: b, Reminders: b, Sessions: b, Ready: b.Ready,
 	}
 }
 
@@ -93,6 +97,9 @@ type Config struct {
 	// RiverUI is River's web UI, served under RiverUIPrefix to admins; nil
 	// to leave it out.
 	RiverUI http.Handler
+	// Pages are the staff pages (api/web), served for every path the API
+	// does not have outside /v1/; nil to leave them out.
+	Pages http.Handler
 }
 
 // Version is the version of the API contract in the OpenAPI document. It
@@ -132,7 +139,11 @@ func New(cfg Config) *Server {
 		timeout = DefaultRequestTimeout
 	}
 	r.Use(s.recoverPanics, requestDeadline(timeout), corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL)
-	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		if cfg.Pages != nil && !strings.HasPrefix(req.URL.Path, "/v1/") {
+			cfg.Pages.ServeHTTP(w, req)
+			return
+		}
 		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {

@@ -64,7 +64,10 @@ func (r Role) Allows(p Permission) bool {
 type Actor struct {
 	PersonID string
 	TokenID  string
-	Role     Role
+	// SessionID is the staff-page session of a change made through the
+	// pages; empty for API calls.
+	SessionID string
+	Role      Role
 	// Name is recorded in audit events so that they stay readable after the
 	// person is deleted.
 	Name string

@@ -40,6 +40,8 @@ type PolicySettings struct {
 	RiskAcceptanceMonths       int      `json:"risk_acceptance_months,omitempty" minimum:"0" maximum:"60" doc:"Months an accepted risk of a corrective action holds before the action comes due again; 12 by default." validate:"min=0,max=60"`
 	ClosureDays                []string `json:"closure_days" required:"false" maxItems:"100" doc:"Days the body is closed besides weekends and national holidays: MM-DD every year, or YYYY-MM-DD once. 12-29 to 01-03 when left out; an empty list means none." validate:"max=100,dive,required,max=10"`
 	JapaneseEraDates           bool     `json:"japanese_era_dates,omitempty" doc:"Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））."`
+	SessionIdleMinutes         int      `json:"session_idle_minutes,omitempty" minimum:"0" maximum:"1440" doc:"Minutes without use after which a staff-page session ends and the person signs in again; 30 by default." validate:"min=0,max=1440"`
+	SessionAbsoluteHours       int      `json:"session_absolute_hours,omitempty" minimum:"0" maximum:"168" doc:"Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day)." validate:"min=0,max=168"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -91,6 +93,12 @@ func (p *PolicySettings) Normalize() {
 	if p.ClosureDays == nil {
 		p.ClosureDays = append([]string(nil), d.ClosureDays...)
 	}
+	if p.SessionIdleMinutes == 0 {
+		p.SessionIdleMinutes = d.SessionIdleMinutes
+	}
+	if p.SessionAbsoluteHours == 0 {
+		p.SessionAbsoluteHours = d.SessionAbsoluteHours
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -105,6 +113,8 @@ var DefaultPolicySettings = PolicySettings{
 	CISOEscalationAfterRepeats:  2,
 	RiskAcceptanceMonths:        12,
 	ClosureDays:                 defaultClosureDays,
+	SessionIdleMinutes:          30,
+	SessionAbsoluteHours:        10,
 }
 
 // Settings is the stored settings resource.

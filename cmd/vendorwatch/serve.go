@@ -17,6 +17,8 @@ import (
 	"riverqueue.com/riverui"
 
 	"github.com/vendorwatch/vendorwatch/api"
+	"github.com/vendorwatch/vendorwatch/api/web"
+	"github.com/vendorwatch/vendorwatch/domain"
 	"github.com/vendorwatch/vendorwatch/domain/store"
 	"github.com/vendorwatch/vendorwatch/jobs"
 	"github.com/vendorwatch/vendorwatch/migrations"
@@ -100,7 +102,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		logMigrations(log, rep)
 	}
-	runner, riverUI, err := newJobs(cfg, db, mailer, log)
+	digest, err := jobs.NewDigest(cfg.MailFrom, cfg.publicURL())
+	if err != nil {
+		return err
+	}
+	runner, riverUI, err := newJobs(cfg, db, mailer, digest, log)
 	if err != nil {
 		return err
 	}
@@ -119,8 +125,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return db.Ready(ctx)
 	}
+	pages, err := web.New(web.Config{Services: svc, Logger: log, PublicURL: cfg.publicURL(),
+		Mailer: &jobs.SignInMailer{Mailer: mailer, Digest: digest, MessageIDDomain: messageIDDomain(cfg.MailFrom)},
+		Today:  func() domain.Date { return domain.DateOf(db.Now(), db.Location()) }})
+	if err != nil {
+		return err
+	}
 	httpServer := &http.Server{
-		Handler: api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI, RateLimit: cfg.RateLimit,
+		Handler: api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI, RateLimit: cfg.RateLimit, Pages: pages,
 			RequestTimeout: cfg.RequestTimeout, CORSOrigins: strings.Split(cfg.CORSOrigins, ","), TrustedProxies: proxies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -172,6 +184,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	defer cancel()
 	riverErr := runner.Stop(shutdownCtx)
 	httpErr := httpServer.Shutdown(shutdownCtx)
+	_ = pages.Wait(shutdownCtx) // sign-in e-mails still being sent
 	if httpErr != nil {
 		_ = httpServer.Close()
 	}
@@ -210,16 +223,17 @@ func (c *serveConfig) mailer() (jobs.Mailer, error) {
 	return m, nil
 }
 
+// publicURL is the address staff open in a browser: --public-url, or the
+// listening address.
+func (c *serveConfig) publicURL() string {
+	if c.PublicURL == "" {
+		return "http://" + c.Addr
+	}
+	return c.PublicURL
+}
+
 // newJobs builds the River client with its workers, and River's UI.
-func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, log *slog.Logger) (*jobs.Runner, *riverui.Handler, error) {
-	publicURL := cfg.PublicURL
-	if publicURL == "" {
-		publicURL = "http://" + cfg.Addr
-	}
-	digest, err := jobs.NewDigest(cfg.MailFrom, publicURL)
-	if err != nil {
-		return nil, nil, err
-	}
+func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Digest, log *slog.Logger) (*jobs.Runner, *riverui.Handler, error) {
 	runner, err := jobs.New(jobs.Config{
 		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
