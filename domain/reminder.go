@@ -208,6 +208,17 @@ type Reminder struct {
 	SentAt            *time.Time `json:"sent_at,omitempty" doc:"When it was sent."`
 }
 
+// PagePath is where staff open the reminder's subject in a browser: the
+// staff page of the subject, whose path is the API path without "/v1"
+// (/confirmations/<id> for /v1/confirmations/<id>). E-mails link each item
+// there, after the public URL. Empty when Path is not an API path.
+func (r Reminder) PagePath() string {
+	if rest, ok := strings.CutPrefix(r.Path, "/v1/"); ok && rest != "" {
+		return "/" + rest
+	}
+	return ""
+}
+
 // Reasons a ledger row is cancelled (Reminder.CancelReason).
 const (
 	CancelSuperseded        = "superseded"

@@ -154,3 +154,23 @@ func TestSuperseded(t *testing.T) {
 		})
 	}
 }
+
+// TestReminderPagePath checks that an item's staff page is its API path
+// without /v1, for every kind of subject a reminder can name.
+func TestReminderPagePath(t *testing.T) {
+	id := "0197a3c2-5b1e-7c3d-9f00-1234567890ab"
+	for api, page := range map[string]string{
+		"/v1/confirmations/" + id:      "/confirmations/" + id,
+		"/v1/contracts/" + id:          "/contracts/" + id,
+		"/v1/cloud-services/" + id:     "/cloud-services/" + id,
+		"/v1/social-accounts/" + id:    "/social-accounts/" + id,
+		"/v1/vendors/" + id:            "/vendors/" + id,
+		"/v1/corrective-actions/" + id: "/corrective-actions/" + id,
+		"":                             "",
+		"/v1/":                         "",
+		"/confirmations/" + id:         "",
+		"/v10/confirmations/" + id:     "",
+	} {
+		require.Equal(t, page, domain.Reminder{Path: api}.PagePath(), "path %q", api)
+	}
+}

@@ -85,7 +85,9 @@ func noteLabel(l domain.Locale) func(it domain.DigestItem) string {
 // Digest renders reminder digests, and the other e-mails vendorwatch sends
 // (the notice of a changed address), from the embedded templates.
 type Digest struct {
-	From    string
+	From string
+	// BaseURL is the public URL (--public-url) that staff open in a browser:
+	// each item's page path, and its API path, are written after it.
 	BaseURL string
 	text    map[domain.Locale]*texttemplate.Template
 	html    map[domain.Locale]*htmltemplate.Template

@@ -126,3 +126,31 @@ func TestDigestWording(t *testing.T) {
 	require.Contains(t, en.Text, "Due: 30 Mar 2027 (Tue) (2 days overdue)")
 	require.Equal(t, 1, strings.Count(en.Text, "due today"))
 }
+
+// TestDigestLinksEachItemToItsPage checks that every item links to its staff
+// page (the public URL and the API path without /v1) in both parts, the API
+// URL staying as a line of its own.
+func TestDigestLinksEachItemToItsPage(t *testing.T) {
+	d, err := jobs.NewDigest("vendorwatch@example.lg.jp", "https://vendorwatch.example.lg.jp/")
+	require.NoError(t, err)
+	ja, err := d.Render(sampleDigest(domain.LocaleJa), "x@y")
+	require.NoError(t, err)
+	require.Contains(t, ja.HTML, `<a href="https://vendorwatch.example.lg.jp/confirmations/c1">粗大ごみ受付システム運用保守</a>`, "the title is the link")
+	require.Contains(t, ja.HTML, `<a href="https://vendorwatch.example.lg.jp/vendors/v1">`, "a certification links to its vendor")
+	require.Equal(t, 6, strings.Count(ja.HTML, `<a href="https://vendorwatch.example.lg.jp/`), "one link per item")
+	require.Contains(t, ja.Text, "   対応ページ：https://vendorwatch.example.lg.jp/confirmations/c1\n   API：https://vendorwatch.example.lg.jp/v1/confirmations/c1\n")
+	en, err := d.Render(sampleDigest(domain.LocaleEn), "x@y")
+	require.NoError(t, err)
+	require.Contains(t, en.HTML, `<a href="https://vendorwatch.example.lg.jp/corrective-actions/a1">`)
+	require.Contains(t, en.Text, "   Page: https://vendorwatch.example.lg.jp/corrective-actions/a1\n   API: https://vendorwatch.example.lg.jp/v1/corrective-actions/a1\n")
+
+	// An item whose path is not an API path has no page to link to.
+	m := sampleDigest(domain.LocaleJa)
+	m.Items = m.Items[:1]
+	m.Items[0].Path = ""
+	bare, err := d.Render(m, "x@y")
+	require.NoError(t, err)
+	require.NotContains(t, bare.HTML, "<a ")
+	require.Contains(t, bare.HTML, ">粗大ごみ受付システム運用保守</th>")
+	require.NotContains(t, bare.Text, "対応ページ")
+}

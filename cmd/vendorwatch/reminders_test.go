@@ -115,7 +115,7 @@ func TestReminderArrivesAtTheSMTPServer(t *testing.T) {
 	smtp := mailtest.Start(t)
 	dir := t.TempDir()
 	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--smtp-url", "smtp://"+smtp.Addr+"?tls=none",
-		"--mail-from", "vendorwatch@example.lg.jp")
+		"--mail-from", "vendorwatch@example.lg.jp", "--public-url", "https://vendorwatch.example.lg.jp/")
 	require.Contains(t, r.stderr.String(), "reminder e-mails go to SMTP 127.0.0.1")
 	c := client{t: t, base: "http://" + r.addr, token: firstToken(t, r)}
 	contractDueInFiveDays(c)
@@ -125,6 +125,14 @@ func TestReminderArrivesAtTheSMTPServer(t *testing.T) {
 	require.Equal(t, []string{"admin@vendorwatch.invalid"}, m.To)
 	require.Contains(t, m.Subject, "【vendorwatch】期限のお知らせ（1件）")
 	require.True(t, strings.HasSuffix(m.MessageID, "@example.lg.jp>"))
+
+	// The item links to its staff page under the public URL; the API URL stays.
+	confs := c.call("GET", "/v1/confirmations", nil, 200)["items"].([]any)
+	require.Len(t, confs, 1)
+	conf := confs[0].(map[string]any)["id"].(string)
+	require.Contains(t, m.HTML, `<a href="https://vendorwatch.example.lg.jp/confirmations/`+conf+`"`)
+	require.Contains(t, m.Text, "対応ページ：https://vendorwatch.example.lg.jp/confirmations/"+conf+"\r\n", "a line of its own (CRLF on the wire)")
+	require.Contains(t, m.Text, "API：https://vendorwatch.example.lg.jp/v1/confirmations/"+conf+"\r\n", "a line of its own (CRLF on the wire)")
 }
 
 func TestRiverUIIsForAdminsOnly(t *testing.T) {

@@ -32,6 +32,8 @@ type Message struct {
 	Subject   string
 	// Text is the decoded plain-text part ("" when there is none).
 	Text string
+	// HTML is the decoded HTML part ("" when there is none).
+	HTML string
 	Raw  []byte
 	// Received is when the whole message had arrived.
 	Received time.Time
@@ -270,7 +272,7 @@ func (x *session) Data(r io.Reader) error {
 		if subj, err := dec.DecodeHeader(parsed.Header.Get("Subject")); err == nil {
 			m.Subject = subj
 		}
-		m.Text = plainText(parsed.Header.Get("Content-Type"), parsed.Header.Get("Content-Transfer-Encoding"), parsed.Body)
+		m.Text, m.HTML = decodedParts(parsed.Header.Get("Content-Type"), parsed.Header.Get("Content-Transfer-Encoding"), parsed.Body)
 	} else {
 		return errors.New("mailtest: unparseable message")
 	}
@@ -307,28 +309,41 @@ func (x *session) Data(r io.Reader) error {
 	return nil
 }
 
-// plainText returns the decoded text/plain part of a body, looking inside
-// multipart bodies.
-func plainText(contentType, encoding string, body io.Reader) string {
+// decodedParts returns the decoded text/plain and text/html parts of a
+// body (the first of each), looking inside multipart bodies.
+func decodedParts(contentType, encoding string, body io.Reader) (text, html string) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	if strings.HasPrefix(mt, "multipart/") {
 		mr := multipart.NewReader(body, params["boundary"])
-		for {
+		for text == "" || html == "" {
 			part, err := mr.NextRawPart()
 			if err != nil {
-				return ""
+				break
 			}
-			if t := plainText(part.Header.Get("Content-Type"), part.Header.Get("Content-Transfer-Encoding"), part); t != "" {
-				return t
+			t, h := decodedParts(part.Header.Get("Content-Type"), part.Header.Get("Content-Transfer-Encoding"), part)
+			if text == "" {
+				text = t
+			}
+			if html == "" {
+				html = h
 			}
 		}
+		return text, html
 	}
-	if mt != "text/plain" {
-		return ""
+	switch mt {
+	case "text/plain":
+		return decoded(encoding, body), ""
+	case "text/html":
+		return "", decoded(encoding, body)
 	}
+	return "", ""
+}
+
+// decoded undoes a part's Content-Transfer-Encoding.
+func decoded(encoding string, body io.Reader) string {
 	var r io.Reader = body
 	switch strings.ToLower(encoding) {
 	case "quoted-printable":
