@@ -1928,6 +1928,12 @@ type PolicySettings struct {
 
 	// RiskAcceptanceMonths Months an accepted risk of a corrective action holds before the action comes due again; 12 by default.
 	RiskAcceptanceMonths *int64 `json:"risk_acceptance_months,omitempty"`
+
+	// SessionAbsoluteHours Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day).
+	SessionAbsoluteHours *int64 `json:"session_absolute_hours,omitempty"`
+
+	// SessionIdleMinutes Minutes without use after which a staff-page session ends and the person signs in again; 30 by default.
+	SessionIdleMinutes *int64 `json:"session_idle_minutes,omitempty"`
 }
 
 // PostCheckInput defines model for PostCheckInput.
@@ -2309,6 +2315,12 @@ type Settings struct {
 
 	// RiskAcceptanceMonths Months an accepted risk of a corrective action holds before the action comes due again; 12 by default.
 	RiskAcceptanceMonths *int64 `json:"risk_acceptance_months,omitempty"`
+
+	// SessionAbsoluteHours Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day).
+	SessionAbsoluteHours *int64 `json:"session_absolute_hours,omitempty"`
+
+	// SessionIdleMinutes Minutes without use after which a staff-page session ends and the person signs in again; 30 by default.
+	SessionIdleMinutes *int64 `json:"session_idle_minutes,omitempty"`
 
 	// UpdatedAt When the settings last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at"`

@@ -2587,6 +2587,16 @@ export interface components {
              * @description Months an accepted risk of a corrective action holds before the action comes due again; 12 by default.
              */
             risk_acceptance_months?: number;
+            /**
+             * Format: int64
+             * @description Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day).
+             */
+            session_absolute_hours?: number;
+            /**
+             * Format: int64
+             * @description Minutes without use after which a staff-page session ends and the person signs in again; 30 by default.
+             */
+            session_idle_minutes?: number;
         };
         PostCheckInput: {
             /**
@@ -3048,6 +3058,16 @@ export interface components {
              * @description Months an accepted risk of a corrective action holds before the action comes due again; 12 by default.
              */
             risk_acceptance_months?: number;
+            /**
+             * Format: int64
+             * @description Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day).
+             */
+            session_absolute_hours?: number;
+            /**
+             * Format: int64
+             * @description Minutes without use after which a staff-page session ends and the person signs in again; 30 by default.
+             */
+            session_idle_minutes?: number;
             /**
              * Format: date-time
              * @description When the settings last changed (RFC 3339, UTC).
