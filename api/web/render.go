@@ -31,6 +31,8 @@ var funcs = template.FuncMap{
 	"join": strings.Join,
 	// fieldArg passes a page and a field name to the field-error partial.
 	"fieldArg": func(p *Page, name string) fieldRef { return fieldRef{P: p, Name: name} },
+	// listArg passes a page and its List to the list partials.
+	"listArg": func(p *Page, l List) listRef { return listRef{P: p, L: l} },
 	"deref": func(s *string) string {
 		if s == nil {
 			return ""
@@ -43,6 +45,12 @@ var funcs = template.FuncMap{
 type fieldRef struct {
 	P    *Page
 	Name string
+}
+
+// listRef is a page and one of its lists, for the list partials.
+type listRef struct {
+	P *Page
+	L List
 }
 
 func parseTemplates() (*templates, error) {
