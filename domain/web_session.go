@@ -12,6 +12,11 @@ import (
 // archived message is useless soon after.
 const SignInLinkTTL = 15 * time.Minute
 
+// MaxLiveSignInLinks is how many unused, unexpired sign-in links a person
+// may have; asking for more sends nothing, so nobody can fill a colleague's
+// mailbox from the sign-in page.
+const MaxLiveSignInLinks = 5
+
 // SignInPrefix and SessionPrefix start the secrets of sign-in links and of
 // page sessions, so that a leaked one is recognisable and never mistaken for
 // an API token.

@@ -51,11 +51,22 @@ func (db *DB) RequestSignInLink(ctx context.Context, email string) (*domain.Pers
 		if err != nil {
 			return wrap("find person by e-mail", err)
 		}
+		now := db.Now()
+		// A flood of requests for one address would fill its mailbox:
+		// beyond a few live links, no new one is made (the answer is the
+		// same either way).
+		live, err := tx.NewSelect().Table("sign_in_links").Where("person_id = ?", row.ID).
+			Where("used_at IS NULL").Where("expires_at > ?", now).Count(ctx)
+		if err != nil {
+			return wrap("count sign-in links", err)
+		}
+		if live >= domain.MaxLiveSignInLinks {
+			return nil
+		}
 		secret, err = newSecret(domain.SignInPrefix)
 		if err != nil {
 			return err
 		}
-		now := db.Now()
 		// Not a change of a register: no audit event, and no write lock.
 		if _, err := tx.NewRaw(`INSERT INTO sign_in_links (id, person_id, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 			uuid.Must(uuid.NewV7()).String(), row.ID, domain.HashSessionSecret(secret), now, now.Add(domain.SignInLinkTTL)).Exec(ctx); err != nil {
@@ -193,6 +204,11 @@ func (db *DB) SessionActor(ctx context.Context, secret string) (domain.Actor, er
 	now := db.Now()
 	s := domain.WebSession{ID: r.ID, PersonID: r.PersonID, CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt}
 	if why := domain.SessionLimitsOf(settings.PolicySettings).SessionEnded(s, now); why != "" {
+		// Ended for good, so that a longer timeout set later does not
+		// bring it back, and sign-out everywhere counts live ones only.
+		if _, err := db.bun.NewUpdate().Table("web_sessions").Set("ended_at = ?", now).Where("id = ?", r.ID).Exec(ctx); err != nil {
+			return domain.Actor{}, wrap("end session", err)
+		}
 		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the session has ended (%s); sign in again", why)
 	}
 	role, _, err := db.PersonWebRole(ctx, r.PersonID)
