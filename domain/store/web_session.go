@@ -76,7 +76,7 @@ func (db *DB) RequestSignInLink(ctx context.Context, email string) (*domain.Pers
 		return nil
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", translate(err)
 	}
 	return person, secret, nil
 }
@@ -114,7 +114,7 @@ func (db *DB) RedeemSignInLink(ctx context.Context, secret string) (string, *dom
 		return err
 	})
 	if err != nil {
-		return "", nil, err
+		return "", nil, translate(err)
 	}
 	return session, person, nil
 }
@@ -145,7 +145,7 @@ func (db *DB) OpenSessionForEmail(ctx context.Context, email, method string) (st
 		return err
 	})
 	if err != nil {
-		return "", nil, err
+		return "", nil, translate(err)
 	}
 	return session, person, nil
 }
