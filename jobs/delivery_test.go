@@ -258,9 +258,14 @@ func TestAReviewCancelsWhatWasQueuedForTheOldDate(t *testing.T) {
 			_, err = h.db.CreateReview(h.ctx, domain.ReviewInput{SubjectType: domain.ReviewCloudService, SubjectID: cs.ID,
 				Outcome: domain.OutcomeContinue, ReviewerID: owner.ID, ReviewedOn: day("2027-03-25")})
 			require.NoError(t, err)
-			rows := h.reminders(domain.ReminderFilter{SubjectID: cs.ID})
-			require.Len(t, rows, 1)
-			require.Equal(t, domain.ReminderCancelled, rows[0].Status)
+			// A row whose attempt was in flight at the review is sending for
+			// a moment; that attempt fails and the next one finds the subject
+			// changed.
+			h.waitUntil("the row is cancelled", func() bool {
+				rows := h.reminders(domain.ReminderFilter{SubjectID: cs.ID})
+				require.Len(t, rows, 1)
+				return rows[0].Status == domain.ReminderCancelled
+			})
 
 			// The job finishes, with nothing to send, while the server is
 			// still down: an attempt that began before the review has failed

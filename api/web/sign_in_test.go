@@ -2,12 +2,16 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorwatch/vendorwatch/api"
+	"github.com/vendorwatch/vendorwatch/api/web"
 	"github.com/vendorwatch/vendorwatch/domain"
 )
 
@@ -124,5 +128,30 @@ func TestPagesSendASecurityPolicy(t *testing.T) {
 		}
 		api := e.browser().get("/v1/nothing")
 		require.Equal(t, "application/problem+json", api.Header.Get("Content-Type"), "API paths keep JSON problems")
+	})
+}
+
+func TestSessionCookieIsSecureBehindHTTPS(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		l := &links{}
+		pages, err := web.New(web.Config{Services: api.ServicesOf(e.db), PublicURL: "https://vendorwatch.example.lg.jp", Mailer: l})
+		require.NoError(t, err)
+		ts := httptest.NewServer(pages)
+		t.Cleanup(ts.Close)
+		res, err := http.PostForm(ts.URL+"/sign-in", url.Values{"email": {e.admin.Email}})
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Eventually(t, func() bool { return l.count(e.admin.Email) == 1 }, 10*time.Second, 10*time.Millisecond)
+		link, err := url.Parse(l.last(e.admin.Email))
+		require.NoError(t, err)
+		require.Equal(t, "vendorwatch.example.lg.jp", link.Host, "links start with the public URL")
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err = client.PostForm(ts.URL+"/sign-in/link", url.Values{"t": {link.Query().Get("t")}})
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		cookie := res.Header.Get("Set-Cookie")
+		require.Contains(t, cookie, "Secure")
+		require.Contains(t, cookie, "HttpOnly")
 	})
 }
