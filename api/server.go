@@ -19,6 +19,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/vendorwatch/vendorwatch/api/docsui"
 	"github.com/vendorwatch/vendorwatch/domain"
 )
 
@@ -169,6 +170,7 @@ func New(cfg Config) *Server {
 	s.registerReviews()
 	s.registerReminders()
 	finishDocument(s.api.OpenAPI())
+	s.registerDocs(r)
 	if cfg.RiverUI != nil {
 		// A browser sends basic-auth credentials by itself, so a page
 		// elsewhere could make it cancel or retry jobs: refuse cross-origin
@@ -180,6 +182,20 @@ func New(cfg Config) *Server {
 		r.Mount(RiverUIPrefix, csrf.Handler(s.requireAdmin(cfg.RiverUI)))
 	}
 	return s
+}
+
+// registerDocs serves the API reference at /docs from assets built into the
+// binary, in place of huma's page, which loads its viewer from a CDN that a
+// closed network cannot reach.
+func (s *Server) registerDocs(r chi.Router) {
+	docs := docsui.New(s.api.OpenAPI().Info.Title+" API reference", "/openapi.json")
+	docs.NotFound = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeProblem(w, http.StatusNotFound, "no such file of the API reference; it is at /docs")
+	})
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		r.Method(method, docsui.Path, docs)
+		r.Method(method, docsui.AssetsPath+"*", docs)
+	}
 }
 
 // ServeHTTP implements http.Handler.
@@ -199,6 +215,8 @@ func humaConfig(version string) huma.Config {
 	// No $schema fields or describedby links in bodies: clients and SDKs see
 	// exactly the documented fields.
 	cfg.CreateHooks = nil
+	// registerDocs serves /docs without a CDN.
+	cfg.DocsPath = ""
 	cfg.Info.Description = "vendorwatch keeps a local-government body's register of everything outside its walls that " +
 		"touches its information: outsourced contractors (外部委託事業者) and their contracts, cloud services used under " +
 		"standard terms (約款による外部サービス) and official social-media accounts (ソーシャルメディアサービス). " +
