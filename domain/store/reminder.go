@@ -582,13 +582,20 @@ func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, ids []str
 
 // cancelQueuedReminders stops every queued reminder about a subject: its
 // date moved or it ended, so what was queued for the old date is not sent.
-// A row already sending is left to finish: its e-mail may have gone out.
+// A row already sending is left to finish, since its e-mail may have gone
+// out, but carries the reason: if its attempt then fails having delivered
+// nothing, MarkRemindersRetry cancels it instead of queueing it again.
 func (db *DB) cancelQueuedReminders(ctx context.Context, tx bun.Tx, subjectID string) error {
 	_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
 		Set("cancel_reason = ?", domain.CancelSubjectChanged).
 		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderQueued)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("store: cancel reminders: %w", err)
+	}
+	_, err = tx.NewUpdate().Model((*reminderRow)(nil)).Set("cancel_reason = ?", domain.CancelSubjectChanged).
+		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderSending)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store: mark reminders in flight: %w", err)
 	}
 	return nil
 }
@@ -741,6 +748,7 @@ func (db *DB) MarkRemindersSent(ctx context.Context, ids []string, messageID str
 	}
 	return db.markReminders(ctx, "sent", func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
+			Set("cancel_reason = ''").
 			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In([]string{string(domain.ReminderQueued), string(domain.ReminderSending)}))
 	})
 }
@@ -768,6 +776,13 @@ func (db *DB) MarkRemindersRetry(ctx context.Context, ids []string, answer strin
 		status = domain.ReminderSending
 	}
 	return db.markReminders(ctx, "for retry", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		if !mayHaveBeenDelivered {
+			// Nothing went out: a row whose subject changed meanwhile
+			// (cancelQueuedReminders) is cancelled, not queued again.
+			return q.Set("status = CASE WHEN cancel_reason = ? THEN ? ELSE ? END", domain.CancelSubjectChanged,
+				string(domain.ReminderCancelled), string(status)).Set("error = ?", answer).
+				Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderSending))
+		}
 		return q.Set("status = ?", string(status)).Set("error = ?", answer).
 			Where("id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderSending))
 	})
