@@ -292,8 +292,17 @@ func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logge
 	if first.Secret != "" {
 		fmt.Fprintf(stderr, "vendorwatch: first start: created administrator %s with this API token (shown once, keep it safe):\n\n    %s\n\n", first.Person.Email, first.Secret)
 		fmt.Fprintf(stderr, "Use it as: curl -H \"Authorization: Bearer %s\" http://%s/v1/people   (API docs: http://%s/docs)\n\n", first.Secret, addr, addr)
+		fmt.Fprintf(stderr, "Staff pages: %s/ — sign in as %s; %s.\n\n", strings.TrimRight(cfg.publicURL(), "/"), first.Person.Email, signInMailHint(cfg))
 	}
 	return nil
+}
+
+// signInMailHint says where the first sign-in link will arrive.
+func signInMailHint(cfg serveConfig) string {
+	if cfg.SMTPURL == "" {
+		return "the sign-in link is written to the newest file in " + cfg.OutboxDir + "/"
+	}
+	return "the sign-in link is e-mailed through the SMTP server"
 }
 
 // openDB opens the configured database with the configured time zone.
