@@ -181,10 +181,11 @@ func TestVendorPagesForAViewer(t *testing.T) {
 	})
 }
 
-func TestVendorPageInEnglish(t *testing.T) {
+func TestVendorAndContractPagesInEnglish(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		cast := osrcCast(e)
-		v := osrcCandidate(t, e, cast, domain.VendorInput{Name: "Example KK"})
+		v := osrcApproved(t, e, cast, domain.VendorInput{Name: "Example KK"})
+		c := osrcDraft(t, e, cast, v.ID, "Helpdesk")
 		p, err := e.db.FindPerson(e.asAdmin(), cast.viewer.ID)
 		require.NoError(t, err)
 		in := domain.PersonInput{Name: p.Name, Email: p.Email, DepartmentID: p.DepartmentID, Locale: domain.LocaleEn}
@@ -193,8 +194,13 @@ func TestVendorPageInEnglish(t *testing.T) {
 		page := osrcBrowser(e, cast.viewer).get("/vendors/" + v.ID)
 		require.Equal(t, http.StatusOK, page.Status, page.Body)
 		require.Contains(t, page.Body, `<html lang="en">`)
-		require.Contains(t, page.Body, "Candidate")
+		require.Contains(t, page.Body, "Approved")
 		require.Contains(t, page.Body, "Prevention of use of our information beyond the purpose")
+		cp := osrcBrowser(e, cast.viewer).get("/contracts/" + c.ID)
+		require.Equal(t, http.StatusOK, cp.Status, cp.Body)
+		require.Contains(t, cp.Body, "Security clause coverage")
+		require.Contains(t, cp.Body, "<th scope=\"row\" id=\"f-clauses.confidentiality\">Confidentiality")
+		require.NotContains(t, cp.Body, "業務上知り得た情報の守秘義務", "titles in the person's language")
 	})
 }
 
