@@ -1,0 +1,56 @@
+package web
+
+func init() {
+	addMessages(map[string]msg{
+		"confirmations.list_title":    {"遵守状況の確認", "Security confirmations"},
+		"confirmations.show_title":    {"遵守状況の確認：%s", "Security confirmation: %s"},
+		"confirmations.of_contract":   {"次の契約の確認を表示しています：", "Showing the confirmations of"},
+		"confirmations.all_contracts": {"すべての契約を表示", "show all contracts"},
+		"confirmations.contract":      {"契約", "Contract"},
+		"confirmations.vendor":        {"委託事業者", "Vendor"},
+		"confirmations.due_date":      {"確認期限", "Due date"},
+		"confirmations.status":        {"状況", "Status"},
+		"confirmations.result":        {"確認結果", "Result"},
+		"confirmations.performed_by":  {"実施者", "Performed by"},
+		"confirmations.performed_on":  {"実施日", "Performed on"},
+		"confirmations.performed_on_hint": {"確認を実施した日です。今日より後の日付は入力できません。",
+			"The day the confirmation was carried out; not after today."},
+		"confirmations.recorded_at":    {"記録日時", "Recorded at"},
+		"confirmations.notes":          {"全体の所見", "Overall remarks"},
+		"confirmations.checklist":      {"確認項目", "Checklist"},
+		"confirmations.checklist_hint": {"契約に定めた項目ごとに、確認の結果を選んでください。", "Choose the result of each clause of the contract."},
+		"confirmations.item":           {"確認項目", "Clause"},
+		"confirmations.item_result":    {"結果", "Result"},
+		"confirmations.note":           {"確認内容・所見", "What was seen"},
+		"confirmations.note_hint": {"「不備あり」の場合は必ず入力してください。入力内容が是正措置の内容になります。",
+			"Required for a finding: it becomes the corrective action's description."},
+		"confirmations.evidence":      {"証跡", "Evidence"},
+		"confirmations.evidence_hint": {"文書番号や URL を1行に1件ずつ入力してください。", "Document numbers or URLs, one a line."},
+		"confirmations.finding":       {"不備の場合の是正措置", "Corrective action for a finding"},
+		"confirmations.finding_hint": {"「不備あり」を選んだ場合は、重要度と措置期限を入力してください。是正措置の担当者は契約の担当者です。",
+			"For a finding, give the severity and the action's due date. The contract's owner follows the action up."},
+		"confirmations.severity":        {"重要度", "Severity"},
+		"confirmations.action_due_date": {"措置期限", "Action due date"},
+		"confirmations.choose":          {"選択してください", "Choose"},
+		"confirmations.overall":         {"確認全体", "The confirmation as a whole"},
+		"confirmations.submit":          {"確認結果を記録する", "Record the confirmation"},
+		"confirmations.read_only":       {"確認結果の記録は、編集者または管理者が行います。", "Editors and administrators record confirmations."},
+		"confirmations.actions_opened":  {"この確認で登録された是正措置", "Corrective actions this confirmation opened"},
+		"confirmations.action_for":      {"是正措置：%s", "Corrective action: %s"},
+		"confirmations.action":          {"是正措置", "Corrective action"},
+		"confirmations.action_link":     {"是正措置を見る", "View the action"},
+
+		"confirmations.status.scheduled": {"未実施", "Scheduled"},
+		"confirmations.status.overdue":   {"期限超過", "Overdue"},
+		"confirmations.status.completed": {"実施済み", "Completed"},
+
+		"confirmations.result.satisfactory": {"問題なし", "Satisfactory"},
+		"confirmations.result.findings":     {"不備あり", "Findings"},
+
+		"confirmations.item_result.ok":             {"遵守", "Complied"},
+		"confirmations.item_result.finding":        {"不備あり", "Finding"},
+		"confirmations.item_result.not_applicable": {"該当なし", "Not applicable"},
+
+		"flash.confirmation_completed": {"確認結果を記録しました。", "The confirmation is recorded."},
+	})
+}

@@ -1,0 +1,52 @@
+package web
+
+func init() {
+	addMessages(map[string]msg{
+		"corrective.list_title":        {"是正措置", "Corrective actions"},
+		"corrective.show_title":        {"是正措置", "Corrective action"},
+		"corrective.status":            {"状況", "Status"},
+		"corrective.overdue":           {"期限超過", "Overdue"},
+		"corrective.severity":          {"重要度", "Severity"},
+		"corrective.description":       {"措置の内容", "What must be corrected"},
+		"corrective.due_date":          {"措置期限", "Due date"},
+		"corrective.owner":             {"担当者", "Owner"},
+		"corrective.owner_me":          {"自分の担当", "Mine"},
+		"corrective.contract":          {"契約", "Contract"},
+		"corrective.vendor":            {"委託事業者", "Vendor"},
+		"corrective.confirmation":      {"遵守状況の確認", "Confirmation"},
+		"corrective.confirmation_link": {"この措置のもとになった確認を見る", "View the confirmation that found it"},
+		"corrective.resolution":        {"対応結果・理由", "Resolution"},
+		"corrective.closed_by":         {"完了・受容した人", "Closed by"},
+		"corrective.closed_at":         {"完了・受容した日時", "Closed at"},
+		"corrective.accepted_until":    {"リスク受容の期限", "Risk accepted until"},
+		"corrective.accepted_until_hint": {"この日を過ぎると措置は再び対応中になります。空欄の場合は設定の上限（今日から risk_acceptance_months か月）です。",
+			"The action opens again after this day. Empty for the settings' limit (risk_acceptance_months from today)."},
+		"corrective.finding":          {"指摘事項", "The finding"},
+		"corrective.clause":           {"確認項目", "Clause"},
+		"corrective.finding_note":     {"確認時の所見", "What was seen"},
+		"corrective.evidence":         {"証跡", "Evidence"},
+		"corrective.complete_heading": {"措置の完了", "Mark done"},
+		"corrective.resolution_done":  {"実施した措置", "What was done"},
+		"corrective.resolution_hint": {"委託先が行った是正の内容と、確認した記録を入力してください。",
+			"Say what the vendor corrected and what record you saw."},
+		"corrective.complete":     {"措置を完了する", "Mark the action done"},
+		"corrective.risk_heading": {"リスクの受容", "Accept the risk"},
+		"corrective.risk_intro": {"是正を求めず、期限を定めてリスクを受容します。措置の担当者本人は受容できません。",
+			"Accept the risk for a while instead of having it corrected. The action's owner cannot accept it."},
+		"corrective.risk_reason": {"受容する理由", "Why the risk is accepted"},
+		"corrective.accept_risk": {"リスクを受容する", "Accept the risk"},
+		"corrective.risk_who": {"リスクの受容は、統括情報セキュリティ責任者または最高情報セキュリティ責任者が行います。",
+			"Only a supervisor (統括情報セキュリティ責任者) or CISO may accept a risk."},
+
+		"corrective.status.open":          {"対応中", "Open"},
+		"corrective.status.done":          {"完了", "Done"},
+		"corrective.status.risk_accepted": {"リスク受容", "Risk accepted"},
+
+		"corrective.severity.low":    {"低", "Low"},
+		"corrective.severity.medium": {"中", "Medium"},
+		"corrective.severity.high":   {"高", "High"},
+
+		"flash.corrective_completed":     {"是正措置を完了しました。", "The corrective action is done."},
+		"flash.corrective_risk_accepted": {"リスクを受容しました。", "The risk is accepted."},
+	})
+}
