@@ -144,6 +144,9 @@ func TestConfirmationPageShowsTheChecklistToAnEditor(t *testing.T) {
 		require.Contains(t, p.Body, ">該当なし</label>")
 		require.Contains(t, p.Body, `id="f-performed_on" name="performed_on" value="2026-12-01"`)
 
+		require.Equal(t, http.StatusNotFound, b.get("/confirmations/not-a-confirmation").Status)
+		require.Equal(t, http.StatusNotFound, b.get("/corrective-actions/00000000-0000-7000-8000-000000000000").Status)
+
 		list := b.get("/confirmations?status=scheduled")
 		require.Equal(t, http.StatusOK, list.Status, list.Body)
 		require.Contains(t, list.Body, `<a href="/confirmations/`+conf.ID+`">`+c.Title+`</a>`)
