@@ -40,6 +40,11 @@ type serveConfig struct {
 	RateLimit       int
 	CORSOrigins     string
 	TrustedProxies  string
+	// OIDC* configure sign-in through an OpenID Connect provider.
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
+	SignInEmailLink  bool
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -60,6 +65,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.IntVar(&cfg.RateLimit, "rate-limit", api.DefaultRateLimit, "requests a caller (token, or IP without one) may make a minute, per replica")
 	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (e.g. https://intra.example.lg.jp)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 10.0.0.0/8)")
+	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for staff sign-in (e.g. https://login.example.lg.jp/realms/staff); empty for none")
+	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", "", "client id registered at the OpenID Connect provider")
+	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", "", "client secret registered at the OpenID Connect provider (better set by VENDORWATCH_OIDC_CLIENT_SECRET)")
+	fs.BoolVar(&cfg.SignInEmailLink, "sign-in-email-link", true, "staff may sign in by a link e-mailed to them (turn off only with --oidc-issuer)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -86,6 +95,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if cfg.RequestTimeout <= 0 {
 		return fmt.Errorf("--request-timeout must be positive, not %s", cfg.RequestTimeout)
+	}
+	oidcSignIn, err := cfg.oidc(ctx)
+	if err != nil {
+		return err
 	}
 	begun := time.Now()
 	db, err := openDB(ctx, cfg.dbConfig)
@@ -125,9 +138,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return db.Ready(ctx)
 	}
-	pages, err := web.New(web.Config{Services: svc, Logger: log, PublicURL: cfg.publicURL(),
-		Mailer: &jobs.SignInMailer{Mailer: mailer, Digest: digest, MessageIDDomain: messageIDDomain(cfg.MailFrom)},
-		Today:  func() domain.Date { return domain.DateOf(db.Now(), db.Location()) }})
+	var signInMailer web.SignInMailer // nil: no e-mailed links
+	if cfg.SignInEmailLink {
+		signInMailer = &jobs.SignInMailer{Mailer: mailer, Digest: digest, MessageIDDomain: messageIDDomain(cfg.MailFrom)}
+	}
+	pages, err := web.New(web.Config{Services: svc, Logger: log, PublicURL: cfg.publicURL(), Mailer: signInMailer, OIDC: oidcSignIn,
+		Today: func() domain.Date { return domain.DateOf(db.Now(), db.Location()) }})
 	if err != nil {
 		return err
 	}
@@ -148,6 +164,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	go func() { serveErr <- httpServer.Serve(ln) }()
 	log.Info("vendorwatch serving", "addr", ln.Addr().String(), "database", string(db.Kind()), "version", buildVersion())
 	log.Info("reminder e-mails go to " + mailer.Describe())
+	log.Info("staff sign in", "email_link", cfg.SignInEmailLink, "oidc_issuer", cfg.OIDCIssuer)
 	log.Info("jobs may run", "job_timeout", runner.JobTimeout.String(), "rescue_stuck_jobs_after", runner.RescueStuckJobsAfter.String(),
 		"digest_lease", cfg.DigestLease.String(), "river_client", runner.Client.ID(),
 		"shutdown_timeout", cfg.ShutdownTimeout.String())
@@ -230,6 +247,28 @@ func (c *serveConfig) publicURL() string {
 		return "http://" + c.Addr
 	}
 	return c.PublicURL
+}
+
+// oidc configures sign-in through the OpenID Connect provider of
+// --oidc-issuer, whose discovery must answer now: a wrong issuer fails the
+// start rather than the first person signing in.
+func (c *serveConfig) oidc(ctx context.Context) (*web.OIDC, error) {
+	if c.OIDCIssuer == "" {
+		if c.OIDCClientID != "" || c.OIDCClientSecret != "" {
+			return nil, errors.New("--oidc-client-id and --oidc-client-secret need --oidc-issuer")
+		}
+		if !c.SignInEmailLink {
+			return nil, errors.New("--sign-in-email-link=false needs --oidc-issuer, or nobody can sign in to the staff pages")
+		}
+		return nil, nil
+	}
+	if c.OIDCClientID == "" {
+		return nil, errors.New("--oidc-issuer needs --oidc-client-id")
+	}
+	if c.OIDCClientSecret == "" {
+		return nil, errors.New("--oidc-issuer needs --oidc-client-secret (or VENDORWATCH_OIDC_CLIENT_SECRET)")
+	}
+	return web.NewOIDC(ctx, c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret, strings.TrimRight(c.publicURL(), "/")+"/sign-in/oidc/callback")
 }
 
 // newJobs builds the River client with its workers, and River's UI.
