@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -30,18 +31,29 @@ func (db *DB) settings(ctx context.Context, tx bun.IDB) (*domain.Settings, error
 	var row settingsRow
 	err := tx.NewSelect().Model(&row).Where("id = 1").Scan(ctx)
 	if isNoRows(err) {
-		return &domain.Settings{PolicySettings: domain.DefaultPolicySettings}, nil
+		return &domain.Settings{PolicySettings: defaultSettings()}, nil
 	}
 	if err != nil {
 		return nil, wrap("read settings", err)
 	}
 	s := &domain.Settings{Version: row.Version, UpdatedAt: row.UpdatedAt.UTC()}
-	s.PolicySettings = domain.DefaultPolicySettings
+	s.PolicySettings = defaultSettings()
 	if err := json.Unmarshal([]byte(row.Body), &s.PolicySettings); err != nil {
 		return nil, fmt.Errorf("store: decode settings: %w", err)
 	}
 	s.PolicySettings.Normalize()
 	return s, nil
+}
+
+// defaultSettings is a copy of the defaults whose lists are its own:
+// decoding stored settings over the defaults would otherwise write into the
+// defaults' arrays, and every later read would see another database's
+// lists.
+func defaultSettings() domain.PolicySettings {
+	p := domain.DefaultPolicySettings
+	p.ReminderLeadDays = slices.Clone(p.ReminderLeadDays)
+	p.ClosureDays = slices.Clone(p.ClosureDays)
+	return p
 }
 
 // GetSettings implements domain.SettingsService.
