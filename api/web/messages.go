@@ -56,6 +56,7 @@ func init() {
 		"nav.home":           {"私の対応事項", "My work"},
 		"nav.vendors":        {"委託事業者", "Vendors"},
 		"nav.contracts":      {"契約", "Contracts"},
+		"nav.confirmations":  {"遵守状況の確認", "Confirmations"},
 		"nav.corrective":     {"是正措置", "Corrective actions"},
 		"nav.cloud":          {"外部サービス", "Cloud services"},
 		"nav.social":         {"ソーシャルメディア", "Social media"},
