@@ -164,24 +164,12 @@ func (h *Handler) socialRefused(w http.ResponseWriter, r *http.Request, err erro
 		h.fail(w, r, loadErr)
 		return
 	}
-	h.refused(w, r, "social_show.html", d, renameFields(err, rename))
-}
-
-// renameFields renames the fields of a service's refusal.
-func renameFields(err error, rename map[string]string) error {
-	e, ok := errorsAs(err)
-	if !ok || len(e.Fields) == 0 || len(rename) == 0 {
-		return err
-	}
-	out := *e
-	out.Fields = make([]domain.FieldError, len(e.Fields))
-	for i, fe := range e.Fields {
-		if to, ok := rename[fe.Field]; ok {
-			fe.Field = to
+	h.refused(w, r, "social_show.html", d, renameFields(err, func(name string) string {
+		if to, ok := rename[name]; ok {
+			return to
 		}
-		out.Fields[i] = fe
-	}
-	return &out
+		return name
+	}))
 }
 
 // socialHandOver hands the account to another responsible person, as the
