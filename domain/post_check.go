@@ -23,6 +23,12 @@ type PostFinding struct {
 	Code    string `json:"code" enum:"category_not_allowed,prohibited_term,email_address,phone_number,individual_number,postal_address" doc:"What was found."`
 	Message string `json:"message" doc:"What is wrong, in a sentence."`
 	Excerpt string `json:"excerpt,omitempty" doc:"The offending part of the draft, as written."`
+	// Start and End are where the excerpt is in the draft, as rune offsets
+	// [Start, End), so that a page can mark the very span the rule found
+	// rather than search for its text again; both 0 for a finding about no
+	// part of the text (the category). Not part of the API's answer.
+	Start int `json:"-"`
+	End   int `json:"-"`
 }
 
 // PublishingRules say what an account may publish.
@@ -286,8 +292,9 @@ func FindProhibitedTerms(text string, terms []string) []PostFinding {
 		}
 		if i := strings.Index(folded, t); i >= 0 {
 			start := utf8.RuneCountInString(folded[:i])
+			end := start + utf8.RuneCountInString(t)
 			out = append(out, PostFinding{Code: FindingProhibitedTerm, Message: "contains the prohibited term " + term,
-				Excerpt: excerpt(text, start, start+utf8.RuneCountInString(t))})
+				Excerpt: excerpt(text, start, end), Start: start, End: end})
 		}
 	}
 	return out
@@ -301,7 +308,7 @@ func FindEmailAddresses(text string) []PostFinding {
 	var out []PostFinding
 	for _, m := range matchRunes(emailPattern, folded) {
 		out = append(out, PostFinding{Code: FindingEmailAddress, Message: "contains an e-mail address; publish the official inquiry form instead",
-			Excerpt: excerpt(text, m[0], m[1])})
+			Excerpt: excerpt(text, m[0], m[1]), Start: m[0], End: m[1]})
 	}
 	return out
 }
@@ -386,7 +393,7 @@ func FindPhoneNumbers(text string) []PostFinding {
 				continue
 			}
 			out = append(out, PostFinding{Code: FindingPhoneNumber, Message: "contains a phone number; check that it is an official number meant for publication",
-				Excerpt: excerpt(text, groups[i].start, groups[end].end)})
+				Excerpt: excerpt(text, groups[i].start, groups[end].end), Start: groups[i].start, End: groups[end].end})
 			i = end
 		}
 	}
@@ -409,7 +416,7 @@ func FindIndividualNumbers(text string) []PostFinding {
 				continue
 			}
 			out = append(out, PostFinding{Code: FindingIndividualNumber, Message: "contains what is an individual number (マイナンバー) by its check digit; it must never be published",
-				Excerpt: excerpt(text, groups[i].start, groups[end].end)})
+				Excerpt: excerpt(text, groups[i].start, groups[end].end), Start: groups[i].start, End: groups[end].end})
 			i = end
 		}
 	}
@@ -479,7 +486,7 @@ func postalAddressMatches(text string) []postalMatch {
 		end := utf8.RuneCountInString(folded[:m[1]+loc[1]])
 		out = append(out, postalMatch{start: start, finding: PostFinding{Code: FindingPostalAddress,
 			Message: "contains a postal code followed by an address; check that it is not a private address",
-			Excerpt: excerpt(text, start, end)}})
+			Excerpt: excerpt(text, start, end), Start: start, End: end}})
 	}
 	return out
 }

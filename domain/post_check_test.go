@@ -441,3 +441,20 @@ func TestPublicContactListsAreBounded(t *testing.T) {
 		})
 	}
 }
+
+func TestPostFindingSpansAreTheirExcerpts(t *testing.T) {
+	text := "〒１００-０００１ 東京都千代田区千代田1-1、TEL ＋81 90 1234 5678、mail: Ａbc@example.jp、未発表の件、番号 2026 1234 5678 9018 と 4983 5610 2382"
+	rules := domain.PublishingRules{AllowedCategories: []string{"お知らせ"}, ProhibitedTerms: []string{"未発表"}}
+	got := domain.CheckPost(text, "災害", rules)
+	runes := []rune(text)
+	spans := 0
+	for _, f := range got {
+		if f.Code == domain.FindingCategoryNotAllowed {
+			require.Zero(t, f.End, "a category finding is about no part of the text")
+			continue
+		}
+		require.Equal(t, f.Excerpt, string(runes[f.Start:f.End]), "%s", f.Code)
+		spans++
+	}
+	require.GreaterOrEqual(t, spans, 4, "%+v", got)
+}
