@@ -36,9 +36,11 @@ func TestEveryTemplateKeyHasBothLanguages(t *testing.T) {
 	require.Greater(t, seen, 100)
 }
 
-func TestEveryTextHasBothLanguages(t *testing.T) {
+// TestEveryTextHasJapanese: Japanese is the pages' language; a text
+// without English (a post-check finding, whose English is the domain's own
+// message) falls back to it only where its caller says so.
+func TestEveryTextHasJapanese(t *testing.T) {
 	for k, m := range messages {
 		require.NotEmpty(t, m.ja, k)
-		require.NotEmpty(t, m.en, k)
 	}
 }
