@@ -41,6 +41,7 @@ type Services struct {
 	SocialAccounts    domain.SocialAccountService
 	Reviews           domain.ReviewService
 	Reminders         domain.ReminderService
+	Work              domain.WorkService
 	// Sessions signs people in to the staff pages (api/web).
 	Sessions domain.SessionService
 	// Jobs runs a due-scan on demand; nil where no job runner runs.
@@ -66,6 +67,7 @@ type Backend interface {
 	domain.SocialAccountService
 	domain.ReviewService
 	domain.ReminderService
+	domain.WorkService
 	domain.SessionService
 	Ready(ctx context.Context) error
 }
@@ -75,7 +77,7 @@ func ServicesOf(b Backend) Services {
 	return Services{
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
-		Reviews: b, Reminders: b, Sessions: b, Ready: b.Ready,
+		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
 	}
 }
 

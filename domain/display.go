@@ -49,3 +49,50 @@ func (p Platform) DisplayName(l Locale) string {
 	}
 	return string(p)
 }
+
+// DisplayName names a subject type as people read it, in the locale: what
+// kind of date comes due (委託先の遵守状況確認, 契約更新の見直し, …). Reminder
+// e-mails and the staff pages use it.
+func (t SubjectType) DisplayName(l Locale) string {
+	ja, en := "", ""
+	switch t {
+	case SubjectConfirmation:
+		ja, en = "委託先の遵守状況確認", "Security confirmation of a contractor"
+	case SubjectContractRenewal:
+		ja, en = "契約更新の見直し", "Contract renewal review"
+	case SubjectCloudServiceReview:
+		ja, en = "約款による外部サービスの定期見直し", "Periodic review of a service under standard terms"
+	case SubjectSocialAccountReview:
+		ja, en = "ソーシャルメディアアカウントの定期見直し", "Periodic review of a social-media account"
+	case SubjectCertification:
+		ja, en = "認証の有効期限", "Certification expiry"
+	case SubjectCorrectiveAction:
+		ja, en = "是正措置の期限", "Corrective action due"
+	default:
+		return string(t)
+	}
+	if l == LocaleEn {
+		return en
+	}
+	return ja
+}
+
+// DisplayName names a kind of work as people read it, in the locale: the
+// subject type of a date coming due, or the approval waiting.
+func (k WorkKind) DisplayName(l Locale) string {
+	ja, en := "", ""
+	switch k {
+	case WorkWaiverApproval:
+		ja, en = "条項の適用除外の承認", "Approval of a clause waiver"
+	case WorkVendorApproval:
+		ja, en = "委託事業者の承認", "Approval of a vendor"
+	case WorkCloudServiceApproval:
+		ja, en = "約款による外部サービスの利用承認", "Approval of a service under standard terms"
+	default:
+		return SubjectType(k).DisplayName(l)
+	}
+	if l == LocaleEn {
+		return en
+	}
+	return ja
+}

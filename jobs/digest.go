@@ -14,26 +14,6 @@ import (
 //go:embed templates/*
 var templateFS embed.FS
 
-// subjectLabels name each subject type in each locale.
-var subjectLabels = map[domain.Locale]map[domain.SubjectType]string{
-	domain.LocaleJa: {
-		domain.SubjectConfirmation:        "委託先の遵守状況確認",
-		domain.SubjectContractRenewal:     "契約更新の見直し",
-		domain.SubjectCloudServiceReview:  "約款による外部サービスの定期見直し",
-		domain.SubjectSocialAccountReview: "ソーシャルメディアアカウントの定期見直し",
-		domain.SubjectCertification:       "認証の有効期限",
-		domain.SubjectCorrectiveAction:    "是正措置の期限",
-	},
-	domain.LocaleEn: {
-		domain.SubjectConfirmation:        "Security confirmation of a contractor",
-		domain.SubjectContractRenewal:     "Contract renewal review",
-		domain.SubjectCloudServiceReview:  "Periodic review of a service under standard terms",
-		domain.SubjectSocialAccountReview: "Periodic review of a social-media account",
-		domain.SubjectCertification:       "Certification expiry",
-		domain.SubjectCorrectiveAction:    "Corrective action due",
-	},
-}
-
 // stageLabel words an item's stage from the days left on the day of sending
 // (domain.DueWording), and numbers the repeats of an overdue reminder.
 func stageLabel(l domain.Locale) func(it domain.DigestItem) string {
@@ -104,7 +84,7 @@ func NewDigest(from, baseURL string) (*Digest, error) {
 	for _, l := range []domain.Locale{domain.LocaleJa, domain.LocaleEn} {
 		funcs := map[string]any{
 			"inc":          func(i int) int { return i + 1 },
-			"subjectLabel": func(t domain.SubjectType) string { return subjectLabels[l][t] },
+			"subjectLabel": func(t domain.SubjectType) string { return t.DisplayName(l) },
 			"stageLabel":   stageLabel(l),
 			"note":         noteLabel(l),
 		}

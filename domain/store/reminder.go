@@ -241,11 +241,17 @@ type recipients struct {
 	cisos       []string
 }
 
-func newRecipients(ctx context.Context, tx bun.Tx) (*recipients, error) {
+func newRecipients(ctx context.Context, tx bun.IDB) (*recipients, error) {
 	var people []personRow
 	if err := tx.NewSelect().Model(&people).Column("id", "active", "supervisor_id", "security_roles", "locale").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: load people for reminders: %w", err)
 	}
+	return recipientsOf(people), nil
+}
+
+// recipientsOf builds the recipients from every person's id, active,
+// supervisor_id, security_roles and locale.
+func recipientsOf(people []personRow) *recipients {
 	r := &recipients{active: map[string]bool{}, locale: map[string]domain.Locale{}, supervisor: map[string]string{}}
 	for _, p := range people {
 		r.active[p.ID] = p.Active
@@ -266,7 +272,7 @@ func newRecipients(ctx context.Context, tx bun.Tx) (*recipients, error) {
 	}
 	sort.Strings(r.supervisors)
 	sort.Strings(r.cisos)
-	return r, nil
+	return r
 }
 
 func (r *recipients) of(owner string, esc domain.Escalation) []recipient {

@@ -1,0 +1,35 @@
+package web
+
+func init() {
+	addMessages(map[string]msg{
+		"review.new_title":              {"見直しの記録", "Record a review"},
+		"review.list_title":             {"見直しの記録一覧", "Reviews"},
+		"review.list_caption":           {"見直しの記録（見直し日の古い順）", "Reviews, oldest first"},
+		"review.subject_type":           {"対象の種類", "Subject"},
+		"review.subject":                {"対象", "Reviewed"},
+		"review.subject.contract":       {"契約", "Contract"},
+		"review.subject.cloud_service":  {"約款による外部サービス", "Service under standard terms"},
+		"review.subject.social_account": {"ソーシャルメディアアカウント", "Social-media account"},
+		"review.open_subject":           {"%sを開く", "Open the %s"},
+		"review.current_end":            {"現在の契約終了日", "Current end date"},
+		"review.outcome":                {"見直しの結果", "Outcome"},
+		"review.outcome_hint":           {"「終了」を選ぶと、契約は解除され、外部サービス・アカウントは利用終了となります。その場合は理由を記入してください。", "Terminate ends the contract, or retires the service or account; say why in the notes."},
+		"review.outcome.continue":       {"継続", "Continue"},
+		"review.outcome.modify":         {"内容を変更して継続", "Continue with changes"},
+		"review.outcome.terminate":      {"終了", "Terminate"},
+		"review.notes":                  {"検討内容", "Notes"},
+		"review.notes_hint":             {"確認したことと判断の理由を記入してください（4,000字以内）。「終了」の場合は必須です。", "What was considered and decided (up to 4,000 characters); required to terminate."},
+		"review.reviewer":               {"見直しを行った職員", "Reviewer"},
+		"review.reviewed_on":            {"見直し日", "Reviewed on"},
+		"review.reviewed_on_hint":       {"見直しを行った日です。未来の日付は入力できません。", "The day of the review; not in the future."},
+		"review.new_end_date":           {"新しい契約終了日", "New end date"},
+		"review.new_end_date_hint":      {"契約を延長する場合に、現在の終了日より後の日付を入力してください。入力しない場合は、現在の終了日について見直し済みとなります。", "To extend the contract, a date after its current end. Left empty, the review counts for the current end date."},
+		"review.new_end_on":             {"新しい終了日：%s", "New end: %s"},
+		"review.due_date":               {"見直しの期限", "Due"},
+		"review.next_due":               {"次回の期限", "Next due"},
+		"review.ended":                  {"終了", "Ended"},
+		"review.submit":                 {"見直しを記録する", "Record the review"},
+		"review.cancel":                 {"記録せずに戻る", "Back without recording"},
+		"flash.review_created":          {"見直しを記録しました。", "The review is recorded."},
+	})
+}
