@@ -60,6 +60,7 @@ func init() {
 		"nav.corrective":     {"是正措置", "Corrective actions"},
 		"nav.cloud":          {"外部サービス", "Cloud services"},
 		"nav.social":         {"ソーシャルメディア", "Social media"},
+		"nav.reviews":        {"見直し", "Reviews"},
 		"nav.reminders":      {"通知履歴", "Reminders"},
 		"nav.audit":          {"監査ログ", "Audit log"},
 		"nav.settings":       {"設定", "Settings"},
