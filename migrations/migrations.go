@@ -156,11 +156,16 @@ func Apply(ctx context.Context, t Target) (Report, error) {
 		}
 		defer func() { _ = conn.Close() }()
 		// Waiting for another replica's migrations may take longer than the
-		// connection's statement_timeout; RESET restores it for the pool.
+		// connection's statement_timeout and lock_timeout (which bounds the
+		// wait for an advisory lock too); RESET restores them for the pool.
 		if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
 			return rep, fmt.Errorf("migrations: lock: %w", err)
 		}
 		defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `RESET statement_timeout`) }()
+		if _, err := conn.ExecContext(ctx, `SET lock_timeout = 0`); err != nil {
+			return rep, fmt.Errorf("migrations: lock: %w", err)
+		}
+		defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `RESET lock_timeout`) }()
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7061626)`); err != nil {
 			return rep, fmt.Errorf("migrations: lock: %w", err)
 		}
