@@ -14,22 +14,13 @@ import (
 // adminRoutes registers the administrators' pages: the policy settings and
 // the people's roles on the pages and their sessions.
 func (h *Handler) adminRoutes(r chi.Router) {
+	r = r.With(h.needs(domain.PermAdmin))
 	r.Get("/settings", h.settingsForm)
 	r.Post("/settings", h.saveSettings)
 	r.Get("/people", h.peopleList)
 	r.Get("/people/{id}", h.personPage)
 	r.Post("/people/{id}/web-role", h.setWebRole)
 	r.Post("/people/{id}/sign-out", h.signOutEverywhere)
-}
-
-// allowed refuses the request with 403 unless the signed-in person's role
-// has perm.
-func (h *Handler) allowed(w http.ResponseWriter, r *http.Request, perm domain.Permission) bool {
-	if stateOf(r).actor.Role.Allows(perm) {
-		return true
-	}
-	h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-	return false
 }
 
 // settingsField is one number of the settings form.
@@ -143,9 +134,6 @@ func newSettingsData(s *domain.Settings) *settingsData {
 // settingsForm shows the policy settings as a form; admins only, as
 // replace-settings is.
 func (h *Handler) settingsForm(w http.ResponseWriter, r *http.Request) {
-	if !h.allowed(w, r, domain.PermAdmin) {
-		return
-	}
 	s, err := h.cfg.Settings.GetSettings(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
@@ -157,9 +145,6 @@ func (h *Handler) settingsForm(w http.ResponseWriter, r *http.Request) {
 // saveSettings replaces the policy settings as replace-settings does, with
 // the form's version as If-Match.
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
-	if !h.allowed(w, r, domain.PermAdmin) {
-		return
-	}
 	ff := newFormFields(r)
 	in := domain.PolicySettings{
 		ConfirmationIntervalMonths: domain.TierIntervals{
@@ -270,9 +255,6 @@ func (h *Handler) personRowOf(r *http.Request, p *domain.Person, deps map[string
 
 // peopleList lists the people with their page roles; admins only.
 func (h *Handler) peopleList(w http.ResponseWriter, r *http.Request) {
-	if !h.allowed(w, r, domain.PermAdmin) {
-		return
-	}
 	lq := readList(r)
 	page, err := h.cfg.People.ListPeople(r.Context(), domain.PersonFilter{Q: lq.Q}, lq.Page)
 	if err != nil {
@@ -322,9 +304,6 @@ func (h *Handler) personData(r *http.Request, id string) (*personData, error) {
 // personPage shows a person with the forms that set their page role and
 // sign them out everywhere; admins only.
 func (h *Handler) personPage(w http.ResponseWriter, r *http.Request) {
-	if !h.allowed(w, r, domain.PermAdmin) {
-		return
-	}
 	d, err := h.personData(r, chi.URLParam(r, "id"))
 	if err != nil {
 		h.fail(w, r, err)
@@ -335,9 +314,6 @@ func (h *Handler) personPage(w http.ResponseWriter, r *http.Request) {
 
 // setWebRole sets or clears a person's role on the pages.
 func (h *Handler) setWebRole(w http.ResponseWriter, r *http.Request) {
-	if !h.allowed(w, r, domain.PermAdmin) {
-		return
-	}
 	id := chi.URLParam(r, "id")
 	var role *domain.Role
 	if v := strings.TrimSpace(r.PostForm.Get("web_role")); v != "" {
@@ -358,9 +334,6 @@ func (h *Handler) setWebRole(w http.ResponseWriter, r *http.Request) {
 
 // signOutEverywhere ends every session of a person.
 func (h *Handler) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
-	if !h.allowed(w, r, domain.PermAdmin) {
-		return
-	}
 	id := chi.URLParam(r, "id")
 	if _, err := h.cfg.People.FindPerson(r.Context(), id); err != nil {
 		h.fail(w, r, err)

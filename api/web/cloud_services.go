@@ -17,13 +17,13 @@ import (
 // form, and each service with its terms checklist, approval and rejection.
 func (h *Handler) cloudServiceRoutes(r chi.Router) {
 	r.Get("/cloud-services", h.cloudList)
-	r.Get("/cloud-services/new", h.cloudNew)
-	r.Post("/cloud-services", h.cloudCreate)
+	r.With(h.needs(domain.PermWrite)).Get("/cloud-services/new", h.cloudNew)
+	r.With(h.needs(domain.PermWrite)).Post("/cloud-services", h.cloudCreate)
 	r.Get("/cloud-services/{id}", h.cloudShow)
-	r.Post("/cloud-services/{id}/terms-checks", h.cloudAnswer)
-	r.Post("/cloud-services/{id}/approve", h.cloudApprove)
-	r.Post("/cloud-services/{id}/reject", h.cloudReason(domain.CloudServiceService.RejectCloudService, "cloud_rejected"))
-	r.Post("/cloud-services/{id}/retire", h.cloudReason(domain.CloudServiceService.RetireCloudService, "cloud_retired"))
+	r.With(h.needs(domain.PermWrite)).Post("/cloud-services/{id}/terms-checks", h.cloudAnswer)
+	r.With(h.needs(domain.PermWrite)).Post("/cloud-services/{id}/approve", h.cloudApprove)
+	r.With(h.needs(domain.PermWrite)).Post("/cloud-services/{id}/reject", h.cloudReason(domain.CloudServiceService.RejectCloudService, "cloud_rejected"))
+	r.With(h.needs(domain.PermWrite)).Post("/cloud-services/{id}/retire", h.cloudReason(domain.CloudServiceService.RetireCloudService, "cloud_retired"))
 }
 
 // cloudStatuses are the statuses the list filter offers, in their order.
@@ -176,10 +176,6 @@ func (cloudFormData) TextField(name string) cloudText {
 }
 
 func (h *Handler) cloudNew(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	d, err := h.cloudFormData(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -189,10 +185,6 @@ func (h *Handler) cloudNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) cloudCreate(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	d, err := h.cloudFormData(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -375,10 +367,6 @@ func (h *Handler) cloudShow(w http.ResponseWriter, r *http.Request) {
 // cloudAnswer records the terms checklist of a requested service: the
 // service's other fields are sent back as they are, as the API's replace.
 func (h *Handler) cloudAnswer(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	d, err := h.cloudShowData(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -429,10 +417,6 @@ func onForm(rows []cloudCheckRow, code string) bool {
 // (the supervisor or ciso security role, not the requester) and the page
 // shows its refusal.
 func (h *Handler) cloudApprove(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	ff := newFormFields(r)
 	version := ff.Version()
 	id := chi.URLParam(r, "id")
@@ -460,10 +444,6 @@ func (h *Handler) cloudApprove(w http.ResponseWriter, r *http.Request) {
 // retire).
 func (h *Handler) cloudReason(call func(domain.CloudServiceService, context.Context, string, *int, string) (*domain.CloudService, error), flash string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-			h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-			return
-		}
 		ff := newFormFields(r)
 		version := ff.Version()
 		id := chi.URLParam(r, "id")

@@ -17,7 +17,7 @@ import (
 func (h *Handler) confirmationRoutes(r chi.Router) {
 	r.Get("/confirmations", h.confirmationList)
 	r.Get("/confirmations/{id}", h.confirmationPage)
-	r.Post("/confirmations/{id}/complete", h.confirmationComplete)
+	r.With(h.needs(domain.PermWrite)).Post("/confirmations/{id}/complete", h.confirmationComplete)
 }
 
 // confirmationRow is one row of the confirmations list.
@@ -185,10 +185,6 @@ var evidenceItem = regexp.MustCompile(`^(results\[\d+\]\.evidence)\[\d+\]$`)
 
 func (h *Handler) confirmationComplete(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	d, err := h.loadConfirmation(r, id)
 	if err != nil {
 		h.fail(w, r, err)

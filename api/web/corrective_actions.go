@@ -14,8 +14,8 @@ import (
 func (h *Handler) correctiveActionRoutes(r chi.Router) {
 	r.Get("/corrective-actions", h.correctiveActionList)
 	r.Get("/corrective-actions/{id}", h.correctiveActionPage)
-	r.Post("/corrective-actions/{id}/complete", h.correctiveActionComplete)
-	r.Post("/corrective-actions/{id}/accept-risk", h.correctiveActionAcceptRisk)
+	r.With(h.needs(domain.PermWrite)).Post("/corrective-actions/{id}/complete", h.correctiveActionComplete)
+	r.With(h.needs(domain.PermWrite)).Post("/corrective-actions/{id}/accept-risk", h.correctiveActionAcceptRisk)
 }
 
 // correctiveActionRow is one row of the corrective actions list.
@@ -137,10 +137,6 @@ func (h *Handler) correctiveActionPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) correctiveActionComplete(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	d, err := h.loadCorrectiveAction(r, id)
 	if err != nil {
 		h.fail(w, r, err)
@@ -171,10 +167,6 @@ func riskField(name string) string {
 
 func (h *Handler) correctiveActionAcceptRisk(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	d, err := h.loadCorrectiveAction(r, id)
 	if err != nil {
 		h.fail(w, r, err)

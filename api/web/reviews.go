@@ -13,8 +13,8 @@ import (
 // service or social-media account (the API's create-review).
 func (h *Handler) reviewRoutes(r chi.Router) {
 	r.Get("/reviews", h.reviewList)
-	r.Get("/reviews/new", h.reviewNew)
-	r.Post("/reviews", h.reviewCreate)
+	r.With(h.needs(domain.PermWrite)).Get("/reviews/new", h.reviewNew)
+	r.With(h.needs(domain.PermWrite)).Post("/reviews", h.reviewCreate)
 }
 
 // reviewSubjectPages are the staff pages of the subjects reviews are of:
@@ -131,21 +131,8 @@ func (h *Handler) loadReviewSubject(r *http.Request, d *reviewFormData) error {
 	return nil
 }
 
-// mayWriteReviews refuses, with 403, a person whose role may not change the
-// registers; it reports whether the request may go on.
-func (h *Handler) mayWriteReviews(w http.ResponseWriter, r *http.Request) bool {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return false
-	}
-	return true
-}
-
 // reviewNew shows the form for the subject named in the query.
 func (h *Handler) reviewNew(w http.ResponseWriter, r *http.Request) {
-	if !h.mayWriteReviews(w, r) {
-		return
-	}
 	q := r.URL.Query()
 	d, err := h.loadReviewForm(r, domain.ReviewSubjectType(q.Get("subject_type")), q.Get("subject_id"))
 	if err != nil {
@@ -158,9 +145,6 @@ func (h *Handler) reviewNew(w http.ResponseWriter, r *http.Request) {
 // reviewCreate records the review through the same service call as the
 // API's create-review, then returns to the subject's page.
 func (h *Handler) reviewCreate(w http.ResponseWriter, r *http.Request) {
-	if !h.mayWriteReviews(w, r) {
-		return
-	}
 	ff := newFormFields(r)
 	in := domain.ReviewInput{
 		SubjectType: domain.ReviewSubjectType(ff.String("subject_type")),

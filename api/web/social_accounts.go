@@ -16,10 +16,10 @@ import (
 func (h *Handler) socialAccountRoutes(r chi.Router) {
 	r.Get("/social-accounts", h.socialList)
 	r.Get("/social-accounts/{id}", h.socialShow)
-	r.Post("/social-accounts/{id}/responsible-person", h.socialHandOver)
-	r.Post("/social-accounts/{id}/status", h.socialStatus)
-	r.Get("/social-accounts/{id}/post-check", h.socialPostCheckForm)
-	r.Post("/social-accounts/{id}/post-check", h.socialPostCheck)
+	r.With(h.needs(domain.PermWrite)).Post("/social-accounts/{id}/responsible-person", h.socialHandOver)
+	r.With(h.needs(domain.PermWrite)).Post("/social-accounts/{id}/status", h.socialStatus)
+	r.With(h.needs(domain.PermWrite)).Get("/social-accounts/{id}/post-check", h.socialPostCheckForm)
+	r.With(h.needs(domain.PermWrite)).Post("/social-accounts/{id}/post-check", h.socialPostCheck)
 }
 
 // socialPlatforms and socialStatuses are what the list filters offer.
@@ -175,10 +175,6 @@ func (h *Handler) socialRefused(w http.ResponseWriter, r *http.Request, err erro
 // socialHandOver hands the account to another responsible person, as the
 // API's change-social-account-responsible-person.
 func (h *Handler) socialHandOver(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	ff := newFormFields(r)
 	version := ff.Version()
 	id := chi.URLParam(r, "id")
@@ -197,10 +193,6 @@ func (h *Handler) socialHandOver(w http.ResponseWriter, r *http.Request) {
 
 // socialStatus suspends, reactivates or retires the account with a reason.
 func (h *Handler) socialStatus(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	ff := newFormFields(r)
 	version := ff.Version()
 	id := chi.URLParam(r, "id")
@@ -290,10 +282,6 @@ type postCheckData struct {
 func (d postCheckData) Platform(l domain.Locale) string { return d.Account.Platform.DisplayName(l) }
 
 func (h *Handler) socialPostCheckForm(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	a, err := h.cfg.SocialAccounts.FindSocialAccount(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {
 		h.fail(w, r, err)
@@ -305,10 +293,6 @@ func (h *Handler) socialPostCheckForm(w http.ResponseWriter, r *http.Request) {
 // socialPostCheck checks a draft with the API's check-social-post and
 // shows the findings, each marked in the draft.
 func (h *Handler) socialPostCheck(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	ctx := r.Context()
 	a, err := h.cfg.SocialAccounts.FindSocialAccount(ctx, chi.URLParam(r, "id"))
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 func (h *Handler) vendorRoutes(r chi.Router) {
 	r.Get("/vendors", h.vendorList)
 	r.Get("/vendors/{id}", h.vendorDetail)
-	r.Post("/vendors/{id}/approve", h.vendorApprove)
-	r.Post("/vendors/{id}/status", h.vendorChangeStatus)
+	r.With(h.needs(domain.PermWrite)).Post("/vendors/{id}/approve", h.vendorApprove)
+	r.With(h.needs(domain.PermWrite)).Post("/vendors/{id}/status", h.vendorChangeStatus)
 }
 
 // vendorStatuses and vendorTiers are the filter's choices, in the order
@@ -179,10 +179,6 @@ func (h *Handler) vendorRefused(w http.ResponseWriter, r *http.Request, id strin
 // vendorApprove is approve-vendor: the store checks the selection record
 // and the approver's security role and separation of duties.
 func (h *Handler) vendorApprove(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	id := chi.URLParam(r, "id")
 	ff := newFormFields(r)
 	version := ff.Version()
@@ -200,10 +196,6 @@ func (h *Handler) vendorApprove(w http.ResponseWriter, r *http.Request) {
 // vendorChangeStatus is suspend-vendor, reinstate-vendor and
 // terminate-vendor, each with the reason the API requires.
 func (h *Handler) vendorChangeStatus(w http.ResponseWriter, r *http.Request) {
-	if !stateOf(r).actor.Role.Allows(domain.PermWrite) {
-		h.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return
-	}
 	id := chi.URLParam(r, "id")
 	ff := newFormFields(r)
 	version := ff.Version()

@@ -107,6 +107,22 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
+// needs refuses with 403, before the handler runs, a request whose
+// person's role lacks perm. Each route states the permission of the API
+// operation it stands for, here and nowhere else, so a page and its form
+// cannot disagree.
+func (h *Handler) needs(perm domain.Permission) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !stateOf(r).actor.Role.Allows(perm) {
+				h.renderError(w, r, http.StatusForbidden, "error.forbidden")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
 
