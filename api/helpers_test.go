@@ -50,6 +50,10 @@ func run(t *testing.T, fn func(t *testing.T, e *env)) {
 		srv := api.New(api.Config{
 			Services: api.ServicesOf(db),
 			Logger:   slog.New(slog.NewTextHandler(logs, nil)),
+			// The deadline is tested on its own (outage_test.go); here it
+			// only must not cut a large request short on a loaded machine,
+			// where every package's tests run at once.
+			RequestTimeout: time.Minute,
 		})
 		ts := httptest.NewServer(srv)
 		t.Cleanup(ts.Close)
