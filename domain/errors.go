@@ -41,6 +41,18 @@ type FieldError struct {
 	Message string
 	// Value is the offending value, when it helps to echo it.
 	Value any
+	// Ja is Message in Japanese for the staff pages, or "" when there is
+	// none. The JSON API never sends it: its messages stay English.
+	Ja string
+}
+
+// MessageFor returns the message in l: the Japanese text when l is Japanese
+// and there is one, else the English Message.
+func (f FieldError) MessageFor(l Locale) string {
+	if l != LocaleEn && f.Ja != "" {
+		return f.Ja
+	}
+	return f.Message
 }
 
 // Error is an error the services return on purpose: a code, a message meant
@@ -52,6 +64,16 @@ type Error struct {
 	// Err is the cause, for the log (EUNAVAILABLE keeps the driver's
 	// error); it never reaches the caller.
 	Err error
+	// Ja is Message in Japanese for the staff pages, or "" when there is
+	// none. The JSON API never sends it: its messages stay English.
+	Ja string
+}
+
+// WithJa sets the Japanese text of e and returns e, so that it chains onto
+// Errorf and Invalid: Errorf(ECONFLICT, "…%s…", x).WithJa("…%s…", x).
+func (e *Error) WithJa(format string, args ...any) *Error {
+	e.Ja = fmt.Sprintf(format, args...)
+	return e
 }
 
 // Unwrap returns the cause, so that errors.Is sees through to it.
@@ -102,6 +124,24 @@ func ErrorMessageOf(err error) string {
 	return "internal error"
 }
 
+// MessageFor returns the caller-facing message of err in l: the Japanese
+// text when l is Japanese and err has one, else the English message. Like
+// ErrorMessageOf it never returns the text of an error that is not an
+// *Error.
+func MessageFor(err error, l Locale) string {
+	var e *Error
+	if !errors.As(err, &e) {
+		if l == LocaleEn {
+			return "internal error"
+		}
+		return "内部エラーが発生しました。"
+	}
+	if l != LocaleEn && e.Ja != "" {
+		return e.Ja
+	}
+	return e.Message
+}
+
 // FieldErrors collects FieldErrors while a rule function walks its input.
 type FieldErrors []FieldError
 
@@ -110,10 +150,25 @@ func (fe *FieldErrors) Add(field, message string, value any) {
 	*fe = append(*fe, FieldError{Field: field, Message: message, Value: value})
 }
 
+// AddJa appends one field error with its English and Japanese texts.
+func (fe *FieldErrors) AddJa(field, en, ja string, value any) {
+	*fe = append(*fe, FieldError{Field: field, Message: en, Value: value, Ja: ja})
+}
+
 // Err returns nil when nothing was collected, else an EINVALID *Error.
 func (fe FieldErrors) Err(message string) error {
 	if len(fe) == 0 {
 		return nil
 	}
 	return Invalid(message, fe...)
+}
+
+// ErrJa is Err with the Japanese text of the message as well.
+func (fe FieldErrors) ErrJa(en, ja string) error {
+	if len(fe) == 0 {
+		return nil
+	}
+	e := Invalid(en, fe...)
+	e.Ja = ja
+	return e
 }

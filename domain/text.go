@@ -94,11 +94,18 @@ func isASCII(s string) bool {
 // defeat search and duplicate checks. A zero-width joiner between two
 // pictographs (an emoji sequence such as 👨‍👩‍👧) is allowed.
 func UnsafeText(s string, multiline bool) string {
+	en, _ := unsafeText(s, multiline)
+	return en
+}
+
+// unsafeText is UnsafeText with the Japanese of its sentence for the staff
+// pages.
+func unsafeText(s string, multiline bool) (en, ja string) {
 	if s == "" {
-		return ""
+		return "", ""
 	}
 	if strings.TrimFunc(s, unicode.IsSpace) == "" {
-		return "must not be blank (only whitespace)"
+		return "must not be blank (only whitespace)", "空白だけの値は入力できません。"
 	}
 	var prev rune
 	for i, r := range s {
@@ -106,27 +113,33 @@ func UnsafeText(s string, multiline bool) string {
 		switch {
 		case r == '\t' || r == '\n':
 			if !multiline {
-				return fmt.Sprintf("must be a single line: character %d is %s; tabs and line breaks are allowed only in multi-line fields such as notes", at, runeName(r))
+				return fmt.Sprintf("must be a single line: character %d is %s; tabs and line breaks are allowed only in multi-line fields such as notes", at, runeName(r)),
+					fmt.Sprintf("1行で入力してください（%d文字目が%sです）。タブと改行は、備考など複数行の欄でのみ使えます。", at, runeNameJa(r))
 			}
 		case r == '\r':
 			if !multiline || !strings.HasPrefix(s[i+1:], "\n") {
-				return fmt.Sprintf("must not contain control characters: character %d is %s", at, runeName(r))
+				return fmt.Sprintf("must not contain control characters: character %d is %s", at, runeName(r)),
+					fmt.Sprintf("制御文字は入力できません（%d文字目が%sです）。", at, runeNameJa(r))
 			}
 		case unicode.IsControl(r):
-			return fmt.Sprintf("must not contain control characters: character %d is %s", at, runeName(r))
+			return fmt.Sprintf("must not contain control characters: character %d is %s", at, runeName(r)),
+				fmt.Sprintf("制御文字は入力できません（%d文字目が%sです）。", at, runeNameJa(r))
 		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
-			return fmt.Sprintf("must not contain bidirectional overrides or isolates: character %d is %s", at, runeName(r))
+			return fmt.Sprintf("must not contain bidirectional overrides or isolates: character %d is %s", at, runeName(r)),
+				fmt.Sprintf("文字の表示方向を変える制御文字は入力できません（%d文字目が%sです）。", at, runeNameJa(r))
 		case r == 0x200D:
 			next, _ := utf8.DecodeRuneInString(s[i+len(string(r)):])
 			if !pictograph(prev) || !pictograph(next) {
-				return fmt.Sprintf("must not contain zero-width characters: character %d is %s", at, runeName(r))
+				return fmt.Sprintf("must not contain zero-width characters: character %d is %s", at, runeName(r)),
+					fmt.Sprintf("幅のない文字は入力できません（%d文字目が%sです）。", at, runeNameJa(r))
 			}
 		case r == 0x200B || r == 0x200C || r == 0x2060 || r == 0xFEFF:
-			return fmt.Sprintf("must not contain zero-width characters: character %d is %s", at, runeName(r))
+			return fmt.Sprintf("must not contain zero-width characters: character %d is %s", at, runeName(r)),
+				fmt.Sprintf("幅のない文字は入力できません（%d文字目が%sです）。", at, runeNameJa(r))
 		}
 		prev = r
 	}
-	return ""
+	return "", ""
 }
 
 // pictograph reports whether r may stand next to a zero-width joiner in an
@@ -149,13 +162,27 @@ func runeName(r rune) string {
 	return fmt.Sprintf("U+%04X", r)
 }
 
+// runeNameJa is runeName in Japanese.
+func runeNameJa(r rune) string {
+	switch r {
+	case '\t':
+		return "タブ（U+0009）"
+	case '\n':
+		return "改行（U+000A）"
+	case '\r':
+		return "改行（U+000A）を伴わない復帰（U+000D）"
+	}
+	return fmt.Sprintf("U+%04X", r)
+}
+
 // CheckText returns an EINVALID error naming field when value is unsafe
 // text (see UnsafeText), or nil. Actions that take a bare string (a reason,
 // a resolution) call it; inputs that are structs get the same check from
 // Validate.
 func CheckText(field, value string, multiline bool) error {
-	if msg := UnsafeText(value, multiline); msg != "" {
-		return Invalid("the request breaks one or more rules", FieldError{Field: field, Message: msg})
+	if msg, ja := unsafeText(value, multiline); msg != "" {
+		return Invalid("the request breaks one or more rules", FieldError{Field: field, Message: msg, Ja: ja}).
+			WithJa(invalidRequestJa)
 	}
 	return nil
 }
@@ -238,8 +265,8 @@ func checkText(v reflect.Value, path string, opts textOptions, fe *FieldErrors) 
 			checkText(v.Elem(), path, opts, fe)
 		}
 	case reflect.String:
-		if msg := UnsafeText(v.String(), opts.multiline); msg != "" {
-			fe.Add(path, msg, nil)
+		if msg, ja := unsafeText(v.String(), opts.multiline); msg != "" {
+			fe.AddJa(path, msg, ja, nil)
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {

@@ -53,7 +53,7 @@ func Validate(v any) error {
 	case err == nil:
 	case errors.As(err, &verrs):
 		for _, fe := range verrs {
-			fields.Add(fieldPath(fe.Namespace()), fieldMessage(fe), fe.Value())
+			fields.AddJa(fieldPath(fe.Namespace()), fieldMessage(fe), fieldMessageJa(fe), fe.Value())
 		}
 	default:
 		return fmt.Errorf("domain: validate %T: %w", v, err)
@@ -69,8 +69,11 @@ func Validate(v any) error {
 			fields = append(fields, f)
 		}
 	}
-	return fields.Err("the request breaks one or more rules")
+	return fields.ErrJa("the request breaks one or more rules", invalidRequestJa)
 }
+
+// invalidRequestJa is the Japanese of "the request breaks one or more rules".
+const invalidRequestJa = "入力内容に誤りがあります。"
 
 // fieldPath drops the struct name that validator puts first in a namespace.
 func fieldPath(ns string) string {
@@ -102,4 +105,61 @@ func fieldMessage(fe validator.FieldError) string {
 	default:
 		return fmt.Sprintf("fails the %q rule", fe.Tag())
 	}
+}
+
+// fieldMessageJa is fieldMessage in Japanese. Length rules read by the kind
+// of the field: characters for text, entries for lists, a value for numbers.
+func fieldMessageJa(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "入力してください。"
+	case "email":
+		return "メールアドレスの形式で入力してください。"
+	case "url":
+		return "URL（https://…）の形式で入力してください。"
+	case "oneof":
+		return "次のいずれかを選んでください：" + strings.ReplaceAll(fe.Param(), " ", "、")
+	case "max":
+		switch kindOf(fe) {
+		case reflect.Slice, reflect.Array, reflect.Map:
+			return fe.Param() + "件以内にしてください。"
+		case reflect.String:
+			return fe.Param() + "文字以内で入力してください。"
+		default:
+			return fe.Param() + "以下の値を入力してください。"
+		}
+	case "min":
+		switch kindOf(fe) {
+		case reflect.Slice, reflect.Array, reflect.Map:
+			return fe.Param() + "件以上指定してください。"
+		case reflect.String:
+			return fe.Param() + "文字以上で入力してください。"
+		default:
+			return fe.Param() + "以上の値を入力してください。"
+		}
+	case "uuid", "uuid4", "uuid7":
+		return "UUIDの形式で入力してください。"
+	case "datetime":
+		return "日付の形式（例：2027-04-01）で入力してください。"
+	case "dive":
+		return "要素に誤りがあります。"
+	case "unique":
+		return "同じ値を重ねて指定することはできません。"
+	default:
+		return fmt.Sprintf("「%s」の規則を満たしていません。", fe.Tag())
+	}
+}
+
+// kindOf is the kind of the failed field, looking through pointers.
+func kindOf(fe validator.FieldError) reflect.Kind {
+	k := fe.Kind()
+	if k == reflect.Pointer || k == reflect.Interface {
+		if t := fe.Type(); t != nil {
+			for t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+			return t.Kind()
+		}
+	}
+	return k
 }
