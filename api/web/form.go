@@ -42,17 +42,18 @@ func formOf(r *http.Request, err error) *Form {
 	default:
 		return nil
 	}
+	l := localeOf(r)
 	f := &Form{Values: r.PostForm, Errors: map[string]string{}}
 	for _, fe := range e.Fields {
 		name := strings.TrimPrefix(fe.Field, "body.")
 		if _, dup := f.Errors[name]; dup {
 			continue
 		}
-		f.Errors[name] = fe.Message
+		f.Errors[name] = fe.MessageFor(l)
 		f.Order = append(f.Order, name)
 	}
 	if len(e.Fields) == 0 || e.Code != domain.EINVALID {
-		f.General = e.Message
+		f.General = domain.MessageFor(err, l)
 	}
 	return f
 }

@@ -288,7 +288,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	d := errorData{Status: status, Key: key}
 	if code != domain.EINTERNAL {
-		d.Message = domain.ErrorMessageOf(err)
+		d.Message = domain.MessageFor(err, localeOf(r))
 	} else {
 		h.log.ErrorContext(r.Context(), "web: internal error", "path", r.URL.Path, "error", err)
 	}
