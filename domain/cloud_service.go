@@ -109,8 +109,10 @@ func StaleTermsCheckProblems(checks []TermsCheck, cur TermsRef) FieldErrors {
 	var fe FieldErrors
 	for i, c := range checks {
 		if c.terms().Changed(cur) {
-			fe.Add(fmt.Sprintf("terms_checks[%d]", i), fmt.Sprintf("checklist item %s was answered for the terms %s (%s), not for the current terms %s (%s): read the new terms and answer it again",
-				c.Code, c.TermsVersion, c.TermsURL, cur.Version, cur.URL), c.Code)
+			fe.AddJa(fmt.Sprintf("terms_checks[%d]", i), fmt.Sprintf("checklist item %s was answered for the terms %s (%s), not for the current terms %s (%s): read the new terms and answer it again",
+				c.Code, c.TermsVersion, c.TermsURL, cur.Version, cur.URL),
+				fmt.Sprintf("確認項目%sへの回答は、現在の約款%s（%s）ではなく、以前の約款%s（%s）に対するものです。新しい約款を読み、改めて回答してください。",
+					c.Code, cur.Version, cur.URL, c.TermsVersion, c.TermsURL), c.Code)
 		}
 	}
 	return fe
@@ -127,9 +129,11 @@ func CloudConfidentialityProblems(assets []InformationAsset) FieldErrors {
 	var fe FieldErrors
 	for i, a := range assets {
 		if a.Classification.Confidentiality.Compare(MaxCloudConfidentiality) > 0 {
-			fe.Add(fmt.Sprintf("information_assets[%d].classification.confidentiality", i),
+			fe.AddJa(fmt.Sprintf("information_assets[%d].classification.confidentiality", i),
 				"a service used under standard terms (約款による外部サービス) must not handle information of confidentiality 2 or above; "+
-					a.Name+" is confidentiality "+string(a.Classification.Confidentiality), a.Classification.Confidentiality)
+					a.Name+" is confidentiality "+string(a.Classification.Confidentiality),
+				"約款による外部サービスでは、機密性2以上の情報を取り扱うことはできません。「"+a.Name+"」は機密性"+string(a.Classification.Confidentiality)+"です。",
+				a.Classification.Confidentiality)
 		}
 	}
 	return fe
@@ -146,16 +150,16 @@ func TermsCheckProblems(checks []TermsCheck, items []*CatalogueItem) FieldErrors
 	answered := map[string]bool{}
 	for i, c := range checks {
 		if !known[c.Code] {
-			fe.Add(fmt.Sprintf("terms_checks[%d].code", i), "is not a terms-of-service checklist item", c.Code)
+			fe.AddJa(fmt.Sprintf("terms_checks[%d].code", i), "is not a terms-of-service checklist item", "約款の確認項目ではありません。", c.Code)
 		}
 		if answered[c.Code] {
-			fe.Add(fmt.Sprintf("terms_checks[%d].code", i), "is answered twice", c.Code)
+			fe.AddJa(fmt.Sprintf("terms_checks[%d].code", i), "is answered twice", "同じ項目に二度回答しています。", c.Code)
 		}
 		answered[c.Code] = true
 	}
 	for _, it := range items {
 		if it.RetiredAt == nil && !answered[it.Code] {
-			fe.Add("terms_checks", "checklist item "+it.Code+" has no answer", it.Code)
+			fe.AddJa("terms_checks", "checklist item "+it.Code+" has no answer", "確認項目"+it.Code+"に回答していません。", it.Code)
 		}
 	}
 	return fe
@@ -174,10 +178,12 @@ func MayApproveCloudService(p *Person) bool { return MayAcceptRisk(p) }
 // decide. Both refusals are EFORBIDDEN.
 func CloudApprovalRefusal(a Actor, approver *Person, requesterID string) error {
 	if !MayApproveCloudService(approver) {
-		return Errorf(EFORBIDDEN, "approval of a service under standard terms needs a person holding the supervisor (統括情報セキュリティ責任者) or ciso security role")
+		return Errorf(EFORBIDDEN, "approval of a service under standard terms needs a person holding the supervisor (統括情報セキュリティ責任者) or ciso security role").
+			WithJa("約款による外部サービスの利用を承認できるのは、統括情報セキュリティ責任者又は最高情報セキュリティ責任者の役割を持つ職員です。")
 	}
 	if requesterID != "" && (a.PersonID == requesterID || approver.ID == requesterID) {
-		return Errorf(EFORBIDDEN, "separation of duties (職務の分離): %s asked for this service (requester_id) and so cannot approve it; another person holding the supervisor or ciso security role must approve it", approver.Name)
+		return Errorf(EFORBIDDEN, "separation of duties (職務の分離): %s asked for this service (requester_id) and so cannot approve it; another person holding the supervisor or ciso security role must approve it", approver.Name).
+			WithJa("職務の分離のため、このサービスの利用を申請した%sさんは承認できません。統括情報セキュリティ責任者又は最高情報セキュリティ責任者の役割を持つ別の職員が承認してください。", approver.Name)
 	}
 	return nil
 }
@@ -187,7 +193,8 @@ func CloudApprovalRefusal(a Actor, approver *Person, requesterID string) error {
 // request is asking for it.
 func CloudRequestChangeRefusal(a Actor, approver *Person, changedBy string) error {
 	if changedBy != "" && (a.PersonID == changedBy || approver.ID == changedBy) {
-		return Errorf(EFORBIDDEN, "separation of duties (職務の分離): %s last changed this request and so cannot approve it; another person holding the supervisor or ciso security role must approve it", approver.Name)
+		return Errorf(EFORBIDDEN, "separation of duties (職務の分離): %s last changed this request and so cannot approve it; another person holding the supervisor or ciso security role must approve it", approver.Name).
+			WithJa("職務の分離のため、この申請を最後に変更した%sさんは承認できません。統括情報セキュリティ責任者又は最高情報セキュリティ責任者の役割を持つ別の職員が承認してください。", approver.Name)
 	}
 	return nil
 }

@@ -120,9 +120,9 @@ type ConfirmationCompletion struct {
 func CompletionProblems(checklist []ChecklistItem, in ConfirmationCompletion, today Date) FieldErrors {
 	var fe FieldErrors
 	if in.PerformedOn.IsZero() {
-		fe.Add("performed_on", "is required", nil)
+		fe.AddJa("performed_on", "is required", "入力してください。", nil)
 	} else if in.PerformedOn.After(today) {
-		fe.Add("performed_on", "must not be in the future", in.PerformedOn.String())
+		fe.AddJa("performed_on", "must not be in the future", "未来の日付は指定できません。", in.PerformedOn.String())
 	}
 	onList := map[string]bool{}
 	for _, it := range checklist {
@@ -133,29 +133,29 @@ func CompletionProblems(checklist []ChecklistItem, in ConfirmationCompletion, to
 		at := fmt.Sprintf("results[%d]", i)
 		switch {
 		case !onList[r.Code]:
-			fe.Add(at+".code", "is not on this confirmation's checklist", r.Code)
+			fe.AddJa(at+".code", "is not on this confirmation's checklist", "この遵守状況の確認のチェックリストにない項目です。", r.Code)
 		case answered[r.Code]:
-			fe.Add(at+".code", "is answered twice", r.Code)
+			fe.AddJa(at+".code", "is answered twice", "同じ項目に二度回答しています。", r.Code)
 		}
 		answered[r.Code] = true
 		if r.Result != ItemFinding {
 			continue
 		}
 		if strings.TrimSpace(r.Note) == "" {
-			fe.Add(at+".note", "a finding needs a note saying what was found", nil)
+			fe.AddJa(at+".note", "a finding needs a note saying what was found", "指摘事項には、確認された内容を備考に記入してください。", nil)
 		}
 		if r.Severity == "" {
-			fe.Add(at+".severity", "a finding needs a severity for its corrective action", nil)
+			fe.AddJa(at+".severity", "a finding needs a severity for its corrective action", "指摘事項には、是正措置の重要度を選んでください。", nil)
 		}
 		if r.ActionDueDate.IsZero() {
-			fe.Add(at+".action_due_date", "a finding needs a due date for its corrective action", nil)
+			fe.AddJa(at+".action_due_date", "a finding needs a due date for its corrective action", "指摘事項には、是正措置の期限を入力してください。", nil)
 		} else if !in.PerformedOn.IsZero() && r.ActionDueDate.Before(in.PerformedOn) {
-			fe.Add(at+".action_due_date", "must not be before performed_on", r.ActionDueDate.String())
+			fe.AddJa(at+".action_due_date", "must not be before performed_on", "確認の実施日より前の日付は指定できません。", r.ActionDueDate.String())
 		}
 	}
 	for _, it := range checklist {
 		if !answered[it.Code] {
-			fe.Add("results", "checklist item "+it.Code+" has no answer", it.Code)
+			fe.AddJa("results", "checklist item "+it.Code+" has no answer", "確認項目"+it.Code+"に回答していません。", it.Code)
 		}
 	}
 	return fe

@@ -63,13 +63,16 @@ func (w *ClauseWaiver) Approved() bool { return w != nil && w.ApprovedAt != nil 
 // nil.
 func MayApproveWaiver(approver *Person, requestedBy string) error {
 	if approver == nil || !approver.Active {
-		return Errorf(EFORBIDDEN, "approving a clause waiver needs a caller whose person is active and holds the manager, supervisor or ciso security role")
+		return Errorf(EFORBIDDEN, "approving a clause waiver needs a caller whose person is active and holds the manager, supervisor or ciso security role").
+			WithJa("条項の適用除外を承認できるのは、在職中で、情報セキュリティ責任者、統括情報セキュリティ責任者又は最高情報セキュリティ責任者のいずれかのセキュリティ上の役割を持つ職員です。")
 	}
 	if !HoldsSecurityRole(approver) {
-		return Errorf(EFORBIDDEN, "approving a clause waiver needs the manager (情報セキュリティ責任者), supervisor or ciso security role; %s holds none", approver.Name)
+		return Errorf(EFORBIDDEN, "approving a clause waiver needs the manager (情報セキュリティ責任者), supervisor or ciso security role; %s holds none", approver.Name).
+			WithJa("条項の適用除外の承認には、情報セキュリティ責任者、統括情報セキュリティ責任者又は最高情報セキュリティ責任者の役割が必要ですが、%sさんはいずれも持っていません。", approver.Name)
 	}
 	if approver.ID == requestedBy {
-		return Errorf(EFORBIDDEN, "%s asked for this waiver and cannot approve it too: a second person must approve (separation of duties)", approver.Name)
+		return Errorf(EFORBIDDEN, "%s asked for this waiver and cannot approve it too: a second person must approve (separation of duties)", approver.Name).
+			WithJa("%sさんはこの適用除外を申請した本人のため、承認することはできません。職務の分離のため、別の職員が承認してください。", approver.Name)
 	}
 	return nil
 }
@@ -93,11 +96,11 @@ func (in ClauseCoverageInput) Check() FieldErrors {
 	switch in.Status {
 	case ClauseIncluded:
 		if strings.TrimSpace(in.ArticleRef) == "" {
-			fe.Add("article_ref", "an included clause needs the article of the contract that states it", nil)
+			fe.AddJa("article_ref", "an included clause needs the article of the contract that states it", "条項を含める場合は、その条項を定める契約書の条を入力してください。", nil)
 		}
 	case ClauseWaived:
 		if strings.TrimSpace(in.WaiverReason) == "" {
-			fe.Add("waiver_reason", "a waived clause needs a written reason", nil)
+			fe.AddJa("waiver_reason", "a waived clause needs a written reason", "適用除外とする場合は、その理由を入力してください。", nil)
 		}
 	}
 	return fe
@@ -175,13 +178,13 @@ type ContractInput struct {
 func (in *ContractInput) Check() FieldErrors {
 	var fe FieldErrors
 	if in.StartDate.IsZero() {
-		fe.Add("start_date", "is required", nil)
+		fe.AddJa("start_date", "is required", "入力してください。", nil)
 	}
 	if !in.EndDate.IsZero() && !in.StartDate.IsZero() && in.EndDate.Before(in.StartDate) {
-		fe.Add("end_date", "must not be before start_date", in.EndDate.String())
+		fe.AddJa("end_date", "must not be before start_date", "契約開始日より前の日付は指定できません。", in.EndDate.String())
 	}
 	if !in.SubcontractingAllowed && len(in.Subcontractors) > 0 {
-		fe.Add("subcontractors", "names subcontractors although subcontracting_allowed is false", in.Subcontractors)
+		fe.AddJa("subcontractors", "names subcontractors although subcontracting_allowed is false", "再委託を認めない契約には、再委託先を記載できません。", in.Subcontractors)
 	}
 	if in.Subcontractors == nil {
 		in.Subcontractors = []string{}
@@ -211,10 +214,13 @@ func NoticePeriodRefusal(in ContractInput, p PolicySettings) FieldErrors {
 	term := in.StartDate.DaysUntil(in.EndDate) + 1
 	switch review := in.EndDate.AddDays(-in.NoticePeriodDays - p.RenewalReviewLeadDays); {
 	case in.NoticePeriodDays > term:
-		fe.Add("notice_period_days", fmt.Sprintf("is longer than the contract's term of %d days", term), in.NoticePeriodDays)
+		fe.AddJa("notice_period_days", fmt.Sprintf("is longer than the contract's term of %d days", term),
+			fmt.Sprintf("契約期間（%d日）より長い予告期間は指定できません。", term), in.NoticePeriodDays)
 	case in.NoticePeriodDays > 0 && review.Before(in.StartDate):
-		fe.Add("notice_period_days", fmt.Sprintf("puts the renewal review (end date − %d days' notice − %d days' review lead = %s) before the start date %s; shorten the notice period",
-			in.NoticePeriodDays, p.RenewalReviewLeadDays, review, in.StartDate), in.NoticePeriodDays)
+		fe.AddJa("notice_period_days", fmt.Sprintf("puts the renewal review (end date − %d days' notice − %d days' review lead = %s) before the start date %s; shorten the notice period",
+			in.NoticePeriodDays, p.RenewalReviewLeadDays, review, in.StartDate),
+			fmt.Sprintf("更新の見直し日（終了日 − 予告期間%d日 − 見直しの準備期間%d日 ＝ %s）が契約開始日%sより前になります。予告期間を短くしてください。",
+				in.NoticePeriodDays, p.RenewalReviewLeadDays, review, in.StartDate), in.NoticePeriodDays)
 	}
 	return fe
 }
@@ -391,7 +397,16 @@ func ActiveCoverageRefusal(before, after []ClauseCoverage) error {
 	}
 	return Errorf(ECONFLICT, "the contract is active and its coverage cannot fall below the activation gate (%s would be missing): "+
 		"amend the contract (include the clause, or ask for a waiver that a second person approves while the clause stays included) or terminate it instead",
-		strings.Join(lost, ", "))
+		strings.Join(lost, ", ")).
+		WithJa("この契約は有効なため、条項の充足状況が有効化の要件を下回る変更はできません（変更すると%sが欠けます）。"+
+			"契約を変更する（条項を含める、又は条項を含めたまま別の職員が承認する適用除外を申請する）か、契約を終了してください。",
+			strings.Join(lost, "、"))
+}
+
+// missingClausesMessageJa is missingClausesMessage in Japanese.
+func missingClausesMessageJa(codes []string) string {
+	return fmt.Sprintf("契約を有効にできません。必須のセキュリティ条項のうち%d件が、含まれておらず、承認された理由による適用除外もされていません：%s",
+		len(codes), strings.Join(codes, "、"))
 }
 
 // missingClausesMessage renders the activation refusal.
@@ -417,10 +432,12 @@ func ActivationRefusal(coverage []ClauseCoverage) error {
 	fe := make(FieldErrors, 0, len(missing))
 	for _, c := range missing {
 		if pending[c] {
-			fe.Add("clauses."+c, "the waiver of this mandatory clause waits for approval by a second person with a security role (POST /v1/contracts/{id}/clauses/"+c+"/approve-waiver)", c)
+			fe.AddJa("clauses."+c, "the waiver of this mandatory clause waits for approval by a second person with a security role (POST /v1/contracts/{id}/clauses/"+c+"/approve-waiver)",
+				"この必須条項の適用除外は、セキュリティ上の役割を持つ別の職員の承認待ちです。", c)
 			continue
 		}
-		fe.Add("clauses."+c, "mandatory clause is missing: include it with its article, or ask for a waiver with a reason that a second person approves", c)
+		fe.AddJa("clauses."+c, "mandatory clause is missing: include it with its article, or ask for a waiver with a reason that a second person approves",
+			"必須条項が欠けています。契約書の条を示して含めるか、理由を付けて適用除外を申請し、別の職員の承認を受けてください。", c)
 	}
-	return fe.Err(missingClausesMessage(missing))
+	return fe.ErrJa(missingClausesMessage(missing), missingClausesMessageJa(missing))
 }

@@ -67,10 +67,12 @@ func MayAcceptRisk(p *Person) bool {
 // last day, or EFORBIDDEN / EINVALID.
 func RiskAcceptanceRefusal(acceptor *Person, a *CorrectiveAction, in RiskAcceptance, today Date, p PolicySettings) (Date, error) {
 	if !MayAcceptRisk(acceptor) {
-		return Date{}, Errorf(EFORBIDDEN, "only a person holding the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may accept a risk")
+		return Date{}, Errorf(EFORBIDDEN, "only a person holding the supervisor (統括情報セキュリティ責任者) or ciso (最高情報セキュリティ責任者) security role may accept a risk").
+			WithJa("リスク受容ができるのは、統括情報セキュリティ責任者又は最高情報セキュリティ責任者の役割を持つ職員だけです。")
 	}
 	if acceptor.ID == a.OwnerID {
-		return Date{}, Errorf(EFORBIDDEN, "%s owns this corrective action and cannot accept its risk too: a second person must (separation of duties)", acceptor.Name)
+		return Date{}, Errorf(EFORBIDDEN, "%s owns this corrective action and cannot accept its risk too: a second person must (separation of duties)", acceptor.Name).
+			WithJa("%sさんはこの是正措置の担当者のため、そのリスクを受容することはできません。職務の分離のため、別の職員が受容してください。", acceptor.Name)
 	}
 	limit := today.AddMonths(p.RiskAcceptanceMonths)
 	until := in.AcceptedUntil
@@ -78,10 +80,14 @@ func RiskAcceptanceRefusal(acceptor *Person, a *CorrectiveAction, in RiskAccepta
 	case until.IsZero():
 		return limit, nil
 	case !until.After(today):
-		return Date{}, Invalid("the acceptance must end after today", FieldError{Field: "accepted_until", Message: "must be after " + today.String(), Value: until.String()})
+		return Date{}, Invalid("the acceptance must end after today", FieldError{Field: "accepted_until", Message: "must be after " + today.String(),
+			Ja: today.String() + "より後の日付を指定してください。", Value: until.String()}).
+			WithJa("リスク受容の期限は、今日より後の日付にしてください。")
 	case until.After(limit):
 		return Date{}, Invalid("a risk may be accepted for at most the months the settings allow",
-			FieldError{Field: "accepted_until", Message: fmt.Sprintf("must be at most %s (%d months, risk_acceptance_months)", limit, p.RiskAcceptanceMonths), Value: until.String()})
+			FieldError{Field: "accepted_until", Message: fmt.Sprintf("must be at most %s (%d months, risk_acceptance_months)", limit, p.RiskAcceptanceMonths),
+				Ja: fmt.Sprintf("%s以前の日付を指定してください（設定によるリスク受容の上限は%dか月です）。", limit, p.RiskAcceptanceMonths), Value: until.String()}).
+			WithJa("リスク受容の期間は、設定で定める月数までです。")
 	}
 	return until, nil
 }

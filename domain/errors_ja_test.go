@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -83,4 +84,42 @@ func TestValidateGivesEveryFieldErrorJapanese(t *testing.T) {
 	require.Len(t, e.Fields, 1)
 	require.Equal(t, "5文字以内で入力してください。", e.Fields[0].Ja)
 	require.Equal(t, "must be at most 5 long", e.Fields[0].Message, "English unchanged")
+}
+
+func TestRuleRefusalsHaveJapanese(t *testing.T) {
+	ja := func(err error) string {
+		t.Helper()
+		var e *domain.Error
+		require.ErrorAs(t, err, &e)
+		require.NotEmpty(t, e.Ja, e.Message)
+		for _, f := range e.Fields {
+			require.NotEmpty(t, f.Ja, f.Field+": "+f.Message)
+		}
+		return domain.MessageFor(err, domain.LocaleJa)
+	}
+	coverage := []domain.ClauseCoverage{
+		{Code: "confidentiality", Mandatory: true, Status: domain.ClauseMissing},
+		{Code: "audit", Mandatory: true, Status: domain.ClauseWaived, WaiverReason: "r", Waiver: &domain.ClauseWaiver{}},
+	}
+	require.Contains(t, ja(domain.ActivationRefusal(coverage)), "confidentiality、audit")
+	require.Contains(t, ja(domain.ActiveCoverageRefusal(nil, coverage)), "契約")
+
+	someone := &domain.Person{ID: "p1", Name: "山田", Active: true}
+	require.Contains(t, ja(domain.MayApproveWaiver(someone, "p2")), "山田さん")
+	require.Contains(t, ja(domain.MayApproveVendor(nil, nil, "")), "委託事業者")
+	require.Contains(t, ja(domain.ReinstatementRefusal(nil, nil, "")), "停止")
+
+	today := domain.NewDate(2027, time.April, 1)
+	fe := domain.CompletionProblems([]domain.ChecklistItem{{Code: "c1"}}, domain.ConfirmationCompletion{
+		PerformedOn: today.AddDays(1),
+		Results:     []domain.ItemResultInput{{Code: "zz", Result: domain.ItemFinding}},
+	}, today)
+	ja(fe.ErrJa("x", "エラー"))
+
+	_, err := domain.RiskAcceptanceRefusal(someone, &domain.CorrectiveAction{OwnerID: "p2"}, domain.RiskAcceptance{}, today, domain.DefaultPolicySettings)
+	require.Contains(t, ja(err), "リスク受容")
+	require.Contains(t, ja(domain.CloudApprovalRefusal(domain.Actor{}, someone, "")), "約款による外部サービス")
+	ja(domain.CloudConfidentialityProblems([]domain.InformationAsset{{Name: "台帳",
+		Classification: domain.Classification{Confidentiality: domain.Confidentiality2, Integrity: 1, Availability: 1}}}).ErrJa("x", "エラー"))
+	require.Contains(t, ja(domain.PersonChangeRefusal(domain.RoleEditor, someone, true, domain.PersonInput{Email: "x@example.jp", Name: "山田"})), "管理者")
 }

@@ -134,11 +134,13 @@ func PersonChangeRefusal(actorRole Role, before *Person, holdsAdminToken bool, i
 	changed := SteeringChanges(before, in)
 	for _, f := range changed {
 		if f == "security_roles" {
-			return Errorf(EFORBIDDEN, "only an admin may grant or remove security roles (ciso, supervisor, manager)")
+			return Errorf(EFORBIDDEN, "only an admin may grant or remove security roles (ciso, supervisor, manager)").
+				WithJa("セキュリティ上の役割（最高情報セキュリティ責任者、統括情報セキュリティ責任者、情報セキュリティ責任者）の付与と解除は、管理者だけが行えます。")
 		}
 	}
 	if len(changed) > 0 && (len(before.SecurityRoles) > 0 || holdsAdminToken) {
-		return Errorf(EFORBIDDEN, "%s holds a security role or an admin token: only an admin may change %s", before.Name, strings.Join(changed, ", "))
+		return Errorf(EFORBIDDEN, "%s holds a security role or an admin token: only an admin may change %s", before.Name, strings.Join(changed, ", ")).
+			WithJa("%sさんはセキュリティ上の役割又は管理者のトークンを持っているため、%sの変更は管理者だけが行えます。", before.Name, steeringFieldsJa(changed))
 	}
 	return nil
 }
@@ -151,7 +153,22 @@ func LastAdminRefusal(before *Person, in PersonInput, holdsAdminToken bool, othe
 	if !holdsAdminToken || !before.Active || in.Active == nil || *in.Active || otherAdmins > 0 {
 		return nil
 	}
-	return Errorf(ECONFLICT, "%s is the last active administrator and cannot be set inactive; give another active person an admin token first", before.Name)
+	return Errorf(ECONFLICT, "%s is the last active administrator and cannot be set inactive; give another active person an admin token first", before.Name).
+		WithJa("%sさんは在職中の最後の管理者のため、在職でない状態にできません。先に、在職中の別の職員に管理者のトークンを発行してください。", before.Name)
+}
+
+// steeringFieldsJa names the fields SteeringChanges reports in Japanese.
+func steeringFieldsJa(fields []string) string {
+	names := map[string]string{"active": "在職の状態", "email": "メールアドレス", "supervisor_id": "上司", "security_roles": "セキュリティ上の役割"}
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		if n, ok := names[f]; ok {
+			out[i] = n
+		} else {
+			out[i] = f
+		}
+	}
+	return strings.Join(out, "、")
 }
 
 func deref(s *string) string {

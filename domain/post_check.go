@@ -121,18 +121,20 @@ func PublicContactProblems(field string, c PublicContactsInput) FieldErrors {
 	var fe FieldErrors
 	for i, p := range c.PhoneNumbers {
 		if !phoneDigits(NormalizePhone(p)) {
-			fe.Add(fmt.Sprintf("%s.phone_numbers[%d]", field, i), "is not a Japanese phone number (10 or 11 digits starting with 0, or +81)", p)
+			fe.AddJa(fmt.Sprintf("%s.phone_numbers[%d]", field, i), "is not a Japanese phone number (10 or 11 digits starting with 0, or +81)",
+				"国内の電話番号（0で始まる10桁又は11桁、又は+81で始まる番号）ではありません。", p)
 		}
 	}
 	for i, e := range c.EmailAddresses {
 		if !emailOnly.MatchString(strings.TrimSpace(foldWidth(e))) {
-			fe.Add(fmt.Sprintf("%s.email_addresses[%d]", field, i), "is not an e-mail address", e)
+			fe.AddJa(fmt.Sprintf("%s.email_addresses[%d]", field, i), "is not an e-mail address", "メールアドレスではありません。", e)
 		}
 	}
 	for i, a := range c.PostalAddresses {
 		a = strings.TrimSpace(a)
 		if m := postalAddressMatches(a); len(m) == 0 || m[0].start != 0 {
-			fe.Add(fmt.Sprintf("%s.postal_addresses[%d]", field, i), "must start with the postal code followed by the address, e.g. 〒100-0001 東京都千代田区千代田1-1", a)
+			fe.AddJa(fmt.Sprintf("%s.postal_addresses[%d]", field, i), "must start with the postal code followed by the address, e.g. 〒100-0001 東京都千代田区千代田1-1",
+				"郵便番号に続けて住所を入力してください（例：〒100-0001 東京都千代田区千代田1-1）。", a)
 		}
 	}
 	return fe

@@ -52,7 +52,7 @@ func (p *PolicySettings) Check() FieldErrors {
 	var fe FieldErrors
 	for i, c := range p.ClosureDays {
 		if _, _, err := ParseClosureDay(c); err != nil {
-			fe.Add(fmt.Sprintf("closure_days[%d]", i), err.Error(), c)
+			fe.AddJa(fmt.Sprintf("closure_days[%d]", i), err.Error(), "MM-DD（毎年）又は YYYY-MM-DD（その日だけ）の形式で入力してください。", c)
 		}
 	}
 	return fe

@@ -82,30 +82,38 @@ func NormalizeHandle(h string) string {
 // or fragment). An empty raw URL is built from the handle. It returns a
 // sentence saying what is wrong, or "".
 func NormalizeProfileURL(p Platform, handle, raw string) (string, string) {
+	canonical, problem, _ := normalizeProfileURL(p, handle, raw)
+	return canonical, problem
+}
+
+// normalizeProfileURL is NormalizeProfileURL with the Japanese of the
+// problem for the staff pages.
+func normalizeProfileURL(p Platform, handle, raw string) (canonical, problem, ja string) {
 	raw = strings.TrimSpace(raw)
 	h := NormalizeHandle(handle)
 	prof, known := platformProfiles[p]
 	if !known {
 		if raw == "" {
-			return "", "is required for platform other"
+			return "", "is required for platform other", "その他のサービスでは、プロフィールのURLを入力してください。"
 		}
 		u, err := url.Parse(raw)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
-			return "", "must be an https URL"
+			return "", "must be an https URL", "https で始まるURLを入力してください。"
 		}
 		u.RawQuery, u.Fragment = "", ""
 		u.Host = strings.ToLower(u.Host)
-		return u.String(), ""
+		return u.String(), "", ""
 	}
 	if !prof.handle.MatchString(h) {
-		return "", "the handle " + handle + " is not a valid " + string(p) + " handle"
+		return "", "the handle " + handle + " is not a valid " + string(p) + " handle",
+			"アカウント名「" + handle + "」は、" + string(p) + "のアカウント名として正しくありません。"
 	}
 	if raw == "" {
-		return prof.canonical(h), ""
+		return prof.canonical(h), "", ""
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", "must be an https URL of the profile"
+		return "", "must be an https URL of the profile", "プロフィールのURLを https で始まる形式で入力してください。"
 	}
 	host := strings.ToLower(u.Host)
 	hostOK := false
@@ -113,12 +121,14 @@ func NormalizeProfileURL(p Platform, handle, raw string) (string, string) {
 		hostOK = hostOK || host == allowed
 	}
 	if !hostOK {
-		return "", "is not a " + string(p) + " address (expected " + prof.hosts[0] + ")"
+		return "", "is not a " + string(p) + " address (expected " + prof.hosts[0] + ")",
+			string(p) + "のアドレスではありません（" + prof.hosts[0] + "のURLを入力してください）。"
 	}
 	if got := prof.handleFromPath(u.EscapedPath()); !strings.EqualFold(strings.TrimPrefix(got, "@"), h) {
-		return "", "points at " + got + ", not at the handle " + h
+		return "", "points at " + got + ", not at the handle " + h,
+			"URLが指すのは「" + got + "」で、アカウント名「" + h + "」ではありません。"
 	}
-	return prof.canonical(h), ""
+	return prof.canonical(h), "", ""
 }
 
 // SocialAccountStatus is where an official account stands.
@@ -150,13 +160,16 @@ type OperatingProcedure struct {
 func OperatingProcedureProblems(op OperatingProcedure, today Date) FieldErrors {
 	var fe FieldErrors
 	if strings.TrimSpace(op.DocumentRef) == "" {
-		fe.Add("operating_procedure.document_ref", "an active account needs its operating procedure (運用手順): name the approved procedure document", nil)
+		fe.AddJa("operating_procedure.document_ref", "an active account needs its operating procedure (運用手順): name the approved procedure document",
+			"運用中のアカウントには運用手順が必要です。承認された運用手順の文書を入力してください。", nil)
 	}
 	switch {
 	case op.ApprovedOn.IsZero():
-		fe.Add("operating_procedure.approved_on", "an active account needs its operating procedure (運用手順): say when it was approved", nil)
+		fe.AddJa("operating_procedure.approved_on", "an active account needs its operating procedure (運用手順): say when it was approved",
+			"運用中のアカウントには運用手順が必要です。運用手順の承認日を入力してください。", nil)
 	case op.ApprovedOn.After(today):
-		fe.Add("operating_procedure.approved_on", "is after today: an account cannot run on a procedure that is not approved yet", op.ApprovedOn)
+		fe.AddJa("operating_procedure.approved_on", "is after today: an account cannot run on a procedure that is not approved yet",
+			"今日より後の日付です。まだ承認されていない運用手順でアカウントを運用することはできません。", op.ApprovedOn)
 	}
 	return fe
 }
@@ -242,21 +255,22 @@ func (in *SocialAccountInput) Normalize(p PolicySettings) FieldErrors {
 	if in.OperatorIDs == nil {
 		in.OperatorIDs = []string{}
 	}
-	canonical, problem := NormalizeProfileURL(in.Platform, in.Handle, in.ProfileURL)
+	canonical, problem, problemJa := normalizeProfileURL(in.Platform, in.Handle, in.ProfileURL)
 	if problem != "" {
 		field := "profile_url"
 		if strings.HasPrefix(problem, "the handle") {
 			field = "handle"
 		}
-		fe.Add(field, problem, in.ProfileURL)
+		fe.AddJa(field, problem, problemJa, in.ProfileURL)
 	}
 	in.ProfileURL = canonical
 	in.Handle = NormalizeHandle(in.Handle)
 	if in.CarriesAvailability2 && strings.TrimSpace(in.MirrorSiteURL) == "" {
-		fe.Add("mirror_site_url", "an account that carries availability-2 information must name the official website page that also carries every such post", nil)
+		fe.AddJa("mirror_site_url", "an account that carries availability-2 information must name the official website page that also carries every such post",
+			"可用性2の情報を発信するアカウントでは、その投稿をすべて掲載する公式ウェブサイトのページを入力してください。", nil)
 	}
 	if in.ImpersonationMeasures.ListedOnOfficialSite && in.ImpersonationMeasures.OfficialSiteURL == "" {
-		fe.Add("impersonation_measures.official_site_url", "say where the official website lists the account", nil)
+		fe.AddJa("impersonation_measures.official_site_url", "say where the official website lists the account", "公式ウェブサイトでこのアカウントを掲載しているページを入力してください。", nil)
 	}
 	fe = append(fe, PublicContactProblems("publishing_rules.public_contacts", in.PublishingRules.PublicContacts)...)
 	in.OperatingProcedure.DocumentRef = strings.TrimSpace(in.OperatingProcedure.DocumentRef)

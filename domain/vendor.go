@@ -100,13 +100,21 @@ func raisesIntegrityOrAvailability(assets []InformationAsset) bool {
 // and 2 for even n, counted from the last digit). It returns a sentence
 // saying what is wrong, or "".
 func ValidateCorporateNumber(s string) string {
+	en, _ := corporateNumberProblem(s)
+	return en
+}
+
+// corporateNumberProblem is ValidateCorporateNumber with the Japanese
+// sentence (a whole one, naming 法人番号) for the staff pages.
+func corporateNumberProblem(s string) (en, ja string) {
+	const notDigits = "法人番号は13桁の数字で入力してください。"
 	if utf8.RuneCountInString(s) != 13 {
-		return "must be 13 digits"
+		return "must be 13 digits", notDigits
 	}
 	digits := make([]int, 13)
 	for i, r := range s {
 		if r < '0' || r > '9' {
-			return "must be 13 digits"
+			return "must be 13 digits", notDigits
 		}
 		digits[i] = int(r - '0')
 	}
@@ -119,9 +127,10 @@ func ValidateCorporateNumber(s string) string {
 		sum += digits[13-n] * q
 	}
 	if want := 9 - sum%9; digits[0] != want {
-		return fmt.Sprintf("check digit is %d but the other twelve digits need %d: the number is mistyped", digits[0], want)
+		return fmt.Sprintf("check digit is %d but the other twelve digits need %d: the number is mistyped", digits[0], want),
+			fmt.Sprintf("法人番号の検査用数字が%dですが、残りの12桁からは%dになるはずです。番号を確認してください。", digits[0], want)
 	}
-	return ""
+	return "", ""
 }
 
 // CertificationKind is a kind of security certification.
@@ -176,13 +185,13 @@ type SelectionRecord struct {
 func SelectionProblems(rec *SelectionRecord, criteria []*CatalogueItem) FieldErrors {
 	var fe FieldErrors
 	if rec == nil {
-		fe.Add("selection", "record the selection (PUT /v1/vendors/{id}/selection) before approving", nil)
+		fe.AddJa("selection", "record the selection (PUT /v1/vendors/{id}/selection) before approving", "承認の前に、選定の記録を登録してください。", nil)
 		return fe
 	}
 	answered := map[string]SelectionResult{}
 	for i, r := range rec.Results {
 		if _, dup := answered[r.Criterion]; dup {
-			fe.Add(fmt.Sprintf("selection.results[%d].criterion", i), "criterion answered twice", r.Criterion)
+			fe.AddJa(fmt.Sprintf("selection.results[%d].criterion", i), "criterion answered twice", "同じ選定基準に二度回答しています。", r.Criterion)
 		}
 		answered[r.Criterion] = r
 	}
@@ -193,9 +202,10 @@ func SelectionProblems(rec *SelectionRecord, criteria []*CatalogueItem) FieldErr
 		r, ok := answered[c.Code]
 		switch {
 		case !ok:
-			fe.Add("selection.results", "criterion "+c.Code+" has no answer", c.Code)
+			fe.AddJa("selection.results", "criterion "+c.Code+" has no answer", "選定基準"+c.Code+"に回答していません。", c.Code)
 		case r.Result == SelectionNotMet && strings.TrimSpace(r.Note) == "":
-			fe.Add("selection.results", "criterion "+c.Code+" is not_met and needs a written justification in its note", c.Code)
+			fe.AddJa("selection.results", "criterion "+c.Code+" is not_met and needs a written justification in its note",
+				"選定基準"+c.Code+"は「満たさない」のため、備考にその判断の理由を記入してください。", c.Code)
 		}
 	}
 	return fe
@@ -208,10 +218,12 @@ func SelectionProblems(rec *SelectionRecord, criteria []*CatalogueItem) FieldErr
 // not, or nil.
 func MayApproveVendor(approver *Person, sel *SelectionRecord, recordedBy string) error {
 	if approver == nil || !approver.Active || !HoldsSecurityRole(approver) {
-		return Errorf(EFORBIDDEN, "approving a vendor needs a caller whose person is active and holds the manager (情報セキュリティ責任者), supervisor or ciso security role")
+		return Errorf(EFORBIDDEN, "approving a vendor needs a caller whose person is active and holds the manager (情報セキュリティ責任者), supervisor or ciso security role").
+			WithJa("委託事業者を承認できるのは、在職中で、情報セキュリティ責任者、統括情報セキュリティ責任者又は最高情報セキュリティ責任者のいずれかの役割を持つ職員です。")
 	}
 	if (sel != nil && sel.SelectedBy == approver.ID) || recordedBy == approver.ID {
-		return Errorf(EFORBIDDEN, "%s recorded the selection and cannot approve the vendor too: a second person must approve (separation of duties)", approver.Name)
+		return Errorf(EFORBIDDEN, "%s recorded the selection and cannot approve the vendor too: a second person must approve (separation of duties)", approver.Name).
+			WithJa("%sさんは選定を記録した本人のため、この委託事業者を承認することはできません。職務の分離のため、別の職員が承認してください。", approver.Name)
 	}
 	return nil
 }
@@ -227,7 +239,9 @@ func ReinstatementRefusal(suspendedAt, selectionRecordedAt *time.Time, reason st
 		return nil
 	}
 	return Invalid("a suspended vendor returns to approved only through a new selection record or an explicit reason",
-		FieldError{Field: "reason", Message: "say why the suspension ends, or record a new selection (PUT /v1/vendors/{id}/selection) first"})
+		FieldError{Field: "reason", Message: "say why the suspension ends, or record a new selection (PUT /v1/vendors/{id}/selection) first",
+			Ja: "停止を解除する理由を入力するか、先に新しい選定を記録してください。"}).
+		WithJa("停止中の委託事業者を承認済みに戻すには、新しい選定の記録又は明示的な理由が必要です。")
 }
 
 // VendorContact is the vendor's contact point.
@@ -278,13 +292,13 @@ type VendorInput struct {
 func (in *VendorInput) Check() FieldErrors {
 	var fe FieldErrors
 	if in.CorporateNumber != "" {
-		if msg := ValidateCorporateNumber(in.CorporateNumber); msg != "" {
-			fe.Add("corporate_number", "corporate number (法人番号) "+msg, in.CorporateNumber)
+		if msg, ja := corporateNumberProblem(in.CorporateNumber); msg != "" {
+			fe.AddJa("corporate_number", "corporate number (法人番号) "+msg, ja, in.CorporateNumber)
 		}
 	}
 	for i, c := range in.Certifications {
 		if c.ValidUntil.IsZero() {
-			fe.Add(fmt.Sprintf("certifications[%d].valid_until", i), "is required", nil)
+			fe.AddJa(fmt.Sprintf("certifications[%d].valid_until", i), "is required", "入力してください。", nil)
 		}
 	}
 	return fe
