@@ -398,14 +398,14 @@ func ActiveCoverageRefusal(before, after []ClauseCoverage) error {
 	return Errorf(ECONFLICT, "the contract is active and its coverage cannot fall below the activation gate (%s would be missing): "+
 		"amend the contract (include the clause, or ask for a waiver that a second person approves while the clause stays included) or terminate it instead",
 		strings.Join(lost, ", ")).
-		WithJa("この契約は有効なため、条項の充足状況が有効化の要件を下回る変更はできません（変更すると%sが欠けます）。"+
+		WithJa("この契約は実施中のため、条項の充足状況が実施にする要件を下回る変更はできません（変更すると%sが欠けます）。"+
 			"契約を変更する（条項を含める、又は条項を含めたまま別の職員が承認する適用除外を申請する）か、契約を終了してください。",
 			strings.Join(lost, "、"))
 }
 
 // missingClausesMessageJa is missingClausesMessage in Japanese.
 func missingClausesMessageJa(codes []string) string {
-	return fmt.Sprintf("契約を有効にできません。必須のセキュリティ条項のうち%d件が、含まれておらず、承認された理由による適用除外もされていません：%s",
+	return fmt.Sprintf("契約を実施にできません。必須のセキュリティ条項のうち%d件が、含まれておらず、承認された理由による適用除外もされていません：%s",
 		len(codes), strings.Join(codes, "、"))
 }
 

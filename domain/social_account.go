@@ -106,7 +106,7 @@ func normalizeProfileURL(p Platform, handle, raw string) (canonical, problem, ja
 	}
 	if !prof.handle.MatchString(h) {
 		return "", "the handle " + handle + " is not a valid " + string(p) + " handle",
-			"アカウント名「" + handle + "」は、" + string(p) + "のアカウント名として正しくありません。"
+			"アカウント名「" + handle + "」は、" + p.DisplayName(LocaleJa) + "のアカウント名として正しくありません。"
 	}
 	if raw == "" {
 		return prof.canonical(h), "", ""
@@ -122,7 +122,7 @@ func normalizeProfileURL(p Platform, handle, raw string) (canonical, problem, ja
 	}
 	if !hostOK {
 		return "", "is not a " + string(p) + " address (expected " + prof.hosts[0] + ")",
-			string(p) + "のアドレスではありません（" + prof.hosts[0] + "のURLを入力してください）。"
+			p.DisplayName(LocaleJa) + "のアドレスではありません（" + prof.hosts[0] + "のURLを入力してください）。"
 	}
 	if got := prof.handleFromPath(u.EscapedPath()); !strings.EqualFold(strings.TrimPrefix(got, "@"), h) {
 		return "", "points at " + got + ", not at the handle " + h,

@@ -158,7 +158,7 @@ func TestContractClausesWaiverAndActivation(t *testing.T) {
 
 		own := editor.submit(path, approveAction, url.Values{})
 		require.Equal(t, http.StatusForbidden, own.Status, own.Body)
-		require.Contains(t, own.Body, "編集 太郎 asked for this waiver and cannot approve it too", "the store's refusal")
+		require.Contains(t, own.Body, "編集 太郎さんはこの適用除外を申請した本人のため、承認することはできません。", "the store's refusal, in Japanese")
 		require.True(t, osrcCoverage(t, e, c.ID, "staff_training").Waiver.Pending)
 
 		require.Equal(t, http.StatusForbidden, osrcBrowser(e, cast.viewer).submit(path, approveAction, url.Values{}).Status)

@@ -129,7 +129,7 @@ func TestCorrectiveActionRiskAcceptanceNeedsASupervisor(t *testing.T) {
 
 		plain := b.submit(path, path+"/accept-risk", form)
 		require.Equal(t, http.StatusForbidden, plain.Status)
-		require.Contains(t, plain.Body, "only a person holding the supervisor", "the store's refusal is shown")
+		require.Contains(t, plain.Body, "リスク受容ができるのは、統括情報セキュリティ責任者又は最高情報セキュリティ責任者の役割を持つ職員だけです。", "the store's refusal is shown in Japanese")
 		require.Equal(t, domain.ActionOpen, corrStatus(e, a.ID))
 
 		_, manager := confSignedIn(e, "情報 責任者", "manager@example.lg.jp", domain.RoleEditor, domain.SecurityRoleManager)

@@ -218,7 +218,7 @@ func TestVendorApprovalNeedsASecondPerson(t *testing.T) {
 
 		own := editor.submit(path, path+"/approve", url.Values{"version": {strconv.Itoa(v.Version)}})
 		require.Equal(t, http.StatusForbidden, own.Status, own.Body)
-		require.Contains(t, own.Body, "編集 太郎 recorded the selection and cannot approve the vendor too", "the store's refusal")
+		require.Contains(t, own.Body, "編集 太郎さんは選定を記録した本人のため、この委託事業者を承認することはできません。", "the store's refusal, in Japanese")
 		require.Contains(t, own.Body, `id="error-summary"`)
 		got, err := e.db.FindVendor(e.asAdmin(), v.ID)
 		require.NoError(t, err)

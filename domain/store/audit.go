@@ -149,7 +149,8 @@ func (db *DB) ListAuditEvents(ctx context.Context, f domain.AuditFilter, p domai
 		seq, err := strconv.ParseInt(after, 10, 64)
 		if err != nil {
 			return domain.Page[*domain.AuditEvent]{}, domain.Invalid("the cursor is not one this API issued",
-				domain.FieldError{Field: "cursor", Message: "is not a cursor from a previous page", Value: p.Cursor})
+				domain.FieldError{Field: "cursor", Message: "is not a cursor from a previous page", Ja: "前のページから続くページの指定ではありません。", Value: p.Cursor}).
+				WithJa(badCursorJa)
 		}
 		q = q.Where("seq > ?", seq)
 	}

@@ -38,7 +38,7 @@ func loadCatalogueItem(ctx context.Context, tx bun.IDB, c domain.Catalogue, code
 	var row catalogueItemRow
 	err := tx.NewSelect().Model(&row).Where("catalogue = ? AND code = ?", string(c), code).Scan(ctx)
 	if isNoRows(err) {
-		return nil, domain.Errorf(domain.ENOTFOUND, "%s has no item with code %s", c, code)
+		return nil, domain.Errorf(domain.ENOTFOUND, "%s has no item with code %s", c, code).WithJa("%sに、コード%sの項目はありません。", catalogueJa(c), code)
 	}
 	if err != nil {
 		return nil, wrap("load "+string(c)+" item", err)
@@ -75,7 +75,8 @@ func (db *DB) CreateCatalogueItem(ctx context.Context, c domain.Catalogue, in do
 			Mandatory: in.Mandatory, Position: last.Position + 10, Version: 1, CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
-				return domain.Errorf(domain.ECONFLICT, "%s already has an item with code %s", c, in.Code)
+				return domain.Errorf(domain.ECONFLICT, "%s already has an item with code %s", c, in.Code).
+					WithJa("%sには、コード%sの項目が既にあります。", catalogueJa(c), in.Code)
 			}
 			return fmt.Errorf("store: insert %s item: %w", c, err)
 		}
@@ -100,7 +101,7 @@ func (db *DB) RetitleCatalogueItem(ctx context.Context, c domain.Catalogue, code
 func (db *DB) RetireCatalogueItem(ctx context.Context, c domain.Catalogue, code string, ifVersion *int) (*domain.CatalogueItem, error) {
 	return db.changeCatalogueItem(ctx, c, code, ifVersion, "retire", func(row *catalogueItemRow) error {
 		if row.RetiredAt != nil {
-			return domain.Errorf(domain.ECONFLICT, "%s item %s is already retired", c, code)
+			return domain.Errorf(domain.ECONFLICT, "%s item %s is already retired", c, code).WithJa("%sの項目%sは既に廃止されています。", catalogueJa(c), code)
 		}
 		now := db.Now()
 		row.RetiredAt = &now

@@ -147,7 +147,8 @@ func (db *DB) checkCloudServiceInput(ctx context.Context, tx bun.Tx, in *domain.
 	if len(fe) > 0 {
 		// The policy's rule comes first and alone, so its sentence is the
 		// message the caller reads.
-		return fe.Err("a service used under standard terms (約款による外部サービス) must never handle information of confidentiality 2 or above; keep such information out of it or contract the work with security clauses instead")
+		return fe.ErrJa("a service used under standard terms (約款による外部サービス) must never handle information of confidentiality 2 or above; keep such information out of it or contract the work with security clauses instead",
+			"約款による外部サービスでは、機密性2以上の情報を取り扱うことはできません。そのような情報を取り扱わないようにするか、セキュリティ条項を含む契約により業務を委託してください。")
 	}
 	if err := requirePerson(ctx, tx, &fe, "responsible_person_id", in.ResponsiblePersonID); err != nil {
 		return err
@@ -164,7 +165,7 @@ func (db *DB) checkCloudServiceInput(ctx context.Context, tx bun.Tx, in *domain.
 			fe = append(fe, p)
 		}
 	}
-	return fe.Err("the cloud service breaks one or more rules")
+	return fe.ErrJa("the cloud service breaks one or more rules", "約款による外部サービスの内容に誤りがあります。")
 }
 
 // requireDepartment adds a field error when no department has the id.
@@ -174,7 +175,7 @@ func requireDepartment(ctx context.Context, tx bun.IDB, fe *domain.FieldErrors, 
 		return fmt.Errorf("store: check department: %w", err)
 	}
 	if !ok {
-		fe.Add(field, "no department has this id", id)
+		fe.AddJa(field, "no department has this id", "この部署は登録されていません。", id)
 	}
 	return nil
 }
@@ -255,7 +256,8 @@ func (db *DB) changeCloudServiceTx(ctx context.Context, tx bun.Tx, id string, if
 func (db *DB) ReplaceCloudService(ctx context.Context, id string, ifVersion *int, in domain.CloudServiceInput) (*domain.CloudService, error) {
 	return db.changeCloudService(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (string, string, error) {
 		if row.Status == string(domain.CloudRetired) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "the cloud service is retired and can no longer change")
+			return "", "", domain.Errorf(domain.ECONFLICT, "the cloud service is retired and can no longer change").
+				WithJa("この約款による外部サービスは利用を終了しているため、変更できません。")
 		}
 		if err := db.checkCloudServiceInput(ctx, tx, &in); err != nil {
 			return "", "", err
@@ -317,7 +319,8 @@ func (db *DB) ApproveCloudService(ctx context.Context, id string, ifVersion *int
 			return "", "", err
 		}
 		if row.Status != string(domain.CloudRequested) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "only a requested service can be approved; this one is %s", row.Status)
+			return "", "", domain.Errorf(domain.ECONFLICT, "only a requested service can be approved; this one is %s", row.Status).
+				WithJa("承認できるのは申請中のサービスだけです。このサービスは%sです。", statusJa(entityCloudService, row.Status))
 		}
 		items, err := db.catalogueItems(ctx, tx, domain.CatalogueTermsChecks, true)
 		if err != nil {
@@ -327,9 +330,11 @@ func (db *DB) ApproveCloudService(ctx context.Context, id string, ifVersion *int
 		unanswered := domain.TermsCheckProblems(checks, items)
 		stale := domain.StaleTermsCheckProblems(checks, row.terms())
 		if len(stale) > 0 {
-			return "", "", append(unanswered, stale...).Err("the service cannot be approved: its terms changed, so every stale answer of the terms-of-service risk checklist must be given again for the current terms (and every item answered)")
+			return "", "", append(unanswered, stale...).ErrJa("the service cannot be approved: its terms changed, so every stale answer of the terms-of-service risk checklist must be given again for the current terms (and every item answered)",
+				"約款が変更されたため、承認できません。約款のリスク確認項目のうち以前の約款に対する回答を、現在の約款に対して改めて回答してください（すべての項目への回答が必要です）。")
 		}
-		if err := unanswered.Err("the service cannot be approved: answer every item of the terms-of-service risk checklist first"); err != nil {
+		if err := unanswered.ErrJa("the service cannot be approved: answer every item of the terms-of-service risk checklist first",
+			"承認できません。先に、約款のリスク確認項目のすべてに回答してください。"); err != nil {
 			return "", "", err
 		}
 		row.Status, row.ApproverID, row.ApprovedOn, row.StatusReason = string(domain.CloudApproved), &caller.ID, db.today(), ""
@@ -353,7 +358,8 @@ func (db *DB) moveCloudService(ctx context.Context, id string, ifVersion *int, r
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the service becomes " + string(to)})
+		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the service becomes " + string(to),
+			Ja: statusJa(entityCloudService, to) + "にする理由を入力してください。"}).WithJa(reasonRequiredJa)
 	}
 	return db.changeCloudService(ctx, id, ifVersion, func(_ context.Context, _ bun.Tx, row *cloudServiceRow) (string, string, error) {
 		allowed := false
@@ -361,7 +367,8 @@ func (db *DB) moveCloudService(ctx context.Context, id string, ifVersion *int, r
 			allowed = allowed || row.Status == string(f)
 		}
 		if !allowed {
-			return "", "", domain.Errorf(domain.ECONFLICT, "a %s service cannot become %s", row.Status, to)
+			return "", "", domain.Errorf(domain.ECONFLICT, "a %s service cannot become %s", row.Status, to).
+				WithJa("%sのサービスを%sにすることはできません。", statusJa(entityCloudService, row.Status), statusJa(entityCloudService, to))
 		}
 		row.Status, row.StatusReason = string(to), reason
 		return action, reason, nil

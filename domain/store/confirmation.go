@@ -117,26 +117,29 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	err := tx.NewSelect().Model(&contract).Where("id = ?", contractID).Scan(ctx)
 	if isNoRows(err) {
 		return nil, domain.Invalid("the confirmation must be for an existing contract",
-			domain.FieldError{Field: "contract_id", Message: "no contract has this id", Value: contractID})
+			domain.FieldError{Field: "contract_id", Message: "no contract has this id", Ja: "この契約は登録されていません。", Value: contractID}).
+			WithJa("遵守状況の確認は、登録されている契約について行ってください。")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: load contract: %w", err)
 	}
 	if contract.Status != string(domain.ContractActive) {
-		return nil, domain.Errorf(domain.ECONFLICT, "the contract is %s; only an active contract is confirmed", contract.Status)
+		return nil, domain.Errorf(domain.ECONFLICT, "the contract is %s; only an active contract is confirmed", contract.Status).
+			WithJa("この契約は%sです。遵守状況の確認は実施中の契約についてだけ行います。", statusJa(entityContract, contract.Status))
 	}
 	open, err := tx.NewSelect().Table("confirmations").Where("contract_id = ? AND status = ?", contractID, string(domain.ConfirmationScheduled)).Exists(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: check scheduled confirmations: %w", err)
 	}
 	if open {
-		return nil, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first")
+		return nil, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first").WithJa(confirmationScheduledJa)
 	}
 	nominal := due
 	if due.IsZero() {
 		due, nominal = contract.NextConfirmationDue, nominalOr(contract.NextConfirmationNom, contract.NextConfirmationDue)
 		if due.IsZero() {
-			return nil, domain.Errorf(domain.ECONFLICT, "no confirmation of this contract is due in its term (the one before its end is done); give a due_date to schedule another")
+			return nil, domain.Errorf(domain.ECONFLICT, "no confirmation of this contract is due in its term (the one before its end is done); give a due_date to schedule another").
+				WithJa("この契約の期間内に予定される遵守状況の確認はありません（終了前の確認は実施済みです）。別の確認を予定するには、期限を指定してください。")
 		}
 	} else {
 		cal, err := db.calendar(ctx, tx)
@@ -162,7 +165,8 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	}
 	if len(checklist) == 0 {
 		return nil, domain.Invalid("the contract includes no security clause, so there is nothing to confirm",
-			domain.FieldError{Field: "contract_id", Message: "include clauses on the contract first", Value: contractID})
+			domain.FieldError{Field: "contract_id", Message: "include clauses on the contract first", Ja: "先に、契約に条項を含めてください。", Value: contractID}).
+			WithJa("この契約にはセキュリティ条項が含まれていないため、確認する事項がありません。")
 	}
 	body, _ := json.Marshal(checklist)
 	now := db.Now()
@@ -170,7 +174,7 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 		Status: string(domain.ConfirmationScheduled), Checklist: string(body), Version: 1, CreatedAt: now, UpdatedAt: now}
 	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 		if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
-			return nil, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first")
+			return nil, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first").WithJa(confirmationScheduledJa)
 		}
 		return nil, fmt.Errorf("store: insert confirmation: %w", err)
 	}
@@ -193,7 +197,8 @@ func (db *DB) CompleteConfirmation(ctx context.Context, id string, ifVersion *in
 			return err
 		}
 		if row.Status != string(domain.ConfirmationScheduled) {
-			return domain.Errorf(domain.ECONFLICT, "the confirmation is already %s", row.Status)
+			return domain.Errorf(domain.ECONFLICT, "the confirmation is already %s", row.Status).
+				WithJa("この遵守状況の確認は既に%sです。", statusJa(entityConfirmation, row.Status))
 		}
 		var contract contractRow
 		if err := loadRow(ctx, tx, &contract, entityContract, row.ContractID); err != nil {
@@ -210,7 +215,7 @@ func (db *DB) CompleteConfirmation(ctx context.Context, id string, ifVersion *in
 				return err
 			}
 		}
-		if err := fe.Err("the confirmation cannot be completed as sent"); err != nil {
+		if err := fe.ErrJa("the confirmation cannot be completed as sent", "この内容では、遵守状況の確認を完了できません。"); err != nil {
 			return err
 		}
 		before := row.toDomain(today)

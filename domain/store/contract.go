@@ -222,13 +222,14 @@ func (db *DB) checkContractInput(ctx context.Context, tx bun.Tx, in *domain.Cont
 	err = tx.NewSelect().Model(&vendor).Column("id", "status", "name").Where("id = ?", in.VendorID).Scan(ctx)
 	switch {
 	case isNoRows(err):
-		fe.Add("vendor_id", "no vendor has this id", in.VendorID)
+		fe.AddJa("vendor_id", "no vendor has this id", "この委託事業者は登録されていません。", in.VendorID)
 	case err != nil:
 		return fmt.Errorf("store: check vendor: %w", err)
 	case vendor.Status == string(domain.VendorTerminated):
-		return domain.Errorf(domain.ECONFLICT, "vendor %s is terminated and can have no new contracts", vendor.Name)
+		return domain.Errorf(domain.ECONFLICT, "vendor %s is terminated and can have no new contracts", vendor.Name).
+			WithJa("委託事業者「%s」は取引終了のため、新しい契約を登録できません。", vendor.Name)
 	}
-	return fe.Err("the contract breaks one or more rules")
+	return fe.ErrJa("the contract breaks one or more rules", "契約の内容に誤りがあります。")
 }
 
 // CreateContract implements domain.ContractService.
@@ -321,7 +322,8 @@ func (db *DB) dropScheduledConfirmations(ctx context.Context, tx bun.Tx, contrac
 func contractEnded(row *contractRow) error {
 	switch domain.ContractStatus(row.Status) {
 	case domain.ContractExpired, domain.ContractTerminated:
-		return domain.Errorf(domain.ECONFLICT, "the contract is %s and can no longer change", row.Status)
+		return domain.Errorf(domain.ECONFLICT, "the contract is %s and can no longer change", row.Status).
+			WithJa("この契約は%sのため、変更できません。", statusJa(entityContract, row.Status))
 	}
 	return nil
 }
@@ -334,7 +336,9 @@ func (db *DB) ReplaceContract(ctx context.Context, id string, ifVersion *int, in
 		}
 		if in.VendorID != row.VendorID {
 			return "", "", domain.Invalid("a contract cannot move to another vendor",
-				domain.FieldError{Field: "vendor_id", Message: "must stay " + row.VendorID + "; register a new contract instead", Value: in.VendorID})
+				domain.FieldError{Field: "vendor_id", Message: "must stay " + row.VendorID + "; register a new contract instead",
+					Ja: "委託事業者は変更できません（" + row.VendorID + "のままにしてください）。新しい契約として登録してください。", Value: in.VendorID}).
+				WithJa("契約の委託事業者を別の事業者に変えることはできません。")
 		}
 		if err := db.checkContractInput(ctx, tx, &in); err != nil {
 			return "", "", err
@@ -355,7 +359,8 @@ func (db *DB) DeleteContract(ctx context.Context, id string, ifVersion *int) err
 			return err
 		}
 		if row.Status != string(domain.ContractDraft) {
-			return domain.Errorf(domain.ECONFLICT, "only a draft contract can be deleted; this one is %s (terminate it instead)", row.Status)
+			return domain.Errorf(domain.ECONFLICT, "only a draft contract can be deleted; this one is %s (terminate it instead)", row.Status).
+				WithJa("削除できるのは下書きの契約だけです。この契約は%sです（削除せずに解約してください）。", statusJa(entityContract, row.Status))
 		}
 		if err := deleteRow(ctx, tx, &row, entityContract, row.Version, ifVersion); err != nil {
 			return err
@@ -417,7 +422,7 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 	if err := domain.Validate(in); err != nil {
 		return nil, err
 	}
-	if err := in.Check().Err("the clause status breaks a rule"); err != nil {
+	if err := in.Check().ErrJa("the clause status breaks a rule", "条項の記載状況に誤りがあります。"); err != nil {
 		return nil, err
 	}
 	actor := actorOf(ctx)
@@ -431,7 +436,8 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 			return "", "", err
 		}
 		if clause.RetiredAt != nil && in.Status != domain.ClauseMissing {
-			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s is retired and cannot be newly set on a contract", code)
+			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s is retired and cannot be newly set on a contract", code).
+				WithJa("条項%sは廃止されているため、新たに契約に設定することはできません。", code)
 		}
 		item := clause.toDomain()
 		before, err := db.contractClauses(ctx, tx, id)
@@ -536,7 +542,8 @@ func (db *DB) ApproveClauseWaiver(ctx context.Context, id, code string) (*domain
 			w = cr.waiver()
 		}
 		if w == nil || !w.Pending {
-			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s has no waiver waiting for approval on this contract", code)
+			return "", "", domain.Errorf(domain.ECONFLICT, "clause %s has no waiver waiting for approval on this contract", code).
+				WithJa("この契約には、承認待ちの条項%sの適用除外はありません。", code)
 		}
 		approver, err := callerPerson(ctx, tx)
 		if err != nil {
@@ -574,17 +581,20 @@ func nullable(s string) *string {
 func (db *DB) ActivateContract(ctx context.Context, id string, ifVersion *int) (*domain.Contract, error) {
 	return db.changeContract(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
 		if row.Status != string(domain.ContractDraft) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "only a draft contract can be activated; this one is %s", row.Status)
+			return "", "", domain.Errorf(domain.ECONFLICT, "only a draft contract can be activated; this one is %s", row.Status).
+				WithJa("実施にできるのは下書きの契約だけです。この契約は%sです。", statusJa(entityContract, row.Status))
 		}
 		if today := db.today(); !row.EndDate.IsZero() && row.EndDate.Before(today) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "the contract ended on %s and cannot be activated; register the new contract instead", row.EndDate)
+			return "", "", domain.Errorf(domain.ECONFLICT, "the contract ended on %s and cannot be activated; register the new contract instead", row.EndDate).
+				WithJa("この契約は%sに終了しているため、実施にできません。新しい契約を登録してください。", row.EndDate)
 		}
 		var vendor vendorRow
 		if err := tx.NewSelect().Model(&vendor).Column("status", "name").Where("id = ?", row.VendorID).Scan(ctx); err != nil {
 			return "", "", fmt.Errorf("store: load vendor: %w", err)
 		}
 		if vendor.Status != string(domain.VendorApproved) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "vendor %s is %s; a contract can be activated only with an approved vendor (select and approve it first)", vendor.Name, vendor.Status)
+			return "", "", domain.Errorf(domain.ECONFLICT, "vendor %s is %s; a contract can be activated only with an approved vendor (select and approve it first)", vendor.Name, vendor.Status).
+				WithJa("委託事業者「%s」は%sです。契約を実施にできるのは、承認済みの委託事業者の契約だけです（先に選定し、承認を受けてください）。", vendor.Name, statusJa(entityVendor, vendor.Status))
 		}
 		coverage, err := db.contractClauses(ctx, tx, id)
 		if err != nil {
@@ -605,7 +615,7 @@ func (db *DB) TerminateContract(ctx context.Context, id string, ifVersion *int, 
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the contract is terminated"})
+		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the contract is terminated", Ja: "解約する理由を入力してください。"}).WithJa(reasonRequiredJa)
 	}
 	return db.changeContract(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
 		if err := contractEnded(row); err != nil {

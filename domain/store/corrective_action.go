@@ -128,7 +128,8 @@ func (db *DB) changeOpenAction(ctx context.Context, id string, ifVersion *int, c
 			return err
 		}
 		if row.Status != string(domain.ActionOpen) {
-			return domain.Errorf(domain.ECONFLICT, "the corrective action is already %s", row.Status)
+			return domain.Errorf(domain.ECONFLICT, "the corrective action is already %s", row.Status).
+				WithJa("この是正措置は既に%sです。", statusJa(entityCorrectiveAction, row.Status))
 		}
 		today := db.today()
 		before := row.toDomain(today)
@@ -160,12 +161,12 @@ func (db *DB) ReplaceCorrectiveAction(ctx context.Context, id string, ifVersion 
 	return db.changeOpenAction(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *correctiveActionRow) (string, string, error) {
 		var fe domain.FieldErrors
 		if in.DueDate.IsZero() {
-			fe.Add("due_date", "is required", nil)
+			fe.AddJa("due_date", "is required", "入力してください。", nil)
 		}
 		if err := requirePerson(ctx, tx, &fe, "owner_id", in.OwnerID); err != nil {
 			return "", "", err
 		}
-		if err := fe.Err("the corrective action breaks one or more rules"); err != nil {
+		if err := fe.ErrJa("the corrective action breaks one or more rules", "是正措置の内容に誤りがあります。"); err != nil {
 			return "", "", err
 		}
 		cal, err := db.calendar(ctx, tx)
@@ -195,7 +196,8 @@ func (db *DB) closeAction(ctx context.Context, id string, ifVersion *int, in dom
 	}
 	resolution := strings.TrimSpace(in.Resolution)
 	if resolution == "" {
-		return nil, domain.Invalid("a resolution is required", domain.FieldError{Field: "resolution", Message: "say what was done, or why the risk is accepted"})
+		return nil, domain.Invalid("a resolution is required", domain.FieldError{Field: "resolution", Message: "say what was done, or why the risk is accepted",
+			Ja: "行った対応、又はリスクを受容する理由を入力してください。"}).WithJa("対応の内容を入力してください。")
 	}
 	actor := actorOf(ctx)
 	return db.changeOpenAction(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *correctiveActionRow) (string, string, error) {

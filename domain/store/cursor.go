@@ -27,7 +27,8 @@ func decodeCursor(cursor string) (string, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) || len(raw) == len(cursorPrefix) {
 		return "", domain.Invalid("the cursor is not one this API issued",
-			domain.FieldError{Field: "cursor", Message: "is not a cursor from a previous page", Value: cursor})
+			domain.FieldError{Field: "cursor", Message: "is not a cursor from a previous page", Ja: "前のページから続くページの指定ではありません。", Value: cursor}).
+			WithJa(badCursorJa)
 	}
 	return strings.TrimPrefix(string(raw), cursorPrefix), nil
 }

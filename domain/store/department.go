@@ -112,12 +112,13 @@ func (db *DB) DeleteDepartment(ctx context.Context, id string, ifVersion *int) e
 		if err := checkVersion(entityDepartment, row.Version, ifVersion); err != nil {
 			return err
 		}
-		blocking, err := blockingReferences(ctx, tx, departmentReferences, id)
+		blocking, blockingJa, err := blockingReferences(ctx, tx, departmentReferences, id)
 		if err != nil {
 			return err
 		}
 		if len(blocking) > 0 {
-			return domain.Errorf(domain.ECONFLICT, "department %s cannot be deleted while %s", row.Name, joinReasons(blocking))
+			return domain.Errorf(domain.ECONFLICT, "department %s cannot be deleted while %s", row.Name, joinReasons(blocking)).
+				WithJa("部署「%s」は、次の記録から参照されているため削除できません：%s", row.Name, joinReasonsJa(blockingJa))
 		}
 		if err := deleteRow(ctx, tx, &row, entityDepartment, row.Version, ifVersion); err != nil {
 			return err

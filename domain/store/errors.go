@@ -33,28 +33,32 @@ func translate(err error) error {
 		return unavailable(err)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Errorf(domain.ENOTFOUND, "not found")
+		return domain.Errorf(domain.ENOTFOUND, "not found").WithJa("該当する記録が見つかりません。")
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "23505":
-			return domain.Errorf(domain.ECONFLICT, "a record with the same %s already exists", constraintSubject(pgErr.ConstraintName))
+			return domain.Errorf(domain.ECONFLICT, "a record with the same %s already exists", constraintSubject(pgErr.ConstraintName)).
+				WithJa("同じ%sの記録が既にあります。", constraintSubjectJa(pgErr.ConstraintName))
 		case "23503":
-			return domain.Errorf(domain.ECONFLICT, "the change would break a reference between records")
+			return domain.Errorf(domain.ECONFLICT, "the change would break a reference between records").WithJa(brokenReferenceJa)
 		case "40001", "40P01":
-			return domain.Errorf(domain.ECONFLICT, "the change collided with another one: retry it")
+			return domain.Errorf(domain.ECONFLICT, "the change collided with another one: retry it").
+				WithJa("別の変更と同時に行われたため、変更できませんでした。もう一度行ってください。")
 		case "22001":
-			return domain.Invalid("a value is too long to store", domain.FieldError{Field: "body", Message: "shorten the longest text"})
+			return domain.Invalid("a value is too long to store", domain.FieldError{Field: "body", Message: "shorten the longest text", Ja: "最も長い文章を短くしてください。"}).
+				WithJa("保存できる長さを超える値があります。")
 		}
 	}
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
 		switch sqErr.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return domain.Errorf(domain.ECONFLICT, "a record with the same %s already exists", constraintSubject(sqErr.Error()))
+			return domain.Errorf(domain.ECONFLICT, "a record with the same %s already exists", constraintSubject(sqErr.Error())).
+				WithJa("同じ%sの記録が既にあります。", constraintSubjectJa(sqErr.Error()))
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return domain.Errorf(domain.ECONFLICT, "the change would break a reference between records")
+			return domain.Errorf(domain.ECONFLICT, "the change would break a reference between records").WithJa(brokenReferenceJa)
 		}
 	}
 	return err
@@ -65,9 +69,15 @@ func translate(err error) error {
 // of the driver's text.
 const errUnavailableMessage = "the database is unavailable (unreachable or not answering in time); retry later"
 
+// errUnavailableMessageJa is errUnavailableMessage in Japanese.
+const errUnavailableMessageJa = "データベースを利用できません（接続できないか、時間内に応答がありません）。しばらくしてからもう一度行ってください。"
+
+// brokenReferenceJa is the Japanese of a change refused by a foreign key.
+const brokenReferenceJa = "この変更を行うと、記録の間の参照が失われるため、変更できません。"
+
 // unavailable is the EUNAVAILABLE error for cause, which it keeps for the log.
 func unavailable(cause error) error {
-	return &domain.Error{Code: domain.EUNAVAILABLE, Message: errUnavailableMessage, Err: cause}
+	return &domain.Error{Code: domain.EUNAVAILABLE, Message: errUnavailableMessage, Ja: errUnavailableMessageJa, Err: cause}
 }
 
 // PostgreSQL error codes that mean the database, not the request, is the
@@ -149,16 +159,53 @@ func constraintSubject(s string) string {
 	return "key"
 }
 
+// constraintSubjectJa is constraintSubject in Japanese.
+func constraintSubjectJa(s string) string {
+	switch {
+	case strings.Contains(s, "email"):
+		return "メールアドレス"
+	case strings.Contains(s, "name"):
+		return "名称"
+	case strings.Contains(s, "code"):
+		return "コード"
+	}
+	return "キー"
+}
+
+// entityJa names an entity kind in Japanese for the staff pages.
+func entityJa(kind string) string {
+	if n, ok := map[string]string{
+		entityCatalogueItem:    "一覧の項目",
+		entityCloudService:     "約款による外部サービス",
+		entityConfirmation:     "遵守状況の確認",
+		entityContract:         "契約",
+		entityCorrectiveAction: "是正措置",
+		entityDepartment:       "部署",
+		entityPerson:           "職員",
+		entityReview:           "見直し",
+		entitySettings:         "設定",
+		entitySocialAccount:    "ソーシャルメディアのアカウント",
+		entityToken:            "トークン",
+		entityVendor:           "委託事業者",
+	}[kind]; ok {
+		return n
+	}
+	return kind
+}
+
 func notFound(kind, id string) error {
-	return domain.Errorf(domain.ENOTFOUND, "%s %s not found", kind, id)
+	return domain.Errorf(domain.ENOTFOUND, "%s %s not found", kind, id).
+		WithJa("%s（%s）が見つかりません。", entityJa(kind), id)
 }
 
 func staleVersion(kind string, have, want int) error {
-	return domain.Errorf(domain.ESTALE, "%s is at version %d, not %d: read it again and reapply your change", kind, have, want)
+	return domain.Errorf(domain.ESTALE, "%s is at version %d, not %d: read it again and reapply your change", kind, have, want).
+		WithJa("この%sは、表示した後に別の人が更新しました（版%d、表示した版は%d）。もう一度開き直してから変更してください。", entityJa(kind), have, want)
 }
 
 func concurrentChange(kind string) error {
-	return domain.Errorf(domain.ECONFLICT, "%s was changed by someone else while this change was being made: read it again and retry", kind)
+	return domain.Errorf(domain.ECONFLICT, "%s was changed by someone else while this change was being made: read it again and retry", kind).
+		WithJa("この%sは、変更の途中で別の人が更新しました。もう一度開き直してから行ってください。", entityJa(kind))
 }
 
 // wrap names the operation in an internal error; a domain error, or a

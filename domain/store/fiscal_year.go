@@ -27,7 +27,9 @@ func whereFiscalYear(q *bun.SelectQuery, column string, fy int) (*bun.SelectQuer
 func checkFiscalYear(fy int) error {
 	if fy < domain.MinFiscalYear || fy > domain.MaxFiscalYear {
 		return domain.Invalid("the fiscal year is outside the years the register holds",
-			domain.FieldError{Field: "fiscal_year", Message: fmt.Sprintf("must be between %d and %d", domain.MinFiscalYear, domain.MaxFiscalYear), Value: fy})
+			domain.FieldError{Field: "fiscal_year", Message: fmt.Sprintf("must be between %d and %d", domain.MinFiscalYear, domain.MaxFiscalYear),
+				Ja: fmt.Sprintf("%d年度から%d年度までの年度を指定してください。", domain.MinFiscalYear, domain.MaxFiscalYear), Value: fy}).
+			WithJa("台帳が扱う範囲の外の年度です。")
 	}
 	return nil
 }

@@ -133,7 +133,7 @@ func (db *DB) checkPersonReferences(ctx context.Context, tx bun.Tx, id string, i
 		return fmt.Errorf("store: check department: %w", err)
 	}
 	if !exists {
-		fields.Add("department_id", "no department has this id", in.DepartmentID)
+		fields.AddJa("department_id", "no department has this id", "この部署は登録されていません。", in.DepartmentID)
 	}
 	if in.SupervisorID != nil {
 		loop, err := db.supervisorLoop(ctx, tx, id, *in.SupervisorID)
@@ -141,14 +141,14 @@ func (db *DB) checkPersonReferences(ctx context.Context, tx bun.Tx, id string, i
 		case err != nil:
 			return err
 		case *in.SupervisorID == id:
-			fields.Add("supervisor_id", "a person cannot be their own supervisor", *in.SupervisorID)
+			fields.AddJa("supervisor_id", "a person cannot be their own supervisor", "本人を自分の上司にすることはできません。", *in.SupervisorID)
 		case loop == errNoSupervisor:
-			fields.Add("supervisor_id", "no person has this id", *in.SupervisorID)
+			fields.AddJa("supervisor_id", "no person has this id", noPersonJa, *in.SupervisorID)
 		case loop != "":
-			fields.Add("supervisor_id", loop, *in.SupervisorID)
+			fields.AddJa("supervisor_id", loop, "上司をたどると本人に戻ってしまうため、この職員を上司にすることはできません。", *in.SupervisorID)
 		}
 	}
-	return fields.Err("the person refers to records that do not fit")
+	return fields.ErrJa("the person refers to records that do not fit", "職員の情報が、登録されている記録と合いません。")
 }
 
 const errNoSupervisor = "missing"
@@ -223,7 +223,8 @@ func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in d
 				return fmt.Errorf("store: count accounts: %w", err)
 			}
 			if n > 0 {
-				return domain.Errorf(domain.ECONFLICT, "%s is the responsible person of %d social-media accounts; hand them over (PUT /v1/social-accounts/{id}/responsible-person) before setting the person inactive", row.Name, n)
+				return domain.Errorf(domain.ECONFLICT, "%s is the responsible person of %d social-media accounts; hand them over (PUT /v1/social-accounts/{id}/responsible-person) before setting the person inactive", row.Name, n).
+					WithJa("%sさんはソーシャルメディアのアカウント%d件の責任者です。在職でない状態にする前に、責任者を引き継いでください。", row.Name, n)
 			}
 		}
 		read := row.Version
@@ -254,12 +255,13 @@ func (db *DB) DeletePerson(ctx context.Context, id string, ifVersion *int) error
 		if err := checkVersion(entityPerson, row.Version, ifVersion); err != nil {
 			return err
 		}
-		blocking, err := blockingReferences(ctx, tx, personReferences, id)
+		blocking, blockingJa, err := blockingReferences(ctx, tx, personReferences, id)
 		if err != nil {
 			return err
 		}
 		if len(blocking) > 0 {
-			return domain.Errorf(domain.ECONFLICT, "%s cannot be deleted while %s; set them inactive instead, or hand over first", row.Name, joinReasons(blocking))
+			return domain.Errorf(domain.ECONFLICT, "%s cannot be deleted while %s; set them inactive instead, or hand over first", row.Name, joinReasons(blocking)).
+				WithJa("%sさんは、次の記録から参照されているため削除できません：%s。在職でない状態にするか、先に引き継いでください。", row.Name, joinReasonsJa(blockingJa))
 		}
 		if err := deleteRow(ctx, tx, &row, entityPerson, row.Version, ifVersion); err != nil {
 			return err

@@ -51,20 +51,21 @@ func (db *DB) CreateReview(ctx context.Context, in domain.ReviewInput) (*domain.
 		var fe domain.FieldErrors
 		switch {
 		case in.ReviewedOn.IsZero():
-			fe.Add("reviewed_on", "is required", nil)
+			fe.AddJa("reviewed_on", "is required", "入力してください。", nil)
 		case in.ReviewedOn.After(db.today()):
-			fe.Add("reviewed_on", "must not be in the future", in.ReviewedOn.String())
+			fe.AddJa("reviewed_on", "must not be in the future", "未来の日付は指定できません。", in.ReviewedOn.String())
 		}
 		if in.Outcome == domain.OutcomeTerminate && strings.TrimSpace(in.Notes) == "" {
-			fe.Add("notes", "say why the subject is ended", nil)
+			fe.AddJa("notes", "say why the subject is ended", "終了とする理由を入力してください。", nil)
 		}
 		if !in.NewEndDate.IsZero() && (in.SubjectType != domain.ReviewContract || in.Outcome == domain.OutcomeTerminate) {
-			fe.Add("new_end_date", "only a contract that continues or is modified takes a new end date", in.NewEndDate.String())
+			fe.AddJa("new_end_date", "only a contract that continues or is modified takes a new end date",
+				"新しい終了日を指定できるのは、継続又は変更とする契約だけです。", in.NewEndDate.String())
 		}
 		if err := requirePerson(ctx, tx, &fe, "reviewer_id", in.ReviewerID); err != nil {
 			return err
 		}
-		if err := fe.Err("the review cannot be recorded as sent"); err != nil {
+		if err := fe.ErrJa("the review cannot be recorded as sent", "この内容では、見直しを記録できません。"); err != nil {
 			return err
 		}
 		row := &reviewRow{ID: uuid.Must(uuid.NewV7()).String(), SubjectType: string(in.SubjectType), SubjectID: in.SubjectID,
@@ -97,7 +98,8 @@ func (db *DB) CreateReview(ctx context.Context, in domain.ReviewInput) (*domain.
 func subjectNotFound(err error, id string) error {
 	if domain.ErrorCodeOf(err) == domain.ENOTFOUND {
 		return domain.Invalid("the review's subject does not exist",
-			domain.FieldError{Field: "subject_id", Message: "no subject of this type has this id", Value: id})
+			domain.FieldError{Field: "subject_id", Message: "no subject of this type has this id", Ja: "この種類の対象は登録されていません。", Value: id}).
+			WithJa("見直しの対象が登録されていません。")
 	}
 	return err
 }
@@ -105,7 +107,8 @@ func subjectNotFound(err error, id string) error {
 func (db *DB) reviewContract(ctx context.Context, tx bun.Tx, r *reviewRow) error {
 	c, err := db.changeContractTx(ctx, tx, r.SubjectID, nil, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
 		if row.Status != string(domain.ContractActive) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "the contract is %s; only an active contract is reviewed for renewal", row.Status)
+			return "", "", domain.Errorf(domain.ECONFLICT, "the contract is %s; only an active contract is reviewed for renewal", row.Status).
+				WithJa("この契約は%sです。更新の見直しは実施中の契約についてだけ行います。", statusJa(entityContract, row.Status))
 		}
 		r.DueDate = row.RenewalReviewDue
 		if r.Outcome == string(domain.OutcomeTerminate) {
@@ -114,7 +117,9 @@ func (db *DB) reviewContract(ctx context.Context, tx bun.Tx, r *reviewRow) error
 		}
 		if !r.NewEndDate.IsZero() && !r.NewEndDate.After(row.EndDate) {
 			return "", "", domain.Invalid("the new end date must extend the contract",
-				domain.FieldError{Field: "new_end_date", Message: "must be after the current end date " + row.EndDate.String(), Value: r.NewEndDate.String()})
+				domain.FieldError{Field: "new_end_date", Message: "must be after the current end date " + row.EndDate.String(),
+					Ja: "現在の終了日（" + row.EndDate.String() + "）より後の日付を指定してください。", Value: r.NewEndDate.String()}).
+				WithJa("新しい終了日は、契約を延長する日付にしてください。")
 		}
 		row.RenewalReviewedFor = row.EndDate
 		if !r.NewEndDate.IsZero() {
@@ -132,7 +137,8 @@ func (db *DB) reviewContract(ctx context.Context, tx bun.Tx, r *reviewRow) error
 func (db *DB) reviewCloudService(ctx context.Context, tx bun.Tx, r *reviewRow) error {
 	c, err := db.changeCloudServiceTx(ctx, tx, r.SubjectID, nil, func(_ context.Context, _ bun.Tx, row *cloudServiceRow) (string, string, error) {
 		if row.Status != string(domain.CloudApproved) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "the cloud service is %s; only an approved service is reviewed", row.Status)
+			return "", "", domain.Errorf(domain.ECONFLICT, "the cloud service is %s; only an approved service is reviewed", row.Status).
+				WithJa("このサービスは%sです。見直しは承認済みのサービスについてだけ行います。", statusJa(entityCloudService, row.Status))
 		}
 		r.DueDate = row.NextReviewDue
 		if r.Outcome == string(domain.OutcomeTerminate) {
@@ -152,7 +158,8 @@ func (db *DB) reviewCloudService(ctx context.Context, tx bun.Tx, r *reviewRow) e
 func (db *DB) reviewSocialAccount(ctx context.Context, tx bun.Tx, r *reviewRow) error {
 	a, err := db.changeSocialAccountTx(ctx, tx, r.SubjectID, nil, func(_ context.Context, _ bun.Tx, row *socialAccountRow) (string, string, error) {
 		if row.Status == string(domain.SocialRetired) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "the account is retired; there is nothing left to review")
+			return "", "", domain.Errorf(domain.ECONFLICT, "the account is retired; there is nothing left to review").
+				WithJa("このアカウントは廃止されているため、見直す対象がありません。")
 		}
 		r.DueDate = row.NextReviewDue
 		if r.Outcome == string(domain.OutcomeTerminate) {

@@ -67,7 +67,7 @@ func (db *DB) ReplaceSettings(ctx context.Context, ifVersion *int, in domain.Pol
 	if err := domain.Validate(in); err != nil {
 		return nil, err
 	}
-	if err := in.Check().Err("the settings break one or more rules"); err != nil {
+	if err := in.Check().ErrJa("the settings break one or more rules", "設定の内容に誤りがあります。"); err != nil {
 		return nil, err
 	}
 	var out *domain.Settings

@@ -165,7 +165,7 @@ func (db *DB) checkSocialAccountInput(ctx context.Context, tx bun.Tx, in *domain
 	if err := requireDepartment(ctx, tx, &fe, "department_id", in.DepartmentID); err != nil {
 		return err
 	}
-	return fe.Err("the social-media account breaks one or more rules")
+	return fe.ErrJa("the social-media account breaks one or more rules", "ソーシャルメディアのアカウントの内容に誤りがあります。")
 }
 
 // requireActivePerson adds a field error unless an active person has the id.
@@ -174,18 +174,19 @@ func requireActivePerson(ctx context.Context, tx bun.IDB, fe *domain.FieldErrors
 	err := tx.NewSelect().Model(&p).Column("id", "active").Where("id = ?", id).Scan(ctx)
 	switch {
 	case isNoRows(err):
-		fe.Add(field, "no person has this id", id)
+		fe.AddJa(field, "no person has this id", noPersonJa, id)
 	case err != nil:
 		return fmt.Errorf("store: check person: %w", err)
 	case !p.Active:
-		fe.Add(field, "the person is inactive and cannot be responsible", id)
+		fe.AddJa(field, "the person is inactive and cannot be responsible", "在職でない職員は責任者にできません。", id)
 	}
 	return nil
 }
 
 func handleTaken(err error) error {
 	if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
-		return domain.Errorf(domain.ECONFLICT, "an account with this platform and handle is already registered")
+		return domain.Errorf(domain.ECONFLICT, "an account with this platform and handle is already registered").
+			WithJa("このサービスとアカウント名のアカウントは既に登録されています。")
 	}
 	return err
 }
@@ -282,7 +283,8 @@ func (db *DB) changeSocialAccountTx(ctx context.Context, tx bun.Tx, id string, i
 
 func accountRetired(row *socialAccountRow) error {
 	if row.Status == string(domain.SocialRetired) {
-		return domain.Errorf(domain.ECONFLICT, "the account is retired; its history is kept but it can no longer change")
+		return domain.Errorf(domain.ECONFLICT, "the account is retired; its history is kept but it can no longer change").
+			WithJa("このアカウントは廃止されています。履歴は残りますが、変更はできません。")
 	}
 	return nil
 }
@@ -296,7 +298,9 @@ func (db *DB) ReplaceSocialAccount(ctx context.Context, id string, ifVersion *in
 		if in.ResponsiblePersonID != row.ResponsiblePersonID {
 			return "", "", domain.Invalid("the responsible person changes only through its own operation",
 				domain.FieldError{Field: "responsible_person_id", Message: "must stay " + row.ResponsiblePersonID +
-					"; use PUT /v1/social-accounts/{id}/responsible-person to hand the account over", Value: in.ResponsiblePersonID})
+					"; use PUT /v1/social-accounts/{id}/responsible-person to hand the account over",
+					Ja: "ここでは責任者を変更できません。責任者の引継ぎの操作で変更してください。", Value: in.ResponsiblePersonID}).
+				WithJa("責任者は、責任者の引継ぎの操作でだけ変更できます。")
 		}
 		if err := db.checkSocialAccountInput(ctx, tx, &in, row.Status == string(domain.SocialActive)); err != nil {
 			return "", "", err
@@ -317,11 +321,11 @@ func (db *DB) ChangeResponsiblePerson(ctx context.Context, id string, ifVersion 
 		}
 		var fe domain.FieldErrors
 		if in.PersonID == row.ResponsiblePersonID {
-			fe.Add("person_id", "is already the responsible person", in.PersonID)
+			fe.AddJa("person_id", "is already the responsible person", "既にこのアカウントの責任者です。", in.PersonID)
 		} else if err := requireActivePerson(ctx, tx, &fe, "person_id", in.PersonID); err != nil {
 			return "", "", err
 		}
-		if err := fe.Err("the responsible person cannot change as sent"); err != nil {
+		if err := fe.ErrJa("the responsible person cannot change as sent", "この内容では、責任者を引き継げません。"); err != nil {
 			return "", "", err
 		}
 		names, err := personNames(ctx, tx, row.ResponsiblePersonID, in.PersonID)
@@ -363,7 +367,8 @@ func (db *DB) ChangeSocialAccountStatus(ctx context.Context, id string, ifVersio
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the account becomes " + string(to)})
+		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the account becomes " + string(to),
+			Ja: statusJa(entitySocialAccount, to) + "にする理由を入力してください。"}).WithJa(reasonRequiredJa)
 	}
 	return db.changeSocialAccount(ctx, id, ifVersion, func(_ context.Context, _ bun.Tx, row *socialAccountRow) (string, string, error) {
 		from := domain.SocialAccountStatus(row.Status)
@@ -372,11 +377,13 @@ func (db *DB) ChangeSocialAccountStatus(ctx context.Context, id string, ifVersio
 			allowed = allowed || s == to
 		}
 		if !allowed {
-			return "", "", domain.Errorf(domain.ECONFLICT, "a %s account cannot become %s", from, to)
+			return "", "", domain.Errorf(domain.ECONFLICT, "a %s account cannot become %s", from, to).
+				WithJa("%sのアカウントを%sにすることはできません。", statusJa(entitySocialAccount, from), statusJa(entitySocialAccount, to))
 		}
 		if to == domain.SocialActive {
 			fe := domain.OperatingProcedureProblems(row.toDomain().OperatingProcedure, db.today())
-			if err := fe.Err("the account cannot become active without its operating procedure (運用手順): record it with PUT /v1/social-accounts/{id} first"); err != nil {
+			if err := fe.ErrJa("the account cannot become active without its operating procedure (運用手順): record it with PUT /v1/social-accounts/{id} first",
+				"運用手順がないため、アカウントを運用中にできません。先に運用手順を登録してください。"); err != nil {
 				return "", "", err
 			}
 		}
@@ -398,7 +405,8 @@ func (db *DB) CheckPost(ctx context.Context, id string, in domain.PostCheckInput
 			return err
 		}
 		if row.Status != string(domain.SocialActive) {
-			return domain.Errorf(domain.ECONFLICT, "the account is %s; nothing may be published on it", row.Status)
+			return domain.Errorf(domain.ECONFLICT, "the account is %s; nothing may be published on it", row.Status).
+				WithJa("このアカウントは%sのため、投稿できません。", statusJa(entitySocialAccount, row.Status))
 		}
 		findings := domain.CheckPost(in.Text, in.Category, row.toDomain().PublishingRules)
 		out = &domain.PostCheckResult{Publishable: len(findings) == 0, Findings: findings}

@@ -67,16 +67,16 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (domain.Actor, er
 		ColumnExpr("t.id AS token_id, t.role, t.revoked_at, t.last_used_at, p.id AS person_id, p.name, p.active").
 		Where("t.secret_hash = ?", domain.HashTokenSecret(secret)).Scan(ctx, &r)
 	if errors.Is(err, sql.ErrNoRows) {
-		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token is not known")
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token is not known").WithJa("このトークンは登録されていません。")
 	}
 	if err != nil {
 		return domain.Actor{}, wrap("authenticate", err)
 	}
 	switch {
 	case r.RevokedAt != nil:
-		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token was revoked")
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token was revoked").WithJa("このトークンは失効しています。")
 	case !r.Active:
-		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token's person is inactive")
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token's person is inactive").WithJa("このトークンの職員は在職していません。")
 	}
 	now := db.Now()
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) >= lastUsedResolution {
@@ -112,7 +112,8 @@ func (db *DB) createToken(ctx context.Context, tx bun.Tx, in domain.TokenInput) 
 	}
 	if !exists {
 		return nil, "", domain.Invalid("the token must belong to an existing person",
-			domain.FieldError{Field: "person_id", Message: "no person has this id", Value: in.PersonID})
+			domain.FieldError{Field: "person_id", Message: "no person has this id", Ja: noPersonJa, Value: in.PersonID}).
+			WithJa("トークンは、登録されている職員に発行してください。")
 	}
 	secret, err := domain.NewTokenSecret()
 	if err != nil {
@@ -172,7 +173,7 @@ func (db *DB) RevokeToken(ctx context.Context, id string, ifVersion *int) (*doma
 			return err
 		}
 		if row.RevokedAt != nil {
-			return domain.Errorf(domain.ECONFLICT, "token %s was already revoked", id)
+			return domain.Errorf(domain.ECONFLICT, "token %s was already revoked", id).WithJa("トークン%sは既に失効しています。", id)
 		}
 		before := row.toDomain()
 		now := db.Now()

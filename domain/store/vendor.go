@@ -183,7 +183,7 @@ func (db *DB) checkVendorInput(ctx context.Context, tx bun.Tx, in *domain.Vendor
 	if err := requirePerson(ctx, tx, &fe, "owner_id", in.OwnerID); err != nil {
 		return err
 	}
-	return fe.Err("the vendor breaks one or more rules")
+	return fe.ErrJa("the vendor breaks one or more rules", "委託事業者の内容に誤りがあります。")
 }
 
 // requirePerson adds a field error when no person has the id.
@@ -196,7 +196,7 @@ func requirePerson(ctx context.Context, tx bun.IDB, fe *domain.FieldErrors, fiel
 		return fmt.Errorf("store: check person: %w", err)
 	}
 	if !ok {
-		fe.Add(field, "no person has this id", id)
+		fe.AddJa(field, "no person has this id", noPersonJa, id)
 	}
 	return nil
 }
@@ -220,7 +220,8 @@ func (db *DB) writeCertifications(ctx context.Context, tx bun.Tx, vendorID strin
 
 func corporateNumberTaken(err error) error {
 	if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
-		return domain.Errorf(domain.ECONFLICT, "a vendor with this corporate number (法人番号) is already registered")
+		return domain.Errorf(domain.ECONFLICT, "a vendor with this corporate number (法人番号) is already registered").
+			WithJa("この法人番号の委託事業者は既に登録されています。")
 	}
 	return err
 }
@@ -305,12 +306,13 @@ func (db *DB) DeleteVendor(ctx context.Context, id string, ifVersion *int) error
 		if err := checkVersion(entityVendor, row.Version, ifVersion); err != nil {
 			return err
 		}
-		blocking, err := blockingReferences(ctx, tx, vendorReferences, id)
+		blocking, blockingJa, err := blockingReferences(ctx, tx, vendorReferences, id)
 		if err != nil {
 			return err
 		}
 		if len(blocking) > 0 {
-			return domain.Errorf(domain.ECONFLICT, "vendor %s cannot be deleted while %s; terminate it instead", row.Name, joinReasons(blocking))
+			return domain.Errorf(domain.ECONFLICT, "vendor %s cannot be deleted while %s; terminate it instead", row.Name, joinReasons(blocking)).
+				WithJa("委託事業者「%s」は、次の記録から参照されているため削除できません：%s。削除せずに取引を終了してください。", row.Name, joinReasonsJa(blockingJa))
 		}
 		if err := deleteRow(ctx, tx, row, entityVendor, row.Version, ifVersion); err != nil {
 			return err
@@ -326,13 +328,14 @@ func (db *DB) RecordSelection(ctx context.Context, id string, ifVersion *int, re
 	}
 	return db.changeVendor(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *vendorRow, _ *domain.Vendor) (string, string, error) {
 		if row.Status == string(domain.VendorTerminated) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "vendor %s is terminated; its selection can no longer change", row.Name)
+			return "", "", domain.Errorf(domain.ECONFLICT, "vendor %s is terminated; its selection can no longer change", row.Name).
+				WithJa("委託事業者「%s」は取引終了のため、選定の記録を変更できません。", row.Name)
 		}
 		var fe domain.FieldErrors
 		if rec.SelectedOn.IsZero() {
-			fe.Add("selected_on", "is required", nil)
+			fe.AddJa("selected_on", "is required", "入力してください。", nil)
 		} else if rec.SelectedOn.After(db.today()) {
-			fe.Add("selected_on", "must not be in the future", rec.SelectedOn.String())
+			fe.AddJa("selected_on", "must not be in the future", "未来の日付は指定できません。", rec.SelectedOn.String())
 		}
 		if err := requirePerson(ctx, tx, &fe, "selected_by", rec.SelectedBy); err != nil {
 			return "", "", err
@@ -347,10 +350,10 @@ func (db *DB) RecordSelection(ctx context.Context, id string, ifVersion *int, re
 		}
 		for i, r := range rec.Results {
 			if !known[r.Criterion] {
-				fe.Add(fmt.Sprintf("results[%d].criterion", i), "is not a selection criterion", r.Criterion)
+				fe.AddJa(fmt.Sprintf("results[%d].criterion", i), "is not a selection criterion", "選定基準ではありません。", r.Criterion)
 			}
 		}
-		if err := fe.Err("the selection record breaks one or more rules"); err != nil {
+		if err := fe.ErrJa("the selection record breaks one or more rules", "選定の記録に誤りがあります。"); err != nil {
 			return "", "", err
 		}
 		if rec.Results == nil {
@@ -374,15 +377,18 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 	return db.changeVendor(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *vendorRow, cur *domain.Vendor) (string, string, error) {
 		from := domain.VendorStatus(row.Status)
 		if !from.CanMoveTo(to) {
-			return "", "", domain.Errorf(domain.ECONFLICT, "a %s vendor cannot become %s", from, to)
+			return "", "", domain.Errorf(domain.ECONFLICT, "a %s vendor cannot become %s", from, to).
+				WithJa("%sの委託事業者を%sにすることはできません。", statusJa(entityVendor, from), statusJa(entityVendor, to))
 		}
 		if to != domain.VendorApproved && reason == "" {
-			return "", "", domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the vendor becomes " + string(to)})
+			return "", "", domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the vendor becomes " + string(to),
+				Ja: statusJa(entityVendor, to) + "にする理由を入力してください。"}).WithJa(reasonRequiredJa)
 		}
 		action := vendorAction[to]
 		if to == domain.VendorApproved {
 			if reason != "" && from != domain.VendorSuspended {
-				return "", "", domain.Errorf(domain.ECONFLICT, "only a suspended vendor is reinstated; this one is %s (approve it instead)", from)
+				return "", "", domain.Errorf(domain.ECONFLICT, "only a suspended vendor is reinstated; this one is %s (approve it instead)", from).
+					WithJa("再開できるのは一時停止中の委託事業者だけです。この委託事業者は%sです（再開ではなく承認してください）。", statusJa(entityVendor, from))
 			}
 			if from == domain.VendorSuspended {
 				action = "reinstate"
@@ -392,7 +398,8 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 				return "", "", err
 			}
 			if fe := domain.SelectionProblems(cur.Selection, criteria); len(fe) > 0 {
-				return "", "", fe.Err("the vendor cannot be approved: the selection record is incomplete or unjustified")
+				return "", "", fe.ErrJa("the vendor cannot be approved: the selection record is incomplete or unjustified",
+					"委託事業者を承認できません。選定の記録に不足があるか、判断の理由が記入されていません。")
 			}
 			approver, err := callerPerson(ctx, tx)
 			if err != nil {
@@ -417,7 +424,8 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 				return "", "", fmt.Errorf("store: count active contracts: %w", err)
 			}
 			if n > 0 {
-				return "", "", domain.Errorf(domain.ECONFLICT, "vendor %s still has %d active contracts: terminate them first", row.Name, n)
+				return "", "", domain.Errorf(domain.ECONFLICT, "vendor %s still has %d active contracts: terminate them first", row.Name, n).
+					WithJa("委託事業者「%s」には実施中の契約が%d件あります。先に契約を解約してください。", row.Name, n)
 			}
 			// A terminated vendor's certifications no longer matter.
 			if err := db.cancelQueuedReminders(ctx, tx, id); err != nil {

@@ -83,7 +83,8 @@ func (db *DB) RequestSignInLink(ctx context.Context, email string) (*domain.Pers
 
 // RedeemSignInLink implements domain.SessionService.
 func (db *DB) RedeemSignInLink(ctx context.Context, secret string) (string, *domain.Person, error) {
-	refused := domain.Errorf(domain.EUNAUTHORIZED, "this sign-in link is not valid any more: it was used, it is older than %d minutes, or it was never issued; ask for a new one", int(domain.SignInLinkTTL.Minutes()))
+	refused := domain.Errorf(domain.EUNAUTHORIZED, "this sign-in link is not valid any more: it was used, it is older than %d minutes, or it was never issued; ask for a new one", int(domain.SignInLinkTTL.Minutes())).
+		WithJa("このサインイン用のリンクは使えません。使用済みか、発行から%d分を過ぎているか、発行されていないリンクです。新しいリンクを依頼してください。", int(domain.SignInLinkTTL.Minutes()))
 	if !strings.HasPrefix(secret, domain.SignInPrefix) || len(secret) > 100 {
 		return "", nil, refused
 	}
@@ -124,7 +125,8 @@ var errInactive = errors.New("inactive person")
 // OpenSessionForEmail implements domain.SessionService.
 func (db *DB) OpenSessionForEmail(ctx context.Context, email, method string) (string, *domain.Person, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	refused := domain.Errorf(domain.EUNAUTHORIZED, "no active person in vendorwatch has the e-mail address %s; ask an administrator to add you", email)
+	refused := domain.Errorf(domain.EUNAUTHORIZED, "no active person in vendorwatch has the e-mail address %s; ask an administrator to add you", email).
+		WithJa("メールアドレス%sの在職中の職員は、vendorwatchに登録されていません。管理者に登録を依頼してください。", email)
 	var (
 		session string
 		person  *domain.Person
@@ -172,7 +174,7 @@ func (db *DB) openSession(ctx context.Context, tx bun.Tx, personID, method strin
 
 // SessionActor implements domain.SessionService.
 func (db *DB) SessionActor(ctx context.Context, secret string) (domain.Actor, error) {
-	refused := domain.Errorf(domain.EUNAUTHORIZED, "not signed in, or the session has ended")
+	refused := domain.Errorf(domain.EUNAUTHORIZED, "not signed in, or the session has ended").WithJa("サインインしていないか、セッションが終了しています。")
 	if !strings.HasPrefix(secret, domain.SessionPrefix) || len(secret) > 100 {
 		return domain.Actor{}, refused
 	}
@@ -209,7 +211,8 @@ func (db *DB) SessionActor(ctx context.Context, secret string) (domain.Actor, er
 		if _, err := db.bun.NewUpdate().Table("web_sessions").Set("ended_at = ?", now).Where("id = ?", r.ID).Exec(ctx); err != nil {
 			return domain.Actor{}, wrap("end session", err)
 		}
-		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the session has ended (%s); sign in again", why)
+		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the session has ended (%s); sign in again", why).
+			WithJa("%sため、セッションが終了しました。もう一度サインインしてください。", sessionEndedJa(why))
 	}
 	role, _, err := db.PersonWebRole(ctx, r.PersonID)
 	if err != nil {
@@ -236,7 +239,8 @@ func (db *DB) EndSession(ctx context.Context, secret string) error {
 // EndAllSessions implements domain.SessionService.
 func (db *DB) EndAllSessions(ctx context.Context, personID string) (int, error) {
 	if a := actorOf(ctx); a.PersonID != personID && a.Role != domain.RoleAdmin {
-		return 0, domain.Errorf(domain.EFORBIDDEN, "only the person or an admin may sign a person out everywhere")
+		return 0, domain.Errorf(domain.EFORBIDDEN, "only the person or an admin may sign a person out everywhere").
+			WithJa("すべての端末からサインアウトさせることができるのは、本人又は管理者だけです。")
 	}
 	res, err := db.bun.NewUpdate().Table("web_sessions").Set("ended_at = ?", db.Now()).
 		Where("person_id = ?", personID).Where("ended_at IS NULL").Exec(ctx)
@@ -252,7 +256,7 @@ func (db *DB) PersonWebRole(ctx context.Context, personID string) (domain.Role, 
 	var set *string
 	err := db.bun.NewSelect().Table("people").Column("web_role").Where("id = ?", personID).Scan(ctx, &set)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, domain.Errorf(domain.ENOTFOUND, "no person has this id")
+		return "", false, domain.Errorf(domain.ENOTFOUND, "no person has this id").WithJa(noPersonJa)
 	}
 	if err != nil {
 		return "", false, wrap("find web role", err)
@@ -274,16 +278,19 @@ func (db *DB) PersonWebRole(ctx context.Context, personID string) (domain.Role, 
 // SetWebRole implements domain.SessionService.
 func (db *DB) SetWebRole(ctx context.Context, personID string, role *domain.Role) error {
 	if actorOf(ctx).Role != domain.RoleAdmin {
-		return domain.Errorf(domain.EFORBIDDEN, "only an admin may set a person's role on the pages")
+		return domain.Errorf(domain.EFORBIDDEN, "only an admin may set a person's role on the pages").
+			WithJa("職員の画面での役割を設定できるのは、管理者だけです。")
 	}
 	if role != nil && !role.Valid() {
-		return domain.Invalid("the role is not one of admin, editor, auditor, viewer", domain.FieldError{Field: "web_role", Message: "must be admin, editor, auditor or viewer", Value: string(*role)})
+		return domain.Invalid("the role is not one of admin, editor, auditor, viewer", domain.FieldError{Field: "web_role", Message: "must be admin, editor, auditor or viewer",
+			Ja: "admin、editor、auditor又はviewerのいずれかを選んでください。", Value: string(*role)}).
+			WithJa("役割は、admin、editor、auditor又はviewerのいずれかです。")
 	}
 	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var before *string
 		err := tx.NewSelect().Table("people").Column("web_role").Where("id = ?", personID).Scan(ctx, &before)
 		if errors.Is(err, sql.ErrNoRows) {
-			return domain.Errorf(domain.ENOTFOUND, "no person has this id")
+			return domain.Errorf(domain.ENOTFOUND, "no person has this id").WithJa(noPersonJa)
 		}
 		if err != nil {
 			return wrap("find web role", err)
