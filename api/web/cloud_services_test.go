@@ -89,7 +89,7 @@ func TestCloudRequestRefusesConfidentialityTwo(t *testing.T) {
 		require.Contains(t, p.Body, `id="e-`+field+`"`, "the refusal is next to the field")
 		require.Contains(t, p.Body, `href="#f-information_assets%5b0%5d.classification.confidentiality"`, "and in the summary (a browser decodes the fragment)")
 		require.Contains(t, p.Body, `aria-describedby="h-ceiling e-`+field+`" aria-invalid="true"`)
-		require.Contains(t, p.Body, "粗大ごみ申込者の氏名と住所 is confidentiality 2")
+		require.Contains(t, p.Body, "「粗大ごみ申込者の氏名と住所」は機密性2です。")
 		require.Contains(t, p.Body, `value="粗大ごみ申込者の氏名と住所"`, "what was typed is kept")
 		require.Empty(t, csServices(t, e), "nothing is written")
 	})
@@ -129,7 +129,7 @@ func TestCloudRequestAndApproval(t *testing.T) {
 		plain := csSignIn(e, e.person("一般 職員", "plain@example.lg.jp", domain.RoleEditor))
 		refused := plain.submit("/cloud-services/"+c.ID, "/cloud-services/"+c.ID+"/approve", url.Values{"version": {fmt.Sprint(c.Version)}})
 		require.Equal(t, http.StatusForbidden, refused.Status)
-		require.Contains(t, refused.Body, "supervisor")
+		require.Contains(t, refused.Body, "統括情報セキュリティ責任者又は最高情報セキュリティ責任者の役割を持つ職員です。")
 
 		supervisor := e.person("統括 太郎", "supervisor@example.lg.jp", domain.RoleEditor, domain.SecurityRoleSupervisor)
 		other := csSignIn(e, supervisor)
