@@ -145,7 +145,7 @@ func TestContractClausesWaiverAndActivation(t *testing.T) {
 		require.Equal(t, cast.editor.ID, cov.Waiver.RequestedBy)
 
 		shown := editor.get(path)
-		require.Contains(t, shown.Body, "免除の承認待ち")
+		require.Contains(t, shown.Body, "適用除外の承認待ち")
 		require.Contains(t, shown.Body, "編集 太郎（", "who asked, and when")
 		approveAction := path + "/clauses/staff_training/approve-waiver"
 		require.Contains(t, shown.Body, `action="`+approveAction+`"`, "the editor holds a security role")
@@ -154,7 +154,7 @@ func TestContractClausesWaiverAndActivation(t *testing.T) {
 		require.NoError(t, err)
 		pending := editor.submit(path, path+"/activate", url.Values{"version": {strconv.Itoa(c.Version)}})
 		require.Equal(t, http.StatusUnprocessableEntity, pending.Status)
-		require.Contains(t, pending.Body, "「従業員に対する教育の実施」の免除が承認待ちです。")
+		require.Contains(t, pending.Body, "「従業員に対する教育の実施」の適用除外が承認待ちです。")
 
 		own := editor.submit(path, approveAction, url.Values{})
 		require.Equal(t, http.StatusForbidden, own.Status, own.Body)
@@ -174,8 +174,8 @@ func TestContractClausesWaiverAndActivation(t *testing.T) {
 		require.Len(t, events.Items, 1)
 		require.Equal(t, "approve_waiver", events.Items[0].Action)
 		after := approver.get(done.Location)
-		require.Contains(t, after.Body, "免除を承認しました。")
-		require.Contains(t, after.Body, "免除（承認済み）")
+		require.Contains(t, after.Body, "適用除外を承認しました。")
+		require.Contains(t, after.Body, "適用除外（承認済み）")
 		require.Contains(t, after.Body, "承認 課長（")
 
 		// Once every mandatory clause is covered, activation succeeds.
