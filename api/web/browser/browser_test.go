@@ -1,0 +1,335 @@
+// Package browser_test runs the staff pages' browser tests: the vendorwatch
+// binary is built and started on a free port with a SQLite database and an
+// outbox folder, data is seeded through the JSON API, and the Node test
+// runner drives a real Chromium through the flows in flows.test.js (with an
+// axe accessibility check and screenshots of every page).
+//
+// Without Chromium or the Node packages the test skips, except under CI=true
+// where it fails: CI installs both (.ci/run).
+package browser_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// suiteTimeout bounds the whole browser run.
+const suiteTimeout = 4 * time.Minute
+
+// tokenLine is the first start's administrator token on stderr.
+var tokenLine = regexp.MustCompile(`(?m)^\s+(vw_[A-Za-z0-9_-]{43})$`)
+
+// requirements skips (or, under CI, fails) when the browser or the Node
+// packages are missing.
+func requirements(t *testing.T) {
+	t.Helper()
+	var missing []string
+	if _, err := os.Stat(chromiumPath); err != nil {
+		missing = append(missing, chromiumPath+" (apt-get install chromium fonts-noto-cjk)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		missing = append(missing, "node")
+	}
+	if _, err := os.Stat(filepath.Join("node_modules", "playwright-core")); err != nil {
+		missing = append(missing, "api/web/browser/node_modules (cd api/web/browser && npm ci)")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := "browser tests need " + strings.Join(missing, ", ")
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + "; CI installs them in .ci/run")
+	}
+	t.Skip(msg)
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		require.True(t, time.Now().Before(deadline), "timed out waiting for %s", what)
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// freePort asks the kernel for a port nobody listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	return port
+}
+
+// server is the vendorwatch child process.
+type server struct {
+	base   string
+	outbox string
+	stderr *lockedBuffer
+	token  string
+}
+
+// startServer builds vendorwatch and starts it on a free port, and waits
+// until /readyz answers 200; it is stopped with SIGINT when the test ends.
+func startServer(t *testing.T) *server {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "vendorwatch")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/vendorwatch")
+	build.Dir = filepath.Join("..", "..", "..")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	port := freePort(t)
+	s := &server{base: fmt.Sprintf("http://127.0.0.1:%d", port), outbox: filepath.Join(dir, "outbox"), stderr: &lockedBuffer{}}
+	cmd := exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--database-url", filepath.Join(dir, "vw.db"), "--outbox-dir", s.outbox, "--public-url", s.base,
+		"--timezone", "Asia/Tokyo", "--log-level", "warn")
+	cmd.Stdout, cmd.Stderr = s.stderr, s.stderr
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("vendorwatch's log:\n%s", s.stderr.String())
+		}
+	})
+	waitFor(t, "/readyz 200", 60*time.Second, func() bool {
+		select {
+		case err := <-exited:
+			t.Fatalf("vendorwatch ended early (%v):\n%s", err, s.stderr.String())
+		default:
+		}
+		res, err := http.Get(s.base + "/readyz")
+		if err != nil {
+			return false
+		}
+		_ = res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	m := tokenLine.FindStringSubmatch(s.stderr.String())
+	require.NotNil(t, m, "the first start prints the administrator's token:\n%s", s.stderr.String())
+	s.token = m[1]
+	return s
+}
+
+// client calls the JSON API with a token.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c client) call(method, path string, body any, want int) map[string]any {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		require.NoError(c.t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	require.NoError(c.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(c.t, err)
+	defer func() { _ = res.Body.Close() }()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(c.t, err)
+	require.Equal(c.t, want, res.StatusCode, "%s %s: %s", method, path, raw)
+	out := map[string]any{}
+	if len(raw) > 0 && raw[0] == '{' {
+		require.NoError(c.t, json.Unmarshal(raw, &out))
+	}
+	return out
+}
+
+func (c client) id(method, path string, body any, want int) string {
+	c.t.Helper()
+	return c.call(method, path, body, want)["id"].(string)
+}
+
+// codes lists the codes of a catalogue.
+func (c client) codes(path string) []string {
+	c.t.Helper()
+	var out []string
+	for _, it := range c.call("GET", path, nil, 200)["items"].([]any) {
+		out = append(out, it.(map[string]any)["code"].(string))
+	}
+	require.NotEmpty(c.t, out, "catalogue %s", path)
+	return out
+}
+
+// seeded is what the flows start from, handed to them as environment.
+type seeded struct {
+	adminEmail, editorEmail, supervisorEmail string
+	contractID, socialAccountID              string
+}
+
+// seed registers, through the API: an editor and a supervisor who sign in
+// by their own links; an approved vendor with an active contract whose
+// confirmation falls due in five days (so the due-scan mails the
+// administrator, its owner, a reminder); and a social account.
+func seed(t *testing.T, s *server) seeded {
+	t.Helper()
+	admin := client{t: t, base: s.base, token: s.token}
+	me := admin.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)
+	meID, dept := me["id"].(string), me["department_id"].(string)
+	out := seeded{adminEmail: me["email"].(string), editorEmail: "tanto@example.lg.jp", supervisorEmail: "tokatsu@example.lg.jp"}
+
+	person := func(name, email, role string, security []string) (string, client) {
+		id := admin.id("POST", "/v1/people", map[string]any{"name": name, "email": email, "department_id": dept,
+			"security_roles": security}, 201)
+		secret := admin.call("POST", "/v1/tokens", map[string]any{"person_id": id, "role": role}, 201)["secret"].(string)
+		return id, client{t: t, base: s.base, token: secret}
+	}
+	editorID, _ := person("情報 担当", out.editorEmail, "editor", []string{})
+	person("統括 責任者", out.supervisorEmail, "editor", []string{"supervisor"})
+	_, manager := person("承認 課長", "kacho@example.lg.jp", "editor", []string{"manager"})
+
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	today := time.Now().In(tokyo)
+	vendor := admin.id("POST", "/v1/vendors", map[string]any{"name": "株式会社クリーン", "owner_id": meID}, 201)
+	var results []map[string]any
+	for _, code := range admin.codes("/v1/selection-criteria") {
+		results = append(results, map[string]any{"criterion": code, "result": "met"})
+	}
+	admin.call("PUT", "/v1/vendors/"+vendor+"/selection", map[string]any{"selected_by": meID,
+		"selected_on": today.Format(time.DateOnly), "results": results}, 200)
+	manager.call("POST", "/v1/vendors/"+vendor+"/approve", nil, 200)
+	start := today.AddDate(0, 0, 5).AddDate(-2, 0, 0).Format(time.DateOnly)
+	out.contractID = admin.id("POST", "/v1/contracts", map[string]any{"vendor_id": vendor, "title": "収集運搬システム保守",
+		"start_date": start, "owner_id": meID}, 201)
+	for _, code := range admin.codes("/v1/clauses") {
+		admin.call("PUT", "/v1/contracts/"+out.contractID+"/clauses/"+code, map[string]any{"status": "included", "article_ref": "第1条"}, 200)
+	}
+	admin.call("POST", "/v1/contracts/"+out.contractID+"/activate", nil, 200)
+
+	out.socialAccountID = admin.id("POST", "/v1/social-accounts", map[string]any{
+		"platform": "x", "handle": "@clean_kumiai", "profile_url": "https://x.com/clean_kumiai",
+		"purpose": "ごみ収集日程と災害時の収集情報の発信", "department_id": dept, "responsible_person_id": editorID,
+		"publishing_rules": map[string]any{"allowed_categories": []string{"お知らせ", "収集日程"},
+			"prohibited_terms": []string{"未発表", "個人名"}},
+		"operating_procedure": map[string]any{"document_ref": "広報-SNS-001", "version": "1.0",
+			"approved_on": today.AddDate(0, -1, 0).Format(time.DateOnly)},
+	}, 201)
+
+	// The scan that runs on start may be the one that finds the contract
+	// (it can still be running): either way one reminder is queued.
+	admin.call("POST", "/v1/jobs/due-scan", nil, 200)
+	waitFor(t, "the confirmation's reminder in the ledger", 30*time.Second, func() bool {
+		return len(admin.call("GET", "/v1/reminders", nil, 200)["items"].([]any)) > 0
+	})
+	return out
+}
+
+// screenshotDir is where the screenshots stay after the test.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("VENDORWATCH_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "vendorwatch-screenshots")
+	}
+	dir, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	old, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	for _, f := range old {
+		require.NoError(t, os.Remove(f))
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+func TestStaffPagesInChromium(t *testing.T) {
+	requirements(t)
+	began := time.Now()
+	s := startServer(t)
+	data := seed(t, s)
+	shots := screenshotDir(t)
+	t.Logf("seeded in %s; screenshots go to %s", time.Since(began).Round(time.Millisecond), shots)
+
+	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
+	defer cancel()
+	node := exec.CommandContext(ctx, "node", "--test", "--test-concurrency=1", "--test-reporter=spec", "flows.test.js")
+	node.Env = append(os.Environ(),
+		"BASE_URL="+s.base,
+		"OUTBOX_DIR="+s.outbox,
+		"SCREENSHOT_DIR="+shots,
+		"CHROMIUM_PATH="+chromiumPath,
+		"ADMIN_EMAIL="+data.adminEmail,
+		"EDITOR_EMAIL="+data.editorEmail,
+		"SUPERVISOR_EMAIL="+data.supervisorEmail,
+		"CONTRACT_ID="+data.contractID,
+		"SOCIAL_ACCOUNT_ID="+data.socialAccountID,
+		"NO_COLOR=1",
+	)
+	pr, pw := io.Pipe()
+	node.Stdout, node.Stderr = pw, pw
+	require.NoError(t, node.Start())
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			t.Log(sc.Text())
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	err := node.Wait()
+	_ = pw.Close()
+	<-logged
+	t.Logf("the browser suite took %s (build, start and seed included); screenshots and axe-results.json: %s",
+		time.Since(began).Round(time.Second), shots)
+	require.NoError(t, ctx.Err(), "the browser flows took longer than %s", suiteTimeout)
+	require.NoError(t, err, "node --test failed; see the log above; screenshots: %s", shots)
+}
