@@ -295,7 +295,7 @@ func TestStaffPagesInChromium(t *testing.T) {
 	s := startServer(t)
 	data := seed(t, s)
 	shots := screenshotDir(t)
-	t.Logf("seeded in %s; screenshots go to %s", time.Since(began).Round(time.Millisecond), shots)
+	t.Logf("built, started and seeded in %s; screenshots go to %s", time.Since(began).Round(time.Millisecond), shots)
 
 	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
 	defer cancel()

@@ -36,7 +36,7 @@ async function refusal(page) {
 }
 
 /** a. Sign in by the e-mailed link; the home page 私の対応事項 follows. */
-async function signInByLink(t) {
+async function signInByLink() {
   admin = await newPerson(browser, 'admin');
   const { page } = admin;
   // A signed-out browser is sent to sign in, and brought back after.
@@ -44,10 +44,7 @@ async function signInByLink(t) {
   assert.match(new URL(page.url()).pathname, /^\/sign-in$/);
   await signIn(page, env.adminEmail);
   assert.equal(new URL(page.url()).pathname, '/');
-  const h1 = await checkPage(page, 'home', { narrow: true });
-  if (h1 !== T.home) {
-    t.diagnostic(`the home page is not served yet: / shows 「${h1}」`);
-  }
+  assert.equal(await checkPage(page, 'home', { narrow: true }), T.home);
   // The header says who is signed in, with a sign-out button.
   await page.getByRole('button', { name: T.signOut }).waitFor();
 }
@@ -104,37 +101,99 @@ async function completeConfirmationFromReminder(t) {
   }
 }
 
+/** The editor's browser, signed in once for flows c and d. */
+let editor;
+async function editorBrowser() {
+  if (!editor) {
+    editor = await newPerson(browser, 'editor');
+    await signIn(editor.page, env.editorEmail);
+  }
+  return editor;
+}
+
+/** A form control by its id (ids carry the JSON field name, brackets and all). */
+function field(page, name) {
+  return page.locator(`[id="f-${name}"]`);
+}
+
 /**
  * c. An editor requests a cloud service; a supervisor, signed in by their
  * own link in a second browser, approves it.
  */
 async function requestAndApproveCloudService(t) {
-  const editor = await newPerson(browser, 'editor');
+  const { page } = await editorBrowser();
+  if (missing(t, await go(page, '/cloud-services'), '/cloud-services')) return;
+  assert.equal(await checkPage(page, 'cloud-services'), '約款による外部サービス');
+  if (missing(t, await go(page, '/cloud-services/new'), '/cloud-services/new')) return;
+  assert.equal(await checkPage(page, 'cloud-service-new'), '約款による外部サービスの利用申請');
+  await field(page, 'name').fill('ファイル転送サービス');
+  await field(page, 'provider').fill('Example Cloud株式会社');
+  await field(page, 'permitted_uses[0]').fill('公開資料の外部への送付');
+  await field(page, 'service_url').fill('https://transfer.example.com');
+  await field(page, 'terms_url').fill('https://transfer.example.com/terms');
+  await field(page, 'terms_version').fill('2026-04-01版');
+  await field(page, 'terms_reviewed_at').fill(today());
+  await field(page, 'information_assets[0].name').fill('公開済みの収集日程表');
+  // Every item of the terms checklist read and found acceptable.
+  const checks = page.locator('[id="f-terms_checks"] fieldset');
+  const n = await checks.count();
+  assert.ok(n > 0, 'the request form lists the terms checklist');
+  for (let i = 0; i < n; i++) await checks.nth(i).getByLabel('問題なし', { exact: true }).check();
+  await Promise.all([
+    page.waitForURL((u) => /^\/cloud-services\/[0-9a-f-]{36}$/.test(u.pathname)),
+    page.getByRole('button', { name: '申請する' }).click(),
+  ]).catch(async (e) => { throw new Error(`the request was refused: ${await refusal(page)} (${e.message})`); });
+  await page.getByText('利用申請を登録しました。').waitFor();
+  const servicePath = new URL(page.url()).pathname;
+  assert.equal(await checkPage(page, 'cloud-service-requested'), 'ファイル転送サービス');
+  assert.match(await page.locator('main').innerText(), /申請中/);
+
+  // The supervisor opens the request signed out, signs in, and approves.
   const supervisor = await newPerson(browser, 'supervisor');
   try {
-    await signIn(editor.page, env.editorEmail);
-    if (missing(t, await go(editor.page, '/cloud-services'), '/cloud-services')) return;
-    await checkPage(editor.page, 'cloud-services');
-    t.skip('the cloud-service request form is not written into this flow yet');
-    void supervisor;
+    const sp = supervisor.page;
+    await go(sp, servicePath);
+    await signIn(sp, env.supervisorEmail);
+    assert.equal(new URL(sp.url()).pathname, servicePath);
+    await checkPage(sp, 'cloud-service-to-approve');
+    await Promise.all([
+      sp.waitForURL((u) => u.pathname === servicePath && u.searchParams.has('done')),
+      sp.getByRole('button', { name: '承認する' }).click(),
+    ]).catch(async (e) => { throw new Error(`the approval was refused: ${await refusal(sp)} (${e.message})`); });
+    await sp.getByText('承認しました。').waitFor();
+    const facts = await sp.locator('main').innerText();
+    assert.match(facts, /承認済み/);
+    assert.match(facts, /統括 責任者/, 'the supervisor is named as approver');
+    await checkPage(sp, 'cloud-service-approved');
   } finally {
-    await editor.context.close();
     await supervisor.context.close();
   }
 }
 
+/** Today in Tokyo, YYYY-MM-DD. */
+function today() {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(new Date());
+}
+
 /** d. A post check on a social account marks what may not be published. */
 async function postCheck(t) {
-  const editor = await newPerson(browser, 'editor-social');
-  try {
-    await signIn(editor.page, env.editorEmail);
-    const p = `/social-accounts/${env.socialAccountID}/post-check`;
-    if (missing(t, await go(editor.page, p), p)) return;
-    await checkPage(editor.page, 'post-check');
-    t.skip('the post-check form is not written into this flow yet');
-  } finally {
-    await editor.context.close();
-  }
+  const { page } = await editorBrowser();
+  if (missing(t, await go(page, '/social-accounts'), '/social-accounts')) return;
+  assert.equal(await checkPage(page, 'social-accounts'), 'ソーシャルメディアのアカウント');
+  await go(page, `/social-accounts/${env.socialAccountID}`);
+  await checkPage(page, 'social-account');
+  const p = `/social-accounts/${env.socialAccountID}/post-check`;
+  await page.locator(`a[href="${p}"]`).click();
+  assert.equal(new URL(page.url()).pathname, p);
+  assert.equal(await checkPage(page, 'post-check'), '投稿前の確認');
+  await field(page, 'category').selectOption('お知らせ');
+  await field(page, 'text').fill('粗大ごみの受付について、お問い合わせは 090-1234-5678 まで');
+  await page.getByRole('button', { name: '確認する', exact: true }).click();
+  const mark = page.locator('mark.finding');
+  await mark.first().waitFor();
+  assert.equal((await mark.allInnerTexts()).join(' '), '090-1234-5678', 'the phone number is marked');
+  assert.match(await page.locator('[role=status]').innerText(), /指摘事項が1件あります/);
+  await checkPage(page, 'post-check-findings', { narrow: true });
 }
 
 /** e. Sign out: the session ends, and the pages ask to sign in again. */
@@ -156,6 +215,7 @@ describe('staff pages in Chromium', () => {
   before(async () => { browser = await launch(); });
   after(async () => {
     writeAxeLog();
+    await editor?.context.close();
     await browser?.close();
   });
 
