@@ -44,7 +44,7 @@ async function signInByLink() {
   assert.match(new URL(page.url()).pathname, /^\/sign-in$/);
   await signIn(page, env.adminEmail);
   assert.equal(new URL(page.url()).pathname, '/');
-  assert.equal(await checkPage(page, 'home', { narrow: true }), T.home);
+  assert.equal(await checkPage(page, 'home', { narrow: true, doc: 'home' }), T.home);
   // The header says who is signed in, with a sign-out button.
   await page.getByRole('button', { name: T.signOut }).waitFor();
 }
@@ -83,7 +83,7 @@ async function completeConfirmationFromReminder(t) {
     ]).catch(async (e) => { throw new Error(`recording was refused: ${await refusal(page)} (${e.message})`); });
     await page.getByText(T.confirmationRecorded).waitFor();
     assert.match(await page.locator('.facts').innerText(), new RegExp(T.completed));
-    await checkPage(page, 'confirmation-recorded');
+    await checkPage(page, 'confirmation-recorded', { doc: 'confirmation' });
 
     // The reminder that was sent for it, in the ledger.
     await go(page, '/reminders');

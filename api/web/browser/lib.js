@@ -28,6 +28,8 @@ function need(name) {
 /** Wide and narrow viewports: a desktop, and the 320 CSS px of WCAG 1.4.10 reflow. */
 export const WIDE = { width: 1280, height: 800 };
 export const NARROW = { width: 320, height: 640 };
+/** The window of the README's screenshots (api/web/screenshots). */
+const DOC = { width: 1024, height: 700 };
 
 /** The WCAG levels axe checks. */
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -89,7 +91,7 @@ export const axeLog = [];
  * critical, no console error; and takes a full-page screenshot at 1280 CSS
  * px (also at 320 with narrow). Returns the page's h1 text.
  */
-export async function checkPage(page, name, { narrow = false } = {}) {
+export async function checkPage(page, name, { narrow = false, doc = '' } = {}) {
   const began = Date.now();
   await page.waitForLoadState('load');
   const url = page.url().replace(env.base, '');
@@ -111,6 +113,13 @@ export async function checkPage(page, name, { narrow = false } = {}) {
 
   const base = `${String(++shotNo).padStart(2, '0')}-${name}`;
   await page.screenshot({ path: path.join(env.shots, `${base}.png`), fullPage: true, caret: 'initial' });
+  if (doc) {
+    // A small picture for the README: one 1024×700 window, not the page.
+    const was = page.viewportSize();
+    await page.setViewportSize(DOC);
+    await page.screenshot({ path: path.join(env.shots, `docs-${doc}.png`), caret: 'initial' });
+    await page.setViewportSize(was);
+  }
   if (narrow) {
     const was = page.viewportSize();
     await page.setViewportSize(NARROW);
@@ -226,7 +235,7 @@ export async function waitForMail(to, pattern, { timeout = 20_000 } = {}) {
  */
 export async function signIn(page, email) {
   if (!new URL(page.url(), env.base).pathname.startsWith('/sign-in')) await go(page, '/sign-in');
-  assert.equal(await checkPage(page, `sign-in-${page.who}`), 'サインイン');
+  assert.equal(await checkPage(page, `sign-in-${page.who}`, { doc: page.who === 'admin' ? 'sign-in' : '' }), 'サインイン');
   await page.getByLabel('メールアドレス').fill(email);
   await page.getByRole('button', { name: 'サインイン用のリンクを送る' }).click();
   await page.getByRole('heading', { level: 1, name: 'メールを確認してください' }).waitFor();
