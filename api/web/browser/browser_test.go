@@ -102,6 +102,35 @@ func freePort(t *testing.T) int {
 	return port
 }
 
+// moduleRoot is the repository's top, from this package's folder.
+var moduleRoot = filepath.Join("..", "..", "..")
+
+// trackInputs opens every file the binary and the flows are made of, so
+// that go test's cache (which sees only the files a test opens, not what
+// `go build` or node read) runs the test again after any of them changes.
+func trackInputs(t *testing.T) {
+	t.Helper()
+	for _, top := range []string{"go.mod", "go.sum", "api", "cmd", "domain", "jobs", "migrations"} {
+		err := filepath.WalkDir(filepath.Join(moduleRoot, top), func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "screenshots") {
+				return filepath.SkipDir
+			}
+			if d.Type().IsRegular() {
+				f, err := os.Open(p)
+				if err != nil {
+					return err
+				}
+				return f.Close()
+			}
+			return nil
+		})
+		require.NoError(t, err)
+	}
+}
+
 // server is the vendorwatch child process.
 type server struct {
 	base   string
@@ -117,7 +146,7 @@ func startServer(t *testing.T) *server {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "vendorwatch")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/vendorwatch")
-	build.Dir = filepath.Join("..", "..", "..")
+	build.Dir = moduleRoot
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 
@@ -292,6 +321,7 @@ func screenshotDir(t *testing.T) string {
 
 func TestStaffPagesInChromium(t *testing.T) {
 	requirements(t)
+	trackInputs(t)
 	began := time.Now()
 	s := startServer(t)
 	data := seed(t, s)
