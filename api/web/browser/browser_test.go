@@ -343,6 +343,11 @@ func TestStaffPagesInChromium(t *testing.T) {
 		"SOCIAL_ACCOUNT_ID="+data.socialAccountID,
 		"NO_COLOR=1",
 	)
+	// Past the deadline the whole process group goes (node and any child
+	// it left), and Wait does not wait on a pipe a stray child still holds.
+	node.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	node.Cancel = func() error { return syscall.Kill(-node.Process.Pid, syscall.SIGKILL) }
+	node.WaitDelay = 10 * time.Second
 	pr, pw := io.Pipe()
 	node.Stdout, node.Stderr = pw, pw
 	require.NoError(t, node.Start())
