@@ -42,7 +42,7 @@ type WorkItem struct {
 	// OwnerID is the person responsible for a due item; empty for an
 	// approval.
 	OwnerID string
-	// OwnerName names the owner of an item shown AsSupervisor.
+	// OwnerName names the owner of an item shown AsSupervisor or AsCISO.
 	OwnerName string
 	// Overdue: the due date is before today.
 	Overdue bool
@@ -52,6 +52,10 @@ type WorkItem struct {
 	// escalation delay, and shown because its reminders escalate to this
 	// person as supervisor.
 	AsSupervisor bool
+	// AsCISO: the item is another person's and shown because its overdue
+	// reminders, repeated ciso_escalation_after_repeats times, now go to
+	// this person as ciso (the ledger says so).
+	AsCISO bool
 }
 
 // Work is everything due, overdue or waiting for one person on one day.

@@ -17,6 +17,7 @@ func init() {
 		"home.waiting":      {"承認待ち", "Waiting for approval"},
 		"home.staff":        {"部下の案件", "Your staff's"},
 		"home.staff_owner":  {"担当：%s", "Owner: %s"},
+		"home.as_ciso":      {"CISOへの通知", "Escalated to you as CISO"},
 		"home.since":        {"%sから", "since %s"},
 		"home.no_due":       {"なし", "none"},
 		"home.empty":        {"現在、対応が必要な事項はありません。", "Nothing needs doing at the moment."},

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,8 +49,12 @@ func (db *DB) MyWork(ctx context.Context, today domain.Date) (*domain.Work, erro
 		return w, nil
 	}
 	staff := supervisedBy(recipientsOf(people), people, me.ID)
+	toldAsCISO, err := db.toldAsCISO(ctx, me)
+	if err != nil {
+		return nil, err
+	}
 	for _, st := range domain.SubjectTypes {
-		items, err := db.myDueItems(ctx, st, me.ID, staff, horizon, from)
+		items, err := db.myDueItems(ctx, st, me.ID, staff, toldAsCISO[st], horizon, from)
 		if err != nil {
 			return nil, err
 		}
@@ -58,10 +63,15 @@ func (db *DB) MyWork(ctx context.Context, today domain.Date) (*domain.Work, erro
 				Path: strings.TrimPrefix(subjectPaths[st], "/v1") + it.SubjectID, DueDate: it.DueDate, OwnerID: it.OwnerID,
 				Overdue: it.DueDate.Before(today)}
 			if it.OwnerID != me.ID {
-				if !domain.SupervisorTold(it.DueDate, today, p) {
+				switch {
+				case toldAsCISO[st][it.SubjectID+"|"+it.DueDate.String()]:
+					wi.AsCISO = true
+				case slices.Contains(staff, it.OwnerID) && domain.SupervisorTold(it.DueDate, today, p):
+					wi.AsSupervisor = true
+				default:
 					continue
 				}
-				wi.AsSupervisor, wi.OwnerName = true, names[it.OwnerID]
+				wi.OwnerName = names[it.OwnerID]
 			}
 			w.Items = append(w.Items, wi)
 		}
@@ -98,15 +108,54 @@ func supervisedBy(rec *recipients, people []personRow, me string) []string {
 	return out
 }
 
+// toldAsCISO returns, per subject type, the subjects and due dates
+// ("id|date") whose overdue reminders the ledger holds for person me as
+// ciso (escalated_as ciso, not cancelled): the CISO's home page shows what
+// the CISO was told, however many repeats it took. Empty unless me holds
+// the ciso role.
+func (db *DB) toldAsCISO(ctx context.Context, me *domain.Person) (map[domain.SubjectType]map[string]bool, error) {
+	out := map[domain.SubjectType]map[string]bool{}
+	if !me.HasSecurityRole(domain.SecurityRoleCISO) {
+		return out, nil
+	}
+	var rows []struct {
+		SubjectType string      `bun:"subject_type"`
+		SubjectID   string      `bun:"subject_id"`
+		DueDate     domain.Date `bun:"due_date"`
+	}
+	if err := db.bun.NewRaw(`SELECT DISTINCT subject_type, subject_id, due_date FROM reminders
+		WHERE recipient_id = ? AND escalated_as = ? AND status <> ?`,
+		me.ID, domain.EscalatedAsCISO, string(domain.ReminderCancelled)).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("store: my work, told as ciso: %w", translate(err))
+	}
+	for _, r := range rows {
+		st := domain.SubjectType(r.SubjectType)
+		if out[st] == nil {
+			out[st] = map[string]bool{}
+		}
+		out[st][r.SubjectID+"|"+r.DueDate.String()] = true
+	}
+	return out, nil
+}
+
 // myDueItems runs the scan's query of one subject type, kept to the items
 // person me owns and the overdue items (due before from, ScanWindow's
 // first day not yet overdue) of staff, titled and merged as the reminders
 // are.
-func (db *DB) myDueItems(ctx context.Context, st domain.SubjectType, me string, staff []string, horizon, from domain.Date) ([]dueItem, error) {
+func (db *DB) myDueItems(ctx context.Context, st domain.SubjectType, me string, staff []string, asCISO map[string]bool, horizon, from domain.Date) ([]dueItem, error) {
 	q, args := `SELECT d.* FROM (`+dueQueries[st]+`) d WHERE d.owner_id = ?`, []any{horizon, me}
 	if len(staff) > 0 {
 		q += ` OR (d.owner_id IN (?) AND d.due_date < ?)`
 		args = append(args, bun.In(staff), from)
+	}
+	if len(asCISO) > 0 {
+		ids := make([]string, 0, len(asCISO))
+		for key := range asCISO {
+			id, _, _ := strings.Cut(key, "|")
+			ids = append(ids, id)
+		}
+		q += ` OR (d.subject_id IN (?) AND d.due_date < ?)`
+		args = append(args, bun.In(ids), from)
 	}
 	var items []dueItem
 	if err := db.bun.NewRaw(q+` ORDER BY d.due_date, d.subject_id`, args...).Scan(ctx, &items); err != nil {

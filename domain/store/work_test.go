@@ -27,6 +27,9 @@ func workLines(t *testing.T, db *store.DB, p *domain.Person, today domain.Date) 
 		if it.AsSupervisor {
 			l += " staff:" + it.OwnerName
 		}
+		if it.AsCISO {
+			l += " ciso:" + it.OwnerName
+		}
 		if it.Waiting {
 			l += " waiting " + it.Path
 		}
@@ -121,5 +124,42 @@ func TestMyWorkShowsOwnDueItemsStaffEscalationsAndApprovals(t *testing.T) {
 		system, err := db.MyWork(context.Background(), today)
 		require.NoError(t, err)
 		require.Empty(t, system.Items, "an actor without a person has no work")
+	})
+}
+
+// TestMyWorkShowsTheCISOWhatTheRemindersEscalatedToThem: a ciso's home
+// page lists another person's overdue item once its repeated reminders went
+// to them as ciso, and not before; resolving it takes it off.
+func TestMyWorkShowsTheCISOWhatTheRemindersEscalatedToThem(t *testing.T) {
+	clock := &outClock{}
+	storetest.Run(t, storetest.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(outTokyo(t, 2027, time.January, 10, 9, 0, 0))
+		ctx, admin := outSeed(t, db)
+		settings, err := db.GetSettings(ctx)
+		require.NoError(t, err)
+		in := settings.PolicySettings
+		in.CISOEscalationAfterRepeats = 1 // the first repeat goes to the ciso
+		_, err = db.ReplaceSettings(ctx, nil, in)
+		require.NoError(t, err)
+		ciso, err := db.CreatePerson(ctx, domain.PersonInput{Name: "ciso", Email: "ciso@example.lg.jp", DepartmentID: admin.DepartmentID,
+			SecurityRoles: []domain.SecurityRole{domain.SecurityRoleCISO}})
+		require.NoError(t, err)
+		owner, err := db.CreatePerson(ctx, domain.PersonInput{Name: "owner", Email: "owner@example.lg.jp", DepartmentID: admin.DepartmentID})
+		require.NoError(t, err)
+		outApprovedVendor(t, ctx, db, owner, "A社", []domain.Certification{
+			{Kind: domain.CertISO27001, Number: "IS 1", ValidUntil: outDate(t, "2026-12-20")}})
+
+		_, err = db.ScanDue(ctx, outDate(t, "2027-01-10"), nil) // the first overdue reminder: owner and supervisors
+		require.NoError(t, err)
+		lines, _ := workLines(t, db, ciso, outDate(t, "2027-01-10"))
+		require.Empty(t, lines, "not escalated to the ciso yet")
+
+		clock.Set(outTokyo(t, 2027, time.January, 17, 9, 0, 0))
+		_, err = db.ScanDue(ctx, outDate(t, "2027-01-17"), nil) // the first repeat: the ciso too
+		require.NoError(t, err)
+		lines, _ = workLines(t, db, ciso, outDate(t, "2027-01-17"))
+		require.Equal(t, []string{"certification A社 ISO/IEC 27001 IS 1 2026-12-20 overdue ciso:owner"}, lines)
+		owners, _ := workLines(t, db, owner, outDate(t, "2027-01-17"))
+		require.Equal(t, []string{"certification A社 ISO/IEC 27001 IS 1 2026-12-20 overdue"}, owners, "the owner's own item, not marked")
 	})
 }
