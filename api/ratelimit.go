@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vendorwatch/vendorwatch/api/docsui"
 )
 
 // rateLimiter counts requests per caller in fixed one-minute windows and
@@ -239,6 +241,10 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // beyond the limit with a 429 problem and Retry-After.
 func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isEmbeddedAsset(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		key, tokenKey := l.callerKey(r)
 		remaining, reset, ok := l.take(key)
 		if !ok && tokenKey != "" && key != tokenKey && l.mayVerify(key) && l.verify(r.Context(), presentedSecret(r)) {
@@ -312,4 +318,17 @@ func corsOrigins(origins []string) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// StaticPrefix is where the staff pages (api/web) serve their embedded
+// styles and script.
+const StaticPrefix = "/static/"
+
+// isEmbeddedAsset reports whether path is a file built into the binary,
+// the pages' or /docs': served from memory, touching no database, and asked
+// for several times by every page a browser opens, so counting them would
+// spend a caller's minute on styles. Behind a proxy that hides the staff's
+// addresses, a few dozen people would otherwise share one budget.
+func isEmbeddedAsset(path string) bool {
+	return strings.HasPrefix(path, StaticPrefix) || strings.HasPrefix(path, docsui.AssetsPath)
 }

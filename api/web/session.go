@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/vendorwatch/vendorwatch/api"
 	"github.com/vendorwatch/vendorwatch/domain"
 )
 
@@ -64,7 +65,7 @@ func (h *Handler) session(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &requestState{}
 		ctx := context.WithValue(r.Context(), stateKey{}, st)
-		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && !strings.HasPrefix(r.URL.Path, "/static/") {
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && !strings.HasPrefix(r.URL.Path, api.StaticPrefix) {
 			actor, err := h.cfg.Sessions.SessionActor(ctx, c.Value)
 			switch domain.ErrorCodeOf(err) {
 			case "":

@@ -4,6 +4,8 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+
+	"github.com/vendorwatch/vendorwatch/api"
 )
 
 //go:embed static
@@ -16,7 +18,7 @@ func staticHandler() http.Handler {
 	if err != nil {
 		panic(err)
 	}
-	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	files := http.StripPrefix(api.StaticPrefix, http.FileServerFS(sub))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		files.ServeHTTP(w, r)

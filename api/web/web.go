@@ -88,7 +88,7 @@ func New(cfg Config) (*Handler, error) {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, http.StatusMethodNotAllowed, "error.method")
 	})
-	r.Handle("/static/*", staticHandler())
+	r.Handle(api.StaticPrefix+"*", staticHandler())
 	h.signInRoutes(r)
 	r.Group(func(r chi.Router) {
 		r.Use(h.requireSignIn, h.checkCSRF)
@@ -154,7 +154,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		// site where the browser came from.
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if !strings.HasPrefix(r.URL.Path, "/static/") {
+		if !strings.HasPrefix(r.URL.Path, api.StaticPrefix) {
 			hd.Set("Cache-Control", "no-store")
 		}
 		next.ServeHTTP(w, r)
