@@ -155,3 +155,28 @@ func TestSessionCookieIsSecureBehindHTTPS(t *testing.T) {
 		require.Contains(t, cookie, "HttpOnly")
 	})
 }
+
+// Behind a reverse proxy that rewrites Host, a browser that sends Origin
+// but no Sec-Fetch-Site is still let in from the public URL, and refused
+// from anywhere else.
+func TestFormsFromThePublicURLPassBehindAProxy(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		l := &links{}
+		pages, err := web.New(web.Config{Services: api.ServicesOf(e.db), PublicURL: "https://vendorwatch.example.lg.jp", Mailer: l})
+		require.NoError(t, err)
+		ts := httptest.NewServer(pages)
+		t.Cleanup(ts.Close)
+		post := func(origin string) int {
+			req, err := http.NewRequest(http.MethodPost, ts.URL+"/sign-in", strings.NewReader("email="+url.QueryEscape(e.admin.Email)))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", origin)
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			return res.StatusCode
+		}
+		require.Equal(t, http.StatusOK, post("https://vendorwatch.example.lg.jp"))
+		require.Equal(t, http.StatusForbidden, post("https://evil.example"))
+	})
+}

@@ -13,6 +13,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -75,6 +76,13 @@ func New(cfg Config) (*Handler, error) {
 		h.secure = true
 	}
 	cop := http.NewCrossOriginProtection()
+	// Browsers without Sec-Fetch-Site are judged by Origin against Host,
+	// which a reverse proxy may rewrite: the public URL's origin is ours.
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		if err := cop.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			return nil, fmt.Errorf("web: public URL %q: %w", cfg.PublicURL, err)
+		}
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, http.StatusForbidden, "error.cross_origin")
 	}))
