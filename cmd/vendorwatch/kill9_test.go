@@ -61,7 +61,7 @@ func kill9WhileSending(t *testing.T, bin string, tg storetest.Target) {
 	args := []string{"--database-url", url, "--smtp-url", "smtp://" + smtp.Addr + "?tls=none",
 		"--mail-from", "vendorwatch@example.lg.jp", "--digest-lease", "10s"}
 	victim := startChild(t, bin, args...)
-	c := client{t: t, base: "http://" + victim.addr, token: firstToken(t, &running{stderr: victim.stderr})}
+	c := client{T: t, Base: "http://" + victim.addr, Token: firstToken(t, &running{stderr: victim.stderr})}
 	m := riverClient.FindStringSubmatch(victim.stderr.String())
 	require.NotNil(t, m, victim.stderr.String())
 	victimID := m[1]
@@ -75,7 +75,7 @@ func kill9WhileSending(t *testing.T, bin string, tg storetest.Target) {
 	// sends are in flight when it dies, each message already kept by the
 	// server (as a real one would deliver it).
 	smtp.DelayEveryDataReply(20 * time.Second)
-	rep := c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	rep := c.Call("POST", "/v1/jobs/due-scan", nil, 200)
 	require.EqualValues(t, kill9Owners, rep["digests"])
 	inFlight := 4 // one replica's workers
 	if twoReplicas {
@@ -90,7 +90,7 @@ func kill9WhileSending(t *testing.T, bin string, tg storetest.Target) {
 	if !twoReplicas {
 		survivor = startChild(t, bin, args...)
 	}
-	c.base = "http://" + survivor.addr
+	c.Base = "http://" + survivor.addr
 
 	// Every row sent, within the deadline.
 	var rows []map[string]any
@@ -100,7 +100,7 @@ func kill9WhileSending(t *testing.T, bin string, tg storetest.Target) {
 			arrived, lastArrival = n, time.Since(killed)
 		}
 		rows = nil
-		for _, it := range c.call("GET", "/v1/reminders?limit=200", nil, 200)["items"].([]any) {
+		for _, it := range c.Call("GET", "/v1/reminders?limit=200", nil, 200)["items"].([]any) {
 			rows = append(rows, it.(map[string]any))
 		}
 		sent := 0
@@ -194,31 +194,31 @@ func copyCounts(copies map[string]int) string {
 // one active low-risk contract for each of n new people, each contract's
 // confirmation due in five days: one digest per person.
 func contractsDueInFiveDays(c client, n int) {
-	c.t.Helper()
-	me := c.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)
+	c.T.Helper()
+	me := c.Call("GET", "/v1/me", nil, 200)["person"].(map[string]any)
 	meID, dept := me["id"].(string), me["department_id"].(string)
-	v := c.call("POST", "/v1/vendors", map[string]any{"name": "株式会社クリーン", "owner_id": meID}, 201)["id"].(string)
+	v := c.Call("POST", "/v1/vendors", map[string]any{"name": "株式会社クリーン", "owner_id": meID}, 201)["id"].(string)
 	var results []map[string]any
-	for _, it := range c.call("GET", "/v1/selection-criteria", nil, 200)["items"].([]any) {
+	for _, it := range c.Call("GET", "/v1/selection-criteria", nil, 200)["items"].([]any) {
 		results = append(results, map[string]any{"criterion": it.(map[string]any)["code"], "result": "met"})
 	}
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	today := time.Now().In(tokyo)
-	c.call("PUT", "/v1/vendors/"+v+"/selection", map[string]any{"selected_by": meID, "selected_on": today.Format(time.DateOnly), "results": results}, 200)
-	mgr := c.call("POST", "/v1/people", map[string]any{"name": "承認 課長", "email": "approver@example.lg.jp", "department_id": dept,
+	c.Call("PUT", "/v1/vendors/"+v+"/selection", map[string]any{"selected_by": meID, "selected_on": today.Format(time.DateOnly), "results": results}, 200)
+	mgr := c.Call("POST", "/v1/people", map[string]any{"name": "承認 課長", "email": "approver@example.lg.jp", "department_id": dept,
 		"security_roles": []string{"manager"}}, 201)["id"].(string)
-	approver := client{t: c.t, base: c.base, token: c.call("POST", "/v1/tokens", map[string]any{"person_id": mgr, "role": "editor"}, 201)["secret"].(string)}
-	approver.call("POST", "/v1/vendors/"+v+"/approve", nil, 200)
+	approver := client{T: c.T, Base: c.Base, Token: c.Call("POST", "/v1/tokens", map[string]any{"person_id": mgr, "role": "editor"}, 201)["secret"].(string)}
+	approver.Call("POST", "/v1/vendors/"+v+"/approve", nil, 200)
 	start := today.AddDate(0, 0, 5).AddDate(-2, 0, 0).Format(time.DateOnly)
-	clauses := c.call("GET", "/v1/clauses", nil, 200)["items"].([]any)
+	clauses := c.Call("GET", "/v1/clauses", nil, 200)["items"].([]any)
 	for i := range n {
-		owner := c.call("POST", "/v1/people", map[string]any{"name": fmt.Sprintf("担当 %d", i+1),
+		owner := c.Call("POST", "/v1/people", map[string]any{"name": fmt.Sprintf("担当 %d", i+1),
 			"email": fmt.Sprintf("owner%d@example.lg.jp", i+1), "department_id": dept}, 201)["id"].(string)
-		ct := c.call("POST", "/v1/contracts", map[string]any{"vendor_id": v, "title": fmt.Sprintf("保守 %d", i+1), "start_date": start,
+		ct := c.Call("POST", "/v1/contracts", map[string]any{"vendor_id": v, "title": fmt.Sprintf("保守 %d", i+1), "start_date": start,
 			"owner_id": owner}, 201)["id"].(string)
 		for _, it := range clauses {
-			c.call("PUT", "/v1/contracts/"+ct+"/clauses/"+it.(map[string]any)["code"].(string), map[string]any{"status": "included", "article_ref": "第1条"}, 200)
+			c.Call("PUT", "/v1/contracts/"+ct+"/clauses/"+it.(map[string]any)["code"].(string), map[string]any{"status": "included", "article_ref": "第1条"}, 200)
 		}
-		c.call("POST", "/v1/contracts/"+ct+"/activate", nil, 200)
+		c.Call("POST", "/v1/contracts/"+ct+"/activate", nil, 200)
 	}
 }

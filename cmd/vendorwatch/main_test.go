@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorwatch/vendorwatch/api/apitest"
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
 
@@ -95,7 +96,11 @@ func serveOnce(t *testing.T, args ...string) string {
 	return r.stderr.String()
 }
 
-var tokenLine = regexp.MustCompile(`(?m)^\s+(vw_[A-Za-z0-9_-]{43})$`)
+// tokenLine finds the first start's administrator token on stderr.
+var tokenLine = apitest.TokenLine
+
+// client calls a running server's API with a token.
+type client = apitest.Client
 
 func TestFirstStartPrintsTheTokenOnce(t *testing.T) {
 	for _, tg := range storetest.Targets(t) {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,63 +13,31 @@ import (
 	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
 )
 
-// client calls a running server with a token.
-type client struct {
-	t     *testing.T
-	base  string
-	token string
-}
-
-func (c client) call(method, path string, body any, want int) map[string]any {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		require.NoError(c.t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	require.NoError(c.t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(c.t, err)
-	defer func() { _ = res.Body.Close() }()
-	raw, err := io.ReadAll(res.Body)
-	require.NoError(c.t, err)
-	require.Equal(c.t, want, res.StatusCode, "%s %s: %s", method, path, raw)
-	out := map[string]any{}
-	if len(raw) > 0 && raw[0] == '{' {
-		require.NoError(c.t, json.Unmarshal(raw, &out))
-	}
-	return out
-}
-
 // contractDueInFiveDays registers, through the API, an approved vendor and
 // an active low-risk contract whose confirmation falls due in five days.
 func contractDueInFiveDays(c client) {
-	c.t.Helper()
-	me := c.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["id"].(string)
-	v := c.call("POST", "/v1/vendors", map[string]any{"name": "株式会社クリーン", "owner_id": me}, 201)["id"].(string)
+	c.T.Helper()
+	me := c.Call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["id"].(string)
+	v := c.Call("POST", "/v1/vendors", map[string]any{"name": "株式会社クリーン", "owner_id": me}, 201)["id"].(string)
 	var results []map[string]any
-	for _, it := range c.call("GET", "/v1/selection-criteria", nil, 200)["items"].([]any) {
+	for _, it := range c.Call("GET", "/v1/selection-criteria", nil, 200)["items"].([]any) {
 		results = append(results, map[string]any{"criterion": it.(map[string]any)["code"], "result": "met"})
 	}
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	today := time.Now().In(tokyo)
-	c.call("PUT", "/v1/vendors/"+v+"/selection", map[string]any{"selected_by": me, "selected_on": today.Format(time.DateOnly), "results": results}, 200)
+	c.Call("PUT", "/v1/vendors/"+v+"/selection", map[string]any{"selected_by": me, "selected_on": today.Format(time.DateOnly), "results": results}, 200)
 	// A second person with a security role approves what the administrator selected.
-	dept := c.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["department_id"].(string)
-	mgr := c.call("POST", "/v1/people", map[string]any{"name": "承認 課長", "email": "approver@example.lg.jp", "department_id": dept,
+	dept := c.Call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["department_id"].(string)
+	mgr := c.Call("POST", "/v1/people", map[string]any{"name": "承認 課長", "email": "approver@example.lg.jp", "department_id": dept,
 		"security_roles": []string{"manager"}}, 201)["id"].(string)
-	approver := client{t: c.t, base: c.base, token: c.call("POST", "/v1/tokens", map[string]any{"person_id": mgr, "role": "editor"}, 201)["secret"].(string)}
-	approver.call("POST", "/v1/vendors/"+v+"/approve", nil, 200)
+	approver := client{T: c.T, Base: c.Base, Token: c.Call("POST", "/v1/tokens", map[string]any{"person_id": mgr, "role": "editor"}, 201)["secret"].(string)}
+	approver.Call("POST", "/v1/vendors/"+v+"/approve", nil, 200)
 	start := today.AddDate(0, 0, 5).AddDate(-2, 0, 0).Format(time.DateOnly)
-	ct := c.call("POST", "/v1/contracts", map[string]any{"vendor_id": v, "title": "収集運搬システム保守", "start_date": start, "owner_id": me}, 201)["id"].(string)
-	for _, it := range c.call("GET", "/v1/clauses", nil, 200)["items"].([]any) {
-		c.call("PUT", "/v1/contracts/"+ct+"/clauses/"+it.(map[string]any)["code"].(string), map[string]any{"status": "included", "article_ref": "第1条"}, 200)
+	ct := c.Call("POST", "/v1/contracts", map[string]any{"vendor_id": v, "title": "収集運搬システム保守", "start_date": start, "owner_id": me}, 201)["id"].(string)
+	for _, it := range c.Call("GET", "/v1/clauses", nil, 200)["items"].([]any) {
+		c.Call("PUT", "/v1/contracts/"+ct+"/clauses/"+it.(map[string]any)["code"].(string), map[string]any{"status": "included", "article_ref": "第1条"}, 200)
 	}
-	c.call("POST", "/v1/contracts/"+ct+"/activate", nil, 200)
+	c.Call("POST", "/v1/contracts/"+ct+"/activate", nil, 200)
 }
 
 func firstToken(t *testing.T, r *running) string {
@@ -86,10 +51,10 @@ func TestReminderLandsInTheOutboxOnTheEmbeddedDefault(t *testing.T) {
 	dir := t.TempDir()
 	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--outbox-dir", filepath.Join(dir, "outbox"))
 	require.Contains(t, r.stderr.String(), "reminder e-mails go to outbox folder")
-	c := client{t: t, base: "http://" + r.addr, token: firstToken(t, r)}
+	c := client{T: t, Base: "http://" + r.addr, Token: firstToken(t, r)}
 	contractDueInFiveDays(c)
 
-	rep := c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	rep := c.Call("POST", "/v1/jobs/due-scan", nil, 200)
 	require.EqualValues(t, 1, rep["confirmations_scheduled"])
 	require.EqualValues(t, 1, rep["digests"])
 	var files []string
@@ -102,12 +67,12 @@ func TestReminderLandsInTheOutboxOnTheEmbeddedDefault(t *testing.T) {
 	require.Contains(t, string(raw), "=?UTF-8?q?", "a Japanese subject, encoded")
 	require.Contains(t, string(raw), "multipart/alternative")
 	waitFor(t, "the ledger row is marked sent", func() bool {
-		items := c.call("GET", "/v1/reminders?status=sent", nil, 200)["items"].([]any)
+		items := c.Call("GET", "/v1/reminders?status=sent", nil, 200)["items"].([]any)
 		return len(items) == 1
 	})
 
 	// A second scan of the same day adds nothing.
-	rep = c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	rep = c.Call("POST", "/v1/jobs/due-scan", nil, 200)
 	require.EqualValues(t, 0, rep["reminders_queued"])
 }
 
@@ -117,9 +82,9 @@ func TestReminderArrivesAtTheSMTPServer(t *testing.T) {
 	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--smtp-url", "smtp://"+smtp.Addr+"?tls=none",
 		"--mail-from", "vendorwatch@example.lg.jp", "--public-url", "https://vendorwatch.example.lg.jp/")
 	require.Contains(t, r.stderr.String(), "reminder e-mails go to SMTP 127.0.0.1")
-	c := client{t: t, base: "http://" + r.addr, token: firstToken(t, r)}
+	c := client{T: t, Base: "http://" + r.addr, Token: firstToken(t, r)}
 	contractDueInFiveDays(c)
-	c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	c.Call("POST", "/v1/jobs/due-scan", nil, 200)
 	waitFor(t, "the message at the SMTP server", func() bool { return len(smtp.Messages()) == 1 })
 	m := smtp.Messages()[0]
 	require.Equal(t, []string{"admin@vendorwatch.invalid"}, m.To)
@@ -127,7 +92,7 @@ func TestReminderArrivesAtTheSMTPServer(t *testing.T) {
 	require.True(t, strings.HasSuffix(m.MessageID, "@example.lg.jp>"))
 
 	// The item links to its staff page under the public URL; the API URL stays.
-	confs := c.call("GET", "/v1/confirmations", nil, 200)["items"].([]any)
+	confs := c.Call("GET", "/v1/confirmations", nil, 200)["items"].([]any)
 	require.Len(t, confs, 1)
 	conf := confs[0].(map[string]any)["id"].(string)
 	require.Contains(t, m.HTML, `<a href="https://vendorwatch.example.lg.jp/confirmations/`+conf+`"`)
@@ -139,9 +104,9 @@ func TestRiverUIIsForAdminsOnly(t *testing.T) {
 	dir := t.TempDir()
 	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--outbox-dir", filepath.Join(dir, "outbox"))
 	admin := firstToken(t, r)
-	c := client{t: t, base: "http://" + r.addr, token: admin}
-	me := c.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["id"].(string)
-	viewer := c.call("POST", "/v1/tokens", map[string]any{"person_id": me, "role": "viewer"}, 201)["secret"].(string)
+	c := client{T: t, Base: "http://" + r.addr, Token: admin}
+	me := c.Call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["id"].(string)
+	viewer := c.Call("POST", "/v1/tokens", map[string]any{"person_id": me, "role": "viewer"}, 201)["secret"].(string)
 
 	get := func(user, pass string) *http.Response {
 		req, err := http.NewRequest("GET", "http://"+r.addr+"/admin/river/", nil)
@@ -172,7 +137,7 @@ func TestRiverUIIsForAdminsOnly(t *testing.T) {
 	require.NoError(t, err)
 	_ = res.Body.Close()
 	require.Equal(t, http.StatusForbidden, res.StatusCode)
-	c.call("POST", "/v1/jobs/due-scan", nil, 200)
-	c.token = viewer
-	c.call("POST", "/v1/jobs/due-scan", nil, 403)
+	c.Call("POST", "/v1/jobs/due-scan", nil, 200)
+	c.Token = viewer
+	c.Call("POST", "/v1/jobs/due-scan", nil, 403)
 }

@@ -116,13 +116,13 @@ func sigtermWhileSending(t *testing.T, bin, url string) {
 	args := []string{"--database-url", url, "--smtp-url", "smtp://" + smtp.Addr + "?tls=none",
 		"--mail-from", "vendorwatch@example.lg.jp", "--shutdown-timeout", "30s"}
 	first := startChild(t, bin, args...)
-	c := client{t: t, base: "http://" + first.addr, token: firstToken(t, &running{stderr: first.stderr})}
+	c := client{T: t, Base: "http://" + first.addr, Token: firstToken(t, &running{stderr: first.stderr})}
 	contractDueInFiveDays(c)
 
 	// The server takes 3 s to answer the final ".": SIGTERM comes while the
 	// whole message has gone and its answer is awaited.
 	smtp.DelayEveryDataReply(3 * time.Second)
-	c.call("POST", "/v1/jobs/due-scan", nil, 200)
+	c.Call("POST", "/v1/jobs/due-scan", nil, 200)
 	waitFor(t, "the message waits for its answer", func() bool { return smtp.Replying() == 1 })
 	first.terminate(t)
 	waitFor(t, "/readyz 503 at the signal", func() bool { return first.readyz() == http.StatusServiceUnavailable })
@@ -135,8 +135,8 @@ func sigtermWhileSending(t *testing.T, bin, url string) {
 	smtp.DelayEveryDataReply(0)
 	second := startChild(t, bin, args...)
 	waitFor(t, "the start-up scan", func() bool { return strings.Contains(second.stderr.String(), `msg="due scan done"`) })
-	c.base = "http://" + second.addr
-	rows := c.call("GET", "/v1/reminders", nil, 200)["items"].([]any)
+	c.Base = "http://" + second.addr
+	rows := c.Call("GET", "/v1/reminders", nil, 200)["items"].([]any)
 	require.Len(t, rows, 1)
 	require.Equal(t, "sent", rows[0].(map[string]any)["status"], "marked before the process ended")
 	require.Contains(t, second.stderr.String(), "requeued=0", "the start-up catch-up finds nothing to send again")

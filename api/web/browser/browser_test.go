@@ -10,9 +10,7 @@ package browser_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -20,14 +18,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/api/apitest"
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser.
@@ -36,9 +35,6 @@ const chromiumPath = "/usr/bin/chromium"
 // suiteTimeout bounds the flows: the suite takes 1–2.5 minutes, on a busy
 // machine too, so past 5 something hangs.
 const suiteTimeout = 5 * time.Minute
-
-// tokenLine is the first start's administrator token on stderr.
-var tokenLine = regexp.MustCompile(`(?m)^\s+(vw_[A-Za-z0-9_-]{43})$`)
 
 // requirements skips (or, under CI, fails) when the browser or the Node
 // packages are missing.
@@ -62,24 +58,6 @@ func requirements(t *testing.T) {
 		t.Fatal(msg + "; CI installs them in .ci/run")
 	}
 	t.Skip(msg)
-}
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // waitFor polls cond until it holds or the deadline passes.
@@ -131,11 +109,14 @@ func trackInputs(t *testing.T) {
 	}
 }
 
+// client calls the JSON API with a token.
+type client = apitest.Client
+
 // server is the vendorwatch child process.
 type server struct {
 	base   string
 	outbox string
-	stderr *lockedBuffer
+	stderr *storetest.LogBuffer
 	token  string
 }
 
@@ -151,7 +132,7 @@ func startServer(t *testing.T) *server {
 	require.NoError(t, err, "go build: %s", out)
 
 	port := freePort(t)
-	s := &server{base: fmt.Sprintf("http://127.0.0.1:%d", port), outbox: filepath.Join(dir, "outbox"), stderr: &lockedBuffer{}}
+	s := &server{base: fmt.Sprintf("http://127.0.0.1:%d", port), outbox: filepath.Join(dir, "outbox"), stderr: &storetest.LogBuffer{}}
 	cmd := exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port),
 		"--database-url", filepath.Join(dir, "vw.db"), "--outbox-dir", s.outbox, "--public-url", s.base,
 		"--timezone", "Asia/Tokyo", "--log-level", "warn")
@@ -184,57 +165,20 @@ func startServer(t *testing.T) *server {
 		_ = res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	})
-	m := tokenLine.FindStringSubmatch(s.stderr.String())
+	m := apitest.TokenLine.FindStringSubmatch(s.stderr.String())
 	require.NotNil(t, m, "the first start prints the administrator's token:\n%s", s.stderr.String())
 	s.token = m[1]
 	return s
 }
 
-// client calls the JSON API with a token.
-type client struct {
-	t     *testing.T
-	base  string
-	token string
-}
-
-func (c client) call(method, path string, body any, want int) map[string]any {
-	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		require.NoError(c.t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	require.NoError(c.t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(c.t, err)
-	defer func() { _ = res.Body.Close() }()
-	raw, err := io.ReadAll(res.Body)
-	require.NoError(c.t, err)
-	require.Equal(c.t, want, res.StatusCode, "%s %s: %s", method, path, raw)
-	out := map[string]any{}
-	if len(raw) > 0 && raw[0] == '{' {
-		require.NoError(c.t, json.Unmarshal(raw, &out))
-	}
-	return out
-}
-
-func (c client) id(method, path string, body any, want int) string {
-	c.t.Helper()
-	return c.call(method, path, body, want)["id"].(string)
-}
-
 // codes lists the codes of a catalogue.
-func (c client) codes(path string) []string {
-	c.t.Helper()
+func codes(c client, path string) []string {
+	c.T.Helper()
 	var out []string
-	for _, it := range c.call("GET", path, nil, 200)["items"].([]any) {
+	for _, it := range c.Call("GET", path, nil, 200)["items"].([]any) {
 		out = append(out, it.(map[string]any)["code"].(string))
 	}
-	require.NotEmpty(c.t, out, "catalogue %s", path)
+	require.NotEmpty(c.T, out, "catalogue %s", path)
 	return out
 }
 
@@ -250,16 +194,16 @@ type seeded struct {
 // administrator, its owner, a reminder); and a social account.
 func seed(t *testing.T, s *server) seeded {
 	t.Helper()
-	admin := client{t: t, base: s.base, token: s.token}
-	me := admin.call("GET", "/v1/me", nil, 200)["person"].(map[string]any)
+	admin := client{T: t, Base: s.base, Token: s.token}
+	me := admin.Call("GET", "/v1/me", nil, 200)["person"].(map[string]any)
 	meID, dept := me["id"].(string), me["department_id"].(string)
 	out := seeded{adminEmail: me["email"].(string), editorEmail: "tanto@example.lg.jp", supervisorEmail: "tokatsu@example.lg.jp"}
 
 	person := func(name, email, role string, security []string) (string, client) {
-		id := admin.id("POST", "/v1/people", map[string]any{"name": name, "email": email, "department_id": dept,
+		id := admin.ID("POST", "/v1/people", map[string]any{"name": name, "email": email, "department_id": dept,
 			"security_roles": security}, 201)
-		secret := admin.call("POST", "/v1/tokens", map[string]any{"person_id": id, "role": role}, 201)["secret"].(string)
-		return id, client{t: t, base: s.base, token: secret}
+		secret := admin.Call("POST", "/v1/tokens", map[string]any{"person_id": id, "role": role}, 201)["secret"].(string)
+		return id, client{T: t, Base: s.base, Token: secret}
 	}
 	editorID, _ := person("情報 担当", out.editorEmail, "editor", []string{})
 	person("統括 責任者", out.supervisorEmail, "editor", []string{"supervisor"})
@@ -268,23 +212,23 @@ func seed(t *testing.T, s *server) seeded {
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	require.NoError(t, err)
 	today := time.Now().In(tokyo)
-	vendor := admin.id("POST", "/v1/vendors", map[string]any{"name": "株式会社クリーン", "owner_id": meID}, 201)
+	vendor := admin.ID("POST", "/v1/vendors", map[string]any{"name": "株式会社クリーン", "owner_id": meID}, 201)
 	var results []map[string]any
-	for _, code := range admin.codes("/v1/selection-criteria") {
+	for _, code := range codes(admin, "/v1/selection-criteria") {
 		results = append(results, map[string]any{"criterion": code, "result": "met"})
 	}
-	admin.call("PUT", "/v1/vendors/"+vendor+"/selection", map[string]any{"selected_by": meID,
+	admin.Call("PUT", "/v1/vendors/"+vendor+"/selection", map[string]any{"selected_by": meID,
 		"selected_on": today.Format(time.DateOnly), "results": results}, 200)
-	manager.call("POST", "/v1/vendors/"+vendor+"/approve", nil, 200)
+	manager.Call("POST", "/v1/vendors/"+vendor+"/approve", nil, 200)
 	start := today.AddDate(0, 0, 5).AddDate(-2, 0, 0).Format(time.DateOnly)
-	out.contractID = admin.id("POST", "/v1/contracts", map[string]any{"vendor_id": vendor, "title": "収集運搬システム保守",
+	out.contractID = admin.ID("POST", "/v1/contracts", map[string]any{"vendor_id": vendor, "title": "収集運搬システム保守",
 		"start_date": start, "owner_id": meID}, 201)
-	for _, code := range admin.codes("/v1/clauses") {
-		admin.call("PUT", "/v1/contracts/"+out.contractID+"/clauses/"+code, map[string]any{"status": "included", "article_ref": "第1条"}, 200)
+	for _, code := range codes(admin, "/v1/clauses") {
+		admin.Call("PUT", "/v1/contracts/"+out.contractID+"/clauses/"+code, map[string]any{"status": "included", "article_ref": "第1条"}, 200)
 	}
-	admin.call("POST", "/v1/contracts/"+out.contractID+"/activate", nil, 200)
+	admin.Call("POST", "/v1/contracts/"+out.contractID+"/activate", nil, 200)
 
-	out.socialAccountID = admin.id("POST", "/v1/social-accounts", map[string]any{
+	out.socialAccountID = admin.ID("POST", "/v1/social-accounts", map[string]any{
 		"platform": "x", "handle": "@clean_kumiai", "profile_url": "https://x.com/clean_kumiai",
 		"purpose": "ごみ収集日程と災害時の収集情報の発信", "department_id": dept, "responsible_person_id": editorID,
 		"publishing_rules": map[string]any{"allowed_categories": []string{"お知らせ", "収集日程"},
@@ -295,9 +239,9 @@ func seed(t *testing.T, s *server) seeded {
 
 	// The scan that runs on start may be the one that finds the contract
 	// (it can still be running): either way one reminder is queued.
-	admin.call("POST", "/v1/jobs/due-scan", nil, 200)
+	admin.Call("POST", "/v1/jobs/due-scan", nil, 200)
 	waitFor(t, "the confirmation's reminder in the ledger", 30*time.Second, func() bool {
-		return len(admin.call("GET", "/v1/reminders", nil, 200)["items"].([]any)) > 0
+		return len(admin.Call("GET", "/v1/reminders", nil, 200)["items"].([]any)) > 0
 	})
 	return out
 }
