@@ -208,12 +208,16 @@ type Reminder struct {
 	SentAt            *time.Time `json:"sent_at,omitempty" doc:"When it was sent."`
 }
 
-// PagePath is where staff open the reminder's subject in a browser: the
-// staff page of the subject, whose path is the API path without "/v1"
-// (/confirmations/<id> for /v1/confirmations/<id>). E-mails link each item
-// there, after the public URL. Empty when Path is not an API path.
-func (r Reminder) PagePath() string {
-	if rest, ok := strings.CutPrefix(r.Path, "/v1/"); ok && rest != "" {
+// PagePath is where staff open the reminder's subject in a browser
+// (PagePathOf its Path). E-mails link each item there, after the public
+// URL. Empty when Path is not an API path.
+func (r Reminder) PagePath() string { return PagePathOf(r.Path) }
+
+// PagePathOf returns the staff page of an API resource: its path without
+// "/v1" (/confirmations/<id> for /v1/confirmations/<id>). Empty when
+// apiPath is not an API path.
+func PagePathOf(apiPath string) string {
+	if rest, ok := strings.CutPrefix(apiPath, "/v1/"); ok && rest != "" {
 		return "/" + rest
 	}
 	return ""

@@ -60,7 +60,7 @@ func (db *DB) MyWork(ctx context.Context, today domain.Date) (*domain.Work, erro
 		}
 		for _, it := range items {
 			wi := domain.WorkItem{Kind: domain.WorkKind(st), SubjectID: it.SubjectID, Title: it.titleFor(me.Locale),
-				Path: strings.TrimPrefix(subjectPaths[st], "/v1") + it.SubjectID, DueDate: it.DueDate, OwnerID: it.OwnerID,
+				Path: domain.PagePathOf(subjectPaths[st] + it.SubjectID), DueDate: it.DueDate, OwnerID: it.OwnerID,
 				Overdue: it.DueDate.Before(today)}
 			if it.OwnerID != me.ID {
 				switch {
