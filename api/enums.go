@@ -21,7 +21,7 @@ var parameterEnums = map[string]struct{ name, description string }{
 // enumDescriptions describe the enumerations whose first property's
 // description says too little about the values themselves.
 var enumDescriptions = map[string]string{
-	"Catalogue":         "Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria) or terms_checks (the terms-of-service risk checklist).",
+	"Catalogue":         "Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria), terms_checks (the terms-of-service risk checklist) or inspection_checklist (the self-inspection checklist).",
 	"ItemResult":        "The answer to one checklist item: ok, finding (which opens a corrective action) or not_applicable.",
 	"Locale":            "Language of a person's e-mails: ja (Japanese, the default) or en.",
 	"Platform":          "Social-media platform: x, facebook, instagram, line, youtube, tiktok or other.",

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -42,6 +43,7 @@ type PolicySettings struct {
 	JapaneseEraDates           bool     `json:"japanese_era_dates,omitempty" doc:"Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））."`
 	SessionIdleMinutes         int      `json:"session_idle_minutes,omitempty" minimum:"0" maximum:"1440" doc:"Minutes without use after which a staff-page session ends and the person signs in again; 30 by default." validate:"min=0,max=1440"`
 	SessionAbsoluteHours       int      `json:"session_absolute_hours,omitempty" minimum:"0" maximum:"168" doc:"Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day)." validate:"min=0,max=168"`
+	BodyName                   string   `json:"body_name,omitempty" maxLength:"200" doc:"The body's official name, printed at the head of the self-inspection and audit reports; 「○○組合」 (a blank to fill in) by default." validate:"max=200"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -99,6 +101,9 @@ func (p *PolicySettings) Normalize() {
 	if p.SessionAbsoluteHours == 0 {
 		p.SessionAbsoluteHours = d.SessionAbsoluteHours
 	}
+	if p.BodyName = strings.TrimSpace(p.BodyName); p.BodyName == "" {
+		p.BodyName = d.BodyName
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -115,7 +120,13 @@ var DefaultPolicySettings = PolicySettings{
 	ClosureDays:                 defaultClosureDays,
 	SessionIdleMinutes:          30,
 	SessionAbsoluteHours:        10,
+	BodyName:                    DefaultBodyName,
 }
+
+// DefaultBodyName is the body's name until an administrator sets it: a blank
+// to fill in (○○), so that a report printed before is plainly unfinished
+// rather than carrying a made-up name.
+const DefaultBodyName = "○○組合"
 
 // Settings is the stored settings resource.
 type Settings struct {

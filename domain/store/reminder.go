@@ -110,6 +110,7 @@ var subjectPaths = map[domain.SubjectType]string{
 	domain.SubjectSocialAccountReview: "/v1/social-accounts/",
 	domain.SubjectCertification:       "/v1/vendors/",
 	domain.SubjectCorrectiveAction:    "/v1/corrective-actions/",
+	domain.SubjectInspection:          "/v1/inspection-assignments/",
 }
 
 // dueQueries select, per subject type, every unresolved item whose date is
@@ -134,6 +135,9 @@ var dueQueries = map[domain.SubjectType]string{
 	domain.SubjectCorrectiveAction: `SELECT 'corrective_action' AS subject_type, a.id AS subject_id, c.title || ': ' || a.description AS title, a.due_date, a.owner_id
 		FROM corrective_actions a JOIN contracts c ON c.id = a.contract_id
 		WHERE a.status = 'open' AND a.due_date <= ?`,
+	domain.SubjectInspection: `SELECT 'inspection' AS subject_type, a.id AS subject_id, c.title AS title, c.due_date, a.person_id AS owner_id
+		FROM inspection_assignments a JOIN inspection_campaigns c ON c.id = a.campaign_id
+		WHERE c.status = 'open' AND a.completed_at IS NULL AND c.due_date <= ?`,
 }
 
 // ScanDue implements domain.ReminderService.
