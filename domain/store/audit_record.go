@@ -311,7 +311,7 @@ func (db *DB) CreateAuditFinding(ctx context.Context, auditID string, in domain.
 			if sev == "" {
 				sev = in.Severity
 			}
-			ca, err := db.openActionFor(ctx, tx, newAction{Source: sourceAuditFinding, SourceID: row.ID, ContractID: contractID, VendorID: vendorID,
+			ca, err := db.openActionFor(ctx, tx, newAction{Source: domain.SourceAuditFinding, SourceID: row.ID, ContractID: contractID, VendorID: vendorID,
 				Description: desc, Severity: sev, OwnerID: in.Action.OwnerID, DueDate: in.Action.DueDate,
 				Reason: fmt.Sprintf("audit %s finding", auditID)})
 			if err != nil {

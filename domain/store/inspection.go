@@ -665,7 +665,7 @@ func (db *DB) AnswerInspectionItem(ctx context.Context, id string, ifVersion *in
 			if desc == "" {
 				desc = note
 			}
-			a, err := db.openActionFor(ctx, tx, newAction{Source: sourceInspectionAnswer, SourceID: row.ID, Description: desc,
+			a, err := db.openActionFor(ctx, tx, newAction{Source: domain.SourceInspectionAnswer, SourceID: row.ID, Description: desc,
 				Severity: req.Severity, OwnerID: req.OwnerID, DueDate: req.DueDate, Reason: "self-inspection " + c.ID + ": " + row.ItemCode + " not compliant"})
 			if err != nil {
 				return err
