@@ -232,7 +232,9 @@ func prefillSocialResponsible(ctx context.Context, tx bun.IDB, dept string, _ do
 		if !r.Active {
 			why = append(why, "責任者が無効な職員です。")
 		}
-		if strings.TrimSpace(r.Procedure) == "" {
+		var op domain.OperatingProcedure
+		_ = json.Unmarshal([]byte(r.Procedure), &op)
+		if domain.OperatingProcedureMissing(op) {
 			why = append(why, "運用手順が定められていません。")
 		}
 		if len(why) > 0 {
