@@ -42,6 +42,9 @@ type Services struct {
 	Reviews           domain.ReviewService
 	Reminders         domain.ReminderService
 	Work              domain.WorkService
+	// Inspections and Audits carry out the policy's 第7 (自己点検・監査).
+	Inspections domain.InspectionService
+	Audits      domain.AuditRecordService
 	// Sessions signs people in to the staff pages (api/web).
 	Sessions domain.SessionService
 	// Jobs runs a due-scan on demand; nil where no job runner runs.
@@ -69,6 +72,8 @@ type Backend interface {
 	domain.ReminderService
 	domain.WorkService
 	domain.SessionService
+	domain.InspectionService
+	domain.AuditRecordService
 	Ready(ctx context.Context) error
 }
 
@@ -78,6 +83,7 @@ func ServicesOf(b Backend) Services {
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
 		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
+		Inspections: b, Audits: b,
 	}
 }
 
@@ -171,6 +177,8 @@ func New(cfg Config) *Server {
 	s.registerSocialAccounts()
 	s.registerReviews()
 	s.registerReminders()
+	s.registerInspections()
+	s.registerAudits()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {
