@@ -16,7 +16,7 @@ const schemaPrefix = "#/components/schemas/"
 // parameters have.
 var parameterEnums = map[string]struct{ name, description string }{
 	"true,false": {"BooleanFilter", "A yes-or-no filter, spelled true or false."},
-	"json,xlsx": {"ReportFormat", "A report's format: json (the default) or xlsx (the workbook)."},
+	"json,xlsx":  {"ReportFormat", "A report's format: json (the default) or xlsx (the workbook)."},
 	"compliant,not_compliant,not_applicable,unanswered": {"AnswerFilter",
 		"Which answers: compliant, not_compliant, not_applicable, or unanswered (not answered yet)."},
 }

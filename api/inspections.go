@@ -69,7 +69,7 @@ func (s *Server) reportOperation(o operation) huma.Operation {
 				"Content-Disposition": {Description: "For the workbook: attachment, with its file name.", Schema: &huma.Schema{Type: huma.TypeString}},
 			},
 			Content: map[string]*huma.MediaType{
-				"application/json":    {Schema: ref},
+				"application/json":   {Schema: ref},
 				reportxlsx.MediaType: {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary"}},
 			},
 		},
