@@ -466,6 +466,8 @@ type AuditRecordService interface {
 	// ListAuditFindings returns an audit's findings, oldest first.
 	// ENOTFOUND.
 	ListAuditFindings(ctx context.Context, auditID string) ([]*AuditFinding, error)
+	// FindAuditFinding returns one finding. ENOTFOUND.
+	FindAuditFinding(ctx context.Context, id string) (*AuditFinding, error)
 	// CreateAuditFinding records a finding, and opens its corrective
 	// action when asked. EFORBIDDEN unless the caller may write the
 	// registers or holds the auditor role; ENOTFOUND, EINVALID.

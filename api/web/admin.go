@@ -162,6 +162,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		JapaneseEraDates:            ff.Bool("japanese_era_dates"),
 		SessionIdleMinutes:          ff.Int("session_idle_minutes"),
 		SessionAbsoluteHours:        ff.Int("session_absolute_hours"),
+		BodyName:                    ff.String("body_name"),
 		ReminderLeadDays:            []int{},
 		// One entry a line; an empty box is no closure days (not the
 		// default, which nil would give).

@@ -110,6 +110,8 @@ func New(cfg Config) (*Handler, error) {
 		h.reviewRoutes(r)
 		h.ledgerRoutes(r)
 		h.adminRoutes(r)
+		h.inspectionRoutes(r)
+		h.auditRoutes(r)
 	})
 	h.router = r
 	return h, nil

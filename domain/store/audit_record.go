@@ -218,6 +218,15 @@ func (db *DB) ListAuditFindings(ctx context.Context, auditID string) ([]*domain.
 	return findingsOf(ctx, db.bun, auditID)
 }
 
+// FindAuditFinding implements domain.AuditRecordService.
+func (db *DB) FindAuditFinding(ctx context.Context, id string) (*domain.AuditFinding, error) {
+	var row findingRow
+	if err := loadRow(ctx, db.bun, &row, entityAuditFinding, id); err != nil {
+		return nil, err
+	}
+	return row.toDomain(), nil
+}
+
 func findingsOf(ctx context.Context, tx bun.IDB, auditID string) ([]*domain.AuditFinding, error) {
 	var rows []*findingRow
 	if err := tx.NewSelect().Model(&rows).Where("audit_id = ?", auditID).Order("created_at", "id").Scan(ctx); err != nil {
