@@ -539,3 +539,24 @@ func TestAuditFindingsAndReport(t *testing.T) {
 		require.Equal(t, 1, rep.Figures.CorrectiveActionsOpened)
 	})
 }
+
+// TestSeedAddsTheChecklistToAnExistingDatabase: a database seeded before
+// the checklist existed gets its items on the next start, and an item an
+// administrator retired stays retired.
+func TestSeedAddsTheChecklistToAnExistingDatabase(t *testing.T) {
+	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
+		ctx, _ := outSeed(t, db)
+		_, err := db.SQL().ExecContext(ctx, "DELETE FROM catalogue_items WHERE catalogue = 'inspection_checklist' AND code <> '"+domain.InspStaffTraining+"'")
+		require.NoError(t, err)
+		_, err = db.RetireCatalogueItem(ctx, domain.CatalogueInspectionChecklist, domain.InspStaffTraining, nil)
+		require.NoError(t, err)
+		_, err = db.SeedIfEmpty(context.Background())
+		require.NoError(t, err)
+		live, err := db.ListCatalogueItems(ctx, domain.CatalogueInspectionChecklist, false)
+		require.NoError(t, err)
+		require.Len(t, live, 9, "the nine missing items are back; the retired one is not revived")
+		all, err := db.ListCatalogueItems(ctx, domain.CatalogueInspectionChecklist, true)
+		require.NoError(t, err)
+		require.Len(t, all, 10)
+	})
+}
