@@ -31,10 +31,16 @@ type AuditOutput struct {
 	Body *domain.Audit
 }
 
+// AuditFindingList is an audit's findings; an audit has few, so they come
+// in one page.
+type AuditFindingList struct {
+	Items []*domain.AuditFinding `json:"items" doc:"The findings, oldest first."`
+}
+
 // ReportOutput is a report as JSON or as an XLSX workbook.
 type ReportOutput struct {
-	ContentType        string `header:"Content-Type" doc:"application/json, or the XLSX media type."`
-	ContentDisposition string `header:"Content-Disposition" doc:"For the workbook: attachment, with its file name."`
+	ContentType        string `header:"Content-Type" pattern:"^[a-z]+/[a-z0-9.+-]+$" doc:"application/json, or the XLSX media type."`
+	ContentDisposition string `header:"Content-Disposition" pattern:"^attachment; filename=\"[A-Za-z0-9._-]+\"$" doc:"For the workbook: attachment, with its file name."`
 	Body               any
 }
 
@@ -42,7 +48,7 @@ type ReportOutput struct {
 type ReportParams struct {
 	IDParam
 	Format string `query:"format" enum:"json,xlsx" doc:"json (the default) or xlsx; the Accept header application/vnd.openxmlformats-officedocument.spreadsheetml.sheet asks for xlsx too."`
-	Accept string `header:"Accept" maxLength:"500" doc:"application/json (the default) or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet."`
+	Accept string `header:"Accept" maxLength:"500" pattern:"^[\\x20-\\x7e]*$" doc:"application/json (the default) or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet."`
 }
 
 // wantsXLSX reports whether the caller asked for the workbook.
@@ -58,6 +64,9 @@ func (p ReportParams) wantsXLSX() bool {
 	return false
 }
 
+// Bounds of the report's workbook in the document.
+var maxFileName, maxWorkbook = 200, 64 << 20
+
 // reportOperation documents a report's two representations.
 func (s *Server) reportOperation(o operation) huma.Operation {
 	op := o.huma()
@@ -66,11 +75,12 @@ func (s *Server) reportOperation(o operation) huma.Operation {
 		"200": {
 			Description: "The report: JSON by default, or the XLSX workbook (sheets 概要, 部署別, 不適合).",
 			Headers: map[string]*huma.Param{
-				"Content-Disposition": {Description: "For the workbook: attachment, with its file name.", Schema: &huma.Schema{Type: huma.TypeString}},
+				"Content-Disposition": {Description: "For the workbook: attachment, with its file name.",
+					Schema: &huma.Schema{Type: huma.TypeString, MaxLength: &maxFileName, Pattern: `^attachment; filename="[A-Za-z0-9._-]+"$`}},
 			},
 			Content: map[string]*huma.MediaType{
 				"application/json":   {Schema: ref},
-				reportxlsx.MediaType: {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary"}},
+				reportxlsx.MediaType: {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary", MaxLength: &maxWorkbook}},
 			},
 		},
 	}
@@ -194,7 +204,7 @@ func (s *Server) registerInspections() {
 		PageParams
 		PersonID     string `query:"person_id" format:"uuid" doc:"Only this assignee's answers."`
 		DepartmentID string `query:"department_id" format:"uuid" doc:"Only the answers for this department."`
-		ItemCode     string `query:"item_code" maxLength:"80" doc:"Only the answers to this item."`
+		ItemCode     string `query:"item_code" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Only the answers to this item."`
 		Answer       string `query:"answer" enum:"compliant,not_compliant,not_applicable,unanswered" doc:"Only answers with this answer, or unanswered."`
 	}) (*ListOutput[*domain.InspectionAnswer], error) {
 		page, err := s.Inspections.ListInspectionAnswers(ctx, in.ID, domain.InspectionAnswerFilter{PersonID: in.PersonID, DepartmentID: in.DepartmentID,
@@ -342,22 +352,12 @@ func (s *Server) registerAudits() {
 		ID: "list-audit-findings", Method: http.MethodGet, Path: "/v1/audits/{id}/findings", Tag: tag,
 		Summary: "List an audit's findings", Description: "Lists an audit's findings, oldest first. Any role may read.",
 		Permission: domain.PermRead, Errors: errsGet,
-	}.huma(), func(ctx context.Context, in *IDParam) (*struct {
-		Body struct {
-			Items []*domain.AuditFinding `json:"items" doc:"The findings, oldest first."`
-		}
-	}, error) {
+	}.huma(), func(ctx context.Context, in *IDParam) (*struct{ Body AuditFindingList }, error) {
 		items, err := s.Audits.ListAuditFindings(ctx, in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, "path", err)
 		}
-		out := &struct {
-			Body struct {
-				Items []*domain.AuditFinding `json:"items" doc:"The findings, oldest first."`
-			}
-		}{}
-		out.Body.Items = items
-		return out, nil
+		return &struct{ Body AuditFindingList }{Body: AuditFindingList{Items: items}}, nil
 	})
 
 	huma.Register(s.api, operation{

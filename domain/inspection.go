@@ -86,12 +86,12 @@ type InspectionCampaign struct {
 	Description    string               `json:"description,omitempty" doc:"What the assignees are asked to do."`
 	DueDate        Date                 `json:"due_date" format:"date" doc:"When the answers are due: the date given, moved to the previous business day."`
 	DueDateNominal Date                 `json:"due_date_nominal" format:"date" doc:"The date given, before the move to a business day."`
-	ItemCodes      []string             `json:"item_codes" doc:"The inspection_checklist items asked, in catalogue order."`
+	ItemCodes      []string             `json:"item_codes" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"The inspection_checklist items asked, in catalogue order."`
 	Assignees      []InspectionAssignee `json:"assignees" doc:"Who answers, for which department, and how far they are."`
 	Status         CampaignStatus       `json:"status" enum:"open,closed" doc:"open → closed. Answers are given while open."`
 	ClosedAt       *time.Time           `json:"closed_at,omitempty" doc:"When it was closed (RFC 3339, UTC)."`
-	ClosedBy       string               `json:"closed_by,omitempty" doc:"Who closed it."`
-	CreatedBy      string               `json:"created_by,omitempty" doc:"Who opened it."`
+	ClosedBy       string               `json:"closed_by,omitempty" format:"uuid" doc:"Who closed it."`
+	CreatedBy      string               `json:"created_by,omitempty" format:"uuid" doc:"Who opened it."`
 	Version        int                  `json:"version" doc:"Increases with every change; sent back in If-Match."`
 	CreatedAt      time.Time            `json:"created_at" doc:"When it was opened (RFC 3339, UTC)."`
 	UpdatedAt      time.Time            `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`
@@ -104,7 +104,7 @@ type InspectionCampaignInput struct {
 	Description string `json:"description,omitempty" maxLength:"4000" doc:"What the assignees are asked to do." validate:"max=4000" text:"multiline"`
 	DueDate     Date   `json:"due_date" format:"date" doc:"When the answers are due; moved to the previous business day when it is not one." example:"2027-01-29"`
 	// ItemCodes defaults to every live item of the checklist.
-	ItemCodes []string `json:"item_codes,omitempty" maxItems:"100" doc:"The inspection_checklist items to ask; every live item when left out." validate:"max=100,dive,required,max=80"`
+	ItemCodes []string `json:"item_codes,omitempty" maxItems:"100" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"The inspection_checklist items to ask; every live item when left out." validate:"max=100,dive,required,max=80"`
 	// DepartmentIDs assigns each department's information security managers
 	// (情報セキュリティ責任者, security role manager).
 	DepartmentIDs []string `json:"department_ids,omitempty" maxItems:"100" doc:"Departments to inspect: each department's active people holding the manager security role (情報セキュリティ責任者) answer for it; 422 for a department without one (name a person instead)." validate:"max=100,dive,uuid"`
@@ -179,7 +179,7 @@ type PrefillRecord struct {
 	ID     string `json:"id" doc:"The record's id."`
 	Title  string `json:"title" doc:"The record's name."`
 	Detail string `json:"detail,omitempty" doc:"Why it does not meet the item (Japanese)."`
-	Path   string `json:"path" doc:"The record's staff page."`
+	Path   string `json:"path" pattern:"^/[a-z-]+/[0-9a-f-]{36}$" doc:"The record's staff page."`
 }
 
 // InspectionPrefill is what the register says about one item for one
@@ -226,13 +226,13 @@ type InspectionAnswer struct {
 	AssignmentID string             `json:"assignment_id" doc:"The assignment it belongs to."`
 	PersonID     string             `json:"person_id" doc:"The assignee who answers."`
 	DepartmentID string             `json:"department_id" doc:"The department answered for."`
-	ItemCode     string             `json:"item_code" doc:"The inspection_checklist item."`
+	ItemCode     string             `json:"item_code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"The inspection_checklist item."`
 	Answer       AnswerValue        `json:"answer,omitempty" enum:"compliant,not_compliant,not_applicable" doc:"The answer; absent while unanswered."`
 	Note         string             `json:"note,omitempty" doc:"The assignee's note."`
 	Prefill      *InspectionPrefill `json:"prefill,omitempty" doc:"What the register says, for items it can check; absent for items that need a person's judgement."`
 	// KeptPrefill: the answer is the one the register suggested.
 	KeptPrefill        *bool      `json:"kept_prefill,omitempty" doc:"Whether the answer is the register's suggestion; absent while unanswered or for an item without a pre-fill."`
-	AnsweredBy         string     `json:"answered_by,omitempty" doc:"Who answered."`
+	AnsweredBy         string     `json:"answered_by,omitempty" format:"uuid" doc:"Who answered."`
 	AnsweredAt         *time.Time `json:"answered_at,omitempty" doc:"When it was answered (RFC 3339, UTC)."`
 	CorrectiveActionID string     `json:"corrective_action_id,omitempty" doc:"The corrective action opened when it was answered not_compliant."`
 	Version            int        `json:"version" doc:"Increases with every change; sent back in If-Match."`
@@ -416,7 +416,7 @@ type AuditFinding struct {
 	SubjectType        FindingSubjectType `json:"subject_type,omitempty" enum:"contract,vendor,confirmation,cloud_service,social_account" doc:"The kind of register record it concerns, if any."`
 	SubjectID          string             `json:"subject_id,omitempty" doc:"The record it concerns, if any."`
 	CorrectiveActionID string             `json:"corrective_action_id,omitempty" doc:"The corrective action it opened."`
-	RecordedBy         string             `json:"recorded_by,omitempty" doc:"Who recorded it."`
+	RecordedBy         string             `json:"recorded_by,omitempty" format:"uuid" doc:"Who recorded it."`
 	CreatedAt          time.Time          `json:"created_at" doc:"When it was recorded (RFC 3339, UTC)."`
 }
 

@@ -21,7 +21,7 @@ type InspectionReport struct {
 	Title      string     `json:"title" doc:"The campaign's or audit's title."`
 	FiscalYear int        `json:"fiscal_year" doc:"The fiscal year (年度)."`
 	// Status is the campaign's or audit's status.
-	Status      string    `json:"status" doc:"The campaign's or audit's status."`
+	Status      string    `json:"status" enum:"open,closed,planned,in_progress,completed" doc:"The campaign's status (open, closed) or the audit's (planned, in_progress, completed)."`
 	BodyName    string    `json:"body_name" doc:"The body's name (settings.body_name)."`
 	ReportDate  Date      `json:"report_date" format:"date" doc:"The day the report was made."`
 	GeneratedAt time.Time `json:"generated_at" doc:"When the report was computed (RFC 3339, UTC)."`
@@ -73,14 +73,14 @@ type NonComplianceLine struct {
 	Kind string `json:"kind" enum:"answer,finding" doc:"A not_compliant answer or an audit finding."`
 	ID   string `json:"id" doc:"The answer or finding."`
 	// For an answer.
-	ItemCode       string `json:"item_code,omitempty" doc:"The checklist item."`
+	ItemCode       string `json:"item_code,omitempty" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"The checklist item."`
 	ItemTitle      string `json:"item_title,omitempty" doc:"Its Japanese title."`
 	DepartmentName string `json:"department_name,omitempty" doc:"The department answered for."`
 	PersonName     string `json:"person_name,omitempty" doc:"Who answered (answer) or recorded (finding)."`
 	// Description is the answer's note or the finding's description.
 	Description string   `json:"description" doc:"The answer's note or the finding's description."`
 	Severity    Severity `json:"severity,omitempty" enum:"low,medium,high" doc:"The finding's severity, or the action's."`
-	SubjectType string   `json:"subject_type,omitempty" doc:"The register record a finding concerns."`
+	SubjectType FindingSubjectType `json:"subject_type,omitempty" enum:"contract,vendor,confirmation,cloud_service,social_account" doc:"The kind of register record a finding concerns."`
 	SubjectID   string   `json:"subject_id,omitempty" doc:"Its id."`
 
 	CorrectiveActionID string       `json:"corrective_action_id,omitempty" doc:"The corrective action it opened."`

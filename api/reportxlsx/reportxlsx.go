@@ -164,7 +164,7 @@ func Write(r *domain.InspectionReport, o Options) ([]byte, error) {
 	for _, l := range r.NonCompliance {
 		kind, what := "回答", l.ItemTitle
 		if l.Kind == "finding" {
-			kind, what = "監査の指摘", SubjectLabel(l.SubjectType)
+			kind, what = "監査の指摘", SubjectLabel(string(l.SubjectType))
 		}
 		overdue := ""
 		if l.ActionOverdue {

@@ -129,7 +129,7 @@ func (db *DB) AuditReport(ctx context.Context, auditID string) (*domain.Inspecti
 		var actionIDs []string
 		for _, f := range findings {
 			line := domain.NonComplianceLine{Kind: "finding", ID: f.ID, Description: f.Description, Severity: f.Severity,
-				SubjectType: string(f.SubjectType), SubjectID: f.SubjectID, PersonName: names.people[f.RecordedBy], CorrectiveActionID: f.CorrectiveActionID}
+				SubjectType: f.SubjectType, SubjectID: f.SubjectID, PersonName: names.people[f.RecordedBy], CorrectiveActionID: f.CorrectiveActionID}
 			rep.NonCompliance = append(rep.NonCompliance, line)
 			if f.CorrectiveActionID != "" {
 				actionIDs = append(actionIDs, f.CorrectiveActionID)
