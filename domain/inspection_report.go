@@ -78,10 +78,10 @@ type NonComplianceLine struct {
 	DepartmentName string `json:"department_name,omitempty" doc:"The department answered for."`
 	PersonName     string `json:"person_name,omitempty" doc:"Who answered (answer) or recorded (finding)."`
 	// Description is the answer's note or the finding's description.
-	Description string   `json:"description" doc:"The answer's note or the finding's description."`
-	Severity    Severity `json:"severity,omitempty" enum:"low,medium,high" doc:"The finding's severity, or the action's."`
+	Description string             `json:"description" doc:"The answer's note or the finding's description."`
+	Severity    Severity           `json:"severity,omitempty" enum:"low,medium,high" doc:"The finding's severity, or the action's."`
 	SubjectType FindingSubjectType `json:"subject_type,omitempty" enum:"contract,vendor,confirmation,cloud_service,social_account" doc:"The kind of register record a finding concerns."`
-	SubjectID   string   `json:"subject_id,omitempty" doc:"Its id."`
+	SubjectID   string             `json:"subject_id,omitempty" doc:"Its id."`
 
 	CorrectiveActionID string       `json:"corrective_action_id,omitempty" doc:"The corrective action it opened."`
 	ActionStatus       ActionStatus `json:"action_status,omitempty" enum:"open,done,risk_accepted" doc:"That action's status."`
