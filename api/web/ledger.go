@@ -136,7 +136,8 @@ func isUUID(s string) bool {
 
 // auditEntityTypes are the kinds of entity the audit filter offers.
 var auditEntityTypes = []string{"vendor", "contract", "confirmation", "corrective_action", "cloud_service", "social_account",
-	"review", "person", "department", "token", "catalogue_item", "settings"}
+	"review", "person", "department", "token", "catalogue_item", "settings",
+	"inspection_campaign", "inspection_answer", "audit", "audit_finding"}
 
 // auditEntityPages are the staff pages of the audited entities that have
 // one: the path prefix before the entity's id.
@@ -149,6 +150,12 @@ var auditEntityPages = map[string]string{
 	"social_account":    "/social-accounts/",
 	"review":            "/reviews/",
 	"person":            "/people/",
+	// Self-inspection and audit: an answer and a finding lead to their
+	// place on the answering page and the audit's page.
+	"inspection_campaign": "/inspections/",
+	"inspection_answer":   "/inspection-answers/",
+	"audit":               "/audits/",
+	"audit_finding":       "/audit-findings/",
 }
 
 // auditEntityType is what an entity_type filter may look like.

@@ -151,6 +151,11 @@ func init() {
 		"flash.audit_saved":      {"監査の内容を保存しました。", "The audit is saved."},
 		"flash.finding_created":  {"指摘事項を記録しました。", "The finding is recorded."},
 
+		"audit.entity.inspection_campaign": {"自己点検", "Self-inspection"},
+		"audit.entity.inspection_answer":   {"自己点検の回答", "Self-inspection answer"},
+		"audit.entity.audit":               {"監査", "Audit"},
+		"audit.entity.audit_finding":       {"監査の指摘事項", "Audit finding"},
+
 		"settings.body_name":      {"団体名", "Body's name"},
 		"settings.body_name.hint": {"自己点検・監査の結果報告書の冒頭に印刷する団体の正式名称です（既定は「○○組合」）。", "The body's official name, printed at the head of the self-inspection and audit reports (○○組合 by default)."},
 	})

@@ -96,7 +96,7 @@ func (db *DB) InspectionReport(ctx context.Context, campaignID string) (*domain.
 		}
 		return db.finishReport(ctx, tx, rep, actionIDs, &out)
 	})
-	return out, err
+	return out, translate(err)
 }
 
 // AuditReport implements domain.AuditRecordService: the audit's findings
@@ -137,7 +137,7 @@ func (db *DB) AuditReport(ctx context.Context, auditID string) (*domain.Inspecti
 		}
 		return db.finishReport(ctx, tx, rep, actionIDs, &out)
 	})
-	return out, err
+	return out, translate(err)
 }
 
 func (db *DB) newReport(ctx context.Context, tx bun.IDB, kind domain.ReportKind, id, title string, fy int, status string) (*domain.InspectionReport, error) {
