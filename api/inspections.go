@@ -265,6 +265,21 @@ func (s *Server) registerInspections() {
 		return &struct{ Body *domain.InspectionAssignment }{Body: a}, nil
 	})
 
+	huma.Register(s.api, operation{
+		ID: "refresh-inspection-prefills", Method: http.MethodPost, Path: "/v1/inspection-assignments/{id}/refresh-prefills", Tag: tag,
+		Summary: "Read the register again for unanswered items",
+		Description: "Recomputes the pre-fill of the assignee's unanswered items from the register as it is now (answered items keep " +
+			"the pre-fill they were answered against). The assignee whatever their token's role, or an editor or admin (403 otherwise). " +
+			"409 once the campaign is closed.",
+		Permission: domain.PermRead, Errors: errsWrite,
+	}.huma(), func(ctx context.Context, in *IDParam) (*struct{ Body *domain.InspectionAssignment }, error) {
+		a, err := s.Inspections.RefreshInspectionPrefills(ctx, in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, "path", err)
+		}
+		return &struct{ Body *domain.InspectionAssignment }{Body: a}, nil
+	})
+
 	huma.Register(s.api, s.reportOperation(operation{
 		ID: "get-inspection-report", Method: http.MethodGet, Path: "/v1/inspection-campaigns/{id}/report", Tag: tag,
 		Summary: "A campaign's report",

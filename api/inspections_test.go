@@ -97,6 +97,8 @@ func TestInspectionCampaignAPI(t *testing.T) {
 		requireProblem(t, e.do("PUT", path, asManager, map[string]any{"answer": "compliant", "note": "研修済み"}, "If-Match", `"1"`), http.StatusPreconditionFailed)
 		e.must(http.StatusOK, "PUT", "/v1/inspection-answers/"+clauses.ID, editor, map[string]any{"answer": "not_applicable"})
 
+		requireProblem(t, e.do("POST", "/v1/inspection-assignments/"+c.Assignees[0].ID+"/refresh-prefills", viewer, nil), http.StatusForbidden)
+		e.must(http.StatusOK, "POST", "/v1/inspection-assignments/"+c.Assignees[0].ID+"/refresh-prefills", asManager, nil)
 		assignment := e.must(http.StatusOK, "GET", "/v1/inspection-assignments/"+c.Assignees[0].ID, viewer, nil).JSON(t)
 		require.Len(t, assignment["answers"], 10)
 		require.EqualValues(t, 2, assignment["answered"])

@@ -326,6 +326,12 @@ type InspectionService interface {
 	// FindInspectionAssignment returns one assignee's part with answers.
 	// ENOTFOUND.
 	FindInspectionAssignment(ctx context.Context, id string) (*InspectionAssignment, error)
+	// RefreshInspectionPrefills reads the register again for an
+	// assignment's unanswered items, so that a campaign open for weeks
+	// shows what the register says now. EFORBIDDEN unless the caller is the
+	// assignee or may write the registers; ENOTFOUND, ECONFLICT once the
+	// campaign is closed.
+	RefreshInspectionPrefills(ctx context.Context, assignmentID string) (*InspectionAssignment, error)
 	// AnswerInspectionItem answers one item. A not_compliant answer opens a
 	// corrective action the first time. EFORBIDDEN unless the caller is the
 	// assignee or may write the registers (editor, admin); ENOTFOUND,

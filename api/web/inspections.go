@@ -27,6 +27,7 @@ func (h *Handler) inspectionRoutes(r chi.Router) {
 	// Answering is the assignee's whatever their role (the service
 	// decides), as answer-inspection-item is.
 	r.Post("/inspection-answers/{id}", h.answerSave)
+	r.Post("/inspection-assignments/{id}/refresh-prefills", h.assignmentRefresh)
 	r.Get("/inspection-answers/{id}", h.answerGo)
 }
 
@@ -378,6 +379,22 @@ func (h *Handler) assignmentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.page(w, r, "inspection_answer.html", d)
+}
+
+// assignmentRefresh reads the register again for the unanswered items, as
+// refresh-inspection-prefills does.
+func (h *Handler) assignmentRefresh(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	if _, err := h.cfg.Inspections.RefreshInspectionPrefills(r.Context(), id); err != nil {
+		d, lerr := h.loadAssignment(r, id, "")
+		if lerr != nil {
+			h.fail(w, r, lerr)
+			return
+		}
+		h.refused(w, r, "inspection_answer.html", d, err)
+		return
+	}
+	redirect(w, r, "/inspection-assignments/"+id, "prefills_refreshed")
 }
 
 // answerGo sends a link to an answer (a corrective action's source) to

@@ -609,6 +609,62 @@ func (db *DB) FindInspectionAssignment(ctx context.Context, id string) (*domain.
 	return out, nil
 }
 
+// RefreshInspectionPrefills implements domain.InspectionService.
+func (db *DB) RefreshInspectionPrefills(ctx context.Context, assignmentID string) (*domain.InspectionAssignment, error) {
+	actor := actorOf(ctx)
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var as assignmentRow
+		if err := loadRow(ctx, tx, &as, entityInspectionAssign, assignmentID); err != nil {
+			return err
+		}
+		if actor.PersonID != as.PersonID && !actor.Role.Allows(domain.PermWrite) {
+			return domain.Errorf(domain.EFORBIDDEN, "only the assignee, or a caller who may write the registers (editor, admin), refreshes these answers").
+				WithJa("回答案を再読込できるのは、割り当てられた職員又は台帳を編集できる職員だけです。")
+		}
+		var c campaignRow
+		if err := loadRow(ctx, tx, &c, entityInspectionCampaign, as.CampaignID); err != nil {
+			return err
+		}
+		if c.Status != string(domain.CampaignOpen) {
+			return domain.Errorf(domain.ECONFLICT, "the inspection campaign is closed").WithJa("この自己点検は既に締め切られています。")
+		}
+		var rows []*answerRow
+		if err := tx.NewSelect().Model(&rows).Where("assignment_id = ? AND answer = ''", assignmentID).Order("position", "id").Scan(ctx); err != nil {
+			return wrap("load inspection answers", err)
+		}
+		pf, err := db.newPrefills(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			p, err := pf.of(ctx, row.ItemCode, row.DepartmentID)
+			if err != nil || p == nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			before := row.toDomain()
+			b, _ := json.Marshal(p)
+			body := string(b)
+			read := row.Version
+			row.Prefill, row.Version, row.UpdatedAt = &body, read+1, db.Now()
+			if err := updateRow(ctx, tx, row, entityInspectionAnswer, row.ID, read, nil); err != nil {
+				return err
+			}
+			if err := db.appendAudit(ctx, tx, auditEntry{Action: "refresh_prefill", EntityType: entityInspectionAnswer, EntityID: row.ID,
+				Before: before, After: row.toDomain()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.FindInspectionAssignment(ctx, assignmentID)
+}
+
 // AnswerInspectionItem implements domain.InspectionService.
 func (db *DB) AnswerInspectionItem(ctx context.Context, id string, ifVersion *int, in domain.InspectionAnswerInput) (*domain.InspectionAnswer, error) {
 	if err := domain.Validate(in); err != nil {

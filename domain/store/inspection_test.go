@@ -450,8 +450,24 @@ func TestInspectionCampaignRules(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{domain.InspContractClausesCovered, domain.InspStaffTraining}, c.ItemCodes, "catalogue order")
 		as := inspAnswers(t, db, ctx, c.Assignees[0].ID)
+		require.Equal(t, 2, as[domain.InspContractClausesCovered].Prefill.Checked)
 		_, err = db.AnswerInspectionItem(r.asM1, as[domain.InspStaffTraining].ID, nil, domain.InspectionAnswerInput{Answer: domain.AnswerCompliant})
 		require.NoError(t, err)
+
+		// The register changes while the campaign is open: reading it
+		// again refreshes the unanswered items only.
+		_, err = db.TerminateContract(ctx, r.c2.ID, nil, "業務終了")
+		require.NoError(t, err)
+		_, err = db.RefreshInspectionPrefills(r.viewerStranger, c.Assignees[0].ID)
+		require.Equal(t, domain.EFORBIDDEN, domain.ErrorCodeOf(err))
+		fresh, err := db.RefreshInspectionPrefills(r.asM1, c.Assignees[0].ID)
+		require.NoError(t, err)
+		for _, a := range fresh.Answers {
+			if a.ItemCode == domain.InspContractClausesCovered {
+				require.Equal(t, 1, a.Prefill.Checked, "contract 2 is terminated")
+				require.Equal(t, 2, a.Version)
+			}
+		}
 
 		// Adding a person and an item pre-fills their answers; removing an
 		// answered item is a conflict.
