@@ -160,6 +160,8 @@ func TestInspectionCampaignAPI(t *testing.T) {
 		require.Len(t, list.Items, 1)
 		requireProblem(t, e.do("GET", "/v1/inspection-campaigns/"+c.ID+"/answers?answer=maybe", viewer, nil), http.StatusUnprocessableEntity)
 		requireProblem(t, e.do("GET", "/v1/inspection-campaigns/0190d8a1-0000-7000-8000-000000000000/report", viewer, nil), http.StatusNotFound)
+		requireProblem(t, e.do("GET", "/v1/inspection-campaigns/0190d8a1-0000-7000-8000-000000000000/report", viewer, nil, "Accept", reportxlsx.MediaType),
+			http.StatusNotFound)
 
 		// The checklist is a catalogue admins edit.
 		requireProblem(t, e.do("POST", "/v1/inspection-checklist", editor, map[string]any{"code": "insp_local", "title_ja": "独自項目", "title_en": "Local", "mandatory": true}), http.StatusForbidden)
