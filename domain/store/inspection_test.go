@@ -21,7 +21,7 @@ type inspRegister struct {
 	ctx            context.Context
 	admin          *domain.Person
 	d1, d2         *domain.Department
-	m1, m2         *domain.Person
+	m1, m2, sup    *domain.Person
 	c1, c2, c3     *domain.Contract
 	overdueConf    *domain.Confirmation
 	vendorA        *domain.Vendor
@@ -49,7 +49,7 @@ func inspSeed(t *testing.T, db *store.DB, clock *outClock) *inspRegister {
 	require.NoError(t, err)
 	r.m2, err = db.CreatePerson(ctx, domain.PersonInput{Name: "環境 二郎", Email: "m2@example.lg.jp", DepartmentID: r.d2.ID, SecurityRoles: manager})
 	require.NoError(t, err)
-	sup, err := db.CreatePerson(ctx, domain.PersonInput{Name: "統括 三郎", Email: "s@example.lg.jp", DepartmentID: r.admin.DepartmentID,
+	r.sup, err = db.CreatePerson(ctx, domain.PersonInput{Name: "統括 三郎", Email: "s@example.lg.jp", DepartmentID: r.admin.DepartmentID,
 		SecurityRoles: []domain.SecurityRole{domain.SecurityRoleSupervisor}})
 	require.NoError(t, err)
 	stranger, err := db.CreatePerson(ctx, domain.PersonInput{Name: "閲覧 四郎", Email: "v@example.lg.jp", DepartmentID: r.d2.ID})
@@ -57,7 +57,7 @@ func inspSeed(t *testing.T, db *store.DB, clock *outClock) *inspRegister {
 	r.asM1 = domain.WithActor(context.Background(), domain.Actor{PersonID: r.m1.ID, Role: domain.RoleViewer, Name: r.m1.Name})
 	r.asM2 = domain.WithActor(context.Background(), domain.Actor{PersonID: r.m2.ID, Role: domain.RoleViewer, Name: r.m2.Name})
 	r.viewerStranger = domain.WithActor(context.Background(), domain.Actor{PersonID: stranger.ID, Role: domain.RoleViewer, Name: stranger.Name})
-	asSup := domain.WithActor(context.Background(), domain.Actor{PersonID: sup.ID, Role: domain.RoleEditor, Name: sup.Name})
+	asSup := domain.WithActor(context.Background(), domain.Actor{PersonID: r.sup.ID, Role: domain.RoleEditor, Name: r.sup.Name})
 
 	// 総務課: vendor A's certification expired on 2026-06-30; contract 1's
 	// confirmation was due 2026-07-31 and is overdue; contract 2 waives
@@ -574,5 +574,51 @@ func TestSeedAddsTheChecklistToAnExistingDatabase(t *testing.T) {
 		all, err := db.ListCatalogueItems(ctx, domain.CatalogueInspectionChecklist, true)
 		require.NoError(t, err)
 		require.Len(t, all, 10)
+	})
+}
+
+// TestInspectionDueDateEscalates: past the escalation delay, an assignee's
+// unanswered inspection is reminded to them and escalated to the
+// supervisors (the assignee has no supervisor of their own), through the
+// same scan and ledger as every other date; closing the campaign stops it.
+func TestInspectionDueDateEscalates(t *testing.T) {
+	clock := &outClock{}
+	storetest.Run(t, storetest.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		r := inspSeed(t, db, clock)
+		ctx := r.ctx
+		c, err := db.CreateInspectionCampaign(ctx, domain.InspectionCampaignInput{FiscalYear: 2026, Title: "点検", DueDate: outDate(t, "2026-10-30"),
+			PersonIDs: []string{r.m1.ID}, ItemCodes: []string{domain.InspStaffTraining}})
+		require.NoError(t, err)
+		clock.Set(outTokyo(t, 2026, time.November, 6, 9, 0, 0))
+		_, err = db.ScanDue(ctx, outDate(t, "2026-11-06"), nil)
+		require.NoError(t, err)
+		ledger, err := db.ListReminders(ctx, domain.ReminderFilter{SubjectType: domain.SubjectInspection, Stage: domain.StageOverdue}, domain.PageRequest{Limit: 50})
+		require.NoError(t, err)
+		to := map[string]string{}
+		for _, row := range ledger.Items {
+			to[row.RecipientID] = row.EscalatedAs
+			require.Equal(t, c.Assignees[0].ID, row.SubjectID)
+		}
+		require.Equal(t, map[string]string{r.m1.ID: "", r.sup.ID: domain.EscalatedAsSupervisor}, to)
+		work, err := db.MyWork(domain.WithActor(context.Background(), domain.Actor{PersonID: r.sup.ID, Role: domain.RoleEditor}), outDate(t, "2026-11-06"))
+		require.NoError(t, err)
+		var kinds []domain.WorkKind
+		for _, it := range work.Items {
+			if it.Kind == domain.WorkKind(domain.SubjectInspection) {
+				kinds = append(kinds, it.Kind)
+				require.True(t, it.AsSupervisor)
+				require.True(t, it.Overdue)
+			}
+		}
+		require.Len(t, kinds, 1, "the supervisor's home page shows the overdue inspection")
+
+		_, err = db.CloseInspectionCampaign(ctx, c.ID, nil)
+		require.NoError(t, err)
+		clock.Set(outTokyo(t, 2026, time.November, 20, 9, 0, 0))
+		rep, err := db.ScanDue(ctx, outDate(t, "2026-11-20"), nil)
+		require.NoError(t, err)
+		after, err := db.ListReminders(ctx, domain.ReminderFilter{SubjectType: domain.SubjectInspection}, domain.PageRequest{Limit: 50})
+		require.NoError(t, err)
+		require.Len(t, after.Items, len(ledger.Items), "a closed campaign is reminded no more (scan: %+v)", rep)
 	})
 }
