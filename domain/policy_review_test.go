@@ -97,4 +97,3 @@ func TestPolicyChangeOfSummarisesTheEvent(t *testing.T) {
 	require.False(t, domain.IsPolicyChange(&domain.AuditEvent{Action: domain.AuditSeed, EntityType: "settings"}), "seeding is no change")
 	require.False(t, domain.IsPolicyChange(&domain.AuditEvent{Action: domain.AuditUpdate, EntityType: "contract"}))
 }
-
