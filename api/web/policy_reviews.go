@@ -132,6 +132,12 @@ func (h *Handler) loadPolicyReviewForm(r *http.Request, rv *domain.PolicyReview,
 		for i, id := range submitted["changes"] {
 			checked[id] = true
 			fields[id] = fmt.Sprintf("changes[%d]", i)
+			if !seen[id] {
+				// Sent but no candidate (unknown, or no policy change):
+				// shown with its error, so it can be unticked.
+				seen[id] = true
+				all = append(all, domain.PolicyChange{AuditEventID: id, Summary: id, SummaryJa: id})
+			}
 		}
 	}
 	for _, c := range all {
