@@ -302,3 +302,27 @@ func TestPolicyReviewNextDateIsRemindedUntilSuperseded(t *testing.T) {
 		require.Equal(t, []string{"2028-12-08 before_30 owner queued"}, ledger(next.ID))
 	})
 }
+
+// TestPolicyReviewTriggerRecordIsChecked exercises the merge hook: once a
+// trigger's register is named in policyReviewTriggerTables, a trigger_id
+// that names no row of it is refused at trigger_id. Until then (the
+// registers are built in parallel), any id is stored as given.
+func TestPolicyReviewTriggerRecordIsChecked(t *testing.T) {
+	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
+		ctx, admin := outSeed(t, db)
+		const unknown = "01900000-0000-7000-8000-00000000beef"
+		in := domain.PolicyReviewInput{Trigger: domain.TriggerIncident, TriggerID: unknown, TriggerDescription: "委託先からの漏えい報告"}
+		r, err := db.CreatePolicyReview(ctx, in)
+		require.NoError(t, err, "no incidents register yet: the id is kept as given")
+		require.Equal(t, unknown, r.TriggerID)
+
+		// Stand in for the incidents table with one that exists.
+		store.SetPolicyReviewTriggerTable(t, domain.TriggerIncident, "people")
+		_, err = db.CreatePolicyReview(ctx, in)
+		require.Equal(t, []string{"trigger_id"}, prFields(t, err))
+		in.TriggerID = admin.ID
+		r, err = db.CreatePolicyReview(ctx, in)
+		require.NoError(t, err)
+		require.Equal(t, admin.ID, r.TriggerID)
+	})
+}
