@@ -109,6 +109,16 @@ func PolicyChangeOf(e *AuditEvent) PolicyChange {
 	what, whatJa := "settings", "設定"
 	if e.EntityType != "settings" {
 		what, whatJa = e.EntityType+" "+e.EntityID, "一覧の項目 "+e.EntityID
+		en, ja := snapshotTitles(e.After)
+		if en == "" && ja == "" {
+			en, ja = snapshotTitles(e.Before)
+		}
+		if en != "" {
+			what += " (" + en + ")"
+		}
+		if ja != "" {
+			whatJa += "「" + ja + "」"
+		}
 	}
 	verb, verbJa := e.Action, e.Action
 	switch e.Action {
@@ -186,6 +196,17 @@ func snapshotDiff(before, after json.RawMessage) []fieldDiff {
 		out = append(out, d)
 	}
 	return out
+}
+
+// snapshotTitles returns the English and Japanese titles of a catalogue
+// item's snapshot, or "".
+func snapshotTitles(snapshot json.RawMessage) (en, ja string) {
+	var t struct {
+		TitleEn string `json:"title_en"`
+		TitleJa string `json:"title_ja"`
+	}
+	_ = json.Unmarshal(snapshot, &t)
+	return t.TitleEn, t.TitleJa
 }
 
 func compactJSON(v json.RawMessage) string {

@@ -90,8 +90,9 @@ func TestPolicyChangeOfSummarisesTheEvent(t *testing.T) {
 	require.True(t, domain.IsPolicyChange(settings))
 
 	item := &domain.AuditEvent{ID: "e2", Action: "retire", EntityType: "catalogue_item", EntityID: "clauses/x",
-		Before: json.RawMessage(`{"retired_at":null}`), After: json.RawMessage(`{"retired_at":"2026-12-01T00:00:00Z"}`)}
-	require.Equal(t, `catalogue_item clauses/x retired: retired_at null → "2026-12-01T00:00:00Z"`, domain.PolicyChangeOf(item).Summary)
+		Before: json.RawMessage(`{"title_en":"X","title_ja":"エックス"}`), After: json.RawMessage(`{"title_en":"X","title_ja":"エックス","retired_at":"2026-12-01T00:00:00Z"}`)}
+	require.Equal(t, `catalogue_item clauses/x (X) retired: retired_at — → "2026-12-01T00:00:00Z"`, domain.PolicyChangeOf(item).Summary)
+	require.Equal(t, `一覧の項目 clauses/x「エックス」を廃止：retired_at — → "2026-12-01T00:00:00Z"`, domain.PolicyChangeOf(item).SummaryJa)
 	require.True(t, domain.IsPolicyChange(item))
 
 	require.False(t, domain.IsPolicyChange(&domain.AuditEvent{Action: domain.AuditSeed, EntityType: "settings"}), "seeding is no change")

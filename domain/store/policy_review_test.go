@@ -117,7 +117,8 @@ func TestPolicyReviewDraftLinkAndApprove(t *testing.T) {
 		require.Equal(t, "settings changed: policy_review_interval_months 12 → 6", r.Changes[0].Summary)
 		require.Equal(t, []string{"policy_review_interval_months"}, r.Changes[0].Fields)
 		require.Equal(t, settingsEv.Seq, r.Changes[0].Seq)
-		require.Contains(t, r.Changes[1].Summary, "clauses/cloud_region_restriction created")
+		require.Equal(t, "catalogue_item clauses/cloud_region_restriction (Data kept in Japan) created", r.Changes[1].Summary)
+		require.Equal(t, "一覧の項目 clauses/cloud_region_restriction「データ保管場所の国内限定」を追加", r.Changes[1].SummaryJa)
 
 		// Only a ciso approves: not the supervisor, not without a decision.
 		_, err = db.ApprovePolicyReview(asSup, r.ID, nil)
