@@ -19,8 +19,26 @@ func policyReviewOutput(r *domain.PolicyReview) *PolicyReviewOutput {
 	return &PolicyReviewOutput{ETag: etag(r.Version), Body: r}
 }
 
+// describePolicyReviewLists states what the items of two string lists
+// are, which the Go tags cannot: each change is an audit event's UUID, and
+// each changed field a snake_case name.
+func (s *Server) describePolicyReviewLists() {
+	schemas := s.api.OpenAPI().Components.Schemas.Map()
+	if in := schemas["PolicyReviewInput"]; in != nil {
+		if c := in.Properties["changes"]; c != nil && c.Items != nil {
+			c.Items.Format = "uuid"
+		}
+	}
+	if ch := schemas["PolicyChange"]; ch != nil {
+		if f := ch.Properties["fields"]; f != nil && f.Items != nil {
+			f.Items.Pattern = "^[a-z][a-z0-9_]*$"
+		}
+	}
+}
+
 func (s *Server) registerPolicyReviews() {
 	const tag = "Policy reviews"
+	defer s.describePolicyReviewLists()
 	huma.Register(s.api, operation{
 		ID: "list-policy-reviews", Method: http.MethodGet, Path: "/v1/policy-reviews", Tag: tag,
 		Summary: "List reviews of the information security policy",

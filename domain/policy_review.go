@@ -90,9 +90,9 @@ type PolicyChange struct {
 	Seq          int64     `json:"seq" doc:"The event's position in the audit chain."`
 	OccurredAt   time.Time `json:"occurred_at" doc:"When the change was made (RFC 3339, UTC)."`
 	ActorName    string    `json:"actor_name" doc:"Who made the change."`
-	Action       string    `json:"action" doc:"What happened: create, update, or an operation name such as retire."`
+	Action       string    `json:"action" pattern:"^[a-z_]+$" doc:"What happened: create, update, or an operation name such as retire."`
 	EntityType   string    `json:"entity_type" enum:"settings,catalogue_item" doc:"settings or catalogue_item."`
-	EntityID     string    `json:"entity_id" doc:"What changed: 1 for the settings, <catalogue>/<code> for a catalogue item."`
+	EntityID     string    `json:"entity_id" pattern:"^[a-z0-9_/-]{1,80}$" doc:"What changed: 1 for the settings, <catalogue>/<code> for a catalogue item."`
 	Fields       []string  `json:"fields" doc:"The fields whose value changed."`
 	Summary      string    `json:"summary" doc:"What changed, in a line: the entity and each changed field with its old and new value."`
 	SummaryJa    string    `json:"summary_ja" doc:"The summary in Japanese."`
@@ -240,13 +240,13 @@ type PolicyReview struct {
 	Changes            []PolicyChange      `json:"changes" doc:"The settings and catalogue changes the review made, each with its audit event and what it changed, in chain order."`
 	Status             PolicyReviewStatus  `json:"status" enum:"draft,approved" doc:"draft → approved."`
 	OwnerID            string              `json:"owner_id" doc:"Who follows the next review up and is reminded of its date: the person who drafted it unless another is named."`
-	DraftedBy          string              `json:"drafted_by,omitempty" doc:"The person who drafted the review; cannot approve it."`
-	ChangedBy          string              `json:"changed_by,omitempty" doc:"The person who last changed the draft; cannot approve it either."`
+	DraftedBy          string              `json:"drafted_by,omitempty" format:"uuid" doc:"The person who drafted the review; cannot approve it."`
+	ChangedBy          string              `json:"changed_by,omitempty" format:"uuid" doc:"The person who last changed the draft; cannot approve it either."`
 	ApproverID         string              `json:"approver_id,omitempty" doc:"The ciso (最高情報セキュリティ責任者) who approved it."`
 	ApprovedAt         *time.Time          `json:"approved_at,omitempty" doc:"When it was approved (RFC 3339, UTC)."`
 	NextReviewDue      Date                `json:"next_review_due,omitzero" format:"date" doc:"When the policy is next reviewed: the date given, or the approval day plus policy_review_interval_months; moved to the previous business day. Reminded while this is the latest approved review."`
 	NextReviewNominal  Date                `json:"next_review_due_nominal,omitzero" format:"date" doc:"The next review date before the move to a business day."`
-	SupersededBy       string              `json:"superseded_by,omitempty" doc:"The later approved review that took over the next review date; this one's date is no longer reminded."`
+	SupersededBy       string              `json:"superseded_by,omitempty" format:"uuid" doc:"The later approved review that took over the next review date; this one's date is no longer reminded."`
 	Version            int                 `json:"version" doc:"Increases with every change; sent back in If-Match."`
 	CreatedAt          time.Time           `json:"created_at" doc:"When it was drafted (RFC 3339, UTC)."`
 	UpdatedAt          time.Time           `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`

@@ -2055,7 +2055,7 @@ type PolicyReview struct {
 	ApproverId *openapi_types.UUID `json:"approver_id,omitempty"`
 
 	// ChangedBy The person who last changed the draft; cannot approve it either.
-	ChangedBy *string `json:"changed_by,omitempty"`
+	ChangedBy *openapi_types.UUID `json:"changed_by,omitempty"`
 
 	// Changes The settings and catalogue changes the review made, each with its audit event and what it changed, in chain order.
 	Changes *[]PolicyChange `json:"changes"`
@@ -2067,7 +2067,7 @@ type PolicyReview struct {
 	Decision string `json:"decision"`
 
 	// DraftedBy The person who drafted the review; cannot approve it.
-	DraftedBy *string `json:"drafted_by,omitempty"`
+	DraftedBy *openapi_types.UUID `json:"drafted_by,omitempty"`
 
 	// Id UUIDv7 of the review.
 	Id openapi_types.UUID `json:"id"`
@@ -2085,7 +2085,7 @@ type PolicyReview struct {
 	Status PolicyReviewStatus `json:"status"`
 
 	// SupersededBy The later approved review that took over the next review date; this one's date is no longer reminded.
-	SupersededBy *string `json:"superseded_by,omitempty"`
+	SupersededBy *openapi_types.UUID `json:"superseded_by,omitempty"`
 
 	// Trigger What called for the review: audit_result, self_inspection_result, incident, or circumstances (such as a new national guideline).
 	Trigger PolicyReviewTrigger `json:"trigger"`
@@ -2106,7 +2106,7 @@ type PolicyReview struct {
 // PolicyReviewInput defines model for PolicyReviewInput.
 type PolicyReviewInput struct {
 	// Changes IDs of the audit events of the settings or catalogue changes the review made (see list-policy-review-candidate-changes); each must exist and be a settings or catalogue change.
-	Changes *[]string `json:"changes,omitempty"`
+	Changes *[]openapi_types.UUID `json:"changes,omitempty"`
 
 	// Decision What was decided; may wait in a draft, required before approval.
 	//

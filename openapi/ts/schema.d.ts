@@ -2702,7 +2702,10 @@ export interface components {
              * @description The ciso (最高情報セキュリティ責任者) who approved it.
              */
             approver_id?: string;
-            /** @description The person who last changed the draft; cannot approve it either. */
+            /**
+             * Format: uuid
+             * @description The person who last changed the draft; cannot approve it either.
+             */
             changed_by?: string;
             /** @description The settings and catalogue changes the review made, each with its audit event and what it changed, in chain order. */
             changes: components["schemas"]["PolicyChange"][] | null;
@@ -2713,7 +2716,10 @@ export interface components {
             created_at: string;
             /** @description What was decided; required before approval. */
             decision: string;
-            /** @description The person who drafted the review; cannot approve it. */
+            /**
+             * Format: uuid
+             * @description The person who drafted the review; cannot approve it.
+             */
             drafted_by?: string;
             /**
              * Format: uuid
@@ -2737,7 +2743,10 @@ export interface components {
             owner_id: string;
             /** @description draft → approved. */
             status: components["schemas"]["PolicyReviewStatus"];
-            /** @description The later approved review that took over the next review date; this one's date is no longer reminded. */
+            /**
+             * Format: uuid
+             * @description The later approved review that took over the next review date; this one's date is no longer reminded.
+             */
             superseded_by?: string;
             /** @description What called for the review: audit_result, self_inspection_result, incident, or circumstances (such as a new national guideline). */
             trigger: components["schemas"]["PolicyReviewTrigger"];
