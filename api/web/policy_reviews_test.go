@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/url"
@@ -128,5 +129,27 @@ func TestPolicyReviewSettingOnTheSettingsPage(t *testing.T) {
 		require.Equal(t, http.StatusOK, p.Status)
 		require.Contains(t, p.Body, `name="policy_review_interval_months"`)
 		require.Contains(t, p.Body, "ポリシーの見直しの間隔")
+	})
+}
+
+// The next review date, once approved and within the reminder lead, is on
+// its owner's home page (私の対応事項) like every other date.
+func TestPolicyReviewDueOnTheOwnersHomePage(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		owner, b := confSignedIn(e, "見直し 担当", "pr-owner@example.lg.jp", domain.RoleEditor)
+		ciso := e.person("最高 責任者", "pr-ciso2@example.lg.jp", domain.RoleEditor, domain.SecurityRoleCISO)
+		asOwner := domain.WithActor(context.Background(), domain.Actor{PersonID: owner.ID, Role: domain.RoleEditor, Name: owner.Name})
+		asCISO := domain.WithActor(context.Background(), domain.Actor{PersonID: ciso.ID, Role: domain.RoleEditor, Name: ciso.Name})
+		today := domain.DateOf(e.db.Now(), e.db.Location())
+		r, err := e.db.CreatePolicyReview(asOwner, domain.PolicyReviewInput{Trigger: domain.TriggerCircumstances,
+			TriggerDescription: "臨時の見直し", Decision: "翌月に再度見直す", NextReviewDue: today.AddDays(10)})
+		require.NoError(t, err)
+		_, err = e.db.ApprovePolicyReview(asCISO, r.ID, nil)
+		require.NoError(t, err)
+
+		home := b.get("/")
+		require.Equal(t, http.StatusOK, home.Status, home.Body)
+		require.Contains(t, home.Body, "情報セキュリティポリシーの次回の見直し")
+		require.Contains(t, home.Body, `href="/policy-reviews/`+r.ID+`"`)
 	})
 }
