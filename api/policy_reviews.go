@@ -133,6 +133,25 @@ func (s *Server) registerPolicyReviews() {
 	})
 
 	huma.Register(s.api, operation{
+		ID: "delete-policy-review", Method: http.MethodDelete, Path: "/v1/policy-reviews/{id}", Tag: tag,
+		Summary:     "Delete a draft policy review",
+		Description: "Deletes a draft that will not be approved, with its links to changes (the changes themselves stay). 409 once approved: an approved review is history. Needs the editor or admin role.",
+		Permission:  domain.PermWrite, Status: http.StatusNoContent, Errors: errsDelete,
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		IfMatchParam
+	}) (*struct{}, error) {
+		v, err := in.version()
+		if err != nil {
+			return nil, err
+		}
+		if err := s.PolicyReviews.DeletePolicyReview(ctx, in.ID, v); err != nil {
+			return nil, s.problem(ctx, "path", err)
+		}
+		return nil, nil
+	})
+
+	huma.Register(s.api, operation{
 		ID: "approve-policy-review", Method: http.MethodPost, Path: "/v1/policy-reviews/{id}/approve", Tag: tag,
 		Summary: "Approve a policy review",
 		Description: "Approves a draft. The policy is the CISO's: the caller's person must hold the ciso (最高情報セキュリティ責任者) " +

@@ -94,9 +94,20 @@ func TestPolicyReviewsThroughTheAPI(t *testing.T) {
 		requireProblem(t, e.do("POST", path+"/approve", ciso.token, nil), http.StatusConflict)
 		requireProblem(t, e.do("PUT", path, drafter.token, body), http.StatusConflict)
 
+		requireProblem(t, e.do("DELETE", path, drafter.token, nil), http.StatusConflict)
+
+		// A draft is deleted with If-Match; a viewer cannot.
+		e.must(http.StatusCreated, "POST", "/v1/policy-reviews", drafter.token, map[string]any{"trigger": "circumstances",
+			"trigger_description": "誤り"}).Decode(t, &r)
+		requireProblem(t, e.do("DELETE", "/v1/policy-reviews/"+r.ID, viewer, nil), http.StatusForbidden)
+		requireProblem(t, e.do("DELETE", "/v1/policy-reviews/"+r.ID, drafter.token, nil, "If-Match", `"2"`), http.StatusPreconditionFailed)
+		e.must(http.StatusNoContent, "DELETE", "/v1/policy-reviews/"+r.ID, drafter.token, nil, "If-Match", `"1"`)
+		requireProblem(t, e.do("GET", "/v1/policy-reviews/"+r.ID, viewer, nil), http.StatusNotFound)
+
 		// Approved, the candidates start afresh; the audit trail has it all.
 		e.must(http.StatusOK, "GET", "/v1/policy-reviews/candidate-changes", viewer, nil).Decode(t, &cands)
 		require.Empty(t, cands.Items)
-		require.Equal(t, []string{"create", "update", "approve"}, outActions(e, r.ID))
+		require.Equal(t, []string{"create", "delete"}, outActions(e, r.ID))
+		require.Equal(t, []string{"create", "update", "approve"}, outActions(e, path[len("/v1/policy-reviews/"):]))
 	})
 }

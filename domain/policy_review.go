@@ -384,6 +384,10 @@ type PolicyReviewService interface {
 	// ReplacePolicyReview edits a draft. EINVALID as for create, ECONFLICT
 	// once approved, ENOTFOUND, ESTALE.
 	ReplacePolicyReview(ctx context.Context, id string, ifVersion *int, in PolicyReviewInput) (*PolicyReview, error)
+	// DeletePolicyReview deletes a draft that will not be approved; an
+	// approved review is history and stays. ENOTFOUND, ECONFLICT once
+	// approved, ESTALE.
+	DeletePolicyReview(ctx context.Context, id string, ifVersion *int) error
 	// ApprovePolicyReview approves a draft: its next review date is fixed
 	// and reminded from then on, and the earlier approved review it
 	// supersedes stops being reminded. EFORBIDDEN unless the caller's

@@ -21,6 +21,7 @@ func (h *Handler) policyReviewRoutes(r chi.Router) {
 	r.With(h.needs(domain.PermWrite)).Get("/policy-reviews/{id}/edit", h.policyReviewEdit)
 	r.With(h.needs(domain.PermWrite)).Post("/policy-reviews/{id}", h.policyReviewReplace)
 	r.With(h.needs(domain.PermWrite)).Post("/policy-reviews/{id}/approve", h.policyReviewApprove)
+	r.With(h.needs(domain.PermWrite)).Post("/policy-reviews/{id}/delete", h.policyReviewDelete)
 }
 
 // policyReviewListData is the list page's data.
@@ -295,4 +296,24 @@ func (h *Handler) policyReviewApprove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, pathf("/policy-reviews/%s", id), "policy_review_approved")
+}
+
+func (h *Handler) policyReviewDelete(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	d, err := h.loadPolicyReview(r, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ff := newFormFields(r)
+	version := ff.Version()
+	if err := ff.Err(); err != nil {
+		h.refused(w, r, "policy_review_show.html", d, err)
+		return
+	}
+	if err := h.cfg.PolicyReviews.DeletePolicyReview(r.Context(), id, version); err != nil {
+		h.refused(w, r, "policy_review_show.html", d, err)
+		return
+	}
+	redirect(w, r, "/policy-reviews", "policy_review_deleted")
 }

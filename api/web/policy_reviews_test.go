@@ -115,6 +115,18 @@ func TestPolicyReviewPagesDraftLinkAndApprove(t *testing.T) {
 		require.Contains(t, after.Body, r.NextReviewDue.FormatFor(domain.LocaleJa, false))
 		require.NotContains(t, after.Body, "/edit\"", "an approved review is not edited")
 
+		// A draft is withdrawn from its page.
+		created = drafter.submit("/policy-reviews/new", "/policy-reviews", url.Values{"trigger": {"circumstances"}, "trigger_description": {"誤り"}})
+		require.Equal(t, http.StatusSeeOther, created.Status, created.Body)
+		draftPath := prReviewPath.FindStringSubmatch(created.Location)[0]
+		draftPath = draftPath[:len("/policy-reviews/")+36]
+		require.Contains(t, drafter.get(draftPath).Body, `action="`+draftPath+`/delete"`)
+		require.NotContains(t, after.Body, `action="`+path+`/delete"`, "an approved review stays")
+		deleted := drafter.submit(draftPath, draftPath+"/delete", url.Values{"version": {"1"}})
+		require.Equal(t, http.StatusSeeOther, deleted.Status, deleted.Body)
+		require.Equal(t, "/policy-reviews?done=policy_review_deleted", deleted.Location)
+		require.Equal(t, http.StatusNotFound, drafter.get(draftPath).Status)
+
 		list = viewer.get("/policy-reviews?status=approved")
 		require.Contains(t, list.Body, `href="`+path+`"`)
 		require.Contains(t, list.Body, "見直し間隔を6か月に短縮する")

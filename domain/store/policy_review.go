@@ -497,3 +497,31 @@ func (db *DB) policyReviewsToApprove(ctx context.Context, _ domain.Actor, me *do
 	}
 	return out, nil
 }
+
+// DeletePolicyReview implements domain.PolicyReviewService.
+func (db *DB) DeletePolicyReview(ctx context.Context, id string, ifVersion *int) error {
+	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var row policyReviewRow
+		if err := loadRow(ctx, tx, &row, entityPolicyReview, id); err != nil {
+			return err
+		}
+		if err := checkVersion(entityPolicyReview, row.Version, ifVersion); err != nil {
+			return err
+		}
+		if row.Status != string(domain.PolicyReviewDraft) {
+			return domain.Errorf(domain.ECONFLICT, "only a draft can be deleted; this policy review is %s", row.Status).
+				WithJa("削除できるのは起案中の見直しだけです。この見直しは%sです。", statusJa(entityPolicyReview, row.Status))
+		}
+		before := row.toDomain()
+		if err := attachChanges(ctx, tx, before); err != nil {
+			return err
+		}
+		if err := writeChanges(ctx, tx, id, nil); err != nil {
+			return err
+		}
+		if err := deleteRow(ctx, tx, &row, entityPolicyReview, row.Version, ifVersion); err != nil {
+			return err
+		}
+		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditDelete, EntityType: entityPolicyReview, EntityID: id, Before: before})
+	})
+}

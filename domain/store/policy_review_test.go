@@ -191,6 +191,19 @@ func TestPolicyReviewDraftLinkAndApprove(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, list.Items, 1)
 
+		// A draft that will not be approved is deleted; an approved one is history.
+		gone, err := db.CreatePolicyReview(asDrafter, domain.PolicyReviewInput{Trigger: domain.TriggerCircumstances, TriggerDescription: "誤って起案", Changes: []string{later.ID}})
+		require.NoError(t, err)
+		stale = gone.Version + 1
+		require.Equal(t, domain.ESTALE, domain.ErrorCodeOf(db.DeletePolicyReview(asDrafter, gone.ID, &stale)))
+		require.NoError(t, db.DeletePolicyReview(asDrafter, gone.ID, &gone.Version))
+		_, err = db.FindPolicyReview(ctx, gone.ID)
+		require.Equal(t, domain.ENOTFOUND, domain.ErrorCodeOf(err))
+		events, err = db.ListAuditEvents(ctx, domain.AuditFilter{EntityType: "policy_review", EntityID: gone.ID}, domain.PageRequest{})
+		require.NoError(t, err)
+		require.Equal(t, domain.AuditDelete, events.Items[len(events.Items)-1].Action)
+		require.Equal(t, domain.ECONFLICT, domain.ErrorCodeOf(db.DeletePolicyReview(asDrafter, r.ID, nil)))
+
 		// The people it names cannot be deleted.
 		err = db.DeletePerson(ctx, drafter.ID, nil)
 		require.Equal(t, domain.ECONFLICT, domain.ErrorCodeOf(err))
