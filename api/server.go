@@ -42,6 +42,7 @@ type Services struct {
 	Reviews           domain.ReviewService
 	Reminders         domain.ReminderService
 	Work              domain.WorkService
+	PolicyReviews     domain.PolicyReviewService
 	// Sessions signs people in to the staff pages (api/web).
 	Sessions domain.SessionService
 	// Jobs runs a due-scan on demand; nil where no job runner runs.
@@ -69,6 +70,7 @@ type Backend interface {
 	domain.ReminderService
 	domain.WorkService
 	domain.SessionService
+	domain.PolicyReviewService
 	Ready(ctx context.Context) error
 }
 
@@ -78,6 +80,7 @@ func ServicesOf(b Backend) Services {
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
 		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
+		PolicyReviews: b,
 	}
 }
 
@@ -171,6 +174,7 @@ func New(cfg Config) *Server {
 	s.registerSocialAccounts()
 	s.registerReviews()
 	s.registerReminders()
+	s.registerPolicyReviews()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {

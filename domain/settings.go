@@ -42,6 +42,7 @@ type PolicySettings struct {
 	JapaneseEraDates           bool     `json:"japanese_era_dates,omitempty" doc:"Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））."`
 	SessionIdleMinutes         int      `json:"session_idle_minutes,omitempty" minimum:"0" maximum:"1440" doc:"Minutes without use after which a staff-page session ends and the person signs in again; 30 by default." validate:"min=0,max=1440"`
 	SessionAbsoluteHours       int      `json:"session_absolute_hours,omitempty" minimum:"0" maximum:"168" doc:"Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day)." validate:"min=0,max=168"`
+	PolicyReviewIntervalMonths int      `json:"policy_review_interval_months,omitempty" minimum:"0" maximum:"60" doc:"Months from the approval of a review of the information security policy (第8) to the next one, unless the review names its date; 12 by default." validate:"min=0,max=60"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -99,6 +100,9 @@ func (p *PolicySettings) Normalize() {
 	if p.SessionAbsoluteHours == 0 {
 		p.SessionAbsoluteHours = d.SessionAbsoluteHours
 	}
+	if p.PolicyReviewIntervalMonths == 0 {
+		p.PolicyReviewIntervalMonths = d.PolicyReviewIntervalMonths
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -115,6 +119,7 @@ var DefaultPolicySettings = PolicySettings{
 	ClosureDays:                 defaultClosureDays,
 	SessionIdleMinutes:          30,
 	SessionAbsoluteHours:        10,
+	PolicyReviewIntervalMonths:  12,
 }
 
 // Settings is the stored settings resource.
