@@ -68,6 +68,8 @@ func (t SubjectType) DisplayName(l Locale) string {
 		ja, en = "認証の有効期限", "Certification expiry"
 	case SubjectCorrectiveAction:
 		ja, en = "是正措置の期限", "Corrective action due"
+	case SubjectIncidentStep:
+		ja, en = "インシデント対応の期限", "Incident response step due"
 	default:
 		return string(t)
 	}

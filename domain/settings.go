@@ -42,6 +42,9 @@ type PolicySettings struct {
 	JapaneseEraDates           bool     `json:"japanese_era_dates,omitempty" doc:"Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））."`
 	SessionIdleMinutes         int      `json:"session_idle_minutes,omitempty" minimum:"0" maximum:"1440" doc:"Minutes without use after which a staff-page session ends and the person signs in again; 30 by default." validate:"min=0,max=1440"`
 	SessionAbsoluteHours       int      `json:"session_absolute_hours,omitempty" minimum:"0" maximum:"168" doc:"Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day)." validate:"min=0,max=168"`
+	// IncidentSeverities are the severity levels of incidents (第6 ⑦),
+	// each with how soon after detection each step is due.
+	IncidentSeverities []IncidentSeverityLevel `json:"incident_severities,omitempty" maxItems:"20" doc:"The severity levels of incidents, each with whether every ciso is e-mailed at once and the minutes after detection by which each step is due (increasing step by step; codes unique). high, medium and low when left out." validate:"max=20,dive"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -50,6 +53,7 @@ var defaultClosureDays = []string{"12-29", "12-30", "12-31", "01-01", "01-02", "
 // Check applies the rules validator tags cannot express.
 func (p *PolicySettings) Check() FieldErrors {
 	var fe FieldErrors
+	fe = append(fe, IncidentSeverityProblems(p.IncidentSeverities)...)
 	for i, c := range p.ClosureDays {
 		if _, _, err := ParseClosureDay(c); err != nil {
 			fe.AddJa(fmt.Sprintf("closure_days[%d]", i), err.Error(), "MM-DD（毎年）又は YYYY-MM-DD（その日だけ）の形式で入力してください。", c)
@@ -99,6 +103,9 @@ func (p *PolicySettings) Normalize() {
 	if p.SessionAbsoluteHours == 0 {
 		p.SessionAbsoluteHours = d.SessionAbsoluteHours
 	}
+	if p.IncidentSeverities == nil {
+		p.IncidentSeverities = append([]IncidentSeverityLevel(nil), d.IncidentSeverities...)
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -115,6 +122,7 @@ var DefaultPolicySettings = PolicySettings{
 	ClosureDays:                 defaultClosureDays,
 	SessionIdleMinutes:          30,
 	SessionAbsoluteHours:        10,
+	IncidentSeverities:          DefaultIncidentSeverities,
 }
 
 // Settings is the stored settings resource.

@@ -60,8 +60,8 @@ func (db *DB) MyWork(ctx context.Context, today domain.Date) (*domain.Work, erro
 		}
 		for _, it := range items {
 			wi := domain.WorkItem{Kind: domain.WorkKind(st), SubjectID: it.SubjectID, Title: it.titleFor(me.Locale),
-				Path: domain.PagePathOf(subjectPaths[st] + it.SubjectID), DueDate: it.DueDate, OwnerID: it.OwnerID,
-				Overdue: it.DueDate.Before(today)}
+				Path: domain.PagePathOf(it.apiPath()), DueDate: it.DueDate, OwnerID: it.OwnerID,
+				Overdue: it.DueDate.Before(today) || (it.Deadline != nil && !db.Now().Before(*it.Deadline))}
 			if it.OwnerID != me.ID {
 				switch {
 				case toldAsCISO[st][it.SubjectID+"|"+it.DueDate.String()]:
@@ -161,7 +161,7 @@ func (db *DB) myDueItems(ctx context.Context, st domain.SubjectType, me string, 
 	if err := db.bun.NewRaw(q+` ORDER BY d.due_date, d.subject_id`, args...).Scan(ctx, &items); err != nil {
 		return nil, fmt.Errorf("store: my work, %s: %w", st, translate(err))
 	}
-	nameItems(st, items)
+	nameItems(st, items, db.location)
 	return mergeSameDay(items), nil
 }
 
