@@ -148,8 +148,8 @@ var dueQueries = map[domain.SubjectType]string{
 	domain.SubjectCertification: `SELECT 'certification' AS subject_type, v.id AS subject_id, v.name AS title, c.kind, c.name, c.number, c.valid_until AS due_date, v.owner_id
 		FROM vendor_certifications c JOIN vendors v ON v.id = c.vendor_id
 		WHERE v.status <> 'terminated' AND c.valid_until <= ?`,
-	domain.SubjectCorrectiveAction: `SELECT 'corrective_action' AS subject_type, a.id AS subject_id, c.title || ': ' || a.description AS title, a.due_date, a.owner_id
-		FROM corrective_actions a JOIN contracts c ON c.id = a.contract_id
+	domain.SubjectCorrectiveAction: `SELECT 'corrective_action' AS subject_type, a.id AS subject_id, COALESCE(c.title || ': ', '') || a.description AS title, a.due_date, a.owner_id
+		FROM corrective_actions a LEFT JOIN contracts c ON c.id = a.contract_id
 		WHERE a.status = 'open' AND a.due_date <= ?`,
 	domain.SubjectIncidentStep: `SELECT 'incident_step' AS subject_type, next_subject_id AS subject_id, title, next_step AS kind, next_due AS due_date,
 		next_deadline AS deadline, owner_id, '/v1/incidents/' || id AS path

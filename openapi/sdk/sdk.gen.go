@@ -18,6 +18,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ActionSource.
+const (
+	ActionSourceAuditFinding     ActionSource = "audit_finding"
+	ActionSourceConfirmation     ActionSource = "confirmation"
+	ActionSourceIncident         ActionSource = "incident"
+	ActionSourceInspectionAnswer ActionSource = "inspection_answer"
+)
+
+// Valid indicates whether the value is a known member of the ActionSource enum.
+func (e ActionSource) Valid() bool {
+	switch e {
+	case ActionSourceAuditFinding:
+		return true
+	case ActionSourceConfirmation:
+		return true
+	case ActionSourceIncident:
+		return true
+	case ActionSourceInspectionAnswer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ActionStatus.
 const (
 	ActionStatusDone         ActionStatus = "done"
@@ -755,6 +779,9 @@ type ActionClosure struct {
 	Resolution string `json:"resolution"`
 }
 
+// ActionSource What opened it: a confirmation's finding, an incident, an audit finding or a self-inspection answer.
+type ActionSource string
+
 // ActionStatus open → done, or open → risk_accepted.
 type ActionStatus string
 
@@ -1410,7 +1437,7 @@ type CorrectiveAction struct {
 	// AcceptedUntil For risk_accepted: the last day the acceptance holds. The due-scan then reopens the action, due that day. closed_by says who accepted and resolution why.
 	AcceptedUntil *openapi_types.Date `json:"accepted_until,omitempty"`
 
-	// ClauseCode The clause the finding was about.
+	// ClauseCode The clause the finding was about; empty for other sources.
 	ClauseCode string `json:"clause_code"`
 
 	// ClosedAt When it was closed (RFC 3339, UTC).
@@ -1419,10 +1446,10 @@ type CorrectiveAction struct {
 	// ClosedBy Who closed it.
 	ClosedBy *openapi_types.UUID `json:"closed_by,omitempty"`
 
-	// ConfirmationId The confirmation whose finding opened it.
+	// ConfirmationId The confirmation whose finding opened it; empty for other sources.
 	ConfirmationId openapi_types.UUID `json:"confirmation_id"`
 
-	// ContractId The contract concerned.
+	// ContractId The contract concerned; empty when none is.
 	ContractId openapi_types.UUID `json:"contract_id"`
 
 	// CreatedAt When it was opened (RFC 3339, UTC).
@@ -1452,13 +1479,19 @@ type CorrectiveAction struct {
 	// Severity low, medium or high.
 	Severity Severity `json:"severity"`
 
+	// Source What opened it: a confirmation's finding, an incident, an audit finding or a self-inspection answer.
+	Source ActionSource `json:"source"`
+
+	// SourceId ID of what opened it (the confirmation, incident, audit finding or inspection answer).
+	SourceId openapi_types.UUID `json:"source_id"`
+
 	// Status open → done, or open → risk_accepted.
 	Status ActionStatus `json:"status"`
 
 	// UpdatedAt When it last changed (RFC 3339, UTC).
 	UpdatedAt time.Time `json:"updated_at"`
 
-	// VendorId The vendor concerned.
+	// VendorId The vendor concerned; empty when none is.
 	VendorId openapi_types.UUID `json:"vendor_id"`
 
 	// Version Increases with every change; sent back in If-Match.
@@ -2848,6 +2881,12 @@ type ListCorrectiveActionsParams struct {
 	// Cursor Opaque cursor from the previous page's next_cursor; omit for the first page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// Source Only actions opened by this kind of source.
+	Source *ActionSource `form:"source,omitempty" json:"source,omitempty"`
+
+	// SourceId Only actions opened by this record (a confirmation, incident, audit finding or inspection answer).
+	SourceId *openapi_types.UUID `form:"source_id,omitempty" json:"source_id,omitempty"`
+
 	// ContractId Only actions on this contract.
 	ContractId *openapi_types.UUID `form:"contract_id,omitempty" json:"contract_id,omitempty"`
 
@@ -3711,7 +3750,7 @@ type ClientInterface interface {
 
 	// ListCorrectiveActions List corrective actions
 	//
-	// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
+	// Lists corrective actions (措置) opened by confirmation findings, incidents, audit findings and self-inspection answers, oldest first. source and source_id select those opened by one kind of source or one record. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 	//
 	// Corresponds with GET /v1/corrective-actions (the `ListCorrectiveActions` operationId).
 	ListCorrectiveActions(ctx context.Context, params *ListCorrectiveActionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5163,7 +5202,7 @@ func (c *Client) TerminateContract(ctx context.Context, id openapi_types.UUID, p
 
 // ListCorrectiveActions List corrective actions
 //
-// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
+// Lists corrective actions (措置) opened by confirmation findings, incidents, audit findings and self-inspection answers, oldest first. source and source_id select those opened by one kind of source or one record. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 //
 // Corresponds with GET /v1/corrective-actions (the `ListCorrectiveActions` operationId).
 func (c *Client) ListCorrectiveActions(ctx context.Context, params *ListCorrectiveActionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8453,6 +8492,30 @@ func NewListCorrectiveActionsRequest(server string, params *ListCorrectiveAction
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SourceId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "source_id", *params.SourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -12084,7 +12147,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListCorrectiveActionsWithResponse List corrective actions
 	//
-	// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
+	// Lists corrective actions (措置) opened by confirmation findings, incidents, audit findings and self-inspection answers, oldest first. source and source_id select those opened by one kind of source or one record. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -30008,7 +30071,7 @@ func (c *ClientWithResponses) TerminateContractWithResponse(ctx context.Context,
 
 // ListCorrectiveActionsWithResponse List corrective actions
 //
-// Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
+// Lists corrective actions (措置) opened by confirmation findings, incidents, audit findings and self-inspection answers, oldest first. source and source_id select those opened by one kind of source or one record. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -485,7 +485,7 @@ export interface paths {
         };
         /**
          * List corrective actions
-         * @description Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
+         * @description Lists corrective actions (措置) opened by confirmation findings, incidents, audit findings and self-inspection answers, oldest first. source and source_id select those opened by one kind of source or one record. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.
          */
         get: operations["list-corrective-actions"];
         put?: never;
@@ -1302,6 +1302,11 @@ export interface components {
             resolution: string;
         };
         /**
+         * @description What opened it: a confirmation's finding, an incident, an audit finding or a self-inspection answer.
+         * @enum {string}
+         */
+        ActionSource: "confirmation" | "incident" | "audit_finding" | "inspection_answer";
+        /**
          * @description open → done, or open → risk_accepted.
          * @enum {string}
          */
@@ -2038,7 +2043,7 @@ export interface components {
              * @description For risk_accepted: the last day the acceptance holds. The due-scan then reopens the action, due that day. closed_by says who accepted and resolution why.
              */
             accepted_until?: string;
-            /** @description The clause the finding was about. */
+            /** @description The clause the finding was about; empty for other sources. */
             clause_code: string;
             /**
              * Format: date-time
@@ -2052,12 +2057,12 @@ export interface components {
             closed_by?: string;
             /**
              * Format: uuid
-             * @description The confirmation whose finding opened it.
+             * @description The confirmation whose finding opened it; empty for other sources.
              */
             confirmation_id: string;
             /**
              * Format: uuid
-             * @description The contract concerned.
+             * @description The contract concerned; empty when none is.
              */
             contract_id: string;
             /**
@@ -2093,6 +2098,13 @@ export interface components {
             resolution?: string;
             /** @description low, medium or high. */
             severity: components["schemas"]["Severity"];
+            /** @description What opened it: a confirmation's finding, an incident, an audit finding or a self-inspection answer. */
+            source: components["schemas"]["ActionSource"];
+            /**
+             * Format: uuid
+             * @description ID of what opened it (the confirmation, incident, audit finding or inspection answer).
+             */
+            source_id: string;
             /** @description open → done, or open → risk_accepted. */
             status: components["schemas"]["ActionStatus"];
             /**
@@ -2102,7 +2114,7 @@ export interface components {
             updated_at: string;
             /**
              * Format: uuid
-             * @description The vendor concerned.
+             * @description The vendor concerned; empty when none is.
              */
             vendor_id: string;
             /**
@@ -8573,6 +8585,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description Only actions opened by this kind of source. */
+                source?: components["schemas"]["ActionSource"];
+                /** @description Only actions opened by this record (a confirmation, incident, audit finding or inspection answer). */
+                source_id?: string;
                 /** @description Only actions on this contract. */
                 contract_id?: string;
                 /** @description Only actions on this vendor. */
