@@ -187,6 +187,7 @@ func entityJa(kind string) string {
 		entitySocialAccount:    "ソーシャルメディアのアカウント",
 		entityToken:            "トークン",
 		entityVendor:           "委託事業者",
+		entityIncident:         "インシデント",
 	}[kind]; ok {
 		return n
 	}

@@ -719,3 +719,51 @@ func (db *DB) recomputeIncidentDeadlines(ctx context.Context, tx bun.Tx, p domai
 	}
 	return moved, nil
 }
+
+// OpenIncidentAction implements domain.IncidentService.
+func (db *DB) OpenIncidentAction(ctx context.Context, id string, ifVersion *int, in domain.IncidentActionInput) (*domain.Incident, *domain.CorrectiveAction, error) {
+	if err := domain.Validate(&in); err != nil {
+		return nil, nil, err
+	}
+	var action *domain.CorrectiveAction
+	inc, err := db.changeIncident(ctx, id, ifVersion, false, func(ctx context.Context, tx bun.Tx, row *incidentRow, before *domain.Incident) (string, string, error) {
+		var fe domain.FieldErrors
+		if in.DueDate.IsZero() {
+			fe.AddJa("due_date", "is required", "入力してください。", nil)
+		}
+		owner := in.OwnerID
+		if owner == "" {
+			owner = row.OwnerID
+		}
+		if err := requirePerson(ctx, tx, &fe, "owner_id", owner); err != nil {
+			return "", "", err
+		}
+		vendorID := ""
+		if in.ContractID != "" {
+			ok, err := involves(ctx, tx, before, domain.RecordContract, in.ContractID)
+			if err != nil {
+				return "", "", err
+			}
+			if !ok {
+				fe.AddJa("contract_id", "is not a contract this incident involves", "このインシデントに関係する契約ではありません。", in.ContractID)
+			} else if err := tx.NewSelect().Table("contracts").Column("vendor_id").Where("id = ?", in.ContractID).Scan(ctx, &vendorID); err != nil {
+				return "", "", fmt.Errorf("store: read the contract's vendor: %w", err)
+			}
+		}
+		if err := fe.ErrJa("the corrective action cannot be opened", "是正措置を登録できません。"); err != nil {
+			return "", "", err
+		}
+		a, err := db.openActionFor(ctx, tx, newAction{Source: domain.SourceIncident, SourceID: row.ID, ContractID: in.ContractID, VendorID: vendorID,
+			Description: in.Description, Severity: in.Severity, OwnerID: owner, DueDate: in.DueDate, Reason: "opened from incident " + row.ID})
+		if err != nil {
+			return "", "", err
+		}
+		action = a
+		row.CorrectiveActionIDs = jsonText(append(before.CorrectiveActionIDs, a.ID))
+		return "open_corrective_action", a.ID, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return inc, action, nil
+}
