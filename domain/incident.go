@@ -278,36 +278,36 @@ type IncidentSuspension struct {
 
 // Incident is an information security incident (情報セキュリティインシデント).
 type Incident struct {
-	ID                          string              `json:"id" doc:"UUIDv7 of the incident."`
-	Title                       string              `json:"title" doc:"A short name."`
-	Description                 string              `json:"description" doc:"What happened."`
-	DetectedAt                  time.Time           `json:"detected_at" doc:"When it was detected (RFC 3339, UTC); every deadline counts from it."`
-	ReportedBy                  IncidentReporter    `json:"reported_by" enum:"staff,contractor" doc:"staff (reporter_id) or contractor (under reporting_contract_id's periodic_and_emergency_reporting clause)."`
-	ReporterID                  string              `json:"reporter_id,omitempty" format:"uuid" doc:"For staff: who reported it."`
-	ReportingContractID         string              `json:"reporting_contract_id,omitempty" format:"uuid" doc:"For contractor: the contract under which the contractor reported."`
-	ReportingClauseIncluded     bool                `json:"reporting_clause_included" doc:"For contractor: whether that contract includes the periodic_and_emergency_reporting clause (緊急時報告義務); computed at each write."`
-	ContractorReportedAt        *time.Time          `json:"contractor_reported_at,omitempty" doc:"For contractor: when the contractor reported (RFC 3339, UTC)."`
-	Severity                    string              `json:"severity" doc:"A code of the settings' incident_severities."`
-	AffectedAssets              []InformationAsset  `json:"affected_assets" doc:"The information assets affected, with their classification."`
-	PersonalInformationInvolved bool                `json:"personal_information_involved" doc:"Whether personal information (個人情報) was involved."`
-	Records                     []IncidentRecord    `json:"records" doc:"The vendors, contracts, cloud services and social-media accounts involved (one or more)."`
-	OwnerID                     string              `json:"owner_id" format:"uuid" doc:"Our person handling it; the step reminders go to them."`
-	Status                      IncidentStep        `json:"status" enum:"detected,reported_to_ciso,contained,recovered,closed" doc:"The last step recorded."`
-	Timeline                    []TimelineEntry     `json:"timeline" doc:"Every step, in order, with its deadline and, once done, who and when."`
-	NextStep                    IncidentStep        `json:"next_step,omitempty" enum:"reported_to_ciso,contained,recovered,closed" doc:"The next step to record; absent once closed."`
-	NextDeadline                *time.Time          `json:"next_deadline,omitempty" doc:"The next step's deadline (RFC 3339, UTC)."`
-	Overdue                     bool                `json:"overdue" doc:"The next step's deadline has passed; computed."`
-	PublicationDefault          bool                `json:"publication_default" doc:"Whether an involved contract includes the incident_publication clause (組合による公表), so publication is expected; computed at each write."`
-	PublicationRequired         bool                `json:"publication_required" doc:"Whether the body must publish the incident: publication_default unless overridden with a reason."`
-	PublicationOverrideReason   string              `json:"publication_override_reason,omitempty" doc:"Why publication_required differs from publication_default."`
-	PublishedOn                 Date                `json:"published_on,omitzero" format:"date" doc:"When the body published it."`
-	PublicationNote             string              `json:"publication_note,omitempty" doc:"Where and how it was published."`
-	LessonsLearned              string              `json:"lessons_learned,omitempty" doc:"What was learned; required to close."`
-	CorrectiveActionIDs         []string            `json:"corrective_action_ids" doc:"The corrective actions opened from it."`
+	ID                          string               `json:"id" doc:"UUIDv7 of the incident."`
+	Title                       string               `json:"title" doc:"A short name."`
+	Description                 string               `json:"description" doc:"What happened."`
+	DetectedAt                  time.Time            `json:"detected_at" doc:"When it was detected (RFC 3339, UTC); every deadline counts from it."`
+	ReportedBy                  IncidentReporter     `json:"reported_by" enum:"staff,contractor" doc:"staff (reporter_id) or contractor (under reporting_contract_id's periodic_and_emergency_reporting clause)."`
+	ReporterID                  string               `json:"reporter_id,omitempty" format:"uuid" doc:"For staff: who reported it."`
+	ReportingContractID         string               `json:"reporting_contract_id,omitempty" format:"uuid" doc:"For contractor: the contract under which the contractor reported."`
+	ReportingClauseIncluded     bool                 `json:"reporting_clause_included" doc:"For contractor: whether that contract includes the periodic_and_emergency_reporting clause (緊急時報告義務); computed at each write."`
+	ContractorReportedAt        *time.Time           `json:"contractor_reported_at,omitempty" doc:"For contractor: when the contractor reported (RFC 3339, UTC)."`
+	Severity                    string               `json:"severity" doc:"A code of the settings' incident_severities."`
+	AffectedAssets              []InformationAsset   `json:"affected_assets" doc:"The information assets affected, with their classification."`
+	PersonalInformationInvolved bool                 `json:"personal_information_involved" doc:"Whether personal information (個人情報) was involved."`
+	Records                     []IncidentRecord     `json:"records" doc:"The vendors, contracts, cloud services and social-media accounts involved (one or more)."`
+	OwnerID                     string               `json:"owner_id" format:"uuid" doc:"Our person handling it; the step reminders go to them."`
+	Status                      IncidentStep         `json:"status" enum:"detected,reported_to_ciso,contained,recovered,closed" doc:"The last step recorded."`
+	Timeline                    []TimelineEntry      `json:"timeline" doc:"Every step, in order, with its deadline and, once done, who and when."`
+	NextStep                    IncidentStep         `json:"next_step,omitempty" enum:"reported_to_ciso,contained,recovered,closed" doc:"The next step to record; absent once closed."`
+	NextDeadline                *time.Time           `json:"next_deadline,omitempty" doc:"The next step's deadline (RFC 3339, UTC)."`
+	Overdue                     bool                 `json:"overdue" doc:"The next step's deadline has passed; computed."`
+	PublicationDefault          bool                 `json:"publication_default" doc:"Whether an involved contract includes the incident_publication clause (組合による公表), so publication is expected; computed at each write."`
+	PublicationRequired         bool                 `json:"publication_required" doc:"Whether the body must publish the incident: publication_default unless overridden with a reason."`
+	PublicationOverrideReason   string               `json:"publication_override_reason,omitempty" doc:"Why publication_required differs from publication_default."`
+	PublishedOn                 Date                 `json:"published_on,omitzero" format:"date" doc:"When the body published it."`
+	PublicationNote             string               `json:"publication_note,omitempty" doc:"Where and how it was published."`
+	LessonsLearned              string               `json:"lessons_learned,omitempty" doc:"What was learned; required to close."`
+	CorrectiveActionIDs         []string             `json:"corrective_action_ids" doc:"The corrective actions opened from it."`
 	Suspensions                 []IncidentSuspension `json:"suspensions" doc:"The suspensions it made."`
-	Version                     int                 `json:"version" doc:"Increases with every change; sent back in If-Match."`
-	CreatedAt                   time.Time           `json:"created_at" doc:"When it was recorded (RFC 3339, UTC)."`
-	UpdatedAt                   time.Time           `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`
+	Version                     int                  `json:"version" doc:"Increases with every change; sent back in If-Match."`
+	CreatedAt                   time.Time            `json:"created_at" doc:"When it was recorded (RFC 3339, UTC)."`
+	UpdatedAt                   time.Time            `json:"updated_at" doc:"When it last changed (RFC 3339, UTC)."`
 }
 
 // Closed reports whether the incident is closed.
