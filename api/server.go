@@ -48,6 +48,8 @@ type Services struct {
 	Jobs domain.DueScanRunner
 	// Ready reports whether the database answers and migrations are current.
 	Ready func(ctx context.Context) error
+	// Incidents keeps the information security incidents (第6 ⑦).
+	Incidents domain.IncidentService
 }
 
 // Backend is one implementation of every service the API calls, as
@@ -69,6 +71,7 @@ type Backend interface {
 	domain.ReminderService
 	domain.WorkService
 	domain.SessionService
+	domain.IncidentService
 	Ready(ctx context.Context) error
 }
 
@@ -78,6 +81,7 @@ func ServicesOf(b Backend) Services {
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
 		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
+		Incidents: b,
 	}
 }
 
@@ -171,6 +175,7 @@ func New(cfg Config) *Server {
 	s.registerSocialAccounts()
 	s.registerReviews()
 	s.registerReminders()
+	s.registerIncidents()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {

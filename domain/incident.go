@@ -154,7 +154,7 @@ type IncidentSeverityLevel struct {
 	Code             string            `json:"code" pattern:"^[a-z][a-z0-9_]{0,39}$" doc:"Stable code, e.g. high." validate:"required,max=40"`
 	TitleJa          string            `json:"title_ja" minLength:"1" maxLength:"100" doc:"Japanese name, e.g. 高." validate:"required,max=100"`
 	TitleEn          string            `json:"title_en" minLength:"1" maxLength:"100" doc:"English name, e.g. High." validate:"required,max=100"`
-	NotifyCISOAtOnce bool              `json:"notify_ciso_at_once" doc:"E-mail every active ciso as soon as an incident of this severity is recorded (or raised to it)."`
+	NotifyCISOAtOnce bool              `json:"notify_ciso_at_once" required:"false" doc:"E-mail every active ciso as soon as an incident of this severity is recorded (or raised to it)."`
 	Deadlines        IncidentDeadlines `json:"deadlines" doc:"How soon after detection each step is due."`
 }
 
@@ -269,7 +269,7 @@ type TimelineEntry struct {
 
 // IncidentSuspension is a suspension an incident made.
 type IncidentSuspension struct {
-	Type   IncidentRecordType `json:"type" enum:"vendor,social_account" doc:"vendor or social_account."`
+	Type   IncidentRecordType `json:"type" enum:"vendor,contract,cloud_service,social_account" doc:"vendor or social_account."`
 	ID     string             `json:"id" format:"uuid" doc:"The suspended record."`
 	Reason string             `json:"reason" doc:"Why, as recorded on the record."`
 	By     string             `json:"by,omitempty" format:"uuid" doc:"Who suspended it."`
@@ -294,7 +294,7 @@ type Incident struct {
 	OwnerID                     string               `json:"owner_id" format:"uuid" doc:"Our person handling it; the step reminders go to them."`
 	Status                      IncidentStep         `json:"status" enum:"detected,reported_to_ciso,contained,recovered,closed" doc:"The last step recorded."`
 	Timeline                    []TimelineEntry      `json:"timeline" doc:"Every step, in order, with its deadline and, once done, who and when."`
-	NextStep                    IncidentStep         `json:"next_step,omitempty" enum:"reported_to_ciso,contained,recovered,closed" doc:"The next step to record; absent once closed."`
+	NextStep                    IncidentStep         `json:"next_step,omitempty" enum:"detected,reported_to_ciso,contained,recovered,closed" doc:"The next step to record; absent once closed."`
 	NextDeadline                *time.Time           `json:"next_deadline,omitempty" doc:"The next step's deadline (RFC 3339, UTC)."`
 	Overdue                     bool                 `json:"overdue" doc:"The next step's deadline has passed; computed."`
 	PublicationDefault          bool                 `json:"publication_default" doc:"Whether an involved contract includes the incident_publication clause (組合による公表), so publication is expected; computed at each write."`
@@ -344,7 +344,7 @@ type IncidentInput struct {
 
 // IncidentStepInput records the next step of an incident.
 type IncidentStepInput struct {
-	Step IncidentStep `json:"step" enum:"reported_to_ciso,contained,recovered,closed" doc:"The step: it must be the next one (409 otherwise)." validate:"required,oneof=reported_to_ciso contained recovered closed"`
+	Step IncidentStep `json:"step" enum:"detected,reported_to_ciso,contained,recovered,closed" doc:"The step: it must be the next one (409 otherwise; detected is recorded with the incident)." validate:"required,oneof=detected reported_to_ciso contained recovered closed"`
 	At   *time.Time   `json:"at,omitempty" doc:"When it happened; now when absent. Not before the previous step, not in the future."`
 	Note string       `json:"note,omitempty" maxLength:"4000" doc:"What was done." validate:"max=4000" text:"multiline"`
 	// LessonsLearned may be given with the closing step.
@@ -362,7 +362,7 @@ type IncidentActionInput struct {
 
 // IncidentSuspensionInput suspends a record an incident involves.
 type IncidentSuspensionInput struct {
-	Type   IncidentRecordType `json:"type" enum:"vendor,social_account" doc:"vendor or social_account." validate:"required,oneof=vendor social_account"`
+	Type   IncidentRecordType `json:"type" enum:"vendor,contract,cloud_service,social_account" doc:"vendor or social_account: only those can be suspended (422 for the others)." validate:"required,oneof=vendor social_account"`
 	ID     string             `json:"id" format:"uuid" doc:"The involved vendor or social-media account." validate:"required,uuid"`
 	Reason string             `json:"reason" minLength:"1" maxLength:"2000" doc:"Why; recorded on the record too." validate:"required,max=2000" text:"multiline"`
 }
