@@ -14,9 +14,9 @@ import (
 func incBody(e *env, vendorID string, extra map[string]any) map[string]any {
 	return outMerge(map[string]any{
 		"title": "委託先からの情報漏えいの疑い", "description": "委託先の作業用端末からの不審な通信を検知した。",
-		"detected_at": testEpoch.Add(-30*time.Minute).Format(time.RFC3339), "reported_by": "staff", "reporter_id": e.person.ID,
+		"detected_at": testEpoch.Add(-30 * time.Minute).Format(time.RFC3339), "reported_by": "staff", "reporter_id": e.person.ID,
 		"severity": "high", "records": []map[string]any{{"type": "vendor", "id": vendorID}}, "owner_id": e.person.ID,
-		"affected_assets": []map[string]any{{"name": "住民情報", "classification": map[string]any{"confidentiality": "2", "integrity": 1, "availability": 1}}},
+		"affected_assets":               []map[string]any{{"name": "住民情報", "classification": map[string]any{"confidentiality": "2", "integrity": 1, "availability": 1}}},
 		"personal_information_involved": true,
 	}, extra)
 }

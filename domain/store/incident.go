@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -211,17 +212,31 @@ var recordTables = map[domain.IncidentRecordType]string{
 // severity level, whether the reporting contract includes the emergency
 // reporting clause, and the publication default.
 func (db *DB) checkIncidentInput(ctx context.Context, tx bun.Tx, in *domain.IncidentInput) (level domain.IncidentSeverityLevel, clause, publication bool, err error) {
+	// The shape's errors and the rules' are reported together, each field
+	// once: a rule is not checked on a field whose shape is already wrong.
+	var fe domain.FieldErrors
 	if err := domain.Validate(in); err != nil {
-		return level, false, false, err
+		var e *domain.Error
+		if !errors.As(err, &e) || e.Code != domain.EINVALID {
+			return level, false, false, err
+		}
+		fe = append(fe, e.Fields...)
+	}
+	bad := func(field string) bool {
+		for _, f := range fe {
+			if f.Field == field || strings.HasPrefix(f.Field, field+".") || strings.HasPrefix(f.Field, field+"[") {
+				return true
+			}
+		}
+		return false
 	}
 	settings, err := db.settings(ctx, tx)
 	if err != nil {
 		return level, false, false, err
 	}
-	var fe domain.FieldErrors
 	now := db.Now()
 	level, ok := settings.IncidentSeverityOf(in.Severity)
-	if !ok {
+	if !ok && !bad("severity") {
 		fe.AddJa("severity", "must be one of the settings' incident severities: "+strings.Join(settings.IncidentSeverityCodes(), ", "),
 			"設定で定めた重要度（"+strings.Join(settings.IncidentSeverityCodes(), "、")+"）のいずれかを指定してください。", in.Severity)
 	}
@@ -230,13 +245,18 @@ func (db *DB) checkIncidentInput(ctx context.Context, tx bun.Tx, in *domain.Inci
 	} else if in.DetectedAt.After(now) {
 		fe.AddJa("detected_at", "must not be in the future", "未来の日時は指定できません。", in.DetectedAt.Format(time.RFC3339))
 	}
-	if err := requirePerson(ctx, tx, &fe, "owner_id", in.OwnerID); err != nil {
-		return level, false, false, err
+	if !bad("owner_id") {
+		if err := requirePerson(ctx, tx, &fe, "owner_id", in.OwnerID); err != nil {
+			return level, false, false, err
+		}
 	}
 	seen := map[string]bool{}
 	var contracts []string
 	for k, r := range in.Records {
 		at := fmt.Sprintf("records[%d].id", k)
+		if bad(fmt.Sprintf("records[%d]", k)) || recordTables[r.Type] == "" {
+			continue
+		}
 		if seen[string(r.Type)+"|"+r.ID] {
 			fe.AddJa(at, "is listed twice", "同じ記録が2回指定されています。", r.ID)
 			continue
@@ -257,8 +277,10 @@ func (db *DB) checkIncidentInput(ctx context.Context, tx bun.Tx, in *domain.Inci
 	case domain.ReportedByStaff:
 		if in.ReporterID == "" {
 			fe.AddJa("reporter_id", "is required when staff reported it", "報告した職員を指定してください。", nil)
-		} else if err := requirePerson(ctx, tx, &fe, "reporter_id", in.ReporterID); err != nil {
-			return level, false, false, err
+		} else if !bad("reporter_id") {
+			if err := requirePerson(ctx, tx, &fe, "reporter_id", in.ReporterID); err != nil {
+				return level, false, false, err
+			}
 		}
 		in.ReportingContractID, in.ContractorReportedAt = "", nil
 	case domain.ReportedByContractor:
