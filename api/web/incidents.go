@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -508,4 +509,32 @@ func init() {
 	}
 	funcs["deref_bool"] = func(b *bool) bool { return b != nil && *b }
 	funcs["split"] = strings.Fields
+	// The settings page's rows of incident severity levels.
+	funcs["severityTitles"] = func(s domain.IncidentSeverityLevel) map[string]string {
+		return map[string]string{"title_ja": s.TitleJa, "title_en": s.TitleEn}
+	}
+	funcs["severityMinutes"] = func(s domain.IncidentSeverityLevel, step string) int {
+		return s.Deadlines.For(domain.IncidentStep(step))
+	}
 }
+
+// incidentSeveritiesOf reads the settings form's rows of incident severity
+// levels, named as the service names their fields
+// (incident_severities[i].deadlines.contained_minutes); nil when the form
+// has none, which keeps the defaults.
+func incidentSeveritiesOf(ff *formFields) []domain.IncidentSeverityLevel {
+	var out []domain.IncidentSeverityLevel
+	for i := 0; ; i++ {
+		at := "incident_severities[" + itoa(i) + "]."
+		if _, ok := ff.r.PostForm[at+"code"]; !ok {
+			return out
+		}
+		out = append(out, domain.IncidentSeverityLevel{Code: ff.String(at + "code"), TitleJa: ff.String(at + "title_ja"), TitleEn: ff.String(at + "title_en"),
+			NotifyCISOAtOnce: ff.Bool(at + "notify_ciso_at_once"),
+			Deadlines: domain.IncidentDeadlines{ReportedToCISOMinutes: ff.Int(at + "deadlines.reported_to_ciso_minutes"),
+				ContainedMinutes: ff.Int(at + "deadlines.contained_minutes"), RecoveredMinutes: ff.Int(at + "deadlines.recovered_minutes"),
+				ClosedMinutes: ff.Int(at + "deadlines.closed_minutes")}})
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

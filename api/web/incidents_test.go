@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -95,5 +96,43 @@ func TestIncidentPages(t *testing.T) {
 		home := b.get("/")
 		require.Contains(t, home.Body, "インシデント対応の期限")
 		require.Contains(t, home.Body, `href="`+path+`"`)
+	})
+}
+
+func TestIncidentSeveritiesOnTheSettingsPage(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		admin := e.signedIn()
+		p := admin.get("/settings")
+		require.Equal(t, http.StatusOK, p.Status)
+		require.Contains(t, p.Body, "インシデントの重要度と対応期限")
+		require.Contains(t, p.Body, `name="incident_severities[0].deadlines.reported_to_ciso_minutes" type="number" inputmode="numeric" min="1" max="525600" value="60"`)
+
+		form := settingsValues(e.settings())
+		for i, s := range domain.DefaultIncidentSeverities {
+			at := "incident_severities[" + strconv.Itoa(i) + "]."
+			form.Set(at+"code", s.Code)
+			form.Set(at+"title_ja", s.TitleJa)
+			form.Set(at+"title_en", s.TitleEn)
+			if s.NotifyCISOAtOnce {
+				form.Set(at+"notify_ciso_at_once", "1")
+			}
+			form.Set(at+"deadlines.reported_to_ciso_minutes", strconv.Itoa(s.Deadlines.ReportedToCISOMinutes))
+			form.Set(at+"deadlines.contained_minutes", strconv.Itoa(s.Deadlines.ContainedMinutes))
+			form.Set(at+"deadlines.recovered_minutes", strconv.Itoa(s.Deadlines.RecoveredMinutes))
+			form.Set(at+"deadlines.closed_minutes", strconv.Itoa(s.Deadlines.ClosedMinutes))
+		}
+		form.Set("incident_severities[0].deadlines.contained_minutes", "30") // before the CISO report
+		bad := admin.submit("/settings", "/settings", form)
+		require.Equal(t, http.StatusUnprocessableEntity, bad.Status)
+		require.Contains(t, bad.Body, `id="e-incident_severities[0].deadlines.contained_minutes"`)
+
+		form.Set("incident_severities[0].deadlines.contained_minutes", "720")
+		ok := admin.submit("/settings", "/settings", form)
+		require.Equal(t, http.StatusSeeOther, ok.Status, ok.Body)
+		got := e.settings().IncidentSeverities
+		require.Len(t, got, 3)
+		require.Equal(t, 720, got[0].Deadlines.ContainedMinutes)
+		require.True(t, got[0].NotifyCISOAtOnce)
+		require.False(t, got[1].NotifyCISOAtOnce)
 	})
 }
