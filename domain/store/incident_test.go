@@ -289,6 +289,26 @@ func TestIncidentFromDetectionToClosureIsRemindedAndEscalated(t *testing.T) {
 		require.Equal(t, []string{"due→owner", "notice→ciso(ciso)", "overdue/0→owner", "overdue/0→supervisor(supervisor)"},
 			incLedger(t, db, w.ctx, inc, names)[domain.StepReportedToCISO])
 		require.Zero(t, scan().RemindersQueued)
+		// The home pages agree: the owner's step is overdue, and the
+		// supervisor sees it from the deadline on.
+		as := func(p *domain.Person) context.Context {
+			return domain.WithActor(context.Background(), domain.Actor{PersonID: p.ID, Role: domain.RoleEditor, Name: p.Name})
+		}
+		for _, who := range []*domain.Person{w.owner, w.supervisor} {
+			work, err := db.MyWork(as(who), domain.DateOf(clock.Now(), tokyo))
+			require.NoError(t, err)
+			var found *domain.WorkItem
+			for k := range work.Items {
+				if work.Items[k].Kind == domain.WorkKind(domain.SubjectIncidentStep) {
+					found = &work.Items[k]
+				}
+			}
+			require.NotNil(t, found, names[who.ID])
+			require.True(t, found.Overdue, names[who.ID])
+			require.Equal(t, "/incidents/"+inc.ID, found.Path)
+			require.Equal(t, who == w.supervisor, found.AsSupervisor)
+			require.Contains(t, found.Title, "CISOへの報告（期限 2026-12-01 10:00）")
+		}
 
 		inc, err = db.RecordIncidentStep(w.ctx, inc.ID, nil, domain.IncidentStepInput{Step: domain.StepReportedToCISO, Note: "CISOへ報告"})
 		require.NoError(t, err)

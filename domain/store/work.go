@@ -66,6 +66,9 @@ func (db *DB) MyWork(ctx context.Context, today domain.Date) (*domain.Work, erro
 				switch {
 				case toldAsCISO[st][it.SubjectID+"|"+it.DueDate.String()]:
 					wi.AsCISO = true
+				case slices.Contains(staff, it.OwnerID) && it.Deadline != nil && !db.Now().Before(*it.Deadline):
+					// An incident step escalates from its deadline's instant.
+					wi.AsSupervisor = true
 				case slices.Contains(staff, it.OwnerID) && domain.SupervisorTold(it.DueDate, today, p):
 					wi.AsSupervisor = true
 				default:
@@ -147,6 +150,11 @@ func (db *DB) myDueItems(ctx context.Context, st domain.SubjectType, me string, 
 	if len(staff) > 0 {
 		q += ` OR (d.owner_id IN (?) AND d.due_date < ?)`
 		args = append(args, bun.In(staff), from)
+		if st == domain.SubjectIncidentStep {
+			// An incident step is escalated from its deadline's instant.
+			q += ` OR (d.owner_id IN (?) AND d.deadline <= ?)`
+			args = append(args, bun.In(staff), db.Now())
+		}
 	}
 	if len(asCISO) > 0 {
 		ids := make([]string, 0, len(asCISO))
