@@ -287,7 +287,7 @@ type Incident struct {
 	ReportingContractID         string               `json:"reporting_contract_id,omitempty" format:"uuid" doc:"For contractor: the contract under which the contractor reported."`
 	ReportingClauseIncluded     bool                 `json:"reporting_clause_included" doc:"For contractor: whether that contract includes the periodic_and_emergency_reporting clause (緊急時報告義務); computed at each write."`
 	ContractorReportedAt        *time.Time           `json:"contractor_reported_at,omitempty" doc:"For contractor: when the contractor reported (RFC 3339, UTC)."`
-	Severity                    string               `json:"severity" doc:"A code of the settings' incident_severities."`
+	Severity                    string               `json:"severity" pattern:"^[a-z][a-z0-9_]{0,39}$" doc:"A code of the settings' incident_severities."`
 	AffectedAssets              []InformationAsset   `json:"affected_assets" doc:"The information assets affected, with their classification."`
 	PersonalInformationInvolved bool                 `json:"personal_information_involved" doc:"Whether personal information (個人情報) was involved."`
 	Records                     []IncidentRecord     `json:"records" doc:"The vendors, contracts, cloud services and social-media accounts involved (one or more)."`
@@ -332,7 +332,7 @@ type IncidentInput struct {
 	ReporterID                  string             `json:"reporter_id,omitempty" format:"uuid" doc:"For staff: who reported it (required then)." validate:"omitempty,uuid"`
 	ReportingContractID         string             `json:"reporting_contract_id,omitempty" format:"uuid" doc:"For contractor: the contract under which it reported (required then, and among records)." validate:"omitempty,uuid"`
 	ContractorReportedAt        *time.Time         `json:"contractor_reported_at,omitempty" doc:"For contractor: when it reported (required then; not before detected_at, not in the future)."`
-	Severity                    string             `json:"severity" minLength:"1" maxLength:"40" doc:"A code of the settings' incident_severities." example:"high" validate:"required,max=40"`
+	Severity                    string             `json:"severity" minLength:"1" maxLength:"40" pattern:"^[a-z][a-z0-9_]{0,39}$" doc:"A code of the settings' incident_severities." example:"high" validate:"required,max=40"`
 	AffectedAssets              []InformationAsset `json:"affected_assets" required:"false" maxItems:"50" doc:"The information assets affected, with their classification." validate:"max=50,dive"`
 	PersonalInformationInvolved bool               `json:"personal_information_involved" required:"false" doc:"Whether personal information was involved."`
 	Records                     []IncidentRecord   `json:"records" minItems:"1" maxItems:"50" doc:"The records involved: one or more, each existing, none twice." validate:"required,min=1,max=50,dive"`
