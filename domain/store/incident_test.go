@@ -155,6 +155,18 @@ func TestIncidentStoreRules(t *testing.T) {
 		inc, err = db.ReplaceIncident(w.ctx, inc.ID, &inc.Version, in)
 		require.NoError(t, err)
 		require.Equal(t, detected.Add(24*time.Hour).UTC(), *inc.NextDeadline)
+		notices, err := db.ListReminders(w.ctx, domain.ReminderFilter{Stage: domain.StageNotice}, domain.PageRequest{})
+		require.NoError(t, err)
+		require.Len(t, notices.Items, 1, "raised to high: the ciso is told once")
+		require.Equal(t, w.ciso.ID, notices.Items[0].RecipientID)
+		require.Equal(t, inc.Step(domain.StepContained).ReminderSubjectID, notices.Items[0].SubjectID)
+		_, err = db.ReplaceIncident(w.ctx, inc.ID, nil, in)
+		require.NoError(t, err)
+		notices, err = db.ListReminders(w.ctx, domain.ReminderFilter{Stage: domain.StageNotice}, domain.PageRequest{})
+		require.NoError(t, err)
+		require.Len(t, notices.Items, 1, "staying high tells nobody again")
+		inc, err = db.FindIncident(w.ctx, inc.ID)
+		require.NoError(t, err)
 
 		// Suspend the vendor (through the vendor's own status change) and
 		// open a corrective action: both listed on the incident.
@@ -206,7 +218,7 @@ func TestIncidentStoreRules(t *testing.T) {
 		for _, ev := range events.Items {
 			actions = append(actions, ev.Action)
 		}
-		require.Equal(t, []string{"create", "record_step", "update", "suspend_record", "open_corrective_action", "record_step", "record_step", "record_step", "publish"}, actions)
+		require.Equal(t, []string{"create", "record_step", "update", "update", "suspend_record", "open_corrective_action", "record_step", "record_step", "record_step", "publish"}, actions)
 		vev, err := db.ListAuditEvents(w.ctx, domain.AuditFilter{EntityType: "vendor", EntityID: w.vendor.ID}, domain.PageRequest{Limit: 100})
 		require.NoError(t, err)
 		last := vev.Items[len(vev.Items)-1]
