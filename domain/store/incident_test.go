@@ -365,3 +365,21 @@ func TestIncidentFromDetectionToClosureIsRemindedAndEscalated(t *testing.T) {
 		require.Len(t, urgent, 1, "the ciso was noticed once")
 	})
 }
+
+func TestIncidentKeepsTheRecordsItInvolves(t *testing.T) {
+	clock := &outClock{}
+	storetest.Run(t, storetest.Options{Now: clock.Now}, func(t *testing.T, db *store.DB) {
+		clock.Set(outTokyo(t, 2026, time.December, 1, 9, 30, 0))
+		w := incSetup(t, db)
+		draft, err := db.CreateContract(w.ctx, domain.ContractInput{VendorID: w.vendor.ID, Title: "下書き契約", OwnerID: w.admin.ID,
+			StartDate: outDate(t, "2026-04-01"), InformationAssets: outAssets(domain.Confidentiality1)})
+		require.NoError(t, err)
+		in := w.input(outTokyo(t, 2026, time.December, 1, 9, 0, 0), "low")
+		in.Records = append(in.Records, domain.IncidentRecord{Type: domain.RecordContract, ID: draft.ID})
+		_, err = db.CreateIncident(w.ctx, in)
+		require.NoError(t, err)
+		require.Equal(t, domain.ECONFLICT, domain.ErrorCodeOf(db.DeleteContract(w.ctx, draft.ID, nil)))
+		require.Equal(t, domain.ECONFLICT, domain.ErrorCodeOf(db.DeleteVendor(w.ctx, w.vendor.ID, nil)))
+		require.Equal(t, domain.ECONFLICT, domain.ErrorCodeOf(db.DeletePerson(w.ctx, w.owner.ID, nil)))
+	})
+}
