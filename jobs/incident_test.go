@@ -1,6 +1,8 @@
 package jobs_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/vendorwatch/vendorwatch/domain"
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+	"github.com/vendorwatch/vendorwatch/jobs"
 )
 
 // TestAHighSeverityIncidentEmailsEveryCISOAtOnce records a high-severity
@@ -92,5 +95,36 @@ func TestAHighSeverityIncidentEmailsEveryCISOAtOnce(t *testing.T) {
 			h.clock.SetTime(day("2026-12-01"), "10:30")
 			require.Zero(t, h.scan().RemindersQueued, "nor does the next one")
 		})
+	}
+}
+
+// TestDigestGoldenIncidentNotice renders a ciso's notice of a high-severity
+// incident, with an overdue step of another, in both locales; it runs under
+// -run TestDigestGolden too.
+func TestDigestGoldenIncidentNotice(t *testing.T) {
+	d, err := jobs.NewDigest("vendorwatch@example.lg.jp", "https://vendorwatch.example.lg.jp/")
+	require.NoError(t, err)
+	due := domain.NewDate(2026, time.December, 1)
+	for _, l := range []domain.Locale{domain.LocaleJa, domain.LocaleEn} {
+		title := "委託先サーバへの不正アクセス：CISOへの報告（期限 2026-12-01 10:00）"
+		if l == domain.LocaleEn {
+			title = "委託先サーバへの不正アクセス: Reported to the CISO (by 2026-12-01 10:00 Asia/Tokyo)"
+		}
+		m := &domain.DigestMail{Recipient: &domain.Person{Name: "最高 責任者", Email: "ciso@example.lg.jp", Locale: l},
+			Items: []domain.DigestItem{
+				{Reminder: domain.Reminder{ID: "n1", SubjectType: domain.SubjectIncidentStep, SubjectID: "s1", Title: title,
+					Path: "/v1/incidents/i1", DueDate: due, Stage: domain.StageNotice, Escalated: true, EscalatedAs: domain.EscalatedAsCISO}},
+			}}
+		msg, err := d.Render(m, "abc@example.lg.jp")
+		require.NoError(t, err)
+		for ext, body := range map[string]string{"txt": "Subject: " + msg.Subject + "\n\n" + msg.Text, "html": msg.HTML} {
+			golden := filepath.Join("testdata", "digest_incident."+string(l)+"."+ext+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(body), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "golden file missing: run go test ./jobs -run TestDigestGolden -update")
+			require.Equal(t, string(want), body, "%s differs from the rendering", golden)
+		}
 	}
 }
