@@ -49,6 +49,8 @@ type Services struct {
 	Jobs domain.DueScanRunner
 	// Ready reports whether the database answers and migrations are current.
 	Ready func(ctx context.Context) error
+	// Incidents keeps the information security incidents (第6 ⑦).
+	Incidents domain.IncidentService
 }
 
 // Backend is one implementation of every service the API calls, as
@@ -71,6 +73,7 @@ type Backend interface {
 	domain.WorkService
 	domain.SessionService
 	domain.PolicyReviewService
+	domain.IncidentService
 	Ready(ctx context.Context) error
 }
 
@@ -81,6 +84,7 @@ func ServicesOf(b Backend) Services {
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
 		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
 		PolicyReviews: b,
+		Incidents:     b,
 	}
 }
 
@@ -175,6 +179,7 @@ func New(cfg Config) *Server {
 	s.registerReviews()
 	s.registerReminders()
 	s.registerPolicyReviews()
+	s.registerIncidents()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {

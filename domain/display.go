@@ -70,6 +70,8 @@ func (t SubjectType) DisplayName(l Locale) string {
 		ja, en = "是正措置の期限", "Corrective action due"
 	case SubjectPolicyReview:
 		ja, en = "情報セキュリティポリシーの見直し", "Review of the information security policy"
+	case SubjectIncidentStep:
+		ja, en = "インシデント対応の期限", "Incident response step due"
 	default:
 		return string(t)
 	}

@@ -43,6 +43,9 @@ type PolicySettings struct {
 	SessionIdleMinutes         int      `json:"session_idle_minutes,omitempty" minimum:"0" maximum:"1440" doc:"Minutes without use after which a staff-page session ends and the person signs in again; 30 by default." validate:"min=0,max=1440"`
 	SessionAbsoluteHours       int      `json:"session_absolute_hours,omitempty" minimum:"0" maximum:"168" doc:"Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day)." validate:"min=0,max=168"`
 	PolicyReviewIntervalMonths int      `json:"policy_review_interval_months,omitempty" minimum:"0" maximum:"60" doc:"Months from the approval of a review of the information security policy (第8) to the next one, unless the review names its date; 12 by default." validate:"min=0,max=60"`
+	// IncidentSeverities are the severity levels of incidents (第6 ⑦),
+	// each with how soon after detection each step is due.
+	IncidentSeverities []IncidentSeverityLevel `json:"incident_severities,omitempty" maxItems:"20" doc:"The severity levels of incidents, each with whether every ciso is e-mailed at once and the minutes after detection by which each step is due (increasing step by step; codes unique). high, medium and low when left out." validate:"max=20,dive"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -51,6 +54,7 @@ var defaultClosureDays = []string{"12-29", "12-30", "12-31", "01-01", "01-02", "
 // Check applies the rules validator tags cannot express.
 func (p *PolicySettings) Check() FieldErrors {
 	var fe FieldErrors
+	fe = append(fe, IncidentSeverityProblems(p.IncidentSeverities)...)
 	for i, c := range p.ClosureDays {
 		if _, _, err := ParseClosureDay(c); err != nil {
 			fe.AddJa(fmt.Sprintf("closure_days[%d]", i), err.Error(), "MM-DD（毎年）又は YYYY-MM-DD（その日だけ）の形式で入力してください。", c)
@@ -103,6 +107,9 @@ func (p *PolicySettings) Normalize() {
 	if p.PolicyReviewIntervalMonths == 0 {
 		p.PolicyReviewIntervalMonths = d.PolicyReviewIntervalMonths
 	}
+	if p.IncidentSeverities == nil {
+		p.IncidentSeverities = append([]IncidentSeverityLevel(nil), d.IncidentSeverities...)
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -120,6 +127,7 @@ var DefaultPolicySettings = PolicySettings{
 	SessionIdleMinutes:          30,
 	SessionAbsoluteHours:        10,
 	PolicyReviewIntervalMonths:  12,
+	IncidentSeverities:          DefaultIncidentSeverities,
 }
 
 // Settings is the stored settings resource.

@@ -49,6 +49,8 @@ type settingsData struct {
 	LeadDays    string
 	ClosureDays string
 	Era         bool
+	// Severities are the incident severity levels, one row each.
+	Severities []domain.IncidentSeverityLevel
 }
 
 // listError is an error of one entry of a list field, such as
@@ -107,7 +109,7 @@ func newSettingsData(s *domain.Settings) *settingsData {
 		days[i] = strconv.Itoa(n)
 	}
 	return &settingsData{Settings: s, LeadDays: strings.Join(days, ", "), ClosureDays: strings.Join(p.ClosureDays, "\n"),
-		Era: p.JapaneseEraDates, Groups: []settingsGroup{
+		Era: p.JapaneseEraDates, Severities: p.IncidentSeverities, Groups: []settingsGroup{
 			{Legend: "settings.group.confirmation", Fields: []settingsField{
 				{Name: "confirmation_interval_months.high", Value: p.ConfirmationIntervalMonths.High, Min: 1, Max: 60, Unit: "settings.unit.months"},
 				{Name: "confirmation_interval_months.medium", Value: p.ConfirmationIntervalMonths.Medium, Min: 1, Max: 60, Unit: "settings.unit.months"},
@@ -184,6 +186,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 			in.ClosureDays = append(in.ClosureDays, line)
 		}
 	}
+	in.IncidentSeverities = incidentSeveritiesOf(ff)
 	version := ff.Version()
 	err := ff.Err()
 	if err == nil {

@@ -116,6 +116,8 @@ func stageText(l domain.Locale, stage string, repeat int) string {
 	switch {
 	case stage == domain.StageDue:
 		return translate(l, "ledger.stage.due")
+	case stage == domain.StageNotice:
+		return translate(l, "ledger.stage.notice")
 	case stage == domain.StageOverdue && repeat > 0:
 		return translate(l, "ledger.stage.overdue_repeat", repeat)
 	case stage == domain.StageOverdue:

@@ -111,6 +111,7 @@ func New(cfg Config) (*Handler, error) {
 		h.policyReviewRoutes(r)
 		h.ledgerRoutes(r)
 		h.adminRoutes(r)
+		h.incidentRoutes(r)
 	})
 	h.router = r
 	return h, nil

@@ -277,6 +277,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Dig
 		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
 		DigestLease: cfg.DigestLease, MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
+		OnUrgentReminders: db.OnUrgentReminders,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -188,6 +188,7 @@ func entityJa(kind string) string {
 		entityToken:            "トークン",
 		entityVendor:           "委託事業者",
 		entityPolicyReview:     "情報セキュリティポリシーの見直し",
+		entityIncident:         "インシデント",
 	}[kind]; ok {
 		return n
 	}

@@ -50,16 +50,12 @@ const entityPolicyReview = "policy_review"
 // policyReviewTriggerTables name, per trigger, the table of the record
 // trigger_id must name.
 //
-// MERGE HOOK (lead): the audits, inspection_campaigns and incidents
-// registers are built in parallel branches. When they are merged, add
-//
-//	domain.TriggerAuditResult:          "audits",
-//	domain.TriggerSelfInspectionResult: "inspection_campaigns",
-//	domain.TriggerIncident:             "incidents",
-//
-// and checkTriggerRecord refuses a trigger_id that names no such row (422
-// at trigger_id). Until then the id is accepted and stored as given.
-var policyReviewTriggerTables = map[domain.PolicyReviewTrigger]string{}
+// policyReviewTriggerTables are the tables of the records a trigger names:
+// checkTriggerRecord refuses a trigger_id that names no such row (422 at
+// trigger_id).
+var policyReviewTriggerTables = map[domain.PolicyReviewTrigger]string{
+	domain.TriggerIncident: "incidents",
+}
 
 // checkTriggerRecord checks that the record a trigger names exists, where
 // policyReviewTriggerTables knows its table.

@@ -317,26 +317,30 @@ func TestPolicyReviewNextDateIsRemindedUntilSuperseded(t *testing.T) {
 	})
 }
 
-// TestPolicyReviewTriggerRecordIsChecked exercises the merge hook: once a
-// trigger's register is named in policyReviewTriggerTables, a trigger_id
-// that names no row of it is refused at trigger_id. Until then (the
-// registers are built in parallel), any id is stored as given.
+// TestPolicyReviewTriggerRecordIsChecked: a trigger_id must name a row of
+// its trigger's register (the incidents here); an unknown id is refused at
+// trigger_id. A register without a table in policyReviewTriggerTables keeps
+// the id as given.
 func TestPolicyReviewTriggerRecordIsChecked(t *testing.T) {
 	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
-		ctx, admin := outSeed(t, db)
+		w := incSetup(t, db)
+		ctx := w.ctx
 		const unknown = "01900000-0000-7000-8000-00000000beef"
 		in := domain.PolicyReviewInput{Trigger: domain.TriggerIncident, TriggerID: unknown, TriggerDescription: "委託先からの漏えい報告"}
-		r, err := db.CreatePolicyReview(ctx, in)
-		require.NoError(t, err, "no incidents register yet: the id is kept as given")
-		require.Equal(t, unknown, r.TriggerID)
+		_, err := db.CreatePolicyReview(ctx, in)
+		require.Equal(t, []string{"trigger_id"}, prFields(t, err))
 
-		// Stand in for the incidents table with one that exists.
+		inc, err := db.CreateIncident(ctx, w.input(db.Now().Add(-time.Hour), "high"))
+		require.NoError(t, err)
+		in.TriggerID = inc.ID
+		r, err := db.CreatePolicyReview(ctx, in)
+		require.NoError(t, err)
+		require.Equal(t, inc.ID, r.TriggerID)
+
+		// A register the map does not name (none, once all are merged) is
+		// stood in for here: its id is checked against the table given.
 		store.SetPolicyReviewTriggerTable(t, domain.TriggerIncident, "people")
 		_, err = db.CreatePolicyReview(ctx, in)
-		require.Equal(t, []string{"trigger_id"}, prFields(t, err))
-		in.TriggerID = admin.ID
-		r, err = db.CreatePolicyReview(ctx, in)
-		require.NoError(t, err)
-		require.Equal(t, admin.ID, r.TriggerID)
+		require.Equal(t, []string{"trigger_id"}, prFields(t, err), "the incident's id is no person's")
 	})
 }

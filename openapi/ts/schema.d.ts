@@ -612,6 +612,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List incidents
+         * @description Lists information security incidents (情報セキュリティインシデント, 第6 ⑦), oldest first. overdue says whether the next step's deadline has passed. fiscal_year selects the incidents detected in that fiscal year (年度). Any role may read.
+         */
+        get: operations["list-incidents"];
+        put?: never;
+        /**
+         * Record an incident
+         * @description Records an incident and its detected step. Every step's deadline is detected_at plus the minutes the settings' incident_severities give its severity (422 naming severity for an unknown code). Each involved record must exist (422 naming records[i].id). A contractor's report names the contract it reported under (among the records) and when; reporting_clause_included says whether that contract includes periodic_and_emergency_reporting. publication_required defaults to whether an involved contract includes incident_publication; a different value needs publication_override_reason. A severity with notify_ciso_at_once e-mails every active ciso at once (ledger stage notice). Needs the editor or admin role.
+         */
+        post: operations["create-incident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an incident
+         * @description Returns one incident with its timeline: every step's deadline and, once recorded, who and when, and whether the deadline was met.
+         */
+        get: operations["get-incident"];
+        /**
+         * Edit an incident
+         * @description Replaces an open incident's fields; the deadlines follow detected_at and severity, and a raise to a severity with notify_ciso_at_once e-mails every ciso. The timeline is changed only with POST …/steps. 409 once closed. Needs the editor or admin role.
+         */
+        put: operations["replace-incident"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incidents/{id}/corrective-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a corrective action from an incident
+         * @description Opens a corrective action (source incident) and lists it on the incident; it is reminded like any other. contract_id, if given, must be an involved contract. 409 once closed. Needs the editor or admin role.
+         */
+        post: operations["open-incident-corrective-action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incidents/{id}/publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record that an incident was published
+         * @description Records the day the body published the incident (公表; not in the future, not before detection) and where. Allowed after closure too. Needs the editor or admin role.
+         */
+        post: operations["record-incident-publication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incidents/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the next step of an incident
+         * @description Records the next step of the timeline (detected → reported_to_ciso → contained → recovered → closed), once, with who (the caller) and when (at, now by default; not before the previous step, not in the future). 409 for any other step or once closed. closed needs lessons_learned (on the incident or in the request; 422). The step's reminders stop and the next step's begin. Needs the editor or admin role.
+         */
+        post: operations["record-incident-step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incidents/{id}/suspensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend a vendor or account an incident involves
+         * @description Suspends an involved vendor (listed, or the vendor of an involved contract) or social-media account through its own status change (the same rules and audit event as POST /v1/vendors/{id}/suspend or /v1/social-accounts/{id}/suspend: 409 from a status that cannot be suspended), and lists the suspension on the incident, in one transaction. 422 for a record the incident does not involve; 409 once closed. Needs the editor or admin role.
+         */
+        post: operations["suspend-incident-record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/due-scan": {
         parameters: {
             query?: never;
@@ -2391,6 +2519,296 @@ export interface components {
             /** @description Whether the platform shows a verified badge. */
             verified_badge: boolean;
         };
+        Incident: {
+            /** @description The information assets affected, with their classification. */
+            affected_assets: components["schemas"]["InformationAsset"][] | null;
+            /**
+             * Format: date-time
+             * @description For contractor: when the contractor reported (RFC 3339, UTC).
+             */
+            contractor_reported_at?: string;
+            /** @description The corrective actions opened from it. */
+            corrective_action_ids: string[] | null;
+            /**
+             * Format: date-time
+             * @description When it was recorded (RFC 3339, UTC).
+             */
+            created_at: string;
+            /** @description What happened. */
+            description: string;
+            /**
+             * Format: date-time
+             * @description When it was detected (RFC 3339, UTC); every deadline counts from it.
+             */
+            detected_at: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7 of the incident.
+             */
+            id: string;
+            /** @description What was learned; required to close. */
+            lessons_learned?: string;
+            /**
+             * Format: date-time
+             * @description The next step's deadline (RFC 3339, UTC).
+             */
+            next_deadline?: string;
+            /** @description The next step to record; absent once closed. */
+            next_step?: components["schemas"]["IncidentStep"];
+            /** @description The next step's deadline has passed; computed. */
+            overdue: boolean;
+            /**
+             * Format: uuid
+             * @description Our person handling it; the step reminders go to them.
+             */
+            owner_id: string;
+            /** @description Whether personal information (個人情報) was involved. */
+            personal_information_involved: boolean;
+            /** @description Whether an involved contract includes the incident_publication clause (組合による公表), so publication is expected; computed at each write. */
+            publication_default: boolean;
+            /** @description Where and how it was published. */
+            publication_note?: string;
+            /** @description Why publication_required differs from publication_default. */
+            publication_override_reason?: string;
+            /** @description Whether the body must publish the incident: publication_default unless overridden with a reason. */
+            publication_required: boolean;
+            /**
+             * Format: date
+             * @description When the body published it.
+             */
+            published_on?: string;
+            /** @description The vendors, contracts, cloud services and social-media accounts involved (one or more). */
+            records: components["schemas"]["IncidentRecord"][] | null;
+            /** @description staff (reporter_id) or contractor (under reporting_contract_id's periodic_and_emergency_reporting clause). */
+            reported_by: components["schemas"]["IncidentReporter"];
+            /**
+             * Format: uuid
+             * @description For staff: who reported it.
+             */
+            reporter_id?: string;
+            /** @description For contractor: whether that contract includes the periodic_and_emergency_reporting clause (緊急時報告義務); computed at each write. */
+            reporting_clause_included: boolean;
+            /**
+             * Format: uuid
+             * @description For contractor: the contract under which the contractor reported.
+             */
+            reporting_contract_id?: string;
+            /** @description A code of the settings' incident_severities. */
+            severity: string;
+            /** @description The last step recorded. */
+            status: components["schemas"]["IncidentStep"];
+            /** @description The suspensions it made. */
+            suspensions: components["schemas"]["IncidentSuspension"][] | null;
+            /** @description Every step, in order, with its deadline and, once done, who and when. */
+            timeline: components["schemas"]["TimelineEntry"][] | null;
+            /** @description A short name. */
+            title: string;
+            /**
+             * Format: date-time
+             * @description When it last changed (RFC 3339, UTC).
+             */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Increases with every change; sent back in If-Match.
+             */
+            version: number;
+        };
+        IncidentActionInput: {
+            /**
+             * Format: uuid
+             * @description The involved contract concerned, if any.
+             */
+            contract_id?: string;
+            /** @description What must be corrected. */
+            description: string;
+            /**
+             * Format: date
+             * @description When it must be done (moved to the previous business day).
+             * @example 2027-01-31
+             */
+            due_date: string;
+            /**
+             * Format: uuid
+             * @description Who follows it up; the incident's owner when absent.
+             */
+            owner_id?: string;
+            /** @description low, medium or high. */
+            severity: components["schemas"]["Severity"];
+        };
+        IncidentActionResult: {
+            /** @description The corrective action opened (source incident). */
+            corrective_action: components["schemas"]["CorrectiveAction"];
+            /** @description The incident, listing the new action in corrective_action_ids. */
+            incident: components["schemas"]["Incident"];
+        };
+        IncidentDeadlines: {
+            /**
+             * Format: int64
+             * @description Minutes after detection by which the incident must be closed with its lessons learned.
+             */
+            closed_minutes: number;
+            /**
+             * Format: int64
+             * @description Minutes after detection by which the incident must be contained.
+             */
+            contained_minutes: number;
+            /**
+             * Format: int64
+             * @description Minutes after detection by which service must be recovered.
+             */
+            recovered_minutes: number;
+            /**
+             * Format: int64
+             * @description Minutes after detection by which the CISO must be told.
+             */
+            reported_to_ciso_minutes: number;
+        };
+        IncidentInput: {
+            /** @description The information assets affected, with their classification. */
+            affected_assets?: components["schemas"]["InformationAsset"][] | null;
+            /**
+             * Format: date-time
+             * @description For contractor: when it reported (required then; not before detected_at, not in the future).
+             */
+            contractor_reported_at?: string;
+            /** @description What happened. */
+            description: string;
+            /**
+             * Format: date-time
+             * @description When it was detected (RFC 3339); not in the future.
+             * @example 2026-12-01T09:00:00+09:00
+             */
+            detected_at: string;
+            /** @description What was learned; required to close. */
+            lessons_learned?: string;
+            /**
+             * Format: uuid
+             * @description Our person handling it.
+             */
+            owner_id: string;
+            /** @description Whether personal information was involved. */
+            personal_information_involved?: boolean;
+            /** @description Why publication_required differs from the default. */
+            publication_override_reason?: string;
+            /** @description Override of publication_default; a value different from it needs publication_override_reason. Absent: the default. */
+            publication_required?: boolean;
+            /** @description The records involved: one or more, each existing, none twice. */
+            records: components["schemas"]["IncidentRecord"][] | null;
+            /** @description staff or contractor. */
+            reported_by: components["schemas"]["IncidentReporter"];
+            /**
+             * Format: uuid
+             * @description For staff: who reported it (required then).
+             */
+            reporter_id?: string;
+            /**
+             * Format: uuid
+             * @description For contractor: the contract under which it reported (required then, and among records).
+             */
+            reporting_contract_id?: string;
+            /**
+             * @description A code of the settings' incident_severities.
+             * @example high
+             */
+            severity: string;
+            /**
+             * @description A short name.
+             * @example 委託先サーバへの不正アクセス
+             */
+            title: string;
+        };
+        IncidentPublicationInput: {
+            /** @description Where and how. */
+            note?: string;
+            /**
+             * Format: date
+             * @description When it was published; not in the future.
+             * @example 2026-12-10
+             */
+            published_on: string;
+        };
+        IncidentRecord: {
+            /**
+             * Format: uuid
+             * @description The record's id; it must exist.
+             */
+            id: string;
+            /** @description vendor, contract, cloud_service or social_account. */
+            type: components["schemas"]["IncidentRecordType"];
+        };
+        /**
+         * @description vendor, contract, cloud_service or social_account.
+         * @enum {string}
+         */
+        IncidentRecordType: "vendor" | "contract" | "cloud_service" | "social_account";
+        /**
+         * @description staff (reporter_id) or contractor (under reporting_contract_id's periodic_and_emergency_reporting clause).
+         * @enum {string}
+         */
+        IncidentReporter: "staff" | "contractor";
+        IncidentSeverityLevel: {
+            /** @description Stable code, e.g. high. */
+            code: string;
+            /** @description How soon after detection each step is due. */
+            deadlines: components["schemas"]["IncidentDeadlines"];
+            /** @description E-mail every active ciso as soon as an incident of this severity is recorded (or raised to it). */
+            notify_ciso_at_once?: boolean;
+            /** @description English name, e.g. High. */
+            title_en: string;
+            /** @description Japanese name, e.g. 高. */
+            title_ja: string;
+        };
+        /**
+         * @description The next step to record; absent once closed.
+         * @enum {string}
+         */
+        IncidentStep: "detected" | "reported_to_ciso" | "contained" | "recovered" | "closed";
+        IncidentStepInput: {
+            /**
+             * Format: date-time
+             * @description When it happened; now when absent. Not before the previous step, not in the future.
+             */
+            at?: string;
+            /** @description With closed: the lessons learned, when the incident does not have them yet (closing needs them). */
+            lessons_learned?: string;
+            /** @description What was done. */
+            note?: string;
+            /** @description The step: it must be the next one (409 otherwise; detected is recorded with the incident). */
+            step: components["schemas"]["IncidentStep"];
+        };
+        IncidentSuspension: {
+            /**
+             * Format: date-time
+             * @description When (RFC 3339, UTC).
+             */
+            at: string;
+            /**
+             * Format: uuid
+             * @description Who suspended it.
+             */
+            by?: string;
+            /**
+             * Format: uuid
+             * @description The suspended record.
+             */
+            id: string;
+            /** @description Why, as recorded on the record. */
+            reason: string;
+            /** @description vendor or social_account. */
+            type: components["schemas"]["IncidentRecordType"];
+        };
+        IncidentSuspensionInput: {
+            /**
+             * Format: uuid
+             * @description The involved vendor or social-media account.
+             */
+            id: string;
+            /** @description Why; recorded on the record too. */
+            reason: string;
+            /** @description vendor or social_account: only those can be suspended (422 for the others). */
+            type: components["schemas"]["IncidentRecordType"];
+        };
         InformationAsset: {
             /** @description Its classification. */
             classification: components["schemas"]["Classification"];
@@ -2472,6 +2890,12 @@ export interface components {
         ListBodyDepartment: {
             /** @description The items of this page. */
             items: components["schemas"]["Department"][] | null;
+            /** @description Cursor of the next page; absent on the last page. */
+            next_cursor?: string;
+        };
+        ListBodyIncident: {
+            /** @description The items of this page. */
+            items: components["schemas"]["Incident"][] | null;
             /** @description Cursor of the next page; absent on the last page. */
             next_cursor?: string;
         };
@@ -2839,6 +3263,8 @@ export interface components {
              * @description Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
              */
             escalation_delay_days: number;
+            /** @description The severity levels of incidents, each with whether every ciso is e-mailed at once and the minutes after detection by which each step is due (increasing step by step; codes unique). high, medium and low when left out. */
+            incident_severities?: components["schemas"]["IncidentSeverityLevel"][] | null;
             /** @description Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））. */
             japanese_era_dates?: boolean;
             /**
@@ -3054,7 +3480,7 @@ export interface components {
              */
             sent_at?: string;
             /**
-             * @description before_<days>, due, or overdue.
+             * @description before_<days>, due, or overdue; notice for the immediate e-mail to every ciso of a high-severity incident.
              * @example before_7
              */
             stage: string;
@@ -3062,7 +3488,7 @@ export interface components {
             status: components["schemas"]["ReminderStatus"];
             /**
              * Format: uuid
-             * @description ID of the subject (for certification, the vendor).
+             * @description ID of the subject (for certification, the vendor; for incident_step, the step's reminder_subject_id on the incident's timeline).
              */
             subject_id: string;
             /** @description What is due. */
@@ -3315,6 +3741,8 @@ export interface components {
              * @description Days after a due date at which the first overdue reminder goes out, to the owner and the owner's supervisor (every supervisor when the owner has none).
              */
             escalation_delay_days: number;
+            /** @description The severity levels of incidents, each with whether every ciso is e-mailed at once and the minutes after detection by which each step is due (increasing step by step; codes unique). high, medium and low when left out. */
+            incident_severities?: components["schemas"]["IncidentSeverityLevel"][] | null;
             /** @description Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））. */
             japanese_era_dates?: boolean;
             /**
@@ -3512,7 +3940,7 @@ export interface components {
          * @description What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, or a corrective action.
          * @enum {string}
          */
-        SubjectType: "confirmation" | "contract_renewal" | "cloud_service_review" | "social_account_review" | "certification" | "corrective_action" | "policy_review";
+        SubjectType: "confirmation" | "contract_renewal" | "cloud_service_review" | "social_account_review" | "certification" | "corrective_action" | "policy_review" | "incident_step";
         /**
          * @description ok, or concern when the terms fall short.
          * @enum {string}
@@ -3558,6 +3986,43 @@ export interface components {
              * @description Months between confirmations of a medium-risk contract.
              */
             medium: number;
+        };
+        TimelineEntry: {
+            /**
+             * Format: date-time
+             * @description When it happened (RFC 3339, UTC); absent while pending.
+             */
+            at?: string;
+            /**
+             * Format: uuid
+             * @description Who recorded it.
+             */
+            by?: string;
+            /**
+             * Format: date-time
+             * @description When it is due: detected_at plus the severity's minutes for the step (RFC 3339, UTC). None for detected.
+             */
+            deadline?: string;
+            /** @description Recorded. */
+            done: boolean;
+            /** @description For a recorded step with a deadline: whether it happened by the deadline. */
+            met?: boolean;
+            /** @description What was done. */
+            note?: string;
+            /** @description Pending and past its deadline; computed. */
+            overdue: boolean;
+            /**
+             * Format: date-time
+             * @description When the step was entered in the register (RFC 3339, UTC).
+             */
+            recorded_at?: string;
+            /**
+             * Format: uuid
+             * @description The subject_id of this step's reminders in the reminder ledger (subject_type incident_step).
+             */
+            reminder_subject_id?: string;
+            /** @description The step. */
+            step: components["schemas"]["IncidentStep"];
         };
         Token: {
             /**
@@ -10634,6 +11099,1491 @@ export interface operations {
             };
         };
     };
+    "list-incidents": {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 200. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
+                cursor?: string;
+                /** @description Only incidents whose last recorded step is this. */
+                status?: components["schemas"]["IncidentStep"];
+                /** @description Only incidents not closed. */
+                open?: boolean;
+                /** @description Only incidents of this severity code. */
+                severity?: string;
+                /** @description Only incidents this person handles. */
+                owner_id?: string;
+                /** @description Only incidents involving this vendor, contract, cloud service or social-media account. */
+                record_id?: string;
+                /** @description Part of the title or description; width, hiragana/katakana and case do not matter. */
+                q?: string;
+                /** @description Only incidents detected in this fiscal year (年度, April to March, in the body's time zone). */
+                fiscal_year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    Link?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBodyIncident"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-incident": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-incident": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "replace-incident": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "open-incident-corrective-action": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentActionInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentActionResult"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "record-incident-publication": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentPublicationInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "record-incident-step": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentStepInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "suspend-incident-record": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentSuspensionInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "run-due-scan": {
         parameters: {
             query?: never;
@@ -12975,7 +14925,7 @@ export interface operations {
                 subject_type?: components["schemas"]["SubjectType"];
                 /** @description Only rows about this subject. */
                 subject_id?: string;
-                /** @description Only rows of this stage: before_<days>, due or overdue. */
+                /** @description Only rows of this stage: before_<days>, due, overdue or notice. */
                 stage?: string;
                 /** @description Only rows whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included. */
                 fiscal_year?: number;
