@@ -3,6 +3,8 @@ package domain
 import (
 	"context"
 	"fmt"
+	"mime"
+	"strings"
 	"time"
 )
 
@@ -42,6 +44,8 @@ type PolicySettings struct {
 	JapaneseEraDates           bool     `json:"japanese_era_dates,omitempty" doc:"Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））."`
 	SessionIdleMinutes         int      `json:"session_idle_minutes,omitempty" minimum:"0" maximum:"1440" doc:"Minutes without use after which a staff-page session ends and the person signs in again; 30 by default." validate:"min=0,max=1440"`
 	SessionAbsoluteHours       int      `json:"session_absolute_hours,omitempty" minimum:"0" maximum:"168" doc:"Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day)." validate:"min=0,max=168"`
+	EvidenceMaxBytes           int64    `json:"evidence_max_bytes,omitempty" minimum:"0" maximum:"1073741824" doc:"Largest evidence file accepted, in bytes; 20971520 (20 MiB) by default, at most 1 GiB. A larger upload is refused with 413 and leaves nothing behind." validate:"min=0,max=1073741824"`
+	EvidenceMediaTypes         []string `json:"evidence_media_types,omitempty" maxItems:"50" doc:"Media types an evidence file may have, as sniffed from its bytes (type/subtype, no parameters); PDF, PNG, JPEG, GIF, WebP, Word/Excel/PowerPoint (OOXML and legacy), OpenDocument, text/plain and text/csv when left out. Another type is refused with 415." validate:"max=50,dive,required,max=100"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -53,6 +57,12 @@ func (p *PolicySettings) Check() FieldErrors {
 	for i, c := range p.ClosureDays {
 		if _, _, err := ParseClosureDay(c); err != nil {
 			fe.AddJa(fmt.Sprintf("closure_days[%d]", i), err.Error(), "MM-DD（毎年）又は YYYY-MM-DD（その日だけ）の形式で入力してください。", c)
+		}
+	}
+	for i, t := range p.EvidenceMediaTypes {
+		if mt, params, err := mime.ParseMediaType(t); err != nil || len(params) > 0 || !strings.Contains(mt, "/") {
+			fe.AddJa(fmt.Sprintf("evidence_media_types[%d]", i), "must be a media type such as application/pdf, without parameters",
+				"application/pdf のようなメディアタイプを、パラメータなしで入力してください。", t)
 		}
 	}
 	return fe
@@ -99,6 +109,18 @@ func (p *PolicySettings) Normalize() {
 	if p.SessionAbsoluteHours == 0 {
 		p.SessionAbsoluteHours = d.SessionAbsoluteHours
 	}
+	if p.EvidenceMaxBytes == 0 {
+		p.EvidenceMaxBytes = d.EvidenceMaxBytes
+	}
+	if len(p.EvidenceMediaTypes) == 0 {
+		p.EvidenceMediaTypes = DefaultEvidenceMediaTypes()
+	} else {
+		types := make([]string, len(p.EvidenceMediaTypes))
+		for i, t := range p.EvidenceMediaTypes {
+			types[i] = MediaTypeEssence(t)
+		}
+		p.EvidenceMediaTypes = types
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -115,6 +137,8 @@ var DefaultPolicySettings = PolicySettings{
 	ClosureDays:                 defaultClosureDays,
 	SessionIdleMinutes:          30,
 	SessionAbsoluteHours:        10,
+	EvidenceMaxBytes:            DefaultEvidenceMaxBytes,
+	EvidenceMediaTypes:          defaultEvidenceMediaTypes,
 }
 
 // Settings is the stored settings resource.
