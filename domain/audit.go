@@ -136,6 +136,7 @@ type AuditService interface {
 	// malformed cursor.
 	ListAuditEvents(ctx context.Context, f AuditFilter, p PageRequest) (Page[*AuditEvent], error)
 	// VerifyAuditChain recomputes the whole chain and reports the first broken
-	// link, if any.
+	// link, if any, and re-hashes every live evidence file's bytes, reporting
+	// each one that no longer matches its recorded SHA-256 or is missing.
 	VerifyAuditChain(ctx context.Context) (AuditVerification, error)
 }

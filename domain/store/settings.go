@@ -53,6 +53,7 @@ func defaultSettings() domain.PolicySettings {
 	p := domain.DefaultPolicySettings
 	p.ReminderLeadDays = slices.Clone(p.ReminderLeadDays)
 	p.ClosureDays = slices.Clone(p.ClosureDays)
+	p.EvidenceMediaTypes = slices.Clone(p.EvidenceMediaTypes)
 	return p
 }
 

@@ -83,6 +83,8 @@ type DB struct {
 	// emailChanged queues the notice to a person's old address; set by
 	// the wiring (River's InsertTx) with OnEmailChange.
 	emailChanged domain.EnqueueEmailChangeNotice
+	// blobs keeps the bytes of evidence files; see UseBlobStore.
+	blobs domain.BlobStore
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,

@@ -141,3 +141,17 @@ func (s *Store) Delete(_ context.Context, key string) error {
 	}
 	return nil
 }
+
+// Keys lists every file in the folder, temporary ones included (a check
+// that nothing was left behind), sorted.
+func (s *Store) Keys(_ context.Context) ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("diskblob: %w", err)
+	}
+	keys := make([]string, 0, len(entries))
+	for _, e := range entries {
+		keys = append(keys, e.Name())
+	}
+	return keys, nil
+}

@@ -196,3 +196,15 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// Keys lists every key under the store's prefix.
+func (s *Store) Keys(ctx context.Context) ([]string, error) {
+	var keys []string
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return nil, fmt.Errorf("s3blob: list: %w", obj.Err)
+		}
+		keys = append(keys, strings.TrimPrefix(obj.Key, s.prefix))
+	}
+	return keys, nil
+}
