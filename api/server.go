@@ -42,6 +42,8 @@ type Services struct {
 	Reviews           domain.ReviewService
 	Reminders         domain.ReminderService
 	Work              domain.WorkService
+	// Evidence keeps the files attached to records.
+	Evidence domain.EvidenceService
 	// Sessions signs people in to the staff pages (api/web).
 	Sessions domain.SessionService
 	// Jobs runs a due-scan on demand; nil where no job runner runs.
@@ -69,6 +71,7 @@ type Backend interface {
 	domain.ReminderService
 	domain.WorkService
 	domain.SessionService
+	domain.EvidenceService
 	Ready(ctx context.Context) error
 }
 
@@ -78,6 +81,7 @@ func ServicesOf(b Backend) Services {
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
 		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
+		Evidence: b,
 	}
 }
 
@@ -171,6 +175,7 @@ func New(cfg Config) *Server {
 	s.registerSocialAccounts()
 	s.registerReviews()
 	s.registerReminders()
+	s.registerEvidenceFiles()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {
@@ -277,6 +282,10 @@ const DefaultRequestTimeout = 10 * time.Second
 func requestDeadline(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d := d
+			if isEvidenceUpload(r) {
+				d = max(d, EvidenceUploadTimeout)
+			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))
