@@ -37,10 +37,14 @@ const EvidenceUploadTimeout = 5 * time.Minute
 // the file's bytes.
 const evidenceFormSlack = 64 << 10
 
-// isEvidenceUpload reports whether r is an upload, which the NUL check and
-// the request deadline treat differently.
+// EvidenceUploadPagePath is the staff pages' upload form (api/web).
+const EvidenceUploadPagePath = "/evidence-files"
+
+// isEvidenceUpload reports whether r is an upload, through the API or the
+// staff pages' form, which the NUL check and the request deadline treat
+// differently.
 func isEvidenceUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && r.URL.Path == EvidenceUploadPath
+	return r.Method == http.MethodPost && (r.URL.Path == EvidenceUploadPath || r.URL.Path == EvidenceUploadPagePath)
 }
 
 // EvidenceFileOutput is one evidence file with its ETag.

@@ -110,6 +110,7 @@ func New(cfg Config) (*Handler, error) {
 		h.reviewRoutes(r)
 		h.ledgerRoutes(r)
 		h.adminRoutes(r)
+		h.evidenceRoutes(r)
 	})
 	h.router = r
 	return h, nil
