@@ -49,6 +49,8 @@ type settingsData struct {
 	LeadDays    string
 	ClosureDays string
 	Era         bool
+	// EvidenceMediaTypes is the allowed types, one a line.
+	EvidenceMediaTypes string
 }
 
 // listError is an error of one entry of a list field, such as
@@ -128,7 +130,10 @@ func newSettingsData(s *domain.Settings) *settingsData {
 				{Name: "session_idle_minutes", Value: p.SessionIdleMinutes, Min: 0, Max: 1440, Unit: "settings.unit.minutes"},
 				{Name: "session_absolute_hours", Value: p.SessionAbsoluteHours, Min: 0, Max: 168, Unit: "settings.unit.hours"},
 			}},
-		}}
+			{Legend: "settings.group.evidence", Fields: []settingsField{
+				{Name: "evidence_max_mib", Value: int((p.EvidenceMaxBytes + 1<<20 - 1) >> 20), Min: 0, Max: domain.MaxEvidenceMaxBytes >> 20, Unit: "settings.unit.mib"},
+			}},
+		}, EvidenceMediaTypes: strings.Join(p.EvidenceMediaTypes, "\n")}
 }
 
 // settingsForm shows the policy settings as a form; admins only, as
@@ -162,6 +167,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		JapaneseEraDates:            ff.Bool("japanese_era_dates"),
 		SessionIdleMinutes:          ff.Int("session_idle_minutes"),
 		SessionAbsoluteHours:        ff.Int("session_absolute_hours"),
+		EvidenceMaxBytes:            int64(ff.Int("evidence_max_mib")) << 20,
 		ReminderLeadDays:            []int{},
 		// One entry a line; an empty box is no closure days (not the
 		// default, which nil would give).
@@ -180,6 +186,12 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 	for _, line := range strings.Split(ff.String("closure_days"), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			in.ClosureDays = append(in.ClosureDays, line)
+		}
+	}
+	// One type a line; an empty box is the default list.
+	for _, line := range strings.Split(ff.String("evidence_media_types"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			in.EvidenceMediaTypes = append(in.EvidenceMediaTypes, line)
 		}
 	}
 	version := ff.Version()

@@ -233,3 +233,28 @@ func TestEvidenceOnEveryDetailPage(t *testing.T) {
 		require.Contains(t, b.get("/confirmations/"+conf.ID).Body, "<td>"+conf.Checklist[1].TitleJa+"</td>")
 	})
 }
+
+func TestEvidenceSettingsOnTheSettingsPage(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		b := e.signedIn()
+		p := b.get("/settings")
+		require.Contains(t, p.Body, `<label for="f-evidence_max_mib">ファイルの大きさの上限</label>`)
+		require.Contains(t, p.Body, `name="evidence_max_mib" type="number" inputmode="numeric" min="0" max="1024" value="20"`)
+		require.Contains(t, p.Body, "application/pdf\nimage/png")
+
+		form := settingsValues(e.settings())
+		form.Set("evidence_max_mib", "5")
+		form.Set("evidence_media_types", "application/pdf\ntext/csv\n")
+		done := b.submit("/settings", "/settings", form)
+		require.Equal(t, http.StatusSeeOther, done.Status, done.Body)
+		s := e.settings()
+		require.Equal(t, int64(5<<20), s.EvidenceMaxBytes)
+		require.Equal(t, []string{"application/pdf", "text/csv"}, s.EvidenceMediaTypes)
+
+		form = settingsValues(s)
+		form.Set("evidence_media_types", "application/pdf\nnot a type")
+		refused := b.submit("/settings", "/settings", form)
+		require.Equal(t, http.StatusUnprocessableEntity, refused.Status, refused.Body)
+		require.Contains(t, refused.Body, "2件目")
+	})
+}
