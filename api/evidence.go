@@ -33,6 +33,9 @@ const EvidenceUploadPath = "/v1/evidence-files"
 // requests' --request-timeout.
 const EvidenceUploadTimeout = 5 * time.Minute
 
+// maxFileBytes bounds a file's bytes in the document.
+var maxFileBytes = domain.MaxEvidenceMaxBytes
+
 // evidenceFormSlack is what the form's fields and part headers may add to
 // the file's bytes.
 const evidenceFormSlack = 64 << 10
@@ -56,18 +59,18 @@ type EvidenceFileOutput struct {
 // EvidenceCreatedOutput is an uploaded file.
 type EvidenceCreatedOutput struct {
 	ETag     string `header:"ETag" doc:"The file record's version as a strong ETag."`
-	Location string `header:"Location" doc:"Path of the new file's record."`
+	Location string `header:"Location" pattern:"^/v1/evidence-files/[0-9a-f-]{36}$" doc:"Path of the new file's record."`
 	Body     *domain.EvidenceFile
 }
 
 // EvidenceContentOutput is a file's bytes.
 type EvidenceContentOutput struct {
-	ContentType        string `header:"Content-Type" doc:"The media type sniffed from the bytes at upload."`
-	ContentLength      string `header:"Content-Length" doc:"Size in bytes."`
-	ContentDisposition string `header:"Content-Disposition" doc:"attachment, with the file's name (RFC 6266: filename*=UTF-8''…, and an ASCII filename)."`
+	ContentType        string `header:"Content-Type" maxLength:"200" pattern:"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+(;.*)?$" doc:"The media type sniffed from the bytes at upload."`
+	ContentLength      string `header:"Content-Length" maxLength:"20" pattern:"^[0-9]+$" doc:"Size in bytes."`
+	ContentDisposition string `header:"Content-Disposition" maxLength:"2000" pattern:"^attachment; filename=\"[^\"]*\"; filename\\*=UTF-8''[A-Za-z0-9!#$&+.^_|~%-]*$" doc:"attachment, with the file's name (RFC 6266: filename*=UTF-8''…, and an ASCII filename)."`
 	NoSniff            string `header:"X-Content-Type-Options" pattern:"^nosniff$" doc:"nosniff: browsers take the Content-Type as sent."`
 	ETag               string `header:"ETag" pattern:"^\"[0-9a-f]{64}\"$" doc:"The file's SHA-256 in hex, as a strong ETag."`
-	CacheControl       string `header:"Cache-Control" doc:"private, no-cache: the file may be kept by the browser only."`
+	CacheControl       string `header:"Cache-Control" doc:"no-store: files may hold personal information, so no cache keeps them."`
 	Body               func(huma.Context)
 }
 
@@ -157,7 +160,8 @@ func (s *Server) registerEvidenceFiles() {
 	}.huma()
 	content.Responses = map[string]*huma.Response{"200": {
 		Description: "The file's bytes.",
-		Content:     map[string]*huma.MediaType{"application/octet-stream": {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary"}}},
+		Content: map[string]*huma.MediaType{"*/*": {Schema: &huma.Schema{Type: huma.TypeString, Format: "binary", MaxLength: &maxFileBytes,
+			Description: "The file's bytes, served with the Content-Type sniffed at upload."}}},
 	}}
 	huma.Register(s.api, content, func(ctx context.Context, in *IDParam) (*EvidenceContentOutput, error) {
 		f, rc, err := s.Evidence.OpenEvidenceFile(ctx, in.ID)
@@ -166,7 +170,7 @@ func (s *Server) registerEvidenceFiles() {
 		}
 		return &EvidenceContentOutput{
 			ContentType: f.MediaType, ContentLength: strconv.FormatInt(f.Size, 10), ContentDisposition: ContentDisposition(f.FileName),
-			NoSniff: "nosniff", ETag: `"` + f.SHA256 + `"`, CacheControl: "private, no-cache",
+			NoSniff: "nosniff", ETag: `"` + f.SHA256 + `"`, CacheControl: "no-store",
 			Body: func(hc huma.Context) {
 				defer func() { _ = rc.Close() }()
 				hc.SetStatus(http.StatusOK)
@@ -208,7 +212,9 @@ func evidenceUploadBody() *huma.RequestBody {
 	subjectID.Format = "uuid"
 	item := str("For a confirmation: the clause code of the checklist answer the file supports.", 80)
 	item.Pattern = "^[a-z][a-z0-9_]{1,79}$"
-	file := &huma.Schema{Type: huma.TypeString, Format: "binary", Description: "The file, with its name in the part's filename. Its media type is sniffed from its bytes."}
+	maxFile := domain.MaxEvidenceMaxBytes
+	file := &huma.Schema{Type: huma.TypeString, Format: "binary", MaxLength: &maxFile,
+		Description: "The file, with its name in the part's filename. Its media type is sniffed from its bytes; it may be as large as the settings' evidence_max_bytes."}
 	schema := &huma.Schema{
 		Type: huma.TypeObject,
 		Properties: map[string]*huma.Schema{
@@ -405,7 +411,7 @@ func ContentDisposition(name string) string {
 	const hex = "0123456789ABCDEF"
 	var ext strings.Builder
 	for _, b := range []byte(name) {
-		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
+		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_|~", b) >= 0 {
 			ext.WriteByte(b)
 			continue
 		}

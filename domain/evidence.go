@@ -81,16 +81,16 @@ type EvidenceFile struct {
 	ID          string          `json:"id" doc:"UUIDv7 of the file."`
 	SubjectType EvidenceSubject `json:"subject_type" enum:"vendor,contract,confirmation,corrective_action,cloud_service,social_account,incident,inspection_answer,audit,policy_review" doc:"The kind of record the file is attached to."`
 	SubjectID   string          `json:"subject_id" doc:"The record the file is attached to."`
-	ItemCode    string          `json:"item_code,omitempty" doc:"The item of the record the file supports: for a confirmation, the clause code of one checklist answer."`
-	FileName    string          `json:"file_name" doc:"The file's name as uploaded, without any folder, cleaned of control characters."`
-	MediaType   string          `json:"media_type" doc:"The media type sniffed from the file's bytes (never the client's Content-Type)."`
+	ItemCode    string          `json:"item_code,omitempty" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"The item of the record the file supports: for a confirmation, the clause code of one checklist answer."`
+	FileName    string          `json:"file_name" maxLength:"200" doc:"The file's name as uploaded, without any folder, cleaned of control characters."`
+	MediaType   string          `json:"media_type" maxLength:"200" pattern:"^[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+(;.*)?$" doc:"The media type sniffed from the file's bytes (never the client's Content-Type)."`
 	Size        int64           `json:"size" doc:"Size in bytes."`
 	SHA256      string          `json:"sha256" pattern:"^[0-9a-f]{64}$" doc:"SHA-256 of the bytes, in hex; also the ETag of the content."`
-	UploadedBy  string          `json:"uploaded_by,omitempty" doc:"The person who uploaded it; absent for the system."`
-	Uploader    string          `json:"uploader_name" doc:"Name of the uploader at the time."`
+	UploadedBy  string          `json:"uploaded_by,omitempty" format:"uuid" doc:"The person who uploaded it; absent for the system."`
+	Uploader    string          `json:"uploader_name" maxLength:"200" doc:"Name of the uploader at the time."`
 	UploadedAt  time.Time       `json:"uploaded_at" doc:"When it was uploaded (RFC 3339, UTC)."`
 	DeletedAt   *time.Time      `json:"deleted_at,omitempty" doc:"When it was deleted (RFC 3339, UTC); absent while it is live."`
-	DeletedBy   string          `json:"deleted_by,omitempty" doc:"Who deleted it."`
+	DeletedBy   string          `json:"deleted_by,omitempty" format:"uuid" doc:"Who deleted it."`
 	Version     int             `json:"version" doc:"Increases with every change; sent back in If-Match."`
 }
 

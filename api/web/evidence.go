@@ -272,7 +272,7 @@ func (h *Handler) evidenceDownload(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Disposition", api.ContentDisposition(f.FileName))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("ETag", `"`+f.SHA256+`"`)
-	hd.Set("Cache-Control", "private, no-cache")
+	hd.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
