@@ -428,3 +428,20 @@ func TestSanitizeFileName(t *testing.T) {
 	}
 	_ = time.Now
 }
+
+func TestEvidenceKeepsItsVendor(t *testing.T) {
+	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
+		db.UseBlobStore(blobtest.Disk(t))
+		ctx, admin := outSeed(t, db)
+		v, err := db.CreateVendor(ctx, domain.VendorInput{Name: "添付株式会社", OwnerID: admin.ID})
+		require.NoError(t, err)
+		f, err := db.UploadEvidenceFile(ctx, domain.EvidenceUpload{SubjectType: domain.EvidenceVendor, SubjectID: v.ID, FileName: "a.pdf", Content: bytes.NewReader(evidencePDF)})
+		require.NoError(t, err)
+		err = db.DeleteVendor(ctx, v.ID, nil)
+		require.Equal(t, domain.ECONFLICT, domain.ErrorCodeOf(err))
+		require.ErrorContains(t, err, "1 evidence files are attached to it")
+		_, err = db.DeleteEvidenceFile(ctx, f.ID, nil)
+		require.NoError(t, err)
+		require.NoError(t, db.DeleteVendor(ctx, v.ID, nil), "a deleted file no longer holds the vendor")
+	})
+}
