@@ -24,10 +24,12 @@ func (s *Server) registerCorrectiveActions() {
 	huma.Register(s.api, operation{
 		ID: "list-corrective-actions", Method: http.MethodGet, Path: "/v1/corrective-actions", Tag: tag,
 		Summary:     "List corrective actions",
-		Description: "Lists corrective actions (措置) opened by confirmation findings, oldest first. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.",
+		Description: "Lists corrective actions (措置) opened by confirmation findings, incidents, audit findings and self-inspection answers, oldest first. source and source_id select those opened by one kind of source or one record. fiscal_year selects the actions due in that fiscal year (年度). Any role may read.",
 		Permission:  domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
+		Source     domain.ActionSource `query:"source" enum:"confirmation,incident,audit_finding,inspection_answer" doc:"Only actions opened by this kind of source."`
+		SourceID   string              `query:"source_id" format:"uuid" doc:"Only actions opened by this record (a confirmation, incident, audit finding or inspection answer)."`
 		ContractID string              `query:"contract_id" format:"uuid" doc:"Only actions on this contract."`
 		VendorID   string              `query:"vendor_id" format:"uuid" doc:"Only actions on this vendor."`
 		OwnerID    string              `query:"owner_id" format:"uuid" doc:"Only actions this person follows up."`
@@ -36,7 +38,7 @@ func (s *Server) registerCorrectiveActions() {
 		FiscalYear int                 `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only actions whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.CorrectiveAction], error) {
 		var dp dateParams
-		f := domain.CorrectiveActionFilter{ContractID: in.ContractID, VendorID: in.VendorID, OwnerID: in.OwnerID, Status: in.Status,
+		f := domain.CorrectiveActionFilter{Source: in.Source, SourceID: in.SourceID, ContractID: in.ContractID, VendorID: in.VendorID, OwnerID: in.OwnerID, Status: in.Status,
 			DueBefore: dp.parse("due_before", in.DueBefore), FiscalYear: in.FiscalYear}
 		if err := dp.err(); err != nil {
 			return nil, err

@@ -93,7 +93,7 @@ func (s *Server) registerEvidenceFiles() {
 		ID: "upload-evidence-file", Method: http.MethodPost, Path: EvidenceUploadPath, Tag: tag,
 		Summary: "Upload an evidence file",
 		Description: "Attaches a file to a record: a vendor, contract, confirmation (optionally one checklist answer: item_code is " +
-			"its clause code), corrective action, cloud service or social-media account. The body is multipart/form-data with the " +
+			"its clause code), corrective action, cloud service, social-media account or policy review. The body is multipart/form-data with the " +
 			"fields subject_type, subject_id and item_code first and the file last. The file's media type is sniffed from its " +
 			"bytes (the part's Content-Type is ignored) and must be one of the settings' evidence_media_types (415 otherwise); a " +
 			"file larger than evidence_max_bytes is refused with 413. A refused file leaves nothing stored. The file's SHA-256, " +

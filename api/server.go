@@ -42,6 +42,7 @@ type Services struct {
 	Reviews           domain.ReviewService
 	Reminders         domain.ReminderService
 	Work              domain.WorkService
+	PolicyReviews     domain.PolicyReviewService
 	// Evidence keeps the files attached to records.
 	Evidence domain.EvidenceService
 	// Sessions signs people in to the staff pages (api/web).
@@ -71,6 +72,7 @@ type Backend interface {
 	domain.ReminderService
 	domain.WorkService
 	domain.SessionService
+	domain.PolicyReviewService
 	domain.EvidenceService
 	Ready(ctx context.Context) error
 }
@@ -81,7 +83,8 @@ func ServicesOf(b Backend) Services {
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
 		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
-		Evidence: b,
+		PolicyReviews: b,
+		Evidence:      b,
 	}
 }
 
@@ -175,6 +178,7 @@ func New(cfg Config) *Server {
 	s.registerSocialAccounts()
 	s.registerReviews()
 	s.registerReminders()
+	s.registerPolicyReviews()
 	s.registerEvidenceFiles()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)

@@ -16,14 +16,32 @@ const (
 	ActionRiskAccepted ActionStatus = "risk_accepted"
 )
 
-// CorrectiveAction is a measure taken under the contract when a contractor
-// does not keep the required security measures (改善要求等の措置).
+// ActionSource names what opened a corrective action.
+type ActionSource string
+
+// Corrective action sources.
+const (
+	// SourceConfirmation: a finding of a security confirmation (遵守状況の確認).
+	SourceConfirmation ActionSource = "confirmation"
+	// SourceIncident: an information security incident (第6 ⑦).
+	SourceIncident ActionSource = "incident"
+	// SourceAuditFinding: a finding of an audit (監査, 第7).
+	SourceAuditFinding ActionSource = "audit_finding"
+	// SourceInspectionAnswer: a not_compliant answer of a self-inspection (自己点検, 第7).
+	SourceInspectionAnswer ActionSource = "inspection_answer"
+)
+
+// CorrectiveAction is a measure taken when a contractor does not keep the
+// required security measures (改善要求等の措置), or when an incident, an audit
+// or a self-inspection found something to correct.
 type CorrectiveAction struct {
 	ID             string       `json:"id" doc:"UUIDv7 of the action."`
-	ConfirmationID string       `json:"confirmation_id" doc:"The confirmation whose finding opened it."`
-	ContractID     string       `json:"contract_id" doc:"The contract concerned."`
-	VendorID       string       `json:"vendor_id" doc:"The vendor concerned."`
-	ClauseCode     string       `json:"clause_code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"The clause the finding was about."`
+	Source         ActionSource `json:"source" enum:"confirmation,incident,audit_finding,inspection_answer" doc:"What opened it: a confirmation's finding, an incident, an audit finding or a self-inspection answer."`
+	SourceID       string       `json:"source_id" doc:"ID of what opened it (the confirmation, incident, audit finding or inspection answer)."`
+	ConfirmationID string       `json:"confirmation_id" doc:"The confirmation whose finding opened it; empty for other sources."`
+	ContractID     string       `json:"contract_id" doc:"The contract concerned; empty when none is."`
+	VendorID       string       `json:"vendor_id" doc:"The vendor concerned; empty when none is."`
+	ClauseCode     string       `json:"clause_code" pattern:"^([a-z][a-z0-9_]{1,79})?$" doc:"The clause the finding was about; empty for other sources."`
 	Description    string       `json:"description" doc:"What must be corrected."`
 	Severity       Severity     `json:"severity" enum:"low,medium,high" doc:"low, medium or high."`
 	OwnerID        string       `json:"owner_id" doc:"Our person who follows it up."`
@@ -100,6 +118,10 @@ type RiskAcceptance struct {
 
 // CorrectiveActionFilter narrows ListCorrectiveActions.
 type CorrectiveActionFilter struct {
+	// Source and SourceID keep the actions opened by one kind of source,
+	// or by one record.
+	Source     ActionSource
+	SourceID   string
 	ContractID string
 	VendorID   string
 	OwnerID    string

@@ -23,11 +23,14 @@ const (
 	SubjectSocialAccountReview SubjectType = "social_account_review"
 	SubjectCertification       SubjectType = "certification"
 	SubjectCorrectiveAction    SubjectType = "corrective_action"
+	// SubjectPolicyReview is the next review of the information security
+	// policy (第8), named by the latest approved policy review.
+	SubjectPolicyReview SubjectType = "policy_review"
 )
 
 // SubjectTypes lists every subject type in a stable order.
 var SubjectTypes = []SubjectType{SubjectConfirmation, SubjectContractRenewal, SubjectCloudServiceReview,
-	SubjectSocialAccountReview, SubjectCertification, SubjectCorrectiveAction}
+	SubjectSocialAccountReview, SubjectCertification, SubjectCorrectiveAction, SubjectPolicyReview}
 
 // ReminderStatus is where a ledger row stands.
 type ReminderStatus string
@@ -185,7 +188,7 @@ const (
 // subject's due date at one stage.
 type Reminder struct {
 	ID          string         `json:"id" doc:"UUIDv7 of the ledger row."`
-	SubjectType SubjectType    `json:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action" doc:"What is due."`
+	SubjectType SubjectType    `json:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action,policy_review" doc:"What is due."`
 	SubjectID   string         `json:"subject_id" doc:"ID of the subject (for certification, the vendor)."`
 	Title       string         `json:"title" doc:"What the reminder is about, as the e-mail names it."`
 	Path        string         `json:"path" pattern:"^/v1/[a-z-]+/[0-9a-f-]{36}$" doc:"API path of the subject."`

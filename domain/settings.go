@@ -44,6 +44,7 @@ type PolicySettings struct {
 	JapaneseEraDates           bool     `json:"japanese_era_dates,omitempty" doc:"Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））."`
 	SessionIdleMinutes         int      `json:"session_idle_minutes,omitempty" minimum:"0" maximum:"1440" doc:"Minutes without use after which a staff-page session ends and the person signs in again; 30 by default." validate:"min=0,max=1440"`
 	SessionAbsoluteHours       int      `json:"session_absolute_hours,omitempty" minimum:"0" maximum:"168" doc:"Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day)." validate:"min=0,max=168"`
+	PolicyReviewIntervalMonths int      `json:"policy_review_interval_months,omitempty" minimum:"0" maximum:"60" doc:"Months from the approval of a review of the information security policy (第8) to the next one, unless the review names its date; 12 by default." validate:"min=0,max=60"`
 	EvidenceMaxBytes           int64    `json:"evidence_max_bytes,omitempty" minimum:"0" maximum:"1073741824" doc:"Largest evidence file accepted, in bytes; 20971520 (20 MiB) by default, at most 1 GiB. A larger upload is refused with 413 and leaves nothing behind." validate:"min=0,max=1073741824"`
 	EvidenceMediaTypes         []string `json:"evidence_media_types,omitempty" maxItems:"50" maxLength:"100" pattern:"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$" doc:"Media types an evidence file may have, as sniffed from its bytes (type/subtype, no parameters); PDF, PNG, JPEG, GIF, WebP, Word/Excel/PowerPoint (OOXML and legacy), OpenDocument, text/plain and text/csv when left out. Another type is refused with 415." validate:"max=50,dive,required,max=100"`
 }
@@ -109,6 +110,9 @@ func (p *PolicySettings) Normalize() {
 	if p.SessionAbsoluteHours == 0 {
 		p.SessionAbsoluteHours = d.SessionAbsoluteHours
 	}
+	if p.PolicyReviewIntervalMonths == 0 {
+		p.PolicyReviewIntervalMonths = d.PolicyReviewIntervalMonths
+	}
 	if p.EvidenceMaxBytes == 0 {
 		p.EvidenceMaxBytes = d.EvidenceMaxBytes
 	}
@@ -137,6 +141,7 @@ var DefaultPolicySettings = PolicySettings{
 	ClosureDays:                 defaultClosureDays,
 	SessionIdleMinutes:          30,
 	SessionAbsoluteHours:        10,
+	PolicyReviewIntervalMonths:  12,
 	EvidenceMaxBytes:            DefaultEvidenceMaxBytes,
 	EvidenceMediaTypes:          defaultEvidenceMediaTypes,
 }

@@ -120,6 +120,7 @@ func newSettingsData(s *domain.Settings) *settingsData {
 				{Name: "renewal_review_lead_days", Value: p.RenewalReviewLeadDays, Min: 0, Max: 365, Unit: "settings.unit.days"},
 				{Name: "default_review_interval_months", Value: p.DefaultReviewIntervalMonths, Min: 1, Max: 60, Unit: "settings.unit.months"},
 				{Name: "risk_acceptance_months", Value: p.RiskAcceptanceMonths, Min: 0, Max: 60, Unit: "settings.unit.months"},
+				{Name: "policy_review_interval_months", Value: p.PolicyReviewIntervalMonths, Min: 0, Max: 60, Unit: "settings.unit.months"},
 			}},
 			{Legend: "settings.group.reminders", Fields: []settingsField{
 				{Name: "escalation_delay_days", Value: p.EscalationDelayDays, Min: 1, Max: 90, Unit: "settings.unit.days"},
@@ -167,6 +168,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		JapaneseEraDates:            ff.Bool("japanese_era_dates"),
 		SessionIdleMinutes:          ff.Int("session_idle_minutes"),
 		SessionAbsoluteHours:        ff.Int("session_absolute_hours"),
+		PolicyReviewIntervalMonths:  ff.Int("policy_review_interval_months"),
 		EvidenceMaxBytes:            int64(ff.Int("evidence_max_mib")) << 20,
 		ReminderLeadDays:            []int{},
 		// One entry a line; an empty box is no closure days (not the

@@ -75,6 +75,9 @@ type contractTitles struct {
 
 // contract returns the contract, or nil when it cannot be read.
 func (ct *contractTitles) contract(id string) *domain.Contract {
+	if id == "" {
+		return nil // an action that no contract concerns
+	}
 	if ct.seen == nil {
 		ct.seen = map[string]*domain.Contract{}
 	}

@@ -68,9 +68,11 @@ func (h *Handler) correctiveActionList(w http.ResponseWriter, r *http.Request) {
 
 // correctiveActionData is one corrective action's page data.
 type correctiveActionData struct {
-	A        *domain.CorrectiveAction
-	Contract *domain.Contract
-	Vendor   *domain.Vendor
+	A *domain.CorrectiveAction
+	// SourcePath is the page of what opened the action; "" when it has none.
+	SourcePath string
+	Contract   *domain.Contract
+	Vendor     *domain.Vendor
 	// Owner and ClosedBy name the people (their id when unreadable).
 	Owner    string
 	ClosedBy string
@@ -95,14 +97,24 @@ func (h *Handler) loadCorrectiveAction(r *http.Request, id string) (*correctiveA
 		return nil, err
 	}
 	d := &correctiveActionData{A: a, Open: a.Status == domain.ActionOpen, MayAcceptRisk: domain.MayAcceptRisk(stateOf(r).me)}
-	if d.Contract, err = h.cfg.Contracts.FindContract(ctx, a.ContractID); err != nil {
-		return nil, err
+	if p, ok := actionSourcePages[a.Source]; ok && a.SourceID != "" {
+		d.SourcePath = p + a.SourceID
 	}
-	if d.Vendor, err = h.cfg.Vendors.FindVendor(ctx, a.VendorID); err != nil {
-		return nil, err
+	if a.ContractID != "" {
+		if d.Contract, err = h.cfg.Contracts.FindContract(ctx, a.ContractID); err != nil {
+			return nil, err
+		}
+	}
+	if a.VendorID != "" {
+		if d.Vendor, err = h.cfg.Vendors.FindVendor(ctx, a.VendorID); err != nil {
+			return nil, err
+		}
 	}
 	d.Owner = h.personName(r, a.OwnerID)
 	d.ClosedBy = h.personName(r, a.ClosedBy)
+	if a.ConfirmationID == "" {
+		return d, nil
+	}
 	if c, err := h.cfg.Confirmations.FindConfirmation(ctx, a.ConfirmationID); err == nil {
 		for i := range c.Checklist {
 			if it := &c.Checklist[i]; it.CorrectiveActionID == a.ID {
@@ -115,6 +127,13 @@ func (h *Handler) loadCorrectiveAction(r *http.Request, id string) (*correctiveA
 	}
 	d.Evidence = h.evidenceSection(r, domain.EvidenceCorrectiveAction, a.ID, nil)
 	return d, nil
+}
+
+// actionSourcePages are the pages of the records that open corrective
+// actions, by source; the source's id completes the path.
+var actionSourcePages = map[domain.ActionSource]string{
+	domain.SourceConfirmation: "/confirmations/",
+	domain.SourceIncident:     "/incidents/",
 }
 
 // personName is a person's name, their id when they cannot be read, or ""

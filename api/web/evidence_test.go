@@ -200,6 +200,10 @@ func TestEvidenceOnEveryDetailPage(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, cs.Status, cs.Body)
 		services := csServices(t, e)
 		require.NotEmpty(t, services)
+		asOwner := domain.WithActor(context.Background(), domain.Actor{PersonID: owner.ID, Role: domain.RoleEditor, Name: owner.Name})
+		review, err := e.db.CreatePolicyReview(asOwner, domain.PolicyReviewInput{Trigger: domain.TriggerCircumstances,
+			TriggerDescription: "新しいガイドライン", Decision: "様式を改める", NextReviewDue: domain.DateOf(e.db.Now(), e.db.Location()).AddDays(30)})
+		require.NoError(t, err)
 
 		for _, c := range []struct {
 			path string
@@ -212,6 +216,7 @@ func TestEvidenceOnEveryDetailPage(t *testing.T) {
 			{"/corrective-actions/" + a.ID, domain.EvidenceCorrectiveAction, a.ID},
 			{"/cloud-services/" + services[0].ID, domain.EvidenceCloudService, services[0].ID},
 			{"/social-accounts/" + account.ID, domain.EvidenceSocialAccount, account.ID},
+			{"/policy-reviews/" + review.ID, domain.EvidencePolicyReview, review.ID},
 		} {
 			p := b.get(c.path)
 			require.Equal(t, http.StatusOK, p.Status, c.path)

@@ -38,9 +38,14 @@ func init() {
 		"corrective.risk_who": {"リスクの受容は、統括情報セキュリティ責任者または最高情報セキュリティ責任者が行います。",
 			"Only a supervisor (統括情報セキュリティ責任者) or CISO may accept a risk."},
 
-		"corrective.status.open":          {"対応中", "Open"},
-		"corrective.status.done":          {"完了", "Done"},
-		"corrective.status.risk_accepted": {"リスク受容", "Risk accepted"},
+		"corrective.source":                   {"発端", "Opened by"},
+		"corrective.source.confirmation":      {"遵守状況の確認の指摘", "A confirmation's finding"},
+		"corrective.source.incident":          {"情報セキュリティインシデント", "An information security incident"},
+		"corrective.source.audit_finding":     {"監査の指摘", "An audit finding"},
+		"corrective.source.inspection_answer": {"自己点検の不適合", "A self-inspection answer"},
+		"corrective.status.open":              {"対応中", "Open"},
+		"corrective.status.done":              {"完了", "Done"},
+		"corrective.status.risk_accepted":     {"リスク受容", "Risk accepted"},
 
 		"corrective.severity.low":    {"低", "Low"},
 		"corrective.severity.medium": {"中", "Medium"},

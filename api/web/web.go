@@ -108,6 +108,7 @@ func New(cfg Config) (*Handler, error) {
 		h.cloudServiceRoutes(r)
 		h.socialAccountRoutes(r)
 		h.reviewRoutes(r)
+		h.policyReviewRoutes(r)
 		h.ledgerRoutes(r)
 		h.adminRoutes(r)
 		h.evidenceRoutes(r)

@@ -18,9 +18,11 @@ type correctiveActionRow struct {
 	bun.BaseModel `bun:"table:corrective_actions"`
 
 	ID             string      `bun:"id,pk"`
-	ConfirmationID string      `bun:"confirmation_id"`
-	ContractID     string      `bun:"contract_id"`
-	VendorID       string      `bun:"vendor_id"`
+	Source         string      `bun:"source"`
+	SourceID       string      `bun:"source_id"`
+	ConfirmationID string      `bun:"confirmation_id,nullzero"`
+	ContractID     string      `bun:"contract_id,nullzero"`
+	VendorID       string      `bun:"vendor_id,nullzero"`
 	ClauseCode     string      `bun:"clause_code"`
 	Description    string      `bun:"description"`
 	Severity       string      `bun:"severity"`
@@ -41,7 +43,7 @@ const entityCorrectiveAction = "corrective_action"
 
 func (r *correctiveActionRow) toDomain(today domain.Date) *domain.CorrectiveAction {
 	a := &domain.CorrectiveAction{
-		ID: r.ID, ConfirmationID: r.ConfirmationID, ContractID: r.ContractID, VendorID: r.VendorID, ClauseCode: r.ClauseCode,
+		ID: r.ID, Source: domain.ActionSource(r.Source), SourceID: r.SourceID, ConfirmationID: r.ConfirmationID, ContractID: r.ContractID, VendorID: r.VendorID, ClauseCode: r.ClauseCode,
 		Description: r.Description, Severity: domain.Severity(r.Severity), OwnerID: r.OwnerID, DueDate: r.DueDate,
 		DueDateNominal: nominalOr(r.DueDateNominal, r.DueDate),
 		Status:         domain.ActionStatus(r.Status), Resolution: r.Resolution, ClosedAt: utcPtr(r.ClosedAt), AcceptedUntil: r.AcceptedUntil,
@@ -54,28 +56,56 @@ func (r *correctiveActionRow) toDomain(today domain.Date) *domain.CorrectiveActi
 	return a
 }
 
-// openCorrectiveAction opens the action for one finding inside tx.
-func (db *DB) openCorrectiveAction(ctx context.Context, tx bun.Tx, conf *confirmationRow, contract *contractRow, code string, r domain.ItemResultInput) (*domain.CorrectiveAction, error) {
-	owner := r.ActionOwnerID
-	if owner == "" {
-		owner = contract.OwnerID
-	}
+// newAction is a corrective action to open: what opened it (Source,
+// SourceID), what it concerns, and what must be done by when.
+type newAction struct {
+	Source   domain.ActionSource
+	SourceID string
+	// ConfirmationID, ContractID, VendorID and ClauseCode say what it
+	// concerns; empty when not a contract's (VendorID alone for a vendor).
+	ConfirmationID, ContractID, VendorID, ClauseCode string
+	Description                                      string
+	Severity                                         domain.Severity
+	OwnerID                                          string
+	// DueDate is the date given; the action is due on the business day on
+	// or before it.
+	DueDate domain.Date
+	// Reason goes into the audit event ("finding on clause …").
+	Reason string
+}
+
+// openActionFor opens a corrective action inside tx, due on a business day,
+// with its audit event. Every source opens its actions here, so they are
+// all reminded, listed and closed alike.
+func (db *DB) openActionFor(ctx context.Context, tx bun.Tx, in newAction) (*domain.CorrectiveAction, error) {
 	now := db.Now()
 	cal, err := db.calendar(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	row := &correctiveActionRow{
-		ID: uuid.Must(uuid.NewV7()).String(), ConfirmationID: conf.ID, ContractID: contract.ID, VendorID: contract.VendorID,
-		ClauseCode: code, Description: strings.TrimSpace(r.Note), Severity: string(r.Severity), OwnerID: owner,
-		DueDate: cal.BusinessDueDate(r.ActionDueDate), DueDateNominal: r.ActionDueDate, Status: string(domain.ActionOpen), Version: 1, CreatedAt: now, UpdatedAt: now,
+		ID: uuid.Must(uuid.NewV7()).String(), Source: string(in.Source), SourceID: in.SourceID,
+		ConfirmationID: in.ConfirmationID, ContractID: in.ContractID, VendorID: in.VendorID,
+		ClauseCode: in.ClauseCode, Description: strings.TrimSpace(in.Description), Severity: string(in.Severity), OwnerID: in.OwnerID,
+		DueDate: cal.BusinessDueDate(in.DueDate), DueDateNominal: in.DueDate, Status: string(domain.ActionOpen), Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 		return nil, wrap("insert corrective action", translate(err))
 	}
 	a := row.toDomain(db.today())
 	return a, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityCorrectiveAction, EntityID: a.ID,
-		Reason: "finding on clause " + code, After: a})
+		Reason: in.Reason, After: a})
+}
+
+// openCorrectiveAction opens the action for one confirmation finding inside tx.
+func (db *DB) openCorrectiveAction(ctx context.Context, tx bun.Tx, conf *confirmationRow, contract *contractRow, code string, r domain.ItemResultInput) (*domain.CorrectiveAction, error) {
+	owner := r.ActionOwnerID
+	if owner == "" {
+		owner = contract.OwnerID
+	}
+	return db.openActionFor(ctx, tx, newAction{Source: domain.SourceConfirmation, SourceID: conf.ID,
+		ConfirmationID: conf.ID, ContractID: contract.ID, VendorID: contract.VendorID, ClauseCode: code,
+		Description: r.Note, Severity: r.Severity, OwnerID: owner, DueDate: r.ActionDueDate, Reason: "finding on clause " + code})
 }
 
 // FindCorrectiveAction implements domain.CorrectiveActionService.
@@ -91,6 +121,12 @@ func (db *DB) FindCorrectiveAction(ctx context.Context, id string) (*domain.Corr
 func (db *DB) ListCorrectiveActions(ctx context.Context, f domain.CorrectiveActionFilter, p domain.PageRequest) (domain.Page[*domain.CorrectiveAction], error) {
 	var rows []*correctiveActionRow
 	q := db.bun.NewSelect().Model(&rows)
+	if f.Source != "" {
+		q = q.Where("source = ?", string(f.Source))
+	}
+	if f.SourceID != "" {
+		q = q.Where("source_id = ?", f.SourceID)
+	}
 	if f.ContractID != "" {
 		q = q.Where("contract_id = ?", f.ContractID)
 	}

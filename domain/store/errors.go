@@ -188,6 +188,7 @@ func entityJa(kind string) string {
 		entitySocialAccount:    "ソーシャルメディアのアカウント",
 		entityToken:            "トークン",
 		entityVendor:           "委託事業者",
+		entityPolicyReview:     "情報セキュリティポリシーの見直し",
 	}[kind]; ok {
 		return n
 	}

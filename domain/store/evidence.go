@@ -94,12 +94,12 @@ var evidenceSubjects = map[domain.EvidenceSubject]evidenceSubject{
 	domain.EvidenceCorrectiveAction: {table: "corrective_actions"},
 	domain.EvidenceCloudService:     {table: "cloud_services"},
 	domain.EvidenceSocialAccount:    {table: "social_accounts"},
+	domain.EvidencePolicyReview:     {table: "policy_reviews"},
 	// STEP 4 MERGE: the registers built in parallel add their tables here
 	// (the subject types are already in domain.EvidenceSubjects):
 	//   domain.EvidenceIncident:         {table: "incidents"},
 	//   domain.EvidenceInspectionAnswer: {table: "inspection_answers"}, (items: its checklist item code, if any)
 	//   domain.EvidenceAudit:            {table: "audits"},
-	//   domain.EvidencePolicyReview:     {table: "policy_reviews"},
 }
 
 // confirmationItemCodes lists the clause codes of a confirmation's

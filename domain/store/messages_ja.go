@@ -36,6 +36,9 @@ var statusLabelsJa = map[string]map[string]string{
 		string(domain.SocialActive): "運用中", string(domain.SocialSuspended): "休止中",
 		string(domain.SocialRetired): "廃止",
 	},
+	entityPolicyReview: {
+		string(domain.PolicyReviewDraft): "起案中", string(domain.PolicyReviewApproved): "承認済み",
+	},
 }
 
 // statusJa returns the Japanese label of status of an entity kind, in

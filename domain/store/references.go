@@ -39,6 +39,7 @@ var (
 		{Table: "cloud_services", Where: "responsible_person_id = ? OR requester_id = ? OR approver_id = ?", What: "cloud services name them", WhatJa: "この職員を指定している約款による外部サービス%d件"},
 		{Table: "social_accounts", Where: "responsible_person_id = ? OR credential_custodian_id = ?", What: "social-media accounts name them as responsible person or credential custodian", WhatJa: "責任者又は認証情報の管理者として指定しているソーシャルメディアのアカウント%d件"},
 		{Table: "social_account_operators", Where: "person_id = ?", What: "social-media accounts name them as operator", WhatJa: "投稿者として指定しているソーシャルメディアのアカウント%d件"},
+		{Table: "policy_reviews", Where: "owner_id = ? OR drafted_by = ? OR changed_by = ? OR approver_id = ?", What: "policy reviews name them", WhatJa: "この職員を記録している情報セキュリティポリシーの見直し%d件"},
 	}
 	vendorReferences = []reference{
 		{Table: "contracts", Where: "vendor_id = ?", What: "contracts are registered with it", WhatJa: "登録されている契約%d件"},

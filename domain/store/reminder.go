@@ -91,6 +91,12 @@ func nameItems(st domain.SubjectType, items []dueItem) {
 				domain.LocaleJa: it.Title,
 				domain.LocaleEn: domain.Platform(it.Kind).DisplayName(domain.LocaleEn) + " @" + it.Name,
 			}
+		case domain.SubjectPolicyReview:
+			it.titles = map[domain.Locale]string{
+				domain.LocaleJa: "情報セキュリティポリシーの次回の見直し",
+				domain.LocaleEn: "Next review of the information security policy",
+			}
+			it.Title = it.titles[domain.LocaleJa]
 		}
 	}
 }
@@ -110,6 +116,7 @@ var subjectPaths = map[domain.SubjectType]string{
 	domain.SubjectSocialAccountReview: "/v1/social-accounts/",
 	domain.SubjectCertification:       "/v1/vendors/",
 	domain.SubjectCorrectiveAction:    "/v1/corrective-actions/",
+	domain.SubjectPolicyReview:        "/v1/policy-reviews/",
 }
 
 // dueQueries select, per subject type, every unresolved item whose date is
@@ -131,9 +138,13 @@ var dueQueries = map[domain.SubjectType]string{
 	domain.SubjectCertification: `SELECT 'certification' AS subject_type, v.id AS subject_id, v.name AS title, c.kind, c.name, c.number, c.valid_until AS due_date, v.owner_id
 		FROM vendor_certifications c JOIN vendors v ON v.id = c.vendor_id
 		WHERE v.status <> 'terminated' AND c.valid_until <= ?`,
-	domain.SubjectCorrectiveAction: `SELECT 'corrective_action' AS subject_type, a.id AS subject_id, c.title || ': ' || a.description AS title, a.due_date, a.owner_id
-		FROM corrective_actions a JOIN contracts c ON c.id = a.contract_id
+	domain.SubjectCorrectiveAction: `SELECT 'corrective_action' AS subject_type, a.id AS subject_id, COALESCE(c.title || ': ', '') || a.description AS title, a.due_date, a.owner_id
+		FROM corrective_actions a LEFT JOIN contracts c ON c.id = a.contract_id
 		WHERE a.status = 'open' AND a.due_date <= ?`,
+	// Only the latest approved review names the next review of the
+	// policy: approving a newer one supersedes it (supersedePolicyReviews).
+	domain.SubjectPolicyReview: `SELECT 'policy_review' AS subject_type, id AS subject_id, 'next review of the information security policy' AS title, next_review_due AS due_date, owner_id
+		FROM policy_reviews WHERE status = 'approved' AND superseded_by IS NULL AND next_review_due <= ?`,
 }
 
 // ScanDue implements domain.ReminderService.

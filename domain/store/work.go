@@ -77,7 +77,7 @@ func (db *DB) MyWork(ctx context.Context, today domain.Date) (*domain.Work, erro
 		}
 	}
 	for _, approvals := range []func(context.Context, domain.Actor, *domain.Person) ([]domain.WorkItem, error){
-		db.waiversToApprove, db.vendorsToApprove, db.cloudServicesToApprove,
+		db.waiversToApprove, db.vendorsToApprove, db.cloudServicesToApprove, db.policyReviewsToApprove,
 	} {
 		items, err := approvals(ctx, a, me)
 		if err != nil {
