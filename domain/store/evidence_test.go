@@ -17,6 +17,7 @@ import (
 	"github.com/vendorwatch/vendorwatch/domain"
 	"github.com/vendorwatch/vendorwatch/domain/store"
 	"github.com/vendorwatch/vendorwatch/domain/store/blob/blobtest"
+	"github.com/vendorwatch/vendorwatch/domain/store/blob/s3blob"
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
 
@@ -249,6 +250,16 @@ func TestEvidenceSizeLimitLeavesNothingBehind(t *testing.T) {
 			require.Equal(t, "file", de.Fields[0].Field)
 			require.Equal(t, "ファイルが大きすぎます（上限9.8KB）。", de.Ja)
 		}
+		// Beyond one S3 part, the upload is a multipart one, aborted when
+		// the limit is passed mid-stream.
+		p.EvidenceMaxBytes = s3blob.PartSize + 1000
+		_, err = db.ReplaceSettings(ctx, nil, p)
+		require.NoError(t, err)
+		body := append(append([]byte{}, evidencePDF...), bytes.Repeat([]byte{' '}, s3blob.PartSize+5000)...)
+		_, err = db.UploadEvidenceFile(ctx, domain.EvidenceUpload{SubjectType: domain.EvidenceVendor, SubjectID: v.ID, FileName: "parts.pdf", Content: bytes.NewReader(body)})
+		require.Equal(t, domain.ETOOLARGE, domain.ErrorCodeOf(err), "%v", err)
+		audits.Items = append(audits.Items, nil) // the settings change
+
 		require.Equal(t, 1, evidenceCount(t, db), "no row for the refused files")
 		after, err := db.ListAuditEvents(ctx, domain.AuditFilter{}, domain.PageRequest{Limit: 200})
 		require.NoError(t, err)
