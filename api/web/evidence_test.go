@@ -263,3 +263,28 @@ func TestEvidenceSettingsOnTheSettingsPage(t *testing.T) {
 		require.Contains(t, refused.Body, "2件目")
 	})
 }
+
+func TestAuditPageNamesBrokenEvidenceFiles(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		blobs := blobtest.Disk(t)
+		e.db.UseBlobStore(blobs)
+		b := e.signedIn()
+		v := confApprovedVendor(e, e.admin, "改ざん株式会社")
+		done := b.upload("/vendors/"+v.ID, nil, "a.txt", []byte("原本\n"))
+		require.Equal(t, http.StatusSeeOther, done.Status, done.Body)
+		f := evidenceRows(t, e, domain.EvidenceVendor, v.ID)[0]
+
+		ok := b.submit("/audit", "/audit/verify", nil)
+		require.Equal(t, http.StatusOK, ok.Status, ok.Body)
+		require.Contains(t, ok.Body, "証跡ファイル1件の内容も、記録したハッシュと一致しました。")
+
+		_, err := blobs.Put(context.Background(), f.ID, strings.NewReader("改ざん\n"))
+		require.NoError(t, err)
+		broken := b.submit("/audit", "/audit/verify", nil)
+		require.Equal(t, http.StatusOK, broken.Status, broken.Body)
+		require.Contains(t, broken.Body, "検証の結果、問題はありませんでした", "the chain itself holds")
+		require.Contains(t, broken.Body, "証跡ファイル1件の内容が、記録したハッシュと一致しません。")
+		require.Contains(t, broken.Body, "委託事業者（ID "+v.ID+"）の証跡ファイル "+f.ID+"：内容が変更されています")
+		require.Contains(t, b.get("/audit?entity_type=evidence_file").Body, f.ID)
+	})
+}

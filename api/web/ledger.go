@@ -136,7 +136,7 @@ func isUUID(s string) bool {
 
 // auditEntityTypes are the kinds of entity the audit filter offers.
 var auditEntityTypes = []string{"vendor", "contract", "confirmation", "corrective_action", "cloud_service", "social_account",
-	"review", "person", "department", "token", "catalogue_item", "settings", "policy_review"}
+	"review", "person", "department", "token", "catalogue_item", "settings", "policy_review", "evidence_file"}
 
 // auditEntityPages are the staff pages of the audited entities that have
 // one: the path prefix before the entity's id.

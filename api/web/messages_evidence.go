@@ -34,7 +34,14 @@ func init() {
 		"settings.evidence_media_types": {"メディアタイプ（1行に1つ）", "Media types (one a line)"},
 		"settings.evidence_media_types.hint": {"ファイルの中身から判定した種類がこの一覧にない場合、添付できません。空欄にすると既定の一覧（PDF、画像、Office文書、テキスト、CSV）になります。",
 			"A file whose type, read from its contents, is not listed is refused. Leave it empty for the default list (PDF, images, office documents, text, CSV)."},
-		"flash.evidence_uploaded": {"ファイルを添付しました。", "The file is attached."},
-		"flash.evidence_deleted":  {"ファイルを削除しました。削除の記録は監査ログに残ります。", "The file is deleted; the audit trail keeps the record of it."},
+		"audit.entity.evidence_file": {"証跡ファイル", "Evidence file"},
+		"audit.verify_files_ok":      {"証跡ファイル%d件の内容も、記録したハッシュと一致しました。", "The bytes of %d evidence files match their recorded hashes."},
+		"audit.verify_files_broken": {"証跡ファイル%d件の内容が、記録したハッシュと一致しません。保存先で変更又は削除された可能性があります。",
+			"%d evidence files no longer match their recorded hashes: they may have been changed or removed in storage."},
+		"audit.verify_file":                  {"%[1]s（ID %[2]s）の証跡ファイル %[3]s：%[4]s", "Evidence file %[3]s of the %[1]s %[2]s: %[4]s"},
+		"audit.file_problem.sha256_mismatch": {"内容が変更されています", "the bytes were changed"},
+		"audit.file_problem.missing":         {"保存先にありません", "missing from storage"},
+		"flash.evidence_uploaded":            {"ファイルを添付しました。", "The file is attached."},
+		"flash.evidence_deleted":             {"ファイルを削除しました。削除の記録は監査ログに残ります。", "The file is deleted; the audit trail keeps the record of it."},
 	})
 }
