@@ -116,6 +116,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	db.UseBlobStore(blobs)
 	log.Info("evidence files are kept in " + where)
+	if db.Kind() == store.Postgres && cfg.evidence.S3URL == "" {
+		log.Warn("evidence files are kept in a folder of this replica; replicas share them only through --evidence-s3-url (or a shared folder)")
+	}
 
 	if cfg.Migrate {
 		rep, err := migrations.Apply(ctx, db.MigrationTarget())
