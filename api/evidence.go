@@ -252,11 +252,15 @@ func (s *Server) uploadEvidence(ctx context.Context, w http.ResponseWriter, r *h
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(EvidenceUploadTimeout))
 	in, err := readEvidenceForm(r)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		w.Header().Set("Connection", "close")
+		return nil, s.problem(ctx, "body", domain.EvidenceTooLarge(limit))
+	}
 	if err != nil {
 		return nil, err
 	}
 	f, err := s.Evidence.UploadEvidenceFile(ctx, in)
-	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
 		return nil, s.problem(ctx, "body", domain.EvidenceTooLarge(limit))
