@@ -28,6 +28,7 @@ var tagDescriptions = map[string]string{
 	"Social-media accounts": "Official social-media accounts (ソーシャルメディアサービス) and post checks.",
 	"Reviews":               "Renewal and periodic reviews that move due dates.",
 	"Reminders":             "The reminder ledger and the due-scan.",
+	"Evidence files":        "Files attached to records (証跡ファイル): signed contracts, certificates, contractors' reports; SHA-256 in the audit trail.",
 }
 
 // Bounds given to schema values that the Go types leave open. Request

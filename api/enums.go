@@ -28,6 +28,7 @@ var enumDescriptions = map[string]string{
 	"PostFindingCode":   "What a post check found: category_not_allowed, prohibited_term, email_address, phone_number, individual_number (マイナンバー) or postal_address.",
 	"ReviewSubjectType": "What a review is of: contract (renewal review), cloud_service or social_account (periodic review).",
 	"Role":              "What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).",
+	"EvidenceSubject":   "The kind of record an evidence file is attached to.",
 	"SubjectType":       "What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, or a corrective action.",
 }
 

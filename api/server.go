@@ -43,6 +43,8 @@ type Services struct {
 	Reminders         domain.ReminderService
 	Work              domain.WorkService
 	PolicyReviews     domain.PolicyReviewService
+	// Evidence keeps the files attached to records.
+	Evidence domain.EvidenceService
 	// Sessions signs people in to the staff pages (api/web).
 	Sessions domain.SessionService
 	// Jobs runs a due-scan on demand; nil where no job runner runs.
@@ -74,6 +76,7 @@ type Backend interface {
 	domain.SessionService
 	domain.PolicyReviewService
 	domain.IncidentService
+	domain.EvidenceService
 	Ready(ctx context.Context) error
 }
 
@@ -85,6 +88,7 @@ func ServicesOf(b Backend) Services {
 		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
 		PolicyReviews: b,
 		Incidents:     b,
+		Evidence:      b,
 	}
 }
 
@@ -180,6 +184,7 @@ func New(cfg Config) *Server {
 	s.registerReminders()
 	s.registerPolicyReviews()
 	s.registerIncidents()
+	s.registerEvidenceFiles()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {
@@ -286,6 +291,10 @@ const DefaultRequestTimeout = 10 * time.Second
 func requestDeadline(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d := d
+			if isEvidenceUpload(r) {
+				d = max(d, EvidenceUploadTimeout)
+			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))

@@ -3,6 +3,8 @@ package domain
 import (
 	"context"
 	"fmt"
+	"mime"
+	"strings"
 	"time"
 )
 
@@ -46,6 +48,8 @@ type PolicySettings struct {
 	// IncidentSeverities are the severity levels of incidents (第6 ⑦),
 	// each with how soon after detection each step is due.
 	IncidentSeverities []IncidentSeverityLevel `json:"incident_severities,omitempty" maxItems:"20" doc:"The severity levels of incidents, each with whether every ciso is e-mailed at once and the minutes after detection by which each step is due (increasing step by step; codes unique). high, medium and low when left out." validate:"max=20,dive"`
+	EvidenceMaxBytes   int64                   `json:"evidence_max_bytes,omitempty" minimum:"0" maximum:"1073741824" doc:"Largest evidence file accepted, in bytes; 20971520 (20 MiB) by default, at most 1 GiB. A larger upload is refused with 413 and leaves nothing behind." validate:"min=0,max=1073741824"`
+	EvidenceMediaTypes []string                `json:"evidence_media_types,omitempty" maxItems:"50" maxLength:"100" pattern:"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$" doc:"Media types an evidence file may have, as sniffed from its bytes (type/subtype, no parameters); PDF, PNG, JPEG, GIF, WebP, Word/Excel/PowerPoint (OOXML and legacy), OpenDocument, text/plain and text/csv when left out. Another type is refused with 415." validate:"max=50,dive,required,max=100"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -58,6 +62,12 @@ func (p *PolicySettings) Check() FieldErrors {
 	for i, c := range p.ClosureDays {
 		if _, _, err := ParseClosureDay(c); err != nil {
 			fe.AddJa(fmt.Sprintf("closure_days[%d]", i), err.Error(), "MM-DD（毎年）又は YYYY-MM-DD（その日だけ）の形式で入力してください。", c)
+		}
+	}
+	for i, t := range p.EvidenceMediaTypes {
+		if mt, params, err := mime.ParseMediaType(t); err != nil || len(params) > 0 || !strings.Contains(mt, "/") {
+			fe.AddJa(fmt.Sprintf("evidence_media_types[%d]", i), "must be a media type such as application/pdf, without parameters",
+				"application/pdf のようなメディアタイプを、パラメータなしで入力してください。", t)
 		}
 	}
 	return fe
@@ -110,6 +120,18 @@ func (p *PolicySettings) Normalize() {
 	if p.IncidentSeverities == nil {
 		p.IncidentSeverities = append([]IncidentSeverityLevel(nil), d.IncidentSeverities...)
 	}
+	if p.EvidenceMaxBytes == 0 {
+		p.EvidenceMaxBytes = d.EvidenceMaxBytes
+	}
+	if len(p.EvidenceMediaTypes) == 0 {
+		p.EvidenceMediaTypes = DefaultEvidenceMediaTypes()
+	} else {
+		types := make([]string, len(p.EvidenceMediaTypes))
+		for i, t := range p.EvidenceMediaTypes {
+			types[i] = MediaTypeEssence(t)
+		}
+		p.EvidenceMediaTypes = types
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -128,6 +150,8 @@ var DefaultPolicySettings = PolicySettings{
 	SessionAbsoluteHours:        10,
 	PolicyReviewIntervalMonths:  12,
 	IncidentSeverities:          DefaultIncidentSeverities,
+	EvidenceMaxBytes:            DefaultEvidenceMaxBytes,
+	EvidenceMediaTypes:          defaultEvidenceMediaTypes,
 }
 
 // Settings is the stored settings resource.

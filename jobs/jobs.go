@@ -755,11 +755,17 @@ func (w *AuditVerifyWorker) Work(ctx context.Context, _ *river.Job[AuditVerifyAr
 	if err != nil {
 		return fmt.Errorf("jobs: verify audit chain: %w", err)
 	}
-	if !v.OK {
+	if v.FirstBroken != nil {
 		w.Logger.ErrorContext(ctx, "audit chain broken", "seq", v.FirstBroken.Seq, "event_id", v.FirstBroken.ID,
 			"problem", v.FirstBroken.Problem, "checked", v.Checked)
+	}
+	for _, f := range v.FilesBroken {
+		w.Logger.ErrorContext(ctx, "evidence file broken", "file_id", f.ID, "subject_type", f.SubjectType,
+			"subject_id", f.SubjectID, "problem", f.Problem)
+	}
+	if !v.OK {
 		return nil
 	}
-	w.Logger.InfoContext(ctx, "audit chain verified", "events", v.Checked)
+	w.Logger.InfoContext(ctx, "audit chain verified", "events", v.Checked, "files", v.FilesChecked)
 	return nil
 }

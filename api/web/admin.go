@@ -51,6 +51,8 @@ type settingsData struct {
 	Era         bool
 	// Severities are the incident severity levels, one row each.
 	Severities []domain.IncidentSeverityLevel
+	// EvidenceMediaTypes is the allowed types, one a line.
+	EvidenceMediaTypes string
 }
 
 // listError is an error of one entry of a list field, such as
@@ -131,7 +133,10 @@ func newSettingsData(s *domain.Settings) *settingsData {
 				{Name: "session_idle_minutes", Value: p.SessionIdleMinutes, Min: 0, Max: 1440, Unit: "settings.unit.minutes"},
 				{Name: "session_absolute_hours", Value: p.SessionAbsoluteHours, Min: 0, Max: 168, Unit: "settings.unit.hours"},
 			}},
-		}}
+			{Legend: "settings.group.evidence", Fields: []settingsField{
+				{Name: "evidence_max_mib", Value: int((p.EvidenceMaxBytes + 1<<20 - 1) >> 20), Min: 0, Max: domain.MaxEvidenceMaxBytes >> 20, Unit: "settings.unit.mib"},
+			}},
+		}, EvidenceMediaTypes: strings.Join(p.EvidenceMediaTypes, "\n")}
 }
 
 // settingsForm shows the policy settings as a form; admins only, as
@@ -166,6 +171,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		SessionIdleMinutes:          ff.Int("session_idle_minutes"),
 		SessionAbsoluteHours:        ff.Int("session_absolute_hours"),
 		PolicyReviewIntervalMonths:  ff.Int("policy_review_interval_months"),
+		EvidenceMaxBytes:            int64(ff.Int("evidence_max_mib")) << 20,
 		ReminderLeadDays:            []int{},
 		// One entry a line; an empty box is no closure days (not the
 		// default, which nil would give).
@@ -187,6 +193,12 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in.IncidentSeverities = incidentSeveritiesOf(ff)
+	// One type a line; an empty box is the default list.
+	for _, line := range strings.Split(ff.String("evidence_media_types"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			in.EvidenceMediaTypes = append(in.EvidenceMediaTypes, line)
+		}
+	}
 	version := ff.Version()
 	err := ff.Err()
 	if err == nil {

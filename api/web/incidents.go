@@ -290,6 +290,8 @@ type incidentData struct {
 	People     []*domain.Person
 	Contracts  []incidentNamed
 	Suspenders []incidentNamed
+	// Evidence is the incident's files (reports, logs, photographs).
+	Evidence *EvidenceSection
 }
 
 func (h *Handler) loadIncident(r *http.Request, id string) (*incidentData, error) {
@@ -351,6 +353,7 @@ func (h *Handler) loadIncident(r *http.Request, id string) (*incidentData, error
 			}
 		}
 	}
+	d.Evidence = h.evidenceSection(r, domain.EvidenceIncident, i.ID, nil)
 	for _, id := range i.CorrectiveActionIDs {
 		if a, err := h.cfg.CorrectiveActions.FindCorrectiveAction(ctx, id); err == nil {
 			d.Actions = append(d.Actions, a)

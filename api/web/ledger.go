@@ -138,7 +138,7 @@ func isUUID(s string) bool {
 
 // auditEntityTypes are the kinds of entity the audit filter offers.
 var auditEntityTypes = []string{"vendor", "contract", "confirmation", "corrective_action", "cloud_service", "social_account",
-	"review", "person", "department", "token", "catalogue_item", "settings", "policy_review"}
+	"review", "person", "department", "token", "catalogue_item", "settings", "policy_review", "evidence_file", "incident"}
 
 // auditEntityPages are the staff pages of the audited entities that have
 // one: the path prefix before the entity's id.
@@ -152,6 +152,7 @@ var auditEntityPages = map[string]string{
 	"review":            "/reviews/",
 	"person":            "/people/",
 	"policy_review":     "/policy-reviews/",
+	"incident":          "/incidents/",
 }
 
 // auditEntityType is what an entity_type filter may look like.

@@ -3,6 +3,7 @@ package web
 func init() {
 	addMessages(map[string]msg{
 		"nav.incidents":                         {"インシデント", "Incidents"},
+		"audit.entity.incident":                 {"インシデント", "Incident"},
 		"incident.list_title":                   {"情報セキュリティインシデント", "Security incidents"},
 		"incident.show_title":                   {"インシデント", "Incident"},
 		"incident.new":                          {"インシデントを登録する", "Record an incident"},

@@ -249,6 +249,8 @@ type policyReviewData struct {
 	MayApprove bool
 	// ApproveWho says why nobody here may approve, for the others.
 	ApproveWho string
+	// Evidence is the review's files.
+	Evidence *EvidenceSection
 }
 
 func (h *Handler) loadPolicyReview(r *http.Request, id string) (*policyReviewData, error) {
@@ -266,6 +268,7 @@ func (h *Handler) loadPolicyReview(r *http.Request, id string) (*policyReviewDat
 			d.ApproveWho = domain.MessageFor(err, localeOf(r))
 		}
 	}
+	d.Evidence = h.evidenceSection(r, domain.EvidencePolicyReview, rv.ID, nil)
 	return d, nil
 }
 

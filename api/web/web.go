@@ -112,6 +112,7 @@ func New(cfg Config) (*Handler, error) {
 		h.ledgerRoutes(r)
 		h.adminRoutes(r)
 		h.incidentRoutes(r)
+		h.evidenceRoutes(r)
 	})
 	h.router = r
 	return h, nil

@@ -181,6 +181,7 @@ func entityJa(kind string) string {
 		entityContract:         "契約",
 		entityCorrectiveAction: "是正措置",
 		entityDepartment:       "部署",
+		entityEvidenceFile:     "証跡ファイル",
 		entityPerson:           "職員",
 		entityReview:           "見直し",
 		entitySettings:         "設定",

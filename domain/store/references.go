@@ -45,6 +45,7 @@ var (
 	vendorReferences = []reference{
 		{Table: "contracts", Where: "vendor_id = ?", What: "contracts are registered with it", WhatJa: "登録されている契約%d件"},
 		{Table: "incident_records", Where: "record_id = ?", What: "incidents involve it", WhatJa: "関係するインシデント%d件"},
+		{Table: "evidence_files", Where: "subject_type = 'vendor' AND subject_id = ? AND deleted_at IS NULL", What: "evidence files are attached to it", WhatJa: "添付されている証跡ファイル%d件"},
 	}
 )
 

@@ -54,6 +54,7 @@ func defaultSettings() domain.PolicySettings {
 	p.ReminderLeadDays = slices.Clone(p.ReminderLeadDays)
 	p.ClosureDays = slices.Clone(p.ClosureDays)
 	p.IncidentSeverities = slices.Clone(p.IncidentSeverities)
+	p.EvidenceMediaTypes = slices.Clone(p.EvidenceMediaTypes)
 	return p
 }
 

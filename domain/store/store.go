@@ -87,6 +87,8 @@ type DB struct {
 	// that must go at once (an incident's notice to every ciso); set by the
 	// wiring (River's InsertTx) with OnUrgentReminders.
 	urgent domain.EnqueueDigests
+	// blobs keeps the bytes of evidence files; see UseBlobStore.
+	blobs domain.BlobStore
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,
