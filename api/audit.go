@@ -47,7 +47,9 @@ func (s *Server) registerAudit() {
 		ID: "verify-audit-chain", Method: http.MethodGet, Path: "/v1/audit-events/verify", Tag: tag,
 		Summary: "Verify the audit chain",
 		Description: "Recomputes every event's hash and link and reports the first broken one: an event changed, removed or " +
-			"inserted in the database outside vendorwatch. Admin and auditor only.",
+			"inserted in the database outside vendorwatch. Then re-hashes every live evidence file's bytes in storage and lists " +
+			"each one whose bytes no longer match its recorded sha256, or that storage no longer holds, in files_broken; ok is " +
+			"false when anything is broken. Admin and auditor only.",
 		Permission: domain.PermAudit,
 	}.huma(), func(ctx context.Context, _ *struct{}) (*AuditVerificationOutput, error) {
 		v, err := s.Audit.VerifyAuditChain(ctx)

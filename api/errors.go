@@ -26,6 +26,8 @@ var statusOf = map[domain.ErrorCode]int{
 	domain.EFORBIDDEN:    http.StatusForbidden,
 	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	domain.EINTERNAL:     http.StatusInternalServerError,
+	domain.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	domain.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 }
 
 // RetryAfterSeconds is the Retry-After of a 503: how long a client should

@@ -30,7 +30,9 @@ func rejectNUL(next http.Handler) http.Handler {
 			writeProblem(w, http.StatusBadRequest, "NUL characters are not accepted in the path or query")
 			return
 		}
-		if r.Body != nil && r.Body != http.NoBody {
+		if r.Body != nil && r.Body != http.NoBody && !isEvidenceUpload(r) {
+			// An evidence file's bytes are binary, NULs and all; its form's
+			// text fields are checked by the upload itself.
 			// The body is read here, before huma sets its own deadline, so
 			// set the same one: a slow client gets 408, not a held
 			// connection.

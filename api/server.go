@@ -42,6 +42,9 @@ type Services struct {
 	Reviews           domain.ReviewService
 	Reminders         domain.ReminderService
 	Work              domain.WorkService
+	PolicyReviews     domain.PolicyReviewService
+	// Evidence keeps the files attached to records.
+	Evidence domain.EvidenceService
 	// Inspections and Audits carry out the policy's 第7 (自己点検・監査).
 	Inspections domain.InspectionService
 	Audits      domain.AuditRecordService
@@ -51,6 +54,8 @@ type Services struct {
 	Jobs domain.DueScanRunner
 	// Ready reports whether the database answers and migrations are current.
 	Ready func(ctx context.Context) error
+	// Incidents keeps the information security incidents (第6 ⑦).
+	Incidents domain.IncidentService
 }
 
 // Backend is one implementation of every service the API calls, as
@@ -72,6 +77,9 @@ type Backend interface {
 	domain.ReminderService
 	domain.WorkService
 	domain.SessionService
+	domain.PolicyReviewService
+	domain.IncidentService
+	domain.EvidenceService
 	domain.InspectionService
 	domain.AuditRecordService
 	Ready(ctx context.Context) error
@@ -83,7 +91,10 @@ func ServicesOf(b Backend) Services {
 		Departments: b, People: b, Tokens: b, Audit: b, Settings: b, Catalogues: b,
 		Vendors: b, Contracts: b, Confirmations: b, CorrectiveActions: b, CloudServices: b, SocialAccounts: b,
 		Reviews: b, Reminders: b, Work: b, Sessions: b, Ready: b.Ready,
-		Inspections: b, Audits: b,
+		PolicyReviews: b,
+		Incidents:     b,
+		Evidence:      b,
+		Inspections:   b, Audits: b,
 	}
 }
 
@@ -177,6 +188,9 @@ func New(cfg Config) *Server {
 	s.registerSocialAccounts()
 	s.registerReviews()
 	s.registerReminders()
+	s.registerPolicyReviews()
+	s.registerIncidents()
+	s.registerEvidenceFiles()
 	s.registerInspections()
 	s.registerAudits()
 	finishDocument(s.api.OpenAPI())
@@ -285,6 +299,10 @@ const DefaultRequestTimeout = 10 * time.Second
 func requestDeadline(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d := d
+			if isEvidenceUpload(r) {
+				d = max(d, EvidenceUploadTimeout)
+			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))

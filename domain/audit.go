@@ -73,10 +73,14 @@ type AuditFilter struct {
 
 // AuditVerification is the result of recomputing the hash chain.
 type AuditVerification struct {
-	OK      bool `json:"ok" doc:"True when every event's hash and link are intact."`
+	OK      bool `json:"ok" doc:"True when every event's hash and link are intact and every live evidence file's bytes match their sha256."`
 	Checked int  `json:"checked" doc:"How many events were checked."`
 	// FirstBroken is the first event whose hash or link does not hold.
-	FirstBroken *AuditBrokenLink `json:"first_broken,omitempty" doc:"The first event whose hash or link does not hold; absent when ok."`
+	FirstBroken *AuditBrokenLink `json:"first_broken,omitempty" doc:"The first event whose hash or link does not hold; absent when the chain holds."`
+	// FilesChecked and FilesBroken are the evidence files re-hashed: every
+	// live file's bytes in the blob store against its recorded SHA-256.
+	FilesChecked int                  `json:"files_checked" doc:"How many live evidence files were re-hashed."`
+	FilesBroken  []EvidenceBrokenFile `json:"files_broken" maxItems:"1000" doc:"Every live evidence file whose stored bytes no longer match its recorded sha256, or that is missing from storage (at most 1000 listed); ok is false when any is."`
 }
 
 // AuditBrokenLink describes where the chain breaks.
@@ -122,7 +126,7 @@ func (v *AuditChainVerifier) Check(e *AuditEvent) bool {
 
 // Result returns what the verifier found so far.
 func (v *AuditChainVerifier) Result() AuditVerification {
-	return AuditVerification{OK: v.broken == nil, Checked: v.checked, FirstBroken: v.broken}
+	return AuditVerification{OK: v.broken == nil, Checked: v.checked, FirstBroken: v.broken, FilesBroken: []EvidenceBrokenFile{}}
 }
 
 // AuditService reads the audit log. Events are written by the other services,
@@ -132,6 +136,7 @@ type AuditService interface {
 	// malformed cursor.
 	ListAuditEvents(ctx context.Context, f AuditFilter, p PageRequest) (Page[*AuditEvent], error)
 	// VerifyAuditChain recomputes the whole chain and reports the first broken
-	// link, if any.
+	// link, if any, and re-hashes every live evidence file's bytes, reporting
+	// each one that no longer matches its recorded SHA-256 or is missing.
 	VerifyAuditChain(ctx context.Context) (AuditVerification, error)
 }

@@ -68,6 +68,10 @@ func (t SubjectType) DisplayName(l Locale) string {
 		ja, en = "認証の有効期限", "Certification expiry"
 	case SubjectCorrectiveAction:
 		ja, en = "是正措置の期限", "Corrective action due"
+	case SubjectPolicyReview:
+		ja, en = "情報セキュリティポリシーの見直し", "Review of the information security policy"
+	case SubjectIncidentStep:
+		ja, en = "インシデント対応の期限", "Incident response step due"
 	case SubjectInspection:
 		ja, en = "自己点検の回答期限", "Self-inspection answers due"
 	default:
@@ -90,6 +94,8 @@ func (k WorkKind) DisplayName(l Locale) string {
 		ja, en = "委託事業者の承認", "Approval of a vendor"
 	case WorkCloudServiceApproval:
 		ja, en = "約款による外部サービスの利用承認", "Approval of a service under standard terms"
+	case WorkPolicyReviewApproval:
+		ja, en = "情報セキュリティポリシーの見直しの承認", "Approval of a policy review"
 	default:
 		return SubjectType(k).DisplayName(l)
 	}

@@ -28,6 +28,11 @@ const (
 	// EUNAVAILABLE: the database did not answer in time or could not be
 	// reached; the caller may retry later (HTTP 503 with Retry-After).
 	EUNAVAILABLE ErrorCode = "unavailable"
+	// ETOOLARGE: an uploaded file is larger than the settings allow (HTTP 413).
+	ETOOLARGE ErrorCode = "too_large"
+	// EUNSUPPORTED: an uploaded file is of a media type the settings do not
+	// allow (HTTP 415).
+	EUNSUPPORTED ErrorCode = "unsupported_media_type"
 	// EINTERNAL: anything else; its text never leaves the process (HTTP 500).
 	EINTERNAL ErrorCode = "internal"
 )

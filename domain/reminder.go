@@ -23,6 +23,14 @@ const (
 	SubjectSocialAccountReview SubjectType = "social_account_review"
 	SubjectCertification       SubjectType = "certification"
 	SubjectCorrectiveAction    SubjectType = "corrective_action"
+	// SubjectPolicyReview is the next review of the information security
+	// policy (第8), named by the latest approved policy review.
+	SubjectPolicyReview SubjectType = "policy_review"
+	// SubjectIncidentStep: the next pending step of an incident (its
+	// deadline's date). Each step of an incident is its own subject
+	// (IncidentStepSubjectID), so two steps due on one day are each
+	// reminded; the ledger rows' path is the incident's.
+	SubjectIncidentStep SubjectType = "incident_step"
 	// SubjectInspection: a self-inspection campaign's due date, for one
 	// assignee with items unanswered (the subject is the assignment).
 	SubjectInspection SubjectType = "inspection"
@@ -30,7 +38,7 @@ const (
 
 // SubjectTypes lists every subject type in a stable order.
 var SubjectTypes = []SubjectType{SubjectConfirmation, SubjectContractRenewal, SubjectCloudServiceReview,
-	SubjectSocialAccountReview, SubjectCertification, SubjectCorrectiveAction, SubjectInspection}
+	SubjectSocialAccountReview, SubjectCertification, SubjectCorrectiveAction, SubjectPolicyReview, SubjectIncidentStep, SubjectInspection}
 
 // ReminderStatus is where a ledger row stands.
 type ReminderStatus string
@@ -56,6 +64,11 @@ const (
 const (
 	StageDue     = "due"
 	StageOverdue = "overdue"
+	// StageNotice is not a stage of a due date: it is the immediate notice
+	// to every active ciso of an incident whose severity has
+	// notify_ciso_at_once, written when the incident is recorded (or raised
+	// to that severity), never by the scan.
+	StageNotice = "notice"
 )
 
 // StageBefore names the stage n days before the date.
@@ -188,12 +201,12 @@ const (
 // subject's due date at one stage.
 type Reminder struct {
 	ID          string         `json:"id" doc:"UUIDv7 of the ledger row."`
-	SubjectType SubjectType    `json:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action,inspection" doc:"What is due."`
-	SubjectID   string         `json:"subject_id" doc:"ID of the subject (for certification, the vendor)."`
+	SubjectType SubjectType    `json:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action,policy_review,incident_step,inspection" doc:"What is due."`
+	SubjectID   string         `json:"subject_id" doc:"ID of the subject (for certification, the vendor; for incident_step, the step's reminder_subject_id on the incident's timeline)."`
 	Title       string         `json:"title" doc:"What the reminder is about, as the e-mail names it."`
 	Path        string         `json:"path" pattern:"^/v1/[a-z-]+/[0-9a-f-]{36}$" doc:"API path of the subject."`
 	DueDate     Date           `json:"due_date" format:"date" doc:"The date that comes due."`
-	Stage       string         `json:"stage" pattern:"^(before_[0-9]{1,3}|due|overdue)$" doc:"before_<days>, due, or overdue." example:"before_7"`
+	Stage       string         `json:"stage" pattern:"^(before_[0-9]{1,3}|due|overdue|notice)$" doc:"before_<days>, due, or overdue; notice for the immediate e-mail to every ciso of a high-severity incident." example:"before_7"`
 	Repeat      int            `json:"repeat" minimum:"0" doc:"For overdue: 0 for the first overdue reminder, n for the n-th repeat (every overdue_repeat_days until resolved); 0 otherwise."`
 	ReachedOn   Date           `json:"reached_on,omitzero" format:"date" doc:"The day of the scan that reached the stage; the next overdue repeat follows it by overdue_repeat_days."`
 	RecipientID string         `json:"recipient_id" doc:"Who is told."`

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"mime"
 	"strings"
 	"time"
 )
@@ -43,7 +44,13 @@ type PolicySettings struct {
 	JapaneseEraDates           bool     `json:"japanese_era_dates,omitempty" doc:"Write dates in Japanese e-mails and pages with the era (令和9年4月1日（木）) instead of the Western year (2027年4月1日（木））."`
 	SessionIdleMinutes         int      `json:"session_idle_minutes,omitempty" minimum:"0" maximum:"1440" doc:"Minutes without use after which a staff-page session ends and the person signs in again; 30 by default." validate:"min=0,max=1440"`
 	SessionAbsoluteHours       int      `json:"session_absolute_hours,omitempty" minimum:"0" maximum:"168" doc:"Hours after sign-in at which a staff-page session ends however busy it is; 10 by default (a working day)." validate:"min=0,max=168"`
-	BodyName                   string   `json:"body_name,omitempty" maxLength:"200" doc:"The body's official name, printed at the head of the self-inspection and audit reports; 「○○組合」 (a blank to fill in) by default." validate:"max=200"`
+	PolicyReviewIntervalMonths int      `json:"policy_review_interval_months,omitempty" minimum:"0" maximum:"60" doc:"Months from the approval of a review of the information security policy (第8) to the next one, unless the review names its date; 12 by default." validate:"min=0,max=60"`
+	// IncidentSeverities are the severity levels of incidents (第6 ⑦),
+	// each with how soon after detection each step is due.
+	IncidentSeverities []IncidentSeverityLevel `json:"incident_severities,omitempty" maxItems:"20" doc:"The severity levels of incidents, each with whether every ciso is e-mailed at once and the minutes after detection by which each step is due (increasing step by step; codes unique). high, medium and low when left out." validate:"max=20,dive"`
+	EvidenceMaxBytes   int64                   `json:"evidence_max_bytes,omitempty" minimum:"0" maximum:"1073741824" doc:"Largest evidence file accepted, in bytes; 20971520 (20 MiB) by default, at most 1 GiB. A larger upload is refused with 413 and leaves nothing behind." validate:"min=0,max=1073741824"`
+	EvidenceMediaTypes []string                `json:"evidence_media_types,omitempty" maxItems:"50" maxLength:"100" pattern:"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$" doc:"Media types an evidence file may have, as sniffed from its bytes (type/subtype, no parameters); PDF, PNG, JPEG, GIF, WebP, Word/Excel/PowerPoint (OOXML and legacy), OpenDocument, text/plain and text/csv when left out. Another type is refused with 415." validate:"max=50,dive,required,max=100"`
+	BodyName           string                  `json:"body_name,omitempty" maxLength:"200" doc:"The body's official name, printed at the head of the self-inspection and audit reports; 「○○組合」 (a blank to fill in) by default." validate:"max=200"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -52,9 +59,16 @@ var defaultClosureDays = []string{"12-29", "12-30", "12-31", "01-01", "01-02", "
 // Check applies the rules validator tags cannot express.
 func (p *PolicySettings) Check() FieldErrors {
 	var fe FieldErrors
+	fe = append(fe, IncidentSeverityProblems(p.IncidentSeverities)...)
 	for i, c := range p.ClosureDays {
 		if _, _, err := ParseClosureDay(c); err != nil {
 			fe.AddJa(fmt.Sprintf("closure_days[%d]", i), err.Error(), "MM-DD（毎年）又は YYYY-MM-DD（その日だけ）の形式で入力してください。", c)
+		}
+	}
+	for i, t := range p.EvidenceMediaTypes {
+		if mt, params, err := mime.ParseMediaType(t); err != nil || len(params) > 0 || !strings.Contains(mt, "/") {
+			fe.AddJa(fmt.Sprintf("evidence_media_types[%d]", i), "must be a media type such as application/pdf, without parameters",
+				"application/pdf のようなメディアタイプを、パラメータなしで入力してください。", t)
 		}
 	}
 	return fe
@@ -101,6 +115,24 @@ func (p *PolicySettings) Normalize() {
 	if p.SessionAbsoluteHours == 0 {
 		p.SessionAbsoluteHours = d.SessionAbsoluteHours
 	}
+	if p.PolicyReviewIntervalMonths == 0 {
+		p.PolicyReviewIntervalMonths = d.PolicyReviewIntervalMonths
+	}
+	if p.IncidentSeverities == nil {
+		p.IncidentSeverities = append([]IncidentSeverityLevel(nil), d.IncidentSeverities...)
+	}
+	if p.EvidenceMaxBytes == 0 {
+		p.EvidenceMaxBytes = d.EvidenceMaxBytes
+	}
+	if len(p.EvidenceMediaTypes) == 0 {
+		p.EvidenceMediaTypes = DefaultEvidenceMediaTypes()
+	} else {
+		types := make([]string, len(p.EvidenceMediaTypes))
+		for i, t := range p.EvidenceMediaTypes {
+			types[i] = MediaTypeEssence(t)
+		}
+		p.EvidenceMediaTypes = types
+	}
 	if p.BodyName = strings.TrimSpace(p.BodyName); p.BodyName == "" {
 		p.BodyName = d.BodyName
 	}
@@ -120,6 +152,10 @@ var DefaultPolicySettings = PolicySettings{
 	ClosureDays:                 defaultClosureDays,
 	SessionIdleMinutes:          30,
 	SessionAbsoluteHours:        10,
+	PolicyReviewIntervalMonths:  12,
+	IncidentSeverities:          DefaultIncidentSeverities,
+	EvidenceMaxBytes:            DefaultEvidenceMaxBytes,
+	EvidenceMediaTypes:          defaultEvidenceMediaTypes,
 	BodyName:                    DefaultBodyName,
 }
 

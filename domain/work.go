@@ -22,6 +22,10 @@ const (
 	// WorkCloudServiceApproval: a requested cloud service, to be approved
 	// by a supervisor or ciso (CloudApprovalRefusal).
 	WorkCloudServiceApproval WorkKind = "cloud_service_approval"
+	// WorkPolicyReviewApproval: a drafted policy review, to be approved by
+	// a ciso who neither drafted nor last changed it
+	// (PolicyReviewApprovalRefusal).
+	WorkPolicyReviewApproval WorkKind = "policy_review_approval"
 )
 
 // WorkItem is one line of a person's work (私の対応事項).

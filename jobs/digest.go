@@ -18,6 +18,12 @@ var templateFS embed.FS
 // (domain.DueWording), and numbers the repeats of an overdue reminder.
 func stageLabel(l domain.Locale) func(it domain.DigestItem) string {
 	return func(it domain.DigestItem) string {
+		if it.Stage == domain.StageNotice {
+			if l == domain.LocaleEn {
+				return "a high-severity incident was recorded: " + domain.DueWording(l, it.DaysLeft) + " for its next step"
+			}
+			return "重要度の高いインシデントが発生しました。次の段階は" + domain.DueWording(l, it.DaysLeft)
+		}
 		w := domain.DueWording(l, it.DaysLeft)
 		if it.Stage != domain.StageOverdue || it.Repeat == 0 {
 			return w
@@ -37,18 +43,22 @@ var notes = map[domain.Locale]map[string]string{
 		domain.EscalatedAsCISO:       "最高情報セキュリティ責任者としてお知らせしています。",
 		"owner-supervisor":           "期限を過ぎたため、上長にもお知らせしています。",
 		"owner-ciso":                 "期限を過ぎたため、上長と最高情報セキュリティ責任者にもお知らせしています。",
+		domain.StageNotice:           "重要度の高いインシデントのため、最高情報セキュリティ責任者として直ちにお知らせしています。",
 	},
 	domain.LocaleEn: {
 		domain.EscalatedAsSupervisor: "you receive this as the responsible person's supervisor.",
 		domain.EscalatedAsCISO:       "you receive this as CISO (最高情報セキュリティ責任者).",
 		"owner-supervisor":           "it is overdue, so your supervisor is told as well.",
 		"owner-ciso":                 "it is overdue, so your supervisor and the CISO are told as well.",
+		domain.StageNotice:           "you receive this at once as CISO (最高情報セキュリティ責任者), because of the incident's severity.",
 	},
 }
 
 func noteLabel(l domain.Locale) func(it domain.DigestItem) string {
 	return func(it domain.DigestItem) string {
 		switch {
+		case it.Stage == domain.StageNotice:
+			return notes[l][domain.StageNotice]
 		case it.EscalatedAs != "":
 			return notes[l][it.EscalatedAs]
 		case it.Escalated: // rows written before escalated_as existed
@@ -132,8 +142,19 @@ func (d *Digest) renderNotice(name string, l domain.Locale, to, subject, message
 	return Message{From: d.From, To: to, Subject: subject, Text: text.String(), HTML: html.String(), MessageID: messageID}, nil
 }
 
-// subject renders the subject line.
-func subject(l domain.Locale, n int) string {
+// subject renders the subject line: an incident's notice to the cisos
+// says so first.
+func subject(l domain.Locale, items []domain.DigestItem) string {
+	n := len(items)
+	for _, it := range items {
+		if it.Stage != domain.StageNotice {
+			continue
+		}
+		if l == domain.LocaleEn {
+			return fmt.Sprintf("[vendorwatch] High-severity incident recorded (%d item(s))", n)
+		}
+		return fmt.Sprintf("【vendorwatch】重要度の高いインシデントの発生（%d件）", n)
+	}
 	if l == domain.LocaleEn {
 		return fmt.Sprintf("[vendorwatch] %d item(s) coming due", n)
 	}
@@ -158,7 +179,7 @@ func (d *Digest) Render(m *domain.DigestMail, messageID string) (Message, error)
 	if _, ok := d.text[l]; !ok {
 		l = domain.LocaleJa
 	}
-	data := digestData{DigestMail: m, BaseURL: d.BaseURL, Subject: subject(l, len(m.Items)), locale: l}
+	data := digestData{DigestMail: m, BaseURL: d.BaseURL, Subject: subject(l, m.Items), locale: l}
 	var text, html bytes.Buffer
 	if err := d.text[l].Execute(&text, data); err != nil {
 		return Message{}, fmt.Errorf("jobs: render text: %w", err)

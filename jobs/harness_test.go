@@ -155,9 +155,9 @@ func (h *harness) newRunnerWith(smtpMailer jobs.Mailer, extra jobs.Config) *jobs
 		Postgres: h.db.Kind() == store.Postgres, DB: h.db.SQL(), ListenerPool: h.db.PgxPool(), Schema: h.db.Schema(),
 		Store: st, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
 		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: retry, DigestRetryCap: h.opts.retryCap,
-		OnEmailChange: h.db.OnEmailChange,
-		Logger:        slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		JobTimeout:    extra.JobTimeout, RescueStuckJobsAfter: extra.RescueStuckJobsAfter,
+		OnEmailChange: h.db.OnEmailChange, OnUrgentReminders: h.db.OnUrgentReminders,
+		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		JobTimeout: extra.JobTimeout, RescueStuckJobsAfter: extra.RescueStuckJobsAfter,
 	})
 	require.NoError(h.t, err)
 	return r

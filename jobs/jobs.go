@@ -99,6 +99,11 @@ type Config struct {
 	// a changed e-mail address in the change's transaction: pass the
 	// store's OnEmailChange.
 	OnEmailChange func(domain.EnqueueEmailChangeNotice)
+	// OnUrgentReminders, when set, receives the hook that queues the digests
+	// of ledger rows written outside a scan (an incident's notice to every
+	// ciso) in their transaction, the same way the scan queues its own:
+	// pass the store's OnUrgentReminders.
+	OnUrgentReminders func(domain.EnqueueDigests)
 }
 
 // jobSlack is what a sending job needs beyond its send: reading and
@@ -274,6 +279,9 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.OnEmailChange != nil {
 		cfg.OnEmailChange(enqueueEmailChangeNotice(client))
 	}
+	if cfg.OnUrgentReminders != nil {
+		cfg.OnUrgentReminders(sc.enqueueDigests)
+	}
 	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc}, nil
 }
 
@@ -347,17 +355,22 @@ func catchUpInterval(lease time.Duration) time.Duration { return lease / 2 }
 // with new reminders, in the scan's transaction.
 func (s *scanner) scan(ctx context.Context) (domain.ScanReport, error) {
 	today := domain.DateOf(s.now(), s.location)
-	return s.store.ScanDue(ctx, today, func(ctx context.Context, tx *sql.Tx, digests []domain.Digest) error {
-		params := make([]river.InsertManyParams, len(digests))
-		for i, d := range digests {
-			params[i] = river.InsertManyParams{Args: ReminderDigestArgs{RecipientID: d.RecipientID, ReminderIDs: d.ReminderIDs},
-				InsertOpts: &river.InsertOpts{MaxAttempts: s.digestMaxAttempts}}
-		}
-		if _, err := s.client.InsertManyTx(ctx, tx, params); err != nil {
-			return fmt.Errorf("jobs: queue digests: %w", err)
-		}
-		return nil
-	})
+	return s.store.ScanDue(ctx, today, s.enqueueDigests)
+}
+
+// enqueueDigests queues one digest job per digest in the transaction that
+// wrote their ledger rows: the scan's, or an incident's (the notice to
+// every ciso, through the store's OnUrgentReminders).
+func (s *scanner) enqueueDigests(ctx context.Context, tx *sql.Tx, digests []domain.Digest) error {
+	params := make([]river.InsertManyParams, len(digests))
+	for i, d := range digests {
+		params[i] = river.InsertManyParams{Args: ReminderDigestArgs{RecipientID: d.RecipientID, ReminderIDs: d.ReminderIDs},
+			InsertOpts: &river.InsertOpts{MaxAttempts: s.digestMaxAttempts}}
+	}
+	if _, err := s.client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("jobs: queue digests: %w", err)
+	}
+	return nil
 }
 
 // catchUpAfter is how old a queued row must be before the catch-up may take
@@ -742,11 +755,17 @@ func (w *AuditVerifyWorker) Work(ctx context.Context, _ *river.Job[AuditVerifyAr
 	if err != nil {
 		return fmt.Errorf("jobs: verify audit chain: %w", err)
 	}
-	if !v.OK {
+	if v.FirstBroken != nil {
 		w.Logger.ErrorContext(ctx, "audit chain broken", "seq", v.FirstBroken.Seq, "event_id", v.FirstBroken.ID,
 			"problem", v.FirstBroken.Problem, "checked", v.Checked)
+	}
+	for _, f := range v.FilesBroken {
+		w.Logger.ErrorContext(ctx, "evidence file broken", "file_id", f.ID, "subject_type", f.SubjectType,
+			"subject_id", f.SubjectID, "problem", f.Problem)
+	}
+	if !v.OK {
 		return nil
 	}
-	w.Logger.InfoContext(ctx, "audit chain verified", "events", v.Checked)
+	w.Logger.InfoContext(ctx, "audit chain verified", "events", v.Checked, "files", v.FilesChecked)
 	return nil
 }

@@ -49,6 +49,10 @@ type settingsData struct {
 	LeadDays    string
 	ClosureDays string
 	Era         bool
+	// Severities are the incident severity levels, one row each.
+	Severities []domain.IncidentSeverityLevel
+	// EvidenceMediaTypes is the allowed types, one a line.
+	EvidenceMediaTypes string
 }
 
 // listError is an error of one entry of a list field, such as
@@ -107,7 +111,7 @@ func newSettingsData(s *domain.Settings) *settingsData {
 		days[i] = strconv.Itoa(n)
 	}
 	return &settingsData{Settings: s, LeadDays: strings.Join(days, ", "), ClosureDays: strings.Join(p.ClosureDays, "\n"),
-		Era: p.JapaneseEraDates, Groups: []settingsGroup{
+		Era: p.JapaneseEraDates, Severities: p.IncidentSeverities, Groups: []settingsGroup{
 			{Legend: "settings.group.confirmation", Fields: []settingsField{
 				{Name: "confirmation_interval_months.high", Value: p.ConfirmationIntervalMonths.High, Min: 1, Max: 60, Unit: "settings.unit.months"},
 				{Name: "confirmation_interval_months.medium", Value: p.ConfirmationIntervalMonths.Medium, Min: 1, Max: 60, Unit: "settings.unit.months"},
@@ -118,6 +122,7 @@ func newSettingsData(s *domain.Settings) *settingsData {
 				{Name: "renewal_review_lead_days", Value: p.RenewalReviewLeadDays, Min: 0, Max: 365, Unit: "settings.unit.days"},
 				{Name: "default_review_interval_months", Value: p.DefaultReviewIntervalMonths, Min: 1, Max: 60, Unit: "settings.unit.months"},
 				{Name: "risk_acceptance_months", Value: p.RiskAcceptanceMonths, Min: 0, Max: 60, Unit: "settings.unit.months"},
+				{Name: "policy_review_interval_months", Value: p.PolicyReviewIntervalMonths, Min: 0, Max: 60, Unit: "settings.unit.months"},
 			}},
 			{Legend: "settings.group.reminders", Fields: []settingsField{
 				{Name: "escalation_delay_days", Value: p.EscalationDelayDays, Min: 1, Max: 90, Unit: "settings.unit.days"},
@@ -128,7 +133,10 @@ func newSettingsData(s *domain.Settings) *settingsData {
 				{Name: "session_idle_minutes", Value: p.SessionIdleMinutes, Min: 0, Max: 1440, Unit: "settings.unit.minutes"},
 				{Name: "session_absolute_hours", Value: p.SessionAbsoluteHours, Min: 0, Max: 168, Unit: "settings.unit.hours"},
 			}},
-		}}
+			{Legend: "settings.group.evidence", Fields: []settingsField{
+				{Name: "evidence_max_mib", Value: int((p.EvidenceMaxBytes + 1<<20 - 1) >> 20), Min: 0, Max: domain.MaxEvidenceMaxBytes >> 20, Unit: "settings.unit.mib"},
+			}},
+		}, EvidenceMediaTypes: strings.Join(p.EvidenceMediaTypes, "\n")}
 }
 
 // settingsForm shows the policy settings as a form; admins only, as
@@ -162,6 +170,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		JapaneseEraDates:            ff.Bool("japanese_era_dates"),
 		SessionIdleMinutes:          ff.Int("session_idle_minutes"),
 		SessionAbsoluteHours:        ff.Int("session_absolute_hours"),
+		PolicyReviewIntervalMonths:  ff.Int("policy_review_interval_months"),
+		EvidenceMaxBytes:            int64(ff.Int("evidence_max_mib")) << 20,
 		BodyName:                    ff.String("body_name"),
 		ReminderLeadDays:            []int{},
 		// One entry a line; an empty box is no closure days (not the
@@ -181,6 +191,13 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 	for _, line := range strings.Split(ff.String("closure_days"), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			in.ClosureDays = append(in.ClosureDays, line)
+		}
+	}
+	in.IncidentSeverities = incidentSeveritiesOf(ff)
+	// One type a line; an empty box is the default list.
+	for _, line := range strings.Split(ff.String("evidence_media_types"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			in.EvidenceMediaTypes = append(in.EvidenceMediaTypes, line)
 		}
 	}
 	version := ff.Version()

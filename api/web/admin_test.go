@@ -34,6 +34,7 @@ func settingsValues(s *domain.Settings) url.Values {
 		"ciso_escalation_after_repeats":       {strconv.Itoa(p.CISOEscalationAfterRepeats)},
 		"session_idle_minutes":                {strconv.Itoa(p.SessionIdleMinutes)},
 		"session_absolute_hours":              {strconv.Itoa(p.SessionAbsoluteHours)},
+		"policy_review_interval_months":       {strconv.Itoa(p.PolicyReviewIntervalMonths)},
 		"reminder_lead_days":                  {strings.Join(days, ", ")},
 		"closure_days":                        {strings.Join(p.ClosureDays, "\n")},
 	}

@@ -140,8 +140,10 @@ type auditRecordData struct {
 	Findings []findingLine
 	// MayRecord: the signed-in person may record findings (editor,
 	// admin, auditor).
-	MayRecord    bool
-	Severities   []domain.Severity
+	MayRecord  bool
+	Severities []domain.Severity
+	// Evidence is the audit's files (the audit report, working papers).
+	Evidence     *EvidenceSection
 	SubjectTypes []domain.FindingSubjectType
 }
 
@@ -163,6 +165,7 @@ func (h *Handler) loadAudit(r *http.Request, id string) (*auditRecordData, error
 	if a.AuditorPersonID != "" {
 		d.Auditor = h.personName(r, a.AuditorPersonID)
 	}
+	d.Evidence = h.evidenceSection(r, domain.EvidenceAudit, a.ID, nil)
 	findings, err := h.cfg.Audits.ListAuditFindings(ctx, id)
 	if err != nil {
 		return nil, err

@@ -297,6 +297,8 @@ type cloudShowData struct {
 	Approver    *domain.Person
 	Department  *domain.Department
 	ReviewLink  string
+	// Evidence is the service's files.
+	Evidence *EvidenceSection
 }
 
 // Requested reports whether the service waits for its decision.
@@ -352,6 +354,7 @@ func (h *Handler) cloudShowData(r *http.Request) (cloudShowData, error) {
 	} else if domain.ErrorCodeOf(err) != domain.ENOTFOUND {
 		return d, err
 	}
+	d.Evidence = h.evidenceSection(r, domain.EvidenceCloudService, c.ID, nil)
 	return d, nil
 }
 

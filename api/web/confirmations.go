@@ -135,6 +135,8 @@ type confirmationData struct {
 	// Results, Severities are the choices of the form.
 	Results    []domain.ItemResult
 	Severities []domain.Severity
+	// Evidence is the confirmation's files, for the whole or one item.
+	Evidence *EvidenceSection
 }
 
 // loadConfirmation reads a confirmation and what its page shows with it.
@@ -170,6 +172,11 @@ func (h *Handler) loadConfirmation(r *http.Request, id string) (*confirmationDat
 			d.Findings = append(d.Findings, row)
 		}
 	}
+	items := make([]EvidenceItem, 0, len(d.Rows))
+	for _, row := range d.Rows {
+		items = append(items, EvidenceItem{Code: row.Item.Code, Title: row.Title})
+	}
+	d.Evidence = h.evidenceSection(r, domain.EvidenceConfirmation, c.ID, items)
 	return d, nil
 }
 

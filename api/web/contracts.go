@@ -120,10 +120,12 @@ type contractRefusalLine struct {
 
 // contractData is the contract page.
 type contractData struct {
-	C       *domain.Contract
-	Vendor  *domain.Vendor
-	Names   map[string]string
-	Clauses []contractClauseRow
+	// Evidence is the contract's files.
+	Evidence *EvidenceSection
+	C        *domain.Contract
+	Vendor   *domain.Vendor
+	Names    map[string]string
+	Clauses  []contractClauseRow
 	// Missing counts the mandatory clauses that keep the contract from
 	// activation (domain.MissingClauses).
 	Missing           int
@@ -180,6 +182,7 @@ func (h *Handler) contractData(r *http.Request, id string) (*contractData, error
 	d.Names = h.outsourcingNames(ctx, ids...)
 	st := stateOf(r)
 	d.MayApproveWaivers = st.actor.Role.Allows(domain.PermWrite) && domain.HoldsSecurityRole(st.me)
+	d.Evidence = h.evidenceSection(r, domain.EvidenceContract, c.ID, nil)
 	return d, nil
 }
 

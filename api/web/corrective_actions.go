@@ -85,6 +85,8 @@ type correctiveActionData struct {
 	// may accept a risk, so the page offers the form; the service still
 	// decides (separation of duties).
 	MayAcceptRisk bool
+	// Evidence is the action's files.
+	Evidence *EvidenceSection
 }
 
 // loadCorrectiveAction reads an action and what its page shows with it.
@@ -123,6 +125,7 @@ func (h *Handler) loadCorrectiveAction(r *http.Request, id string) (*correctiveA
 			}
 		}
 	}
+	d.Evidence = h.evidenceSection(r, domain.EvidenceCorrectiveAction, a.ID, nil)
 	return d, nil
 }
 

@@ -116,6 +116,8 @@ func stageText(l domain.Locale, stage string, repeat int) string {
 	switch {
 	case stage == domain.StageDue:
 		return translate(l, "ledger.stage.due")
+	case stage == domain.StageNotice:
+		return translate(l, "ledger.stage.notice")
 	case stage == domain.StageOverdue && repeat > 0:
 		return translate(l, "ledger.stage.overdue_repeat", repeat)
 	case stage == domain.StageOverdue:
@@ -136,7 +138,7 @@ func isUUID(s string) bool {
 
 // auditEntityTypes are the kinds of entity the audit filter offers.
 var auditEntityTypes = []string{"vendor", "contract", "confirmation", "corrective_action", "cloud_service", "social_account",
-	"review", "person", "department", "token", "catalogue_item", "settings",
+	"review", "person", "department", "token", "catalogue_item", "settings", "policy_review", "evidence_file", "incident",
 	"inspection_campaign", "inspection_answer", "audit", "audit_finding"}
 
 // auditEntityPages are the staff pages of the audited entities that have
@@ -150,6 +152,8 @@ var auditEntityPages = map[string]string{
 	"social_account":    "/social-accounts/",
 	"review":            "/reviews/",
 	"person":            "/people/",
+	"policy_review":     "/policy-reviews/",
+	"incident":          "/incidents/",
 	// Self-inspection and audit: an answer and a finding lead to their
 	// place on the answering page and the audit's page.
 	"inspection_campaign": "/inspections/",

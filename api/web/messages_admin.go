@@ -33,6 +33,8 @@ func init() {
 		"settings.default_review_interval_months.hint":      {"外部サービスとソーシャルメディアのアカウントを見直す間隔です（個別に設定したものを除く）。", "Months between periodic reviews of cloud services and social-media accounts, unless set on the item."},
 		"settings.risk_acceptance_months":                   {"リスク受容の有効期間", "Risk acceptance period"},
 		"settings.risk_acceptance_months.hint":              {"是正措置のリスクを受容してから、再び期限となるまでの期間です。0は既定値（12か月）です。", "Months an accepted risk holds before the action comes due again. 0 means the default (12)."},
+		"settings.policy_review_interval_months":            {"ポリシーの見直しの間隔", "Policy review interval"},
+		"settings.policy_review_interval_months.hint":       {"情報セキュリティポリシーの見直しを承認してから、次回の見直し日までの期間です（見直しで日付を指定した場合を除く）。0は既定値（12か月）です。", "Months from the approval of a policy review to the next one, unless the review names its date. 0 means the default (12)."},
 		"settings.escalation_delay_days":                    {"最初の期限超過通知", "First overdue reminder"},
 		"settings.escalation_delay_days.hint":               {"期限の何日後に、担当者と上長へ期限超過を通知するかです。", "Days after a due date at which the owner and their supervisor are first told it is overdue."},
 		"settings.overdue_repeat_days":                      {"期限超過通知の繰り返し", "Overdue repeat"},

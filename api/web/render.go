@@ -33,6 +33,8 @@ var funcs = template.FuncMap{
 	"fieldArg": func(p *Page, name string) fieldRef { return fieldRef{P: p, Name: name} },
 	// listArg passes a page and its List to the list partials.
 	"listArg": func(p *Page, l List) listRef { return listRef{P: p, L: l} },
+	// evidenceArg passes a page and a record's files to the evidence partial.
+	"evidenceArg": func(p *Page, s *EvidenceSection) evidenceRef { return evidenceRef{P: p, S: s} },
 	"deref": func(s *string) string {
 		if s == nil {
 			return ""

@@ -120,6 +120,12 @@ func (h *Handler) checkCSRF(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if isEvidenceUpload(r) {
+			// A file's form streams: its handler checks the token, the
+			// form's first field, before it reads anything else.
+			next.ServeHTTP(w, r)
+			return
+		}
 		if err := parseForm(w, r); err != nil {
 			h.renderError(w, r, http.StatusRequestEntityTooLarge, "error.too_large")
 			return

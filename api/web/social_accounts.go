@@ -72,6 +72,8 @@ func oneOf[T comparable](v T, values []T) bool {
 
 // socialShowData is what an account's page shows.
 type socialShowData struct {
+	// Evidence is the account's files.
+	Evidence    *EvidenceSection
 	Account     *domain.SocialAccount
 	Responsible *domain.Person
 	Operators   []*domain.Person
@@ -143,6 +145,7 @@ func (h *Handler) socialShowData(r *http.Request) (socialShowData, error) {
 			}
 		}
 	}
+	d.Evidence = h.evidenceSection(r, domain.EvidenceSocialAccount, a.ID, nil)
 	return d, nil
 }
 

@@ -97,6 +97,8 @@ type vendorData struct {
 	Moves []domain.VendorStatus
 	// MayApprove says whether the status allows an approval.
 	MayApprove bool
+	// Evidence is the vendor's files.
+	Evidence *EvidenceSection
 }
 
 // vendorPageSize bounds the contracts and actions a vendor page lists.
@@ -154,6 +156,7 @@ func (h *Handler) vendorData(r *http.Request, id string) (*vendorData, error) {
 			d.Moves = append(d.Moves, s)
 		}
 	}
+	d.Evidence = h.evidenceSection(r, domain.EvidenceVendor, v.ID, nil)
 	return d, nil
 }
 

@@ -1,5 +1,5 @@
 // Command vendorwatch is the vendorwatch service and its administration
-// commands: serve (the default), migrate, openapi, token create and version.
+// commands: serve (the default), migrate, openapi, token create, verify and version.
 package main
 
 import (
@@ -25,6 +25,7 @@ Usage:
   vendorwatch openapi [--v3.0]      print the OpenAPI document (3.1 YAML, or 3.0.3)
   vendorwatch token create --email E --role R [--description D]
                                     create an API token and print it once
+  vendorwatch verify [flags]        verify the audit chain and re-hash every evidence file
   vendorwatch version               print the version
 
 Every flag can also be set as VENDORWATCH_<FLAG> (e.g. VENDORWATCH_DATABASE_URL).
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(`unknown token command; use "vendorwatch token create --email E --role R"`)
 		}
 		return runTokenCreate(ctx, args[1:], stdout, stderr)
+	case "verify":
+		return runVerify(ctx, args, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, buildVersion())
 		return err

@@ -45,6 +45,8 @@ type serveConfig struct {
 	OIDCClientID     string
 	OIDCClientSecret string
 	SignInEmailLink  bool
+	// evidence says where evidence files are kept.
+	evidence evidenceConfig
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -69,6 +71,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", "", "client id registered at the OpenID Connect provider")
 	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", "", "client secret registered at the OpenID Connect provider (better set by VENDORWATCH_OIDC_CLIENT_SECRET)")
 	fs.BoolVar(&cfg.SignInEmailLink, "sign-in-email-link", true, "staff may sign in by a link e-mailed to them (turn off only with --oidc-issuer)")
+	cfg.evidence.register(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -107,6 +110,15 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer func() { _ = db.Close() }()
 	db.SetLogger(log)
+	blobs, where, err := cfg.evidence.blobStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	db.UseBlobStore(blobs)
+	log.Info("evidence files are kept in " + where)
+	if db.Kind() == store.Postgres && cfg.evidence.S3URL == "" {
+		log.Warn("evidence files are kept in a folder of this replica; replicas share them only through --evidence-s3-url (or a shared folder)")
+	}
 
 	if cfg.Migrate {
 		rep, err := migrations.Apply(ctx, db.MigrationTarget())
@@ -277,6 +289,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Dig
 		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
 		DigestLease: cfg.DigestLease, MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
+		OnUrgentReminders: db.OnUrgentReminders,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -170,6 +170,7 @@ const verifyBatch = 1000
 // VerifyAuditChain implements domain.AuditService. It reads the chain in
 // batches, so memory stays flat however long the log is, and finally checks
 // that the head points at the last event (a deleted tail is found too).
+// Then it re-hashes every live evidence file's bytes (verifyEvidenceFiles).
 func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, error) {
 	var v domain.AuditChainVerifier
 	var last int64
@@ -179,27 +180,36 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, e
 		if err != nil {
 			return domain.AuditVerification{}, wrap("verify audit chain", err)
 		}
+		broken := false
 		for _, r := range rows {
 			if !v.Check(r.toDomain()) {
-				return v.Result(), nil
+				broken = true
+				break
 			}
 			last = r.Seq
 		}
-		if len(rows) < verifyBatch {
+		if broken || len(rows) < verifyBatch {
 			break
 		}
 	}
-	var head struct {
-		Seq      int64  `bun:"seq"`
-		LastHash string `bun:"last_hash"`
-	}
-	if err := db.bun.NewSelect().Table("audit_head").Column("seq", "last_hash").Where("id = 1").Scan(ctx, &head); err != nil {
-		return domain.AuditVerification{}, wrap("read audit head", err)
-	}
 	res := v.Result()
-	if head.Seq != last {
-		res.OK = false
-		res.FirstBroken = &domain.AuditBrokenLink{Seq: last + 1, Problem: domain.AuditSequenceGap}
+	if res.OK {
+		var head struct {
+			Seq      int64  `bun:"seq"`
+			LastHash string `bun:"last_hash"`
+		}
+		if err := db.bun.NewSelect().Table("audit_head").Column("seq", "last_hash").Where("id = 1").Scan(ctx, &head); err != nil {
+			return domain.AuditVerification{}, wrap("read audit head", err)
+		}
+		if head.Seq != last {
+			res.OK = false
+			res.FirstBroken = &domain.AuditBrokenLink{Seq: last + 1, Problem: domain.AuditSequenceGap}
+		}
+	}
+	// The chain records each evidence file's SHA-256; the bytes in the blob
+	// store must still have it.
+	if err := db.verifyEvidenceFiles(ctx, &res); err != nil {
+		return domain.AuditVerification{}, err
 	}
 	return res, nil
 }

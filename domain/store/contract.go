@@ -362,6 +362,13 @@ func (db *DB) DeleteContract(ctx context.Context, id string, ifVersion *int) err
 			return domain.Errorf(domain.ECONFLICT, "only a draft contract can be deleted; this one is %s (terminate it instead)", row.Status).
 				WithJa("削除できるのは下書きの契約だけです。この契約は%sです（削除せずに解約してください）。", statusJa(entityContract, row.Status))
 		}
+		// An incident that involves the contract keeps it.
+		if n, err := tx.NewSelect().Table("incident_records").Where("record_id = ?", id).Count(ctx); err != nil {
+			return fmt.Errorf("store: count incidents: %w", err)
+		} else if n > 0 {
+			return domain.Errorf(domain.ECONFLICT, "%d incidents involve this contract: it cannot be deleted", n).
+				WithJa("この契約には関係するインシデントが%d件あるため、削除できません。", n)
+		}
 		if err := deleteRow(ctx, tx, &row, entityContract, row.Version, ifVersion); err != nil {
 			return err
 		}

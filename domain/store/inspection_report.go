@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"github.com/uptrace/bun"
@@ -316,19 +315,9 @@ func (db *DB) registerFigures(ctx context.Context, tx bun.IDB, fy int) (domain.R
 }
 
 // incidentsBySeverity counts the security incidents detected during fiscal
-// year fy, by severity.
-//
-// MERGE NOTE (Step 4): the incidents register (table incidents, with a
-// text column severity and a timestamp detected_at) is built on another
-// branch. Until that table exists this returns no counts, so the report
-// shows zero incidents; once it is merged the query below runs as it is.
-// Adjust it at the merge if the incidents table differs (for example a
-// soft-delete column to leave out).
+// year fy (from April 1 00:00 in the body's time zone to the next April 1),
+// by severity code, in code order.
 func (db *DB) incidentsBySeverity(ctx context.Context, tx bun.IDB, fy int) ([]domain.StatusCount, error) {
-	exists, err := db.tableExists(ctx, tx, "incidents")
-	if err != nil || !exists {
-		return nil, err
-	}
 	from, until := domain.FiscalYearInstants(fy, db.location)
 	var out []domain.StatusCount
 	if err := tx.NewRaw(`SELECT severity AS key, count(*) AS count FROM incidents WHERE detected_at >= ? AND detected_at < ? GROUP BY severity ORDER BY severity`,
@@ -336,18 +325,4 @@ func (db *DB) incidentsBySeverity(ctx context.Context, tx bun.IDB, fy int) ([]do
 		return nil, wrap("report incidents", err)
 	}
 	return out, nil
-}
-
-// tableExists reports whether the database (the schema in use on
-// PostgreSQL) has table name.
-func (db *DB) tableExists(ctx context.Context, tx bun.IDB, name string) (bool, error) {
-	var n int
-	q := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
-	if db.kind == Postgres {
-		q = `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`
-	}
-	if err := tx.NewRaw(q, name).Scan(ctx, &n); err != nil {
-		return false, fmt.Errorf("store: look for table %s: %w", name, translate(err))
-	}
-	return n > 0, nil
 }

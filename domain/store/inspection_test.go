@@ -187,6 +187,21 @@ func TestSelfInspectionCampaignReport(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, items, 10, "the seeded checklist")
 
+		// Incidents: two detected in fiscal year 2026, one the year before.
+		for _, inc := range []struct {
+			at       time.Time
+			severity string
+		}{
+			{outTokyo(t, 2026, time.June, 1, 10, 0, 0), "high"},
+			{outTokyo(t, 2026, time.September, 30, 23, 0, 0), "low"},
+			{outTokyo(t, 2026, time.March, 31, 23, 59, 0), "medium"},
+		} {
+			_, err := db.CreateIncident(ctx, domain.IncidentInput{Title: "不審なログイン", Description: "委託先の保守用サーバに不審なログインがあった。",
+				DetectedAt: inc.at, ReportedBy: domain.ReportedByStaff, ReporterID: r.m1.ID, Severity: inc.severity,
+				Records: []domain.IncidentRecord{{Type: domain.RecordContract, ID: r.c1.ID}}, OwnerID: r.m1.ID})
+			require.NoError(t, err)
+		}
+
 		c, err := db.CreateInspectionCampaign(ctx, domain.InspectionCampaignInput{FiscalYear: 2026, Title: "令和8年度 情報セキュリティ自己点検",
 			DueDate: outDate(t, "2026-10-31"), DepartmentIDs: []string{r.d1.ID, r.d2.ID}})
 		require.NoError(t, err)
@@ -400,7 +415,8 @@ func TestSelfInspectionCampaignReport(t *testing.T) {
 		require.Equal(t, 1, f.CloudServicesReviewed)
 		require.Equal(t, 2, f.SocialAccountsActive)
 		require.Equal(t, 1, f.SocialAccountsReviewed)
-		require.Zero(t, f.Incidents, "no incidents table on this branch yet")
+		require.Equal(t, 2, f.Incidents, "detected in fiscal year 2026")
+		require.Equal(t, []domain.StatusCount{{Key: "high", Count: 1}, {Key: "low", Count: 1}}, f.IncidentsBySeverity)
 
 		// Closing: answers no longer change; closing twice is a conflict.
 		closed, err := db.CloseInspectionCampaign(ctx, c.ID, nil)

@@ -36,6 +36,13 @@ var statusLabelsJa = map[string]map[string]string{
 		string(domain.SocialActive): "運用中", string(domain.SocialSuspended): "休止中",
 		string(domain.SocialRetired): "廃止",
 	},
+	entityPolicyReview: {
+		string(domain.PolicyReviewDraft): "起案中", string(domain.PolicyReviewApproved): "承認済み",
+	},
+	entityIncident: {
+		string(domain.StepDetected): "検知", string(domain.StepReportedToCISO): "CISOへ報告済み",
+		string(domain.StepContained): "封じ込め済み", string(domain.StepRecovered): "復旧済み", string(domain.StepClosed): "終結",
+	},
 }
 
 // statusJa returns the Japanese label of status of an entity kind, in

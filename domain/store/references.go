@@ -39,9 +39,13 @@ var (
 		{Table: "cloud_services", Where: "responsible_person_id = ? OR requester_id = ? OR approver_id = ?", What: "cloud services name them", WhatJa: "この職員を指定している約款による外部サービス%d件"},
 		{Table: "social_accounts", Where: "responsible_person_id = ? OR credential_custodian_id = ?", What: "social-media accounts name them as responsible person or credential custodian", WhatJa: "責任者又は認証情報の管理者として指定しているソーシャルメディアのアカウント%d件"},
 		{Table: "social_account_operators", Where: "person_id = ?", What: "social-media accounts name them as operator", WhatJa: "投稿者として指定しているソーシャルメディアのアカウント%d件"},
+		{Table: "policy_reviews", Where: "owner_id = ? OR drafted_by = ? OR changed_by = ? OR approver_id = ?", What: "policy reviews name them", WhatJa: "この職員を記録している情報セキュリティポリシーの見直し%d件"},
+		{Table: "incidents", Where: "owner_id = ? OR reporter_id = ?", What: "incidents name them as owner or reporter", WhatJa: "担当者又は報告者として指定しているインシデント%d件"},
 	}
 	vendorReferences = []reference{
 		{Table: "contracts", Where: "vendor_id = ?", What: "contracts are registered with it", WhatJa: "登録されている契約%d件"},
+		{Table: "incident_records", Where: "record_id = ?", What: "incidents involve it", WhatJa: "関係するインシデント%d件"},
+		{Table: "evidence_files", Where: "subject_type = 'vendor' AND subject_id = ? AND deleted_at IS NULL", What: "evidence files are attached to it", WhatJa: "添付されている証跡ファイル%d件"},
 	}
 )
 

@@ -67,14 +67,30 @@ type dueItem struct {
 	Number string `bun:"number"`
 	// titles are the item's title per locale, when it has more than one.
 	titles map[domain.Locale]string
+	// Deadline is the instant an incident step is due (incident_step only):
+	// its stage is computed from it (domain.IncidentStepStage).
+	Deadline *time.Time `bun:"deadline"`
+	// Path is the API path of a subject whose id is not the last part of
+	// it (an incident step's is the incident's); empty for the others.
+	Path string `bun:"path"`
+}
+
+// apiPath is the API path of the item's subject.
+func (it *dueItem) apiPath() string {
+	if it.Path != "" {
+		return it.Path
+	}
+	return subjectPaths[domain.SubjectType(it.SubjectType)] + it.SubjectID
 }
 
 // nameItems gives certifications and social-media accounts their titles,
 // with display names (ISO/IEC 27001, プライバシーマーク, X) instead of codes.
-func nameItems(st domain.SubjectType, items []dueItem) {
+func nameItems(st domain.SubjectType, items []dueItem, loc *time.Location) {
 	for i := range items {
 		it := &items[i]
 		switch st {
+		case domain.SubjectIncidentStep:
+			nameIncidentItem(it, loc)
 		case domain.SubjectCertification:
 			it.titles = map[domain.Locale]string{}
 			for _, l := range []domain.Locale{domain.LocaleJa, domain.LocaleEn} {
@@ -91,6 +107,12 @@ func nameItems(st domain.SubjectType, items []dueItem) {
 				domain.LocaleJa: it.Title,
 				domain.LocaleEn: domain.Platform(it.Kind).DisplayName(domain.LocaleEn) + " @" + it.Name,
 			}
+		case domain.SubjectPolicyReview:
+			it.titles = map[domain.Locale]string{
+				domain.LocaleJa: "情報セキュリティポリシーの次回の見直し",
+				domain.LocaleEn: "Next review of the information security policy",
+			}
+			it.Title = it.titles[domain.LocaleJa]
 		}
 	}
 }
@@ -110,6 +132,8 @@ var subjectPaths = map[domain.SubjectType]string{
 	domain.SubjectSocialAccountReview: "/v1/social-accounts/",
 	domain.SubjectCertification:       "/v1/vendors/",
 	domain.SubjectCorrectiveAction:    "/v1/corrective-actions/",
+	domain.SubjectPolicyReview:        "/v1/policy-reviews/",
+	domain.SubjectIncidentStep:        "/v1/incidents/",
 	domain.SubjectInspection:          "/v1/inspection-assignments/",
 }
 
@@ -135,6 +159,13 @@ var dueQueries = map[domain.SubjectType]string{
 	domain.SubjectCorrectiveAction: `SELECT 'corrective_action' AS subject_type, a.id AS subject_id, COALESCE(c.title || ': ', '') || a.description AS title, a.due_date, a.owner_id
 		FROM corrective_actions a LEFT JOIN contracts c ON c.id = a.contract_id
 		WHERE a.status = 'open' AND a.due_date <= ?`,
+	// Only the latest approved review names the next review of the
+	// policy: approving a newer one supersedes it (supersedePolicyReviews).
+	domain.SubjectPolicyReview: `SELECT 'policy_review' AS subject_type, id AS subject_id, 'next review of the information security policy' AS title, next_review_due AS due_date, owner_id
+		FROM policy_reviews WHERE status = 'approved' AND superseded_by IS NULL AND next_review_due <= ?`,
+	domain.SubjectIncidentStep: `SELECT 'incident_step' AS subject_type, next_subject_id AS subject_id, title, next_step AS kind, next_due AS due_date,
+		next_deadline AS deadline, owner_id, '/v1/incidents/' || id AS path
+		FROM incidents WHERE status <> 'closed' AND next_due <= ?`,
 	domain.SubjectInspection: `SELECT 'inspection' AS subject_type, a.id AS subject_id, c.title AS title, c.due_date, a.person_id AS owner_id
 		FROM inspection_assignments a JOIN inspection_campaigns c ON c.id = a.campaign_id
 		WHERE c.status = 'open' AND a.completed_at IS NULL AND c.due_date <= ?`,
@@ -182,7 +213,7 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 			if err := tx.NewRaw(dueQueries[st], to).Scan(ctx, &items); err != nil {
 				return fmt.Errorf("store: scan %s: %w", st, err)
 			}
-			nameItems(st, items)
+			nameItems(st, items, db.location)
 			items = mergeSameDay(items)
 			last, err := lastOverdue(ctx, tx, db.location, st, items, from, existing)
 			if err != nil {
@@ -190,6 +221,11 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 			}
 			for _, it := range items {
 				stage, ok := domain.CurrentStage(it.DueDate, today, last[it.SubjectID+"|"+it.DueDate.String()], p)
+				if it.Deadline != nil {
+					// An incident step is overdue from its deadline's
+					// instant, not days after its date.
+					stage, ok = domain.IncidentStepStage(*it.Deadline, db.Now(), today, db.location, last[it.SubjectID+"|"+it.DueDate.String()], p)
+				}
 				if !ok {
 					continue
 				}
@@ -340,7 +376,7 @@ func (db *DB) newReminder(it dueItem, stage domain.Stage, to recipient, today do
 	return &reminderRow{
 		ID: uuid.Must(uuid.NewV7()).String(), SubjectType: it.SubjectType, SubjectID: it.SubjectID,
 		Title: truncateRunes(it.titleFor(to.locale), maxReminderTitle),
-		Path:  subjectPaths[domain.SubjectType(it.SubjectType)] + it.SubjectID, DueDate: it.DueDate, Stage: stage.Name,
+		Path:  it.apiPath(), DueDate: it.DueDate, Stage: stage.Name,
 		Repeat: stage.Repeat, ReachedOn: today, RecipientID: to.personID, Escalated: to.as != "", EscalatedAs: to.as,
 		Status: string(domain.ReminderQueued), CreatedAt: db.Now(),
 	}
@@ -383,7 +419,9 @@ func lastOverdue(ctx context.Context, tx bun.Tx, loc *time.Location, st domain.S
 	var ids []string
 	seen := map[string]bool{}
 	for _, it := range items {
-		if it.DueDate.Before(from) && !seen[it.SubjectID] {
+		// An incident step is overdue within the window too, from its
+		// deadline's instant: its repeats need its ledger as well.
+		if (it.DueDate.Before(from) || it.Deadline != nil) && !seen[it.SubjectID] {
 			seen[it.SubjectID] = true
 			ids = append(ids, it.SubjectID)
 		}

@@ -53,6 +53,8 @@ func defaultSettings() domain.PolicySettings {
 	p := domain.DefaultPolicySettings
 	p.ReminderLeadDays = slices.Clone(p.ReminderLeadDays)
 	p.ClosureDays = slices.Clone(p.ClosureDays)
+	p.IncidentSeverities = slices.Clone(p.IncidentSeverities)
+	p.EvidenceMediaTypes = slices.Clone(p.EvidenceMediaTypes)
 	return p
 }
 
@@ -102,8 +104,17 @@ func (db *DB) ReplaceSettings(ctx context.Context, ifVersion *int, in domain.Pol
 		if err != nil {
 			return err
 		}
+		// The incidents' step deadlines follow their severity's minutes.
+		incidents, err := db.recomputeIncidentDeadlines(ctx, tx, in)
+		if err != nil {
+			return err
+		}
+		reason := fmt.Sprintf("due dates of %d active contracts re-derived; %d other due dates moved to another business day", moved, others)
+		if incidents > 0 {
+			reason += fmt.Sprintf("; step deadlines of %d incidents re-derived", incidents)
+		}
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditUpdate, EntityType: entitySettings, EntityID: "1", Before: before, After: out,
-			Reason: fmt.Sprintf("due dates of %d active contracts re-derived; %d other due dates moved to another business day", moved, others)})
+			Reason: reason})
 	})
 	return out, err
 }

@@ -370,7 +370,26 @@ func (db *DB) ChangeSocialAccountStatus(ctx context.Context, id string, ifVersio
 		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the account becomes " + string(to),
 			Ja: statusJa(entitySocialAccount, to) + "にする理由を入力してください。"}).WithJa(reasonRequiredJa)
 	}
-	return db.changeSocialAccount(ctx, id, ifVersion, func(_ context.Context, _ bun.Tx, row *socialAccountRow) (string, string, error) {
+	return db.changeSocialAccount(ctx, id, ifVersion, db.socialStatusChange(to, reason))
+}
+
+// changeSocialAccountStatusTx is ChangeSocialAccountStatus inside an open
+// transaction, so that an incident can make a suspension part of its own.
+func (db *DB) changeSocialAccountStatusTx(ctx context.Context, tx bun.Tx, id string, to domain.SocialAccountStatus, reason string) (*domain.SocialAccount, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, domain.Invalid("a reason is required", domain.FieldError{Field: "reason", Message: "say why the account becomes " + string(to),
+			Ja: statusJa(entitySocialAccount, to) + "にする理由を入力してください。"}).WithJa(reasonRequiredJa)
+	}
+	return db.changeSocialAccountTx(ctx, tx, id, nil, db.socialStatusChange(to, reason))
+}
+
+// socialStatusChange is the change of ChangeSocialAccountStatus.
+func (db *DB) socialStatusChange(to domain.SocialAccountStatus, reason string) func(context.Context, bun.Tx, *socialAccountRow) (string, string, error) {
+	return func(_ context.Context, _ bun.Tx, row *socialAccountRow) (string, string, error) {
 		from := domain.SocialAccountStatus(row.Status)
 		allowed := false
 		for _, s := range socialTransitions[from] {
@@ -390,7 +409,7 @@ func (db *DB) ChangeSocialAccountStatus(ctx context.Context, id string, ifVersio
 		row.Status, row.StatusReason = string(to), reason
 		action := map[domain.SocialAccountStatus]string{domain.SocialActive: "reactivate", domain.SocialSuspended: "suspend", domain.SocialRetired: "retire"}[to]
 		return action, reason, nil
-	})
+	}
 }
 
 // CheckPost implements domain.SocialAccountService.

@@ -83,11 +83,24 @@ type DB struct {
 	// emailChanged queues the notice to a person's old address; set by
 	// the wiring (River's InsertTx) with OnEmailChange.
 	emailChanged domain.EnqueueEmailChangeNotice
+	// urgent queues the digests of ledger rows written outside a due-scan
+	// that must go at once (an incident's notice to every ciso); set by the
+	// wiring (River's InsertTx) with OnUrgentReminders.
+	urgent domain.EnqueueDigests
+	// blobs keeps the bytes of evidence files; see UseBlobStore.
+	blobs domain.BlobStore
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,
 // inside the transaction of the change. Without it, no notice is sent.
 func (db *DB) OnEmailChange(f domain.EnqueueEmailChangeNotice) { db.emailChanged = f }
+
+// OnUrgentReminders sets what queues, inside the transaction that wrote
+// them, the digests of ledger rows that must go at once: the notice of a
+// high-severity incident to every active ciso. It is the same queueing as
+// the due-scan's. Without it the rows stay queued until the catch-up of a
+// job runner takes them.
+func (db *DB) OnUrgentReminders(f domain.EnqueueDigests) { db.urgent = f }
 
 // Open connects to the database named by dsn: a postgres:// or postgresql://
 // URL selects PostgreSQL; anything else is a SQLite file path, optionally

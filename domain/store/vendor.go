@@ -258,31 +258,40 @@ func (db *DB) CreateVendor(ctx context.Context, in domain.VendorInput) (*domain.
 func (db *DB) changeVendor(ctx context.Context, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *vendorRow, cur *domain.Vendor) (action, reason string, err error)) (*domain.Vendor, error) {
 	var out *domain.Vendor
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		row, before, err := db.loadVendor(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(entityVendor, row.Version, ifVersion); err != nil {
-			return err
-		}
-		action, reason, err := change(ctx, tx, row, before)
-		if err != nil {
-			return err
-		}
-		read := row.Version
-		row.Version, row.UpdatedAt = read+1, db.Now()
-		if err := updateRow(ctx, tx, row, entityVendor, id, read, ifVersion); err != nil {
-			return corporateNumberTaken(err)
-		}
-		if _, out, err = db.loadVendor(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := db.cancelCertificationReminders(ctx, tx, id, before.Certifications, out.Certifications); err != nil {
-			return err
-		}
-		return db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityVendor, EntityID: id, Reason: reason, Before: before, After: out})
+		var err error
+		out, err = db.changeVendorTx(ctx, tx, id, ifVersion, change)
+		return err
 	})
 	return out, err
+}
+
+// changeVendorTx is changeVendor inside an open transaction, so that an
+// incident can make a vendor's suspension part of its own.
+func (db *DB) changeVendorTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, change func(ctx context.Context, tx bun.Tx, row *vendorRow, cur *domain.Vendor) (action, reason string, err error)) (*domain.Vendor, error) {
+	row, before, err := db.loadVendor(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion(entityVendor, row.Version, ifVersion); err != nil {
+		return nil, err
+	}
+	action, reason, err := change(ctx, tx, row, before)
+	if err != nil {
+		return nil, err
+	}
+	read := row.Version
+	row.Version, row.UpdatedAt = read+1, db.Now()
+	if err := updateRow(ctx, tx, row, entityVendor, id, read, ifVersion); err != nil {
+		return nil, corporateNumberTaken(err)
+	}
+	_, out, err := db.loadVendor(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.cancelCertificationReminders(ctx, tx, id, before.Certifications, out.Certifications); err != nil {
+		return nil, err
+	}
+	return out, db.appendAudit(ctx, tx, auditEntry{Action: action, EntityType: entityVendor, EntityID: id, Reason: reason, Before: before, After: out})
 }
 
 // ReplaceVendor implements domain.VendorService.
@@ -373,8 +382,20 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 	if err := domain.CheckText("reason", reason, true); err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
-	return db.changeVendor(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *vendorRow, cur *domain.Vendor) (string, string, error) {
+	return db.changeVendor(ctx, id, ifVersion, db.vendorStatusChange(ctx, id, to, strings.TrimSpace(reason)))
+}
+
+// changeVendorStatusTx is ChangeVendorStatus inside an open transaction.
+func (db *DB) changeVendorStatusTx(ctx context.Context, tx bun.Tx, id string, to domain.VendorStatus, reason string) (*domain.Vendor, error) {
+	if err := domain.CheckText("reason", reason, true); err != nil {
+		return nil, err
+	}
+	return db.changeVendorTx(ctx, tx, id, nil, db.vendorStatusChange(ctx, id, to, strings.TrimSpace(reason)))
+}
+
+// vendorStatusChange is the change of ChangeVendorStatus.
+func (db *DB) vendorStatusChange(_ context.Context, id string, to domain.VendorStatus, reason string) func(ctx context.Context, tx bun.Tx, row *vendorRow, cur *domain.Vendor) (string, string, error) {
+	return func(ctx context.Context, tx bun.Tx, row *vendorRow, cur *domain.Vendor) (string, string, error) {
 		from := domain.VendorStatus(row.Status)
 		if !from.CanMoveTo(to) {
 			return "", "", domain.Errorf(domain.ECONFLICT, "a %s vendor cannot become %s", from, to).
@@ -435,7 +456,7 @@ func (db *DB) ChangeVendorStatus(ctx context.Context, id string, ifVersion *int,
 		now := db.Now()
 		row.Status, row.StatusReason, row.StatusChangedAt = string(to), reason, &now
 		return action, reason, nil
-	})
+	}
 }
 
 // vendorAction names the audit action of each status change.

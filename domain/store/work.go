@@ -60,12 +60,15 @@ func (db *DB) MyWork(ctx context.Context, today domain.Date) (*domain.Work, erro
 		}
 		for _, it := range items {
 			wi := domain.WorkItem{Kind: domain.WorkKind(st), SubjectID: it.SubjectID, Title: it.titleFor(me.Locale),
-				Path: domain.PagePathOf(subjectPaths[st] + it.SubjectID), DueDate: it.DueDate, OwnerID: it.OwnerID,
-				Overdue: it.DueDate.Before(today)}
+				Path: domain.PagePathOf(it.apiPath()), DueDate: it.DueDate, OwnerID: it.OwnerID,
+				Overdue: it.DueDate.Before(today) || (it.Deadline != nil && !db.Now().Before(*it.Deadline))}
 			if it.OwnerID != me.ID {
 				switch {
 				case toldAsCISO[st][it.SubjectID+"|"+it.DueDate.String()]:
 					wi.AsCISO = true
+				case slices.Contains(staff, it.OwnerID) && it.Deadline != nil && !db.Now().Before(*it.Deadline):
+					// An incident step escalates from its deadline's instant.
+					wi.AsSupervisor = true
 				case slices.Contains(staff, it.OwnerID) && domain.SupervisorTold(it.DueDate, today, p):
 					wi.AsSupervisor = true
 				default:
@@ -77,7 +80,7 @@ func (db *DB) MyWork(ctx context.Context, today domain.Date) (*domain.Work, erro
 		}
 	}
 	for _, approvals := range []func(context.Context, domain.Actor, *domain.Person) ([]domain.WorkItem, error){
-		db.waiversToApprove, db.vendorsToApprove, db.cloudServicesToApprove,
+		db.waiversToApprove, db.vendorsToApprove, db.cloudServicesToApprove, db.policyReviewsToApprove,
 	} {
 		items, err := approvals(ctx, a, me)
 		if err != nil {
@@ -147,6 +150,11 @@ func (db *DB) myDueItems(ctx context.Context, st domain.SubjectType, me string, 
 	if len(staff) > 0 {
 		q += ` OR (d.owner_id IN (?) AND d.due_date < ?)`
 		args = append(args, bun.In(staff), from)
+		if st == domain.SubjectIncidentStep {
+			// An incident step is escalated from its deadline's instant.
+			q += ` OR (d.owner_id IN (?) AND d.deadline <= ?)`
+			args = append(args, bun.In(staff), db.Now())
+		}
 	}
 	if len(asCISO) > 0 {
 		ids := make([]string, 0, len(asCISO))
@@ -161,7 +169,7 @@ func (db *DB) myDueItems(ctx context.Context, st domain.SubjectType, me string, 
 	if err := db.bun.NewRaw(q+` ORDER BY d.due_date, d.subject_id`, args...).Scan(ctx, &items); err != nil {
 		return nil, fmt.Errorf("store: my work, %s: %w", st, translate(err))
 	}
-	nameItems(st, items)
+	nameItems(st, items, db.location)
 	return mergeSameDay(items), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -359,9 +360,32 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	require.False(t, fail.JSON200.Publishable)
 	require.Equal(t, "phone_number", string((*fail.JSON200.Findings)[0].Code))
 
-	// The audit chain verifies.
+	// An evidence file attached to the vendor, listed and downloaded.
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	require.NoError(t, mw.WriteField("subject_type", "vendor"))
+	require.NoError(t, mw.WriteField("subject_id", vendor.String()))
+	fw, err := mw.CreateFormFile("file", "ISMS認証書.pdf")
+	require.NoError(t, err)
+	pdf := []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+	_, _ = fw.Write(pdf)
+	require.NoError(t, mw.Close())
+	up, err := editor.UploadEvidenceFileWithBodyWithResponse(ctx, mw.FormDataContentType(), &form)
+	require.NoError(t, err)
+	require.NotNil(t, up.JSON201, "%s", up.Body)
+	require.Equal(t, "application/pdf", up.JSON201.MediaType)
+	files, err := viewer.ListEvidenceFilesWithResponse(ctx, &sdk.ListEvidenceFilesParams{SubjectType: ptr(sdk.EvidenceSubjectVendor), SubjectId: &vendor})
+	require.NoError(t, err)
+	require.Len(t, *files.JSON200.Items, 1, "%s", files.Body)
+	dl, err := viewer.DownloadEvidenceFileWithResponse(ctx, up.JSON201.Id)
+	require.NoError(t, err)
+	require.Equal(t, pdf, dl.Body)
+	require.Equal(t, "nosniff", dl.HTTPResponse.Header.Get("X-Content-Type-Options"))
+
+	// The audit chain verifies, and so do the evidence files' bytes.
 	verify, err := admin.VerifyAuditChainWithResponse(ctx)
 	require.NoError(t, err)
 	require.True(t, verify.JSON200.Ok, "%s", verify.Body)
+	require.Equal(t, int64(1), verify.JSON200.FilesChecked)
 	require.Greater(t, verify.JSON200.Checked, int64(50))
 }
