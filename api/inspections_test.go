@@ -12,6 +12,7 @@ import (
 
 	"github.com/vendorwatch/vendorwatch/api/reportxlsx"
 	"github.com/vendorwatch/vendorwatch/domain"
+	"github.com/vendorwatch/vendorwatch/domain/store/blob/blobtest"
 )
 
 // tokenFor makes a token of role for person p.
@@ -99,6 +100,9 @@ func TestInspectionCampaignAPI(t *testing.T) {
 
 		requireProblem(t, e.do("POST", "/v1/inspection-assignments/"+c.Assignees[0].ID+"/refresh-prefills", viewer, nil), http.StatusForbidden)
 		e.must(http.StatusOK, "POST", "/v1/inspection-assignments/"+c.Assignees[0].ID+"/refresh-prefills", asManager, nil)
+		e.db.UseBlobStore(blobtest.Disk(t))
+		up := e.upload(editor, "inspection_answer", training.ID, "研修記録.pdf", apiPDF)
+		require.Equal(t, http.StatusCreated, up.Status, string(up.Body))
 		assignment := e.must(http.StatusOK, "GET", "/v1/inspection-assignments/"+c.Assignees[0].ID, viewer, nil).JSON(t)
 		require.Len(t, assignment["answers"], 10)
 		require.EqualValues(t, 2, assignment["answered"])
@@ -214,6 +218,11 @@ func TestAuditAPI(t *testing.T) {
 		got := e.must(http.StatusOK, "GET", "/v1/audits/"+a.ID, viewer, nil)
 		require.Equal(t, `"2"`, got.Header.Get("ETag"))
 		require.EqualValues(t, 1, got.JSON(t)["findings"])
+
+		// Evidence files attach to an audit and to an inspection answer.
+		e.db.UseBlobStore(blobtest.Disk(t))
+		up := e.upload(editor, "audit", a.ID, "監査報告書.pdf", apiPDF)
+		require.Equal(t, http.StatusCreated, up.Status, string(up.Body))
 
 		r := e.must(http.StatusOK, "GET", "/v1/audits/"+a.ID+"/report?format=xlsx", viewer, nil)
 		require.True(t, strings.HasPrefix(r.Header.Get("Content-Disposition"), `attachment; filename="audit-report-2026-`))

@@ -397,15 +397,37 @@ func (h *Handler) assignmentRefresh(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/inspection-assignments/"+id, "prefills_refreshed")
 }
 
-// answerGo sends a link to an answer (a corrective action's source) to
-// its place on the answering page.
+// answerData is one answer's page: what was answered, and its evidence
+// files (a corrective action's source links here).
+type answerData struct {
+	A          *domain.InspectionAnswer
+	Title      string
+	Campaign   *domain.InspectionCampaign
+	Person     string
+	Department string
+	Evidence   *EvidenceSection
+}
+
+// answerGo shows one answer with its evidence files.
 func (h *Handler) answerGo(w http.ResponseWriter, r *http.Request) {
-	a, err := h.cfg.Inspections.FindInspectionAnswer(r.Context(), chi.URLParam(r, "id"))
+	ctx := r.Context()
+	a, err := h.cfg.Inspections.FindInspectionAnswer(ctx, chi.URLParam(r, "id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/inspection-assignments/"+a.AssignmentID+"#answer-"+a.ID, http.StatusSeeOther)
+	c, err := h.cfg.Inspections.FindInspectionCampaign(ctx, a.CampaignID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	n := h.names(r)
+	d := answerData{A: a, Title: a.ItemCode, Campaign: c, Person: n.person(a.PersonID), Department: n.dept(a.DepartmentID),
+		Evidence: h.evidenceSection(r, domain.EvidenceInspectionAnswer, a.ID, nil)}
+	if it, err := h.cfg.Catalogues.FindCatalogueItem(ctx, domain.CatalogueInspectionChecklist, a.ItemCode); err == nil {
+		d.Title = itemTitle(it, localeOf(r))
+	}
+	h.page(w, r, "inspection_answer_show.html", d)
 }
 
 // answerFields names an item's form fields: each item of the page has its

@@ -127,9 +127,12 @@ func TestSelfInspectionPages(t *testing.T) {
 		require.NoError(t, err)
 		action := admin.get("/corrective-actions/" + got.CorrectiveActionID)
 		require.Contains(t, action.Body, `href="/inspection-answers/`+training.ID+`"`)
-		back := admin.get("/inspection-answers/" + training.ID)
-		require.Equal(t, http.StatusSeeOther, back.Status)
-		require.Equal(t, assignment+"#answer-"+training.ID, back.Location)
+		one := admin.get("/inspection-answers/" + training.ID)
+		require.Equal(t, http.StatusOK, one.Status, one.Body)
+		require.Contains(t, one.Body, "部署の職員が、今年度の情報セキュリティ研修を受講している")
+		require.Contains(t, one.Body, "証跡ファイル")
+		require.Contains(t, one.Body, `name="subject_type" value="inspection_answer"`, "an editor may attach a file")
+		require.Contains(t, one.Body, `href="`+assignment+`#answer-`+training.ID+`"`)
 
 		// The report: Japanese, the body's name, the date, the figures.
 		rep := b.get("/inspections/" + id + "/report")

@@ -144,6 +144,10 @@ func init() {
 		"audit_rec.record_finding":     {"記録する", "Record"},
 		"audit_rec.edit":               {"監査の内容を変更する", "Edit the audit"},
 
+		"inspection.campaign":      {"自己点検", "Self-inspection"},
+		"inspection.unanswered":    {"未回答", "Not answered yet"},
+		"inspection.to_answers":    {"回答の入力画面へ", "To the answers"},
+		"inspection.evidence_link": {"この項目の証跡ファイル", "Evidence files of this item"},
 		"inspection.refresh_hint":  {"回答案は自己点検の開始時に台帳から作成しています。その後の台帳の変更を反映するには、再読込してください（回答済みの項目は変わりません）。", "The suggestions were made from the register when the campaign opened; read it again to reflect later changes (answered items keep theirs)."},
 		"inspection.refresh":       {"台帳を再読込する", "Read the register again"},
 		"flash.prefills_refreshed": {"未回答の項目の回答案を、台帳から作成し直しました。", "The unanswered items' suggestions are read again from the register."},
