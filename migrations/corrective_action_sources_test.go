@@ -2,9 +2,7 @@ package migrations_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -22,32 +20,13 @@ func TestCorrectiveActionsWrittenBefore0016KeepTheirConfirmation(t *testing.T) {
 	for _, tg := range storetest.Targets(t) {
 		t.Run(tg.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.Open(t, tg, storetest.Options{NoMigrate: true})
-			d := migrations.SQLite
-			if db.Kind() == store.Postgres {
-				d = migrations.Postgres
-			}
-			all, err := migrations.All()
-			require.NoError(t, err)
-			exec := func(q string) error {
-				_, err := db.SQL().ExecContext(ctx, q)
-				return err
-			}
-			require.NoError(t, exec(`CREATE TABLE vendorwatch_migrations (version INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at VARCHAR(40) NOT NULL)`))
-			for _, m := range all {
-				if m.Version >= 16 {
-					continue
-				}
-				stmt, err := m.Render(d)
-				require.NoError(t, err)
-				require.NoError(t, exec(stmt), m.Name)
-				require.NoError(t, exec(fmt.Sprintf(`INSERT INTO vendorwatch_migrations VALUES (%d, '%s', '%s')`, m.Version, m.Name, time.Now().UTC().Format(time.RFC3339))))
-			}
+			db, exec := migratedBefore(t, tg, 16)
+			sqlite := db.Kind() == store.SQLite
 			// Only the action's own table matters here: the rows it refers
 			// to are left out, with the foreign keys off while it is written
 			// and (SQLite's one connection) while the table is rebuilt.
 			off, on := `PRAGMA foreign_keys = OFF`, `PRAGMA foreign_keys = ON`
-			if d == migrations.Postgres {
+			if !sqlite {
 				off, on = `SET session_replication_role = replica`, `SET session_replication_role = DEFAULT`
 			}
 			conn, err := db.SQL().Conn(ctx)
@@ -60,7 +39,7 @@ func TestCorrectiveActionsWrittenBefore0016KeepTheirConfirmation(t *testing.T) {
 				_, err := conn.ExecContext(ctx, q)
 				require.NoError(t, err, q)
 			}
-			if d == migrations.Postgres {
+			if !sqlite {
 				_, err = conn.ExecContext(ctx, on)
 				require.NoError(t, err)
 			}
@@ -68,7 +47,7 @@ func TestCorrectiveActionsWrittenBefore0016KeepTheirConfirmation(t *testing.T) {
 
 			_, err = migrations.Apply(ctx, db.MigrationTarget())
 			require.NoError(t, err)
-			if d == migrations.SQLite {
+			if sqlite {
 				require.NoError(t, exec(on))
 			}
 			a, err := db.FindCorrectiveAction(ctx, "0190a000-0000-7000-8000-000000000001")

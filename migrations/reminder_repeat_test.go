@@ -13,6 +13,36 @@ import (
 	"github.com/vendorwatch/vendorwatch/migrations"
 )
 
+// migratedBefore opens a database of target tg with the migrations before
+// version applied and recorded, as a database released then would be, and
+// returns it with a function that runs one statement on it.
+func migratedBefore(t *testing.T, tg storetest.Target, version int) (*store.DB, func(string) error) {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.Open(t, tg, storetest.Options{NoMigrate: true})
+	d := migrations.SQLite
+	if db.Kind() == store.Postgres {
+		d = migrations.Postgres
+	}
+	all, err := migrations.All()
+	require.NoError(t, err)
+	exec := func(q string) error {
+		_, err := db.SQL().ExecContext(ctx, q)
+		return err
+	}
+	require.NoError(t, exec(`CREATE TABLE vendorwatch_migrations (version INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at VARCHAR(40) NOT NULL)`))
+	for _, m := range all {
+		if m.Version >= version {
+			continue
+		}
+		stmt, err := m.Render(d)
+		require.NoError(t, err)
+		require.NoError(t, exec(stmt), m.Name)
+		require.NoError(t, exec(fmt.Sprintf(`INSERT INTO vendorwatch_migrations VALUES (%d, '%s', '%s')`, m.Version, m.Name, time.Now().UTC().Format(time.RFC3339))))
+	}
+	return db, exec
+}
+
 // TestLedgerRowsWrittenBefore0008StayValid: a reminder written before the
 // ledger key gained the repeat number keeps its key as repeat 0, an
 // escalated row is marked as told the supervisor, and the key now lets a
@@ -21,27 +51,7 @@ func TestLedgerRowsWrittenBefore0008StayValid(t *testing.T) {
 	for _, tg := range storetest.Targets(t) {
 		t.Run(tg.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db := storetest.Open(t, tg, storetest.Options{NoMigrate: true})
-			d := migrations.SQLite
-			if db.Kind() == store.Postgres {
-				d = migrations.Postgres
-			}
-			all, err := migrations.All()
-			require.NoError(t, err)
-			exec := func(q string) error {
-				_, err := db.SQL().ExecContext(ctx, q)
-				return err
-			}
-			require.NoError(t, exec(`CREATE TABLE vendorwatch_migrations (version INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_at VARCHAR(40) NOT NULL)`))
-			for _, m := range all {
-				if m.Version >= 8 {
-					continue
-				}
-				stmt, err := m.Render(d)
-				require.NoError(t, err)
-				require.NoError(t, exec(stmt), m.Name)
-				require.NoError(t, exec(fmt.Sprintf(`INSERT INTO vendorwatch_migrations VALUES (%d, '%s', '%s')`, m.Version, m.Name, time.Now().UTC().Format(time.RFC3339))))
-			}
+			db, exec := migratedBefore(t, tg, 8)
 			const ts = `'2027-01-10 00:30:00+00:00'`
 			require.NoError(t, exec(`INSERT INTO departments (id, name, name_en, version, created_at, updated_at) VALUES ('d1', '総務課', '', 1, `+ts+`, `+ts+`)`))
 			require.NoError(t, exec(`INSERT INTO people (id, name, email, department_id, employment_type, security_roles, locale, active, version, created_at, updated_at)
@@ -56,7 +66,7 @@ func TestLedgerRowsWrittenBefore0008StayValid(t *testing.T) {
 			}
 			require.NoError(t, exec(row("r0", "")))
 
-			_, err = migrations.Apply(ctx, db.MigrationTarget())
+			_, err := migrations.Apply(ctx, db.MigrationTarget())
 			require.NoError(t, err)
 
 			var repeat int

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -379,26 +380,40 @@ func (h *Handler) incidentPage(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, "incidents_show.html", d)
 }
 
-func (h *Handler) incidentStep(w http.ResponseWriter, r *http.Request) {
+// incidentChange runs one of the incident page's forms: call reads the
+// form and makes the service call. On a refusal the page is shown again
+// with the errors on the form's own field names (rename, nil for none); on
+// success the browser goes back to the incident with the flash message.
+func (h *Handler) incidentChange(w http.ResponseWriter, r *http.Request, flash string, rename func(string) string,
+	call func(ctx context.Context, ff *formFields, id string, version *int) error) {
 	id := chi.URLParam(r, "id")
-	d, err := h.loadIncident(r, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	ff := newFormFields(r)
-	version := ff.Version()
-	in := domain.IncidentStepInput{Step: domain.IncidentStep(ff.String("step")), Note: ff.String("note"), LessonsLearned: ff.String("lessons_learned")}
-	in.At = localTime(ff, "at", false)
-	if err := ff.Err(); err != nil {
-		h.refused(w, r, "incidents_show.html", d, err)
+	err := call(r.Context(), ff, id, ff.Version())
+	if err == nil {
+		redirect(w, r, pathf("/incidents/%s", id), flash)
 		return
 	}
-	if _, err := h.cfg.Incidents.RecordIncidentStep(r.Context(), id, version, in); err != nil {
-		h.refused(w, r, "incidents_show.html", d, err)
+	d, lerr := h.loadIncident(r, id)
+	if lerr != nil {
+		h.fail(w, r, lerr)
 		return
 	}
-	redirect(w, r, pathf("/incidents/%s", id), "incident_step")
+	if rename != nil {
+		err = renameFields(err, rename)
+	}
+	h.refused(w, r, "incidents_show.html", d, err)
+}
+
+func (h *Handler) incidentStep(w http.ResponseWriter, r *http.Request) {
+	h.incidentChange(w, r, "incident_step", nil, func(ctx context.Context, ff *formFields, id string, version *int) error {
+		in := domain.IncidentStepInput{Step: domain.IncidentStep(ff.String("step")), Note: ff.String("note"), LessonsLearned: ff.String("lessons_learned")}
+		in.At = localTime(ff, "at", false)
+		if err := ff.Err(); err != nil {
+			return err
+		}
+		_, err := h.cfg.Incidents.RecordIncidentStep(ctx, id, version, in)
+		return err
+	})
 }
 
 // incidentActionField names the action form's fields apart from the
@@ -412,87 +427,63 @@ func incidentActionField(name string) string {
 }
 
 func (h *Handler) incidentAction(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	d, err := h.loadIncident(r, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	h.incidentChange(w, r, "incident_action", incidentActionField, func(ctx context.Context, ff *formFields, id string, version *int) error {
+		in := domain.IncidentActionInput{Description: ff.String("action_description"), Severity: domain.Severity(ff.String("action_severity")),
+			OwnerID: ff.String("action_owner_id"), ContractID: ff.String("action_contract_id")}
+		if due := ff.Date("action_due_date", true); due != nil {
+			in.DueDate = *due
+		}
+		if err := ff.Err(); err != nil {
+			return err
+		}
+		_, _, err := h.cfg.Incidents.OpenIncidentAction(ctx, id, version, in)
+		return err
+	})
+}
+
+// incidentSuspendField names the suspension form's fields.
+func incidentSuspendField(n string) string {
+	switch n {
+	case "reason":
+		return "suspend_reason"
+	case "type", "id":
+		return "record"
 	}
-	ff := newFormFields(r)
-	version := ff.Version()
-	in := domain.IncidentActionInput{Description: ff.String("action_description"), Severity: domain.Severity(ff.String("action_severity")),
-		OwnerID: ff.String("action_owner_id"), ContractID: ff.String("action_contract_id")}
-	if due := ff.Date("action_due_date", true); due != nil {
-		in.DueDate = *due
-	}
-	if err := ff.Err(); err != nil {
-		h.refused(w, r, "incidents_show.html", d, err)
-		return
-	}
-	if _, _, err := h.cfg.Incidents.OpenIncidentAction(r.Context(), id, version, in); err != nil {
-		h.refused(w, r, "incidents_show.html", d, renameFields(err, incidentActionField))
-		return
-	}
-	redirect(w, r, pathf("/incidents/%s", id), "incident_action")
+	return n
 }
 
 func (h *Handler) incidentSuspend(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	d, err := h.loadIncident(r, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	h.incidentChange(w, r, "incident_suspended", incidentSuspendField, func(ctx context.Context, ff *formFields, id string, version *int) error {
+		typ, rid, _ := strings.Cut(ff.String("record"), ":")
+		in := domain.IncidentSuspensionInput{Type: domain.IncidentRecordType(typ), ID: rid, Reason: ff.String("suspend_reason")}
+		if err := ff.Err(); err != nil {
+			return err
+		}
+		_, err := h.cfg.Incidents.SuspendIncidentRecord(ctx, id, version, in)
+		return err
+	})
+}
+
+// incidentPublicationField names the publication form's fields.
+func incidentPublicationField(n string) string {
+	if n == "note" {
+		return "publication_note"
 	}
-	ff := newFormFields(r)
-	version := ff.Version()
-	typ, rid, _ := strings.Cut(ff.String("record"), ":")
-	in := domain.IncidentSuspensionInput{Type: domain.IncidentRecordType(typ), ID: rid, Reason: ff.String("suspend_reason")}
-	if err := ff.Err(); err != nil {
-		h.refused(w, r, "incidents_show.html", d, err)
-		return
-	}
-	if _, err := h.cfg.Incidents.SuspendIncidentRecord(r.Context(), id, version, in); err != nil {
-		h.refused(w, r, "incidents_show.html", d, renameFields(err, func(n string) string {
-			switch n {
-			case "reason":
-				return "suspend_reason"
-			case "type", "id":
-				return "record"
-			}
-			return n
-		}))
-		return
-	}
-	redirect(w, r, pathf("/incidents/%s", id), "incident_suspended")
+	return n
 }
 
 func (h *Handler) incidentPublish(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	d, err := h.loadIncident(r, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ff := newFormFields(r)
-	version := ff.Version()
-	in := domain.IncidentPublicationInput{Note: ff.String("publication_note")}
-	if day := ff.Date("published_on", true); day != nil {
-		in.PublishedOn = *day
-	}
-	if err := ff.Err(); err != nil {
-		h.refused(w, r, "incidents_show.html", d, err)
-		return
-	}
-	if _, err := h.cfg.Incidents.RecordIncidentPublication(r.Context(), id, version, in); err != nil {
-		h.refused(w, r, "incidents_show.html", d, renameFields(err, func(n string) string {
-			if n == "note" {
-				return "publication_note"
-			}
-			return n
-		}))
-		return
-	}
-	redirect(w, r, pathf("/incidents/%s", id), "incident_published")
+	h.incidentChange(w, r, "incident_published", incidentPublicationField, func(ctx context.Context, ff *formFields, id string, version *int) error {
+		in := domain.IncidentPublicationInput{Note: ff.String("publication_note")}
+		if day := ff.Date("published_on", true); day != nil {
+			in.PublishedOn = *day
+		}
+		if err := ff.Err(); err != nil {
+			return err
+		}
+		_, err := h.cfg.Incidents.RecordIncidentPublication(ctx, id, version, in)
+		return err
+	})
 }
 
 // incidentSelectRef is what the incident form's select partials see: the
