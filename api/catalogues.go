@@ -125,4 +125,6 @@ func (s *Server) registerCatalogues() {
 		"vendor selection criteria (委託事業者の選定基準)")
 	s.registerCatalogue(domain.CatalogueTermsChecks, "/v1/terms-checks", "Terms checks", "terms-check", "terms-checks",
 		"terms-of-service risk checklist items (約款による外部サービスの確認事項)")
+	s.registerCatalogue(domain.CatalogueInspectionChecklist, "/v1/inspection-checklist", "Inspection checklist", "inspection-checklist-item", "inspection-checklist-items",
+		"self-inspection checklist items (自己点検項目)")
 }

@@ -29,6 +29,9 @@ var tagDescriptions = map[string]string{
 	"Reviews":               "Renewal and periodic reviews that move due dates.",
 	"Reminders":             "The reminder ledger and the due-scan.",
 	"Evidence files":        "Files attached to records (証跡ファイル): signed contracts, certificates, contractors' reports; SHA-256 in the audit trail.",
+	"Inspection checklist":  "Catalogue of the self-inspection checklist (自己点検項目).",
+	"Self-inspections":      "Self-inspection campaigns (自己点検, 第7): answers pre-filled from the register, and the report.",
+	"Audits":                "Audits (監査, 第7): scope, auditor, findings with their corrective actions, and the report.",
 }
 
 // Bounds given to schema values that the Go types leave open. Request

@@ -16,12 +16,16 @@ const schemaPrefix = "#/components/schemas/"
 // parameters have.
 var parameterEnums = map[string]struct{ name, description string }{
 	"true,false": {"BooleanFilter", "A yes-or-no filter, spelled true or false."},
+	"json,xlsx":  {"ReportFormat", "A report's format: json (the default) or xlsx (the workbook)."},
+	"compliant,not_compliant,not_applicable,unanswered": {"AnswerFilter",
+		"Which answers: compliant, not_compliant, not_applicable, or unanswered (not answered yet)."},
 }
 
 // enumDescriptions describe the enumerations whose first property's
 // description says too little about the values themselves.
 var enumDescriptions = map[string]string{
-	"Catalogue":         "Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria) or terms_checks (the terms-of-service risk checklist).",
+	"Catalogue":         "Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria), terms_checks (the terms-of-service risk checklist) or inspection_checklist (the self-inspection checklist).",
+	"AnswerValue":       "A self-inspection answer: compliant, not_compliant (which opens a corrective action) or not_applicable.",
 	"ItemResult":        "The answer to one checklist item: ok, finding (which opens a corrective action) or not_applicable.",
 	"Locale":            "Language of a person's e-mails: ja (Japanese, the default) or en.",
 	"Platform":          "Social-media platform: x, facebook, instagram, line, youtube, tiktok or other.",
@@ -29,7 +33,7 @@ var enumDescriptions = map[string]string{
 	"ReviewSubjectType": "What a review is of: contract (renewal review), cloud_service or social_account (periodic review).",
 	"Role":              "What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).",
 	"EvidenceSubject":   "The kind of record an evidence file is attached to.",
-	"SubjectType":       "What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, or a corrective action.",
+	"SubjectType":       "What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, a corrective action, the next policy review (policy_review), an incident's next step (incident_step), or a self-inspection's answers due (inspection).",
 }
 
 // nameEnums moves every enumeration of the document into a named schema of

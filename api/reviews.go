@@ -92,7 +92,7 @@ func (s *Server) registerReminders() {
 		PageParams
 		Status      domain.ReminderStatus `query:"status" enum:"queued,sending,sent,failed,cancelled" doc:"Only rows in this status."`
 		RecipientID string                `query:"recipient_id" format:"uuid" doc:"Only rows for this person."`
-		SubjectType domain.SubjectType    `query:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action,policy_review,incident_step" doc:"Only rows about this kind of date."`
+		SubjectType domain.SubjectType    `query:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action,policy_review,incident_step,inspection" doc:"Only rows about this kind of date."`
 		SubjectID   string                `query:"subject_id" format:"uuid" doc:"Only rows about this subject."`
 		Stage       string                `query:"stage" maxLength:"20" pattern:"^(before_[0-9]{1,3}|due|overdue|notice)$" doc:"Only rows of this stage: before_<days>, due, overdue or notice."`
 		FiscalYear  int                   `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only rows whose due_date is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`

@@ -45,6 +45,9 @@ type Services struct {
 	PolicyReviews     domain.PolicyReviewService
 	// Evidence keeps the files attached to records.
 	Evidence domain.EvidenceService
+	// Inspections and Audits carry out the policy's 第7 (自己点検・監査).
+	Inspections domain.InspectionService
+	Audits      domain.AuditRecordService
 	// Sessions signs people in to the staff pages (api/web).
 	Sessions domain.SessionService
 	// Jobs runs a due-scan on demand; nil where no job runner runs.
@@ -77,6 +80,8 @@ type Backend interface {
 	domain.PolicyReviewService
 	domain.IncidentService
 	domain.EvidenceService
+	domain.InspectionService
+	domain.AuditRecordService
 	Ready(ctx context.Context) error
 }
 
@@ -89,6 +94,7 @@ func ServicesOf(b Backend) Services {
 		PolicyReviews: b,
 		Incidents:     b,
 		Evidence:      b,
+		Inspections:   b, Audits: b,
 	}
 }
 
@@ -185,6 +191,8 @@ func New(cfg Config) *Server {
 	s.registerPolicyReviews()
 	s.registerIncidents()
 	s.registerEvidenceFiles()
+	s.registerInspections()
+	s.registerAudits()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {

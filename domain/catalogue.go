@@ -24,7 +24,7 @@ const (
 // CatalogueItem is one entry of a catalogue. Its Code never changes; a retired
 // item stays wherever it is already used but is not offered for new records.
 type CatalogueItem struct {
-	Catalogue Catalogue  `json:"catalogue" enum:"clauses,selection_criteria,terms_checks" doc:"The catalogue the item belongs to."`
+	Catalogue Catalogue  `json:"catalogue" enum:"clauses,selection_criteria,terms_checks,inspection_checklist" doc:"The catalogue the item belongs to."`
 	Code      string     `json:"code" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Stable code, never changed." example:"confidentiality"`
 	TitleJa   string     `json:"title_ja" doc:"Title in Japanese." example:"業務上知り得た情報の守秘義務"`
 	TitleEn   string     `json:"title_en" doc:"Title in English." example:"Confidentiality"`
@@ -79,6 +79,20 @@ var SeedCatalogue = []SeedCatalogueItem{
 	{CatalogueTermsChecks, "tos_log_and_incident_cooperation", "ログの提供及びインシデント発生時の協力", "Logs and cooperation on incidents", true},
 	{CatalogueTermsChecks, "tos_stated_safeguards", "明示された情報セキュリティ対策", "Stated security safeguards", true},
 	{CatalogueTermsChecks, "tos_unilateral_change_or_suspension", "約款の一方的な変更及びサービス停止の条件", "Conditions of unilateral change or suspension", true},
+
+	// The self-inspection checklist (自己点検項目, 第7). The first eight are
+	// pre-filled from the register (PrefilledItems); the last two need a
+	// person's judgement.
+	{CatalogueInspectionChecklist, InspContractClausesCovered, "実施中のすべての委託契約に、必要な情報セキュリティ条項が記載されている（又は承認された適用除外がある）", "Every active contract has its security clauses covered (or an approved waiver)", true},
+	{CatalogueInspectionChecklist, InspConfirmationsOnTime, "委託先の遵守状況の確認を期限までに実施している（期限を過ぎた確認がない）", "Every contractor's security confirmation is done on time (none overdue)", true},
+	{CatalogueInspectionChecklist, InspCorrectiveActionsFollowed, "是正措置を期限までに実施している（期限を過ぎた是正措置がない）", "Corrective actions are followed up on time (none overdue)", true},
+	{CatalogueInspectionChecklist, InspVendorCertificationsValid, "委託事業者の認証（ISMS等）が有効期限内である", "Contractors' certifications are valid", true},
+	{CatalogueInspectionChecklist, InspCloudReviewed, "約款による外部サービスを、定めた間隔（既定12か月）で見直している", "Every service under standard terms was reviewed within its interval (12 months by default)", true},
+	{CatalogueInspectionChecklist, InspCloudNoConfidential, "約款による外部サービスで、機密性2以上の情報を取り扱っていない", "No service under standard terms handles information of confidentiality 2 or above", true},
+	{CatalogueInspectionChecklist, InspSocialOneResponsibleAndProcedur, "ソーシャルメディアの各アカウントに、責任者が1名定められ、運用手順がある", "Every social-media account has one responsible person and an operating procedure", true},
+	{CatalogueInspectionChecklist, InspSocialReviewed, "ソーシャルメディアのアカウントを、定めた間隔で見直している", "Every social-media account was reviewed within its interval", true},
+	{CatalogueInspectionChecklist, InspStaffTraining, "部署の職員が、今年度の情報セキュリティ研修を受講している", "The department's staff took this year's security training", true},
+	{CatalogueInspectionChecklist, InspIncidentProcedureKnown, "部署の職員が、情報セキュリティインシデント発生時の報告手順を知っている", "The department's staff know how to report a security incident", true},
 }
 
 // SeedService sets up an empty database.

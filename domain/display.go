@@ -72,6 +72,8 @@ func (t SubjectType) DisplayName(l Locale) string {
 		ja, en = "情報セキュリティポリシーの見直し", "Review of the information security policy"
 	case SubjectIncidentStep:
 		ja, en = "インシデント対応の期限", "Incident response step due"
+	case SubjectInspection:
+		ja, en = "自己点検の回答期限", "Self-inspection answers due"
 	default:
 		return string(t)
 	}

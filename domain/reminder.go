@@ -31,11 +31,14 @@ const (
 	// (IncidentStepSubjectID), so two steps due on one day are each
 	// reminded; the ledger rows' path is the incident's.
 	SubjectIncidentStep SubjectType = "incident_step"
+	// SubjectInspection: a self-inspection campaign's due date, for one
+	// assignee with items unanswered (the subject is the assignment).
+	SubjectInspection SubjectType = "inspection"
 )
 
 // SubjectTypes lists every subject type in a stable order.
 var SubjectTypes = []SubjectType{SubjectConfirmation, SubjectContractRenewal, SubjectCloudServiceReview,
-	SubjectSocialAccountReview, SubjectCertification, SubjectCorrectiveAction, SubjectPolicyReview, SubjectIncidentStep}
+	SubjectSocialAccountReview, SubjectCertification, SubjectCorrectiveAction, SubjectPolicyReview, SubjectIncidentStep, SubjectInspection}
 
 // ReminderStatus is where a ledger row stands.
 type ReminderStatus string
@@ -198,7 +201,7 @@ const (
 // subject's due date at one stage.
 type Reminder struct {
 	ID          string         `json:"id" doc:"UUIDv7 of the ledger row."`
-	SubjectType SubjectType    `json:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action,policy_review,incident_step" doc:"What is due."`
+	SubjectType SubjectType    `json:"subject_type" enum:"confirmation,contract_renewal,cloud_service_review,social_account_review,certification,corrective_action,policy_review,incident_step,inspection" doc:"What is due."`
 	SubjectID   string         `json:"subject_id" doc:"ID of the subject (for certification, the vendor; for incident_step, the step's reminder_subject_id on the incident's timeline)."`
 	Title       string         `json:"title" doc:"What the reminder is about, as the e-mail names it."`
 	Path        string         `json:"path" pattern:"^/v1/[a-z-]+/[0-9a-f-]{36}$" doc:"API path of the subject."`

@@ -50,6 +50,7 @@ type PolicySettings struct {
 	IncidentSeverities []IncidentSeverityLevel `json:"incident_severities,omitempty" maxItems:"20" doc:"The severity levels of incidents, each with whether every ciso is e-mailed at once and the minutes after detection by which each step is due (increasing step by step; codes unique). high, medium and low when left out." validate:"max=20,dive"`
 	EvidenceMaxBytes   int64                   `json:"evidence_max_bytes,omitempty" minimum:"0" maximum:"1073741824" doc:"Largest evidence file accepted, in bytes; 20971520 (20 MiB) by default, at most 1 GiB. A larger upload is refused with 413 and leaves nothing behind." validate:"min=0,max=1073741824"`
 	EvidenceMediaTypes []string                `json:"evidence_media_types,omitempty" maxItems:"50" maxLength:"100" pattern:"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$" doc:"Media types an evidence file may have, as sniffed from its bytes (type/subtype, no parameters); PDF, PNG, JPEG, GIF, WebP, Word/Excel/PowerPoint (OOXML and legacy), OpenDocument, text/plain and text/csv when left out. Another type is refused with 415." validate:"max=50,dive,required,max=100"`
+	BodyName           string                  `json:"body_name,omitempty" maxLength:"200" doc:"The body's official name, printed at the head of the self-inspection and audit reports; 「○○組合」 (a blank to fill in) by default." validate:"max=200"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -132,6 +133,9 @@ func (p *PolicySettings) Normalize() {
 		}
 		p.EvidenceMediaTypes = types
 	}
+	if p.BodyName = strings.TrimSpace(p.BodyName); p.BodyName == "" {
+		p.BodyName = d.BodyName
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
@@ -152,7 +156,13 @@ var DefaultPolicySettings = PolicySettings{
 	IncidentSeverities:          DefaultIncidentSeverities,
 	EvidenceMaxBytes:            DefaultEvidenceMaxBytes,
 	EvidenceMediaTypes:          defaultEvidenceMediaTypes,
+	BodyName:                    DefaultBodyName,
 }
+
+// DefaultBodyName is the body's name until an administrator sets it: a blank
+// to fill in (○○), so that a report printed before is plainly unfinished
+// rather than carrying a made-up name.
+const DefaultBodyName = "○○組合"
 
 // Settings is the stored settings resource.
 type Settings struct {

@@ -172,6 +172,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		SessionAbsoluteHours:        ff.Int("session_absolute_hours"),
 		PolicyReviewIntervalMonths:  ff.Int("policy_review_interval_months"),
 		EvidenceMaxBytes:            int64(ff.Int("evidence_max_mib")) << 20,
+		BodyName:                    ff.String("body_name"),
 		ReminderLeadDays:            []int{},
 		// One entry a line; an empty box is no closure days (not the
 		// default, which nil would give).

@@ -134,6 +134,10 @@ func (h *Handler) loadCorrectiveAction(r *http.Request, id string) (*correctiveA
 var actionSourcePages = map[domain.ActionSource]string{
 	domain.SourceConfirmation: "/confirmations/",
 	domain.SourceIncident:     "/incidents/",
+	// Both redirect to the answer's place on its answering page, and to
+	// the finding on its audit's page.
+	domain.SourceInspectionAnswer: "/inspection-answers/",
+	domain.SourceAuditFinding:     "/audit-findings/",
 }
 
 // personName is a person's name, their id when they cannot be read, or ""

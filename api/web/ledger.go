@@ -138,7 +138,8 @@ func isUUID(s string) bool {
 
 // auditEntityTypes are the kinds of entity the audit filter offers.
 var auditEntityTypes = []string{"vendor", "contract", "confirmation", "corrective_action", "cloud_service", "social_account",
-	"review", "person", "department", "token", "catalogue_item", "settings", "policy_review", "evidence_file", "incident"}
+	"review", "person", "department", "token", "catalogue_item", "settings", "policy_review", "evidence_file", "incident",
+	"inspection_campaign", "inspection_answer", "audit", "audit_finding"}
 
 // auditEntityPages are the staff pages of the audited entities that have
 // one: the path prefix before the entity's id.
@@ -153,6 +154,12 @@ var auditEntityPages = map[string]string{
 	"person":            "/people/",
 	"policy_review":     "/policy-reviews/",
 	"incident":          "/incidents/",
+	// Self-inspection and audit: an answer and a finding lead to their
+	// place on the answering page and the audit's page.
+	"inspection_campaign": "/inspections/",
+	"inspection_answer":   "/inspection-answers/",
+	"audit":               "/audits/",
+	"audit_finding":       "/audit-findings/",
 }
 
 // auditEntityType is what an entity_type filter may look like.

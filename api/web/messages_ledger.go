@@ -37,6 +37,7 @@ func init() {
 		"ledger.subject.social_account_review": {"ソーシャルメディアの定期見直し", "Social media account review"},
 		"ledger.subject.certification":         {"認証の有効期限", "Certification expiry"},
 		"ledger.subject.corrective_action":     {"是正措置", "Corrective action"},
+		"ledger.subject.inspection":            {"自己点検", "Self-inspection"},
 
 		"audit.title":                          {"監査ログ", "Audit log"},
 		"audit.intro":                          {"すべての変更を、変更した人・内容とともに記録順に表示します。各記録はハッシュで前の記録とつながっており、改ざんを検出できます。", "Every change, who made it and what changed, in the order recorded. Each event is chained to the previous one by a hash, so tampering shows."},

@@ -113,6 +113,8 @@ func New(cfg Config) (*Handler, error) {
 		h.adminRoutes(r)
 		h.incidentRoutes(r)
 		h.evidenceRoutes(r)
+		h.inspectionRoutes(r)
+		h.auditRoutes(r)
 	})
 	h.router = r
 	return h, nil

@@ -48,6 +48,8 @@ var businessDateColumns = []struct {
 	{"cloud_services", entityCloudService, "next_review_due", "next_review_nominal", "status = 'approved'", true},
 	{"social_accounts", entitySocialAccount, "next_review_due", "next_review_nominal", "status = 'active'", true},
 	{"policy_reviews", entityPolicyReview, "next_review_due", "next_review_nominal", "superseded_by IS NULL", true},
+	// A campaign's date is reminded through its assignments, not itself.
+	{"inspection_campaigns", entityInspectionCampaign, "due_date", "due_date_nominal", "status = 'open'", false},
 }
 
 // movedDate is one row whose date moves to another business day.

@@ -190,6 +190,12 @@ func entityJa(kind string) string {
 		entityVendor:           "委託事業者",
 		entityPolicyReview:     "情報セキュリティポリシーの見直し",
 		entityIncident:         "インシデント",
+		// Self-inspection and audit.
+		entityInspectionCampaign: "自己点検",
+		entityInspectionAnswer:   "自己点検の回答",
+		entityInspectionAssign:   "自己点検の割当て",
+		entityAudit:              "監査",
+		entityAuditFinding:       "監査の指摘事項",
 	}[kind]; ok {
 		return n
 	}

@@ -96,10 +96,9 @@ var evidenceSubjects = map[domain.EvidenceSubject]evidenceSubject{
 	domain.EvidenceSocialAccount:    {table: "social_accounts"},
 	domain.EvidencePolicyReview:     {table: "policy_reviews"},
 	domain.EvidenceIncident:         {table: "incidents"},
-	// STEP 4 MERGE: the registers built in parallel add their tables here
-	// (the subject types are already in domain.EvidenceSubjects):
-	//   domain.EvidenceInspectionAnswer: {table: "inspection_answers"}, (items: its checklist item code, if any)
-	//   domain.EvidenceAudit:            {table: "audits"},
+	// An answer is to one checklist item, so its files name none.
+	domain.EvidenceInspectionAnswer: {table: "inspection_answers"},
+	domain.EvidenceAudit:            {table: "audits"},
 }
 
 // confirmationItemCodes lists the clause codes of a confirmation's

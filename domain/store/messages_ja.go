@@ -63,6 +63,8 @@ func catalogueJa(c domain.Catalogue) string {
 		return "選定基準の一覧"
 	case domain.CatalogueTermsChecks:
 		return "約款の確認項目の一覧"
+	case domain.CatalogueInspectionChecklist:
+		return "自己点検項目の一覧"
 	}
 	return string(c)
 }

@@ -134,6 +134,7 @@ var subjectPaths = map[domain.SubjectType]string{
 	domain.SubjectCorrectiveAction:    "/v1/corrective-actions/",
 	domain.SubjectPolicyReview:        "/v1/policy-reviews/",
 	domain.SubjectIncidentStep:        "/v1/incidents/",
+	domain.SubjectInspection:          "/v1/inspection-assignments/",
 }
 
 // dueQueries select, per subject type, every unresolved item whose date is
@@ -165,6 +166,9 @@ var dueQueries = map[domain.SubjectType]string{
 	domain.SubjectIncidentStep: `SELECT 'incident_step' AS subject_type, next_subject_id AS subject_id, title, next_step AS kind, next_due AS due_date,
 		next_deadline AS deadline, owner_id, '/v1/incidents/' || id AS path
 		FROM incidents WHERE status <> 'closed' AND next_due <= ?`,
+	domain.SubjectInspection: `SELECT 'inspection' AS subject_type, a.id AS subject_id, c.title AS title, c.due_date, a.person_id AS owner_id
+		FROM inspection_assignments a JOIN inspection_campaigns c ON c.id = a.campaign_id
+		WHERE c.status = 'open' AND a.completed_at IS NULL AND c.due_date <= ?`,
 }
 
 // ScanDue implements domain.ReminderService.

@@ -84,6 +84,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List audits
+         * @description Lists audits (監査, the policy's 第7), oldest first. Any role may read.
+         */
+        get: operations["list-audits"];
+        put?: never;
+        /**
+         * Record an audit
+         * @description Records an audit: its fiscal year, scope, auditor (one of our people, or an external name), dates and status. Needs the editor or admin role.
+         */
+        post: operations["create-audit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audits/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an audit
+         * @description Returns one audit.
+         */
+        get: operations["get-audit"];
+        /**
+         * Edit an audit
+         * @description Replaces an audit's fields, its status and conclusion included. Needs the editor or admin role.
+         */
+        put: operations["replace-audit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audits/{id}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an audit's findings
+         * @description Lists an audit's findings, oldest first. Any role may read.
+         */
+        get: operations["list-audit-findings"];
+        put?: never;
+        /**
+         * Record an audit finding
+         * @description Records a finding of an audit, optionally about one register record (subject_type and subject_id), and with action opens its corrective action (owner and due date required), linked as corrective_action_id. Recording findings is the auditor's work: a token with the auditor role may, as editors and admins may (403 for viewers).
+         */
+        post: operations["create-audit-finding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audits/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An audit's report
+         * @description The audit report: every finding with its corrective action and that action's status, and the register's own figures for the audit's fiscal year. JSON by default; XLSX with ?format=xlsx or the XLSX Accept header. Any role may read.
+         */
+        get: operations["get-audit-report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clauses": {
         parameters: {
             query?: never;
@@ -802,6 +894,246 @@ export interface paths {
          * @description Suspends an involved vendor (listed, or the vendor of an involved contract) or social-media account through its own status change (the same rules and audit event as POST /v1/vendors/{id}/suspend or /v1/social-accounts/{id}/suspend: 409 from a status that cannot be suspended), and lists the suspension on the incident, in one transaction. 422 for a record the incident does not involve; 409 once closed. Needs the editor or admin role.
          */
         post: operations["suspend-incident-record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-answers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an inspection answer
+         * @description Returns one answer with its pre-fill.
+         */
+        get: operations["get-inspection-answer"];
+        /**
+         * Answer an inspection item
+         * @description Answers one item: compliant, not_compliant or not_applicable, with a note (required when not_compliant or when the answer departs from the register's suggestion; kept_prefill records which). The first not_compliant answer opens a corrective action (action.due_date required; owner the assignee by default), linked as corrective_action_id. The assignee answers their own items whatever their token's role; an editor or admin may answer any (403 otherwise). 409 once the campaign is closed.
+         */
+        put: operations["answer-inspection-item"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-assignments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an assignee's part of a campaign
+         * @description Returns one assignee's part of a campaign with their answers in checklist order: the subject of the campaign's reminders (subject type inspection). Any role may read.
+         */
+        get: operations["get-inspection-assignment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-assignments/{id}/refresh-prefills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read the register again for unanswered items
+         * @description Recomputes the pre-fill of the assignee's unanswered items from the register as it is now (answered items keep the pre-fill they were answered against). The assignee whatever their token's role, or an editor or admin (403 otherwise). 409 once the campaign is closed.
+         */
+        post: operations["refresh-inspection-prefills"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List self-inspection campaigns
+         * @description Lists self-inspection campaigns (自己点検, the policy's 第7), oldest first, each with its assignees and their progress. Any role may read.
+         */
+        get: operations["list-inspection-campaigns"];
+        put?: never;
+        /**
+         * Open a self-inspection campaign
+         * @description Opens a campaign for a fiscal year: the checklist items (every live inspection_checklist item by default) assigned to each named department's information security managers (people holding the manager security role) and to each named person. Every answer is pre-filled from the register where it can check the item, saying what it found and when. The due date is moved to the previous business day and is reminded, to each assignee with items unanswered, like every other date (subject type inspection). 422 for unknown items, a department without a manager, or no assignee. Needs the editor or admin role.
+         */
+        post: operations["create-inspection-campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a self-inspection campaign
+         * @description Returns one campaign with its assignees and their progress.
+         */
+        get: operations["get-inspection-campaign"];
+        /**
+         * Edit a self-inspection campaign
+         * @description Replaces an open campaign's title, fiscal year, due date, items and assignees. Added items and assignees get pre-filled answers; removed ones lose their unanswered answers (409 when one is answered). 409 once closed. Needs the editor or admin role.
+         */
+        put: operations["replace-inspection-campaign"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-campaigns/{id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a campaign's answers
+         * @description Lists a campaign's answers with their pre-fills, in the order they were created. Any role may read.
+         */
+        get: operations["list-inspection-answers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-campaigns/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a self-inspection campaign
+         * @description Closes an open campaign: its answers no longer change and its reminders stop. 409 once closed. Needs the editor or admin role.
+         */
+        post: operations["close-inspection-campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-campaigns/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A campaign's report
+         * @description The self-inspection report: coverage by department, every not_compliant answer with its corrective action and that action's status, and the register's own figures for the campaign's fiscal year. JSON by default; the XLSX workbook with ?format=xlsx or Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet. Any role may read.
+         */
+        get: operations["get-inspection-report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List self-inspection checklist items (自己点検項目)
+         * @description Lists the self-inspection checklist items (自己点検項目) in display order; retired items only with include_retired=true. Any role may read.
+         */
+        get: operations["list-inspection-checklist-items"];
+        put?: never;
+        /**
+         * Add to the self-inspection checklist items (自己点検項目)
+         * @description Adds an item at the end of the catalogue. Its code is permanent; 409 when the code is in use. Admin only.
+         */
+        post: operations["create-inspection-checklist-item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-checklist/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one of the self-inspection checklist items (自己点検項目)
+         * @description Returns one item by its code.
+         */
+        get: operations["get-inspection-checklist-item"];
+        /**
+         * Change the titles of one of the self-inspection checklist items (自己点検項目)
+         * @description Changes the Japanese and English titles; the code never changes. Existing records keep what they recorded. Admin only.
+         */
+        put: operations["retitle-inspection-checklist-item"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspection-checklist/{code}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire one of the self-inspection checklist items (自己点検項目)
+         * @description Retires an item: it is no longer required or offered, but records that have it keep it. 409 when already retired. Admin only.
+         */
+        post: operations["retire-inspection-checklist-item"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1589,6 +1921,23 @@ export interface components {
              */
             resolution: string;
         };
+        ActionRequest: {
+            /** @description What must be corrected; the note or the finding's description when left out. */
+            description?: string;
+            /**
+             * Format: date
+             * @description When it must be done; moved to the previous business day.
+             * @example 2027-03-31
+             */
+            due_date: string;
+            /**
+             * Format: uuid
+             * @description Who follows it up; the assignee (for an answer) when left out.
+             */
+            owner_id?: string;
+            /** @description low, medium or high; medium when left out. */
+            severity?: components["schemas"]["Severity"];
+        };
         /**
          * @description What opened it: a confirmation's finding, an incident, an audit finding or a self-inspection answer.
          * @enum {string}
@@ -1599,6 +1948,77 @@ export interface components {
          * @enum {string}
          */
         ActionStatus: "open" | "done" | "risk_accepted";
+        /**
+         * @description Which answers: compliant, not_compliant, not_applicable, or unanswered (not answered yet).
+         * @enum {string}
+         */
+        AnswerFilter: "compliant" | "not_compliant" | "not_applicable" | "unanswered";
+        /**
+         * @description A self-inspection answer: compliant, not_compliant (which opens a corrective action) or not_applicable.
+         * @enum {string}
+         */
+        AnswerValue: "compliant" | "not_compliant" | "not_applicable";
+        Audit: {
+            /** @description The external auditor's name (firm or person). */
+            auditor_name?: string;
+            /**
+             * Format: uuid
+             * @description The internal auditor, one of our people.
+             */
+            auditor_person_id?: string;
+            /**
+             * Format: date-time
+             * @description When it was recorded (RFC 3339, UTC).
+             */
+            created_at: string;
+            /**
+             * Format: date
+             * @description Last day of the audit.
+             */
+            end_date?: string;
+            /**
+             * Format: int64
+             * @description How many findings are recorded.
+             */
+            findings: number;
+            /**
+             * Format: int64
+             * @description The fiscal year (年度) audited.
+             * @example 2026
+             */
+            fiscal_year: number;
+            /**
+             * Format: uuid
+             * @description UUIDv7 of the audit.
+             */
+            id: string;
+            /** @description What is audited. */
+            scope: string;
+            /**
+             * Format: date
+             * @description First day of the audit.
+             */
+            start_date: string;
+            /** @description planned, in_progress or completed. */
+            status: components["schemas"]["AuditStatus"];
+            /** @description The auditor's conclusion. */
+            summary?: string;
+            /**
+             * @description Title.
+             * @example 令和8年度 情報セキュリティ内部監査
+             */
+            title: string;
+            /**
+             * Format: date-time
+             * @description When it last changed (RFC 3339, UTC).
+             */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Increases with every change; sent back in If-Match.
+             */
+            version: number;
+        };
         AuditBrokenLink: {
             /**
              * Format: uuid
@@ -1658,6 +2078,112 @@ export interface components {
              */
             seq: number;
         };
+        AuditFinding: {
+            /**
+             * Format: uuid
+             * @description The audit.
+             */
+            audit_id: string;
+            /**
+             * Format: uuid
+             * @description The corrective action it opened.
+             */
+            corrective_action_id?: string;
+            /**
+             * Format: date-time
+             * @description When it was recorded (RFC 3339, UTC).
+             */
+            created_at: string;
+            /** @description What was found. */
+            description: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7 of the finding.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Who recorded it.
+             */
+            recorded_by?: string;
+            /** @description low, medium or high. */
+            severity: components["schemas"]["Severity"];
+            /**
+             * Format: uuid
+             * @description The record it concerns, if any.
+             */
+            subject_id?: string;
+            /** @description The kind of register record it concerns, if any. */
+            subject_type?: components["schemas"]["FindingSubjectType"];
+        };
+        AuditFindingInput: {
+            /** @description Opens a corrective action for the finding; its owner is required. */
+            action?: components["schemas"]["ActionRequest"];
+            /**
+             * @description What was found.
+             * @example 再委託先の情報セキュリティ対策の確認記録が保存されていない
+             */
+            description: string;
+            /** @description low, medium or high. */
+            severity: components["schemas"]["Severity"];
+            /**
+             * Format: uuid
+             * @description The record it concerns; with subject_type.
+             */
+            subject_id?: string;
+            /** @description The kind of register record it concerns; with subject_id. */
+            subject_type?: components["schemas"]["FindingSubjectType"];
+        };
+        AuditFindingList: {
+            /** @description The findings, oldest first. */
+            items: components["schemas"]["AuditFinding"][] | null;
+        };
+        AuditInput: {
+            /** @description The external auditor's name; give this or auditor_person_id. */
+            auditor_name?: string;
+            /**
+             * Format: uuid
+             * @description The internal auditor; give this or auditor_name.
+             */
+            auditor_person_id?: string;
+            /**
+             * Format: date
+             * @description Last day of the audit; not before start_date.
+             * @example 2026-11-13
+             */
+            end_date?: string;
+            /**
+             * Format: int64
+             * @description The fiscal year (年度) audited.
+             * @example 2026
+             */
+            fiscal_year: number;
+            /**
+             * @description What is audited.
+             * @example 外部委託先の管理及び約款による外部サービスの利用状況
+             */
+            scope: string;
+            /**
+             * Format: date
+             * @description First day of the audit.
+             * @example 2026-11-02
+             */
+            start_date: string;
+            /** @description planned (the default), in_progress or completed; completed needs an end_date. */
+            status?: components["schemas"]["AuditStatus"];
+            /** @description The auditor's conclusion. */
+            summary?: string;
+            /**
+             * @description Title.
+             * @example 令和8年度 情報セキュリティ内部監査
+             */
+            title: string;
+        };
+        /**
+         * @description planned, in_progress or completed.
+         * @enum {string}
+         */
+        AuditStatus: "planned" | "in_progress" | "completed";
         AuditVerification: {
             /**
              * Format: int64
@@ -1682,10 +2208,15 @@ export interface components {
          */
         BooleanFilter: "true" | "false";
         /**
-         * @description Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria) or terms_checks (the terms-of-service risk checklist).
+         * @description open → closed. Answers are given while open.
          * @enum {string}
          */
-        Catalogue: "clauses" | "selection_criteria" | "terms_checks";
+        CampaignStatus: "open" | "closed";
+        /**
+         * @description Which catalogue: clauses (contract security clauses), selection_criteria (vendor selection criteria), terms_checks (the terms-of-service risk checklist) or inspection_checklist (the self-inspection checklist).
+         * @enum {string}
+         */
+        Catalogue: "clauses" | "selection_criteria" | "terms_checks" | "inspection_checklist";
         CatalogueItem: {
             /** @description The catalogue the item belongs to. */
             catalogue: components["schemas"]["Catalogue"];
@@ -2512,6 +3043,55 @@ export interface components {
              */
             version: number;
         };
+        DepartmentCoverage: {
+            /**
+             * Format: int64
+             * @description Items answered.
+             */
+            answered: number;
+            /**
+             * Format: int64
+             * @description Items assigned (people × items).
+             */
+            assigned: number;
+            /**
+             * Format: int64
+             * @description People assigned.
+             */
+            assignees: number;
+            /**
+             * Format: int64
+             * @description Answers that departed from the register's suggestion.
+             */
+            changed_prefill: number;
+            /**
+             * Format: int64
+             * @description Answered compliant.
+             */
+            compliant: number;
+            /**
+             * Format: uuid
+             * @description The department; empty for the total.
+             */
+            department_id?: string;
+            /** @description Its name. */
+            department_name?: string;
+            /**
+             * Format: int64
+             * @description Answers that kept the register's suggestion.
+             */
+            kept_prefill: number;
+            /**
+             * Format: int64
+             * @description Answered not_applicable.
+             */
+            not_applicable: number;
+            /**
+             * Format: int64
+             * @description Answered not_compliant.
+             */
+            not_compliant: number;
+        };
         DepartmentInput: {
             /**
              * @description Name in Japanese, unique.
@@ -2650,6 +3230,11 @@ export interface components {
          * @enum {string}
          */
         EvidenceSubject: "vendor" | "contract" | "confirmation" | "corrective_action" | "cloud_service" | "social_account" | "incident" | "inspection_answer" | "audit" | "policy_review";
+        /**
+         * @description The kind of register record it concerns, if any.
+         * @enum {string}
+         */
+        FindingSubjectType: "contract" | "vendor" | "confirmation" | "cloud_service" | "social_account";
         HealthOutputBody: {
             /** @description Why the service is not ready. */
             reason?: string;
@@ -2973,6 +3558,331 @@ export interface components {
              */
             name: string;
         };
+        InspectionAnswer: {
+            /** @description The answer; absent while unanswered. */
+            answer?: components["schemas"]["AnswerValue"];
+            /**
+             * Format: date-time
+             * @description When it was answered (RFC 3339, UTC).
+             */
+            answered_at?: string;
+            /**
+             * Format: uuid
+             * @description Who answered.
+             */
+            answered_by?: string;
+            /**
+             * Format: uuid
+             * @description The assignment it belongs to.
+             */
+            assignment_id: string;
+            /**
+             * Format: uuid
+             * @description The campaign.
+             */
+            campaign_id: string;
+            /**
+             * Format: uuid
+             * @description The corrective action opened when it was answered not_compliant.
+             */
+            corrective_action_id?: string;
+            /**
+             * Format: date-time
+             * @description When it was created (RFC 3339, UTC).
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The department answered for.
+             */
+            department_id: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7 of the answer.
+             */
+            id: string;
+            /** @description The inspection_checklist item. */
+            item_code: string;
+            /** @description Whether the answer is the register's suggestion; absent while unanswered or for an item without a pre-fill. */
+            kept_prefill?: boolean;
+            /** @description The assignee's note. */
+            note?: string;
+            /**
+             * Format: uuid
+             * @description The assignee who answers.
+             */
+            person_id: string;
+            /** @description What the register says, for items it can check; absent for items that need a person's judgement. */
+            prefill?: components["schemas"]["InspectionPrefill"];
+            /**
+             * Format: date-time
+             * @description When it last changed (RFC 3339, UTC).
+             */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Increases with every change; sent back in If-Match.
+             */
+            version: number;
+        };
+        InspectionAnswerInput: {
+            /** @description The corrective action a not_compliant answer opens; required the first time an answer is not_compliant (an answer keeps the action it opened). */
+            action?: components["schemas"]["ActionRequest"];
+            /** @description The answer. */
+            answer: components["schemas"]["AnswerValue"];
+            /** @description A note: required when the answer differs from the register's suggestion or is not_compliant. */
+            note?: string;
+        };
+        InspectionAssignee: {
+            /**
+             * Format: int64
+             * @description How many of them are answered.
+             */
+            answered: number;
+            /**
+             * Format: date-time
+             * @description When the last item was answered (RFC 3339, UTC); absent while items are unanswered.
+             */
+            completed_at?: string;
+            /**
+             * Format: uuid
+             * @description The department the person answers for.
+             */
+            department_id: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7 of the assignment.
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description How many items the person answers.
+             */
+            items: number;
+            /**
+             * Format: uuid
+             * @description The person who answers.
+             */
+            person_id: string;
+        };
+        InspectionAssignment: {
+            /**
+             * Format: int64
+             * @description How many of them are answered.
+             */
+            answered: number;
+            /** @description The assignee's answers, in checklist order. */
+            answers: components["schemas"]["InspectionAnswer"][] | null;
+            /** @description The campaign, without its other assignees' answers. */
+            campaign: components["schemas"]["InspectionCampaign"];
+            /**
+             * Format: uuid
+             * @description The campaign.
+             */
+            campaign_id: string;
+            /**
+             * Format: date-time
+             * @description When the last item was answered (RFC 3339, UTC); absent while items are unanswered.
+             */
+            completed_at?: string;
+            /**
+             * Format: uuid
+             * @description The department the person answers for.
+             */
+            department_id: string;
+            /**
+             * Format: uuid
+             * @description UUIDv7 of the assignment.
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description How many items the person answers.
+             */
+            items: number;
+            /**
+             * Format: uuid
+             * @description The person who answers.
+             */
+            person_id: string;
+        };
+        InspectionCampaign: {
+            /** @description Who answers, for which department, and how far they are. */
+            assignees: components["schemas"]["InspectionAssignee"][] | null;
+            /**
+             * Format: date-time
+             * @description When it was closed (RFC 3339, UTC).
+             */
+            closed_at?: string;
+            /**
+             * Format: uuid
+             * @description Who closed it.
+             */
+            closed_by?: string;
+            /**
+             * Format: date-time
+             * @description When it was opened (RFC 3339, UTC).
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description Who opened it.
+             */
+            created_by?: string;
+            /** @description What the assignees are asked to do. */
+            description?: string;
+            /**
+             * Format: date
+             * @description When the answers are due: the date given, moved to the previous business day.
+             */
+            due_date: string;
+            /**
+             * Format: date
+             * @description The date given, before the move to a business day.
+             */
+            due_date_nominal: string;
+            /**
+             * Format: int64
+             * @description The fiscal year (年度) inspected.
+             * @example 2026
+             */
+            fiscal_year: number;
+            /**
+             * Format: uuid
+             * @description UUIDv7 of the campaign.
+             */
+            id: string;
+            /** @description The inspection_checklist items asked, in catalogue order. */
+            item_codes: string[] | null;
+            /** @description open → closed. Answers are given while open. */
+            status: components["schemas"]["CampaignStatus"];
+            /**
+             * @description Title.
+             * @example 令和8年度 情報セキュリティ自己点検
+             */
+            title: string;
+            /**
+             * Format: date-time
+             * @description When it last changed (RFC 3339, UTC).
+             */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description Increases with every change; sent back in If-Match.
+             */
+            version: number;
+        };
+        InspectionCampaignInput: {
+            /** @description Departments to inspect: each department's active people holding the manager security role (情報セキュリティ責任者) answer for it; 422 for a department without one (name a person instead). */
+            department_ids?: string[] | null;
+            /** @description What the assignees are asked to do. */
+            description?: string;
+            /**
+             * Format: date
+             * @description When the answers are due; moved to the previous business day when it is not one.
+             * @example 2027-01-29
+             */
+            due_date: string;
+            /**
+             * Format: int64
+             * @description The fiscal year (年度) inspected.
+             * @example 2026
+             */
+            fiscal_year: number;
+            /** @description The inspection_checklist items to ask; every live item when left out. */
+            item_codes?: string[] | null;
+            /** @description People who answer, each for their own department. */
+            person_ids?: string[] | null;
+            /**
+             * @description Title.
+             * @example 令和8年度 情報セキュリティ自己点検
+             */
+            title: string;
+        };
+        InspectionPrefill: {
+            /**
+             * Format: int64
+             * @description How many records of the department were checked.
+             */
+            checked: number;
+            /**
+             * Format: date-time
+             * @description When the register was read (RFC 3339, UTC).
+             */
+            computed_at: string;
+            /** @description The records that do not meet the item. */
+            records: components["schemas"]["PrefillRecord"][] | null;
+            /** @description The answer the register suggests: not_applicable when the department has no record of the kind, not_compliant when a record does not meet the item. */
+            suggested_answer: components["schemas"]["AnswerValue"];
+            /** @description One line saying it was pre-filled from the register, when, and what it found (Japanese). */
+            summary: string;
+            /** @description The same line in English. */
+            summary_en: string;
+        };
+        InspectionReport: {
+            /** @description The auditor (our person's name, or the external name). */
+            auditor_name?: string;
+            /** @description The body's name (settings.body_name). */
+            body_name: string;
+            /** @description Per department: assigned, answered and each answer's count (campaigns; empty for an audit). */
+            coverage: components["schemas"]["DepartmentCoverage"][] | null;
+            /**
+             * Format: date
+             * @description The campaign's due date.
+             */
+            due_date?: string;
+            /**
+             * Format: date
+             * @description The audit's last day.
+             */
+            end_date?: string;
+            /** @description The register's own figures for the fiscal year. */
+            figures: components["schemas"]["RegisterFigures"];
+            /**
+             * Format: int64
+             * @description The fiscal year (年度).
+             */
+            fiscal_year: number;
+            /**
+             * Format: date-time
+             * @description When the report was computed (RFC 3339, UTC).
+             */
+            generated_at: string;
+            /** @description What the report is of. */
+            kind: components["schemas"]["ReportKind"];
+            /** @description Every not_compliant answer (campaign) or finding (audit) with its corrective action. */
+            non_compliance: components["schemas"]["NonComplianceLine"][] | null;
+            /**
+             * Format: date
+             * @description The day the report was made.
+             */
+            report_date: string;
+            /** @description The audit's scope. */
+            scope?: string;
+            /**
+             * Format: date
+             * @description The audit's first day.
+             */
+            start_date?: string;
+            /** @description The campaign's status (open, closed) or the audit's (planned, in_progress, completed). */
+            status: components["schemas"]["InspectionReportStatus"];
+            /**
+             * Format: uuid
+             * @description The campaign or audit.
+             */
+            subject_id: string;
+            /** @description The audit's conclusion. */
+            summary?: string;
+            /** @description The campaign's or audit's title. */
+            title: string;
+            /** @description The coverage over all departments. */
+            total: components["schemas"]["DepartmentCoverage"];
+        };
+        /**
+         * @description The campaign's status (open, closed) or the audit's (planned, in_progress, completed).
+         * @enum {string}
+         */
+        InspectionReportStatus: "open" | "closed" | "planned" | "in_progress" | "completed";
         /**
          * @description The answer to one checklist item: ok, finding (which opens a corrective action) or not_applicable.
          * @enum {string}
@@ -3011,6 +3921,12 @@ export interface components {
             result: components["schemas"]["ItemResult"];
             /** @description Severity of a finding; required for a finding. */
             severity?: components["schemas"]["Severity"];
+        };
+        ListBodyAudit: {
+            /** @description The items of this page. */
+            items: components["schemas"]["Audit"][] | null;
+            /** @description Cursor of the next page; absent on the last page. */
+            next_cursor?: string;
         };
         ListBodyAuditEvent: {
             /** @description The items of this page. */
@@ -3057,6 +3973,18 @@ export interface components {
         ListBodyIncident: {
             /** @description The items of this page. */
             items: components["schemas"]["Incident"][] | null;
+            /** @description Cursor of the next page; absent on the last page. */
+            next_cursor?: string;
+        };
+        ListBodyInspectionAnswer: {
+            /** @description The items of this page. */
+            items: components["schemas"]["InspectionAnswer"][] | null;
+            /** @description Cursor of the next page; absent on the last page. */
+            next_cursor?: string;
+        };
+        ListBodyInspectionCampaign: {
+            /** @description The items of this page. */
+            items: components["schemas"]["InspectionCampaign"][] | null;
             /** @description Cursor of the next page; absent on the last page. */
             next_cursor?: string;
         };
@@ -3124,6 +4052,53 @@ export interface components {
              */
             token_id: string;
         };
+        NonComplianceLine: {
+            /**
+             * Format: date
+             * @description That action's due date.
+             */
+            action_due_date?: string;
+            /** @description That action is open past its due date. */
+            action_overdue?: boolean;
+            /** @description That action's status. */
+            action_status?: components["schemas"]["ActionStatus"];
+            /**
+             * Format: uuid
+             * @description The corrective action it opened.
+             */
+            corrective_action_id?: string;
+            /** @description The department answered for. */
+            department_name?: string;
+            /** @description The answer's note or the finding's description. */
+            description: string;
+            /**
+             * Format: uuid
+             * @description The answer or finding.
+             */
+            id: string;
+            /** @description The checklist item. */
+            item_code?: string;
+            /** @description Its Japanese title. */
+            item_title?: string;
+            /** @description A not_compliant answer or an audit finding. */
+            kind: components["schemas"]["NonComplianceLineKind"];
+            /** @description Who answered (answer) or recorded (finding). */
+            person_name?: string;
+            /** @description The finding's severity, or the action's. */
+            severity?: components["schemas"]["Severity"];
+            /**
+             * Format: uuid
+             * @description Its id.
+             */
+            subject_id?: string;
+            /** @description The kind of register record a finding concerns. */
+            subject_type?: components["schemas"]["FindingSubjectType"];
+        };
+        /**
+         * @description A not_compliant answer or an audit finding.
+         * @enum {string}
+         */
+        NonComplianceLineKind: "answer" | "finding";
         OperatingProcedure: {
             /**
              * Format: date
@@ -3400,6 +4375,8 @@ export interface components {
          */
         PolicyReviewTrigger: "audit_result" | "self_inspection_result" | "incident" | "circumstances";
         PolicySettings: {
+            /** @description The body's official name, printed at the head of the self-inspection and audit reports; 「○○組合」 (a blank to fill in) by default. */
+            body_name?: string;
             /**
              * Format: int64
              * @description From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
@@ -3499,6 +4476,26 @@ export interface components {
          * @enum {string}
          */
         PostFindingCode: "category_not_allowed" | "prohibited_term" | "email_address" | "phone_number" | "individual_number" | "postal_address";
+        PrefillRecord: {
+            /** @description Why it does not meet the item (Japanese). */
+            detail?: string;
+            /**
+             * Format: uuid
+             * @description The record's id.
+             */
+            id: string;
+            /** @description The record's staff page. */
+            path: string;
+            /** @description The record's name. */
+            title: string;
+            /** @description What kind of record. */
+            type: components["schemas"]["PrefillRecordType"];
+        };
+        /**
+         * @description What kind of record.
+         * @enum {string}
+         */
+        PrefillRecordType: "contract" | "confirmation" | "corrective_action" | "vendor" | "cloud_service" | "social_account";
         PublicContacts: {
             /**
              * @description Public e-mail addresses; compared regardless of case and width.
@@ -3592,6 +4589,102 @@ export interface components {
              */
             reason: string;
         };
+        RegisterFigures: {
+            /**
+             * Format: int64
+             * @description Services under standard terms approved during the year.
+             */
+            cloud_services_approved: number;
+            /**
+             * Format: int64
+             * @description Services approved and in use now.
+             */
+            cloud_services_in_use: number;
+            /**
+             * Format: int64
+             * @description Services reviewed during the year.
+             */
+            cloud_services_reviewed: number;
+            /**
+             * Format: int64
+             * @description Of those, completed.
+             */
+            confirmations_completed: number;
+            /**
+             * Format: int64
+             * @description Security confirmations due in the year.
+             */
+            confirmations_due: number;
+            /**
+             * Format: int64
+             * @description Of those, overdue (past their due date, not completed).
+             */
+            confirmations_overdue: number;
+            /**
+             * Format: int64
+             * @description Contracts in force at some time during the year (started by its end, not ended before its start), drafts excluded.
+             */
+            contracts: number;
+            /**
+             * Format: int64
+             * @description Of those, active now.
+             */
+            contracts_active: number;
+            /** @description Those contracts by status. */
+            contracts_by_status: components["schemas"]["StatusCount"][] | null;
+            /**
+             * Format: int64
+             * @description Of those, still open.
+             */
+            corrective_actions_open: number;
+            /**
+             * Format: int64
+             * @description Corrective actions due in the year.
+             */
+            corrective_actions_opened: number;
+            /**
+             * Format: int64
+             * @description The fiscal year (年度).
+             */
+            fiscal_year: number;
+            /**
+             * Format: date
+             * @description Its first day (April 1).
+             */
+            from: string;
+            /**
+             * Format: int64
+             * @description Security incidents detected during the year.
+             */
+            incidents: number;
+            /** @description Those incidents by severity. */
+            incidents_by_severity: components["schemas"]["StatusCount"][] | null;
+            /**
+             * Format: int64
+             * @description Social-media accounts active now.
+             */
+            social_accounts_active: number;
+            /**
+             * Format: int64
+             * @description Accounts reviewed during the year.
+             */
+            social_accounts_reviewed: number;
+            /**
+             * Format: date
+             * @description Its last day (March 31).
+             */
+            to: string;
+            /**
+             * Format: int64
+             * @description Mandatory clauses waived (approved) on those contracts.
+             */
+            waivers: number;
+            /**
+             * Format: int64
+             * @description Waivers waiting for approval on those contracts.
+             */
+            waivers_pending: number;
+        };
         Reminder: {
             /**
              * Format: int64
@@ -3679,6 +4772,16 @@ export interface components {
          * @enum {string}
          */
         ReminderStatus: "queued" | "sending" | "sent" | "failed" | "cancelled";
+        /**
+         * @description A report's format: json (the default) or xlsx (the workbook).
+         * @enum {string}
+         */
+        ReportFormat: "json" | "xlsx";
+        /**
+         * @description What the report is of.
+         * @enum {string}
+         */
+        ReportKind: "inspection_campaign" | "audit";
         ResponsiblePersonChange: {
             /**
              * Format: uuid
@@ -3885,6 +4988,8 @@ export interface components {
          */
         SelectionResultValue: "met" | "not_met" | "not_applicable";
         Settings: {
+            /** @description The body's official name, printed at the head of the self-inspection and audit reports; 「○○組合」 (a blank to fill in) by default. */
+            body_name?: string;
             /**
              * Format: int64
              * @description From this repeat of an overdue reminder on (the first overdue reminder is repeat 0), every active ciso is told too; 2 by default.
@@ -3964,7 +5069,7 @@ export interface components {
             version: number;
         };
         /**
-         * @description low, medium or high.
+         * @description low, medium or high; medium when left out.
          * @enum {string}
          */
         Severity: "low" | "medium" | "high";
@@ -4111,11 +5216,20 @@ export interface components {
          * @enum {string}
          */
         SocialAccountStatus: "active" | "suspended" | "retired";
+        StatusCount: {
+            /**
+             * Format: int64
+             * @description How many.
+             */
+            count: number;
+            /** @description The status or severity. */
+            key: string;
+        };
         /**
-         * @description What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, or a corrective action.
+         * @description What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, a corrective action, the next policy review (policy_review), an incident's next step (incident_step), or a self-inspection's answers due (inspection).
          * @enum {string}
          */
-        SubjectType: "confirmation" | "contract_renewal" | "cloud_service_review" | "social_account_review" | "certification" | "corrective_action" | "policy_review" | "incident_step";
+        SubjectType: "confirmation" | "contract_renewal" | "cloud_service_review" | "social_account_review" | "certification" | "corrective_action" | "policy_review" | "incident_step" | "inspection";
         /**
          * @description ok, or concern when the terms fall short.
          * @enum {string}
@@ -4785,6 +5899,1184 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-audits": {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 200. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
+                cursor?: string;
+                /** @description Only audits of this fiscal year (年度). */
+                fiscal_year?: number;
+                /** @description Only audits in this status. */
+                status?: components["schemas"]["AuditStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    Link?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBodyAudit"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuditInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Audit"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Audit"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "replace-audit": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuditInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Audit"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-audit-findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditFindingList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-audit-finding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuditFindingInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditFinding"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-audit-report": {
+        parameters: {
+            query?: {
+                /** @description json (the default) or xlsx; the Accept header application/vnd.openxmlformats-officedocument.spreadsheetml.sheet asks for xlsx too. */
+                format?: components["schemas"]["ReportFormat"];
+            };
+            header?: {
+                /** @description application/json (the default) or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet. */
+                Accept?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report: JSON by default, or the XLSX workbook (sheets 概要, 部署別, 不適合). */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Disposition"?: string;
+                    "Content-Type"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionReport"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
@@ -13461,6 +15753,2789 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Incident"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-inspection-answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "answer-inspection-item": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectionAnswerInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-inspection-assignment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionAssignment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "refresh-inspection-prefills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionAssignment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-inspection-campaigns": {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 200. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
+                cursor?: string;
+                /** @description Only campaigns of this fiscal year (年度). */
+                fiscal_year?: number;
+                /** @description Only campaigns in this status. */
+                status?: components["schemas"]["CampaignStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    Link?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBodyInspectionCampaign"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-inspection-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectionCampaignInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionCampaign"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-inspection-campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionCampaign"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "replace-inspection-campaign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InspectionCampaignInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionCampaign"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-inspection-answers": {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1 to 200. */
+                limit?: number;
+                /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
+                cursor?: string;
+                /** @description Only this assignee's answers. */
+                person_id?: string;
+                /** @description Only the answers for this department. */
+                department_id?: string;
+                /** @description Only the answers to this item. */
+                item_code?: string;
+                /** @description Only answers with this answer, or unanswered. */
+                answer?: components["schemas"]["AnswerFilter"];
+            };
+            header?: never;
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    Link?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListBodyInspectionAnswer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "close-inspection-campaign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionCampaign"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-inspection-report": {
+        parameters: {
+            query?: {
+                /** @description json (the default) or xlsx; the Accept header application/vnd.openxmlformats-officedocument.spreadsheetml.sheet asks for xlsx too. */
+                format?: components["schemas"]["ReportFormat"];
+            };
+            header?: {
+                /** @description application/json (the default) or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet. */
+                Accept?: string;
+            };
+            path: {
+                /** @description UUID of the resource. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report: JSON by default, or the XLSX workbook (sheets 概要, 部署別, 不適合). */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    "Content-Disposition"?: string;
+                    "Content-Type"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionReport"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "list-inspection-checklist-items": {
+        parameters: {
+            query?: {
+                /** @description Also list retired items. */
+                include_retired?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueListOutputBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "create-inspection-checklist-item": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogueItemInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueItem"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "get-inspection-checklist-item": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Code of the item. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueItem"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "retitle-inspection-checklist-item": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Code of the item. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogueTitles"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueItem"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            503: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "retire-inspection-checklist-item": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Code of the item. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
             /** @description Bad Request */

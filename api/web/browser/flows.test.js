@@ -5,6 +5,8 @@
 // violation), no console error, one h1, and a screenshot.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { env, launch, newPerson, checkPage, writeAxeLog, go, waitForMail, signIn } from './lib.js';
 
 /** The pages' Japanese texts the flows look for. */
@@ -207,6 +209,46 @@ async function signOut() {
   await context.close();
 }
 
+/**
+ * f. A self-inspection: the administrator opens one for themself, answers
+ * an item on the answering page, and prints the report to an A4 PDF.
+ */
+async function selfInspectionReport() {
+  const { page } = admin;
+  assert.equal(await go(page, '/inspections/new'), 200);
+  assert.equal(await checkPage(page, 'inspection-new'), '自己点検を開始する');
+  await field(page, 'title').fill('令和8年度 情報セキュリティ自己点検');
+  const due = new Date(Date.now() + 14 * 86400_000).toISOString().slice(0, 10);
+  await field(page, 'due_date').fill(due);
+  await field(page, 'person_ids').selectOption({ label: 'vendorwatch 管理者' });
+  await Promise.all([
+    page.waitForURL((u) => /^\/inspections\/[0-9a-f-]{36}$/.test(u.pathname)),
+    page.getByRole('button', { name: '自己点検を開始する' }).click(),
+  ]).catch(async (e) => { throw new Error(`the campaign was refused: ${await refusal(page)} (${e.message})`); });
+  const id = new URL(page.url()).pathname.split('/').pop();
+  await checkPage(page, 'inspection');
+  await page.getByRole('link', { name: '自分の回答を入力する' }).click();
+  await page.waitForURL((u) => u.pathname.startsWith('/inspection-assignments/'));
+  await checkPage(page, 'inspection-answer');
+  const item = page.locator('section.inspection-item', { hasText: '研修を受講' });
+  await item.getByLabel('適合', { exact: true }).check();
+  await Promise.all([
+    page.waitForURL((u) => u.searchParams.get('done') === 'answer_saved'),
+    item.getByRole('button', { name: '回答を保存する' }).click(),
+  ]);
+  assert.equal(await go(page, `/inspections/${id}/report`), 200);
+  assert.equal(await checkPage(page, 'inspection-report'), '情報セキュリティ自己点検結果報告書');
+  const pdf = await page.pdf({ preferCSSPageSize: true });
+  fs.writeFileSync(path.join(env.shots, 'inspection-report.pdf'), pdf);
+  const raw = pdf.toString('latin1');
+  assert.ok(raw.startsWith('%PDF-'), 'a PDF');
+  const boxes = [...raw.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)];
+  assert.ok(boxes.length >= 1, 'the PDF has pages');
+  for (const [, w, h] of boxes) {
+    assert.ok(Math.abs(Number(w) - 595.3) < 2 && Math.abs(Number(h) - 841.9) < 2, `an A4 page: ${w} × ${h} pt`);
+  }
+}
+
 describe('staff pages in Chromium', () => {
   before(async () => { browser = await launch(); });
   after(async () => {
@@ -219,5 +261,6 @@ describe('staff pages in Chromium', () => {
   it('b. completes a confirmation from its reminder e-mail', completeConfirmationFromReminder);
   it('c. requests a cloud service and a supervisor approves it', requestAndApproveCloudService);
   it('d. checks a social media post', postCheck);
+  it('f. prints a self-inspection report to an A4 PDF', selfInspectionReport);
   it('e. signs out', signOut);
 });
