@@ -54,7 +54,9 @@ const entityPolicyReview = "policy_review"
 // checkTriggerRecord refuses a trigger_id that names no such row (422 at
 // trigger_id).
 var policyReviewTriggerTables = map[domain.PolicyReviewTrigger]string{
-	domain.TriggerIncident: "incidents",
+	domain.TriggerAuditResult:          "audits",
+	domain.TriggerSelfInspectionResult: "inspection_campaigns",
+	domain.TriggerIncident:             "incidents",
 }
 
 // checkTriggerRecord checks that the record a trigger names exists, where

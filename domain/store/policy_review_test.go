@@ -337,8 +337,13 @@ func TestPolicyReviewTriggerRecordIsChecked(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, inc.ID, r.TriggerID)
 
-		// A register the map does not name (none, once all are merged) is
-		// stood in for here: its id is checked against the table given.
+		// Each trigger is checked against its own register: an incident's
+		// id names no audit.
+		_, err = db.CreatePolicyReview(ctx, domain.PolicyReviewInput{Trigger: domain.TriggerAuditResult, TriggerID: inc.ID, TriggerDescription: "監査の結果"})
+		require.Equal(t, []string{"trigger_id"}, prFields(t, err))
+
+		// The table is looked up in policyReviewTriggerTables: point it
+		// elsewhere and the same id is refused.
 		store.SetPolicyReviewTriggerTable(t, domain.TriggerIncident, "people")
 		_, err = db.CreatePolicyReview(ctx, in)
 		require.Equal(t, []string{"trigger_id"}, prFields(t, err), "the incident's id is no person's")

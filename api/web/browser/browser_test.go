@@ -184,7 +184,7 @@ func codes(c client, path string) []string {
 
 // seeded is what the flows start from, handed to them as environment.
 type seeded struct {
-	adminEmail, editorEmail, supervisorEmail string
+	adminEmail, editorEmail, supervisorEmail, cisoEmail string
 	contractID, socialAccountID              string
 }
 
@@ -197,7 +197,8 @@ func seed(t *testing.T, s *server) seeded {
 	admin := client{T: t, Base: s.base, Token: s.token}
 	me := admin.Call("GET", "/v1/me", nil, 200)["person"].(map[string]any)
 	meID, dept := me["id"].(string), me["department_id"].(string)
-	out := seeded{adminEmail: me["email"].(string), editorEmail: "tanto@example.lg.jp", supervisorEmail: "tokatsu@example.lg.jp"}
+	out := seeded{adminEmail: me["email"].(string), editorEmail: "tanto@example.lg.jp", supervisorEmail: "tokatsu@example.lg.jp",
+		cisoEmail: "ciso@example.lg.jp"}
 
 	person := func(name, email, role string, security []string) (string, client) {
 		id := admin.ID("POST", "/v1/people", map[string]any{"name": name, "email": email, "department_id": dept,
@@ -207,6 +208,7 @@ func seed(t *testing.T, s *server) seeded {
 	}
 	editorID, _ := person("情報 担当", out.editorEmail, "editor", []string{})
 	person("統括 責任者", out.supervisorEmail, "editor", []string{"supervisor"})
+	person("最高 責任者", out.cisoEmail, "viewer", []string{"ciso"})
 	_, manager := person("承認 課長", "kacho@example.lg.jp", "editor", []string{"manager"})
 
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
@@ -283,6 +285,7 @@ func TestStaffPagesInChromium(t *testing.T) {
 		"ADMIN_EMAIL="+data.adminEmail,
 		"EDITOR_EMAIL="+data.editorEmail,
 		"SUPERVISOR_EMAIL="+data.supervisorEmail,
+		"CISO_EMAIL="+data.cisoEmail,
 		"CONTRACT_ID="+data.contractID,
 		"SOCIAL_ACCOUNT_ID="+data.socialAccountID,
 		"NO_COLOR=1",

@@ -249,6 +249,62 @@ async function selfInspectionReport() {
   }
 }
 
+/**
+ * g. An editor records a high-severity incident on the contract: every
+ * ciso is e-mailed at once; the editor records the report to the CISO and
+ * attaches the contractor's report as an evidence file, which downloads
+ * with its bytes.
+ */
+async function recordIncident() {
+  const { page } = await editorBrowser();
+  assert.equal(await go(page, '/incidents'), 200);
+  assert.equal(await checkPage(page, 'incidents'), '情報セキュリティインシデント');
+  assert.equal(await go(page, '/incidents/new'), 200);
+  assert.equal(await checkPage(page, 'incident-new'), 'インシデントの登録');
+  await field(page, 'title').fill('委託先での収集運搬データの誤送信');
+  await field(page, 'description').fill('委託先の担当者が収集ルート表を誤った宛先にメールで送信した。');
+  await field(page, 'severity').selectOption('high');
+  await field(page, 'record_contract').selectOption(env.contractID);
+  await field(page, 'asset_name').fill('収集ルート表');
+  await Promise.all([
+    page.waitForURL((u) => /^\/incidents\/[0-9a-f-]{36}$/.test(u.pathname)),
+    page.getByRole('button', { name: '登録する', exact: true }).click(),
+  ]).catch(async (e) => { throw new Error(`the incident was refused: ${await refusal(page)} (${e.message})`); });
+  await page.getByText('インシデントを登録しました。').waitFor();
+  const incidentPath = new URL(page.url()).pathname;
+  assert.equal(await checkPage(page, 'incident'), 'インシデント：委託先での収集運搬データの誤送信');
+
+  // Every ciso hears of it at once, with a link to the incident.
+  const mail = await waitForMail(env.cisoEmail, /対応ページ：(https?:\/\/\S+\/incidents\/[0-9a-f-]+)/);
+  assert.ok(mail.match[1].endsWith(incidentPath), `the notice links to the incident: ${mail.match[1]}`);
+
+  // The next step is the report to the CISO; record it.
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === incidentPath && u.searchParams.has('done')),
+    page.getByRole('button', { name: '記録する', exact: true }).click(),
+  ]).catch(async (e) => { throw new Error(`the step was refused: ${await refusal(page)} (${e.message})`); });
+  await page.getByText('段階を記録しました。').waitFor();
+
+  // The contractor's report, attached as a file; its type is read from its bytes.
+  assert.equal(await go(page, incidentPath), 200);
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+  await page.locator('[id="f-evidence-file"]').setInputFiles({ name: '事故報告書.pdf', mimeType: 'application/octet-stream', buffer: pdf });
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === incidentPath && u.searchParams.has('done')),
+    page.getByRole('button', { name: '添付する', exact: true }).click(),
+  ]).catch(async (e) => { throw new Error(`the file was refused: ${await refusal(page)} (${e.message})`); });
+  await page.getByText('ファイルを添付しました。').waitFor();
+  const link = page.locator('#evidence a[download]', { hasText: '事故報告書.pdf' });
+  await link.waitFor();
+  assert.match(await page.locator('#evidence').innerText(), /PDF/);
+  await checkPage(page, 'incident-with-evidence');
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  assert.equal(download.suggestedFilename(), '事故報告書.pdf');
+  const chunks = [];
+  for await (const c of await download.createReadStream()) chunks.push(c);
+  assert.deepEqual(Buffer.concat(chunks), pdf, 'the file downloads with the bytes it was given');
+}
+
 describe('staff pages in Chromium', () => {
   before(async () => { browser = await launch(); });
   after(async () => {
@@ -262,5 +318,6 @@ describe('staff pages in Chromium', () => {
   it('c. requests a cloud service and a supervisor approves it', requestAndApproveCloudService);
   it('d. checks a social media post', postCheck);
   it('f. prints a self-inspection report to an A4 PDF', selfInspectionReport);
+  it('g. records a high-severity incident, tells the ciso and attaches a file', recordIncident);
   it('e. signs out', signOut);
 });

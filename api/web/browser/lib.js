@@ -15,6 +15,7 @@ export const env = {
   adminEmail: need('ADMIN_EMAIL'),
   editorEmail: need('EDITOR_EMAIL'),
   supervisorEmail: need('SUPERVISOR_EMAIL'),
+  cisoEmail: need('CISO_EMAIL'),
   contractID: need('CONTRACT_ID'),
   socialAccountID: need('SOCIAL_ACCOUNT_ID'),
 };
