@@ -185,7 +185,7 @@ func codes(c client, path string) []string {
 // seeded is what the flows start from, handed to them as environment.
 type seeded struct {
 	adminEmail, editorEmail, supervisorEmail, cisoEmail string
-	contractID, socialAccountID              string
+	contractID, socialAccountID                         string
 }
 
 // seed registers, through the API: an editor and a supervisor who sign in
