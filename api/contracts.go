@@ -58,11 +58,9 @@ func (s *Server) registerContracts() {
 		if err := dp.err(); err != nil {
 			return nil, err
 		}
-		page, err := s.Contracts.ListContracts(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Contract], error) {
+			return s.Contracts.ListContracts(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{
