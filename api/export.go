@@ -216,7 +216,7 @@ func documentExports(op *huma.Operation) {
 		return
 	}
 	maxLen := 1 << 40
-	r.Content[export.CSVType] = &huma.MediaType{Schema: &huma.Schema{Type: huma.TypeString, MaxLength: &maxLen,
+	r.Content[export.CSVType] = &huma.MediaType{Schema: &huma.Schema{Type: huma.TypeString, Format: "binary", MaxLength: &maxLen,
 		Description: "The whole list as CSV (?format=csv or Accept: text/csv): UTF-8 with a byte order mark, or CP932 with charset=shift_jis; " +
 			"headers in the caller's language; cells starting with =, +, -, @, tab or CR prefixed with an apostrophe."}}
 	r.Content[export.XLSXType] = &huma.MediaType{Schema: &huma.Schema{Type: huma.TypeString, Format: "binary", MaxLength: &maxLen,
@@ -224,7 +224,9 @@ func documentExports(op *huma.Operation) {
 	if r.Headers == nil {
 		r.Headers = map[string]*huma.Param{}
 	}
-	r.Headers["Content-Disposition"] = stringHeader("With a file export: attachment; filename=\"<list>-<YYYY-MM-DD>.csv\" (or .xlsx).", 200)
+	cd := stringHeader("With a file export: attachment; filename=\"<list>-<YYYY-MM-DD>.csv\" (or .xlsx).", 200)
+	cd.Schema.Pattern = `^attachment; filename="[a-z-]+-[0-9]{4}-[0-9]{2}-[0-9]{2}\.(csv|xlsx)"$`
+	r.Headers["Content-Disposition"] = cd
 }
 
 func hasParam(op *huma.Operation, name string) bool {

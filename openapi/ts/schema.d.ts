@@ -2208,6 +2208,11 @@ export interface components {
          */
         BooleanFilter: "true" | "false";
         /**
+         * @description A CSV export's encoding: utf-8 (the default, with a byte order mark) or shift_jis (CP932).
+         * @enum {string}
+         */
+        CSVCharset: "utf-8" | "shift_jis";
+        /**
          * @description open → closed. Answers are given while open.
          * @enum {string}
          */
@@ -4037,6 +4042,11 @@ export interface components {
             next_cursor?: string;
         };
         /**
+         * @description A list's format: json (the default, one page), or csv or xlsx (the whole list as a file download).
+         * @enum {string}
+         */
+        ListFormat: "json" | "csv" | "xlsx";
+        /**
          * @description Language of a person's e-mails: ja (Japanese, the default) or en.
          * @enum {string}
          */
@@ -5689,6 +5699,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only events about this kind of entity, such as person. */
                 entity_type?: string;
                 /** @description Only events about this entity. */
@@ -5711,6 +5725,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -5722,6 +5738,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyAuditEvent"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -5966,6 +5984,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only audits of this fiscal year (年度). */
                 fiscal_year?: number;
                 /** @description Only audits in this status. */
@@ -5982,6 +6004,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -5993,6 +6017,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyAudit"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -8005,6 +8031,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only services in this status. */
                 status?: components["schemas"]["CloudServiceStatus"];
                 /** @description Only services this person is responsible for. */
@@ -8027,6 +8057,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -8038,6 +8070,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyCloudService"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -9281,6 +9315,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only confirmations of this contract. */
                 contract_id?: string;
                 /** @description Only confirmations of this vendor's contracts. */
@@ -9303,6 +9341,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -9314,6 +9354,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyConfirmation"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -9958,6 +10000,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only contracts with this vendor. */
                 vendor_id?: string;
                 /** @description Only contracts in this status. */
@@ -9986,6 +10032,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -9997,6 +10045,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyContract"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -11786,6 +11836,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only actions opened by this kind of source. */
                 source?: components["schemas"]["ActionSource"];
                 /** @description Only actions opened by this record (a confirmation, incident, audit finding or inspection answer). */
@@ -11814,6 +11868,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -11825,6 +11881,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyCorrectiveAction"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -12710,6 +12768,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Part of the Japanese or English name; width, hiragana/katakana and case do not matter. */
                 q?: string;
             };
@@ -12724,6 +12786,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -12735,6 +12799,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyDepartment"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -13573,6 +13639,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only files attached to records of this kind. */
                 subject_type?: components["schemas"]["EvidenceSubject"];
                 /** @description Only files attached to this record. */
@@ -13591,6 +13661,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -13602,6 +13674,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyEvidenceFile"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -14441,6 +14515,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only incidents whose last recorded step is this. */
                 status?: components["schemas"]["IncidentStep"];
                 /** @description Only incidents not closed. */
@@ -14467,6 +14545,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -14478,6 +14558,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyIncident"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -16639,6 +16721,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only campaigns of this fiscal year (年度). */
                 fiscal_year?: number;
                 /** @description Only campaigns in this status. */
@@ -16655,6 +16741,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -16666,6 +16754,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyInspectionCampaign"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -17310,6 +17400,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only this assignee's answers. */
                 person_id?: string;
                 /** @description Only the answers for this department. */
@@ -17333,6 +17427,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -17344,6 +17440,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyInspectionAnswer"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -18953,6 +19051,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only people of this department. */
                 department_id?: string;
                 /** @description Only active (true) or inactive (false) people. */
@@ -18975,6 +19077,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -18986,6 +19090,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyPerson"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -19824,6 +19930,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only reviews in this status. */
                 status?: components["schemas"]["PolicyReviewStatus"];
                 /** @description Only reviews with this trigger. */
@@ -19844,6 +19954,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -19855,6 +19967,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyPolicyReview"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -20138,6 +20252,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -20150,6 +20268,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -20161,6 +20281,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyPolicyChange"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -21035,6 +21157,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only rows in this status. */
                 status?: components["schemas"]["ReminderStatus"];
                 /** @description Only rows for this person. */
@@ -21059,6 +21185,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -21070,6 +21198,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyReminder"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -21192,6 +21322,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only reviews of this kind of subject. */
                 subject_type?: components["schemas"]["ReviewSubjectType"];
                 /** @description Only reviews of this subject. */
@@ -21210,6 +21344,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -21221,6 +21357,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyReview"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -22827,6 +22965,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only accounts on this platform. */
                 platform?: components["schemas"]["Platform"];
                 /** @description Only accounts in this status. */
@@ -22851,6 +22993,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -22862,6 +23006,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodySocialAccount"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -25368,6 +25514,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only tokens of this person. */
                 person_id?: string;
                 /** @description Only revoked (true) or usable (false) tokens. */
@@ -25384,6 +25534,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -25395,6 +25547,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyToken"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -26036,6 +26190,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only vendors in this status. */
                 status?: components["schemas"]["VendorStatus"];
                 /** @description Only vendors this person is in charge of. */
@@ -26058,6 +26216,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -26069,6 +26229,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyVendor"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
