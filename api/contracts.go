@@ -142,10 +142,16 @@ func (s *Server) registerContracts() {
 		Description: "Lists every catalogue clause with its status on this contract: included (with the article), missing, or " +
 			"waived (with the reason), and which mandatory ones still block activation.",
 		Permission: domain.PermRead, Errors: errsGet,
-	}.huma(), func(ctx context.Context, in *IDParam) (*ClauseCoverageListOutput, error) {
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		ExportParams
+	}) (*ClauseCoverageListOutput, error) {
 		items, err := s.Contracts.ContractClauses(ctx, in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, "path", err)
+		}
+		if done, err := exportAll(ctx, s, in.ExportParams, items); done {
+			return &ClauseCoverageListOutput{}, err
 		}
 		out := &ClauseCoverageListOutput{}
 		out.Body.Items = items

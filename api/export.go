@@ -143,6 +143,27 @@ func listed[T any](ctx context.Context, s *Server, p PageParams, list func(domai
 		}
 		return listOutput(ctx, page), nil
 	}
+	if err := runExport(ctx, s, t, p.ExportParams, list); err != nil {
+		return nil, err
+	}
+	return &ListOutput[T]{}, nil
+}
+
+// exportAll answers a list operation without pages (catalogues, a
+// contract's clauses, an audit's findings) as a file when the request asks
+// for one; it reports whether it did.
+func exportAll[T any](ctx context.Context, s *Server, p ExportParams, items []T) (bool, error) {
+	t, _ := ctx.Value(exportTargetKey{}).(*exportTarget)
+	if t == nil {
+		return false, nil
+	}
+	return true, runExport(ctx, s, t, p, func(domain.PageRequest) (domain.Page[T], error) {
+		return domain.Page[T]{Items: items}, nil
+	})
+}
+
+// runExport writes the file of a list operation to its real response.
+func runExport[T any](ctx context.Context, s *Server, t *exportTarget, p ExportParams, list func(domain.PageRequest) (domain.Page[T], error)) error {
 	o := export.Options{
 		Format: t.format, ShiftJIS: p.Charset == "shift_jis", Locale: s.exportLocale(ctx, t.ctx.Header("Accept-Language")),
 		Name: strings.TrimPrefix(t.ctx.Operation().OperationID, "list-"), Today: s.today(),
@@ -163,9 +184,9 @@ func listed[T any](ctx context.Context, s *Server, p PageParams, list func(domai
 		panic(http.ErrAbortHandler)
 	}
 	if err != nil {
-		return nil, s.problem(ctx, "query", err)
+		return s.problem(ctx, "query", err)
 	}
-	return &ListOutput[T]{}, nil
+	return nil
 }
 
 // exportLocale is the language of an export's headers: Accept-Language

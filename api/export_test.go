@@ -195,14 +195,73 @@ func TestExportDocumented(t *testing.T) {
 				hasFormat = true
 			}
 		}
-		if !hasFormat {
-			continue
-		}
+		require.True(t, hasFormat, "%s takes format", op.OperationID)
 		n++
 		c := op.Responses["200"].Content
 		require.Contains(t, c, "application/json", op.OperationID)
 		require.Contains(t, c, "text/csv", op.OperationID)
 		require.Contains(t, c, export.XLSXType, op.OperationID)
 	}
-	require.GreaterOrEqual(t, n, 19)
+	require.GreaterOrEqual(t, n, 25, "every list-* operation")
+}
+
+func TestExportRegistersUseTheImportColumns(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		v := outCreateVendor(e, map[string]any{"corporate_number": outValidCorporateNumber})
+		c := outCreateContract(e, v.ID, map[string]any{"subcontracting_allowed": true, "subcontractors": []string{"下請一株式会社", "下請二株式会社"}})
+		outIncludeAll(e, c.ID)
+
+		t.Run("contracts name the vendor by 法人番号 and have one column per clause", func(t *testing.T) {
+			rows := readCSV(t, e.must(http.StatusOK, "GET", "/v1/contracts?format=csv&vendor_id="+v.ID, e.admin, nil, "Accept-Language", "en").Body)
+			require.Len(t, rows, 2)
+			cols := domain.ColumnsOf(domain.RegisterContracts)
+			for i, col := range cols {
+				require.Equal(t, col.Key, rows[0][i])
+			}
+			require.Equal(t, outValidCorporateNumber, column(t, rows, "vendor")[0])
+			require.Equal(t, e.person.Email, column(t, rows, "owner_email")[0])
+			require.Equal(t, "下請一株式会社\n下請二株式会社", column(t, rows, "subcontractors")[0], "one entry a line")
+			require.Equal(t, "false", column(t, rows, "auto_renew")[0])
+			require.Equal(t, "true", column(t, rows, "subcontracting_allowed")[0])
+			clauses := rows[0][len(cols):]
+			require.NotEmpty(t, clauses)
+			for _, code := range outCatalogueCodes(e, "/v1/clauses", true) {
+				require.Equal(t, "included", column(t, rows, domain.ClauseColumnPrefix+code)[0], code)
+				col, ok := domain.ColumnByHeader(domain.RegisterContracts, domain.ClauseColumnPrefix+code)
+				require.True(t, ok)
+				require.Equal(t, domain.ClauseColumnPrefix+code, col.Field)
+			}
+			ja := readCSV(t, e.must(http.StatusOK, "GET", "/v1/contracts?format=csv&vendor_id="+v.ID, e.admin, nil).Body)
+			for _, h := range ja[0] {
+				_, ok := domain.ColumnByHeader(domain.RegisterContracts, h)
+				if !ok {
+					require.True(t, strings.HasPrefix(h, "条項："), "header %s is the import's", h)
+				}
+			}
+		})
+
+		t.Run("people name the department and supervisor; every header is the import's", func(t *testing.T) {
+			boss := e.createPerson("上司 一郎", "boss-"+randomSuffix()+"@example.lg.jp", nil)
+			e.createPerson("部下 二郎", "sub-"+randomSuffix()+"@example.lg.jp", map[string]any{"supervisor_id": boss.ID, "security_roles": []string{"manager"}})
+			var dep domain.Department
+			e.must(http.StatusOK, "GET", "/v1/departments/"+e.departmentID(), e.admin, nil).Decode(t, &dep)
+			rows := readCSV(t, e.must(http.StatusOK, "GET", "/v1/people?format=csv&q=部下", e.admin, nil).Body)
+			require.Len(t, rows, 2)
+			for _, h := range rows[0] {
+				_, ok := domain.ColumnByHeader(domain.RegisterPeople, h)
+				require.True(t, ok, h)
+			}
+			require.Equal(t, dep.Name, column(t, rows, "所属部署")[0])
+			require.Equal(t, boss.Email, column(t, rows, "上司のメールアドレス")[0])
+			require.Equal(t, "manager", column(t, rows, "情報セキュリティ上の役割")[0])
+		})
+
+		t.Run("a catalogue, a list without pages, exports too", func(t *testing.T) {
+			rows := readCSV(t, e.must(http.StatusOK, "GET", "/v1/clauses?format=csv", e.admin, nil).Body)
+			require.Greater(t, len(rows), 1)
+			require.Contains(t, rows[0], "コード")
+			x, _ := readXLSX(t, e.must(http.StatusOK, "GET", "/v1/contracts/"+c.ID+"/clauses?format=xlsx", e.admin, nil).Body)
+			require.Greater(t, len(x), 1)
+		})
+	})
 }

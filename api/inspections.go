@@ -361,10 +361,16 @@ func (s *Server) registerAudits() {
 		ID: "list-audit-findings", Method: http.MethodGet, Path: "/v1/audits/{id}/findings", Tag: tag,
 		Summary: "List an audit's findings", Description: "Lists an audit's findings, oldest first. Any role may read.",
 		Permission: domain.PermRead, Errors: errsGet,
-	}.huma(), func(ctx context.Context, in *IDParam) (*struct{ Body AuditFindingList }, error) {
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		ExportParams
+	}) (*struct{ Body AuditFindingList }, error) {
 		items, err := s.Audits.ListAuditFindings(ctx, in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, "path", err)
+		}
+		if done, err := exportAll(ctx, s, in.ExportParams, items); done {
+			return &struct{ Body AuditFindingList }{}, err
 		}
 		return &struct{ Body AuditFindingList }{Body: AuditFindingList{Items: items}}, nil
 	})

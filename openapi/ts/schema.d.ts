@@ -6658,7 +6658,12 @@ export interface operations {
     };
     "list-audit-findings": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
+            };
             header?: never;
             path: {
                 /** @description UUID of the resource. */
@@ -6673,6 +6678,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6683,6 +6690,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditFindingList"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -7168,6 +7177,10 @@ export interface operations {
             query?: {
                 /** @description Also list retired items. */
                 include_retired?: boolean;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -7180,6 +7193,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7190,6 +7205,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -11077,7 +11094,12 @@ export interface operations {
     };
     "list-contract-clauses": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
+            };
             header?: never;
             path: {
                 /** @description UUID of the resource. */
@@ -11092,6 +11114,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11102,6 +11126,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClauseCoverageListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -17944,6 +17970,10 @@ export interface operations {
             query?: {
                 /** @description Also list retired items. */
                 include_retired?: boolean;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -17956,6 +17986,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17966,6 +17998,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -21798,6 +21832,10 @@ export interface operations {
             query?: {
                 /** @description Also list retired items. */
                 include_retired?: boolean;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -21810,6 +21848,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21820,6 +21860,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -24651,6 +24693,10 @@ export interface operations {
             query?: {
                 /** @description Also list retired items. */
                 include_retired?: boolean;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -24663,6 +24709,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24673,6 +24721,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
