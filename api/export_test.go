@@ -126,6 +126,13 @@ func TestExportVendors(t *testing.T) {
 			require.Equal(t, "名称", rows[0][0])
 		})
 
+		t.Run("Accept by q-value", func(t *testing.T) {
+			r := e.must(http.StatusOK, "GET", "/v1/vendors?q=エクスポート", e.admin, nil, "Accept", "application/json;q=0.5, text/csv")
+			require.Equal(t, "text/csv; charset=utf-8", r.Header.Get("Content-Type"))
+			r = e.must(http.StatusOK, "GET", "/v1/vendors?q=エクスポート", e.admin, nil, "Accept", "text/csv;q=0.2, */*")
+			require.Contains(t, r.Header.Get("Content-Type"), "json")
+		})
+
 		t.Run("format=json and the JSON default stay JSON", func(t *testing.T) {
 			r := e.must(http.StatusOK, "GET", "/v1/vendors?format=json&limit=2", e.admin, nil, "Accept", "text/csv")
 			require.Contains(t, r.Header.Get("Content-Type"), "json")

@@ -3,6 +3,7 @@ package export_test
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"io"
 	"reflect"
 	"testing"
@@ -80,4 +81,25 @@ func keys(cols []export.Column) []string {
 		out = append(out, c.Key)
 	}
 	return out
+}
+
+func TestRunRefusesBeforeAndCutsAfterTheFirstPage(t *testing.T) {
+	boom := errors.New("database gone")
+	began := false
+	err := export.Run(export.Options{Format: export.CSV, Name: "items"}, func(domain.PageRequest) (domain.Page[item], error) {
+		return domain.Page[item]{}, boom
+	}, func() io.Writer { began = true; return io.Discard })
+	require.ErrorIs(t, err, boom)
+	require.NotErrorIs(t, err, export.ErrCut, "nothing sent: the caller answers a problem")
+	require.False(t, began)
+
+	err = export.Run(export.Options{Format: export.XLSX, Name: "items"}, func(p domain.PageRequest) (domain.Page[item], error) {
+		if p.Cursor == "" {
+			return domain.Page[item]{Items: []item{{ID: "1"}}, NextCursor: "c2"}, nil
+		}
+		return domain.Page[item]{}, boom
+	}, func() io.Writer { began = true; return io.Discard })
+	require.ErrorIs(t, err, export.ErrCut, "the answer has begun: the caller aborts it")
+	require.ErrorIs(t, err, boom)
+	require.True(t, began)
 }
