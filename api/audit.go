@@ -36,11 +36,9 @@ func (s *Server) registerAudit() {
 		if !in.Since.IsZero() {
 			f.Since = &in.Since
 		}
-		page, err := s.Audit.ListAuditEvents(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.AuditEvent], error) {
+			return s.Audit.ListAuditEvents(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

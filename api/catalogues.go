@@ -39,10 +39,14 @@ func (s *Server) registerCatalogue(c domain.Catalogue, path, tag, singular, plur
 		Permission:  domain.PermRead, Errors: errsList,
 	}.huma(), func(ctx context.Context, in *struct {
 		IncludeRetired bool `query:"include_retired" doc:"Also list retired items."`
+		ExportParams
 	}) (*CatalogueListOutput, error) {
 		items, err := s.Catalogues.ListCatalogueItems(ctx, c, in.IncludeRetired)
 		if err != nil {
 			return nil, s.problem(ctx, "query", err)
+		}
+		if done, err := exportAll(ctx, s, in.ExportParams, items); done {
+			return &CatalogueListOutput{}, err
 		}
 		out := &CatalogueListOutput{}
 		out.Body.Items = items

@@ -40,11 +40,9 @@ func (s *Server) registerCloudServices() {
 		if err := dp.err(); err != nil {
 			return nil, err
 		}
-		page, err := s.CloudServices.ListCloudServices(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.CloudService], error) {
+			return s.CloudServices.ListCloudServices(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

@@ -40,11 +40,9 @@ func (s *Server) registerConfirmations() {
 		if err := dp.err(); err != nil {
 			return nil, err
 		}
-		page, err := s.Confirmations.ListConfirmations(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Confirmation], error) {
+			return s.Confirmations.ListConfirmations(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

@@ -58,11 +58,9 @@ func (s *Server) registerContracts() {
 		if err := dp.err(); err != nil {
 			return nil, err
 		}
-		page, err := s.Contracts.ListContracts(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Contract], error) {
+			return s.Contracts.ListContracts(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{
@@ -144,10 +142,16 @@ func (s *Server) registerContracts() {
 		Description: "Lists every catalogue clause with its status on this contract: included (with the article), missing, or " +
 			"waived (with the reason), and which mandatory ones still block activation.",
 		Permission: domain.PermRead, Errors: errsGet,
-	}.huma(), func(ctx context.Context, in *IDParam) (*ClauseCoverageListOutput, error) {
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		ExportParams
+	}) (*ClauseCoverageListOutput, error) {
 		items, err := s.Contracts.ContractClauses(ctx, in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, "path", err)
+		}
+		if done, err := exportAll(ctx, s, in.ExportParams, items); done {
+			return &ClauseCoverageListOutput{}, err
 		}
 		out := &ClauseCoverageListOutput{}
 		out.Body.Items = items

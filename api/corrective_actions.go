@@ -43,11 +43,9 @@ func (s *Server) registerCorrectiveActions() {
 		if err := dp.err(); err != nil {
 			return nil, err
 		}
-		page, err := s.CorrectiveActions.ListCorrectiveActions(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.CorrectiveAction], error) {
+			return s.CorrectiveActions.ListCorrectiveActions(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

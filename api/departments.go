@@ -35,11 +35,9 @@ func (s *Server) registerDepartments() {
 		PageParams
 		Q string `query:"q" maxLength:"200" doc:"Part of the Japanese or English name; width, hiragana/katakana and case do not matter."`
 	}) (*ListOutput[*domain.Department], error) {
-		page, err := s.Departments.ListDepartments(ctx, domain.DepartmentFilter{Q: in.Q}, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Department], error) {
+			return s.Departments.ListDepartments(ctx, domain.DepartmentFilter{Q: in.Q}, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

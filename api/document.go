@@ -80,6 +80,7 @@ func finishDocument(o *huma.OpenAPI) {
 				used[t] = true
 			}
 			finishOperation(op)
+			documentExports(op)
 		}
 	}
 	o.Tags = nil

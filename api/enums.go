@@ -15,8 +15,10 @@ const schemaPrefix = "#/components/schemas/"
 // parameterEnums name and describe the enumerations that only query
 // parameters have.
 var parameterEnums = map[string]struct{ name, description string }{
-	"true,false": {"BooleanFilter", "A yes-or-no filter, spelled true or false."},
-	"json,xlsx":  {"ReportFormat", "A report's format: json (the default) or xlsx (the workbook)."},
+	"true,false":      {"BooleanFilter", "A yes-or-no filter, spelled true or false."},
+	"json,xlsx":       {"ReportFormat", "A report's format: json (the default) or xlsx (the workbook)."},
+	"json,csv,xlsx":   {"ListFormat", "A list's format: json (the default, one page), or csv or xlsx (the whole list as a file download)."},
+	"utf-8,shift_jis": {"CSVCharset", "A CSV export's encoding: utf-8 (the default, with a byte order mark) or shift_jis (CP932)."},
 	"compliant,not_compliant,not_applicable,unanswered": {"AnswerFilter",
 		"Which answers: compliant, not_compliant, not_applicable, or unanswered (not answered yet)."},
 }

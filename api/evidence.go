@@ -132,11 +132,9 @@ func (s *Server) registerEvidenceFiles() {
 		SubjectID      string                 `query:"subject_id" format:"uuid" doc:"Only files attached to this record."`
 		IncludeDeleted bool                   `query:"include_deleted" doc:"List deleted files too."`
 	}) (*ListOutput[*domain.EvidenceFile], error) {
-		page, err := s.Evidence.ListEvidenceFiles(ctx, domain.EvidenceFilter{SubjectType: in.SubjectType, SubjectID: in.SubjectID, IncludeDeleted: in.IncludeDeleted}, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.EvidenceFile], error) {
+			return s.Evidence.ListEvidenceFiles(ctx, domain.EvidenceFilter{SubjectType: in.SubjectType, SubjectID: in.SubjectID, IncludeDeleted: in.IncludeDeleted}, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

@@ -51,11 +51,9 @@ func (s *Server) registerIncidents() {
 	}) (*ListOutput[*domain.Incident], error) {
 		f := domain.IncidentFilter{Status: in.Status, Open: in.Open, Severity: in.Severity, OwnerID: in.OwnerID, RecordID: in.RecordID,
 			Q: in.Q, FiscalYear: in.FiscalYear}
-		page, err := s.Incidents.ListIncidents(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Incident], error) {
+			return s.Incidents.ListIncidents(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

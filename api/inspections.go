@@ -114,11 +114,9 @@ func (s *Server) registerInspections() {
 		FiscalYear int                   `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only campaigns of this fiscal year (年度)."`
 		Status     domain.CampaignStatus `query:"status" enum:"open,closed" doc:"Only campaigns in this status."`
 	}) (*ListOutput[*domain.InspectionCampaign], error) {
-		page, err := s.Inspections.ListInspectionCampaigns(ctx, domain.InspectionCampaignFilter{FiscalYear: in.FiscalYear, Status: in.Status}, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.InspectionCampaign], error) {
+			return s.Inspections.ListInspectionCampaigns(ctx, domain.InspectionCampaignFilter{FiscalYear: in.FiscalYear, Status: in.Status}, page)
+		})
 	})
 
 	huma.Register(s.api, operation{
@@ -207,12 +205,10 @@ func (s *Server) registerInspections() {
 		ItemCode     string `query:"item_code" maxLength:"80" pattern:"^[a-z][a-z0-9_]{1,79}$" doc:"Only the answers to this item."`
 		Answer       string `query:"answer" enum:"compliant,not_compliant,not_applicable,unanswered" doc:"Only answers with this answer, or unanswered."`
 	}) (*ListOutput[*domain.InspectionAnswer], error) {
-		page, err := s.Inspections.ListInspectionAnswers(ctx, in.ID, domain.InspectionAnswerFilter{PersonID: in.PersonID, DepartmentID: in.DepartmentID,
-			ItemCode: in.ItemCode, Answer: in.Answer}, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.InspectionAnswer], error) {
+			return s.Inspections.ListInspectionAnswers(ctx, in.ID, domain.InspectionAnswerFilter{PersonID: in.PersonID, DepartmentID: in.DepartmentID,
+				ItemCode: in.ItemCode, Answer: in.Answer}, page)
+		})
 	})
 
 	huma.Register(s.api, operation{
@@ -307,11 +303,9 @@ func (s *Server) registerAudits() {
 		FiscalYear int                `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only audits of this fiscal year (年度)."`
 		Status     domain.AuditStatus `query:"status" enum:"planned,in_progress,completed" doc:"Only audits in this status."`
 	}) (*ListOutput[*domain.Audit], error) {
-		page, err := s.Audits.ListAudits(ctx, domain.AuditRecordFilter{FiscalYear: in.FiscalYear, Status: in.Status}, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Audit], error) {
+			return s.Audits.ListAudits(ctx, domain.AuditRecordFilter{FiscalYear: in.FiscalYear, Status: in.Status}, page)
+		})
 	})
 
 	huma.Register(s.api, operation{
@@ -367,10 +361,16 @@ func (s *Server) registerAudits() {
 		ID: "list-audit-findings", Method: http.MethodGet, Path: "/v1/audits/{id}/findings", Tag: tag,
 		Summary: "List an audit's findings", Description: "Lists an audit's findings, oldest first. Any role may read.",
 		Permission: domain.PermRead, Errors: errsGet,
-	}.huma(), func(ctx context.Context, in *IDParam) (*struct{ Body AuditFindingList }, error) {
+	}.huma(), func(ctx context.Context, in *struct {
+		IDParam
+		ExportParams
+	}) (*struct{ Body AuditFindingList }, error) {
 		items, err := s.Audits.ListAuditFindings(ctx, in.ID)
 		if err != nil {
 			return nil, s.problem(ctx, "path", err)
+		}
+		if done, err := exportAll(ctx, s, in.ExportParams, items); done {
+			return &struct{ Body AuditFindingList }{}, err
 		}
 		return &struct{ Body AuditFindingList }{Body: AuditFindingList{Items: items}}, nil
 	})

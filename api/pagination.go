@@ -13,6 +13,14 @@ import (
 type PageParams struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Items per page, 1 to 200."`
 	Cursor string `query:"cursor" maxLength:"200" pattern:"^[A-Za-z0-9_-]+$" doc:"Opaque cursor from the previous page's next_cursor; omit for the first page."`
+	ExportParams
+}
+
+// ExportParams choose a file instead of JSON (export.go); every list takes
+// them.
+type ExportParams struct {
+	Format  string `query:"format" enum:"json,csv,xlsx" doc:"json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same."`
+	Charset string `query:"charset" enum:"utf-8,shift_jis" doc:"Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?')."`
 }
 
 func (p PageParams) request() domain.PageRequest {

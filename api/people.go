@@ -39,11 +39,9 @@ func (s *Server) registerPeople() {
 			active := in.Active == "true"
 			f.Active = &active
 		}
-		page, err := s.People.ListPeople(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Person], error) {
+			return s.People.ListPeople(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

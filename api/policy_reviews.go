@@ -54,11 +54,9 @@ func (s *Server) registerPolicyReviews() {
 		FiscalYear int                        `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only reviews whose next_review_due is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.PolicyReview], error) {
 		f := domain.PolicyReviewFilter{Status: in.Status, Trigger: in.Trigger, OwnerID: in.OwnerID, FiscalYear: in.FiscalYear}
-		page, err := s.PolicyReviews.ListPolicyReviews(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.PolicyReview], error) {
+			return s.PolicyReviews.ListPolicyReviews(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{
@@ -71,11 +69,9 @@ func (s *Server) registerPolicyReviews() {
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
 	}) (*ListOutput[*domain.PolicyChange], error) {
-		page, err := s.PolicyReviews.ListPolicyChangeCandidates(ctx, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.PolicyChange], error) {
+			return s.PolicyReviews.ListPolicyChangeCandidates(ctx, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

@@ -32,11 +32,9 @@ func (s *Server) registerReviews() {
 		FiscalYear  int                      `query:"fiscal_year" minimum:"1900" maximum:"2998" doc:"Only reviews whose reviewed_on is in this fiscal year (年度, April to March): 2026 is 2026-04-01 to 2027-03-31, both included."`
 	}) (*ListOutput[*domain.Review], error) {
 		f := domain.ReviewFilter{SubjectType: in.SubjectType, SubjectID: in.SubjectID, FiscalYear: in.FiscalYear}
-		page, err := s.Reviews.ListReviews(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Review], error) {
+			return s.Reviews.ListReviews(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{
@@ -99,11 +97,9 @@ func (s *Server) registerReminders() {
 	}) (*ListOutput[*domain.Reminder], error) {
 		f := domain.ReminderFilter{Status: in.Status, RecipientID: in.RecipientID, SubjectType: in.SubjectType, SubjectID: in.SubjectID, Stage: in.Stage,
 			FiscalYear: in.FiscalYear}
-		page, err := s.Reminders.ListReminders(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Reminder], error) {
+			return s.Reminders.ListReminders(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

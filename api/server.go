@@ -133,6 +133,8 @@ type Server struct {
 	log    *slog.Logger
 	router chi.Router
 	api    huma.API
+	// now is the clock of export file names; time.Now when nil.
+	now func() time.Time
 }
 
 var installErrorsOnce sync.Once
@@ -170,8 +172,9 @@ func New(cfg Config) *Server {
 		writeProblem(w, http.StatusMethodNotAllowed, "this method is not allowed on this path")
 	})
 	s.router = r
+	s.now = cfg.Now
 	s.api = humachi.New(r, humaConfig(Version))
-	s.api.UseMiddleware(withRequestURL, s.authenticate, s.rejectUnknownQuery)
+	s.api.UseMiddleware(withRequestURL, s.authenticate, s.rejectUnknownQuery, withExport)
 
 	s.registerHealth()
 	s.registerDepartments()
@@ -302,6 +305,9 @@ func requestDeadline(d time.Duration) func(http.Handler) http.Handler {
 			d := d
 			if isEvidenceUpload(r) {
 				d = max(d, EvidenceUploadTimeout)
+			}
+			if isExport(r) {
+				d = max(d, ExportTimeout)
 			}
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()

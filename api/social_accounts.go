@@ -46,11 +46,9 @@ func (s *Server) registerSocialAccounts() {
 		if err := dp.err(); err != nil {
 			return nil, err
 		}
-		page, err := s.SocialAccounts.ListSocialAccounts(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.SocialAccount], error) {
+			return s.SocialAccounts.ListSocialAccounts(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

@@ -53,11 +53,9 @@ func (s *Server) registerTokens() {
 			revoked := in.Revoked == "true"
 			f.Revoked = &revoked
 		}
-		page, err := s.Tokens.ListTokens(ctx, f, in.request())
-		if err != nil {
-			return nil, s.problem(ctx, "query", err)
-		}
-		return listOutput(ctx, page), nil
+		return listed(ctx, s, in.PageParams, func(page domain.PageRequest) (domain.Page[*domain.Token], error) {
+			return s.Tokens.ListTokens(ctx, f, page)
+		})
 	})
 
 	huma.Register(s.api, operation{

@@ -16,6 +16,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/vendorwatch/vendorwatch/api/export"
+
 	"github.com/vendorwatch/vendorwatch/domain"
 )
 
@@ -44,15 +46,9 @@ func FileName(r *domain.InspectionReport) string {
 	return fmt.Sprintf("%s-report-%d-%s.xlsx", kind, r.FiscalYear, r.ReportDate)
 }
 
-// Safe neutralises a text value against formula injection: one that a
-// spreadsheet would read as a formula (starting with =, +, -, @, tab or
-// carriage return) gets a leading apostrophe.
-func Safe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// Safe neutralises a text value against formula injection (export.Safe,
+// the one function every exported cell goes through).
+func Safe(s string) string { return export.Safe(s) }
 
 type sheet struct {
 	f    *excelize.File

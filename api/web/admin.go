@@ -274,6 +274,11 @@ func (h *Handler) personRowOf(r *http.Request, p *domain.Person, deps map[string
 // peopleList lists the people with their page roles; admins only.
 func (h *Handler) peopleList(w http.ResponseWriter, r *http.Request) {
 	lq := readList(r)
+	if exported(h, w, r, "people", func(p domain.PageRequest) (domain.Page[*domain.Person], error) {
+		return h.cfg.People.ListPeople(r.Context(), domain.PersonFilter{Q: lq.Q}, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.People.ListPeople(r.Context(), domain.PersonFilter{Q: lq.Q}, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

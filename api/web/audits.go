@@ -42,6 +42,11 @@ func (h *Handler) auditList(w http.ResponseWriter, r *http.Request) {
 	case domain.AuditPlanned, domain.AuditInProgress, domain.AuditCompleted:
 		f.Status, d.Status = s, string(s)
 	}
+	if exported(h, w, r, "audits", func(p domain.PageRequest) (domain.Page[*domain.Audit], error) {
+		return h.cfg.Audits.ListAudits(r.Context(), f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.Audits.ListAudits(r.Context(), f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

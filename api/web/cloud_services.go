@@ -51,6 +51,12 @@ func (h *Handler) cloudList(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		status = ""
 	}
+	if exported(h, w, r, "cloud-services", func(p domain.PageRequest) (domain.Page[*domain.CloudService], error) {
+		return h.cfg.CloudServices.ListCloudServices(r.Context(),
+			domain.CloudServiceFilter{Status: status, Q: lq.Q, FiscalYear: lq.FiscalYear}, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.CloudServices.ListCloudServices(r.Context(),
 		domain.CloudServiceFilter{Status: status, Q: lq.Q, FiscalYear: lq.FiscalYear}, lq.Page)
 	if err != nil {

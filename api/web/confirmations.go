@@ -49,6 +49,11 @@ func (h *Handler) confirmationList(w http.ResponseWriter, r *http.Request) {
 	default:
 		status = ""
 	}
+	if exported(h, w, r, "confirmations", func(p domain.PageRequest) (domain.Page[*domain.Confirmation], error) {
+		return h.cfg.Confirmations.ListConfirmations(ctx, f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.Confirmations.ListConfirmations(ctx, f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

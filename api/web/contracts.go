@@ -61,6 +61,11 @@ func (h *Handler) contractList(w http.ResponseWriter, r *http.Request) {
 			f.Status = s
 		}
 	}
+	if exported(h, w, r, "contracts", func(p domain.PageRequest) (domain.Page[*domain.Contract], error) {
+		return h.cfg.Contracts.ListContracts(ctx, f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.Contracts.ListContracts(ctx, f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

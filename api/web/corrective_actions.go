@@ -53,6 +53,11 @@ func (h *Handler) correctiveActionList(w http.ResponseWriter, r *http.Request) {
 	} else if id := q.Get("owner_id"); id != "" {
 		f.OwnerID, d.OwnerID = id, id
 	}
+	if exported(h, w, r, "corrective-actions", func(p domain.PageRequest) (domain.Page[*domain.CorrectiveAction], error) {
+		return h.cfg.CorrectiveActions.ListCorrectiveActions(r.Context(), f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.CorrectiveActions.ListCorrectiveActions(r.Context(), f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

@@ -81,6 +81,11 @@ func (h *Handler) incidentList(w http.ResponseWriter, r *http.Request) {
 	if id := q.Get("record_id"); isUUID(id) {
 		f.RecordID = id
 	}
+	if exported(h, w, r, "incidents", func(p domain.PageRequest) (domain.Page[*domain.Incident], error) {
+		return h.cfg.Incidents.ListIncidents(r.Context(), f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.Incidents.ListIncidents(r.Context(), f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

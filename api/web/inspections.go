@@ -46,6 +46,11 @@ func (h *Handler) campaignList(w http.ResponseWriter, r *http.Request) {
 	case domain.CampaignOpen, domain.CampaignClosed:
 		f.Status, d.Status = s, string(s)
 	}
+	if exported(h, w, r, "inspection-campaigns", func(p domain.PageRequest) (domain.Page[*domain.InspectionCampaign], error) {
+		return h.cfg.Inspections.ListInspectionCampaigns(r.Context(), f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.Inspections.ListInspectionCampaigns(r.Context(), f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

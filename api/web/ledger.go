@@ -69,6 +69,11 @@ func (h *Handler) reminderLedger(w http.ResponseWriter, r *http.Request) {
 	case isUUID(rec):
 		d.Recipient, f.RecipientID = rec, rec
 	}
+	if exported(h, w, r, "reminders", func(p domain.PageRequest) (domain.Page[*domain.Reminder], error) {
+		return h.cfg.Reminders.ListReminders(ctx, f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.Reminders.ListReminders(ctx, f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)
@@ -184,6 +189,11 @@ type auditRow struct {
 // auditLog lists the audit trail as list-audit-events does; admins and
 // auditors only.
 func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request) {
+	if _, f := auditQuery(r); exported(h, w, r, "audit-events", func(p domain.PageRequest) (domain.Page[*domain.AuditEvent], error) {
+		return h.cfg.Audit.ListAuditEvents(r.Context(), f, p)
+	}) {
+		return
+	}
 	d, err := h.auditPage(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -192,8 +202,8 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, "audit.html", d)
 }
 
-// auditPage reads the page of events the query asks for.
-func (h *Handler) auditPage(r *http.Request) (*auditData, error) {
+// auditQuery reads the audit log's filters.
+func auditQuery(r *http.Request) (listQuery, domain.AuditFilter) {
 	lq := readList(r)
 	q := r.URL.Query()
 	f := domain.AuditFilter{FiscalYear: lq.FiscalYear}
@@ -206,6 +216,12 @@ func (h *Handler) auditPage(r *http.Request) (*auditData, error) {
 	if a := q.Get("actor_id"); isUUID(a) {
 		f.ActorID = a
 	}
+	return lq, f
+}
+
+// auditPage reads the page of events the query asks for.
+func (h *Handler) auditPage(r *http.Request) (*auditData, error) {
+	lq, f := auditQuery(r)
 	page, err := h.cfg.Audit.ListAuditEvents(r.Context(), f, lq.Page)
 	if err != nil {
 		return nil, err

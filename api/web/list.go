@@ -1,11 +1,14 @@
 package web
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/vendorwatch/vendorwatch/api/export"
 	"github.com/vendorwatch/vendorwatch/domain"
 )
 
@@ -52,6 +55,8 @@ type List struct {
 	Q           string
 	// Query is the current filter query, to read a filter's value.
 	Query url.Values
+	// CSV and XLSX download the whole list with the current filters.
+	CSV, XLSX string
 }
 
 // Get returns the current value of a filter.
@@ -71,6 +76,20 @@ func newList(path string, lq listQuery, next string, today domain.Date) List {
 			keep[k] = vs[:1]
 		}
 	}
+	for _, f := range []string{"csv", "xlsx"} {
+		d := url.Values{}
+		for k, vs := range keep {
+			if k != "limit" && k != "format" && k != "charset" {
+				d[k] = vs
+			}
+		}
+		d.Set("format", f)
+		if f == "csv" {
+			l.CSV = path + "?" + d.Encode()
+		} else {
+			l.XLSX = path + "?" + d.Encode()
+		}
+	}
 	if next != "" {
 		n := url.Values{}
 		for k, vs := range keep {
@@ -86,4 +105,38 @@ func newList(path string, lq listQuery, next string, today domain.Date) List {
 		}
 	}
 	return l
+}
+
+// exported answers a list page's download (?format=csv or xlsx, and
+// charset=shift_jis for CSV): the whole list with the page's filters,
+// through the same service call as the page and the same export code as
+// the API (api/export). It reports whether it answered; name is the API
+// list's name (vendors, audit-events), which picks the register's columns.
+func exported[T any](h *Handler, w http.ResponseWriter, r *http.Request, name string, list func(domain.PageRequest) (domain.Page[T], error)) bool {
+	var f export.Format
+	switch r.URL.Query().Get("format") {
+	case "csv":
+		f = export.CSV
+	case "xlsx":
+		f = export.XLSX
+	default:
+		return false
+	}
+	o := export.Options{Format: f, ShiftJIS: r.URL.Query().Get("charset") == "shift_jis", Locale: localeOf(r), Name: name, Today: h.today(),
+		Lookup: export.NewLookup(r.Context(), export.Services{People: h.cfg.People, Departments: h.cfg.Departments, Vendors: h.cfg.Vendors, Contracts: h.cfg.Contracts})}
+	err := export.Run(o, list, func() io.Writer {
+		hd := w.Header()
+		hd.Set("Content-Type", o.ContentType())
+		hd.Set("Content-Disposition", o.ContentDisposition())
+		w.WriteHeader(http.StatusOK)
+		return w
+	})
+	if errors.Is(err, export.ErrCut) {
+		h.log.ErrorContext(r.Context(), "export cut short", "path", r.URL.Path, "error", err)
+		panic(http.ErrAbortHandler)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+	}
+	return true
 }

@@ -114,6 +114,9 @@ func init() {
 
 		"list.next":        {"次のページ", "Next page"},
 		"list.first":       {"最初のページ", "First page"},
+		"list.download":    {"ダウンロード", "Download"},
+		"list.csv":         {"CSVでダウンロード", "Download CSV"},
+		"list.xlsx":        {"Excelでダウンロード", "Download Excel"},
 		"list.empty":       {"該当するものはありません。", "Nothing to show."},
 		"list.filter":      {"絞り込む", "Filter"},
 		"list.search":      {"検索", "Search"},

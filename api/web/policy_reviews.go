@@ -41,6 +41,11 @@ func (h *Handler) policyReviewList(w http.ResponseWriter, r *http.Request) {
 	case domain.PolicyReviewDraft, domain.PolicyReviewApproved:
 		f.Status, d.Status = s, string(s)
 	}
+	if exported(h, w, r, "policy-reviews", func(p domain.PageRequest) (domain.Page[*domain.PolicyReview], error) {
+		return h.cfg.PolicyReviews.ListPolicyReviews(r.Context(), f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.PolicyReviews.ListPolicyReviews(r.Context(), f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

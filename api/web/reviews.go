@@ -51,6 +51,11 @@ func (h *Handler) reviewList(w http.ResponseWriter, r *http.Request) {
 	if _, ok := reviewSubjectPages[st]; !ok {
 		st = ""
 	}
+	if exported(h, w, r, "reviews", func(p domain.PageRequest) (domain.Page[*domain.Review], error) {
+		return h.cfg.Reviews.ListReviews(r.Context(), domain.ReviewFilter{SubjectType: st, FiscalYear: lq.FiscalYear}, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.Reviews.ListReviews(r.Context(), domain.ReviewFilter{SubjectType: st, FiscalYear: lq.FiscalYear}, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

@@ -49,6 +49,12 @@ func (h *Handler) socialList(w http.ResponseWriter, r *http.Request) {
 	if !oneOf(status, socialStatuses) {
 		status = ""
 	}
+	if exported(h, w, r, "social-accounts", func(p domain.PageRequest) (domain.Page[*domain.SocialAccount], error) {
+		return h.cfg.SocialAccounts.ListSocialAccounts(r.Context(),
+			domain.SocialAccountFilter{Platform: platform, Status: status, Q: lq.Q, FiscalYear: lq.FiscalYear}, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.SocialAccounts.ListSocialAccounts(r.Context(),
 		domain.SocialAccountFilter{Platform: platform, Status: status, Q: lq.Q, FiscalYear: lq.FiscalYear}, lq.Page)
 	if err != nil {

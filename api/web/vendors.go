@@ -53,6 +53,11 @@ func (h *Handler) vendorList(w http.ResponseWriter, r *http.Request) {
 	if q.Get("mine") == "1" {
 		f.OwnerID = stateOf(r).actor.PersonID
 	}
+	if exported(h, w, r, "vendors", func(p domain.PageRequest) (domain.Page[*domain.Vendor], error) {
+		return h.cfg.Vendors.ListVendors(r.Context(), f, p)
+	}) {
+		return
+	}
 	page, err := h.cfg.Vendors.ListVendors(r.Context(), f, lq.Page)
 	if err != nil {
 		h.fail(w, r, err)

@@ -7,7 +7,8 @@ import type { components, paths } from "./schema";
 type Contract = components["schemas"]["Contract"];
 
 export async function contractsDueThisMonth(baseUrl: string, token: string): Promise<Contract[]> {
-  const client = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
+  // JSON answers only: list operations also answer text/csv and XLSX (?format=).
+  const client = createClient<paths, `application/${string}json`>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
   const now = new Date();
   const first = new Date(now.getFullYear(), now.getMonth(), 1);
   const next = new Date(now.getFullYear(), now.getMonth() + 1, 1);

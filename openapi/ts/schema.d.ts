@@ -2208,6 +2208,11 @@ export interface components {
          */
         BooleanFilter: "true" | "false";
         /**
+         * @description A CSV export's encoding: utf-8 (the default, with a byte order mark) or shift_jis (CP932).
+         * @enum {string}
+         */
+        CSVCharset: "utf-8" | "shift_jis";
+        /**
          * @description open → closed. Answers are given while open.
          * @enum {string}
          */
@@ -4037,6 +4042,11 @@ export interface components {
             next_cursor?: string;
         };
         /**
+         * @description A list's format: json (the default, one page), or csv or xlsx (the whole list as a file download).
+         * @enum {string}
+         */
+        ListFormat: "json" | "csv" | "xlsx";
+        /**
          * @description Language of a person's e-mails: ja (Japanese, the default) or en.
          * @enum {string}
          */
@@ -5689,6 +5699,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only events about this kind of entity, such as person. */
                 entity_type?: string;
                 /** @description Only events about this entity. */
@@ -5711,6 +5725,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -5722,6 +5738,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyAuditEvent"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -5966,6 +5984,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only audits of this fiscal year (年度). */
                 fiscal_year?: number;
                 /** @description Only audits in this status. */
@@ -5982,6 +6004,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -5993,6 +6017,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyAudit"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -6632,7 +6658,12 @@ export interface operations {
     };
     "list-audit-findings": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
+            };
             header?: never;
             path: {
                 /** @description UUID of the resource. */
@@ -6647,6 +6678,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6657,6 +6690,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditFindingList"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -7142,6 +7177,10 @@ export interface operations {
             query?: {
                 /** @description Also list retired items. */
                 include_retired?: boolean;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -7154,6 +7193,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7164,6 +7205,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -8005,6 +8048,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only services in this status. */
                 status?: components["schemas"]["CloudServiceStatus"];
                 /** @description Only services this person is responsible for. */
@@ -8027,6 +8074,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -8038,6 +8087,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyCloudService"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -9281,6 +9332,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only confirmations of this contract. */
                 contract_id?: string;
                 /** @description Only confirmations of this vendor's contracts. */
@@ -9303,6 +9358,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -9314,6 +9371,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyConfirmation"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -9958,6 +10017,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only contracts with this vendor. */
                 vendor_id?: string;
                 /** @description Only contracts in this status. */
@@ -9986,6 +10049,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -9997,6 +10062,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyContract"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -11027,7 +11094,12 @@ export interface operations {
     };
     "list-contract-clauses": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
+            };
             header?: never;
             path: {
                 /** @description UUID of the resource. */
@@ -11042,6 +11114,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11052,6 +11126,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClauseCoverageListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -11786,6 +11862,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only actions opened by this kind of source. */
                 source?: components["schemas"]["ActionSource"];
                 /** @description Only actions opened by this record (a confirmation, incident, audit finding or inspection answer). */
@@ -11814,6 +11894,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -11825,6 +11907,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyCorrectiveAction"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -12710,6 +12794,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Part of the Japanese or English name; width, hiragana/katakana and case do not matter. */
                 q?: string;
             };
@@ -12724,6 +12812,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -12735,6 +12825,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyDepartment"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -13573,6 +13665,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only files attached to records of this kind. */
                 subject_type?: components["schemas"]["EvidenceSubject"];
                 /** @description Only files attached to this record. */
@@ -13591,6 +13687,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -13602,6 +13700,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyEvidenceFile"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -14441,6 +14541,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only incidents whose last recorded step is this. */
                 status?: components["schemas"]["IncidentStep"];
                 /** @description Only incidents not closed. */
@@ -14467,6 +14571,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -14478,6 +14584,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyIncident"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -16639,6 +16747,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only campaigns of this fiscal year (年度). */
                 fiscal_year?: number;
                 /** @description Only campaigns in this status. */
@@ -16655,6 +16767,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -16666,6 +16780,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyInspectionCampaign"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -17310,6 +17426,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only this assignee's answers. */
                 person_id?: string;
                 /** @description Only the answers for this department. */
@@ -17333,6 +17453,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -17344,6 +17466,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyInspectionAnswer"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -17846,6 +17970,10 @@ export interface operations {
             query?: {
                 /** @description Also list retired items. */
                 include_retired?: boolean;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -17858,6 +17986,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17868,6 +17998,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -18953,6 +19085,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only people of this department. */
                 department_id?: string;
                 /** @description Only active (true) or inactive (false) people. */
@@ -18975,6 +19111,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -18986,6 +19124,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyPerson"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -19824,6 +19964,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only reviews in this status. */
                 status?: components["schemas"]["PolicyReviewStatus"];
                 /** @description Only reviews with this trigger. */
@@ -19844,6 +19988,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -19855,6 +20001,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyPolicyReview"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -20138,6 +20286,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -20150,6 +20302,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -20161,6 +20315,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyPolicyChange"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -21035,6 +21191,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only rows in this status. */
                 status?: components["schemas"]["ReminderStatus"];
                 /** @description Only rows for this person. */
@@ -21059,6 +21219,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -21070,6 +21232,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyReminder"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -21192,6 +21356,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only reviews of this kind of subject. */
                 subject_type?: components["schemas"]["ReviewSubjectType"];
                 /** @description Only reviews of this subject. */
@@ -21210,6 +21378,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -21221,6 +21391,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyReview"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -21660,6 +21832,10 @@ export interface operations {
             query?: {
                 /** @description Also list retired items. */
                 include_retired?: boolean;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -21672,6 +21848,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21682,6 +21860,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -22827,6 +23007,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only accounts on this platform. */
                 platform?: components["schemas"]["Platform"];
                 /** @description Only accounts in this status. */
@@ -22851,6 +23035,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -22862,6 +23048,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodySocialAccount"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -24505,6 +24693,10 @@ export interface operations {
             query?: {
                 /** @description Also list retired items. */
                 include_retired?: boolean;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
             };
             header?: never;
             path?: never;
@@ -24517,6 +24709,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24527,6 +24721,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -25368,6 +25564,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only tokens of this person. */
                 person_id?: string;
                 /** @description Only revoked (true) or usable (false) tokens. */
@@ -25384,6 +25584,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -25395,6 +25597,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyToken"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
@@ -26036,6 +26240,10 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the previous page's next_cursor; omit for the first page. */
                 cursor?: string;
+                /** @description json (the default), or csv or xlsx for the whole list (every page, with the same filters; limit and cursor are ignored) as a file download. Accept: text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet does the same. */
+                format?: components["schemas"]["ListFormat"];
+                /** @description Encoding of a CSV export: utf-8 (the default, with a byte order mark) or shift_jis (CP932, for old Excel; characters CP932 lacks become '?'). */
+                charset?: components["schemas"]["CSVCharset"];
                 /** @description Only vendors in this status. */
                 status?: components["schemas"]["VendorStatus"];
                 /** @description Only vendors this person is in charge of. */
@@ -26058,6 +26266,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description With a file export: attachment; filename="<list>-<YYYY-MM-DD>.csv" (or .xlsx). */
+                    "Content-Disposition"?: string;
                     Link?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
@@ -26069,6 +26279,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListBodyVendor"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Bad Request */
