@@ -98,7 +98,7 @@ func ServicesOf(b Backend) Services {
 		Incidents:     b,
 		Evidence:      b,
 		Inspections:   b, Audits: b,
-		Webhooks:      b,
+		Webhooks: b,
 	}
 }
 

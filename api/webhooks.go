@@ -149,7 +149,7 @@ func (s *Server) registerWebhooks() {
 
 	huma.Register(s.api, operation{
 		ID: "enable-webhook", Method: http.MethodPost, Path: "/v1/webhooks/{id}/enable", Tag: tag,
-		Summary: "Enable a webhook subscription again",
+		Summary:     "Enable a webhook subscription again",
 		Description: "Activates a disabled subscription and clears its failure count. Changes made while it was disabled are not sent." + about,
 		Permission:  domain.PermAdmin, Errors: errsWrite,
 	}.huma(), func(ctx context.Context, in *struct {
