@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -163,4 +164,37 @@ func TestWebhookFailuresDisableTheSubscription(t *testing.T) {
 		require.NoError(t, err)
 		require.Zero(t, w.ConsecutiveFailures)
 	})
+}
+
+// BenchmarkWebhookEnqueue measures what webhooks add to one audited write
+// (a vendor created): without the hook (no job runner), with the hook and
+// no subscription (one read of the active subscriptions), and with five
+// matching subscriptions (five delivery rows and the hook).
+func BenchmarkWebhookEnqueue(b *testing.B) {
+	for _, subs := range []int{-1, 0, 5} {
+		name := fmt.Sprintf("subscriptions=%d", subs)
+		if subs < 0 {
+			name = "no-hook"
+		}
+		b.Run(name, func(b *testing.B) {
+			benchDBs(b, func(b *testing.B, ctx context.Context, db *store.DB, _ string) {
+				me, _ := domain.ActorFrom(ctx)
+				if subs >= 0 {
+					db.OnWebhookDeliveries(func(context.Context, *sql.Tx, []string) error { return nil })
+				}
+				for range max(subs, 0) {
+					_, _, err := db.CreateWebhook(ctx, domain.WebhookSubscriptionInput{URL: "https://hooks.example.com/vw",
+						EventTypes: []domain.WebhookEventType{domain.EventVendorCreated}, OwnerID: me.PersonID})
+					require.NoError(b, err)
+				}
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					_, err := db.CreateVendor(ctx, domain.VendorInput{Name: fmt.Sprintf("株式会社%d", i), OwnerID: me.PersonID})
+					require.NoError(b, err)
+					i++
+				}
+			})
+		})
+	}
 }
