@@ -24,6 +24,7 @@ import (
 
 	"github.com/vendorwatch/vendorwatch/domain"
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
+	"github.com/vendorwatch/vendorwatch/jobs"
 )
 
 // received is one request a test receiver got.
@@ -348,4 +349,26 @@ func TestWebhookReminderEvents(t *testing.T) {
 		}
 		return created && sent
 	})
+}
+
+func TestWebhookDisabledNoticeInBothLanguages(t *testing.T) {
+	d, err := jobs.NewDigest("vendorwatch@example.lg.jp", "https://vendorwatch.example")
+	require.NoError(t, err)
+	n := domain.WebhookDisabledNotice{SubscriptionID: "0193", URL: "https://hooks.example.com/vw", Reason: "10 delivery attempts failed in a row",
+		OwnerName: "担当 太郎", OwnerEmail: "owner@example.lg.jp", DisabledAt: time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC)}
+	ja, err := d.RenderWebhookDisabled(n, false, tokyo, "x@example.lg.jp")
+	require.NoError(t, err)
+	require.Equal(t, "owner@example.lg.jp", ja.To)
+	require.Contains(t, ja.Subject, "Webhookを停止しました")
+	require.Contains(t, ja.Text, "担当 太郎 様")
+	require.Contains(t, ja.Text, "2026年12月1日（火） 09:30")
+	require.Contains(t, ja.Text, "https://vendorwatch.example/admin/webhooks/0193")
+	require.Contains(t, ja.HTML, `href="https://vendorwatch.example/admin/webhooks/0193"`)
+	n.Locale = domain.LocaleEn
+	en, err := d.RenderWebhookDisabled(n, false, tokyo, "x@example.lg.jp")
+	require.NoError(t, err)
+	require.Contains(t, en.Subject, "webhook subscription was disabled")
+	require.Contains(t, en.Text, "Dear 担当 太郎")
+	require.Contains(t, en.Text, "https://hooks.example.com/vw")
+	require.Contains(t, en.HTML, "10 delivery attempts failed in a row")
 }
