@@ -79,3 +79,23 @@ func TestWebhookPages(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, eb.get(path).Status)
 	})
 }
+
+func TestSettingsFormKeepsTheWebhookSettings(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		b := e.signedIn()
+		page := b.get("/settings")
+		require.Contains(t, page.Body, `name="webhook_allow_private_targets"`)
+		require.Contains(t, page.Body, `name="webhook_failures_before_disable"`)
+		form := settingsValues(e.settings())
+		form.Set("webhook_allow_private_targets", "1")
+		form.Set("webhook_failures_before_disable", "3")
+		form.Set("webhook_timeout_seconds", "5")
+		require.Equal(t, http.StatusSeeOther, b.submit("/settings", "/settings", form).Status)
+		p := e.settings().PolicySettings
+		require.True(t, p.WebhookAllowPrivateTargets)
+		require.Equal(t, 3, p.WebhookFailuresBeforeDisable)
+		require.Equal(t, 5, p.WebhookTimeoutSeconds)
+		require.Equal(t, 24, p.WebhookSecretGraceHours, "left empty: the default")
+		require.Contains(t, b.get("/settings").Body, `id="f-webhook_allow_private_targets" name="webhook_allow_private_targets" type="checkbox" value="1" checked`)
+	})
+}
