@@ -96,7 +96,7 @@ func TestWebhookStoryArrivesOnceAcrossARestart(t *testing.T) {
 
 func webhookStory(t *testing.T, bin, url string) {
 	dir := t.TempDir()
-	args := []string{"--database-url", url, "--outbox-dir", filepath.Join(dir, "outbox")}
+	args := []string{"--database-url", url, "--outbox-dir", filepath.Join(dir, "outbox"), "--webhook-secret-key", "the story's key"}
 	first := startChild(t, bin, args...)
 	c := client{T: t, Base: "http://" + first.addr, Token: firstToken(t, &running{stderr: first.stderr})}
 

@@ -92,6 +92,8 @@ type DB struct {
 	// webhooks queues the webhook deliveries of a change in its
 	// transaction; set by the wiring with OnWebhookDeliveries.
 	webhooks domain.EnqueueWebhookDeliveries
+	// secretKey seals the webhook secrets at rest; see UseWebhookSecretKey.
+	secretKey []byte
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,

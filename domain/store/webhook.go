@@ -2,7 +2,13 @@ package store
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,11 +27,79 @@ var (
 const entityWebhook = "webhook"
 
 // Secrets: the server signs every delivery with HMAC-SHA256, so it needs
-// the secret itself, not a hash of it. It is kept in the secret column as
-// it is and protected as the database is: the API and the pages show it
-// only in the answer to create and rotate (Cache-Control: no-store), no
-// domain type carries it (so no audit snapshot, list or log does), and only
-// WebhookToSend reads it, for the delivery worker.
+// the secret itself, not a hash of it. The API and the pages show it only
+// in the answer to create and rotate (Cache-Control: no-store), no domain
+// type carries it (so no audit snapshot, list or log does), and only
+// WebhookToSend reads it, for the delivery worker. In the database it is
+// sealed with AES-256-GCM under the key UseWebhookSecretKey set (serve's
+// --webhook-secret-key), as "enc:v1:<base64 nonce‖ciphertext>", so that a
+// copy of the database (a backup, a replica) does not give the secrets
+// away; without a key it is kept as it is, protected as the database is.
+
+// sealedPrefix starts a sealed secret.
+const sealedPrefix = "enc:v1:"
+
+// UseWebhookSecretKey sets the passphrase that seals the webhook secrets
+// written from now on and opens the sealed ones; its SHA-256 is the
+// AES-256 key. Secrets written before without a key stay readable.
+func (db *DB) UseWebhookSecretKey(passphrase string) {
+	if passphrase == "" {
+		db.secretKey = nil
+		return
+	}
+	k := sha256.Sum256([]byte(passphrase))
+	db.secretKey = k[:]
+}
+
+func (db *DB) secretAEAD() (cipher.AEAD, error) {
+	block, err := aes.NewCipher(db.secretKey)
+	if err != nil {
+		return nil, fmt.Errorf("store: webhook secret key: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// sealSecret seals a secret for its column (as it is without a key).
+func (db *DB) sealSecret(secret string) (string, error) {
+	if db.secretKey == nil || secret == "" {
+		return secret, nil
+	}
+	aead, err := db.secretAEAD()
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return sealedPrefix + base64.StdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(secret), []byte("webhook"))), nil
+}
+
+// openSecret reads a secret's column.
+func (db *DB) openSecret(stored string) (string, error) {
+	if !strings.HasPrefix(stored, sealedPrefix) {
+		return stored, nil
+	}
+	if db.secretKey == nil {
+		return "", errors.New("store: the webhook secrets are sealed: start with the --webhook-secret-key they were sealed with")
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(stored, sealedPrefix))
+	if err != nil {
+		return "", fmt.Errorf("store: sealed webhook secret: %w", err)
+	}
+	aead, err := db.secretAEAD()
+	if err != nil {
+		return "", err
+	}
+	if len(raw) < aead.NonceSize() {
+		return "", errors.New("store: sealed webhook secret is too short")
+	}
+	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], []byte("webhook"))
+	if err != nil {
+		return "", errors.New("store: a webhook secret does not open with this --webhook-secret-key")
+	}
+	return string(plain), nil
+}
 
 type webhookRow struct {
 	bun.BaseModel `bun:"table:webhook_subscriptions"`
@@ -238,13 +312,17 @@ func eventTypesJSON(ts []domain.WebhookEventType) string {
 func (db *DB) CreateWebhook(ctx context.Context, in domain.WebhookSubscriptionInput) (*domain.WebhookSubscription, string, error) {
 	var out *domain.WebhookSubscription
 	secret := domain.NewWebhookSecret()
-	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	sealed, err := db.sealSecret(secret)
+	if err != nil {
+		return nil, "", err
+	}
+	err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.checkWebhookInput(ctx, tx, in); err != nil {
 			return err
 		}
 		now := db.Now()
 		row := &webhookRow{ID: uuid.Must(uuid.NewV7()).String(), URL: strings.TrimSpace(in.URL), EventTypes: eventTypesJSON(in.EventTypes),
-			Description: strings.TrimSpace(in.Description), OwnerID: in.OwnerID, Active: true, Secret: secret,
+			Description: strings.TrimSpace(in.Description), OwnerID: in.OwnerID, Active: true, Secret: sealed,
 			Version: 1, CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return wrap("insert webhook", translate(err))
@@ -326,6 +404,10 @@ func (db *DB) DeleteWebhook(ctx context.Context, id string, ifVersion *int) erro
 // RotateWebhookSecret implements domain.WebhookService.
 func (db *DB) RotateWebhookSecret(ctx context.Context, id string, ifVersion *int, grace time.Duration) (*domain.WebhookSubscription, string, error) {
 	secret := domain.NewWebhookSecret()
+	sealed, err := db.sealSecret(secret)
+	if err != nil {
+		return nil, "", err
+	}
 	out, err := db.changeWebhook(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *webhookRow) (string, string, error) {
 		if grace <= 0 {
 			s, err := db.settings(ctx, tx)
@@ -335,7 +417,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, id string, ifVersion *int
 			grace = time.Duration(s.WebhookSecretGraceHours) * time.Hour
 		}
 		until := db.Now().Add(grace)
-		row.PreviousSecret, row.PreviousSecretUntil, row.Secret = row.Secret, &until, secret
+		row.PreviousSecret, row.PreviousSecretUntil, row.Secret = row.Secret, &until, sealed
 		return "rotate_secret", fmt.Sprintf("the previous secret stays valid until %s", until.Format(time.RFC3339)), nil
 	})
 	if err != nil {
@@ -431,9 +513,17 @@ func (db *DB) WebhookToSend(ctx context.Context, deliveryID string) (*domain.Web
 		return nil, err
 	}
 	now := db.Now()
-	out := &domain.WebhookToSend{Delivery: d.toDomain(), Subscription: s.toDomain(now), Secrets: []string{s.Secret}}
+	current, err := db.openSecret(s.Secret)
+	if err != nil {
+		return nil, err
+	}
+	out := &domain.WebhookToSend{Delivery: d.toDomain(), Subscription: s.toDomain(now), Secrets: []string{current}}
 	if out.Subscription.SecretRotating {
-		out.Secrets = append(out.Secrets, s.PreviousSecret)
+		previous, err := db.openSecret(s.PreviousSecret)
+		if err != nil {
+			return nil, err
+		}
+		out.Secrets = append(out.Secrets, previous)
 	}
 	return out, nil
 }

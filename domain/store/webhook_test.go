@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -197,4 +199,51 @@ func BenchmarkWebhookEnqueue(b *testing.B) {
 			})
 		})
 	}
+}
+
+func TestWebhookSecretsSealedAtRest(t *testing.T) {
+	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
+		ctx, admin := outSeed(t, db)
+		q := &queued{}
+		db.OnWebhookDeliveries(q.hook)
+		// A secret written without a key stays readable once a key is set.
+		plain, plainSecret, err := db.CreateWebhook(ctx, domain.WebhookSubscriptionInput{URL: "https://a.example.com/",
+			EventTypes: []domain.WebhookEventType{domain.EventVendorCreated}, OwnerID: admin.ID})
+		require.NoError(t, err)
+		db.UseWebhookSecretKey("correct horse battery staple")
+		w, secret, err := db.CreateWebhook(ctx, domain.WebhookSubscriptionInput{URL: "https://b.example.com/",
+			EventTypes: []domain.WebhookEventType{domain.EventVendorCreated}, OwnerID: admin.ID})
+		require.NoError(t, err)
+		var stored string
+		require.NoError(t, db.SQL().QueryRowContext(ctx, "SELECT secret FROM webhook_subscriptions WHERE id = '"+w.ID+"'").Scan(&stored))
+		require.True(t, strings.HasPrefix(stored, "enc:v1:"), stored)
+		require.NotContains(t, stored, strings.TrimPrefix(secret, "whsec_"))
+		_, err = db.CreateVendor(ctx, domain.VendorInput{Name: "委託先株式会社", OwnerID: admin.ID})
+		require.NoError(t, err)
+		require.Len(t, q.ids, 2)
+		for _, id := range q.ids {
+			send, err := db.WebhookToSend(ctx, id)
+			require.NoError(t, err)
+			want := secret
+			if send.Subscription.ID == plain.ID {
+				want = plainSecret
+			}
+			require.Equal(t, []string{want}, send.Secrets)
+		}
+		// Rotated: both open.
+		_, second, err := db.RotateWebhookSecret(ctx, w.ID, nil, time.Hour)
+		require.NoError(t, err)
+		page, err := db.ListWebhookDeliveries(ctx, w.ID, domain.WebhookDeliveryFilter{}, domain.PageRequest{})
+		require.NoError(t, err)
+		send, err := db.WebhookToSend(ctx, page.Items[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, []string{second, secret}, send.Secrets)
+		// Another key, or none, does not open them.
+		db.UseWebhookSecretKey("wrong")
+		_, err = db.WebhookToSend(ctx, page.Items[0].ID)
+		require.ErrorContains(t, err, "does not open")
+		db.UseWebhookSecretKey("")
+		_, err = db.WebhookToSend(ctx, page.Items[0].ID)
+		require.ErrorContains(t, err, "--webhook-secret-key")
+	})
 }
