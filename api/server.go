@@ -56,6 +56,8 @@ type Services struct {
 	Ready func(ctx context.Context) error
 	// Incidents keeps the information security incidents (第6 ⑦).
 	Incidents domain.IncidentService
+	// Webhooks keeps the webhook subscriptions (admin only).
+	Webhooks domain.WebhookService
 }
 
 // Backend is one implementation of every service the API calls, as
@@ -82,6 +84,7 @@ type Backend interface {
 	domain.EvidenceService
 	domain.InspectionService
 	domain.AuditRecordService
+	domain.WebhookService
 	Ready(ctx context.Context) error
 }
 
@@ -95,6 +98,7 @@ func ServicesOf(b Backend) Services {
 		Incidents:     b,
 		Evidence:      b,
 		Inspections:   b, Audits: b,
+		Webhooks: b,
 	}
 }
 
@@ -196,6 +200,7 @@ func New(cfg Config) *Server {
 	s.registerEvidenceFiles()
 	s.registerInspections()
 	s.registerAudits()
+	s.registerWebhooks()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {

@@ -51,6 +51,11 @@ type PolicySettings struct {
 	EvidenceMaxBytes   int64                   `json:"evidence_max_bytes,omitempty" minimum:"0" maximum:"1073741824" doc:"Largest evidence file accepted, in bytes; 20971520 (20 MiB) by default, at most 1 GiB. A larger upload is refused with 413 and leaves nothing behind." validate:"min=0,max=1073741824"`
 	EvidenceMediaTypes []string                `json:"evidence_media_types,omitempty" maxItems:"50" maxLength:"100" pattern:"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$" doc:"Media types an evidence file may have, as sniffed from its bytes (type/subtype, no parameters); PDF, PNG, JPEG, GIF, WebP, Word/Excel/PowerPoint (OOXML and legacy), OpenDocument, text/plain and text/csv when left out. Another type is refused with 415." validate:"max=50,dive,required,max=100"`
 	BodyName           string                  `json:"body_name,omitempty" maxLength:"200" doc:"The body's official name, printed at the head of the self-inspection and audit reports; 「○○組合」 (a blank to fill in) by default." validate:"max=200"`
+	// Webhooks (see domain/webhook.go).
+	WebhookFailuresBeforeDisable int  `json:"webhook_failures_before_disable,omitempty" minimum:"0" maximum:"1000" doc:"Failed delivery attempts in a row (any subscription's deliveries, retries included) after which a webhook subscription is disabled and its owner e-mailed; 10 by default. A success resets the run." validate:"min=0,max=1000"`
+	WebhookAllowPrivateTargets   bool `json:"webhook_allow_private_targets,omitempty" doc:"Let webhooks connect to loopback, link-local, private (RFC 1918, ULA), CGNAT and other non-public addresses. Off by default: the address actually dialled is checked at send time (SSRF)."`
+	WebhookTimeoutSeconds        int  `json:"webhook_timeout_seconds,omitempty" minimum:"0" maximum:"60" doc:"Seconds a webhook delivery attempt may take, connecting and reading the answer included; 10 by default." validate:"min=0,max=60"`
+	WebhookSecretGraceHours      int  `json:"webhook_secret_grace_hours,omitempty" minimum:"0" maximum:"720" doc:"Hours the previous secret of a webhook subscription stays valid after a rotation: deliveries then carry one signature per secret; 24 by default." validate:"min=0,max=720"`
 }
 
 // defaultClosureDays are the body's year-end closure (年末年始, 12/29–1/3).
@@ -136,27 +141,39 @@ func (p *PolicySettings) Normalize() {
 	if p.BodyName = strings.TrimSpace(p.BodyName); p.BodyName == "" {
 		p.BodyName = d.BodyName
 	}
+	if p.WebhookFailuresBeforeDisable == 0 {
+		p.WebhookFailuresBeforeDisable = d.WebhookFailuresBeforeDisable
+	}
+	if p.WebhookTimeoutSeconds == 0 {
+		p.WebhookTimeoutSeconds = d.WebhookTimeoutSeconds
+	}
+	if p.WebhookSecretGraceHours == 0 {
+		p.WebhookSecretGraceHours = d.WebhookSecretGraceHours
+	}
 }
 
 // DefaultPolicySettings are the values of a new database.
 var DefaultPolicySettings = PolicySettings{
-	ConfirmationIntervalMonths:  TierIntervals{High: 6, Medium: 12, Low: 24},
-	RenewalReviewLeadDays:       60,
-	ReminderLeadDays:            []int{30, 7, 1},
-	EscalationDelayDays:         7,
-	DefaultReviewIntervalMonths: 12,
-	ConfirmationBeforeEndDays:   30,
-	OverdueRepeatDays:           7,
-	CISOEscalationAfterRepeats:  2,
-	RiskAcceptanceMonths:        12,
-	ClosureDays:                 defaultClosureDays,
-	SessionIdleMinutes:          30,
-	SessionAbsoluteHours:        10,
-	PolicyReviewIntervalMonths:  12,
-	IncidentSeverities:          DefaultIncidentSeverities,
-	EvidenceMaxBytes:            DefaultEvidenceMaxBytes,
-	EvidenceMediaTypes:          defaultEvidenceMediaTypes,
-	BodyName:                    DefaultBodyName,
+	ConfirmationIntervalMonths:   TierIntervals{High: 6, Medium: 12, Low: 24},
+	RenewalReviewLeadDays:        60,
+	ReminderLeadDays:             []int{30, 7, 1},
+	EscalationDelayDays:          7,
+	DefaultReviewIntervalMonths:  12,
+	ConfirmationBeforeEndDays:    30,
+	OverdueRepeatDays:            7,
+	CISOEscalationAfterRepeats:   2,
+	RiskAcceptanceMonths:         12,
+	ClosureDays:                  defaultClosureDays,
+	SessionIdleMinutes:           30,
+	SessionAbsoluteHours:         10,
+	PolicyReviewIntervalMonths:   12,
+	IncidentSeverities:           DefaultIncidentSeverities,
+	EvidenceMaxBytes:             DefaultEvidenceMaxBytes,
+	EvidenceMediaTypes:           defaultEvidenceMediaTypes,
+	BodyName:                     DefaultBodyName,
+	WebhookFailuresBeforeDisable: 10,
+	WebhookTimeoutSeconds:        10,
+	WebhookSecretGraceHours:      24,
 }
 
 // DefaultBodyName is the body's name until an administrator sets it: a blank

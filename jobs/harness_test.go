@@ -90,6 +90,11 @@ type harnessOptions struct {
 	// proxy opens the PostgreSQL database through a storetest.Proxy the
 	// test can cut (h.proxy); ignored on SQLite.
 	proxy bool
+	// webhookDelays are the webhook retry delays (jobs' default when nil).
+	webhookDelays []time.Duration
+	// wrapWebhooks, when set, stands between the store and the hook that
+	// queues webhook deliveries.
+	wrapWebhooks func(domain.EnqueueWebhookDeliveries) domain.EnqueueWebhookDeliveries
 }
 
 func newHarness(t *testing.T, tg storetest.Target, start domain.Date) *harness {
@@ -156,11 +161,21 @@ func (h *harness) newRunnerWith(smtpMailer jobs.Mailer, extra jobs.Config) *jobs
 		Store: st, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
 		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: retry, DigestRetryCap: h.opts.retryCap,
 		OnEmailChange: h.db.OnEmailChange, OnUrgentReminders: h.db.OnUrgentReminders,
+		Webhooks: h.db, OnWebhookDeliveries: h.onWebhookDeliveries, WebhookRetryDelays: h.opts.webhookDelays,
 		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		JobTimeout: extra.JobTimeout, RescueStuckJobsAfter: extra.RescueStuckJobsAfter,
 	})
 	require.NoError(h.t, err)
 	return r
+}
+
+// onWebhookDeliveries hands the runner's delivery hook to the store,
+// wrapped as the options say.
+func (h *harness) onWebhookDeliveries(f domain.EnqueueWebhookDeliveries) {
+	if h.opts.wrapWebhooks != nil {
+		f = h.opts.wrapWebhooks(f)
+	}
+	h.db.OnWebhookDeliveries(f)
 }
 
 func (h *harness) start(r *jobs.Runner) {

@@ -104,6 +104,15 @@ type Config struct {
 	// ciso) in their transaction, the same way the scan queues its own:
 	// pass the store's OnUrgentReminders.
 	OnUrgentReminders func(domain.EnqueueDigests)
+	// Webhooks, when set, sends webhook deliveries (the store).
+	Webhooks domain.WebhookSender
+	// OnWebhookDeliveries, when set with Webhooks, receives the hook that
+	// queues a change's deliveries in its transaction: pass the store's
+	// OnWebhookDeliveries.
+	OnWebhookDeliveries func(domain.EnqueueWebhookDeliveries)
+	// WebhookRetryDelays are the waits before each retry of a delivery;
+	// DefaultWebhookRetryDelays when empty.
+	WebhookRetryDelays []time.Duration
 }
 
 // jobSlack is what a sending job needs beyond its send: reading and
@@ -233,6 +242,22 @@ func New(cfg Config) (*Runner, error) {
 			return nil, fmt.Errorf("jobs: add worker: %w", err)
 		}
 	}
+	webhooks := &WebhookWorker{Store: cfg.Webhooks, Settings: cfg.Store, Delays: cfg.WebhookRetryDelays, Now: time.Now, Logger: logger}
+	if cfg.Webhooks != nil {
+		if err := river.AddWorkerSafely(workers, webhooks); err != nil {
+			return nil, fmt.Errorf("jobs: add worker: %w", err)
+		}
+	}
+	for _, add := range []func() error{
+		func() error {
+			return river.AddWorkerSafely(workers, &WebhookDisabledNoticeWorker{Settings: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
+				MessageIDDomain: cfg.MessageIDDomain, Location: cfg.Location, Logger: logger})
+		},
+	} {
+		if err := add(); err != nil {
+			return nil, fmt.Errorf("jobs: add worker: %w", err)
+		}
+	}
 	rc := &river.Config{
 		Logger:            logger.With("component", "river"),
 		Schema:            cfg.Schema,
@@ -281,6 +306,10 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.OnUrgentReminders != nil {
 		cfg.OnUrgentReminders(sc.enqueueDigests)
+	}
+	webhooks.notice = enqueueWebhookDisabledNotice(client)
+	if cfg.Webhooks != nil && cfg.OnWebhookDeliveries != nil {
+		cfg.OnWebhookDeliveries(enqueueWebhookDeliveries(client, webhooks.MaxAttempts()))
 	}
 	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc}, nil
 }

@@ -53,6 +53,8 @@ type settingsData struct {
 	Severities []domain.IncidentSeverityLevel
 	// EvidenceMediaTypes is the allowed types, one a line.
 	EvidenceMediaTypes string
+	// WebhookPrivate is webhook_allow_private_targets.
+	WebhookPrivate bool
 }
 
 // listError is an error of one entry of a list field, such as
@@ -136,7 +138,12 @@ func newSettingsData(s *domain.Settings) *settingsData {
 			{Legend: "settings.group.evidence", Fields: []settingsField{
 				{Name: "evidence_max_mib", Value: int((p.EvidenceMaxBytes + 1<<20 - 1) >> 20), Min: 0, Max: domain.MaxEvidenceMaxBytes >> 20, Unit: "settings.unit.mib"},
 			}},
-		}, EvidenceMediaTypes: strings.Join(p.EvidenceMediaTypes, "\n")}
+			{Legend: "settings.group.webhooks", Fields: []settingsField{
+				{Name: "webhook_failures_before_disable", Value: p.WebhookFailuresBeforeDisable, Min: 0, Max: 1000, Unit: "settings.unit.times"},
+				{Name: "webhook_timeout_seconds", Value: p.WebhookTimeoutSeconds, Min: 0, Max: 60, Unit: "settings.unit.seconds"},
+				{Name: "webhook_secret_grace_hours", Value: p.WebhookSecretGraceHours, Min: 0, Max: 720, Unit: "settings.unit.hours"},
+			}},
+		}, EvidenceMediaTypes: strings.Join(p.EvidenceMediaTypes, "\n"), WebhookPrivate: p.WebhookAllowPrivateTargets}
 }
 
 // settingsForm shows the policy settings as a form; admins only, as
@@ -160,20 +167,24 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 			Medium: ff.Int("confirmation_interval_months.medium"),
 			Low:    ff.Int("confirmation_interval_months.low"),
 		},
-		RenewalReviewLeadDays:       ff.Int("renewal_review_lead_days"),
-		EscalationDelayDays:         ff.Int("escalation_delay_days"),
-		DefaultReviewIntervalMonths: ff.Int("default_review_interval_months"),
-		ConfirmationBeforeEndDays:   ff.Int("confirmation_before_end_days"),
-		OverdueRepeatDays:           ff.Int("overdue_repeat_days"),
-		CISOEscalationAfterRepeats:  ff.Int("ciso_escalation_after_repeats"),
-		RiskAcceptanceMonths:        ff.Int("risk_acceptance_months"),
-		JapaneseEraDates:            ff.Bool("japanese_era_dates"),
-		SessionIdleMinutes:          ff.Int("session_idle_minutes"),
-		SessionAbsoluteHours:        ff.Int("session_absolute_hours"),
-		PolicyReviewIntervalMonths:  ff.Int("policy_review_interval_months"),
-		EvidenceMaxBytes:            int64(ff.Int("evidence_max_mib")) << 20,
-		BodyName:                    ff.String("body_name"),
-		ReminderLeadDays:            []int{},
+		RenewalReviewLeadDays:        ff.Int("renewal_review_lead_days"),
+		EscalationDelayDays:          ff.Int("escalation_delay_days"),
+		DefaultReviewIntervalMonths:  ff.Int("default_review_interval_months"),
+		ConfirmationBeforeEndDays:    ff.Int("confirmation_before_end_days"),
+		OverdueRepeatDays:            ff.Int("overdue_repeat_days"),
+		CISOEscalationAfterRepeats:   ff.Int("ciso_escalation_after_repeats"),
+		RiskAcceptanceMonths:         ff.Int("risk_acceptance_months"),
+		JapaneseEraDates:             ff.Bool("japanese_era_dates"),
+		SessionIdleMinutes:           ff.Int("session_idle_minutes"),
+		SessionAbsoluteHours:         ff.Int("session_absolute_hours"),
+		PolicyReviewIntervalMonths:   ff.Int("policy_review_interval_months"),
+		EvidenceMaxBytes:             int64(ff.Int("evidence_max_mib")) << 20,
+		BodyName:                     ff.String("body_name"),
+		WebhookFailuresBeforeDisable: ff.Int("webhook_failures_before_disable"),
+		WebhookTimeoutSeconds:        ff.Int("webhook_timeout_seconds"),
+		WebhookSecretGraceHours:      ff.Int("webhook_secret_grace_hours"),
+		WebhookAllowPrivateTargets:   ff.Bool("webhook_allow_private_targets"),
+		ReminderLeadDays:             []int{},
 		// One entry a line; an empty box is no closure days (not the
 		// default, which nil would give).
 		ClosureDays: []string{},

@@ -47,6 +47,8 @@ type serveConfig struct {
 	SignInEmailLink  bool
 	// evidence says where evidence files are kept.
 	evidence evidenceConfig
+	// WebhookSecretKey seals the webhook signing secrets at rest.
+	WebhookSecretKey string
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -72,6 +74,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", "", "client secret registered at the OpenID Connect provider (better set by VENDORWATCH_OIDC_CLIENT_SECRET)")
 	fs.BoolVar(&cfg.SignInEmailLink, "sign-in-email-link", true, "staff may sign in by a link e-mailed to them (turn off only with --oidc-issuer)")
 	cfg.evidence.register(fs)
+	fs.StringVar(&cfg.WebhookSecretKey, "webhook-secret-key", "", "passphrase that seals the webhook signing secrets in the database (AES-256-GCM; better set by VENDORWATCH_WEBHOOK_SECRET_KEY); empty keeps them as they are")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -115,6 +118,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	db.UseBlobStore(blobs)
+	db.UseWebhookSecretKey(cfg.WebhookSecretKey)
 	log.Info("evidence files are kept in " + where)
 	if db.Kind() == store.Postgres && cfg.evidence.S3URL == "" {
 		log.Warn("evidence files are kept in a folder of this replica; replicas share them only through --evidence-s3-url (or a shared folder)")
@@ -290,6 +294,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Dig
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
 		DigestLease: cfg.DigestLease, MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
 		OnUrgentReminders: db.OnUrgentReminders,
+		Webhooks:          db, OnWebhookDeliveries: db.OnWebhookDeliveries,
 	})
 	if err != nil {
 		return nil, nil, err

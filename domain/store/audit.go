@@ -96,7 +96,14 @@ func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
 	if _, err := tx.NewUpdate().Table("audit_head").Set("last_hash = ?", ev.Hash).Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("store: move audit head: %w", err)
 	}
-	return nil
+	// The one place where changes become webhook deliveries, in the
+	// change's transaction.
+	obj := ev.After
+	if obj == nil {
+		obj = ev.Before
+	}
+	return db.webhookChange(ctx, tx, domain.ChangeEvent{ID: ev.ID, EntityType: ev.EntityType, EntityID: ev.EntityID,
+		Action: ev.Action, OccurredAt: ev.OccurredAt, Object: obj})
 }
 
 func marshalSnapshot(v any) (json.RawMessage, error) {

@@ -492,7 +492,11 @@ func (db *DB) queueReminders(ctx context.Context, tx bun.Tx, rows []*reminderRow
 			}
 		}
 	}
-	return added, nil
+	ids := make([]string, len(added))
+	for i, r := range added {
+		ids[i] = r.ID
+	}
+	return added, db.reminderChanges(ctx, tx, domain.AuditCreate, ids) // webhooks: reminder.created
 }
 
 // expireContracts ends the active contracts whose end date has passed and
@@ -634,11 +638,15 @@ func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, ids []str
 // out, but carries the reason: if its attempt then fails having delivered
 // nothing, MarkRemindersRetry cancels it instead of queueing it again.
 func (db *DB) cancelQueuedReminders(ctx context.Context, tx bun.Tx, subjectID string) error {
+	var cancelled []string
 	_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
 		Set("cancel_reason = ?", domain.CancelSubjectChanged).
-		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderQueued)).Exec(ctx)
+		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderQueued)).Returning("id").Exec(ctx, &cancelled)
 	if err != nil {
 		return fmt.Errorf("store: cancel reminders: %w", err)
+	}
+	if err := db.reminderChanges(ctx, tx, "cancelled", cancelled); err != nil { // webhooks: reminder.changed
+		return err
 	}
 	_, err = tx.NewUpdate().Model((*reminderRow)(nil)).Set("cancel_reason = ?", domain.CancelSubjectChanged).
 		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderSending)).Exec(ctx)
@@ -711,7 +719,7 @@ func (db *DB) cancelReminders(ctx context.Context, ids, from []string, reason st
 	if len(ids) == 0 {
 		return nil
 	}
-	return db.markReminders(ctx, "cancelled", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+	return db.markRemindersChanged(ctx, "cancelled", func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("status = ?", string(domain.ReminderCancelled)).Set("cancel_reason = ?", reason).
 			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(from))
 	})
@@ -794,7 +802,7 @@ func (db *DB) MarkRemindersSent(ctx context.Context, ids []string, messageID str
 	if len(ids) == 0 {
 		return nil
 	}
-	return db.markReminders(ctx, "sent", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+	return db.markRemindersChanged(ctx, "sent", func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
 			Set("cancel_reason = ''").
 			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In([]string{string(domain.ReminderQueued), string(domain.ReminderSending)}))
@@ -807,7 +815,7 @@ func (db *DB) MarkRemindersFailed(ctx context.Context, ids []string, answer stri
 		return nil
 	}
 	answer = cleanAnswer(answer)
-	return db.markReminders(ctx, "failed", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+	return db.markRemindersChanged(ctx, "failed", func(q *bun.UpdateQuery) *bun.UpdateQuery {
 		return q.Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).
 			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In([]string{string(domain.ReminderQueued), string(domain.ReminderSending)}))
 	})
@@ -854,6 +862,42 @@ func (db *DB) markReminders(ctx context.Context, what string, update func(*bun.U
 	var err error
 	for range markAttempts {
 		_, err = update(db.bun.NewUpdate().Model((*reminderRow)(nil))).Exec(ctx)
+		if err == nil || domain.ErrorCodeOf(translate(err)) != domain.ECONFLICT || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: mark reminders %s: %w", what, err)
+	}
+	return nil
+}
+
+// markRemindersChanged is markReminders for a change that webhooks hear
+// of (sent, failed, cancelled): when a subscription asks for
+// reminder.changed, the update and the deliveries of the rows it changed
+// are one transaction (still outside the write lock). Otherwise it is the
+// plain update.
+func (db *DB) markRemindersChanged(ctx context.Context, what string, update func(*bun.UpdateQuery) *bun.UpdateQuery) error {
+	if db.webhooks == nil {
+		return db.markReminders(ctx, what, update)
+	}
+	var err error
+	for range markAttempts {
+		err = db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			subs, err := db.webhookTargets(ctx, tx, domain.EventReminderChanged)
+			if err != nil {
+				return err
+			}
+			if len(subs) == 0 {
+				_, err := update(tx.NewUpdate().Model((*reminderRow)(nil))).Exec(ctx)
+				return err
+			}
+			var ids []string
+			if _, err := update(tx.NewUpdate().Model((*reminderRow)(nil))).Returning("id").Exec(ctx, &ids); err != nil {
+				return err
+			}
+			return db.reminderChanges(ctx, tx, what, ids)
+		})
 		if err == nil || domain.ErrorCodeOf(translate(err)) != domain.ECONFLICT || ctx.Err() != nil {
 			break
 		}

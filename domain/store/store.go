@@ -89,6 +89,11 @@ type DB struct {
 	urgent domain.EnqueueDigests
 	// blobs keeps the bytes of evidence files; see UseBlobStore.
 	blobs domain.BlobStore
+	// webhooks queues the webhook deliveries of a change in its
+	// transaction; set by the wiring with OnWebhookDeliveries.
+	webhooks domain.EnqueueWebhookDeliveries
+	// secretKey seals the webhook secrets at rest; see UseWebhookSecretKey.
+	secretKey []byte
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,
