@@ -56,6 +56,9 @@ type Services struct {
 	Ready func(ctx context.Context) error
 	// Incidents keeps the information security incidents (第6 ⑦).
 	Incidents domain.IncidentService
+	// Idempotency remembers POSTs sent with an Idempotency-Key; nil to
+	// ignore the header.
+	Idempotency domain.IdempotencyService
 }
 
 // Backend is one implementation of every service the API calls, as
@@ -82,6 +85,7 @@ type Backend interface {
 	domain.EvidenceService
 	domain.InspectionService
 	domain.AuditRecordService
+	domain.IdempotencyService
 	Ready(ctx context.Context) error
 }
 
@@ -95,6 +99,7 @@ func ServicesOf(b Backend) Services {
 		Incidents:     b,
 		Evidence:      b,
 		Inspections:   b, Audits: b,
+		Idempotency: b,
 	}
 }
 
@@ -158,7 +163,7 @@ func New(cfg Config) *Server {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	r.Use(s.recoverPanics, requestDeadline(timeout), corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL)
+	r.Use(s.recoverPanics, requestDeadline(timeout), corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL, routeHeadAsGet, conditionalGet)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		if cfg.Pages != nil && !strings.HasPrefix(req.URL.Path, "/v1/") {
 			cfg.Pages.ServeHTTP(w, req)
@@ -166,12 +171,10 @@ func New(cfg Config) *Server {
 		}
 		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
-		writeProblem(w, http.StatusMethodNotAllowed, "this method is not allowed on this path")
-	})
+	r.MethodNotAllowed(methodNotAllowed)
 	s.router = r
 	s.api = humachi.New(r, humaConfig(Version))
-	s.api.UseMiddleware(withRequestURL, s.authenticate, s.rejectUnknownQuery)
+	s.api.UseMiddleware(withRequestURL, s.authenticate, s.rejectUnknownQuery, s.bodyMediaType, s.idempotency)
 
 	s.registerHealth()
 	s.registerDepartments()
@@ -259,6 +262,7 @@ func humaConfig(version string) huma.Config {
 		},
 	}
 	cfg.Servers = []*huma.Server{{URL: "/", Description: "This server"}}
+	cfg.Transformers = append(cfg.Transformers, setLocation)
 	return cfg
 }
 
