@@ -321,6 +321,17 @@ func boundSchema(name string, s *huma.Schema) {
 // wrapped in allOf, keeping the siblings, since 3.0 ignores everything next
 // to a $ref; contentMediaType (3.1 only) becomes format: binary.
 func DowngradeYAML(o *huma.OpenAPI) ([]byte, error) {
+	b, err := downgradeJSON(o)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err = yaml.Convert(&buf, bytes.NewReader(b))
+	return buf.Bytes(), err
+}
+
+// downgradeJSON is the 3.0.3 document as JSON.
+func downgradeJSON(o *huma.OpenAPI) ([]byte, error) {
 	b, err := o.Downgrade()
 	if err != nil {
 		return nil, err
@@ -330,12 +341,7 @@ func DowngradeYAML(o *huma.OpenAPI) ([]byte, error) {
 		return nil, err
 	}
 	fixFor30(v, "")
-	if b, err = json.Marshal(v); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	err = yaml.Convert(&buf, bytes.NewReader(b))
-	return buf.Bytes(), err
+	return json.Marshal(v)
 }
 
 // fixFor30 rewrites, in place, what OpenAPI 3.0 does not allow; parent is

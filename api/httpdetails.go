@@ -152,13 +152,14 @@ func (s *Server) bodyMediaType(ctx huma.Context, next func(huma.Context)) {
 
 // locationExceptions give the Location of the created resource where it is
 // not the POST's path followed by the new resource's id. {name} is the
-// JSON field of the answer's body; {path.name} a path parameter.
+// JSON field of the answer's body (a.b for field b of object a);
+// {path.name} a path parameter.
 var locationExceptions = map[string]string{
 	"create-clause":                    "/v1/clauses/{code}",
 	"create-selection-criterion":       "/v1/selection-criteria/{code}",
 	"create-terms-check":               "/v1/terms-checks/{code}",
 	"create-inspection-checklist-item": "/v1/inspection-checklist/{code}",
-	"open-incident-corrective-action":  "/v1/corrective-actions/{id}",
+	"open-incident-corrective-action":  "/v1/corrective-actions/{corrective_action.id}",
 	// Findings have no page of their own: the audit's list holds them.
 	"create-audit-finding": "/v1/audits/{path.id}/findings",
 }
@@ -201,8 +202,8 @@ func setLocation(ctx huma.Context, status string, v any) (any, error) {
 		var val string
 		if p, ok := strings.CutPrefix(name, "path."); ok {
 			val = ctx.Param(p)
-		} else if s, ok := fields[name].(string); ok {
-			val = s
+		} else {
+			val = jsonField(fields, name)
 		}
 		if val == "" {
 			return v, nil
@@ -211,4 +212,18 @@ func setLocation(ctx huma.Context, status string, v any) (any, error) {
 	}
 	ctx.SetHeader("Location", loc)
 	return v, nil
+}
+
+// jsonField returns the string at a dotted path of a decoded JSON object.
+func jsonField(fields map[string]any, path string) string {
+	var cur any = fields
+	for _, name := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = m[name]
+	}
+	s, _ := cur.(string)
+	return s
 }
