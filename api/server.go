@@ -252,7 +252,11 @@ func humaConfig(version string) huma.Config {
 		"only in multi-line fields), bidirectional overrides and isolates, zero-width characters and whitespace-only values; " +
 		"identifier and number fields are NFKC-normalised (full-width digits are accepted), and q ignores width, " +
 		"hiragana/katakana and case. Lists page with limit and an opaque cursor; every resource carries a " +
-		"version, returned as a strong ETag, and writes honour If-Match."
+		"version, returned as a strong ETag, and writes honour If-Match. " +
+		"A create answers 201 with Location; GET honours If-None-Match (304) and HEAD works wherever GET does; a 405 " +
+		"carries Allow. Request bodies are application/json (multipart/form-data for uploads), else 415. Every POST but " +
+		"the upload takes an optional Idempotency-Key: a retry with the same key and body, within 24 hours and by the " +
+		"same token, gets the first answer again (Idempotent-Replayed: true)."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		bearerScheme: {
 			Type:         "http",

@@ -247,10 +247,19 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	vres, err := viewer.CreateVendorWithResponse(ctx, nil, sdk.VendorInput{Name: "x", OwnerId: owner.Id})
 	require.NoError(t, err)
 	require.NotNil(t, vres.ApplicationproblemJSON403, "a viewer may not register vendors: %s", vres.Body)
-	vres, err = editor.CreateVendorWithResponse(ctx, nil, sdk.VendorInput{Name: "株式会社クリーン環境サービス", CorporateNumber: ptr("7000012050002"), OwnerId: owner.Id})
+	// Sent with an Idempotency-Key, and retried: one vendor, the same answer.
+	vendorInput := sdk.VendorInput{Name: "株式会社クリーン環境サービス", CorporateNumber: ptr("7000012050002"), OwnerId: owner.Id}
+	key := &sdk.CreateVendorParams{IdempotencyKey: ptr("create-clean-" + today.Format("20060102"))}
+	vres, err = editor.CreateVendorWithResponse(ctx, key, vendorInput)
 	require.NoError(t, err)
 	require.NotNil(t, vres.JSON201, "%s", vres.Body)
 	vendor := vres.JSON201.Id
+	retried, err := editor.CreateVendorWithResponse(ctx, key, vendorInput)
+	require.NoError(t, err)
+	require.NotNil(t, retried.JSON201, "%s", retried.Body)
+	require.Equal(t, vendor, retried.JSON201.Id)
+	require.Equal(t, "true", retried.HTTPResponse.Header.Get("Idempotent-Replayed"))
+	require.Equal(t, "/v1/vendors/"+vendor.String(), retried.HTTPResponse.Header.Get("Location"))
 	criteria, err := editor.ListSelectionCriteriaWithResponse(ctx, nil)
 	require.NoError(t, err)
 	var results []sdk.SelectionResult
