@@ -5511,7 +5511,70 @@ export interface components {
          */
         VendorStatus: "candidate" | "approved" | "suspended" | "terminated";
     };
-    responses: never;
+    responses: {
+        /** @description Content Too Large: the request body is larger than the operation accepts. */
+        ContentTooLarge: {
+            headers: {
+                /** @description Present when the request's Origin is one of the configured CORS origins. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this caller. */
+                "RateLimit-Limit"?: number;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: number;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ErrorModel"];
+            };
+        };
+        /** @description Not Modified: the If-None-Match header matches the current ETag; no body. */
+        NotModified: {
+            headers: {
+                /** @description Present when the request's Origin is one of the configured CORS origins. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description The current version as a strong ETag. */
+                ETag?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Request Timeout: the request body did not arrive within 5s; the connection is closed. */
+        RequestTimeout: {
+            headers: {
+                /** @description Present when the request's Origin is one of the configured CORS origins. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this caller. */
+                "RateLimit-Limit"?: number;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: number;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ErrorModel"];
+            };
+        };
+        /** @description Unsupported Media Type: the request body is not of a media type the operation takes (application/json unless stated), or a body was sent to an operation that takes none; the problem names header.Content-Type or body. */
+        UnsupportedMediaType: {
+            headers: {
+                /** @description Present when the request's Origin is one of the configured CORS origins. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this caller. */
+                "RateLimit-Limit"?: number;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: number;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ErrorModel"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -5545,7 +5608,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -5562,6 +5625,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -5620,7 +5685,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -5637,6 +5702,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -5724,7 +5791,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyAuditEvent"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -5775,6 +5842,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -5863,7 +5932,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditVerification"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -5914,6 +5983,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -5995,7 +6066,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyAudit"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6046,6 +6117,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6111,7 +6184,10 @@ export interface operations {
     "create-audit": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6127,6 +6203,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6139,11 +6219,13 @@ export interface operations {
                     "application/json": components["schemas"]["Audit"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6161,6 +6243,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6178,6 +6262,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6190,11 +6276,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6207,11 +6296,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6299,7 +6392,8 @@ export interface operations {
                     "application/json": components["schemas"]["Audit"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6367,6 +6461,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6433,7 +6529,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -6466,7 +6562,7 @@ export interface operations {
                     "application/json": components["schemas"]["Audit"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6534,6 +6630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -6568,6 +6665,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6659,7 +6758,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditFindingList"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6727,6 +6826,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6792,7 +6893,10 @@ export interface operations {
     "create-audit-finding": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -6810,6 +6914,10 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6822,11 +6930,13 @@ export interface operations {
                     "application/json": components["schemas"]["AuditFinding"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6844,6 +6954,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6861,6 +6973,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6878,6 +6992,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6890,11 +7006,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6907,11 +7026,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7007,7 +7130,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7075,6 +7198,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -7166,7 +7291,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7217,6 +7342,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -7282,7 +7409,10 @@ export interface operations {
     "create-clause": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7298,6 +7428,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7310,11 +7444,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7332,6 +7468,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7349,6 +7487,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7361,11 +7501,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7378,11 +7521,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7470,7 +7617,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7538,6 +7686,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -7604,7 +7754,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -7637,7 +7787,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7705,6 +7855,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -7739,6 +7890,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -7805,8 +7958,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Code of the item. */
@@ -7822,6 +7977,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7834,11 +7991,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7856,6 +8015,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7873,6 +8034,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7890,6 +8053,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7902,11 +8067,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7924,6 +8092,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7936,11 +8106,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8040,7 +8213,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyCloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8091,6 +8264,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -8156,7 +8331,10 @@ export interface operations {
     "create-cloud-service": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8172,6 +8350,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8184,11 +8366,13 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8206,6 +8390,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8223,6 +8409,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8235,11 +8423,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8252,11 +8443,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8344,7 +8539,8 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8412,6 +8608,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -8478,7 +8676,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -8511,7 +8709,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8579,6 +8777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -8613,6 +8812,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -8679,8 +8880,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -8696,6 +8899,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8708,11 +8913,13 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8730,6 +8937,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8747,6 +8956,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8764,6 +8975,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8776,11 +8989,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8798,6 +9014,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8810,11 +9028,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8876,8 +9097,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -8897,6 +9120,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8909,11 +9134,13 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8931,6 +9158,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8948,6 +9177,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8965,6 +9196,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8977,11 +9210,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8999,6 +9235,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9011,11 +9249,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9077,8 +9319,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -9098,6 +9342,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9110,11 +9356,13 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9132,6 +9380,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9149,6 +9399,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9166,6 +9418,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9178,11 +9432,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9200,6 +9457,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9212,11 +9471,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9316,7 +9579,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyConfirmation"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9367,6 +9630,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -9432,7 +9697,10 @@ export interface operations {
     "create-confirmation": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9448,6 +9716,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9460,11 +9732,13 @@ export interface operations {
                     "application/json": components["schemas"]["Confirmation"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9482,6 +9756,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9499,6 +9775,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9511,11 +9789,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9528,11 +9809,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9620,7 +9905,8 @@ export interface operations {
                     "application/json": components["schemas"]["Confirmation"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9688,6 +9974,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -9754,8 +10042,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -9775,6 +10065,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9787,11 +10079,13 @@ export interface operations {
                     "application/json": components["schemas"]["Confirmation"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9809,6 +10103,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9826,6 +10122,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9843,6 +10141,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9855,11 +10155,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9877,6 +10180,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9889,11 +10194,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9999,7 +10308,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyContract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10050,6 +10359,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -10115,7 +10426,10 @@ export interface operations {
     "create-contract": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10131,6 +10445,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10143,11 +10461,13 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10165,6 +10485,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10182,6 +10504,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10194,11 +10518,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10211,11 +10538,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10303,7 +10634,8 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10371,6 +10703,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -10437,7 +10771,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -10470,7 +10804,7 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10538,6 +10872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -10572,6 +10907,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -10638,7 +10975,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -10664,7 +11001,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10732,6 +11069,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -10766,6 +11104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -10832,8 +11171,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -10849,6 +11190,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10861,11 +11204,13 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10883,6 +11228,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10900,6 +11247,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10917,6 +11266,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10929,11 +11280,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10951,6 +11305,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10963,11 +11319,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11054,7 +11413,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClauseCoverageListOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11122,6 +11481,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -11219,7 +11580,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClauseCoverage"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11287,6 +11648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -11321,6 +11683,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -11386,7 +11750,10 @@ export interface operations {
     "approve-contract-clause-waiver": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -11402,6 +11769,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11414,11 +11783,13 @@ export interface operations {
                     "application/json": components["schemas"]["ClauseCoverage"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11436,6 +11807,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11453,6 +11826,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11470,6 +11845,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11482,11 +11859,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11504,6 +11884,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11516,11 +11898,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11582,8 +11967,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -11603,6 +11990,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11615,11 +12004,13 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11637,6 +12028,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11654,6 +12047,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11671,6 +12066,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11683,11 +12080,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11705,6 +12105,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11717,11 +12119,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11827,7 +12233,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyCorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11878,6 +12284,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -11970,7 +12378,8 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12038,6 +12447,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -12104,7 +12515,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -12137,7 +12548,7 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12205,6 +12616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -12239,6 +12651,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -12305,8 +12719,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -12326,6 +12742,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12338,11 +12756,13 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12360,6 +12780,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12377,6 +12799,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12394,6 +12818,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12406,11 +12832,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12428,6 +12857,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12440,11 +12871,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12506,8 +12941,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -12527,6 +12964,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12539,11 +12978,13 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12561,6 +13002,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12578,6 +13021,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12595,6 +13040,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12607,11 +13054,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12629,6 +13079,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12641,11 +13093,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12737,7 +13193,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyDepartment"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12788,6 +13244,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -12853,7 +13311,10 @@ export interface operations {
     "create-department": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12869,6 +13330,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12881,11 +13346,13 @@ export interface operations {
                     "application/json": components["schemas"]["Department"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12903,6 +13370,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12920,6 +13389,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12932,11 +13403,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12949,11 +13423,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13041,7 +13519,8 @@ export interface operations {
                     "application/json": components["schemas"]["Department"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13109,6 +13588,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -13175,7 +13656,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -13208,7 +13689,7 @@ export interface operations {
                     "application/json": components["schemas"]["Department"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13276,6 +13757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -13310,6 +13792,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -13376,7 +13860,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -13402,7 +13886,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13470,6 +13954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -13504,6 +13989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -13604,7 +14090,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyEvidenceFile"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13655,6 +14141,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -13765,7 +14253,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceFile"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13816,6 +14304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Content Too Large: the file is larger than the settings' evidence_max_bytes; the problem's errors name body.file. Nothing is stored. */
             413: {
                 headers: {
@@ -13942,7 +14431,8 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceFile"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14010,6 +14500,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14076,7 +14568,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -14105,7 +14597,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceFile"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14173,6 +14665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -14207,6 +14700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14304,7 +14798,8 @@ export interface operations {
                     "*/*": string;
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14372,6 +14867,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14480,7 +14977,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyIncident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14531,6 +15028,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14596,7 +15095,10 @@ export interface operations {
     "create-incident": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -14612,6 +15114,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -14624,11 +15130,13 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -14646,6 +15154,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -14663,6 +15173,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -14675,11 +15187,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -14692,11 +15207,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -14784,7 +15303,8 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14852,6 +15372,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14918,7 +15440,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -14951,7 +15473,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15019,6 +15541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -15053,6 +15576,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -15119,8 +15644,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -15140,6 +15667,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15152,11 +15683,13 @@ export interface operations {
                     "application/json": components["schemas"]["IncidentActionResult"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15174,6 +15707,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15191,6 +15726,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15208,6 +15745,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15220,11 +15759,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15242,6 +15784,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15254,11 +15798,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15320,8 +15868,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -15341,6 +15891,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15353,11 +15905,13 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15375,6 +15929,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15392,6 +15948,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15409,6 +15967,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15421,11 +15981,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15443,6 +16006,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15455,11 +16020,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15521,8 +16090,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -15542,6 +16113,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15554,11 +16127,13 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15576,6 +16151,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15593,6 +16170,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15610,6 +16189,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15622,11 +16203,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15644,6 +16228,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15656,11 +16242,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15722,8 +16312,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -15743,6 +16335,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15755,11 +16349,13 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15777,6 +16373,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15794,6 +16392,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15811,6 +16411,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15823,11 +16425,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15845,6 +16450,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15857,11 +16464,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15949,7 +16560,8 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionAnswer"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16017,6 +16629,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -16083,7 +16697,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -16116,7 +16730,7 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionAnswer"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16184,6 +16798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -16218,6 +16833,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -16309,7 +16926,7 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionAssignment"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16377,6 +16994,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -16442,7 +17061,10 @@ export interface operations {
     "refresh-inspection-prefills": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -16456,6 +17078,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16468,11 +17092,13 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionAssignment"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16490,6 +17116,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16507,6 +17135,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16524,6 +17154,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16536,11 +17168,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16558,6 +17193,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16570,11 +17207,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16668,7 +17308,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyInspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16719,6 +17359,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -16784,7 +17426,10 @@ export interface operations {
     "create-inspection-campaign": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16800,6 +17445,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16812,11 +17461,13 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16834,6 +17485,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16851,6 +17504,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16863,11 +17518,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16880,11 +17538,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16972,7 +17634,8 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17040,6 +17703,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17106,7 +17771,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -17139,7 +17804,7 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17207,6 +17872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -17241,6 +17907,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17346,7 +18014,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyInspectionAnswer"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17414,6 +18082,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17480,8 +18150,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -17497,6 +18169,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17509,11 +18183,13 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17531,6 +18207,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17548,6 +18226,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17565,6 +18245,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17577,11 +18259,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17599,6 +18284,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17611,11 +18298,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17711,7 +18401,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17779,6 +18469,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17870,7 +18562,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17921,6 +18613,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17986,7 +18680,10 @@ export interface operations {
     "create-inspection-checklist-item": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -18002,6 +18699,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18014,11 +18715,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18036,6 +18739,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18053,6 +18758,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18065,11 +18772,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18082,11 +18792,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18174,7 +18888,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18242,6 +18957,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -18308,7 +19025,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -18341,7 +19058,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18409,6 +19126,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -18443,6 +19161,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -18509,8 +19229,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Code of the item. */
@@ -18526,6 +19248,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18538,11 +19262,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18560,6 +19286,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18577,6 +19305,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18594,6 +19324,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18606,11 +19338,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18628,6 +19363,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18640,11 +19377,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18705,7 +19445,10 @@ export interface operations {
     "run-due-scan": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -18716,6 +19459,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18728,11 +19473,13 @@ export interface operations {
                     "application/json": components["schemas"]["ScanReport"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18750,6 +19497,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18767,6 +19516,48 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18850,7 +19641,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18901,6 +19692,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -18988,7 +19781,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyPerson"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19039,6 +19832,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -19104,7 +19899,10 @@ export interface operations {
     "create-person": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -19120,6 +19918,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19132,11 +19934,13 @@ export interface operations {
                     "application/json": components["schemas"]["Person"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19154,6 +19958,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19171,6 +19977,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19183,11 +19991,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19200,11 +20011,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19292,7 +20107,8 @@ export interface operations {
                     "application/json": components["schemas"]["Person"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19360,6 +20176,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -19426,7 +20244,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -19459,7 +20277,7 @@ export interface operations {
                     "application/json": components["schemas"]["Person"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19527,6 +20345,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -19561,6 +20380,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -19627,7 +20448,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -19653,7 +20474,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19721,6 +20542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -19755,6 +20577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -19857,7 +20680,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyPolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19908,6 +20731,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -19973,7 +20798,10 @@ export interface operations {
     "create-policy-review": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -19989,6 +20817,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20001,11 +20833,13 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20023,6 +20857,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20040,6 +20876,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20052,11 +20890,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20069,11 +20910,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20163,7 +21008,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyPolicyChange"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20214,6 +21059,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20306,7 +21153,8 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20374,6 +21222,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20440,7 +21290,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -20473,7 +21323,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20541,6 +21391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -20575,6 +21426,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20641,7 +21494,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -20667,7 +21520,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20735,6 +21588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -20769,6 +21623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20835,8 +21690,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -20852,6 +21709,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20864,11 +21723,13 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20886,6 +21747,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20903,6 +21766,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20920,6 +21785,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20932,11 +21799,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20954,6 +21824,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20966,11 +21838,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21072,7 +21947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyReminder"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21123,6 +21998,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -21223,7 +22100,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyReview"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21274,6 +22151,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -21339,7 +22218,10 @@ export interface operations {
     "create-review": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -21354,6 +22236,10 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21366,11 +22252,13 @@ export interface operations {
                     "application/json": components["schemas"]["Review"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21388,6 +22276,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21405,6 +22295,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21417,11 +22309,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21434,11 +22329,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21525,7 +22424,7 @@ export interface operations {
                     "application/json": components["schemas"]["Review"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21593,6 +22492,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -21684,7 +22585,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21735,6 +22636,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -21800,7 +22703,10 @@ export interface operations {
     "create-selection-criterion": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -21816,6 +22722,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21828,11 +22738,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21850,6 +22762,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21867,6 +22781,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21879,11 +22795,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21896,11 +22815,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21988,7 +22911,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22056,6 +22980,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -22122,7 +23048,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -22155,7 +23081,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22223,6 +23149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -22257,6 +23184,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -22323,8 +23252,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Code of the item. */
@@ -22340,6 +23271,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22352,11 +23285,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22374,6 +23309,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22391,6 +23328,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22408,6 +23347,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22420,11 +23361,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22442,6 +23386,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22454,11 +23400,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22543,7 +23492,8 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22594,6 +23544,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -22643,7 +23595,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path?: never;
@@ -22673,7 +23625,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22724,6 +23676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -22758,6 +23711,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -22864,7 +23819,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodySocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22915,6 +23870,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -22980,7 +23937,10 @@ export interface operations {
     "create-social-account": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -22996,6 +23956,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23008,11 +23972,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23030,6 +23996,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23047,6 +24015,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23059,11 +24029,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23076,11 +24049,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23168,7 +24145,8 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23236,6 +24214,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -23302,7 +24282,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -23335,7 +24315,7 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23403,6 +24383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -23437,6 +24418,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -23502,7 +24485,10 @@ export interface operations {
     "check-social-post": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -23520,6 +24506,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23532,11 +24520,13 @@ export interface operations {
                     "application/json": components["schemas"]["PostCheckResult"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23554,6 +24544,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23571,6 +24563,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23588,6 +24582,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23600,11 +24596,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23622,6 +24621,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23634,11 +24635,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23700,8 +24705,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -23721,6 +24728,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23733,11 +24742,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23755,6 +24766,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23772,6 +24785,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23789,6 +24804,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23801,11 +24818,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23823,6 +24843,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23835,11 +24857,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23901,7 +24927,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -23934,7 +24960,7 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24002,6 +25028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -24036,6 +25063,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -24102,8 +25131,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -24123,6 +25154,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24135,11 +25168,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24157,6 +25192,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24174,6 +25211,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24191,6 +25230,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24203,11 +25244,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24225,6 +25269,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24237,11 +25283,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24303,8 +25353,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -24324,6 +25376,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24336,11 +25390,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24358,6 +25414,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24375,6 +25433,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24392,6 +25452,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24404,11 +25466,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24426,6 +25491,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24438,11 +25505,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24529,7 +25600,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueListOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24580,6 +25651,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -24645,7 +25718,10 @@ export interface operations {
     "create-terms-check": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -24661,6 +25737,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24673,11 +25753,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24695,6 +25777,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24712,6 +25796,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24724,11 +25810,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24741,11 +25830,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24833,7 +25926,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24901,6 +25995,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -24967,7 +26063,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -25000,7 +26096,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25068,6 +26164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -25102,6 +26199,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -25168,8 +26267,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Code of the item. */
@@ -25185,6 +26286,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25197,11 +26300,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25219,6 +26324,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25236,6 +26343,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25253,6 +26362,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25265,11 +26376,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25287,6 +26401,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25299,11 +26415,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25397,7 +26516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyToken"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25448,6 +26567,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -25513,7 +26634,10 @@ export interface operations {
     "create-token": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -25530,6 +26654,10 @@ export interface operations {
                     "Access-Control-Allow-Origin"?: string;
                     "Cache-Control"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25542,11 +26670,13 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25564,6 +26694,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25581,6 +26713,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25593,11 +26727,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25610,11 +26747,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25702,7 +26843,8 @@ export interface operations {
                     "application/json": components["schemas"]["Token"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25770,6 +26912,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -25836,7 +26980,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -25865,7 +27009,7 @@ export interface operations {
                     "application/json": components["schemas"]["Token"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25933,6 +27077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -25967,6 +27112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26071,7 +27217,7 @@ export interface operations {
                     "application/json": components["schemas"]["ListBodyVendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26122,6 +27268,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26187,7 +27335,10 @@ export interface operations {
     "create-vendor": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -26203,6 +27354,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26215,11 +27370,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26237,6 +27394,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26254,6 +27413,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26266,11 +27427,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26283,11 +27447,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26375,7 +27543,8 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26443,6 +27612,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26509,7 +27680,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -26542,7 +27713,7 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26610,6 +27781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -26644,6 +27816,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26710,7 +27884,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -26736,7 +27910,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26804,6 +27978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -26838,6 +28013,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26904,8 +28080,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -26921,6 +28099,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26933,11 +28113,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26955,6 +28137,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26972,6 +28156,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26989,6 +28175,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27001,11 +28189,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27023,6 +28214,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27035,11 +28228,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27101,8 +28297,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -27122,6 +28320,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27134,11 +28334,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27156,6 +28358,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27173,6 +28377,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27190,6 +28396,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27202,11 +28410,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27224,6 +28435,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27236,11 +28449,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27302,7 +28519,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -27335,7 +28552,7 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27403,6 +28620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -27437,6 +28655,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -27503,8 +28723,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -27524,6 +28746,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27536,11 +28760,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27558,6 +28784,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27575,6 +28803,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27592,6 +28822,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27604,11 +28836,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27626,6 +28861,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27638,11 +28875,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27704,8 +28945,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -27725,6 +28968,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27737,11 +28982,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27759,6 +29006,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27776,6 +29025,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27793,6 +29044,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27805,11 +29058,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27827,6 +29083,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27839,11 +29097,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
