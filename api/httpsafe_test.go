@@ -124,12 +124,14 @@ func TestIdempotencyKeyConcurrentRetries(t *testing.T) {
 			case http.StatusCreated:
 				created = append(created, r)
 			case http.StatusConflict:
-				require.Contains(t, string(r.Body), "Idempotency-Key")
+				p := requireProblem(t, r, http.StatusConflict)
+				require.Equal(t, []string{"header.Idempotency-Key"}, problemLocations(p))
 			default:
 				t.Fatalf("answer %d: %d %s", i, r.Status, r.Body)
 			}
 		}
 		require.NotEmpty(t, created)
+		t.Logf("%d created or replayed, %d in flight", len(created), n-len(created))
 		for _, r := range created[1:] {
 			require.JSONEq(t, string(created[0].Body), string(r.Body))
 		}

@@ -67,6 +67,9 @@ func IdempotencyKeyMismatch() *Error {
 // IdempotencyKeyInFlight is the error of a retry that arrives while the
 // first request with its key is still running.
 func IdempotencyKeyInFlight() *Error {
-	return Errorf(ECONFLICT, "a request with this Idempotency-Key is still being processed; retry it shortly").
+	e := Errorf(ECONFLICT, "a request with this Idempotency-Key is still being processed; retry it shortly").
 		WithJa("同じ Idempotency-Key の要求を処理中です。しばらくしてから再送してください。")
+	e.Fields = []FieldError{{Field: "Idempotency-Key", Message: "is held by a request still being processed",
+		Ja: "処理中の要求が使っているキーです。"}}
+	return e
 }
