@@ -176,10 +176,11 @@ func TestEvidenceFilesRefusals(t *testing.T) {
 			require.Equal(t, []string{"body.subject_id"}, problemLocations(p), "no contract has a vendor's id")
 			nothingStored()
 		})
-		t.Run("400 for a body that is no form", func(t *testing.T) {
-			requireProblem(t, e.do("POST", "/v1/evidence-files", e.admin, map[string]any{"subject_type": "vendor"}), http.StatusBadRequest)
+		t.Run("415 for JSON, 400 for a form without its file", func(t *testing.T) {
+			p := requireProblem(t, e.do("POST", "/v1/evidence-files", e.admin, map[string]any{"subject_type": "vendor"}), http.StatusUnsupportedMediaType)
+			require.Equal(t, []string{"header.Content-Type"}, problemLocations(p))
 			ct, body := evidenceForm(t, [][2]string{{"subject_type", "vendor"}, {"subject_id", vendor}}, "", "", nil)
-			p := requireProblem(t, e.do("POST", "/v1/evidence-files", e.admin, string(body), "Content-Type", ct), http.StatusBadRequest)
+			p = requireProblem(t, e.do("POST", "/v1/evidence-files", e.admin, string(body), "Content-Type", ct), http.StatusBadRequest)
 			require.Equal(t, []string{"body.file"}, problemLocations(p))
 			ct, body = evidenceForm(t, nil, "a.pdf", "application/pdf", apiPDF)
 			requireProblem(t, e.do("POST", "/v1/evidence-files", e.admin, string(body), "Content-Type", ct), http.StatusBadRequest)

@@ -58,6 +58,9 @@ type Services struct {
 	Incidents domain.IncidentService
 	// Webhooks keeps the webhook subscriptions (admin only).
 	Webhooks domain.WebhookService
+	// Idempotency remembers POSTs sent with an Idempotency-Key; nil to
+	// ignore the header.
+	Idempotency domain.IdempotencyService
 }
 
 // Backend is one implementation of every service the API calls, as
@@ -85,6 +88,7 @@ type Backend interface {
 	domain.InspectionService
 	domain.AuditRecordService
 	domain.WebhookService
+	domain.IdempotencyService
 	Ready(ctx context.Context) error
 }
 
@@ -98,7 +102,8 @@ func ServicesOf(b Backend) Services {
 		Incidents:     b,
 		Evidence:      b,
 		Inspections:   b, Audits: b,
-		Webhooks: b,
+		Webhooks:    b,
+		Idempotency: b,
 	}
 }
 
@@ -164,7 +169,7 @@ func New(cfg Config) *Server {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	r.Use(s.recoverPanics, requestDeadline(timeout), corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL)
+	r.Use(s.recoverPanics, requestDeadline(timeout), corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL, routeHeadAsGet, conditionalGet)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		if cfg.Pages != nil && !strings.HasPrefix(req.URL.Path, "/v1/") {
 			cfg.Pages.ServeHTTP(w, req)
@@ -172,13 +177,11 @@ func New(cfg Config) *Server {
 		}
 		writeProblem(w, http.StatusNotFound, "no such path; the API is described at /docs")
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
-		writeProblem(w, http.StatusMethodNotAllowed, "this method is not allowed on this path")
-	})
+	r.MethodNotAllowed(methodNotAllowed)
 	s.router = r
 	s.now = cfg.Now
 	s.api = humachi.New(r, humaConfig(Version))
-	s.api.UseMiddleware(withRequestURL, s.authenticate, s.rejectUnknownQuery, withExport)
+	s.api.UseMiddleware(withRequestURL, s.authenticate, s.rejectUnknownQuery, s.bodyMediaType, s.idempotency, withExport)
 
 	s.registerHealth()
 	s.registerDepartments()
@@ -257,7 +260,11 @@ func humaConfig(version string) huma.Config {
 		"only in multi-line fields), bidirectional overrides and isolates, zero-width characters and whitespace-only values; " +
 		"identifier and number fields are NFKC-normalised (full-width digits are accepted), and q ignores width, " +
 		"hiragana/katakana and case. Lists page with limit and an opaque cursor; every resource carries a " +
-		"version, returned as a strong ETag, and writes honour If-Match."
+		"version, returned as a strong ETag, and writes honour If-Match. " +
+		"A create answers 201 with Location; GET honours If-None-Match (304) and HEAD works wherever GET does; a 405 " +
+		"carries Allow. Request bodies are application/json (multipart/form-data for uploads), else 415. Every POST but " +
+		"the upload takes an optional Idempotency-Key: a retry with the same key and body, within 24 hours and by the " +
+		"same token, gets the first answer again (Idempotent-Replayed: true)."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		bearerScheme: {
 			Type:         "http",
@@ -267,6 +274,7 @@ func humaConfig(version string) huma.Config {
 		},
 	}
 	cfg.Servers = []*huma.Server{{URL: "/", Description: "This server"}}
+	cfg.Transformers = append(cfg.Transformers, setLocation)
 	return cfg
 }
 

@@ -72,7 +72,7 @@ func runOpenAPI(args []string, stdout, stderr io.Writer) error {
 		err error
 	)
 	if *v30 {
-		out, err = doc.DowngradeYAML()
+		out, err = api.DowngradeYAML(doc)
 	} else {
 		out, err = doc.YAML()
 	}

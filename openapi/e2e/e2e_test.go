@@ -225,7 +225,7 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	require.NotNil(t, depts.JSON200, "%s", depts.Body)
 	dept := (*depts.JSON200.Items)[0].Id
 	newPerson := func(name, email string, roles ...sdk.SecurityRole) sdk.Person {
-		res, err := admin.CreatePersonWithResponse(ctx, sdk.PersonInput{Name: name, Email: openapi_types.Email(email), DepartmentId: dept,
+		res, err := admin.CreatePersonWithResponse(ctx, nil, sdk.PersonInput{Name: name, Email: openapi_types.Email(email), DepartmentId: dept,
 			SecurityRoles: &roles})
 		require.NoError(t, err)
 		require.NotNil(t, res.JSON201, "%s", res.Body)
@@ -234,7 +234,7 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	supervisor := newPerson("統括 責任者", "supervisor@example.lg.jp", sdk.SecurityRoleSupervisor)
 	owner := newPerson("契約 担当", "owner@example.lg.jp")
 	newToken := func(p sdk.Person, role sdk.Role) *sdk.ClientWithResponses {
-		res, err := admin.CreateTokenWithResponse(ctx, sdk.TokenInput{PersonId: p.Id, Role: role})
+		res, err := admin.CreateTokenWithResponse(ctx, nil, sdk.TokenInput{PersonId: p.Id, Role: role})
 		require.NoError(t, err)
 		require.NotNil(t, res.JSON201, "%s", res.Body)
 		return s.as(t, v, res.JSON201.Secret)
@@ -244,13 +244,22 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	viewer := newToken(owner, sdk.RoleViewer)
 
 	// A vendor selected and approved.
-	vres, err := viewer.CreateVendorWithResponse(ctx, sdk.VendorInput{Name: "x", OwnerId: owner.Id})
+	vres, err := viewer.CreateVendorWithResponse(ctx, nil, sdk.VendorInput{Name: "x", OwnerId: owner.Id})
 	require.NoError(t, err)
 	require.NotNil(t, vres.ApplicationproblemJSON403, "a viewer may not register vendors: %s", vres.Body)
-	vres, err = editor.CreateVendorWithResponse(ctx, sdk.VendorInput{Name: "株式会社クリーン環境サービス", CorporateNumber: ptr("7000012050002"), OwnerId: owner.Id})
+	// Sent with an Idempotency-Key, and retried: one vendor, the same answer.
+	vendorInput := sdk.VendorInput{Name: "株式会社クリーン環境サービス", CorporateNumber: ptr("7000012050002"), OwnerId: owner.Id}
+	key := &sdk.CreateVendorParams{IdempotencyKey: ptr("create-clean-" + today.Format("20060102"))}
+	vres, err = editor.CreateVendorWithResponse(ctx, key, vendorInput)
 	require.NoError(t, err)
 	require.NotNil(t, vres.JSON201, "%s", vres.Body)
 	vendor := vres.JSON201.Id
+	retried, err := editor.CreateVendorWithResponse(ctx, key, vendorInput)
+	require.NoError(t, err)
+	require.NotNil(t, retried.JSON201, "%s", retried.Body)
+	require.Equal(t, vendor, retried.JSON201.Id)
+	require.Equal(t, "true", retried.HTTPResponse.Header.Get("Idempotent-Replayed"))
+	require.Equal(t, "/v1/vendors/"+vendor.String(), retried.HTTPResponse.Header.Get("Location"))
 	criteria, err := editor.ListSelectionCriteriaWithResponse(ctx, nil)
 	require.NoError(t, err)
 	var results []sdk.SelectionResult
@@ -271,7 +280,7 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	// A contract refused activation until its clauses are covered.
 	// Low risk: 24 months after a start two years ago less five days, the
 	// confirmation is due in five days.
-	cres, err := editor.CreateContractWithResponse(ctx, sdk.ContractInput{VendorId: vendor, Title: "粗大ごみ受付システム運用保守業務委託",
+	cres, err := editor.CreateContractWithResponse(ctx, nil, sdk.ContractInput{VendorId: vendor, Title: "粗大ごみ受付システム運用保守業務委託",
 		StartDate: date(today.AddDate(-2, 0, 5)), OwnerId: owner.Id})
 	require.NoError(t, err)
 	require.NotNil(t, cres.JSON201, "%s", cres.Body)
@@ -292,7 +301,7 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	require.NotNil(t, act.JSON200, "%s", act.Body)
 
 	// Its confirmation comes due; the reminder e-mail arrives.
-	scan, err := admin.RunDueScanWithResponse(ctx)
+	scan, err := admin.RunDueScanWithResponse(ctx, nil)
 	require.NoError(t, err)
 	require.NotNil(t, scan.JSON200, "%s", scan.Body)
 	// The scan that every start queues may run after the activation and
@@ -338,7 +347,7 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	require.Equal(t, sdk.ActionStatusDone, closed.JSON200.Status)
 
 	// A cloud service for confidentiality-2 data is refused.
-	cloud, err := editor.CreateCloudServiceWithResponse(ctx, sdk.CloudServiceInput{Name: "ファイル転送", Provider: "Example Cloud",
+	cloud, err := editor.CreateCloudServiceWithResponse(ctx, nil, sdk.CloudServiceInput{Name: "ファイル転送", Provider: "Example Cloud",
 		TermsUrl: "https://transfer.example.com/terms", TermsVersion: "2026-04-01版", ResponsiblePersonId: owner.Id, DepartmentId: dept,
 		InformationAssets: &[]sdk.InformationAsset{{Name: "住民の申込情報", Classification: sdk.Classification{Confidentiality: sdk.ConfidentialityN2, Integrity: 1, Availability: 1}}}})
 	require.NoError(t, err)
@@ -346,16 +355,16 @@ func story(t *testing.T, s *server, smtp *mailtest.Server, v validator.Validator
 	require.Contains(t, *cloud.ApplicationproblemJSON422.Detail, "confidentiality 2")
 
 	// A social account with a responsible person passes and fails post checks.
-	acct, err := supervisorEditor.CreateSocialAccountWithResponse(ctx, sdk.SocialAccountInput{Platform: sdk.PlatformX,
+	acct, err := supervisorEditor.CreateSocialAccountWithResponse(ctx, nil, sdk.SocialAccountInput{Platform: sdk.PlatformX,
 		Handle: "@clean_kumiai", Purpose: "収集日程と災害時のお知らせ", DepartmentId: dept, ResponsiblePersonId: supervisor.Id,
 		OperatingProcedure: &sdk.OperatingProcedure{DocumentRef: ptr("広報-SNS-001"), ApprovedOn: ptr(date(today))},
 		PublishingRules:    &sdk.PublishingRulesInput{AllowedCategories: &[]string{"お知らせ"}, ProhibitedTerms: &[]string{"未発表"}}})
 	require.NoError(t, err)
 	require.NotNil(t, acct.JSON201, "%s", acct.Body)
-	pass, err := editor.CheckSocialPostWithResponse(ctx, acct.JSON201.Id, sdk.PostCheckInput{Text: "12月1日(月)は燃えるごみの収集日です。", Category: "お知らせ"})
+	pass, err := editor.CheckSocialPostWithResponse(ctx, acct.JSON201.Id, nil, sdk.PostCheckInput{Text: "12月1日(月)は燃えるごみの収集日です。", Category: "お知らせ"})
 	require.NoError(t, err)
 	require.True(t, pass.JSON200.Publishable, "%s", pass.Body)
-	fail, err := editor.CheckSocialPostWithResponse(ctx, acct.JSON201.Id, sdk.PostCheckInput{Text: "お問い合わせは 090-1234-5678 まで", Category: "お知らせ"})
+	fail, err := editor.CheckSocialPostWithResponse(ctx, acct.JSON201.Id, nil, sdk.PostCheckInput{Text: "お問い合わせは 090-1234-5678 まで", Category: "お知らせ"})
 	require.NoError(t, err)
 	require.False(t, fail.JSON200.Publishable)
 	require.Equal(t, "phone_number", string((*fail.JSON200.Findings)[0].Code))

@@ -5912,7 +5912,70 @@ export interface components {
             version: number;
         };
     };
-    responses: never;
+    responses: {
+        /** @description Content Too Large: the request body is larger than the operation accepts. */
+        ContentTooLarge: {
+            headers: {
+                /** @description Present when the request's Origin is one of the configured CORS origins. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this caller. */
+                "RateLimit-Limit"?: number;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: number;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ErrorModel"];
+            };
+        };
+        /** @description Not Modified: the If-None-Match header matches the current ETag; no body. */
+        NotModified: {
+            headers: {
+                /** @description Present when the request's Origin is one of the configured CORS origins. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description The current version as a strong ETag. */
+                ETag?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Request Timeout: the request body did not arrive within 5s; the connection is closed. */
+        RequestTimeout: {
+            headers: {
+                /** @description Present when the request's Origin is one of the configured CORS origins. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this caller. */
+                "RateLimit-Limit"?: number;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: number;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ErrorModel"];
+            };
+        };
+        /** @description Unsupported Media Type: the request body is not of a media type the operation takes (application/json unless stated), or a body was sent to an operation that takes none; the problem names header.Content-Type or body. */
+        UnsupportedMediaType: {
+            headers: {
+                /** @description Present when the request's Origin is one of the configured CORS origins. */
+                "Access-Control-Allow-Origin"?: string;
+                /** @description Requests allowed per window for this caller. */
+                "RateLimit-Limit"?: number;
+                /** @description Requests left in the current window. */
+                "RateLimit-Remaining"?: number;
+                /** @description Seconds until the window resets. */
+                "RateLimit-Reset"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ErrorModel"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -5946,7 +6009,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -5963,6 +6026,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -6021,7 +6086,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6038,6 +6103,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -6133,7 +6200,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6184,6 +6251,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6272,7 +6341,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditVerification"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6323,6 +6392,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -6412,7 +6483,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6463,6 +6534,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6528,7 +6601,10 @@ export interface operations {
     "create-audit": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6544,6 +6620,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6556,11 +6636,13 @@ export interface operations {
                     "application/json": components["schemas"]["Audit"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6578,6 +6660,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6595,6 +6679,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6607,11 +6693,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6624,11 +6713,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6716,7 +6809,8 @@ export interface operations {
                     "application/json": components["schemas"]["Audit"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6784,6 +6878,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -6850,7 +6946,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -6883,7 +6979,7 @@ export interface operations {
                     "application/json": components["schemas"]["Audit"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6951,6 +7047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -6985,6 +7082,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -7085,7 +7184,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7153,6 +7252,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -7218,7 +7319,10 @@ export interface operations {
     "create-audit-finding": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -7236,6 +7340,10 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7248,11 +7356,13 @@ export interface operations {
                     "application/json": components["schemas"]["AuditFinding"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7270,6 +7380,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7287,6 +7399,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7304,6 +7418,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7316,11 +7432,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7333,11 +7452,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7433,7 +7556,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7501,6 +7624,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -7600,7 +7725,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7651,6 +7776,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -7716,7 +7843,10 @@ export interface operations {
     "create-clause": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7732,6 +7862,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7744,11 +7878,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7766,6 +7902,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7783,6 +7921,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7795,11 +7935,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7812,11 +7955,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7904,7 +8051,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7972,6 +8120,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -8038,7 +8188,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -8071,7 +8221,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8139,6 +8289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -8173,6 +8324,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -8239,8 +8392,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Code of the item. */
@@ -8256,6 +8411,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8268,11 +8425,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8290,6 +8449,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8307,6 +8468,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8324,6 +8487,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8336,11 +8501,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8358,6 +8526,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8370,11 +8540,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8482,7 +8655,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8533,6 +8706,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -8598,7 +8773,10 @@ export interface operations {
     "create-cloud-service": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8614,6 +8792,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8626,11 +8808,13 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8648,6 +8832,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8665,6 +8851,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8677,11 +8865,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8694,11 +8885,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8786,7 +8981,8 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8854,6 +9050,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -8920,7 +9118,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -8953,7 +9151,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9021,6 +9219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -9055,6 +9254,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -9121,8 +9322,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -9138,6 +9341,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9150,11 +9355,13 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9172,6 +9379,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9189,6 +9398,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9206,6 +9417,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9218,11 +9431,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9240,6 +9456,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9252,11 +9470,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9318,8 +9539,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -9339,6 +9562,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9351,11 +9576,13 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9373,6 +9600,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9390,6 +9619,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9407,6 +9638,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9419,11 +9652,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9441,6 +9677,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9453,11 +9691,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9519,8 +9761,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -9540,6 +9784,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9552,11 +9798,13 @@ export interface operations {
                     "application/json": components["schemas"]["CloudService"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9574,6 +9822,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9591,6 +9841,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9608,6 +9860,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9620,11 +9874,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9642,6 +9899,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9654,11 +9913,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9766,7 +10029,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9817,6 +10080,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -9882,7 +10147,10 @@ export interface operations {
     "create-confirmation": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9898,6 +10166,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9910,11 +10182,13 @@ export interface operations {
                     "application/json": components["schemas"]["Confirmation"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9932,6 +10206,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9949,6 +10225,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9961,11 +10239,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9978,11 +10259,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10070,7 +10355,8 @@ export interface operations {
                     "application/json": components["schemas"]["Confirmation"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10138,6 +10424,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -10204,8 +10492,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -10225,6 +10515,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10237,11 +10529,13 @@ export interface operations {
                     "application/json": components["schemas"]["Confirmation"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10259,6 +10553,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10276,6 +10572,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10293,6 +10591,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10305,11 +10605,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10327,6 +10630,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10339,11 +10644,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10457,7 +10766,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10508,6 +10817,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -10573,7 +10884,10 @@ export interface operations {
     "create-contract": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -10589,6 +10903,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10601,11 +10919,13 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10623,6 +10943,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10640,6 +10962,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10652,11 +10976,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10669,11 +10996,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10761,7 +11092,8 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10829,6 +11161,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -10895,7 +11229,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -10928,7 +11262,7 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10996,6 +11330,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -11030,6 +11365,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -11096,7 +11433,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -11122,7 +11459,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11190,6 +11527,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -11224,6 +11562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -11290,8 +11629,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -11307,6 +11648,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11319,11 +11662,13 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11341,6 +11686,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11358,6 +11705,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11375,6 +11724,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11387,11 +11738,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11409,6 +11763,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11421,11 +11777,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11521,7 +11880,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11589,6 +11948,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -11686,7 +12047,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClauseCoverage"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11754,6 +12115,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -11788,6 +12150,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -11853,7 +12217,10 @@ export interface operations {
     "approve-contract-clause-waiver": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -11869,6 +12236,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11881,11 +12250,13 @@ export interface operations {
                     "application/json": components["schemas"]["ClauseCoverage"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11903,6 +12274,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11920,6 +12293,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11937,6 +12312,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11949,11 +12326,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11971,6 +12351,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11983,11 +12365,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12049,8 +12434,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -12070,6 +12457,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12082,11 +12471,13 @@ export interface operations {
                     "application/json": components["schemas"]["Contract"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12104,6 +12495,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12121,6 +12514,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12138,6 +12533,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12150,11 +12547,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12172,6 +12572,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12184,11 +12586,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12302,7 +12708,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12353,6 +12759,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -12445,7 +12853,8 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12513,6 +12922,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -12579,7 +12990,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -12612,7 +13023,7 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12680,6 +13091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -12714,6 +13126,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -12780,8 +13194,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -12801,6 +13217,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12813,11 +13231,13 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12835,6 +13255,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12852,6 +13274,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12869,6 +13293,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12881,11 +13307,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12903,6 +13332,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12915,11 +13346,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12981,8 +13416,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -13002,6 +13439,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13014,11 +13453,13 @@ export interface operations {
                     "application/json": components["schemas"]["CorrectiveAction"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13036,6 +13477,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13053,6 +13496,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13070,6 +13515,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13082,11 +13529,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13104,6 +13554,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13116,11 +13568,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13220,7 +13676,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13271,6 +13727,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -13336,7 +13794,10 @@ export interface operations {
     "create-department": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13352,6 +13813,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13364,11 +13829,13 @@ export interface operations {
                     "application/json": components["schemas"]["Department"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13386,6 +13853,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13403,6 +13872,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13415,11 +13886,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13432,11 +13906,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13524,7 +14002,8 @@ export interface operations {
                     "application/json": components["schemas"]["Department"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13592,6 +14071,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -13658,7 +14139,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -13691,7 +14172,7 @@ export interface operations {
                     "application/json": components["schemas"]["Department"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13759,6 +14240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -13793,6 +14275,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -13859,7 +14343,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -13885,7 +14369,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13953,6 +14437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -13987,6 +14472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14095,7 +14581,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14146,6 +14632,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14256,7 +14744,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceFile"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14307,6 +14795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Content Too Large: the file is larger than the settings' evidence_max_bytes; the problem's errors name body.file. Nothing is stored. */
             413: {
                 headers: {
@@ -14433,7 +14922,8 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceFile"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14501,6 +14991,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14567,7 +15059,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -14596,7 +15088,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvidenceFile"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14664,6 +15156,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -14698,6 +15191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14795,7 +15289,8 @@ export interface operations {
                     "*/*": string;
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14863,6 +15358,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -14979,7 +15476,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15030,6 +15527,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -15095,7 +15594,10 @@ export interface operations {
     "create-incident": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -15111,6 +15613,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15123,11 +15629,13 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15145,6 +15653,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15162,6 +15672,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15174,11 +15686,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15191,11 +15706,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15283,7 +15802,8 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15351,6 +15871,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -15417,7 +15939,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -15450,7 +15972,7 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15518,6 +16040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -15552,6 +16075,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -15618,8 +16143,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -15639,6 +16166,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15651,11 +16182,13 @@ export interface operations {
                     "application/json": components["schemas"]["IncidentActionResult"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15673,6 +16206,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15690,6 +16225,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15707,6 +16244,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15719,11 +16258,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15741,6 +16283,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15753,11 +16297,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15819,8 +16367,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -15840,6 +16390,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15852,11 +16404,13 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15874,6 +16428,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15891,6 +16447,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15908,6 +16466,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15920,11 +16480,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15942,6 +16505,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -15954,11 +16519,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16020,8 +16589,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -16041,6 +16612,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16053,11 +16626,13 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16075,6 +16650,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16092,6 +16669,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16109,6 +16688,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16121,11 +16702,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16143,6 +16727,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16155,11 +16741,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16221,8 +16811,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -16242,6 +16834,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16254,11 +16848,13 @@ export interface operations {
                     "application/json": components["schemas"]["Incident"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16276,6 +16872,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16293,6 +16891,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16310,6 +16910,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16322,11 +16924,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16344,6 +16949,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16356,11 +16963,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16448,7 +17059,8 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionAnswer"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16516,6 +17128,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -16582,7 +17196,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -16615,7 +17229,7 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionAnswer"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16683,6 +17297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -16717,6 +17332,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -16808,7 +17425,7 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionAssignment"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16876,6 +17493,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -16941,7 +17560,10 @@ export interface operations {
     "refresh-inspection-prefills": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -16955,6 +17577,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16967,11 +17591,13 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionAssignment"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -16989,6 +17615,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17006,6 +17634,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17023,6 +17653,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17035,11 +17667,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17057,6 +17692,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17069,11 +17706,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17175,7 +17815,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17226,6 +17866,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17291,7 +17933,10 @@ export interface operations {
     "create-inspection-campaign": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -17307,6 +17952,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17319,11 +17968,13 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17341,6 +17992,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17358,6 +18011,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17370,11 +18025,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17387,11 +18045,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17479,7 +18141,8 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17547,6 +18210,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17613,7 +18278,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -17646,7 +18311,7 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17714,6 +18379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -17748,6 +18414,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17861,7 +18529,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17929,6 +18597,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -17995,8 +18665,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -18012,6 +18684,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18024,11 +18698,13 @@ export interface operations {
                     "application/json": components["schemas"]["InspectionCampaign"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18046,6 +18722,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18063,6 +18741,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18080,6 +18760,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18092,11 +18774,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18114,6 +18799,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18126,11 +18813,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18226,7 +18916,7 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18294,6 +18984,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -18393,7 +19085,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18444,6 +19136,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -18509,7 +19203,10 @@ export interface operations {
     "create-inspection-checklist-item": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -18525,6 +19222,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18537,11 +19238,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18559,6 +19262,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18576,6 +19281,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18588,11 +19295,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18605,11 +19315,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18697,7 +19411,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18765,6 +19480,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -18831,7 +19548,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -18864,7 +19581,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18932,6 +19649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -18966,6 +19684,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -19032,8 +19752,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Code of the item. */
@@ -19049,6 +19771,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19061,11 +19785,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19083,6 +19809,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19100,6 +19828,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19117,6 +19847,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19129,11 +19861,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19151,6 +19886,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19163,11 +19900,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19228,7 +19968,10 @@ export interface operations {
     "run-due-scan": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -19239,6 +19982,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19251,11 +19996,13 @@ export interface operations {
                     "application/json": components["schemas"]["ScanReport"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19273,6 +20020,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19290,6 +20039,48 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
+            422: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19373,7 +20164,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOutputBody"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19424,6 +20215,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -19519,7 +20312,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19570,6 +20363,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -19635,7 +20430,10 @@ export interface operations {
     "create-person": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -19651,6 +20449,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19663,11 +20465,13 @@ export interface operations {
                     "application/json": components["schemas"]["Person"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19685,6 +20489,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19702,6 +20508,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19714,11 +20522,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19731,11 +20542,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -19823,7 +20638,8 @@ export interface operations {
                     "application/json": components["schemas"]["Person"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19891,6 +20707,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -19957,7 +20775,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -19990,7 +20808,7 @@ export interface operations {
                     "application/json": components["schemas"]["Person"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20058,6 +20876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -20092,6 +20911,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20158,7 +20979,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -20184,7 +21005,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20252,6 +21073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -20286,6 +21108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20396,7 +21219,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20447,6 +21270,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20512,7 +21337,10 @@ export interface operations {
     "create-policy-review": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -20528,6 +21356,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20540,11 +21372,13 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20562,6 +21396,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20579,6 +21415,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20591,11 +21429,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20608,11 +21449,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20710,7 +21555,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20761,6 +21606,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20853,7 +21700,8 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20921,6 +21769,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -20987,7 +21837,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -21020,7 +21870,7 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21088,6 +21938,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -21122,6 +21973,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -21188,7 +22041,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -21214,7 +22067,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21282,6 +22135,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -21316,6 +22170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -21382,8 +22237,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -21399,6 +22256,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21411,11 +22270,13 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyReview"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21433,6 +22294,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21450,6 +22313,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21467,6 +22332,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21479,11 +22346,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21501,6 +22371,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21513,11 +22385,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21627,7 +22502,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21678,6 +22553,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -21786,7 +22663,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21837,6 +22714,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -21902,7 +22781,10 @@ export interface operations {
     "create-review": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -21917,6 +22799,10 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21929,11 +22815,13 @@ export interface operations {
                     "application/json": components["schemas"]["Review"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21951,6 +22839,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21968,6 +22858,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21980,11 +22872,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21997,11 +22892,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22088,7 +22987,7 @@ export interface operations {
                     "application/json": components["schemas"]["Review"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22156,6 +23055,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -22255,7 +23156,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22306,6 +23207,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -22371,7 +23274,10 @@ export interface operations {
     "create-selection-criterion": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -22387,6 +23293,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22399,11 +23309,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22421,6 +23333,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22438,6 +23352,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22450,11 +23366,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22467,11 +23386,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22559,7 +23482,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22627,6 +23551,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -22693,7 +23619,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -22726,7 +23652,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22794,6 +23720,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -22828,6 +23755,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -22894,8 +23823,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Code of the item. */
@@ -22911,6 +23842,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22923,11 +23856,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22945,6 +23880,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22962,6 +23899,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22979,6 +23918,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -22991,11 +23932,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23013,6 +23957,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23025,11 +23971,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23114,7 +24063,8 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23165,6 +24115,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -23214,7 +24166,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path?: never;
@@ -23244,7 +24196,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23295,6 +24247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -23329,6 +24282,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -23443,7 +24398,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23494,6 +24449,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -23559,7 +24516,10 @@ export interface operations {
     "create-social-account": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -23575,6 +24535,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23587,11 +24551,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23609,6 +24575,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23626,6 +24594,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23638,11 +24608,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23655,11 +24628,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -23747,7 +24724,8 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23815,6 +24793,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -23881,7 +24861,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -23914,7 +24894,7 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23982,6 +24962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -24016,6 +24997,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -24081,7 +25064,10 @@ export interface operations {
     "check-social-post": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -24099,6 +25085,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24111,11 +25099,13 @@ export interface operations {
                     "application/json": components["schemas"]["PostCheckResult"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24133,6 +25123,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24150,6 +25142,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24167,6 +25161,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24179,11 +25175,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24201,6 +25200,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24213,11 +25214,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24279,8 +25284,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -24300,6 +25307,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24312,11 +25321,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24334,6 +25345,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24351,6 +25364,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24368,6 +25383,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24380,11 +25397,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24402,6 +25422,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24414,11 +25436,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24480,7 +25506,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -24513,7 +25539,7 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24581,6 +25607,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -24615,6 +25642,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -24681,8 +25710,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -24702,6 +25733,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24714,11 +25747,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24736,6 +25771,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24753,6 +25790,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24770,6 +25809,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24782,11 +25823,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24804,6 +25848,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24816,11 +25862,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24882,8 +25932,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -24903,6 +25955,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24915,11 +25969,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialAccount"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24937,6 +25993,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24954,6 +26012,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24971,6 +26031,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -24983,11 +26045,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25005,6 +26070,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25017,11 +26084,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25116,7 +26187,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25167,6 +26238,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -25232,7 +26305,10 @@ export interface operations {
     "create-terms-check": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -25248,6 +26324,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25260,11 +26340,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25282,6 +26364,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25299,6 +26383,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25311,11 +26397,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25328,11 +26417,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25420,7 +26513,8 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25488,6 +26582,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -25554,7 +26650,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -25587,7 +26683,7 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25655,6 +26751,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -25689,6 +26786,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -25755,8 +26854,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Code of the item. */
@@ -25772,6 +26873,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25784,11 +26887,13 @@ export interface operations {
                     "application/json": components["schemas"]["CatalogueItem"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25806,6 +26911,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25823,6 +26930,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25840,6 +26949,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25852,11 +26963,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25874,6 +26988,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25886,11 +27002,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -25992,7 +27111,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26043,6 +27162,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26108,7 +27229,10 @@ export interface operations {
     "create-token": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -26125,6 +27249,10 @@ export interface operations {
                     "Access-Control-Allow-Origin"?: string;
                     "Cache-Control"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26137,11 +27265,13 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26159,6 +27289,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26176,6 +27308,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26188,11 +27322,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26205,11 +27342,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26297,7 +27438,8 @@ export interface operations {
                     "application/json": components["schemas"]["Token"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26365,6 +27507,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26431,7 +27575,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -26460,7 +27604,7 @@ export interface operations {
                     "application/json": components["schemas"]["Token"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26528,6 +27672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -26562,6 +27707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26674,7 +27820,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26725,6 +27871,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -26790,7 +27938,10 @@ export interface operations {
     "create-vendor": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -26806,6 +27957,10 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26818,11 +27973,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26840,6 +27997,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26857,6 +28016,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26869,11 +28030,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26886,11 +28050,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -26978,7 +28146,8 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27046,6 +28215,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -27112,7 +28283,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -27145,7 +28316,7 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27213,6 +28384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -27247,6 +28419,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -27313,7 +28487,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -27339,7 +28513,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27407,6 +28581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -27441,6 +28616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -27507,8 +28683,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -27524,6 +28702,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27536,11 +28716,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27558,6 +28740,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27575,6 +28759,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27592,6 +28778,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27604,11 +28792,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27626,6 +28817,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27638,11 +28831,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27704,8 +28900,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -27725,6 +28923,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27737,11 +28937,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27759,6 +28961,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27776,6 +28980,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27793,6 +28999,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27805,11 +29013,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27827,6 +29038,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27839,11 +29052,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -27905,7 +29122,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -27938,7 +29155,7 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28006,6 +29223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -28040,6 +29258,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -28106,8 +29326,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -28127,6 +29349,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28139,11 +29363,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28161,6 +29387,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28178,6 +29406,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28195,6 +29425,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28207,11 +29439,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28229,6 +29464,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28241,11 +29478,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28307,8 +29548,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -28328,6 +29571,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28340,11 +29585,13 @@ export interface operations {
                     "application/json": components["schemas"]["Vendor"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28362,6 +29609,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28379,6 +29628,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28396,6 +29647,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28408,11 +29661,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28430,6 +29686,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28442,11 +29700,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28544,7 +29806,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28595,6 +29857,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -28660,7 +29924,10 @@ export interface operations {
     "create-webhook": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -28677,6 +29944,10 @@ export interface operations {
                     "Access-Control-Allow-Origin"?: string;
                     "Cache-Control"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Path of the created resource. */
+                    Location?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28689,11 +29960,13 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28711,6 +29984,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28728,6 +30003,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28740,11 +30017,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28757,11 +30037,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28849,7 +30133,8 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
-            /** @description Bad Request */
+            304: components["responses"]["NotModified"];
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28917,6 +30202,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -28983,7 +30270,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -29016,7 +30303,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -29084,6 +30371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -29118,6 +30406,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -29184,7 +30474,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
             };
             path: {
@@ -29210,7 +30500,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -29278,6 +30568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
             /** @description Conflict */
             409: {
                 headers: {
@@ -29312,6 +30603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -29419,7 +30711,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -29487,6 +30779,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
+            408: components["responses"]["RequestTimeout"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -29553,8 +30847,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -29574,6 +30870,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29586,11 +30884,13 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29608,6 +30908,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29625,6 +30927,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29642,6 +30946,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29654,11 +30960,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29676,6 +30985,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29688,11 +30999,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29754,8 +31069,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -29771,6 +31088,8 @@ export interface operations {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29783,11 +31102,13 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29805,6 +31126,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29822,6 +31145,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29839,6 +31164,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29851,11 +31178,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29873,6 +31203,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29885,11 +31217,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29950,7 +31285,10 @@ export interface operations {
     "ping-webhook": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description UUID of the resource. */
                 id: string;
@@ -29964,6 +31302,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29976,11 +31316,13 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29998,6 +31340,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30015,6 +31359,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30032,6 +31378,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30044,11 +31392,34 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
+            409: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30110,8 +31481,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). */
+                /** @description ETag of the version this change is based on; the change is refused with 412 if the resource has changed since. * or absent: any version (the store still refuses to overwrite a concurrent change). Read as RFC 9110's list of entity tags: a comma inside a quoted tag is part of the tag; a weak tag (W/) never matches; a list of more than one strong tag is a 400. */
                 "If-Match"?: string;
+                /** @description Makes the POST safe to retry: a unique value (such as a UUID) chosen by the client, up to 255 visible ASCII characters. A retry with the same key within 24 hours, by the same token, with the same path and body, gets the first answer again (marked Idempotent-Replayed: true) without running again; the same key with another path or body is a 422 naming header.Idempotency-Key; a retry while the first request still runs is a 409. Answers of 5xx, 408 and 429 are not kept, so such a retry runs again. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description UUID of the resource. */
@@ -30128,6 +31501,8 @@ export interface operations {
                     "Access-Control-Allow-Origin"?: string;
                     "Cache-Control"?: string;
                     ETag?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30140,11 +31515,13 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: a query parameter the operation does not declare, a NUL character in the path, query or body, a malformed header (If-Match, Idempotency-Key) or a body that is not well-formed. */
             400: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30162,6 +31539,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30179,6 +31558,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30196,6 +31577,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30208,11 +31591,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Conflict */
+            408: components["responses"]["RequestTimeout"];
+            /** @description Conflict; or a request with the same Idempotency-Key is still being processed (retry shortly). */
             409: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30230,6 +31616,8 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -30242,11 +31630,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Unprocessable Entity */
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable Entity; or the Idempotency-Key was used for a request with another path or body (header.Idempotency-Key). */
             422: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
+                    /** @description true when this is the stored answer to an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: string;
                     /** @description Requests allowed per window for this caller. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
