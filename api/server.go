@@ -56,6 +56,8 @@ type Services struct {
 	Ready func(ctx context.Context) error
 	// Incidents keeps the information security incidents (第6 ⑦).
 	Incidents domain.IncidentService
+	// Imports bring registers in from spreadsheets (dry run, then commit).
+	Imports domain.ImportService
 }
 
 // Backend is one implementation of every service the API calls, as
@@ -82,6 +84,7 @@ type Backend interface {
 	domain.EvidenceService
 	domain.InspectionService
 	domain.AuditRecordService
+	domain.ImportService
 	Ready(ctx context.Context) error
 }
 
@@ -95,6 +98,7 @@ func ServicesOf(b Backend) Services {
 		Incidents:     b,
 		Evidence:      b,
 		Inspections:   b, Audits: b,
+		Imports:       b,
 	}
 }
 
@@ -193,6 +197,7 @@ func New(cfg Config) *Server {
 	s.registerEvidenceFiles()
 	s.registerInspections()
 	s.registerAudits()
+	s.registerImports()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {
