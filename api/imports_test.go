@@ -145,7 +145,7 @@ func vendorSheet(t *testing.T, owner string, existing [2]string) (rows [][]strin
 	mistake(90, func(r []string) { r[1] = fullWidth(wrongCheckDigit(r[1])) })
 	mistake(120, func(r []string) { r[2] = "nobody@example.lg.jp" })
 	mistake(160, func(r []string) { r[2] = "owner-typo@example.lg.jp" })
-	mistake(200, func(r []string) { copy(r, rows[199]) })                    // a duplicate row
+	mistake(200, func(r []string) { copy(r, rows[199]) })                       // a duplicate row
 	mistake(240, func(r []string) { r[0] = rows[230][0]; r[1] = rows[230][1] }) // the same vendor again
 	mistake(280, func(r []string) { r[0] = "" })
 	mistake(320, func(r []string) { r[3] = "not-an-e-mail" })

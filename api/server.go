@@ -98,7 +98,7 @@ func ServicesOf(b Backend) Services {
 		Incidents:     b,
 		Evidence:      b,
 		Inspections:   b, Audits: b,
-		Imports:       b,
+		Imports: b,
 	}
 }
 

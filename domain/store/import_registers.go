@@ -68,7 +68,9 @@ func (r *references) load(ctx context.Context, tx bun.Tx) error {
 	return nil
 }
 
-func foldEmail(s string) string { return strings.ToLower(strings.TrimSpace(domain.NormalizeIdentifier(s))) }
+func foldEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(domain.NormalizeIdentifier(s)))
+}
 
 // rowErr adds a refusal of the cell's column.
 func rowErr(row *domain.ImportRow, c *cell, en, ja string) {
