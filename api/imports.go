@@ -263,15 +263,13 @@ func importUploadBody() *huma.RequestBody {
 	maxFile := domain.ImportMaxBytes
 	file := &huma.Schema{Type: huma.TypeString, Format: "binary", MaxLength: &maxFile,
 		Description: "The CSV or XLSX file, with its name in the part's filename; at most 20 MiB and 50,000 data rows."}
-	regs := make([]any, len(domain.ImportRegisters))
-	for i, r := range domain.ImportRegisters {
-		regs[i] = r
-	}
+	encMax := 20
 	schema := &huma.Schema{
 		Type: huma.TypeObject,
 		Properties: map[string]*huma.Schema{
-			"register": {Type: huma.TypeString, Enum: regs, Description: "The register the rows go into."},
-			"encoding": {Type: huma.TypeString, Enum: []any{"utf-8", "shift_jis"}, Description: "The CSV's encoding; omit to detect (valid UTF-8 is UTF-8, else Shift_JIS / CP932). Ignored for XLSX."},
+			"register": {Ref: schemaPrefix + "ImportRegister", Description: "The register the rows go into."},
+			"encoding": {Type: huma.TypeString, MaxLength: &encMax, Pattern: "^[A-Za-z0-9_-]*$",
+				Description: "The CSV's encoding: utf-8, or shift_jis (also cp932, sjis); omit to detect (valid UTF-8 is UTF-8, else Shift_JIS / CP932). Ignored for XLSX."},
 			"file":     file,
 		},
 		Required: []string{"register", "file"},

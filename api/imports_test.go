@@ -344,3 +344,53 @@ func TestImportShiftJISAndLimits(t *testing.T) {
 		require.Equal(t, http.StatusRequestEntityTooLarge, e.importFile(e.admin, "vendors", "big.csv", big).Status)
 	})
 }
+
+// People (admin only) and social-media accounts import through the same
+// plan; a second dry run of the committed file has nothing to change.
+func TestImportPeopleAndSocialAccounts(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		var deps struct {
+			Items []domain.Department `json:"items"`
+		}
+		e.must(http.StatusOK, "GET", "/v1/departments", e.admin, nil).Decode(t, &deps)
+		dep := deps.Items[0].Name
+		people := csvOf(t, [][]string{
+			{"氏名", "メールアドレス", "所属部署", "情報セキュリティ上の役割", "在職", "上司のメールアドレス"},
+			{"取込 花子", "ＨＡＮＡＫＯ@example.lg.jp", dep, "manager", "はい", e.person.Email},
+			{"取込 次郎", "jiro@example.lg.jp", "存在しない課", "", "", ""},
+			{"取込 三郎", "saburo@example.lg.jp", dep, "", "いいえ", ""},
+		})
+		var im domain.Import
+		r := e.importFile(e.admin, "people", "people.csv", people)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		r.Decode(t, &im)
+		require.Equal(t, domain.ImportSummary{Create: 2, Error: 1}, im.Summary)
+		rows := e.importRows(im.ID, true)
+		require.Equal(t, 3, rows[0].Row)
+		require.Equal(t, "所属部署", rows[0].Errors[0].Column)
+		e.must(http.StatusOK, "POST", "/v1/imports/"+im.ID+"/commit", e.admin, map[string]any{"sha256": im.SHA256})
+		e.importFile(e.admin, "people", "people.csv", people).Decode(t, &im)
+		require.Equal(t, domain.ImportSummary{Unchanged: 2, Error: 1}, im.Summary, "the same file again changes nothing")
+
+		accounts := csvOf(t, [][]string{
+			{"platform", "handle", "purpose", "department", "responsible_person_email", "operating_procedure.document_ref", "operating_procedure.approved_on", "publishing_rules.allowed_categories"},
+			{"x", "＠ｔｏｒｉｋｏｍｉ", "お知らせ", dep, e.person.Email, "SNS-001", "令和7年4月1日", "お知らせ；イベント"},
+			{"instagram", "torikomi", "写真", dep, e.person.Email, "SNS-002", "2025/4/1", ""},
+			{"x", "@torikomi", "二重", dep, e.person.Email, "SNS-003", "2025-04-01", ""},
+		})
+		r = e.importFile(e.admin, "social-accounts", "sns.csv", accounts)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		r.Decode(t, &im)
+		require.Equal(t, domain.ImportSummary{Create: 2, Error: 1}, im.Summary, "%+v", e.importRows(im.ID, false))
+		e.must(http.StatusOK, "POST", "/v1/imports/"+im.ID+"/commit", e.admin, map[string]any{"sha256": im.SHA256})
+		var page struct {
+			Items []domain.SocialAccount `json:"items"`
+		}
+		e.must(http.StatusOK, "GET", "/v1/social-accounts?platform=x", e.admin, nil).Decode(t, &page)
+		require.Len(t, page.Items, 1)
+		require.Equal(t, "torikomi", page.Items[0].Handle)
+		require.Equal(t, "2025-04-01", page.Items[0].OperatingProcedure.ApprovedOn.String())
+		e.importFile(e.admin, "social-accounts", "sns.csv", accounts).Decode(t, &im)
+		require.Equal(t, domain.ImportSummary{Unchanged: 2, Error: 1}, im.Summary, "%+v", e.importRows(im.ID, false))
+	})
+}

@@ -499,3 +499,240 @@ func vendorInputOf(v *domain.Vendor) domain.VendorInput {
 	return domain.VendorInput{Name: v.Name, Kana: v.Kana, CorporateNumber: v.CorporateNumber, Address: v.Address, Website: v.Website,
 		Contact: v.Contact, OwnerID: v.OwnerID, Notes: v.Notes, Certifications: certs}
 }
+
+// recordImporter imports a register whose rows are matched by one key
+// (people by e-mail, social-media accounts by platform and handle, cloud
+// services by name). I is the register's input.
+type recordImporter[I any] struct {
+	db   *DB
+	refs references
+	// table and kind name the register's table and entity.
+	table, kind string
+	by          domain.ImportMatchBy
+	// keyColumns are the columns whose cells make the key; keyOf folds them.
+	keyColumns []string
+	keyOf      func(cells ...string) string
+	// index loads the key → id of every record.
+	index func(ctx context.Context, tx bun.Tx) (map[string]string, error)
+	// current returns the input that writes the record again, and its version.
+	current func(ctx context.Context, tx bun.Tx, id string) (I, int, error)
+	// check is the register's own check of an input (as create and replace
+	// make it); id is "" for a new record.
+	check   func(ctx context.Context, tx bun.Tx, id string, in *I) error
+	create  func(ctx context.Context, tx bun.Tx, in I) error
+	replace func(ctx context.Context, tx bun.Tx, id string, ifVersion *int, in I) error
+
+	ids  map[string]string
+	seen map[string]int
+}
+
+func (p *recordImporter[I]) load(ctx context.Context, tx bun.Tx) error {
+	if err := p.refs.load(ctx, tx); err != nil {
+		return err
+	}
+	var err error
+	p.ids, err = p.index(ctx, tx)
+	p.seen = map[string]int{}
+	return err
+}
+
+func (p *recordImporter[I]) plan(ctx context.Context, tx bun.Tx, cells []cell, row *domain.ImportRow) error {
+	parts := make([]string, len(p.keyColumns))
+	var first *cell
+	for i, k := range p.keyColumns {
+		c := cellOf(cells, k)
+		if c == nil {
+			return domain.Invalid("the file lacks a column that identifies the rows", domain.FieldError{Field: "file", Message: "needs the column " + k, Ja: "列「" + k + "」が必要です。"}).
+				WithJa("行を特定する列がファイルにありません。")
+		}
+		if first == nil {
+			first = c
+		}
+		parts[i] = c.value
+	}
+	key := p.keyOf(parts...)
+	if key != "" {
+		if n, dup := p.seen[key]; dup {
+			rowErr(row, first, fmt.Sprintf("the same record as row %d", n), fmt.Sprintf("%d行目と同じ記録です。", n))
+			return nil
+		}
+		p.seen[key] = row.Row
+	}
+	var before I
+	id := p.ids[key]
+	if id != "" && key != "" {
+		cur, ver, err := p.current(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		before, row.MatchID, row.MatchVersion, row.MatchedBy = cur, id, ver, p.by
+	} else {
+		id = ""
+	}
+	// A deep copy, so that the overlay does not write into before's lists.
+	var in I
+	raw, _ := json.Marshal(before)
+	_ = json.Unmarshal(raw, &in)
+	p.refs.overlay(&in, cells, row)
+	if err := fieldErrors(row, cells, p.check(ctx, tx, id, &in)); err != nil {
+		return err
+	}
+	finishPlan(row, id != "", before, in, cells)
+	return nil
+}
+
+func (p *recordImporter[I]) apply(ctx context.Context, tx bun.Tx, row *domain.ImportRow) error {
+	if row.Action == domain.ImportUnchanged {
+		return checkUnchanged(ctx, tx, p.table, p.kind, row)
+	}
+	var in I
+	if err := json.Unmarshal(row.Input, &in); err != nil {
+		return fmt.Errorf("store: read planned %s: %w", p.kind, err)
+	}
+	if row.Action == domain.ImportCreate {
+		return p.create(ctx, tx, in)
+	}
+	ver := row.MatchVersion
+	return p.replace(ctx, tx, row.MatchID, &ver, in)
+}
+
+// inputOf is the input that writes a record again: the record's JSON read
+// into the input type (their fields share names).
+func inputOf[I any](record any) I {
+	var in I
+	raw, _ := json.Marshal(record)
+	_ = json.Unmarshal(raw, &in)
+	return in
+}
+
+// keyIndex reads "key → id" pairs with a query of two columns.
+func keyIndex(ctx context.Context, tx bun.Tx, query string, fold func(cells ...string) string) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return nil, wrap("load import index", err)
+	}
+	defer func() { _ = rows.Close() }()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, a, b string
+		if err := rows.Scan(&id, &a, &b); err != nil {
+			return nil, wrap("load import index", err)
+		}
+		out[fold(a, b)] = id
+	}
+	return out, wrap("load import index", rows.Err())
+}
+
+func init() {
+	importers[domain.RegisterPeople] = func(db *DB) registerImporter {
+		return &recordImporter[domain.PersonInput]{db: db, table: "people", kind: entityPerson, by: domain.MatchEmail,
+			keyColumns: []string{"email"}, keyOf: func(c ...string) string { return foldEmail(c[0]) },
+			index: func(ctx context.Context, tx bun.Tx) (map[string]string, error) {
+				return keyIndex(ctx, tx, "SELECT id, email, '' FROM people", func(c ...string) string { return foldEmail(c[0]) })
+			},
+			current: func(ctx context.Context, tx bun.Tx, id string) (domain.PersonInput, int, error) {
+				var row personRow
+				if err := loadRow(ctx, tx, &row, entityPerson, id); err != nil {
+					return domain.PersonInput{}, 0, err
+				}
+				p := row.toDomain()
+				in := inputOf[domain.PersonInput](p)
+				in.Active = &p.Active
+				return in, p.Version, nil
+			},
+			check: func(ctx context.Context, tx bun.Tx, id string, in *domain.PersonInput) error {
+				in.Normalize()
+				if err := domain.Validate(in); err != nil {
+					return err
+				}
+				return db.checkPersonReferences(ctx, tx, id, *in)
+			},
+			create: func(ctx context.Context, tx bun.Tx, in domain.PersonInput) error {
+				_, err := db.createPerson(ctx, tx, in)
+				return err
+			},
+			replace: func(ctx context.Context, tx bun.Tx, id string, v *int, in domain.PersonInput) error {
+				_, err := db.replacePersonTx(ctx, tx, id, v, in)
+				return err
+			},
+		}
+	}
+	handleKey := func(c ...string) string {
+		h := strings.ToLower(domain.NormalizeHandle(strings.TrimSpace(domain.NormalizeIdentifier(c[1]))))
+		if h == "" {
+			return ""
+		}
+		return strings.ToLower(strings.TrimSpace(c[0])) + "/" + h
+	}
+	importers[domain.RegisterSocialAccounts] = func(db *DB) registerImporter {
+		return &recordImporter[domain.SocialAccountInput]{db: db, table: "social_accounts", kind: entitySocialAccount, by: domain.MatchHandle,
+			keyColumns: []string{"platform", "handle"}, keyOf: handleKey,
+			index: func(ctx context.Context, tx bun.Tx) (map[string]string, error) {
+				return keyIndex(ctx, tx, "SELECT id, platform, handle FROM social_accounts", handleKey)
+			},
+			current: func(ctx context.Context, tx bun.Tx, id string) (domain.SocialAccountInput, int, error) {
+				var row socialAccountRow
+				if err := loadRow(ctx, tx, &row, entitySocialAccount, id); err != nil {
+					return domain.SocialAccountInput{}, 0, err
+				}
+				a := row.toDomain()
+				return inputOf[domain.SocialAccountInput](a), a.Version, nil
+			},
+			check: func(ctx context.Context, tx bun.Tx, id string, in *domain.SocialAccountInput) error {
+				active := true
+				if id != "" {
+					var row socialAccountRow
+					if err := loadRow(ctx, tx, &row, entitySocialAccount, id); err != nil {
+						return err
+					}
+					if err := accountRetired(&row); err != nil {
+						return domain.Invalid(domain.ErrorMessageOf(err), domain.FieldError{Field: "handle", Message: domain.ErrorMessageOf(err), Ja: domain.MessageFor(err, domain.LocaleJa)})
+					}
+					active = row.Status == string(domain.SocialActive)
+					if in.ResponsiblePersonID != row.ResponsiblePersonID {
+						return domain.Invalid("the responsible person changes only through its own operation",
+							domain.FieldError{Field: "responsible_person_id", Message: "is not the account's responsible person: hand the account over with PUT /v1/social-accounts/{id}/responsible-person",
+								Ja: "取込みでは責任者を変更できません。責任者の引継ぎの操作で変更してください。", Value: in.ResponsiblePersonID})
+					}
+				}
+				return db.checkSocialAccountInput(ctx, tx, in, active)
+			},
+			create: func(ctx context.Context, tx bun.Tx, in domain.SocialAccountInput) error {
+				_, err := db.createSocialAccountTx(ctx, tx, in)
+				return err
+			},
+			replace: func(ctx context.Context, tx bun.Tx, id string, v *int, in domain.SocialAccountInput) error {
+				_, err := db.replaceSocialAccountTx(ctx, tx, id, v, in)
+				return err
+			},
+		}
+	}
+	nameKey := func(c ...string) string { return strings.TrimSpace(domain.NormalizeIdentifier(c[0])) }
+	importers[domain.RegisterCloudServices] = func(db *DB) registerImporter {
+		return &recordImporter[domain.CloudServiceInput]{db: db, table: "cloud_services", kind: entityCloudService, by: domain.MatchName,
+			keyColumns: []string{"name"}, keyOf: nameKey,
+			index: func(ctx context.Context, tx bun.Tx) (map[string]string, error) {
+				return keyIndex(ctx, tx, "SELECT id, name, '' FROM cloud_services", nameKey)
+			},
+			current: func(ctx context.Context, tx bun.Tx, id string) (domain.CloudServiceInput, int, error) {
+				var row cloudServiceRow
+				if err := loadRow(ctx, tx, &row, entityCloudService, id); err != nil {
+					return domain.CloudServiceInput{}, 0, err
+				}
+				s := row.toDomain()
+				return inputOf[domain.CloudServiceInput](s), s.Version, nil
+			},
+			check: func(ctx context.Context, tx bun.Tx, _ string, in *domain.CloudServiceInput) error {
+				return db.checkCloudServiceInput(ctx, tx, in)
+			},
+			create: func(ctx context.Context, tx bun.Tx, in domain.CloudServiceInput) error {
+				_, err := db.createCloudServiceTx(ctx, tx, in)
+				return err
+			},
+			replace: func(ctx context.Context, tx bun.Tx, id string, v *int, in domain.CloudServiceInput) error {
+				_, err := db.replaceCloudServiceTx(ctx, tx, id, v, in)
+				return err
+			},
+		}
+	}
+}
