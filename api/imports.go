@@ -270,7 +270,7 @@ func importUploadBody() *huma.RequestBody {
 			"register": {Ref: schemaPrefix + "ImportRegister", Description: "The register the rows go into."},
 			"encoding": {Type: huma.TypeString, MaxLength: &encMax, Pattern: "^[A-Za-z0-9_-]*$",
 				Description: "The CSV's encoding: utf-8, or shift_jis (also cp932, sjis); omit to detect (valid UTF-8 is UTF-8, else Shift_JIS / CP932). Ignored for XLSX."},
-			"file":     file,
+			"file": file,
 		},
 		Required: []string{"register", "file"},
 	}

@@ -394,3 +394,49 @@ func TestImportPeopleAndSocialAccounts(t *testing.T) {
 		require.Equal(t, domain.ImportSummary{Unchanged: 2, Error: 1}, im.Summary, "%+v", e.importRows(im.ID, false))
 	})
 }
+
+// Contracts import with their clause coverage, a column per clause.
+func TestImportContractsWithClauses(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		cn := corporateNumber(300000001)
+		var v domain.Vendor
+		e.must(http.StatusCreated, "POST", "/v1/vendors", e.admin, map[string]any{"name": "契約取込株式会社", "corporate_number": cn, "owner_id": e.person.ID}).Decode(t, &v)
+		file := csvOf(t, [][]string{
+			{"委託事業者", "契約件名", "契約開始日", "契約終了日", "所管職員メールアドレス", "clause.confidentiality", "条項：情報セキュリティポリシー及び実施手順の遵守", "clause.staff_training"},
+			{fullWidth(cn), "保守業務委託", "2026/4/1", "令和9年3月31日", e.person.Email, "included 第12条", "記載あり：第3条", ""},
+			{"契約取込株式会社", "運用業務委託", "2026-04-01", "", e.person.Email, "waived 別契約で担保", "", "included"},
+			{"存在しない会社", "誤り", "2026-04-01", "", e.person.Email, "maybe", "", ""},
+		})
+		var im domain.Import
+		r := e.importFile(e.admin, "contracts", "contracts.csv", file)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		r.Decode(t, &im)
+		rows := e.importRows(im.ID, false)
+		require.Equal(t, domain.ImportSummary{Create: 1, Error: 2}, im.Summary, "%+v", rows)
+		require.Equal(t, "clause.staff_training", rows[1].Errors[0].Column, "included needs its article: %+v", rows[1].Errors)
+		cols := map[string]bool{}
+		for _, er := range rows[2].Errors {
+			cols[er.Column] = true
+		}
+		require.Equal(t, map[string]bool{"委託事業者": true, "clause.confidentiality": true}, cols, "%+v", rows[2].Errors)
+		e.must(http.StatusOK, "POST", "/v1/imports/"+im.ID+"/commit", e.admin, map[string]any{"sha256": im.SHA256})
+		var page struct {
+			Items []domain.Contract `json:"items"`
+		}
+		e.must(http.StatusOK, "GET", "/v1/contracts?vendor_id="+v.ID, e.admin, nil).Decode(t, &page)
+		require.Len(t, page.Items, 1)
+		require.Equal(t, "2027-03-31", page.Items[0].EndDate.String())
+		var clauses struct {
+			Items []domain.ClauseCoverage `json:"items"`
+		}
+		e.must(http.StatusOK, "GET", "/v1/contracts/"+page.Items[0].ID+"/clauses", e.admin, nil).Decode(t, &clauses)
+		got := map[string]string{}
+		for _, c := range clauses.Items {
+			got[c.Code] = string(c.Status) + " " + c.ArticleRef
+		}
+		require.Equal(t, "included 第12条", got["confidentiality"])
+		require.Equal(t, "included 第3条", got["policy_compliance"])
+		e.importFile(e.admin, "contracts", "contracts.csv", file).Decode(t, &im)
+		require.Equal(t, domain.ImportSummary{Unchanged: 1, Error: 2}, im.Summary, "%+v", e.importRows(im.ID, false))
+	})
+}

@@ -137,7 +137,13 @@ func (db *DB) CreateImport(ctx context.Context, in domain.ImportUpload) (*domain
 		return nil, domain.Invalid(err.Error(), domain.FieldError{Field: "file", Message: err.Error(), Ja: "ファイルを読み取れません。"}).
 			WithJa("ファイルを読み取れません。")
 	}
-	cols, err := headerColumns(in.Register, t.Header)
+	var clauses []*domain.CatalogueItem
+	if in.Register == domain.RegisterContracts {
+		if clauses, err = db.catalogueItems(ctx, db.bun, domain.CatalogueClauses, true); err != nil {
+			return nil, err
+		}
+	}
+	cols, err := headerColumns(in.Register, t.Header, clauses)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +228,7 @@ func rowRecord(importID string, row *domain.ImportRow) importRowRecord {
 
 // headerColumns maps each header to its column (Key "" for a blank header,
 // whose cells are ignored); unknown and doubled headers are EINVALID.
-func headerColumns(register string, header []string) ([]domain.Column, error) {
+func headerColumns(register string, header []string, clauses []*domain.CatalogueItem) ([]domain.Column, error) {
 	var fe domain.FieldErrors
 	cols := make([]domain.Column, len(header))
 	seen := map[string]string{}
@@ -231,6 +237,9 @@ func headerColumns(register string, header []string) ([]domain.Column, error) {
 			continue
 		}
 		c, ok := domain.ColumnByHeader(register, h)
+		if !ok && register == domain.RegisterContracts {
+			c, ok = domain.ClauseColumnByHeader(h, clauses)
+		}
 		if !ok {
 			fe.AddJa("file", fmt.Sprintf("column %q is not a column of %s", h, register), fmt.Sprintf("列「%s」はこの台帳の列ではありません。", h), h)
 			continue

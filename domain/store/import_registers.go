@@ -40,6 +40,8 @@ var importers = map[string]func(db *DB) registerImporter{
 type references struct {
 	people      map[string]string // folded e-mail → id
 	departments map[string]string // name → id
+	// vendors, loaded for the contracts only: corporate number or name → id.
+	vendors map[string]string
 }
 
 func (r *references) load(ctx context.Context, tx bun.Tx) error {
@@ -184,6 +186,13 @@ func (r *references) convert(c *cell, ft reflect.Type, nfkc bool, row *domain.Im
 			return nil, false
 		}
 		return id, true
+	case domain.RefVendor:
+		id, ok := r.vendors[vendorKey(s)]
+		if !ok {
+			rowErr(row, c, fmt.Sprintf("no vendor has the corporate number or name %s", s), fmt.Sprintf("法人番号又は名称が「%s」の委託事業者は登録されていません。", s))
+			return nil, false
+		}
+		return id, true
 	case domain.RefDepartmentName:
 		id, ok := r.departments[domain.NormalizeIdentifier(s)]
 		if !ok {
@@ -245,10 +254,22 @@ func fieldType(t reflect.Type, path string) (reflect.Type, bool) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t.Kind() == reflect.Map {
+		return t.Elem(), false
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, false
+	}
 	name, rest, nested := strings.Cut(path, ".")
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" {
+			if ft, nfkc := fieldType(f.Type, path); ft != nil {
+				return ft, nfkc
+			}
+			continue
+		}
 		if tag != name {
 			continue
 		}
