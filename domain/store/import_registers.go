@@ -161,7 +161,7 @@ var dateType = reflect.TypeOf(domain.Date{})
 
 // convert turns a cell into the JSON value of its field.
 func (r *references) convert(c *cell, ft reflect.Type, nfkc bool, row *domain.ImportRow) (any, bool) {
-	s := strings.TrimSpace(c.value)
+	s := unescapeFormula(strings.TrimSpace(c.value))
 	ptr := ft.Kind() == reflect.Pointer
 	if ptr {
 		ft = ft.Elem()
@@ -756,4 +756,14 @@ func init() {
 			},
 		}
 	}
+}
+
+// unescapeFormula undoes the export's neutralising of a cell a spreadsheet
+// would read as a formula (a ' before =, +, -, @, tab or CR), so that an
+// exported file imports with nothing to change.
+func unescapeFormula(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+		return s[1:]
+	}
+	return s
 }
