@@ -294,7 +294,7 @@ func (s *Server) uploadImport(ctx context.Context, w http.ResponseWriter, r *htt
 	r.Body = http.MaxBytesReader(w, r.Body, domain.ImportMaxBytes+importFormSlack)
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(ImportUploadTimeout))
-	in, err := ReadImportForm(r)
+	in, _, err := ReadImportForm(r)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		w.Header().Set("Connection", "close")
@@ -315,16 +315,17 @@ func (s *Server) uploadImport(ctx context.Context, w http.ResponseWriter, r *htt
 }
 
 // ReadImportForm reads the upload's fields (register, encoding and, for
-// the staff pages, csrf) and leaves the file part unread in Content.
-func ReadImportForm(r *http.Request) (domain.ImportUpload, error) {
+// the staff pages, csrf, returned for the page to check before the file is
+// read) and leaves the file part unread in Content.
+func ReadImportForm(r *http.Request) (in domain.ImportUpload, csrf string, err error) {
 	vals, file, err := readUploadForm(r, "fields register, encoding, then file", "register", "encoding", "csrf")
-	in := domain.ImportUpload{Register: vals["register"], Encoding: vals["encoding"]}
+	in = domain.ImportUpload{Register: vals["register"], Encoding: vals["encoding"]}
 	if err != nil {
-		return in, err
+		return in, vals["csrf"], err
 	}
-	if file == nil {
-		return in, huma.NewError(http.StatusBadRequest, "no file was sent", &huma.ErrorDetail{Location: "body.file", Message: "is required"})
+	if file == nil || file.FileName() == "" {
+		return in, vals["csrf"], huma.NewError(http.StatusBadRequest, "no file was sent", &huma.ErrorDetail{Location: "body.file", Message: "is required"})
 	}
 	in.FileName, in.Content = file.FileName(), file
-	return in, nil
+	return in, vals["csrf"], nil
 }

@@ -115,6 +115,7 @@ func New(cfg Config) (*Handler, error) {
 		h.evidenceRoutes(r)
 		h.inspectionRoutes(r)
 		h.auditRoutes(r)
+		h.importRoutes(r)
 	})
 	h.router = r
 	return h, nil
