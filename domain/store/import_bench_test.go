@@ -62,4 +62,3 @@ func BenchmarkImport10000Vendors(b *testing.B) {
 		}
 	})
 }
-
