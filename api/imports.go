@@ -42,8 +42,10 @@ type ImportOutput struct {
 	Body *domain.Import
 }
 
-// ImportCreatedOutput is a planned import.
+// ImportCreatedOutput is a planned import (201), or a large one a job is
+// planning (202, status running).
 type ImportCreatedOutput struct {
+	Status   int
 	ETag     string `header:"ETag" doc:"The import's version as a strong ETag."`
 	Location string `header:"Location" pattern:"^/v1/imports/[0-9a-f-]{36}$" doc:"Path of the new import."`
 	Body     *domain.Import
@@ -72,7 +74,8 @@ func (s *Server) registerImports() {
 		Description: "Reads a CSV (UTF-8 with or without BOM, or Shift_JIS / CP932: stated in encoding, or detected: valid UTF-8 is " +
 			"UTF-8) or an XLSX workbook (its first sheet) into a register, and answers the dry run: per row what committing would " +
 			"create, update or leave unchanged (matched by 法人番号 or name for vendors), and every error with its row and column. " +
-			"Nothing in the register changes. The body is multipart/form-data with register and encoding first and file last. " +
+			"Nothing in the register changes. A file of more than 2,000 rows is planned by a job where one runs: the answer is then 202 " +
+			"with status running, and GET /v1/imports/{id} shows the progress (rows_done of rows_total) until it is a dry run. The body is multipart/form-data with register and encoding first and file last. " +
 			"The header row names the columns in Japanese or English (see the README); full-width digits are accepted. " +
 			"A file larger than 20 MiB is refused with 413, one that is neither CSV nor XLSX with 415, unknown columns or more " +
 			"than 50,000 rows with 422. Needs the editor or admin role; the people register needs admin.",
@@ -91,10 +94,19 @@ func (s *Server) registerImports() {
 		if err != nil {
 			return nil, err
 		}
-		return &ImportCreatedOutput{ETag: etag(im.Version), Location: ImportUploadPath + "/" + im.ID, Body: im}, nil
+		status := http.StatusCreated
+		if im.Status == domain.ImportRunning {
+			status = http.StatusAccepted
+		}
+		return &ImportCreatedOutput{Status: status, ETag: etag(im.Version), Location: ImportUploadPath + "/" + im.ID, Body: im}, nil
 	})
 	if op := s.api.OpenAPI().Paths[ImportUploadPath]; op != nil && op.Post != nil {
 		op.Post.RequestBody = importUploadBody()
+		if ok := op.Post.Responses["201"]; ok != nil {
+			accepted := *ok
+			accepted.Description = "Accepted: a large file, planned by a job; the import's status is running, and GET /v1/imports/{id} shows the progress."
+			op.Post.Responses["202"] = &accepted
+		}
 		op.Post.Responses["413"].Description = "Content Too Large: the file is larger than 20 MiB. Nothing is stored."
 		op.Post.Responses["415"].Description = "Unsupported Media Type: the file is neither CSV nor XLSX. Nothing is stored."
 	}
@@ -106,7 +118,7 @@ func (s *Server) registerImports() {
 	}.huma(), func(ctx context.Context, in *struct {
 		PageParams
 		Register string              `query:"register" enum:"vendors,contracts,cloud-services,social-accounts,people" doc:"Only imports into this register."`
-		Status   domain.ImportStatus `query:"status" enum:"dry_run,committed,failed,expired" doc:"Only imports in this status."`
+		Status   domain.ImportStatus `query:"status" enum:"running,dry_run,committed,failed,expired" doc:"Only imports in this status."`
 	}) (*ListOutput[*domain.Import], error) {
 		page, err := s.Imports.ListImports(ctx, domain.ImportFilter{Register: in.Register, Status: in.Status}, in.request())
 		if err != nil {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,8 +20,11 @@ import (
 // ImportStatus is where an import stands.
 type ImportStatus string
 
-// Import statuses: dry_run → committed | failed | expired.
+// Import statuses: (running →) dry_run → committed | failed | expired.
 const (
+	// ImportRunning: a large file waits for, or is in, the job that plans
+	// it (rows_done of rows_total); it then becomes a dry run.
+	ImportRunning   ImportStatus = "running"
 	ImportDryRun    ImportStatus = "dry_run"
 	ImportCommitted ImportStatus = "committed"
 	ImportFailed    ImportStatus = "failed"
@@ -43,7 +47,22 @@ const (
 const (
 	ImportMaxBytes = 20 << 20
 	ImportMaxRows  = 50000
+	// ImportAsyncRows: a file of more data rows is planned by a job (River)
+	// when a job runner runs, and answered 202 with status running.
+	ImportAsyncRows = 2000
 )
+
+// EnqueueImportPlan queues the job that plans a running import, inside the
+// transaction that stored it (River's InsertTx).
+type EnqueueImportPlan func(ctx context.Context, tx *sql.Tx, importID string) error
+
+// ImportPlanner plans a running import; the job calls it.
+type ImportPlanner interface {
+	// PlanImport plans the stored file of a running import, in chunks so
+	// that rows_done shows the progress, and makes it a dry run. An import
+	// that is not running is left as it is.
+	PlanImport(ctx context.Context, id string) error
+}
 
 // ImportSummary counts the rows of a plan by action.
 type ImportSummary struct {
@@ -61,7 +80,7 @@ type Import struct {
 	SHA256      string        `json:"sha256" pattern:"^[0-9a-f]{64}$" doc:"SHA-256 of the uploaded file, in hex; sent back to commit."`
 	Format      string        `json:"format" enum:"csv,xlsx" doc:"csv or xlsx."`
 	Encoding    string        `json:"encoding" enum:"utf-8,shift_jis,xlsx" doc:"The CSV's character encoding, as stated or detected (valid UTF-8 is UTF-8, anything else is read as Shift_JIS / CP932); xlsx for Excel files."`
-	Status      ImportStatus  `json:"status" enum:"dry_run,committed,failed,expired" doc:"dry_run → committed | failed | expired."`
+	Status      ImportStatus  `json:"status" enum:"running,dry_run,committed,failed,expired" doc:"running (a large file being planned by a job) → dry_run → committed | failed | expired."`
 	Headers     []string      `json:"headers" doc:"The header row as in the file."`
 	RowsTotal   int           `json:"rows_total" doc:"Data rows in the file."`
 	RowsDone    int           `json:"rows_done" doc:"Rows planned so far (progress; equals rows_total once planned)."`

@@ -156,6 +156,7 @@ func (h *harness) newRunnerWith(smtpMailer jobs.Mailer, extra jobs.Config) *jobs
 		Store: st, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Now: h.clock.Now, Location: tokyo,
 		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: retry, DigestRetryCap: h.opts.retryCap,
 		OnEmailChange: h.db.OnEmailChange, OnUrgentReminders: h.db.OnUrgentReminders,
+		Imports: h.db, OnImportPlan: h.db.OnImportPlan,
 		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		JobTimeout: extra.JobTimeout, RescueStuckJobsAfter: extra.RescueStuckJobsAfter,
 	})

@@ -104,6 +104,10 @@ type Config struct {
 	// ciso) in their transaction, the same way the scan queues its own:
 	// pass the store's OnUrgentReminders.
 	OnUrgentReminders func(domain.EnqueueDigests)
+	// Imports, when set, plans large import files in a job; OnImportPlan
+	// receives the hook that queues it: pass the store and its OnImportPlan.
+	Imports      domain.ImportPlanner
+	OnImportPlan func(domain.EnqueueImportPlan)
 }
 
 // jobSlack is what a sending job needs beyond its send: reading and
@@ -228,6 +232,12 @@ func New(cfg Config) (*Runner, error) {
 			return river.AddWorkerSafely(workers, &EmailChangeNoticeWorker{Settings: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
 				MessageIDDomain: cfg.MessageIDDomain, Location: cfg.Location, Logger: logger})
 		},
+		func() error {
+			if cfg.Imports == nil {
+				return nil
+			}
+			return river.AddWorkerSafely(workers, &ImportPlanWorker{Imports: cfg.Imports})
+		},
 	} {
 		if err := add(); err != nil {
 			return nil, fmt.Errorf("jobs: add worker: %w", err)
@@ -281,6 +291,9 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.OnUrgentReminders != nil {
 		cfg.OnUrgentReminders(sc.enqueueDigests)
+	}
+	if cfg.OnImportPlan != nil && cfg.Imports != nil {
+		cfg.OnImportPlan(enqueueImportPlan(client))
 	}
 	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc}, nil
 }

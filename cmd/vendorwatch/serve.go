@@ -290,6 +290,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Dig
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
 		DigestLease: cfg.DigestLease, MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
 		OnUrgentReminders: db.OnUrgentReminders,
+		Imports:           db, OnImportPlan: db.OnImportPlan,
 	})
 	if err != nil {
 		return nil, nil, err

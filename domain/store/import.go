@@ -47,6 +47,12 @@ type importRecord struct {
 	Version     int        `bun:"version"`
 	CreatedAt   time.Time  `bun:"created_at"`
 	UpdatedAt   time.Time  `bun:"updated_at"`
+	// Content is the file of a running import; AskedEncoding the encoding
+	// the upload stated.
+	Content       []byte `bun:"content"`
+	AskedEncoding string `bun:"asked_encoding"`
+	// pending are the planned rows not yet inserted.
+	pending []importRowRecord `bun:"-"`
 }
 
 type importRowRecord struct {
@@ -155,54 +161,172 @@ func (db *DB) CreateImport(ctx context.Context, in domain.ImportUpload) (*domain
 		Headers: string(headers), RowsTotal: len(t.Rows), Version: 1, CreatedAt: now, UpdatedAt: now,
 		CreatedBy: nullable(actorOf(ctx).PersonID)}
 	var out *domain.Import
+	if len(t.Rows) > domain.ImportAsyncRows && db.importPlan != nil {
+		// A large file is planned by a job, with progress.
+		rec.Status, rec.Content, rec.AskedEncoding = string(domain.ImportRunning), b, enc
+		err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.NewInsert().Model(rec).Exec(ctx); err != nil {
+				return wrap("insert import", err)
+			}
+			if err := db.importPlan(ctx, tx.Tx, rec.ID); err != nil {
+				return err
+			}
+			out = rec.toDomain()
+			return db.appendAudit(ctx, tx, auditEntry{Action: "upload", EntityType: entityImport, EntityID: rec.ID, After: out})
+		})
+		return out, err
+	}
 	err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p := imp(db)
 		if err := p.load(ctx, tx); err != nil {
 			return err
 		}
-		rows := make([]importRowRecord, 0, len(t.Rows))
-		for i, cells := range t.Rows {
-			row := &domain.ImportRow{Row: i + 2, Values: map[string]string{}}
-			cs := make([]cell, 0, len(cols))
-			for j, c := range cols {
-				row.Values[t.Header[j]] = cells[j]
-				if c.Key != "" {
-					cs = append(cs, cell{col: c, header: t.Header[j], value: cells[j]})
-				}
-			}
-			if err := p.plan(ctx, tx, cs, row); err != nil {
-				return err
-			}
-			if len(row.Errors) > 0 {
-				row.Action, row.ChangedFields = domain.ImportError, nil
-			}
-			switch row.Action {
-			case domain.ImportCreate:
-				rec.NCreate++
-			case domain.ImportUpdate:
-				rec.NUpdate++
-			case domain.ImportUnchanged:
-				rec.NUnchanged++
-			default:
-				rec.NError++
-			}
-			rows = append(rows, rowRecord(rec.ID, row))
+		if err := planRows(ctx, tx, p, rec, t, cols, 0, len(t.Rows)); err != nil {
+			return err
 		}
 		rec.RowsDone = len(t.Rows)
 		if _, err := tx.NewInsert().Model(rec).Exec(ctx); err != nil {
 			return wrap("insert import", err)
 		}
-		for start := 0; start < len(rows); start += 500 {
-			end := min(start+500, len(rows))
-			chunk := rows[start:end]
-			if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
-				return wrap("insert import rows", err)
-			}
+		if err := db.flushImportRows(ctx, tx, rec); err != nil {
+			return err
 		}
 		out = rec.toDomain()
 		return db.appendAudit(ctx, tx, auditEntry{Action: "dry_run", EntityType: entityImport, EntityID: rec.ID, After: out})
 	})
 	return out, err
+}
+
+// OnImportPlan sets what queues the job that plans a large file, inside
+// the transaction that stores it. Without it every file is planned at once.
+func (db *DB) OnImportPlan(f domain.EnqueueImportPlan) { db.importPlan = f }
+
+// planRows plans the rows [from, to) of t into rec's pending rows and counts.
+func planRows(ctx context.Context, tx bun.Tx, p registerImporter, rec *importRecord, t *tabular.Table, cols []domain.Column, from, to int) error {
+	for i := from; i < to; i++ {
+		cells := t.Rows[i]
+		row := &domain.ImportRow{Row: i + 2, Values: map[string]string{}}
+		cs := make([]cell, 0, len(cols))
+		for j, c := range cols {
+			row.Values[t.Header[j]] = cells[j]
+			if c.Key != "" {
+				cs = append(cs, cell{col: c, header: t.Header[j], value: cells[j]})
+			}
+		}
+		if err := p.plan(ctx, tx, cs, row); err != nil {
+			return err
+		}
+		if len(row.Errors) > 0 {
+			row.Action, row.ChangedFields = domain.ImportError, nil
+		}
+		switch row.Action {
+		case domain.ImportCreate:
+			rec.NCreate++
+		case domain.ImportUpdate:
+			rec.NUpdate++
+		case domain.ImportUnchanged:
+			rec.NUnchanged++
+		default:
+			rec.NError++
+		}
+		rec.pending = append(rec.pending, rowRecord(rec.ID, row))
+	}
+	return nil
+}
+
+// flushImportRows inserts the planned rows not yet written.
+func (db *DB) flushImportRows(ctx context.Context, tx bun.Tx, rec *importRecord) error {
+	rows := rec.pending
+	rec.pending = nil
+	for start := 0; start < len(rows); start += 500 {
+		end := min(start+500, len(rows))
+		chunk := rows[start:end]
+		if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+			return wrap("insert import rows", err)
+		}
+	}
+	return nil
+}
+
+// importChunk is how many rows a job plans in one transaction, after each
+// of which rows_done shows the progress.
+const importChunk = 500
+
+// PlanImport implements domain.ImportPlanner.
+func (db *DB) PlanImport(ctx context.Context, id string) error {
+	rec, err := db.loadImport(ctx, db.bun, id)
+	if err != nil {
+		return err
+	}
+	if rec.Status != string(domain.ImportRunning) {
+		return nil
+	}
+	if rec.CreatedBy != nil {
+		if p, err := db.FindPerson(ctx, *rec.CreatedBy); err == nil {
+			ctx = domain.WithActor(ctx, domain.Actor{PersonID: p.ID, Name: p.Name, Role: domain.RoleEditor})
+		}
+	}
+	t, err := tabular.Read(rec.Content, rec.AskedEncoding, domain.ImportMaxRows)
+	var cols []domain.Column
+	if err == nil {
+		var clauses []*domain.CatalogueItem
+		if rec.Register == domain.RegisterContracts {
+			clauses, err = db.catalogueItems(ctx, db.bun, domain.CatalogueClauses, true)
+		}
+		if err == nil {
+			cols, err = headerColumns(rec.Register, t.Header, clauses)
+		}
+	}
+	if err != nil {
+		db.failImport(ctx, id, err)
+		return nil
+	}
+	// Start again from the first row: a job that died midway left rows of
+	// its own, which go.
+	rec.NCreate, rec.NUpdate, rec.NUnchanged, rec.NError, rec.RowsDone = 0, 0, 0, 0, 0
+	p := importers[rec.Register](db)
+	for from := 0; from == 0 || from < len(t.Rows); from += importChunk {
+		to := min(from+importChunk, len(t.Rows))
+		err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if from == 0 {
+				if _, err := tx.NewDelete().Model((*importRowRecord)(nil)).Where("import_id = ?", id).Exec(ctx); err != nil {
+					return wrap("clear import rows", err)
+				}
+				if err := p.load(ctx, tx); err != nil {
+					return err
+				}
+			}
+			if err := planRows(ctx, tx, p, rec, t, cols, from, to); err != nil {
+				return err
+			}
+			if err := db.flushImportRows(ctx, tx, rec); err != nil {
+				return err
+			}
+			rec.RowsDone = to
+			q := tx.NewUpdate().Model(rec).Column("rows_done", "n_create", "n_update", "n_unchanged", "n_error", "updated_at").WherePK()
+			rec.UpdatedAt = db.Now()
+			if to < len(t.Rows) {
+				_, err := q.Exec(ctx)
+				return wrap("import progress", err)
+			}
+			rec.Status, rec.Content, rec.Version = string(domain.ImportDryRun), nil, rec.Version+1
+			if _, err := q.Column("status", "content", "version").Exec(ctx); err != nil {
+				return wrap("import planned", err)
+			}
+			return db.appendAudit(ctx, tx, auditEntry{Action: "dry_run", EntityType: entityImport, EntityID: id, After: rec.toDomain()})
+		})
+		if err != nil {
+			if code := domain.ErrorCodeOf(err); code == domain.EINTERNAL || code == domain.EUNAVAILABLE {
+				return err // the job runs again
+			}
+			db.failImport(ctx, id, err)
+			return nil
+		}
+		if to >= len(t.Rows) {
+			break
+		}
+	}
+	return nil
 }
 
 func rowRecord(importID string, row *domain.ImportRow) importRowRecord {
@@ -272,9 +396,13 @@ func (db *DB) loadImport(ctx context.Context, tx bun.IDB, id string) (*importRec
 
 // FindImport implements domain.ImportService.
 func (db *DB) FindImport(ctx context.Context, id string) (*domain.Import, error) {
-	rec, err := db.loadImport(ctx, db.bun, id)
+	var rec importRecord
+	err := db.bun.NewSelect().Model(&rec).ExcludeColumn("content").Where("id = ?", id).Scan(ctx)
+	if isNoRows(err) {
+		return nil, notFound(entityImport, id)
+	}
 	if err != nil {
-		return nil, err
+		return nil, wrap("load import", err)
 	}
 	return rec.toDomain(), nil
 }
@@ -282,7 +410,7 @@ func (db *DB) FindImport(ctx context.Context, id string) (*domain.Import, error)
 // ListImports implements domain.ImportService.
 func (db *DB) ListImports(ctx context.Context, f domain.ImportFilter, p domain.PageRequest) (domain.Page[*domain.Import], error) {
 	var rows []*importRecord
-	q := db.bun.NewSelect().Model(&rows)
+	q := db.bun.NewSelect().Model(&rows).ExcludeColumn("content")
 	if f.Register != "" {
 		q = q.Where("register = ?", f.Register)
 	}
@@ -397,11 +525,11 @@ func rowFailure(row int, err error) error {
 func (db *DB) failImport(ctx context.Context, id string, cause error) {
 	_ = db.inTx(context.WithoutCancel(ctx), func(ctx context.Context, tx bun.Tx) error {
 		rec, err := db.loadImport(ctx, tx, id)
-		if err != nil || rec.Status != string(domain.ImportDryRun) {
+		if err != nil || rec.Status != string(domain.ImportDryRun) && rec.Status != string(domain.ImportRunning) {
 			return err
 		}
 		read := rec.Version
-		rec.Status, rec.Version, rec.UpdatedAt = string(domain.ImportFailed), read+1, db.Now()
+		rec.Status, rec.Version, rec.UpdatedAt, rec.Content = string(domain.ImportFailed), read+1, db.Now(), nil
 		rec.Failure = truncate(domain.ErrorMessageOf(cause), 2000)
 		if err := updateRow(ctx, tx, rec, entityImport, id, read, nil); err != nil {
 			return err

@@ -89,6 +89,9 @@ type DB struct {
 	urgent domain.EnqueueDigests
 	// blobs keeps the bytes of evidence files; see UseBlobStore.
 	blobs domain.BlobStore
+	// importPlan queues the job that plans a large import; set by the
+	// wiring (River's InsertTx) with OnImportPlan.
+	importPlan domain.EnqueueImportPlan
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,

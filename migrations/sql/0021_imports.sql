@@ -23,7 +23,10 @@ CREATE TABLE imports (
     committed_at  {{.Timestamp}},
     version       INTEGER      NOT NULL,
     created_at    {{.Timestamp}} NOT NULL,
-    updated_at    {{.Timestamp}} NOT NULL
+    updated_at    {{.Timestamp}} NOT NULL,
+    -- The file of a running import, kept until its job has planned it.
+    content       {{if .Postgres}}BYTEA{{else}}BLOB{{end}},
+    asked_encoding VARCHAR(20) NOT NULL DEFAULT ''
 );
 CREATE INDEX imports_register_idx ON imports (register, id);
 
