@@ -55,5 +55,13 @@ func TestImportedItemIsRemindedOnTheNextScan(t *testing.T) {
 			}
 		}
 		require.Equal(t, 1, overdue, "%+v", rem.Items)
+
+		// The commit's audit events are chained like any other: appended
+		// after, and before, other changes.
+		_, err = db.CreateVendor(ctx, domain.VendorInput{Name: "後の変更", OwnerID: admin.ID})
+		require.NoError(t, err)
+		v, err := db.VerifyAuditChain(ctx)
+		require.NoError(t, err)
+		require.True(t, v.OK, "%+v", v.FirstBroken)
 	})
 }
