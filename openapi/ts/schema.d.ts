@@ -787,7 +787,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a spreadsheet for a dry run
-         * @description Reads a CSV (UTF-8 with or without BOM, or Shift_JIS / CP932: stated in encoding, or detected: valid UTF-8 is UTF-8) or an XLSX workbook (its first sheet) into a register, and answers the dry run: per row what committing would create, update or leave unchanged (matched by 法人番号 or name for vendors), and every error with its row and column. Nothing in the register changes. The body is multipart/form-data with register and encoding first and file last. The header row names the columns in Japanese or English (see the README); full-width digits are accepted. A file larger than 20 MiB is refused with 413, one that is neither CSV nor XLSX with 415, unknown columns or more than 50,000 rows with 422. Needs the editor or admin role; the people register needs admin.
+         * @description Reads a CSV (UTF-8 with or without BOM, or Shift_JIS / CP932: stated in encoding, or detected: valid UTF-8 is UTF-8) or an XLSX workbook (its first sheet) into a register, and answers the dry run: per row what committing would create, update or leave unchanged (matched by 法人番号 or name for vendors), and every error with its row and column. Nothing in the register changes. A file of more than 2,000 rows is planned by a job where one runs: the answer is then 202 with status running, and GET /v1/imports/{id} shows the progress (rows_done of rows_total) until it is a dry run. The body is multipart/form-data with register and encoding first and file last. The header row names the columns in Japanese or English (see the README); full-width digits are accepted. A file larger than 20 MiB is refused with 413, one that is neither CSV nor XLSX with 415, unknown columns or more than 50,000 rows with 422. Needs the editor or admin role; the people register needs admin.
          */
         post: operations["create-import"];
         delete?: never;
@@ -3413,7 +3413,7 @@ export interface components {
             rows_total: number;
             /** @description SHA-256 of the uploaded file, in hex; sent back to commit. */
             sha256: string;
-            /** @description dry_run → committed | failed | expired. */
+            /** @description running (a large file being planned by a job) → dry_run → committed | failed | expired. */
             status: components["schemas"]["ImportStatus"];
             /** @description The plan's rows counted by action. */
             summary: components["schemas"]["ImportSummary"];
@@ -3502,10 +3502,10 @@ export interface components {
             row: number;
         };
         /**
-         * @description dry_run → committed | failed | expired.
+         * @description running (a large file being planned by a job) → dry_run → committed | failed | expired.
          * @enum {string}
          */
-        ImportStatus: "dry_run" | "committed" | "failed" | "expired";
+        ImportStatus: "running" | "dry_run" | "committed" | "failed" | "expired";
         ImportSummary: {
             /**
              * Format: int64
@@ -14890,6 +14890,25 @@ export interface operations {
         responses: {
             /** @description Created */
             201: {
+                headers: {
+                    /** @description Present when the request's Origin is one of the configured CORS origins. */
+                    "Access-Control-Allow-Origin"?: string;
+                    ETag?: string;
+                    Location?: string;
+                    /** @description Requests allowed per window for this caller. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Accepted: a large file, planned by a job; the import's status is running, and GET /v1/imports/{id} shows the progress. */
+            202: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
