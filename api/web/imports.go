@@ -105,7 +105,11 @@ func (h *Handler) importUpload(w http.ResponseWriter, r *http.Request) {
 		h.renderImportList(w, r, status, msg)
 		return
 	}
-	redirect(w, r, importsPagePath+"/"+im.ID, "import_planned")
+	flash := "import_planned"
+	if im.Status == domain.ImportRunning {
+		flash = "import_running"
+	}
+	redirect(w, r, importsPagePath+"/"+im.ID, flash)
 }
 
 // importPageData is one import's page.

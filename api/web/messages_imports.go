@@ -21,6 +21,7 @@ func init() {
 		"import.show_title":               {"取込みの試行結果", "Import dry run"},
 		"import.file_name":                {"ファイル名", "File"},
 		"import.status":                   {"状況", "Status"},
+		"import.status.running":           {"処理中", "Being planned"},
 		"import.status.dry_run":           {"試行済み（未確定）", "Dry run (not committed)"},
 		"import.status.committed":         {"確定済み", "Committed"},
 		"import.status.failed":            {"確定できませんでした", "Commit failed"},
@@ -48,6 +49,7 @@ func init() {
 		"import.failure":                  {"確定できなかった理由", "Why the commit failed"},
 		"import.created_at":               {"アップロード日時", "Uploaded"},
 		"flash.import_planned":            {"試行しました。内容を確認してから確定してください。", "Dry run done: check the plan, then commit."},
+		"flash.import_running":            {"行数が多いため、順に処理しています。このページを再読み込みすると進み具合が分かります。", "The file is large and is being planned: reload this page to see the progress."},
 		"flash.import_committed":          {"取込みを確定しました。", "The import is committed."},
 	})
 }
