@@ -310,6 +310,9 @@ func boundSchema(name string, s *huma.Schema) {
 	for prop, p := range s.Properties {
 		boundSchema(prop, p)
 	}
+	if ap, ok := s.AdditionalProperties.(*huma.Schema); ok {
+		boundSchema("", ap) // a map's values
+	}
 	for _, sub := range append(append(s.OneOf, s.AnyOf...), s.AllOf...) {
 		boundSchema(name, sub)
 	}

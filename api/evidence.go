@@ -47,7 +47,7 @@ const EvidenceUploadPagePath = "/evidence-files"
 // staff pages' form, which the NUL check and the request deadline treat
 // differently.
 func isEvidenceUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && (r.URL.Path == EvidenceUploadPath || r.URL.Path == EvidenceUploadPagePath)
+	return r.Method == http.MethodPost && (r.URL.Path == EvidenceUploadPath || r.URL.Path == EvidenceUploadPagePath) || isImportUpload(r)
 }
 
 // EvidenceFileOutput is one evidence file with its ETag.
@@ -276,28 +276,59 @@ func (s *Server) uploadEvidence(ctx context.Context, w http.ResponseWriter, r *h
 // readEvidenceForm reads the form's fields up to the file part, which it
 // leaves unread in Content.
 func readEvidenceForm(r *http.Request) (domain.EvidenceUpload, error) {
-	bad := func(msg string, details ...error) (domain.EvidenceUpload, error) {
-		return domain.EvidenceUpload{}, huma.NewError(http.StatusBadRequest, msg, details...)
+	vals, file, err := readUploadForm(r, "fields subject_type, subject_id, item_code, then file", "subject_type", "subject_id", "item_code")
+	in := domain.EvidenceUpload{SubjectType: domain.EvidenceSubject(vals["subject_type"]), SubjectID: vals["subject_id"], ItemCode: vals["item_code"]}
+	if err != nil {
+		return in, err
+	}
+	if file == nil {
+		if err := checkEvidenceFields(in); err != nil {
+			return in, err
+		}
+		return in, huma.NewError(http.StatusBadRequest, "no file was sent", &huma.ErrorDetail{Location: "body.file", Message: "is required"})
+	}
+	_, st := vals["subject_type"]
+	_, si := vals["subject_id"]
+	if !st || !si {
+		return in, huma.NewError(http.StatusBadRequest, "send subject_type and subject_id before the file",
+			&huma.ErrorDetail{Location: "body.file", Message: "must come after subject_type and subject_id"})
+	}
+	in.FileName = file.FileName()
+	in.Content = file
+	return in, checkEvidenceFields(in)
+}
+
+// readUploadForm reads a multipart/form-data body as a stream: the named
+// short text fields, in any order, up to the part named file, which it
+// returns unread (nil when the body has none). The uploads of evidence
+// files and imports share it; hint says what the form holds.
+func readUploadForm(r *http.Request, hint string, fields ...string) (map[string]string, *multipart.Part, error) {
+	vals := map[string]string{}
+	bad := func(msg string, details ...error) (map[string]string, *multipart.Part, error) {
+		return vals, nil, huma.NewError(http.StatusBadRequest, msg, details...)
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		return bad("send the file as multipart/form-data (fields subject_type, subject_id, item_code, then file)",
+		return bad("send the file as multipart/form-data ("+hint+")",
 			&huma.ErrorDetail{Location: "header.Content-Type", Message: "must be multipart/form-data", Value: r.Header.Get("Content-Type")})
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return bad("the multipart body cannot be read: " + err.Error())
 	}
-	var in domain.EvidenceUpload
+	known := map[string]bool{}
+	for _, f := range fields {
+		known[f] = true
+	}
 	seen := map[string]bool{}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			break
+			return vals, nil, nil
 		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return domain.EvidenceUpload{}, err
+			return vals, nil, err
 		}
 		if err != nil {
 			return bad("the multipart body cannot be read: " + err.Error())
@@ -307,36 +338,19 @@ func readEvidenceForm(r *http.Request) (domain.EvidenceUpload, error) {
 			return bad("each field may be sent once", &huma.ErrorDetail{Location: "body." + name, Message: "is sent more than once"})
 		}
 		seen[name] = true
-		switch name {
-		case "subject_type", "subject_id", "item_code":
+		switch {
+		case known[name]:
 			v, err := formValue(part)
 			if err != nil {
 				return bad("the multipart body cannot be read", &huma.ErrorDetail{Location: "body." + name, Message: err.Error()})
 			}
-			switch name {
-			case "subject_type":
-				in.SubjectType = domain.EvidenceSubject(v)
-			case "subject_id":
-				in.SubjectID = v
-			case "item_code":
-				in.ItemCode = v
-			}
-		case "file":
-			if !seen["subject_type"] || !seen["subject_id"] {
-				return bad("send subject_type and subject_id before the file",
-					&huma.ErrorDetail{Location: "body.file", Message: "must come after subject_type and subject_id"})
-			}
-			in.FileName = part.FileName()
-			in.Content = part
-			return in, checkEvidenceFields(in)
+			vals[name] = v
+		case name == "file":
+			return vals, part, nil
 		default:
 			return bad("unknown form field", &huma.ErrorDetail{Location: "body." + truncateRunes(name, 100), Message: "is not a field of this form"})
 		}
 	}
-	if err := checkEvidenceFields(in); err != nil {
-		return in, err
-	}
-	return bad("no file was sent", &huma.ErrorDetail{Location: "body.file", Message: "is required"})
 }
 
 // checkEvidenceFields checks the form's fields as huma would check a JSON

@@ -61,6 +61,8 @@ type Services struct {
 	// Idempotency remembers POSTs sent with an Idempotency-Key; nil to
 	// ignore the header.
 	Idempotency domain.IdempotencyService
+	// Imports bring registers in from spreadsheets (dry run, then commit).
+	Imports domain.ImportService
 }
 
 // Backend is one implementation of every service the API calls, as
@@ -89,6 +91,7 @@ type Backend interface {
 	domain.AuditRecordService
 	domain.WebhookService
 	domain.IdempotencyService
+	domain.ImportService
 	Ready(ctx context.Context) error
 }
 
@@ -104,6 +107,7 @@ func ServicesOf(b Backend) Services {
 		Inspections:   b, Audits: b,
 		Webhooks:    b,
 		Idempotency: b,
+		Imports:     b,
 	}
 }
 
@@ -204,6 +208,7 @@ func New(cfg Config) *Server {
 	s.registerInspections()
 	s.registerAudits()
 	s.registerWebhooks()
+	s.registerImports()
 	finishDocument(s.api.OpenAPI())
 	s.registerDocs(r)
 	if cfg.RiverUI != nil {

@@ -181,6 +181,30 @@ func ClauseColumnByHeader(header string, clauses []*CatalogueItem) (Column, bool
 	return Column{}, false
 }
 
+// formulaStarts are the first characters that make a spreadsheet read a
+// cell as a formula (CSV injection).
+const formulaStarts = "=+-@\t\r"
+
+// EscapeFormula neutralises a text cell against formula injection: a value
+// a spreadsheet would read as a formula (starting with =, +, -, @, tab or
+// carriage return) gets a leading apostrophe. Every export writes its text
+// cells through it, and an import reads them back with UnescapeFormula.
+func EscapeFormula(s string) string {
+	if s != "" && strings.ContainsRune(formulaStarts, rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// UnescapeFormula undoes EscapeFormula: the value an import reads from a
+// cell an export wrote.
+func UnescapeFormula(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune(formulaStarts, rune(s[1])) {
+		return s[1:]
+	}
+	return s
+}
+
 // foldHeader folds a header for comparison: NFKC (width), lower case, no
 // surrounding spaces.
 func foldHeader(s string) string {

@@ -162,6 +162,7 @@ func (h *harness) newRunnerWith(smtpMailer jobs.Mailer, extra jobs.Config) *jobs
 		NoPeriodic: true, FetchPollInterval: 20 * time.Millisecond, RetryPolicy: retry, DigestRetryCap: h.opts.retryCap,
 		OnEmailChange: h.db.OnEmailChange, OnUrgentReminders: h.db.OnUrgentReminders,
 		Webhooks: h.db, OnWebhookDeliveries: h.onWebhookDeliveries, WebhookRetryDelays: h.opts.webhookDelays,
+		Imports: h.db, OnImportPlan: h.db.OnImportPlan,
 		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		JobTimeout: extra.JobTimeout, RescueStuckJobsAfter: extra.RescueStuckJobsAfter,
 	})

@@ -113,6 +113,10 @@ type Config struct {
 	// WebhookRetryDelays are the waits before each retry of a delivery;
 	// DefaultWebhookRetryDelays when empty.
 	WebhookRetryDelays []time.Duration
+	// Imports, when set, plans large import files in a job; OnImportPlan
+	// receives the hook that queues it: pass the store and its OnImportPlan.
+	Imports      domain.ImportPlanner
+	OnImportPlan func(domain.EnqueueImportPlan)
 }
 
 // jobSlack is what a sending job needs beyond its send: reading and
@@ -237,6 +241,12 @@ func New(cfg Config) (*Runner, error) {
 			return river.AddWorkerSafely(workers, &EmailChangeNoticeWorker{Settings: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
 				MessageIDDomain: cfg.MessageIDDomain, Location: cfg.Location, Logger: logger})
 		},
+		func() error {
+			if cfg.Imports == nil {
+				return nil
+			}
+			return river.AddWorkerSafely(workers, &ImportPlanWorker{Imports: cfg.Imports})
+		},
 	} {
 		if err := add(); err != nil {
 			return nil, fmt.Errorf("jobs: add worker: %w", err)
@@ -310,6 +320,9 @@ func New(cfg Config) (*Runner, error) {
 	webhooks.notice = enqueueWebhookDisabledNotice(client)
 	if cfg.Webhooks != nil && cfg.OnWebhookDeliveries != nil {
 		cfg.OnWebhookDeliveries(enqueueWebhookDeliveries(client, webhooks.MaxAttempts()))
+	}
+	if cfg.OnImportPlan != nil && cfg.Imports != nil {
+		cfg.OnImportPlan(enqueueImportPlan(client))
 	}
 	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc}, nil
 }

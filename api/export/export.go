@@ -58,24 +58,12 @@ const (
 // PageSize is how many items each page of an export asks the service for.
 const PageSize = domain.MaxPageSize
 
-// Safe neutralises a text value against formula injection: one that a
-// spreadsheet would read as a formula (starting with =, +, -, @, tab or
-// carriage return) gets a leading apostrophe. An import of an exported file
-// must remove that apostrophe again.
-func Safe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// Safe neutralises a text value against formula injection
+// (domain.EscapeFormula); every exported text cell goes through it.
+func Safe(s string) string { return domain.EscapeFormula(s) }
 
-// Unsafe undoes Safe: the value an import reads from an exported cell.
-func Unsafe(s string) string {
-	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
-		return s[1:]
-	}
-	return s
-}
+// Unsafe undoes Safe (domain.UnescapeFormula).
+func Unsafe(s string) string { return domain.UnescapeFormula(s) }
 
 // Column is one column of an export (domain.Column): Field is the dotted
 // JSON key the cell reads, Ref how it names another record.

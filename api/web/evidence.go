@@ -37,7 +37,7 @@ func (h *Handler) evidenceRoutes(r chi.Router) {
 // the handler checks in the multipart body itself.
 func isEvidenceUpload(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return r.Method == http.MethodPost && r.URL.Path == evidencePagePath && mt == "multipart/form-data"
+	return r.Method == http.MethodPost && (r.URL.Path == evidencePagePath || r.URL.Path == importsPagePath) && mt == "multipart/form-data"
 }
 
 // EvidenceSection is a record's files, for the evidence partial.

@@ -116,6 +116,7 @@ func New(cfg Config) (*Handler, error) {
 		h.inspectionRoutes(r)
 		h.auditRoutes(r)
 		h.webhookRoutes(r)
+		h.importRoutes(r)
 	})
 	h.router = r
 	return h, nil

@@ -295,6 +295,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Dig
 		DigestLease: cfg.DigestLease, MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
 		OnUrgentReminders: db.OnUrgentReminders,
 		Webhooks:          db, OnWebhookDeliveries: db.OnWebhookDeliveries,
+		Imports: db, OnImportPlan: db.OnImportPlan,
 	})
 	if err != nil {
 		return nil, nil, err

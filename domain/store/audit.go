@@ -64,8 +64,22 @@ func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
 		Seq      int64  `bun:"seq"`
 		LastHash string `bun:"last_hash"`
 	}
-	if err := tx.NewRaw(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash`).Scan(ctx, &head); err != nil {
-		return fmt.Errorf("store: advance audit head: %w", err)
+	batch, _ := ctx.Value(auditBatchKey{}).(*auditBatch)
+	switch {
+	case batch != nil && batch.loaded:
+		head.Seq, head.LastHash = batch.seq+1, batch.hash
+	case batch != nil:
+		// The transaction holds the head's row lock (inTx): read it once,
+		// and write it once at the end (flushAuditBatch).
+		if err := tx.NewRaw(`SELECT seq, last_hash FROM audit_head WHERE id = 1`).Scan(ctx, &head); err != nil {
+			return fmt.Errorf("store: read audit head: %w", err)
+		}
+		head.Seq++
+		batch.loaded = true
+	default:
+		if err := tx.NewRaw(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash`).Scan(ctx, &head); err != nil {
+			return fmt.Errorf("store: advance audit head: %w", err)
+		}
 	}
 	actor := actorOf(ctx)
 	ev := &domain.AuditEvent{
@@ -93,6 +107,10 @@ func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
 	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 		return fmt.Errorf("store: insert audit event: %w", err)
 	}
+	if batch != nil {
+		batch.seq, batch.hash = ev.Seq, ev.Hash
+		return nil
+	}
 	if _, err := tx.NewUpdate().Table("audit_head").Set("last_hash = ?", ev.Hash).Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("store: move audit head: %w", err)
 	}
@@ -104,6 +122,38 @@ func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
 	}
 	return db.webhookChange(ctx, tx, domain.ChangeEvent{ID: ev.ID, EntityType: ev.EntityType, EntityID: ev.EntityID,
 		Action: ev.Action, OccurredAt: ev.OccurredAt, Object: obj})
+}
+
+// auditBatch keeps the audit head of a transaction that appends many
+// events (an import's commit) in memory: updating the one head row
+// thousands of times in one transaction grows its version chain on
+// PostgreSQL, and every update walks it. The events are appended as
+// always; the head is written once, by flushAuditBatch, before the
+// transaction ends.
+type auditBatch struct {
+	seq    int64
+	hash   string
+	loaded bool
+}
+
+type auditBatchKey struct{}
+
+// withAuditBatch returns a context whose appends inside one transaction
+// (taken by inTx, which holds the head's lock) share one batch.
+func withAuditBatch(ctx context.Context) (context.Context, *auditBatch) {
+	b := &auditBatch{}
+	return context.WithValue(ctx, auditBatchKey{}, b), b
+}
+
+// flushAuditBatch writes the batch's head.
+func flushAuditBatch(ctx context.Context, tx bun.Tx, b *auditBatch) error {
+	if !b.loaded {
+		return nil
+	}
+	if _, err := tx.NewUpdate().Table("audit_head").Set("seq = ?", b.seq).Set("last_hash = ?", b.hash).Where("id = 1").Exec(ctx); err != nil {
+		return fmt.Errorf("store: move audit head: %w", err)
+	}
+	return nil
 }
 
 func marshalSnapshot(v any) (json.RawMessage, error) {

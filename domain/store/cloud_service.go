@@ -184,6 +184,18 @@ func requireDepartment(ctx context.Context, tx bun.IDB, fe *domain.FieldErrors, 
 func (db *DB) CreateCloudService(ctx context.Context, in domain.CloudServiceInput) (*domain.CloudService, error) {
 	var out *domain.CloudService
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = db.createCloudServiceTx(ctx, tx, in)
+		return err
+	})
+	return out, err
+}
+
+// createCloudServiceTx is CreateCloudService inside an open transaction, so that an
+// import commits all its rows in one.
+func (db *DB) createCloudServiceTx(ctx context.Context, tx bun.Tx, in domain.CloudServiceInput) (*domain.CloudService, error) {
+	var out *domain.CloudService
+	err := func() error {
 		if err := db.checkCloudServiceInput(ctx, tx, &in); err != nil {
 			return err
 		}
@@ -203,7 +215,7 @@ func (db *DB) CreateCloudService(ctx context.Context, in domain.CloudServiceInpu
 		}
 		out = row.toDomain()
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityCloudService, EntityID: row.ID, After: out})
-	})
+	}()
 	return out, err
 }
 
@@ -254,7 +266,18 @@ func (db *DB) changeCloudServiceTx(ctx context.Context, tx bun.Tx, id string, if
 
 // ReplaceCloudService implements domain.CloudServiceService.
 func (db *DB) ReplaceCloudService(ctx context.Context, id string, ifVersion *int, in domain.CloudServiceInput) (*domain.CloudService, error) {
-	return db.changeCloudService(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (string, string, error) {
+	return db.changeCloudService(ctx, id, ifVersion, db.cloudServiceReplacement(in))
+}
+
+// replaceCloudServiceTx is ReplaceCloudService inside an open transaction, so that an
+// import commits all its rows in one.
+func (db *DB) replaceCloudServiceTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, in domain.CloudServiceInput) (*domain.CloudService, error) {
+	return db.changeCloudServiceTx(ctx, tx, id, ifVersion, db.cloudServiceReplacement(in))
+}
+
+// cloudServiceReplacement is the change of ReplaceCloudService.
+func (db *DB) cloudServiceReplacement(in domain.CloudServiceInput) func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (string, string, error) {
+	return func(ctx context.Context, tx bun.Tx, row *cloudServiceRow) (string, string, error) {
 		if row.Status == string(domain.CloudRetired) {
 			return "", "", domain.Errorf(domain.ECONFLICT, "the cloud service is retired and can no longer change").
 				WithJa("この約款による外部サービスは利用を終了しているため、変更できません。")
@@ -285,7 +308,7 @@ func (db *DB) ReplaceCloudService(ctx context.Context, id string, ifVersion *int
 			row.RequesterID = &a.PersonID
 		}
 		return "terms_changed", reason, nil
-	})
+	}
 }
 
 // callerPerson loads the person behind the caller, or nil for the system.

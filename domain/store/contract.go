@@ -236,6 +236,18 @@ func (db *DB) checkContractInput(ctx context.Context, tx bun.Tx, in *domain.Cont
 func (db *DB) CreateContract(ctx context.Context, in domain.ContractInput) (*domain.Contract, error) {
 	var out *domain.Contract
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = db.createContractTx(ctx, tx, in)
+		return err
+	})
+	return out, err
+}
+
+// createContractTx is CreateContract inside an open transaction, so that an
+// import commits all its rows in one.
+func (db *DB) createContractTx(ctx context.Context, tx bun.Tx, in domain.ContractInput) (*domain.Contract, error) {
+	var out *domain.Contract
+	err := func() error {
 		if err := db.checkContractInput(ctx, tx, &in); err != nil {
 			return err
 		}
@@ -247,7 +259,7 @@ func (db *DB) CreateContract(ctx context.Context, in domain.ContractInput) (*dom
 		}
 		out = row.toDomain()
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityContract, EntityID: row.ID, After: out})
-	})
+	}()
 	return out, err
 }
 
@@ -330,7 +342,17 @@ func contractEnded(row *contractRow) error {
 
 // ReplaceContract implements domain.ContractService.
 func (db *DB) ReplaceContract(ctx context.Context, id string, ifVersion *int, in domain.ContractInput) (*domain.Contract, error) {
-	return db.changeContract(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
+	return db.changeContract(ctx, id, ifVersion, db.contractReplacement(in))
+}
+
+// replaceContractTx is ReplaceContract inside an open transaction.
+func (db *DB) replaceContractTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, in domain.ContractInput) (*domain.Contract, error) {
+	return db.changeContractTx(ctx, tx, id, ifVersion, db.contractReplacement(in))
+}
+
+// contractReplacement is the change of ReplaceContract.
+func (db *DB) contractReplacement(in domain.ContractInput) func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
+	return func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
 		if err := contractEnded(row); err != nil {
 			return "", "", err
 		}
@@ -345,7 +367,7 @@ func (db *DB) ReplaceContract(ctx context.Context, id string, ifVersion *int, in
 		}
 		row.apply(in)
 		return domain.AuditUpdate, "", nil
-	})
+	}
 }
 
 // DeleteContract implements domain.ContractService.
@@ -426,6 +448,18 @@ func (db *DB) ContractClauses(ctx context.Context, id string) ([]domain.ClauseCo
 // status, so the coverage never falls below the activation gate; any other
 // change that would is refused.
 func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.ClauseCoverageInput) (*domain.ClauseCoverage, error) {
+	var out *domain.ClauseCoverage
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = db.setContractClauseTx(ctx, tx, id, code, in)
+		return err
+	})
+	return out, err
+}
+
+// setContractClauseTx is SetContractClause inside an open transaction, so
+// that an import sets a contract's clauses in the commit's transaction.
+func (db *DB) setContractClauseTx(ctx context.Context, tx bun.Tx, id, code string, in domain.ClauseCoverageInput) (*domain.ClauseCoverage, error) {
 	if err := domain.Validate(in); err != nil {
 		return nil, err
 	}
@@ -434,7 +468,7 @@ func (db *DB) SetContractClause(ctx context.Context, id, code string, in domain.
 	}
 	actor := actorOf(ctx)
 	var out *domain.ClauseCoverage
-	_, err := db.changeContract(ctx, id, nil, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
+	_, err := db.changeContractTx(ctx, tx, id, nil, func(ctx context.Context, tx bun.Tx, row *contractRow) (string, string, error) {
 		if err := contractEnded(row); err != nil {
 			return "", "", err
 		}

@@ -196,6 +196,18 @@ func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in d
 	}
 	var out *domain.Person
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = db.replacePersonTx(ctx, tx, id, ifVersion, in)
+		return err
+	})
+	return out, err
+}
+
+// replacePersonTx is ReplacePerson inside an open transaction, so that an
+// import commits all its rows in one; in is normalised and validated.
+func (db *DB) replacePersonTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, in domain.PersonInput) (*domain.Person, error) {
+	var out *domain.Person
+	err := func() error {
 		var row personRow
 		if err := loadRow(ctx, tx, &row, entityPerson, id); err != nil {
 			return err
@@ -241,7 +253,7 @@ func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in d
 			}
 		}
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditUpdate, EntityType: entityPerson, EntityID: id, Before: before, After: out})
-	})
+	}()
 	return out, err
 }
 

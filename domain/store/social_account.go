@@ -212,6 +212,18 @@ func (db *DB) writeOperators(ctx context.Context, tx bun.Tx, accountID string, i
 func (db *DB) CreateSocialAccount(ctx context.Context, in domain.SocialAccountInput) (*domain.SocialAccount, error) {
 	var out *domain.SocialAccount
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = db.createSocialAccountTx(ctx, tx, in)
+		return err
+	})
+	return out, err
+}
+
+// createSocialAccountTx is CreateSocialAccount inside an open transaction, so that an
+// import commits all its rows in one.
+func (db *DB) createSocialAccountTx(ctx context.Context, tx bun.Tx, in domain.SocialAccountInput) (*domain.SocialAccount, error) {
+	var out *domain.SocialAccount
+	err := func() error {
 		if err := db.checkSocialAccountInput(ctx, tx, &in, true); err != nil {
 			return err
 		}
@@ -232,7 +244,7 @@ func (db *DB) CreateSocialAccount(ctx context.Context, in domain.SocialAccountIn
 		}
 		out = row.toDomain()
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entitySocialAccount, EntityID: row.ID, After: out})
-	})
+	}()
 	return out, err
 }
 
@@ -291,7 +303,18 @@ func accountRetired(row *socialAccountRow) error {
 
 // ReplaceSocialAccount implements domain.SocialAccountService.
 func (db *DB) ReplaceSocialAccount(ctx context.Context, id string, ifVersion *int, in domain.SocialAccountInput) (*domain.SocialAccount, error) {
-	return db.changeSocialAccount(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *socialAccountRow) (string, string, error) {
+	return db.changeSocialAccount(ctx, id, ifVersion, db.socialAccountReplacement(in))
+}
+
+// replaceSocialAccountTx is ReplaceSocialAccount inside an open transaction, so that an
+// import commits all its rows in one.
+func (db *DB) replaceSocialAccountTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, in domain.SocialAccountInput) (*domain.SocialAccount, error) {
+	return db.changeSocialAccountTx(ctx, tx, id, ifVersion, db.socialAccountReplacement(in))
+}
+
+// socialAccountReplacement is the change of ReplaceSocialAccount.
+func (db *DB) socialAccountReplacement(in domain.SocialAccountInput) func(ctx context.Context, tx bun.Tx, row *socialAccountRow) (string, string, error) {
+	return func(ctx context.Context, tx bun.Tx, row *socialAccountRow) (string, string, error) {
 		if err := accountRetired(row); err != nil {
 			return "", "", err
 		}
@@ -306,8 +329,8 @@ func (db *DB) ReplaceSocialAccount(ctx context.Context, id string, ifVersion *in
 			return "", "", err
 		}
 		row.apply(in)
-		return domain.AuditUpdate, "", db.writeOperators(ctx, tx, id, in.OperatorIDs)
-	})
+		return domain.AuditUpdate, "", db.writeOperators(ctx, tx, row.ID, in.OperatorIDs)
+	}
 }
 
 // ChangeResponsiblePerson implements domain.SocialAccountService.

@@ -94,6 +94,9 @@ type DB struct {
 	webhooks domain.EnqueueWebhookDeliveries
 	// secretKey seals the webhook secrets at rest; see UseWebhookSecretKey.
 	secretKey []byte
+	// importPlan queues the job that plans a large import; set by the
+	// wiring (River's InsertTx) with OnImportPlan.
+	importPlan domain.EnqueueImportPlan
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,

@@ -230,27 +230,34 @@ func corporateNumberTaken(err error) error {
 func (db *DB) CreateVendor(ctx context.Context, in domain.VendorInput) (*domain.Vendor, error) {
 	var out *domain.Vendor
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := db.checkVendorInput(ctx, tx, &in); err != nil {
-			return err
-		}
-		now := db.Now()
-		row := &vendorRow{ID: uuid.Must(uuid.NewV7()).String(), Status: string(domain.VendorCandidate),
-			RiskTier: string(domain.RiskUnassessed), Version: 1, CreatedAt: now, UpdatedAt: now}
-		row.apply(in)
-		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-			return wrap("insert vendor", corporateNumberTaken(err))
-		}
-		if err := db.writeCertifications(ctx, tx, row.ID, in.Certifications); err != nil {
-			return err
-		}
-		_, v, err := db.loadVendor(ctx, tx, row.ID)
-		if err != nil {
-			return err
-		}
-		out = v
-		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityVendor, EntityID: v.ID, After: v})
+		var err error
+		out, err = db.createVendorTx(ctx, tx, in)
+		return err
 	})
 	return out, err
+}
+
+// createVendorTx is CreateVendor inside an open transaction, so that an
+// import commits all its rows in one.
+func (db *DB) createVendorTx(ctx context.Context, tx bun.Tx, in domain.VendorInput) (*domain.Vendor, error) {
+	if err := db.checkVendorInput(ctx, tx, &in); err != nil {
+		return nil, err
+	}
+	now := db.Now()
+	row := &vendorRow{ID: uuid.Must(uuid.NewV7()).String(), Status: string(domain.VendorCandidate),
+		RiskTier: string(domain.RiskUnassessed), Version: 1, CreatedAt: now, UpdatedAt: now}
+	row.apply(in)
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return nil, wrap("insert vendor", corporateNumberTaken(err))
+	}
+	if err := db.writeCertifications(ctx, tx, row.ID, in.Certifications); err != nil {
+		return nil, err
+	}
+	_, v, err := db.loadVendor(ctx, tx, row.ID)
+	if err != nil {
+		return nil, err
+	}
+	return v, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityVendor, EntityID: v.ID, After: v})
 }
 
 // changeVendor runs the read–check–write steps shared by every vendor
@@ -296,13 +303,23 @@ func (db *DB) changeVendorTx(ctx context.Context, tx bun.Tx, id string, ifVersio
 
 // ReplaceVendor implements domain.VendorService.
 func (db *DB) ReplaceVendor(ctx context.Context, id string, ifVersion *int, in domain.VendorInput) (*domain.Vendor, error) {
-	return db.changeVendor(ctx, id, ifVersion, func(ctx context.Context, tx bun.Tx, row *vendorRow, _ *domain.Vendor) (string, string, error) {
+	return db.changeVendor(ctx, id, ifVersion, db.vendorReplacement(id, in))
+}
+
+// replaceVendorTx is ReplaceVendor inside an open transaction.
+func (db *DB) replaceVendorTx(ctx context.Context, tx bun.Tx, id string, ifVersion *int, in domain.VendorInput) (*domain.Vendor, error) {
+	return db.changeVendorTx(ctx, tx, id, ifVersion, db.vendorReplacement(id, in))
+}
+
+// vendorReplacement is the change of ReplaceVendor.
+func (db *DB) vendorReplacement(id string, in domain.VendorInput) func(ctx context.Context, tx bun.Tx, row *vendorRow, _ *domain.Vendor) (string, string, error) {
+	return func(ctx context.Context, tx bun.Tx, row *vendorRow, _ *domain.Vendor) (string, string, error) {
 		if err := db.checkVendorInput(ctx, tx, &in); err != nil {
 			return "", "", err
 		}
 		row.apply(in)
 		return domain.AuditUpdate, "", db.writeCertifications(ctx, tx, id, in.Certifications)
-	})
+	}
 }
 
 // DeleteVendor implements domain.VendorService.
