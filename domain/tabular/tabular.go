@@ -133,17 +133,9 @@ func readCSV(b []byte, encoding string, maxRows int) (*Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the CSV cannot be read: %w", err)
 		}
-		if t.Header == nil {
-			if blank(rec) {
-				continue
-			}
-			t.Header = rec
-			continue
+		if err := t.add(rec, maxRows); err != nil {
+			return nil, err
 		}
-		if len(t.Rows) >= maxRows && !blank(rec) {
-			return nil, ErrTooManyRows{Limit: maxRows}
-		}
-		t.Rows = append(t.Rows, rec)
 	}
 	if t.Header == nil {
 		return nil, ErrNoHeader
@@ -154,6 +146,23 @@ func readCSV(b []byte, encoding string, maxRows int) (*Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// add takes the file's next record: the first one that is not blank is the
+// header, the others are rows, at most maxRows of them (blank ones past the
+// limit are let through, as spreadsheets often end with some).
+func (t *Table) add(rec []string, maxRows int) error {
+	if t.Header == nil {
+		if !blank(rec) {
+			t.Header = rec
+		}
+		return nil
+	}
+	if len(t.Rows) >= maxRows && !blank(rec) {
+		return ErrTooManyRows{Limit: maxRows}
+	}
+	t.Rows = append(t.Rows, rec)
+	return nil
 }
 
 func readXLSX(b []byte, maxRows int) (*Table, error) {
@@ -177,17 +186,9 @@ func readXLSX(b []byte, maxRows int) (*Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the workbook cannot be read: %w", err)
 		}
-		if t.Header == nil {
-			if blank(rec) {
-				continue
-			}
-			t.Header = rec
-			continue
+		if err := t.add(rec, maxRows); err != nil {
+			return nil, err
 		}
-		if len(t.Rows) >= maxRows && !blank(rec) {
-			return nil, ErrTooManyRows{Limit: maxRows}
-		}
-		t.Rows = append(t.Rows, rec)
 	}
 	if t.Header == nil {
 		return nil, ErrNoHeader
