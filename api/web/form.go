@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/vendorwatch/vendorwatch/domain"
 )
@@ -156,3 +159,37 @@ func (ff *formFields) Err() error { return ff.errors.Err(translate(ff.locale, "f
 
 // pathf builds a page path.
 func pathf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// recordPage is a record's page that carries forms: its template, its
+// path (with %s for the id), and what loads its data.
+type recordPage struct {
+	Template string
+	Path     string
+	Load     func(r *http.Request, id string) (any, error)
+}
+
+// recordForm runs one form of a record's page: call reads the form and
+// makes the service call for the record named by the path's {id}. On a
+// refusal the page is loaded and shown again with the errors on the form's
+// own field names (rename, nil for none); only then, so a success costs no
+// page load. On success the browser goes back to the record's page with the
+// flash message.
+func (h *Handler) recordForm(w http.ResponseWriter, r *http.Request, p recordPage, flash string, rename func(string) string,
+	call func(ctx context.Context, ff *formFields, id string, version *int) error) {
+	id := chi.URLParam(r, "id")
+	ff := newFormFields(r)
+	err := call(r.Context(), ff, id, ff.Version())
+	if err == nil {
+		redirect(w, r, pathf(p.Path, id), flash)
+		return
+	}
+	d, lerr := p.Load(r, id)
+	if lerr != nil {
+		h.fail(w, r, lerr)
+		return
+	}
+	if rename != nil {
+		err = renameFields(err, rename)
+	}
+	h.refused(w, r, p.Template, d, err)
+}

@@ -385,28 +385,12 @@ func (h *Handler) incidentPage(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, "incidents_show.html", d)
 }
 
-// incidentChange runs one of the incident page's forms: call reads the
-// form and makes the service call. On a refusal the page is shown again
-// with the errors on the form's own field names (rename, nil for none); on
-// success the browser goes back to the incident with the flash message.
+// incidentChange runs one of the incident page's forms (recordForm), back
+// to the incident.
 func (h *Handler) incidentChange(w http.ResponseWriter, r *http.Request, flash string, rename func(string) string,
 	call func(ctx context.Context, ff *formFields, id string, version *int) error) {
-	id := chi.URLParam(r, "id")
-	ff := newFormFields(r)
-	err := call(r.Context(), ff, id, ff.Version())
-	if err == nil {
-		redirect(w, r, pathf("/incidents/%s", id), flash)
-		return
-	}
-	d, lerr := h.loadIncident(r, id)
-	if lerr != nil {
-		h.fail(w, r, lerr)
-		return
-	}
-	if rename != nil {
-		err = renameFields(err, rename)
-	}
-	h.refused(w, r, "incidents_show.html", d, err)
+	h.recordForm(w, r, recordPage{Template: "incidents_show.html", Path: "/incidents/%s",
+		Load: func(r *http.Request, id string) (any, error) { return h.loadIncident(r, id) }}, flash, rename, call)
 }
 
 func (h *Handler) incidentStep(w http.ResponseWriter, r *http.Request) {

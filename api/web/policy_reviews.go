@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -286,24 +287,20 @@ func (h *Handler) policyReviewPage(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, "policy_review_show.html", d)
 }
 
+// policyReviewForm is the review's page, for its forms (recordForm).
+func (h *Handler) policyReviewForm() recordPage {
+	return recordPage{Template: "policy_review_show.html", Path: "/policy-reviews/%s",
+		Load: func(r *http.Request, id string) (any, error) { return h.loadPolicyReview(r, id) }}
+}
+
 func (h *Handler) policyReviewApprove(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	d, err := h.loadPolicyReview(r, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ff := newFormFields(r)
-	version := ff.Version()
-	if err := ff.Err(); err != nil {
-		h.refused(w, r, "policy_review_show.html", d, err)
-		return
-	}
-	if _, err := h.cfg.PolicyReviews.ApprovePolicyReview(r.Context(), id, version); err != nil {
-		h.refused(w, r, "policy_review_show.html", d, err)
-		return
-	}
-	redirect(w, r, pathf("/policy-reviews/%s", id), "policy_review_approved")
+	h.recordForm(w, r, h.policyReviewForm(), "policy_review_approved", nil, func(ctx context.Context, ff *formFields, id string, version *int) error {
+		if err := ff.Err(); err != nil {
+			return err
+		}
+		_, err := h.cfg.PolicyReviews.ApprovePolicyReview(ctx, id, version)
+		return err
+	})
 }
 
 func (h *Handler) policyReviewDelete(w http.ResponseWriter, r *http.Request) {
