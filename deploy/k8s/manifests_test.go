@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
 	"regexp"
 	"slices"
@@ -68,11 +69,20 @@ func strictDecoder(t *testing.T) runtime.Decoder {
 		k8sjson.SerializerOptions{Yaml: true, Strict: true})
 }
 
+// kubectlOptions are the options `kubectl kustomize` builds with: kustomize's
+// defaults, and objects in the legacy order (namespaces and ServiceAccounts
+// first, as its --reorder flag defaults to).
+func kubectlOptions() *krusty.Options {
+	o := krusty.MakeDefaultOptions()
+	o.Reorder = krusty.ReorderOptionLegacy
+	return o
+}
+
 // render runs kustomize in-process on this folder, exactly as
 // `kubectl kustomize deploy/k8s` does, and decodes every object strictly.
 func render(t *testing.T) *rendered {
 	t.Helper()
-	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), ".")
+	resMap, err := krusty.MakeKustomizer(kubectlOptions()).Run(filesys.MakeFsOnDisk(), ".")
 	require.NoError(t, err, "kustomize build")
 	dec := strictDecoder(t)
 	r := &rendered{
@@ -171,6 +181,22 @@ func TestRenderDecodesStrictlyWithEveryPart(t *testing.T) {
 	// Real secrets are never part of the render.
 	_, err := os.Stat("secret.example.yaml")
 	require.NoError(t, err)
+}
+
+func TestRenderIsKubectls(t *testing.T) {
+	// CI needs no kubectl; where one is installed, its render must be the
+	// one these tests check, byte for byte.
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("no kubectl on PATH")
+	}
+	want, err := exec.Command(kubectl, "kustomize", ".").Output()
+	require.NoError(t, err)
+	resMap, err := krusty.MakeKustomizer(kubectlOptions()).Run(filesys.MakeFsOnDisk(), ".")
+	require.NoError(t, err)
+	got, err := resMap.AsYaml()
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got))
 }
 
 func TestImagesArePinned(t *testing.T) {
@@ -696,7 +722,7 @@ func TestPinningOurDigestAsTheREADMESays(t *testing.T) {
 			require.NoError(t, mem.WriteFile("/k/"+e.Name(), data))
 		}
 	}
-	resMap, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(mem, "/k")
+	resMap, err := krusty.MakeKustomizer(kubectlOptions()).Run(mem, "/k")
 	require.NoError(t, err)
 	out, err := resMap.AsYaml()
 	require.NoError(t, err)
