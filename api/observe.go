@@ -238,7 +238,7 @@ func (a *accessRecorder) Unwrap() http.ResponseWriter { return a.ResponseWriter 
 // SDKs' type keeps its name.
 type ErrorModel struct {
 	huma.ErrorModel
-	RequestID string `json:"request_id,omitempty" maxLength:"64" doc:"The id of the request, as in its X-Request-Id header and the server's log lines."`
+	RequestID string `json:"request_id,omitempty" maxLength:"64" pattern:"^[A-Za-z0-9._:-]+$" doc:"The id of the request, as in its X-Request-Id response header and the server's log lines: a UUID, or the id a trusted proxy passed on."`
 }
 
 // setProblemRequestID is the transformer that puts the request's id into a

@@ -103,6 +103,12 @@ func TestMetricsAfterAStory(t *testing.T) {
 					value(families, "vendorwatch_due_scan_duration_seconds", nil) >= 2
 			})
 
+			// The staff pages by their route pattern.
+			res, err = http.Get("http://" + r.addr + "/sign-in")
+			require.NoError(t, err)
+			_ = res.Body.Close()
+			families = scrape(t, addr)
+			require.EqualValues(t, 1, value(families, "vendorwatch_http_requests_total", map[string]string{"operation": "/sign-in", "status_class": "2xx"}))
 			// Requests by operation id, method and status class.
 			ok := map[string]string{"operation": "create-vendor", "method": "POST", "status_class": "2xx"}
 			require.EqualValues(t, 1, value(families, "vendorwatch_http_requests_total", ok))
