@@ -44,6 +44,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	markAuthenticated(ctx.Context())
+	NoteActor(ctx.Context(), actor)
 	if !actor.Role.Allows(perm) {
 		_ = huma.WriteErr(s.api, ctx, http.StatusForbidden,
 			"a token with role "+string(actor.Role)+" may not do this; it needs "+string(perm)+" permission")

@@ -75,9 +75,9 @@ func unavailableProblem(msg string) error {
 // service not ready).
 func newError(status int, msg string, errs ...error) huma.StatusError {
 	if status >= http.StatusInternalServerError && status != http.StatusServiceUnavailable {
-		return &huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: "internal error; the server log has the details"}
+		return &ErrorModel{ErrorModel: huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: "internal error; the server log has the details"}}
 	}
-	return defaultNewError(status, msg, boundErrors(errs)...)
+	return asErrorModel(defaultNewError(status, msg, boundErrors(errs)...))
 }
 
 var defaultNewError = huma.NewError

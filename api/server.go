@@ -18,6 +18,9 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/vendorwatch/vendorwatch/api/docsui"
 	"github.com/vendorwatch/vendorwatch/domain"
@@ -133,6 +136,11 @@ type Config struct {
 	// Pages are the staff pages (api/web), served for every path the API
 	// does not have outside /v1/; nil to leave them out.
 	Pages http.Handler
+	// Metrics receives the request metrics; nil counts nothing.
+	Metrics prometheus.Registerer
+	// TracerProvider makes each request's server span; the global one
+	// (a no-op unless tracing is set up) when nil.
+	TracerProvider trace.TracerProvider
 }
 
 // Version is the version of the API contract in the OpenAPI document. It
@@ -145,7 +153,12 @@ type Server struct {
 	Services
 	log    *slog.Logger
 	router chi.Router
-	api    huma.API
+	// handler is the router inside its server span.
+	handler http.Handler
+	api     huma.API
+	metrics *httpMetrics
+	// proxies are the trusted proxies, whose X-Request-Id is taken.
+	proxies []netip.Prefix
 	// now is the clock of export file names; time.Now when nil.
 	now func() time.Time
 }
@@ -156,10 +169,11 @@ var installErrorsOnce sync.Once
 // still describes the whole API, which is how the OpenAPI document is made.
 func New(cfg Config) *Server {
 	installErrorsOnce.Do(func() { huma.NewError = newError })
-	s := &Server{Services: cfg.Services, log: cfg.Logger}
+	s := &Server{Services: cfg.Services, log: cfg.Logger, metrics: newHTTPMetrics(cfg.Metrics), proxies: cfg.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.log = slog.New(LogHandler(s.log.Handler()))
 	limit := cfg.RateLimit
 	if limit <= 0 {
 		limit = DefaultRateLimit
@@ -173,7 +187,7 @@ func New(cfg Config) *Server {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	r.Use(s.recoverPanics, requestDeadline(timeout), corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL, routeHeadAsGet, conditionalGet)
+	r.Use(s.observe, s.recoverPanics, requestDeadline(timeout), corsOrigins(cfg.CORSOrigins), newRateLimiter(limit, now, s.tokenAuthenticates, cfg.TrustedProxies).middleware, rejectNUL, routeHeadAsGet, conditionalGet)
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		if cfg.Pages != nil && !strings.HasPrefix(req.URL.Path, "/v1/") {
 			cfg.Pages.ServeHTTP(w, req)
@@ -185,7 +199,7 @@ func New(cfg Config) *Server {
 	s.router = r
 	s.now = cfg.Now
 	s.api = humachi.New(r, humaConfig(Version))
-	s.api.UseMiddleware(withRequestURL, s.authenticate, s.rejectUnknownQuery, s.bodyMediaType, s.idempotency, withExport)
+	s.api.UseMiddleware(noteOperation, withRequestURL, s.authenticate, s.rejectUnknownQuery, s.bodyMediaType, s.idempotency, withExport)
 
 	s.registerHealth()
 	s.registerDepartments()
@@ -221,6 +235,11 @@ func New(cfg Config) *Server {
 		}))
 		r.Mount(RiverUIPrefix, csrf.Handler(s.requireAdmin(cfg.RiverUI)))
 	}
+	var spanOpts []otelhttp.Option
+	if cfg.TracerProvider != nil {
+		spanOpts = append(spanOpts, otelhttp.WithTracerProvider(cfg.TracerProvider))
+	}
+	s.handler = otelhttp.NewHandler(r, "http", spanOpts...)
 	return s
 }
 
@@ -239,7 +258,7 @@ func (s *Server) registerDocs(r chi.Router) {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // OpenAPI returns the OpenAPI document of every registered operation.
 func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
@@ -279,7 +298,7 @@ func humaConfig(version string) huma.Config {
 		},
 	}
 	cfg.Servers = []*huma.Server{{URL: "/", Description: "This server"}}
-	cfg.Transformers = append(cfg.Transformers, setLocation)
+	cfg.Transformers = append(cfg.Transformers, setLocation, setProblemRequestID)
 	return cfg
 }
 
@@ -337,5 +356,6 @@ func requestDeadline(d time.Duration) func(http.Handler) http.Handler {
 func writeProblem(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(&huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: detail})
+	_ = json.NewEncoder(w).Encode(&ErrorModel{ErrorModel: huma.ErrorModel{Status: status, Title: http.StatusText(status), Detail: detail},
+		RequestID: w.Header().Get(RequestIDHeader)})
 }

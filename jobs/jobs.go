@@ -14,11 +14,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/riverqueue/rivercontrib/otelriver"
 
 	"github.com/vendorwatch/vendorwatch/domain"
 )
@@ -117,6 +119,8 @@ type Config struct {
 	// receives the hook that queues it: pass the store and its OnImportPlan.
 	Imports      domain.ImportPlanner
 	OnImportPlan func(domain.EnqueueImportPlan)
+	// Metrics receives the jobs' metrics (jobs/metrics.go); nil shows none.
+	Metrics prometheus.Registerer
 }
 
 // jobSlack is what a sending job needs beyond its send: reading and
@@ -171,7 +175,12 @@ type Runner struct {
 	// JobTimeout and RescueStuckJobsAfter are the ones River was given.
 	JobTimeout, RescueStuckJobsAfter time.Duration
 	scanner                          *scanner
+	mailer                           Mailer
 }
+
+// Mailer is the jobs' mailer with its sends counted in the metrics, for
+// the other senders of mail (sign-in links) to share.
+func (r *Runner) Mailer() Mailer { return r.mailer }
 
 // New builds the River client with every worker and periodic job.
 func New(cfg Config) (*Runner, error) {
@@ -219,12 +228,17 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "vendorwatch.invalid"
 	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: metrics: %w", err)
+	}
+	cfg.Mailer = &countingMailer{Mailer: cfg.Mailer, m: m}
 	jobTimeout, rescueAfter, err := timeouts(cfg)
 	if err != nil {
 		return nil, err
 	}
 	sc := &scanner{store: cfg.Store, catchUp: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval,
-		digestMaxAttempts: cfg.DigestMaxAttempts, lease: cfg.DigestLease}
+		digestMaxAttempts: cfg.DigestMaxAttempts, lease: cfg.DigestLease, metrics: m}
 	workers := river.NewWorkers()
 	for _, add := range []func() error{
 		func() error {
@@ -252,7 +266,7 @@ func New(cfg Config) (*Runner, error) {
 			return nil, fmt.Errorf("jobs: add worker: %w", err)
 		}
 	}
-	webhooks := &WebhookWorker{Store: cfg.Webhooks, Settings: cfg.Store, Delays: cfg.WebhookRetryDelays, Now: time.Now, Logger: logger}
+	webhooks := &WebhookWorker{Store: cfg.Webhooks, Settings: cfg.Store, Delays: cfg.WebhookRetryDelays, Now: time.Now, Logger: logger, metrics: m}
 	if cfg.Webhooks != nil {
 		if err := river.AddWorkerSafely(workers, webhooks); err != nil {
 			return nil, fmt.Errorf("jobs: add worker: %w", err)
@@ -280,6 +294,9 @@ func New(cfg Config) (*Runner, error) {
 		// soon after, not after River's default hour.
 		JobTimeout:           jobTimeout,
 		RescueStuckJobsAfter: rescueAfter,
+		// Spans of each job through the global tracer provider (a no-op
+		// unless tracing is set up), then the metrics.
+		Middleware: []rivertype.Middleware{otelriver.NewMiddleware(nil), &jobMetricsMiddleware{m: m}},
 	}
 	if cfg.FetchPollInterval > 0 {
 		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
@@ -324,7 +341,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.OnImportPlan != nil && cfg.Imports != nil {
 		cfg.OnImportPlan(enqueueImportPlan(client))
 	}
-	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc}, nil
+	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc, mailer: cfg.Mailer}, nil
 }
 
 // Start starts the River client and queues one due-scan for this start, so
@@ -387,7 +404,8 @@ type scanner struct {
 	// digestMaxAttempts is the MaxAttempts of each digest job.
 	digestMaxAttempts int
 	// lease is the digest jobs' lease on their rows (Config.DigestLease).
-	lease time.Duration
+	lease   time.Duration
+	metrics *metrics
 }
 
 // catchUpInterval is how often the leader catches up: every half lease.
@@ -397,7 +415,12 @@ func catchUpInterval(lease time.Duration) time.Duration { return lease / 2 }
 // with new reminders, in the scan's transaction.
 func (s *scanner) scan(ctx context.Context) (domain.ScanReport, error) {
 	today := domain.DateOf(s.now(), s.location)
-	return s.store.ScanDue(ctx, today, s.enqueueDigests)
+	start := time.Now()
+	rep, err := s.store.ScanDue(ctx, today, s.enqueueDigests)
+	if err == nil && s.metrics != nil {
+		s.metrics.countScan(time.Since(start), rep)
+	}
+	return rep, err
 }
 
 // enqueueDigests queues one digest job per digest in the transaction that

@@ -80,6 +80,8 @@ type WebhookWorker struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	notice domain.EnqueueWebhookDisabledNotice
+	// metrics counts the attempts; nil counts nothing.
+	metrics *metrics
 }
 
 // NextRetry implements river.Worker: the bounded schedule.
@@ -120,6 +122,9 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[WebhookDelivery
 	defer cancel()
 	if !send.Subscription.Active && send.Delivery.EventType != domain.EventPing {
 		_, err := w.Store.RecordWebhookAttempt(rec, send.Delivery.ID, domain.WebhookAttempt{Error: domain.WebhookInactiveError, Final: true}, nil)
+		if err == nil {
+			w.metrics.countWebhook(webhookInactive)
+		}
 		return err
 	}
 	settings, err := w.Settings.GetSettings(ctx)
@@ -132,6 +137,14 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[WebhookDelivery
 	d, err := w.Store.RecordWebhookAttempt(rec, send.Delivery.ID, a, w.notice)
 	if err != nil {
 		return err
+	}
+	switch d.Status {
+	case domain.DeliveryPending:
+		w.metrics.countWebhook(webhookRetry)
+	case domain.DeliveryFailed:
+		w.metrics.countWebhook(webhookFailed)
+	default:
+		w.metrics.countWebhook(webhookDelivered)
 	}
 	if d.Status == domain.DeliveryPending {
 		log.WarnContext(ctx, "webhook delivery failed; will retry", "status", a.StatusCode, "error", a.Error)

@@ -76,6 +76,7 @@ func (h *Handler) session(next http.Handler) http.Handler {
 				}
 				st.secret, st.actor, st.me, st.csrf = c.Value, actor, me, csrfToken(c.Value)
 				ctx = domain.WithActor(ctx, actor)
+				api.NoteActor(ctx, actor)
 				if s, err := h.cfg.Settings.GetSettings(ctx); err == nil {
 					st.era = s.JapaneseEraDates
 				}

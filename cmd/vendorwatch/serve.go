@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"riverqueue.com/riverui"
 
 	"github.com/vendorwatch/vendorwatch/api"
@@ -49,6 +50,8 @@ type serveConfig struct {
 	evidence evidenceConfig
 	// WebhookSecretKey seals the webhook signing secrets at rest.
 	WebhookSecretKey string
+	// MetricsAddr is where /metrics is served; empty serves none.
+	MetricsAddr string
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -75,6 +78,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.SignInEmailLink, "sign-in-email-link", true, "staff may sign in by a link e-mailed to them (turn off only with --oidc-issuer)")
 	cfg.evidence.register(fs)
 	fs.StringVar(&cfg.WebhookSecretKey, "webhook-secret-key", "", "passphrase that seals the webhook signing secrets in the database (AES-256-GCM; better set by VENDORWATCH_WEBHOOK_SECRET_KEY); empty keeps them as they are")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address of a separate listener serving Prometheus /metrics (e.g. 127.0.0.1:9090); empty serves none")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -82,6 +86,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	log = slog.New(api.LogHandler(log.Handler())) // request and trace ids on every line
+	stopTracing, err := setUpTracing(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
 	mailer, err := cfg.mailer()
 	if err != nil {
 		return err
@@ -135,7 +145,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	runner, riverUI, err := newJobs(cfg, db, mailer, digest, log)
+	obs, err := newObservability(db, log)
+	if err != nil {
+		return err
+	}
+	runner, riverUI, err := newJobs(cfg, db, mailer, digest, log, obs.registry)
 	if err != nil {
 		return err
 	}
@@ -156,7 +170,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	var signInMailer web.SignInMailer // nil: no e-mailed links
 	if cfg.SignInEmailLink {
-		signInMailer = &jobs.SignInMailer{Mailer: mailer, Digest: digest, MessageIDDomain: messageIDDomain(cfg.MailFrom)}
+		signInMailer = &jobs.SignInMailer{Mailer: runner.Mailer(), Digest: digest, MessageIDDomain: messageIDDomain(cfg.MailFrom)}
 	}
 	pages, err := web.New(web.Config{Services: svc, Logger: log, PublicURL: cfg.publicURL(), Mailer: signInMailer, OIDC: oidcSignIn,
 		Today: func() domain.Date { return domain.DateOf(db.Now(), db.Location()) }})
@@ -165,7 +179,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	httpServer := &http.Server{
 		Handler: api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI, RateLimit: cfg.RateLimit, Pages: pages,
-			RequestTimeout: cfg.RequestTimeout, CORSOrigins: strings.Split(cfg.CORSOrigins, ","), TrustedProxies: proxies}),
+			RequestTimeout: cfg.RequestTimeout, CORSOrigins: strings.Split(cfg.CORSOrigins, ","), TrustedProxies: proxies,
+			Metrics: obs.registry}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -175,6 +190,16 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	stopMetrics := func(context.Context) error { return nil }
+	if cfg.MetricsAddr != "" {
+		var addr string
+		if addr, stopMetrics, err = obs.serveMetrics(cfg.MetricsAddr, log); err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer func() { _ = stopMetrics(context.Background()) }()
+		log.Info("metrics serving", "addr", addr, "path", "/metrics")
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
@@ -288,7 +313,7 @@ func (c *serveConfig) oidc(ctx context.Context) (*web.OIDC, error) {
 }
 
 // newJobs builds the River client with its workers, and River's UI.
-func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Digest, log *slog.Logger) (*jobs.Runner, *riverui.Handler, error) {
+func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Digest, log *slog.Logger, metrics prometheus.Registerer) (*jobs.Runner, *riverui.Handler, error) {
 	runner, err := jobs.New(jobs.Config{
 		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
@@ -296,6 +321,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Dig
 		OnUrgentReminders: db.OnUrgentReminders,
 		Webhooks:          db, OnWebhookDeliveries: db.OnWebhookDeliveries,
 		Imports: db, OnImportPlan: db.OnImportPlan,
+		Metrics: metrics,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -135,6 +135,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.bun.AddQueryHook(db.outage)
+	db.bun.AddQueryHook(newTraceHook(db.kind))
 	return db, nil
 }
 
