@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,30 +21,58 @@ import (
 	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
 )
 
-// buildBinary builds vendorwatch into the test's folder, so a test can run
-// it as a process and signal it.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "vendorwatch")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
+// binDir holds the binary the tests build once and share.
+var (
+	binDir   string
+	binOnce  sync.Once
+	binPath  string
+	binError error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
 }
 
-// child is the built binary running serve.
+// buildBinary builds vendorwatch once for the package's tests, so that a
+// test can run it as a process and signal it.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		binDir, binError = os.MkdirTemp("", "vendorwatch-bin-")
+		if binError != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "vendorwatch")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binError = fmt.Errorf("go build: %v: %s", err, out)
+		}
+	})
+	require.NoError(t, binError)
+	return binPath
+}
+
+// child is the built binary running serve: stdout has the first start's
+// token, stderr the log.
 type child struct {
 	cmd    *exec.Cmd
 	addr   string
+	stdout *storetest.LogBuffer
 	stderr *storetest.LogBuffer
 	done   chan error
 }
 
-// startChild runs serve on a free port and waits until /readyz says 200.
+// startChild runs serve on a free port (without a shutdown drain, unless
+// args set one) and waits until /readyz says 200.
 func startChild(t *testing.T, bin string, args ...string) *child {
 	t.Helper()
-	c := &child{stderr: &storetest.LogBuffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	c.cmd.Stdout = io.Discard
+	c := &child{stdout: &storetest.LogBuffer{}, stderr: &storetest.LogBuffer{}, done: make(chan error, 1)}
+	c.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--shutdown-drain", "0s"}, args...)...)
+	c.cmd.Stdout = c.stdout
 	c.cmd.Stderr = c.stderr
 	require.NoError(t, c.cmd.Start())
 	go func() { c.done <- c.cmd.Wait() }()
@@ -116,7 +147,7 @@ func sigtermWhileSending(t *testing.T, bin, url string) {
 	args := []string{"--database-url", url, "--smtp-url", "smtp://" + smtp.Addr + "?tls=none",
 		"--mail-from", "vendorwatch@example.lg.jp", "--shutdown-timeout", "30s"}
 	first := startChild(t, bin, args...)
-	c := client{T: t, Base: "http://" + first.addr, Token: firstToken(t, &running{stderr: first.stderr})}
+	c := client{T: t, Base: "http://" + first.addr, Token: firstToken(t, first.stdout)}
 	contractDueInFiveDays(c)
 
 	// The server takes 3 s to answer the final ".": SIGTERM comes while the
