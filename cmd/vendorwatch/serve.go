@@ -25,8 +25,8 @@ import (
 
 type serveConfig struct {
 	dbConfig
-	Addr            string
-	Migrate         bool
+	Addr    string
+	Migrate bool
 	// ShutdownDrain is how long the listener keeps serving after SIGTERM
 	// while /readyz answers 503.
 	ShutdownDrain   time.Duration
