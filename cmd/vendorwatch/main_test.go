@@ -18,7 +18,12 @@ import (
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
 
-var servingAddr = regexp.MustCompile(`msg="vendorwatch serving" addr=(\S+)`)
+// servingAddr finds the listening address in the text log, servingAddrJSON
+// in the JSON log.
+var (
+	servingAddr     = regexp.MustCompile(`msg="vendorwatch serving" addr=(\S+)`)
+	servingAddrJSON = regexp.MustCompile(`"msg":"vendorwatch serving","addr":"([^"]+)"`)
+)
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {

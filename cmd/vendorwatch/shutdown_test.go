@@ -92,6 +92,9 @@ func startChild(t *testing.T, bin string, args ...string) *child {
 		if m := servingAddr.FindStringSubmatch(c.stderr.String()); m != nil {
 			c.addr = m[1]
 		}
+		if m := servingAddrJSON.FindStringSubmatch(c.stderr.String()); m != nil {
+			c.addr = m[1]
+		}
 		return c.addr != ""
 	})
 	waitFor(t, "/readyz 200", func() bool { return c.readyz() == http.StatusOK })
