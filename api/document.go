@@ -188,7 +188,7 @@ func finishOperation(op *huma.Operation) {
 			}
 		}
 	}
-	if _, ok := op.Responses["429"]; !ok {
+	if _, ok := op.Responses["429"]; !ok && op.Metadata[unlimitedKey] == nil {
 		op.Responses["429"] = &huma.Response{
 			Description: "Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds.",
 			Headers:     map[string]*huma.Param{"Retry-After": integerHeader("Seconds until the limit resets.")},
@@ -196,7 +196,9 @@ func finishOperation(op *huma.Operation) {
 		}
 	}
 	if r, ok := op.Responses["503"]; ok {
-		r.Description = "Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds."
+		if r.Description == http.StatusText(http.StatusServiceUnavailable) {
+			r.Description = "Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds."
+		}
 		if r.Headers == nil {
 			r.Headers = map[string]*huma.Param{}
 		}
@@ -205,6 +207,12 @@ func finishOperation(op *huma.Operation) {
 	for code, r := range op.Responses {
 		if r.Ref == "" {
 			finishResponse(code, r)
+			if op.Metadata[unlimitedKey] != nil {
+				// Never counted, so never told how much is left.
+				delete(r.Headers, "RateLimit-Limit")
+				delete(r.Headers, "RateLimit-Remaining")
+				delete(r.Headers, "RateLimit-Reset")
+			}
 		}
 	}
 	for _, p := range op.Parameters {

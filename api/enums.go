@@ -33,6 +33,7 @@ var enumDescriptions = map[string]string{
 	"Platform":          "Social-media platform: x, facebook, instagram, line, youtube, tiktok or other.",
 	"PostFindingCode":   "What a post check found: category_not_allowed, prohibited_term, email_address, phone_number, individual_number (マイナンバー) or postal_address.",
 	"ReviewSubjectType": "What a review is of: contract (renewal review), cloud_service or social_account (periodic review).",
+	"ReadinessReason":   "Why /readyz answers 503: database_unreachable, migrations_pending, starting or shutting_down.",
 	"Role":              "What a token may do: admin (everything), editor (write the registers), viewer (read) or auditor (read, and the audit trail).",
 	"EvidenceSubject":   "The kind of record an evidence file is attached to.",
 	"SubjectType":       "What a reminder is about: a confirmation, a contract renewal review, a cloud-service or social-account periodic review, a certification's expiry, a corrective action, the next policy review (policy_review), an incident's next step (incident_step), or a self-inspection's answers due (inspection).",

@@ -21,13 +21,15 @@ import (
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
 
+// The limit is counted on a public path that is not a probe: the probes
+// are never counted (health_test.go).
 func TestRateLimitAnswers429WithItsHeaders(t *testing.T) {
 	now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
 	srv := httptest.NewServer(api.New(api.Config{RateLimit: 3, Now: func() time.Time { return now },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer srv.Close()
 	get := func(token string) *http.Response {
-		req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+		req, _ := http.NewRequest("GET", srv.URL+"/openapi.json", nil)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
@@ -72,7 +74,7 @@ func TestMadeUpTokensBuyNoExtraRequests(t *testing.T) {
 		}
 
 		health := func(token string) int {
-			req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+			req, _ := http.NewRequest("GET", srv.URL+"/openapi.json", nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			res, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
@@ -82,7 +84,7 @@ func TestMadeUpTokensBuyNoExtraRequests(t *testing.T) {
 
 		require.Equal(t, http.StatusOK, me(first.Secret), "the real token authenticates: 1 of the address's 3")
 		require.Equal(t, http.StatusUnauthorized, me("vw_made_up_1"))
-		require.Equal(t, http.StatusOK, health("vw_made_up_2"), "public paths count too")
+		require.Equal(t, http.StatusOK, health("vw_made_up_2"), "public paths count too (the probes only do not)")
 		for i := range 3 {
 			require.Equal(t, http.StatusTooManyRequests, me(fmt.Sprintf("vw_made_up_%d", 3+i)), "the address's window is used up")
 			require.Equal(t, http.StatusTooManyRequests, health(fmt.Sprintf("vw_made_up_%d", 6+i)))
@@ -180,7 +182,7 @@ func TestASlowBodyGets408(t *testing.T) {
 func TestRateLimitBelievesOnlyTrustedProxies(t *testing.T) {
 	now := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
 	get := func(srv *httptest.Server, forwarded string) int {
-		req, _ := http.NewRequest("GET", srv.URL+"/healthz", nil)
+		req, _ := http.NewRequest("GET", srv.URL+"/openapi.json", nil)
 		if forwarded != "" {
 			req.Header.Set("X-Forwarded-For", forwarded)
 		}

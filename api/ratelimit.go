@@ -241,7 +241,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // beyond the limit with a 429 problem and Retry-After.
 func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isEmbeddedAsset(r.URL.Path) {
+		if isEmbeddedAsset(r.URL.Path) || isProbe(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -332,3 +332,14 @@ const StaticPrefix = "/static/"
 func isEmbeddedAsset(path string) bool {
 	return strings.HasPrefix(path, StaticPrefix) || strings.HasPrefix(path, docsui.AssetsPath)
 }
+
+// unlimitedKey marks, in an operation's metadata, an operation that the
+// rate limiter never counts: the document then promises no 429 for it.
+const unlimitedKey = "vendorwatch-unlimited"
+
+// isProbe reports whether path is a health probe. Probes are never counted:
+// a load balancer asks them every few seconds from one address, and a 429
+// there would take a healthy replica out of service (or, counted against
+// the proxy's address, spend the staff's budget). They read nothing a
+// caller could not learn otherwise and take no token.
+func isProbe(path string) bool { return path == HealthPath || path == ReadyPath }

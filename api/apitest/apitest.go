@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TokenLine finds the first start's administrator token on stderr.
+// TokenLine finds the first start's administrator token in what serve
+// prints on stdout (never in its log, stderr).
 var TokenLine = regexp.MustCompile(`(?m)^\s+(vw_[A-Za-z0-9_-]{43})$`)
 
 // Client calls the API at Base with a bearer Token, failing T on any

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -94,10 +93,10 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if strings.TrimSpace(*email) == "" {
-		return errors.New("--email is required")
+		return usagef("--email is required")
 	}
 	if !domain.Role(*role).Valid() {
-		return fmt.Errorf("unknown role %q (use admin, editor, viewer or auditor)", *role)
+		return usagef("unknown role %q (use admin, editor, viewer or auditor)", *role)
 	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {

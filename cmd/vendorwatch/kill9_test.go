@@ -61,7 +61,7 @@ func kill9WhileSending(t *testing.T, bin string, tg storetest.Target) {
 	args := []string{"--database-url", url, "--smtp-url", "smtp://" + smtp.Addr + "?tls=none",
 		"--mail-from", "vendorwatch@example.lg.jp", "--digest-lease", "10s"}
 	victim := startChild(t, bin, args...)
-	c := client{T: t, Base: "http://" + victim.addr, Token: firstToken(t, &running{stderr: victim.stderr})}
+	c := client{T: t, Base: "http://" + victim.addr, Token: firstToken(t, victim.stdout)}
 	m := riverClient.FindStringSubmatch(victim.stderr.String())
 	require.NotNil(t, m, victim.stderr.String())
 	victimID := m[1]

@@ -18,7 +18,12 @@ import (
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 )
 
-var servingAddr = regexp.MustCompile(`msg="vendorwatch serving" addr=(\S+)`)
+// servingAddr finds the listening address in the text log, servingAddrJSON
+// in the JSON log.
+var (
+	servingAddr     = regexp.MustCompile(`msg="vendorwatch serving" addr=(\S+)`)
+	servingAddrJSON = regexp.MustCompile(`"msg":"vendorwatch serving","addr":"([^"]+)"`)
+)
 
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -30,24 +35,27 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// running is a serve process started by a test.
+// running is a serve process started by a test: stdout has the first
+// start's token, stderr the log.
 type running struct {
 	addr   string
+	stdout *storetest.LogBuffer
 	stderr *storetest.LogBuffer
 	stop   func()
 }
 
-// startServe starts serve on a free port and waits until /readyz says 200;
-// stop cancels its signal context and waits for a clean exit.
+// startServe starts serve on a free port (without a shutdown drain, unless
+// args set one) and waits until /readyz says 200; stop cancels its signal
+// context and waits for a clean exit.
 func startServe(t *testing.T, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &storetest.LogBuffer{}
+	stdout, stderr := &storetest.LogBuffer{}, &storetest.LogBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &bytes.Buffer{}, stderr)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--shutdown-drain", "0s"}, args...), stdout, stderr)
 	}()
-	r := &running{stderr: stderr}
+	r := &running{stdout: stdout, stderr: stderr}
 	waitFor(t, "the serving log line", func() bool {
 		select {
 		case err := <-done:
@@ -87,16 +95,15 @@ func startServe(t *testing.T, args ...string) *running {
 	return r
 }
 
-// serveOnce starts serve, waits until it is ready, stops it and returns
-// what it wrote to stderr.
-func serveOnce(t *testing.T, args ...string) string {
+// serveOnce starts serve, waits until it is ready and stops it.
+func serveOnce(t *testing.T, args ...string) *running {
 	t.Helper()
 	r := startServe(t, args...)
 	r.stop()
-	return r.stderr.String()
+	return r
 }
 
-// tokenLine finds the first start's administrator token on stderr.
+// tokenLine finds the first start's administrator token on stdout.
 var tokenLine = apitest.TokenLine
 
 // client calls a running server's API with a token.
@@ -110,13 +117,15 @@ func TestFirstStartPrintsTheTokenOnce(t *testing.T) {
 				t.Setenv("PGOPTIONS", "-c search_path="+tg.Schema)
 			}
 			first := serveOnce(t, "--database-url", url)
-			m := tokenLine.FindAllStringSubmatch(first, -1)
-			require.Len(t, m, 1, "exactly one token on first start:\n%s", first)
-			require.Contains(t, first, "Authorization: Bearer "+m[0][1])
+			m := tokenLine.FindAllStringSubmatch(first.stdout.String(), -1)
+			require.Len(t, m, 1, "exactly one token on first start:\n%s", first.stdout)
+			require.Contains(t, first.stdout.String(), "Authorization: Bearer "+m[0][1])
+			require.NotContains(t, first.stderr.String(), m[0][1], "the token is not in the log")
+			require.Contains(t, first.stderr.String(), "printed once on stdout")
 
 			second := serveOnce(t, "--database-url", url)
-			require.Empty(t, tokenLine.FindAllString(second, -1), "no token on second start:\n%s", second)
-			require.Contains(t, second, "migrations current")
+			require.Empty(t, tokenLine.FindAllString(second.stdout.String(), -1), "no token on second start:\n%s", second.stdout)
+			require.Contains(t, second.stderr.String(), "migrations current")
 
 			// token create prints a new working token on stdout.
 			stdout := &bytes.Buffer{}
@@ -147,7 +156,12 @@ func TestConfigurationErrorsAreOneLine(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			err := run(context.Background(), c.args, &bytes.Buffer{}, &bytes.Buffer{})
+			args := c.args
+			if args[0] == "serve" {
+				// Not the default port or outbox, should one get that far.
+				args = append(args, "--addr", "127.0.0.1:0", "--outbox-dir", filepath.Join(dir, "outbox"))
+			}
+			err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
 			require.Error(t, err)
 			require.Contains(t, err.Error(), c.want)
 			require.NotContains(t, err.Error(), "\n")
@@ -193,10 +207,10 @@ func TestServeWithoutMigrateWaitsForTheMigrateStep(t *testing.T) {
 	dbFile := filepath.Join(t.TempDir(), "v.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stderr := &storetest.LogBuffer{}
+	stdout, stderr := &storetest.LogBuffer{}, &storetest.LogBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--migrate=false", "--database-url", dbFile}, &bytes.Buffer{}, stderr)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--migrate=false", "--shutdown-drain", "0s", "--database-url", dbFile}, stdout, stderr)
 	}()
 	var addr string
 	waitFor(t, "the serving log line", func() bool {
@@ -217,7 +231,7 @@ func TestServeWithoutMigrateWaitsForTheMigrateStep(t *testing.T) {
 
 	require.NoError(t, run(context.Background(), []string{"migrate", "--database-url", dbFile}, &bytes.Buffer{}, &bytes.Buffer{}))
 	waitFor(t, "/readyz 200 after migrate", func() bool { return status("/readyz") == http.StatusOK })
-	require.Len(t, tokenLine.FindAllString(stderr.String(), -1), 1, "the first start still prints its token")
+	require.Len(t, tokenLine.FindAllString(stdout.String(), -1), 1, "the first start still prints its token")
 	cancel()
 	require.NoError(t, <-done)
 }

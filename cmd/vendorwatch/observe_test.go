@@ -87,7 +87,7 @@ func TestMetricsAfterAStory(t *testing.T) {
 
 			// The story: a contract falls due, a scan queues its reminder,
 			// the digest job sends it to the outbox.
-			c := client{T: t, Base: "http://" + r.addr, Token: firstToken(t, r)}
+			c := client{T: t, Base: "http://" + r.addr, Token: firstToken(t, r.stdout)}
 			contractDueInFiveDays(c)
 			c.Call("GET", "/v1/vendors/0190c0de-0000-7000-8000-000000000000", nil, 404)
 			rep := c.Call("POST", "/v1/jobs/due-scan", nil, 200)

@@ -24,7 +24,7 @@ func TestServeThroughADatabaseOutage(t *testing.T) {
 	t.Setenv("PGOPTIONS", "-c search_path="+storetest.NewSchema(t, pgURL))
 	proxy := storetest.NewProxy(t, pgURL)
 	r := startServe(t, "--database-url", proxy.URL(pgURL), "--request-timeout", "1s", "--outbox-dir", t.TempDir())
-	m := tokenLine.FindStringSubmatch(r.stderr.String())
+	m := tokenLine.FindStringSubmatch(r.stdout.String())
 	require.NotNil(t, m, "the first start prints the admin token")
 	get := func(path string) (*http.Response, time.Duration) {
 		start := time.Now()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 	"github.com/vendorwatch/vendorwatch/jobs/mailtest"
 )
 
@@ -40,10 +41,12 @@ func contractDueInFiveDays(c client) {
 	c.Call("POST", "/v1/contracts/"+ct+"/activate", nil, 200)
 }
 
-func firstToken(t *testing.T, r *running) string {
+// firstToken reads the first start's administrator token from what serve
+// printed on stdout.
+func firstToken(t *testing.T, stdout *storetest.LogBuffer) string {
 	t.Helper()
-	m := tokenLine.FindStringSubmatch(r.stderr.String())
-	require.NotNil(t, m, "first-start token: %s", r.stderr.String())
+	m := tokenLine.FindStringSubmatch(stdout.String())
+	require.NotNil(t, m, "first-start token on stdout: %s", stdout.String())
 	return m[1]
 }
 
@@ -51,7 +54,7 @@ func TestReminderLandsInTheOutboxOnTheEmbeddedDefault(t *testing.T) {
 	dir := t.TempDir()
 	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--outbox-dir", filepath.Join(dir, "outbox"))
 	require.Contains(t, r.stderr.String(), "reminder e-mails go to outbox folder")
-	c := client{T: t, Base: "http://" + r.addr, Token: firstToken(t, r)}
+	c := client{T: t, Base: "http://" + r.addr, Token: firstToken(t, r.stdout)}
 	contractDueInFiveDays(c)
 
 	rep := c.Call("POST", "/v1/jobs/due-scan", nil, 200)
@@ -82,7 +85,7 @@ func TestReminderArrivesAtTheSMTPServer(t *testing.T) {
 	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--smtp-url", "smtp://"+smtp.Addr+"?tls=none",
 		"--mail-from", "vendorwatch@example.lg.jp", "--public-url", "https://vendorwatch.example.lg.jp/")
 	require.Contains(t, r.stderr.String(), "reminder e-mails go to SMTP 127.0.0.1")
-	c := client{T: t, Base: "http://" + r.addr, Token: firstToken(t, r)}
+	c := client{T: t, Base: "http://" + r.addr, Token: firstToken(t, r.stdout)}
 	contractDueInFiveDays(c)
 	c.Call("POST", "/v1/jobs/due-scan", nil, 200)
 	waitFor(t, "the message at the SMTP server", func() bool { return len(smtp.Messages()) == 1 })
@@ -103,7 +106,7 @@ func TestReminderArrivesAtTheSMTPServer(t *testing.T) {
 func TestRiverUIIsForAdminsOnly(t *testing.T) {
 	dir := t.TempDir()
 	r := startServe(t, "--database-url", filepath.Join(dir, "v.db"), "--outbox-dir", filepath.Join(dir, "outbox"))
-	admin := firstToken(t, r)
+	admin := firstToken(t, r.stdout)
 	c := client{T: t, Base: "http://" + r.addr, Token: admin}
 	me := c.Call("GET", "/v1/me", nil, 200)["person"].(map[string]any)["id"].(string)
 	viewer := c.Call("POST", "/v1/tokens", map[string]any{"person_id": me, "role": "viewer"}, 201)["secret"].(string)

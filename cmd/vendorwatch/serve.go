@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,8 +26,11 @@ import (
 
 type serveConfig struct {
 	dbConfig
-	Addr            string
-	Migrate         bool
+	Addr    string
+	Migrate bool
+	// ShutdownDrain is how long the listener keeps serving after SIGTERM
+	// while /readyz answers 503.
+	ShutdownDrain   time.Duration
 	ShutdownTimeout time.Duration
 	RequestTimeout  time.Duration
 	SMTPURL         string
@@ -54,30 +56,31 @@ type serveConfig struct {
 	MetricsAddr string
 }
 
-func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg serveConfig
 	fs := flag.NewFlagSet("vendorwatch serve", flag.ContinueOnError)
 	cfg.register(fs)
-	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&cfg.Addr, "addr", defaultAddr, "address to listen on; on all interfaces (0.0.0.0:8080, :8080, [::]:8080) --public-url is required")
 	fs.BoolVar(&cfg.Migrate, "migrate", true, "apply pending migrations on start (turn off when a separate migrate step runs them)")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to finish requests and jobs in flight on SIGINT/SIGTERM")
+	fs.DurationVar(&cfg.ShutdownDrain, "shutdown-drain", DefaultShutdownDrain, "after SIGTERM, how long /readyz answers 503 while requests are still served, so that load balancers stop sending (0 for none; a second signal ends it)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "after the drain, how long requests and jobs in flight get to finish")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", api.DefaultRequestTimeout, "deadline of each HTTP request and its database calls; past it the answer is 503")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "smtp://user:pass@host:port?tls=none|starttls|tls; empty writes mail to the outbox folder")
 	fs.DurationVar(&cfg.SMTPDataTimeout, "smtp-data-timeout", jobs.DefaultSMTPTimeouts.DataEnd, "how long to wait for the SMTP server's answer to the end of a message (RFC 5321: 10m)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "vendorwatch@localhost", "sender address of reminder e-mails")
-	fs.StringVar(&cfg.OutboxDir, "outbox-dir", "outbox", "folder for .eml files when no SMTP server is configured")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "address staff open in a browser, put before the page (and API) paths in e-mails; http://<addr> when empty")
+	fs.StringVar(&cfg.OutboxDir, "outbox-dir", "outbox", "folder for .eml files when no SMTP server is configured (created if missing; must be writable)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "address staff open in a browser, put before the page (and API) paths in e-mails; http://<addr> when empty, required when --addr listens on all interfaces")
 	fs.DurationVar(&cfg.DueScanInterval, "due-scan-interval", 15*time.Minute, "how often the due-scan runs (it also runs on start)")
 	fs.DurationVar(&cfg.DigestLease, "digest-lease", jobs.DefaultDigestLease, "how long a sending job's hold on its reminders lasts unrenewed; a replica that dies mid-send is taken over within about 1.5 times this")
-	fs.IntVar(&cfg.RateLimit, "rate-limit", api.DefaultRateLimit, "requests a caller (token, or IP without one) may make a minute, per replica")
+	fs.IntVar(&cfg.RateLimit, "rate-limit", api.DefaultRateLimit, "requests a caller (token, or IP without one) may make a minute, counted by each replica on its own (with N replicas set limit/N for a global limit)")
 	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (e.g. https://intra.example.lg.jp)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 10.0.0.0/8)")
 	fs.StringVar(&cfg.OIDCIssuer, "oidc-issuer", "", "OpenID Connect issuer URL for staff sign-in (e.g. https://login.example.lg.jp/realms/staff); empty for none")
 	fs.StringVar(&cfg.OIDCClientID, "oidc-client-id", "", "client id registered at the OpenID Connect provider")
-	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", "", "client secret registered at the OpenID Connect provider (better set by VENDORWATCH_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", "", "client secret registered at the OpenID Connect provider (better set by VENDORWATCH_OIDC_CLIENT_SECRET_FILE)")
 	fs.BoolVar(&cfg.SignInEmailLink, "sign-in-email-link", true, "staff may sign in by a link e-mailed to them (turn off only with --oidc-issuer)")
 	cfg.evidence.register(fs)
-	fs.StringVar(&cfg.WebhookSecretKey, "webhook-secret-key", "", "passphrase that seals the webhook signing secrets in the database (AES-256-GCM; better set by VENDORWATCH_WEBHOOK_SECRET_KEY); empty keeps them as they are")
+	fs.StringVar(&cfg.WebhookSecretKey, "webhook-secret-key", "", "passphrase that seals the webhook signing secrets in the database (AES-256-GCM; better set by VENDORWATCH_WEBHOOK_SECRET_KEY_FILE); empty keeps them as they are")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address of a separate listener serving Prometheus /metrics (e.g. 127.0.0.1:9090); empty serves none")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -92,26 +95,29 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
+	if err := cfg.check(); err != nil {
+		return err
+	}
 	mailer, err := cfg.mailer()
 	if err != nil {
 		return err
 	}
-	if cfg.RateLimit < 1 {
-		return fmt.Errorf("--rate-limit must be at least 1, not %d", cfg.RateLimit)
-	}
-	if cfg.DueScanInterval < time.Minute {
-		return fmt.Errorf("--due-scan-interval must be at least 1m, not %s", cfg.DueScanInterval)
-	}
-	if cfg.DigestLease < minDigestLease {
-		return fmt.Errorf("--digest-lease must be at least %s, not %s", minDigestLease, cfg.DigestLease)
-	}
 	proxies, err := parseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
-	if cfg.RequestTimeout <= 0 {
-		return fmt.Errorf("--request-timeout must be positive, not %s", cfg.RequestTimeout)
+	// Before anything touches the database: the outbox takes files and the
+	// port is ours, so that a start that cannot serve changes nothing.
+	if cfg.SMTPURL == "" {
+		if err := checkOutbox(cfg.OutboxDir); err != nil {
+			return err
+		}
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer func() { _ = ln.Close() }() // when serve ends before it serves
 	oidcSignIn, err := cfg.oidc(ctx)
 	if err != nil {
 		return err
@@ -133,14 +139,6 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if db.Kind() == store.Postgres && cfg.evidence.S3URL == "" {
 		log.Warn("evidence files are kept in a folder of this replica; replicas share them only through --evidence-s3-url (or a shared folder)")
 	}
-
-	if cfg.Migrate {
-		rep, err := migrations.Apply(ctx, db.MigrationTarget())
-		if err != nil {
-			return fmt.Errorf("apply migrations: %w", err)
-		}
-		logMigrations(log, rep)
-	}
 	digest, err := jobs.NewDigest(cfg.MailFrom, cfg.publicURL())
 	if err != nil {
 		return err
@@ -154,20 +152,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 
-	// Serve first, so that probes get answers while a separate migrate step
-	// runs: /readyz stays 503 until the schema is current and start-up is done.
-	var started, stopping atomic.Bool
+	// Serve first, so that probes get answers while the migrations run
+	// (here or in a separate step): /readyz stays 503 until the schema is
+	// current and start-up is done, and the gate answers the rest 503.
+	var life lifecycle
 	svc := api.ServicesOf(db)
 	svc.Jobs = runner
-	svc.Ready = func(ctx context.Context) error {
-		if stopping.Load() {
-			return errors.New("shutting down")
-		}
-		if !started.Load() {
-			return errors.New("still starting")
-		}
-		return db.Ready(ctx)
-	}
+	svc.Ready = life.ready(db.Ready)
 	var signInMailer web.SignInMailer // nil: no e-mailed links
 	if cfg.SignInEmailLink {
 		signInMailer = &jobs.SignInMailer{Mailer: runner.Mailer(), Digest: digest, MessageIDDomain: messageIDDomain(cfg.MailFrom)}
@@ -178,24 +169,19 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	httpServer := &http.Server{
-		Handler: api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI, RateLimit: cfg.RateLimit, Pages: pages,
+		Handler: life.gate(api.New(api.Config{Services: svc, Logger: log, RiverUI: riverUI, RateLimit: cfg.RateLimit, Pages: pages,
 			RequestTimeout: cfg.RequestTimeout, CORSOrigins: strings.Split(cfg.CORSOrigins, ","), TrustedProxies: proxies,
-			Metrics: obs.registry}),
+			Metrics: obs.registry})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	stopMetrics := func(context.Context) error { return nil }
 	if cfg.MetricsAddr != "" {
 		var addr string
 		if addr, stopMetrics, err = obs.serveMetrics(cfg.MetricsAddr, log); err != nil {
-			_ = ln.Close()
 			return err
 		}
 		defer func() { _ = stopMetrics(context.Background()) }()
@@ -208,9 +194,17 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("staff sign in", "email_link", cfg.SignInEmailLink, "oidc_issuer", cfg.OIDCIssuer)
 	log.Info("jobs may run", "job_timeout", runner.JobTimeout.String(), "rescue_stuck_jobs_after", runner.RescueStuckJobsAfter.String(),
 		"digest_lease", cfg.DigestLease.String(), "river_client", runner.Client.ID(),
-		"shutdown_timeout", cfg.ShutdownTimeout.String())
+		"shutdown_drain", cfg.ShutdownDrain.String(), "shutdown_timeout", cfg.ShutdownTimeout.String())
 
-	if err := startUp(ctx, cfg, db, log, ln.Addr().String(), stderr); err != nil {
+	if cfg.Migrate {
+		rep, err := migrations.Apply(ctx, db.MigrationTarget())
+		if err != nil {
+			_ = httpServer.Close()
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+		logMigrations(log, rep)
+	}
+	if err := startUp(ctx, cfg, db, log, ln.Addr().String(), stdout); err != nil {
 		_ = httpServer.Close()
 		return err
 	}
@@ -223,7 +217,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		stopJobs(runner, cfg.ShutdownTimeout)
 		return fmt.Errorf("start River UI: %w", err)
 	}
-	started.Store(true)
+	life.started.Store(true)
 	log.Info("ready", "startup", time.Since(begun).Round(time.Millisecond).String())
 
 	select {
@@ -232,25 +226,60 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// Not ready from now on, so that traffic goes elsewhere; the API still
-	// answers while the jobs in flight finish and are marked (River's soft
-	// stop fetches no new ones). Then the HTTP server finishes its requests,
-	// all within one deadline; jobs still running at it are cancelled.
-	stopping.Store(true)
-	log.Info("shutting down", "deadline", cfg.ShutdownTimeout.String())
+	return shutdown(ctx, cfg, log, &life, httpServer, runner, pages)
+}
+
+// shutdown stops serve after the signal. Not ready from now on, so that
+// traffic goes elsewhere; River's soft stop begins at once (no new jobs are
+// fetched; the ones in flight finish and are marked). The listener keeps
+// serving through the drain, then the HTTP server finishes its requests
+// within --shutdown-timeout, by when the jobs must have finished too; jobs
+// still running then are cancelled.
+func shutdown(ctx context.Context, cfg serveConfig, log *slog.Logger, life *lifecycle, httpServer *http.Server, runner *jobs.Runner, pages *web.Handler) error {
+	life.stopping.Store(true)
+	log.Info("shutting down", "cause", context.Cause(ctx).Error(), "drain", cfg.ShutdownDrain.String(), "deadline", cfg.ShutdownTimeout.String())
+	jobsCtx, cancelJobs := context.WithTimeout(context.Background(), cfg.ShutdownDrain+cfg.ShutdownTimeout)
+	defer cancelJobs()
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- runner.Stop(jobsCtx) }()
+	drain(ctx, log, cfg.ShutdownDrain)
+
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	riverErr := runner.Stop(shutdownCtx)
 	httpErr := httpServer.Shutdown(shutdownCtx)
-	_ = pages.Wait(shutdownCtx) // sign-in e-mails still being sent
 	if httpErr != nil {
 		_ = httpServer.Close()
 	}
+	riverErr := <-jobsDone
+	_ = pages.Wait(shutdownCtx) // sign-in e-mails still being sent
 	if err := errors.Join(riverErr, httpErr); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// defaultAddr is where serve listens, and healthcheck asks, by default.
+const defaultAddr = "127.0.0.1:8080"
+
+// check refuses flag values serve cannot work with: usage errors, found
+// before anything starts.
+func (c *serveConfig) check() error {
+	switch {
+	case c.RateLimit < 1:
+		return usagef("--rate-limit must be at least 1, not %d", c.RateLimit)
+	case c.DueScanInterval < time.Minute:
+		return usagef("--due-scan-interval must be at least 1m, not %s", c.DueScanInterval)
+	case c.DigestLease < minDigestLease:
+		return usagef("--digest-lease must be at least %s, not %s", minDigestLease, c.DigestLease)
+	case c.RequestTimeout <= 0:
+		return usagef("--request-timeout must be positive, not %s", c.RequestTimeout)
+	case c.ShutdownDrain < 0:
+		return usagef("--shutdown-drain must not be negative, not %s", c.ShutdownDrain)
+	case c.ShutdownTimeout <= 0:
+		return usagef("--shutdown-timeout must be positive, not %s", c.ShutdownTimeout)
+	}
+	return checkPublicURL(c.Addr, c.PublicURL)
 }
 
 // minDigestLease is the shortest --digest-lease: renewed every quarter of
@@ -272,10 +301,10 @@ func (c *serveConfig) mailer() (jobs.Mailer, error) {
 	}
 	m, err := jobs.ParseSMTPURL(c.SMTPURL)
 	if err != nil {
-		return nil, fmt.Errorf("--smtp-url: %w", err)
+		return nil, usagef("--smtp-url: %w", err)
 	}
 	if c.SMTPDataTimeout <= 0 {
-		return nil, fmt.Errorf("--smtp-data-timeout must be positive, not %s", c.SMTPDataTimeout)
+		return nil, usagef("--smtp-data-timeout must be positive, not %s", c.SMTPDataTimeout)
 	}
 	m.Timeouts.DataEnd = c.SMTPDataTimeout
 	return m, nil
@@ -296,18 +325,18 @@ func (c *serveConfig) publicURL() string {
 func (c *serveConfig) oidc(ctx context.Context) (*web.OIDC, error) {
 	if c.OIDCIssuer == "" {
 		if c.OIDCClientID != "" || c.OIDCClientSecret != "" {
-			return nil, errors.New("--oidc-client-id and --oidc-client-secret need --oidc-issuer")
+			return nil, usagef("--oidc-client-id and --oidc-client-secret need --oidc-issuer")
 		}
 		if !c.SignInEmailLink {
-			return nil, errors.New("--sign-in-email-link=false needs --oidc-issuer, or nobody can sign in to the staff pages")
+			return nil, usagef("--sign-in-email-link=false needs --oidc-issuer, or nobody can sign in to the staff pages")
 		}
 		return nil, nil
 	}
 	if c.OIDCClientID == "" {
-		return nil, errors.New("--oidc-issuer needs --oidc-client-id")
+		return nil, usagef("--oidc-issuer needs --oidc-client-id")
 	}
 	if c.OIDCClientSecret == "" {
-		return nil, errors.New("--oidc-issuer needs --oidc-client-secret (or VENDORWATCH_OIDC_CLIENT_SECRET)")
+		return nil, usagef("--oidc-issuer needs --oidc-client-secret (or VENDORWATCH_OIDC_CLIENT_SECRET_FILE)")
 	}
 	return web.NewOIDC(ctx, c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret, strings.TrimRight(c.publicURL(), "/")+"/sign-in/oidc/callback")
 }
@@ -350,8 +379,8 @@ func messageIDDomain(from string) string {
 const migrationPoll = 2 * time.Second
 
 // startUp waits for the schema and seeds an empty database, printing the
-// first administrator's token once.
-func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logger, addr string, stderr io.Writer) error {
+// first administrator's token once on stdout.
+func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logger, addr string, stdout io.Writer) error {
 	for waited := false; ; waited = true {
 		err := db.Ready(ctx)
 		if err == nil {
@@ -374,9 +403,12 @@ func startUp(ctx context.Context, cfg serveConfig, db *store.DB, log *slog.Logge
 		return fmt.Errorf("seed the database: %w", err)
 	}
 	if first.Secret != "" {
-		fmt.Fprintf(stderr, "vendorwatch: first start: created administrator %s with this API token (shown once, keep it safe):\n\n    %s\n\n", first.Person.Email, first.Secret)
-		fmt.Fprintf(stderr, "Use it as: curl -H \"Authorization: Bearer %s\" http://%s/v1/people   (API docs: http://%s/docs)\n\n", first.Secret, addr, addr)
-		fmt.Fprintf(stderr, "Staff pages: %s/ — sign in as %s; %s.\n\n", strings.TrimRight(cfg.publicURL(), "/"), first.Person.Email, signInMailHint(cfg))
+		// On stdout as a plain message, never in the log stream: logs are
+		// collected, shipped and kept, and a token there is a token leaked.
+		log.Info("first start: created the first administrator; the API token is printed once on stdout, not in the log", "email", first.Person.Email)
+		fmt.Fprintf(stdout, "vendorwatch: first start: created administrator %s with this API token (shown once, keep it safe):\n\n    %s\n\n", first.Person.Email, first.Secret)
+		fmt.Fprintf(stdout, "Use it as: curl -H \"Authorization: Bearer %s\" http://%s/v1/people   (API docs: http://%s/docs)\n\n", first.Secret, addr, addr)
+		fmt.Fprintf(stdout, "Staff pages: %s/ — sign in as %s; %s.\n\n", strings.TrimRight(cfg.publicURL(), "/"), first.Person.Email, signInMailHint(cfg))
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func webhookStory(t *testing.T, bin, url string) {
 	dir := t.TempDir()
 	args := []string{"--database-url", url, "--outbox-dir", filepath.Join(dir, "outbox"), "--webhook-secret-key", "the story's key"}
 	first := startChild(t, bin, args...)
-	c := client{T: t, Base: "http://" + first.addr, Token: firstToken(t, &running{stderr: first.stderr})}
+	c := client{T: t, Base: "http://" + first.addr, Token: firstToken(t, first.stdout)}
 
 	// The receiver listens on loopback: the admin allows private targets.
 	settings := c.Call("GET", "/v1/settings", nil, 200)

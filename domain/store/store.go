@@ -282,7 +282,7 @@ func (db *DB) Ready(ctx context.Context) error {
 		return translate(err)
 	}
 	if n > 0 {
-		return fmt.Errorf("store: %d migrations pending", n)
+		return fmt.Errorf("store: %d %w", n, domain.ErrMigrationsPending)
 	}
 	return nil
 }

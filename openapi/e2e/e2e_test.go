@@ -135,7 +135,7 @@ type server struct {
 func startBinary(t *testing.T, bin string, tg storetest.Target, smtpAddr string) *server {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--outbox-dir", filepath.Join(dir, "outbox"),
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--shutdown-drain", "0s", "--outbox-dir", filepath.Join(dir, "outbox"),
 		"--smtp-url", "smtp://"+smtpAddr+"?tls=none", "--mail-from", "vendorwatch@example.lg.jp")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "VENDORWATCH_DATABASE_URL="+tg.URL)
@@ -145,8 +145,8 @@ func startBinary(t *testing.T, bin string, tg storetest.Target, smtpAddr string)
 	if tg.Name == "sqlite" {
 		cmd.Env = append(cmd.Env, "VENDORWATCH_DATABASE_URL="+filepath.Join(dir, "vendorwatch.db"))
 	}
-	logs := &logBuffer{}
-	cmd.Stderr = logs
+	logs, stdout := &logBuffer{}, &logBuffer{}
+	cmd.Stderr, cmd.Stdout = logs, stdout
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -175,8 +175,8 @@ func startBinary(t *testing.T, bin string, tg storetest.Target, smtpAddr string)
 		_ = res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	})
-	m := firstToken.FindStringSubmatch(logs.String())
-	require.NotNil(t, m, "first-start token: %s", logs.String())
+	m := firstToken.FindStringSubmatch(stdout.String())
+	require.NotNil(t, m, "first-start token on stdout: %s", stdout.String())
 	s.token = m[1]
 	return s
 }

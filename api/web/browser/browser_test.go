@@ -117,6 +117,8 @@ type server struct {
 	base   string
 	outbox string
 	stderr *storetest.LogBuffer
+	// stdout has the first start's token (never in the log, stderr).
+	stdout *storetest.LogBuffer
 	token  string
 }
 
@@ -132,11 +134,11 @@ func startServer(t *testing.T) *server {
 	require.NoError(t, err, "go build: %s", out)
 
 	port := freePort(t)
-	s := &server{base: fmt.Sprintf("http://127.0.0.1:%d", port), outbox: filepath.Join(dir, "outbox"), stderr: &storetest.LogBuffer{}}
-	cmd := exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port),
+	s := &server{base: fmt.Sprintf("http://127.0.0.1:%d", port), outbox: filepath.Join(dir, "outbox"), stderr: &storetest.LogBuffer{}, stdout: &storetest.LogBuffer{}}
+	cmd := exec.Command(bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--shutdown-drain", "0s",
 		"--database-url", filepath.Join(dir, "vw.db"), "--outbox-dir", s.outbox, "--public-url", s.base,
 		"--timezone", "Asia/Tokyo", "--log-level", "warn")
-	cmd.Stdout, cmd.Stderr = s.stderr, s.stderr
+	cmd.Stdout, cmd.Stderr = s.stdout, s.stderr
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -165,8 +167,8 @@ func startServer(t *testing.T) *server {
 		_ = res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	})
-	m := apitest.TokenLine.FindStringSubmatch(s.stderr.String())
-	require.NotNil(t, m, "the first start prints the administrator's token:\n%s", s.stderr.String())
+	m := apitest.TokenLine.FindStringSubmatch(s.stdout.String())
+	require.NotNil(t, m, "the first start prints the administrator's token on stdout:\n%s", s.stdout.String())
 	s.token = m[1]
 	return s
 }
