@@ -158,6 +158,7 @@ func TestCORSOnlyForConfiguredOrigins(t *testing.T) {
 	res := do("GET", "https://intra.example.lg.jp")
 	require.Equal(t, "https://intra.example.lg.jp", res.Header.Get("Access-Control-Allow-Origin"))
 	require.Contains(t, res.Header.Get("Access-Control-Expose-Headers"), "ETag")
+	require.Contains(t, res.Header.Get("Access-Control-Expose-Headers"), "X-Request-Id", "a browser client can quote the request id")
 	require.Empty(t, do("GET", "https://evil.example").Header.Get("Access-Control-Allow-Origin"))
 	pre := do(http.MethodOptions, "https://intra.example.lg.jp")
 	require.Equal(t, http.StatusNoContent, pre.StatusCode)
