@@ -49,6 +49,8 @@ type serveConfig struct {
 	evidence evidenceConfig
 	// WebhookSecretKey seals the webhook signing secrets at rest.
 	WebhookSecretKey string
+	// audit keys the audit chain and says where checkpoints go.
+	audit auditConfig
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -74,6 +76,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", "", "client secret registered at the OpenID Connect provider (better set by VENDORWATCH_OIDC_CLIENT_SECRET)")
 	fs.BoolVar(&cfg.SignInEmailLink, "sign-in-email-link", true, "staff may sign in by a link e-mailed to them (turn off only with --oidc-issuer)")
 	cfg.evidence.register(fs)
+	cfg.audit.register(fs)
 	fs.StringVar(&cfg.WebhookSecretKey, "webhook-secret-key", "", "passphrase that seals the webhook signing secrets in the database (AES-256-GCM; better set by VENDORWATCH_WEBHOOK_SECRET_KEY); empty keeps them as they are")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -119,6 +122,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	db.UseBlobStore(blobs)
 	db.UseWebhookSecretKey(cfg.WebhookSecretKey)
+	if err := cfg.audit.useAudit(db, cfg.DatabaseURL, true, func(s string) { log.Warn(s) }); err != nil {
+		return err
+	}
 	log.Info("evidence files are kept in " + where)
 	if db.Kind() == store.Postgres && cfg.evidence.S3URL == "" {
 		log.Warn("evidence files are kept in a folder of this replica; replicas share them only through --evidence-s3-url (or a shared folder)")
@@ -186,6 +192,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		"shutdown_timeout", cfg.ShutdownTimeout.String())
 
 	if err := startUp(ctx, cfg, db, log, ln.Addr().String(), stderr); err != nil {
+		_ = httpServer.Close()
+		return err
+	}
+	if err := startAuditSegment(ctx, db, log); err != nil {
 		_ = httpServer.Close()
 		return err
 	}
