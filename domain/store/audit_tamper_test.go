@@ -352,7 +352,7 @@ func TestAuditMovedHeadIsFound(t *testing.T) {
 			{"seq back", last.Seq - 1, last.Hash},
 			{"seq on", last.Seq + 1, last.Hash},
 			{"hash", last.Seq, es[len(es)-2].Hash},
-			{"both back", last.Seq - 1, strings.Repeat("0", 64)},
+			{"both back", last.Seq - 1, es[len(es)-2].Hash},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				setHead(t, db, c.seq, c.hash, last.KeyID)
