@@ -101,7 +101,9 @@ func TestAuditVerifiedOnEveryStartWithCheckpointsAndBreaksMailedToCISOs(t *testi
 			stop := h.startRunner(&seen)
 			h.waitUntil("the start-up verification", func() bool { return seen.n() == 1 })
 			require.True(t, seen.last().OK, "%+v", seen.last().FirstBroken)
-			h.waitUntil("both cisos have the checkpoint", func() bool { return len(mailsTo(h.smtp, "チェックポイント"))+len(mailsTo(h.smtp, "checkpoint")) == 2 })
+			h.waitUntil("both cisos have the checkpoint", func() bool {
+				return len(mailsTo(h.smtp, "チェックポイント"))+len(mailsTo(h.smtp, "checkpoint")) == 2
+			})
 			jaMail := mailsTo(h.smtp, "チェックポイント")[ja.Email]
 			require.Contains(t, jaMail.Text, "鍵ID："+key.ID())
 			require.Contains(t, jaMail.Text, "vendorwatch audit checkpoint v1\nseq: ")
