@@ -135,7 +135,7 @@ type AuditCheckpoint struct {
 	Seq       int64     `json:"seq" doc:"How many events the chain held."`
 	Hash      string    `json:"hash" doc:"Hash of event seq."`
 	At        time.Time `json:"at" doc:"When the checkpoint was signed (RFC 3339, UTC)."`
-	KeyID     string    `json:"key_id" doc:"Id of the audit key that signed it."`
+	KeyID     string    `json:"key_id" pattern:"^[0-9a-f]{16}$" doc:"Id of the audit key that signed it."`
 	PublicKey string    `json:"public_key" doc:"The Ed25519 public key, base64 (32 bytes)."`
 	Signature string    `json:"signature" doc:"Ed25519 signature of message, base64."`
 	// Message is the exact signed text, for an outsider's tools (openssl).
