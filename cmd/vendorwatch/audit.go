@@ -60,12 +60,15 @@ func (c *auditConfig) keyring(db *store.DB, databaseURL string, generate bool, n
 	var ring domain.AuditKeyring
 	secret := c.Key
 	if c.KeyFile != "" {
-		if secret != "" {
-			return ring, errors.New("--audit-key and --audit-key-file are exclusive: give the key once")
-		}
 		b, err := os.ReadFile(c.KeyFile)
 		if err != nil {
 			return ring, fmt.Errorf("--audit-key-file: %w", err)
+		}
+		// VENDORWATCH_AUDIT_KEY_FILE may also have set --audit-key to the
+		// file's content (the generic VENDORWATCH_<FLAG>_FILE reading):
+		// the same key twice is fine.
+		if secret != "" && strings.TrimSpace(secret) != strings.TrimSpace(string(b)) {
+			return ring, errors.New("--audit-key and --audit-key-file are exclusive: give the key once")
 		}
 		secret = string(b)
 	}
@@ -86,18 +89,20 @@ func (c *auditConfig) keyring(db *store.DB, databaseURL string, generate bool, n
 		}
 		ring.Current = k
 	}
-	previous := strings.Split(c.Previous, ",")
+	list := c.Previous
 	if c.PreviousFile != "" {
 		b, err := os.ReadFile(c.PreviousFile)
 		if err != nil {
 			return ring, fmt.Errorf("--audit-key-previous-file: %w", err)
 		}
-		previous = append(previous, strings.Split(string(b), "\n")...)
+		list += "\n" + string(b)
 	}
-	for _, p := range previous {
-		if strings.TrimSpace(p) == "" {
+	seen := map[string]bool{}
+	for _, p := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == '\n' }) {
+		if strings.TrimSpace(p) == "" || seen[strings.TrimSpace(p)] {
 			continue
 		}
+		seen[strings.TrimSpace(p)] = true
 		k, err := domain.NewAuditKey(p)
 		if err != nil {
 			return ring, fmt.Errorf("--audit-key-previous: %w", err)

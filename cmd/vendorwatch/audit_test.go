@@ -94,3 +94,28 @@ func TestPostgresNeedsAnAuditKey(t *testing.T) {
 		require.ErrorContains(t, err, "--audit-key (or VENDORWATCH_AUDIT_KEY, or --audit-key-file) is required on PostgreSQL", cmd[0])
 	}
 }
+
+// The key may come from a file, also when the environment has set
+// --audit-key to the same content; previous keys come comma- or
+// line-separated.
+func TestAuditKeyFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, prevFile := filepath.Join(dir, "key"), filepath.Join(dir, "previous")
+	require.NoError(t, os.WriteFile(keyFile, []byte("the current audit key\n"), 0o600))
+	require.NoError(t, os.WriteFile(prevFile, []byte("the first audit key\nthe second audit key\n"), 0o600))
+	db, err := store.Open(context.Background(), filepath.Join(dir, "x.db"), store.Options{})
+	require.NoError(t, err)
+	defer func() { _ = db.Close() }()
+	note := func(string) {}
+	ring, err := (&auditConfig{KeyFile: keyFile, Key: "the current audit key", PreviousFile: prevFile,
+		Previous: "the first audit key,the third audit key"}).keyring(db, "x.db", false, note)
+	require.NoError(t, err)
+	want, err := domain.NewAuditKey("the current audit key")
+	require.NoError(t, err)
+	require.Equal(t, want.ID(), ring.ID())
+	require.Len(t, ring.Previous, 3)
+	_, err = (&auditConfig{KeyFile: keyFile, Key: "another audit key entirely"}).keyring(db, "x.db", false, note)
+	require.ErrorContains(t, err, "exclusive")
+	_, err = (&auditConfig{Key: "short"}).keyring(db, "x.db", false, note)
+	require.ErrorContains(t, err, "at least 16 characters")
+}
