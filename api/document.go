@@ -62,7 +62,7 @@ var headerPatterns = map[string]string{
 }
 
 // uuidExceptions are "…_id" properties that are not always UUIDs.
-var uuidExceptions = map[string]bool{"entity_id": true, "message_id": true, "request_id": true}
+var uuidExceptions = map[string]bool{"entity_id": true, "message_id": true, "request_id": true, "key_id": true}
 
 // finishDocument completes the generated document: resource tags, the
 // audience and contact, the rate-limit and CORS headers every response

@@ -1,10 +1,13 @@
 package domain
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,12 +38,16 @@ type AuditEvent struct {
 	Before     json.RawMessage `json:"before,omitempty" doc:"The entity before the change; absent on create."`
 	After      json.RawMessage `json:"after,omitempty" doc:"The entity after the change; absent on delete."`
 	PrevHash   string          `json:"prev_hash" pattern:"^([0-9a-f]{64})?$" doc:"Hash of the previous event; empty for the first."`
-	Hash       string          `json:"hash" pattern:"^[0-9a-f]{64}$" doc:"SHA-256 over this event and PrevHash."`
+	Hash       string          `json:"hash" pattern:"^[0-9a-f]{64}$" doc:"HMAC-SHA-256 under the audit key of key_id over this event and prev_hash; plain SHA-256 for events of the legacy, unkeyed segment."`
+	KeyID      string          `json:"key_id,omitempty" pattern:"^([0-9a-f]{16})?$" doc:"Id (fingerprint) of the audit key whose segment the event belongs to; absent for the legacy, unkeyed segment."`
 }
 
 // ComputeHash returns the hash the event must carry given its fields and
 // PrevHash. Fields are length-prefixed so that no two events share an input.
-func (e *AuditEvent) ComputeHash() string {
+// Under a key the hash is an HMAC-SHA-256 and covers KeyID too; with a nil
+// key it is the plain SHA-256 of the legacy segment, over the fields as they
+// were before keys existed, so that old events keep their hashes.
+func (e *AuditEvent) ComputeHash(key *AuditKey) string {
 	actor := ""
 	if e.ActorID != nil {
 		actor = *e.ActorID
@@ -50,11 +57,17 @@ func (e *AuditEvent) ComputeHash() string {
 		actor, e.ActorName, e.Action, e.EntityType, e.EntityID, e.Reason,
 		string(e.Before), string(e.After), e.PrevHash,
 	}
+	if key != nil {
+		parts = append(parts, e.KeyID)
+	}
 	var b strings.Builder
 	for _, p := range parts {
 		b.WriteString(strconv.Itoa(len(p)))
 		b.WriteByte(':')
 		b.WriteString(p)
+	}
+	if key != nil {
+		return key.macHex([]byte(b.String()))
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:])
@@ -73,21 +86,39 @@ type AuditFilter struct {
 
 // AuditVerification is the result of recomputing the hash chain.
 type AuditVerification struct {
-	OK      bool `json:"ok" doc:"True when every event's hash and link are intact and every live evidence file's bytes match their sha256."`
+	OK      bool `json:"ok" doc:"True when every event's hash and link are intact, the head points at the last event, every checkpoint agrees with the chain, and every live evidence file's bytes match their sha256."`
 	Checked int  `json:"checked" doc:"How many events were checked."`
 	// FirstBroken is the first event whose hash or link does not hold.
 	FirstBroken *AuditBrokenLink `json:"first_broken,omitempty" doc:"The first event whose hash or link does not hold; absent when the chain holds."`
+	// HeadSeq and HeadHash are the last event checked: what a checkpoint
+	// signs when the chain holds.
+	HeadSeq  int64  `json:"head_seq" doc:"Seq of the last event checked."`
+	HeadHash string `json:"head_hash" doc:"Hash of the last event checked; empty for an empty chain."`
+	// KeyID is the key of the last event: the segment the chain is in now.
+	KeyID string `json:"key_id,omitempty" doc:"Key id of the last event checked (the chain's current segment); absent for the legacy, unkeyed segment."`
+	// CheckpointsChecked and CheckpointsBroken are the signed checkpoints
+	// (database and checkpoint folder) compared with the chain.
+	CheckpointsChecked int                     `json:"checkpoints_checked" doc:"How many signed checkpoints (database and checkpoint folder) were compared with the chain."`
+	CheckpointsBroken  []AuditCheckpointBroken `json:"checkpoints_broken" maxItems:"1000" doc:"Every checkpoint whose signature does not hold, whose key is unknown, or that contradicts the chain; ok is false when any is."`
 	// FilesChecked and FilesBroken are the evidence files re-hashed: every
 	// live file's bytes in the blob store against its recorded SHA-256.
 	FilesChecked int                  `json:"files_checked" doc:"How many live evidence files were re-hashed."`
 	FilesBroken  []EvidenceBrokenFile `json:"files_broken" maxItems:"1000" doc:"Every live evidence file whose stored bytes no longer match its recorded sha256, or that is missing from storage (at most 1000 listed); ok is false when any is."`
 }
 
+// AuditCheckpointBroken is one checkpoint that does not agree.
+type AuditCheckpointBroken struct {
+	Source  string `json:"source" doc:"Where it was read: database, or the file name in the checkpoint folder."`
+	Seq     int64  `json:"seq" doc:"The seq it signs."`
+	KeyID   string `json:"key_id" doc:"The key id it names."`
+	Problem string `json:"problem" enum:"bad_signature,unknown_key,mismatch,unreadable" doc:"bad_signature, unreadable (a file that is not a checkpoint), unknown_key (signed under a key the verifier has not), or mismatch (the chain's event at seq has another hash, or the chain is shorter)."`
+}
+
 // AuditBrokenLink describes where the chain breaks.
 type AuditBrokenLink struct {
 	Seq     int64  `json:"seq" doc:"Position of the broken event."`
 	ID      string `json:"id" doc:"ID of the broken event."`
-	Problem string `json:"problem" enum:"hash_mismatch,link_mismatch,sequence_gap" doc:"What does not hold: hash_mismatch, link_mismatch or sequence_gap."`
+	Problem string `json:"problem" enum:"hash_mismatch,link_mismatch,sequence_gap,unknown_key,key_mismatch,head_mismatch,unkeyed_tail" doc:"What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), or unkeyed_tail (a key is configured but no event is under one)."`
 }
 
 // Audit chain problems reported by VerifyAuditChain.
@@ -95,15 +126,57 @@ const (
 	AuditHashMismatch = "hash_mismatch"
 	AuditLinkMismatch = "link_mismatch"
 	AuditSequenceGap  = "sequence_gap"
+	AuditUnknownKey   = "unknown_key"
+	AuditKeyMismatch  = "key_mismatch"
+	AuditHeadMismatch = "head_mismatch"
+	AuditUnkeyedTail  = "unkeyed_tail"
 )
 
 // AuditChainVerifier checks events in chain order. Feed it every event from
 // seq 1 upward; it remembers the previous one so it needs no whole table.
+//
+// The chain is segments: the legacy, unkeyed one (plain SHA-256), only ever
+// at the start, then one per key, each begun by an audit_key_rotated event
+// under its key. A key once left does not come back. Each event is checked
+// under the key its KeyID names, which the Keys must hold.
 type AuditChainVerifier struct {
-	prevSeq  int64
-	prevHash string
-	checked  int
-	broken   *AuditBrokenLink
+	// Keys are the keys the chain may be under.
+	Keys AuditKeyring
+
+	prevSeq     int64
+	prevHash    string
+	prevKey     string
+	left        map[string]bool
+	checked     int
+	broken      *AuditBrokenLink
+	checkpoints map[int64][]sourcedCheckpoint
+	cpChecked   int
+	cpBroken    []AuditCheckpointBroken
+}
+
+type sourcedCheckpoint struct {
+	source string
+	cp     AuditCheckpoint
+}
+
+// AddCheckpoint registers a checkpoint read from source, to be compared
+// with the chain as the events pass. Its signature is checked now.
+func (v *AuditChainVerifier) AddCheckpoint(source string, cp AuditCheckpoint) {
+	v.cpChecked++
+	if p := v.Keys.checkCheckpoint(cp); p != "" {
+		v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: source, Seq: cp.Seq, KeyID: cp.KeyID, Problem: p})
+		return
+	}
+	if v.checkpoints == nil {
+		v.checkpoints = map[int64][]sourcedCheckpoint{}
+	}
+	v.checkpoints[cp.Seq] = append(v.checkpoints[cp.Seq], sourcedCheckpoint{source, cp})
+}
+
+// AddUnreadableCheckpoint registers a checkpoint file that does not parse.
+func (v *AuditChainVerifier) AddUnreadableCheckpoint(source string) {
+	v.cpChecked++
+	v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: source, Problem: CheckpointUnreadable})
 }
 
 // Check verifies the next event and reports whether the chain still holds.
@@ -112,21 +185,95 @@ func (v *AuditChainVerifier) Check(e *AuditEvent) bool {
 		return false
 	}
 	v.checked++
+	fail := func(problem string) { v.broken = &AuditBrokenLink{Seq: e.Seq, ID: e.ID, Problem: problem} }
+	key := v.Keys.Lookup(e.KeyID)
 	switch {
 	case e.Seq != v.prevSeq+1:
-		v.broken = &AuditBrokenLink{Seq: e.Seq, ID: e.ID, Problem: AuditSequenceGap}
+		fail(AuditSequenceGap)
 	case e.PrevHash != v.prevHash:
-		v.broken = &AuditBrokenLink{Seq: e.Seq, ID: e.ID, Problem: AuditLinkMismatch}
-	case e.ComputeHash() != e.Hash:
-		v.broken = &AuditBrokenLink{Seq: e.Seq, ID: e.ID, Problem: AuditHashMismatch}
+		fail(AuditLinkMismatch)
+	case e.KeyID != "" && key == nil:
+		fail(AuditUnknownKey)
+	case e.KeyID != v.prevKey && (e.KeyID == "" || v.left[e.KeyID] || e.Action != AuditKeyRotated ||
+		e.EntityType != AuditKeyEntity || e.EntityID != e.KeyID):
+		fail(AuditKeyMismatch)
+	case e.ComputeHash(key) != e.Hash:
+		fail(AuditHashMismatch)
 	}
-	v.prevSeq, v.prevHash = e.Seq, e.Hash
-	return v.broken == nil
+	if v.broken != nil {
+		return false
+	}
+	if e.KeyID != v.prevKey {
+		if v.left == nil {
+			v.left = map[string]bool{}
+		}
+		v.left[v.prevKey] = true
+	}
+	for _, c := range v.checkpoints[e.Seq] {
+		if c.cp.Hash != e.Hash {
+			v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: c.source, Seq: c.cp.Seq, KeyID: c.cp.KeyID, Problem: CheckpointMismatch})
+		}
+	}
+	delete(v.checkpoints, e.Seq)
+	v.prevSeq, v.prevHash, v.prevKey = e.Seq, e.Hash, e.KeyID
+	return true
+}
+
+// Finish compares the stored head (headSeq, headHash) with the last event,
+// so that a moved head or a cut tail is found; requires a keyed tail when
+// the verifier has a key; and reports the checkpoints past the chain's end.
+// Call it once, after the last Check.
+func (v *AuditChainVerifier) Finish(headSeq int64, headHash string) {
+	if v.broken != nil {
+		return
+	}
+	switch {
+	case headSeq != v.prevSeq || headHash != v.prevHash:
+		v.broken = &AuditBrokenLink{Seq: headSeq, Problem: AuditHeadMismatch}
+	case v.Keys.Keyed() && v.prevSeq > 0 && v.prevKey == "":
+		v.broken = &AuditBrokenLink{Seq: v.prevSeq, Problem: AuditUnkeyedTail}
+	}
+	for _, cs := range v.checkpoints {
+		for _, c := range cs {
+			if c.cp.Seq > v.prevSeq {
+				v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: c.source, Seq: c.cp.Seq, KeyID: c.cp.KeyID, Problem: CheckpointMismatch})
+			}
+		}
+	}
+	v.checkpoints = nil
 }
 
 // Result returns what the verifier found so far.
 func (v *AuditChainVerifier) Result() AuditVerification {
-	return AuditVerification{OK: v.broken == nil, Checked: v.checked, FirstBroken: v.broken, FilesBroken: []EvidenceBrokenFile{}}
+	cps := v.cpBroken
+	if cps == nil {
+		cps = []AuditCheckpointBroken{}
+	}
+	slices.SortFunc(cps, func(a, b AuditCheckpointBroken) int { return cmp.Compare(a.Seq, b.Seq) })
+	return AuditVerification{OK: v.broken == nil && len(cps) == 0, Checked: v.checked, FirstBroken: v.broken,
+		HeadSeq: v.prevSeq, HeadHash: v.prevHash, KeyID: v.prevKey,
+		CheckpointsChecked: v.cpChecked, CheckpointsBroken: cps, FilesBroken: []EvidenceBrokenFile{}}
+}
+
+// BreakFingerprint identifies what a verification found broken, so that the
+// same break is reported once however often it is found again; "" when it
+// holds.
+func (v AuditVerification) BreakFingerprint() string {
+	if v.OK {
+		return ""
+	}
+	var b strings.Builder
+	if v.FirstBroken != nil {
+		fmt.Fprintf(&b, "chain %d %s %s\n", v.FirstBroken.Seq, v.FirstBroken.ID, v.FirstBroken.Problem)
+	}
+	for _, c := range v.CheckpointsBroken {
+		fmt.Fprintf(&b, "checkpoint %s %d %s %s\n", c.Source, c.Seq, c.KeyID, c.Problem)
+	}
+	for _, f := range v.FilesBroken {
+		fmt.Fprintf(&b, "file %s %s\n", f.ID, f.Problem)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:])
 }
 
 // AuditService reads the audit log. Events are written by the other services,
@@ -139,4 +286,20 @@ type AuditService interface {
 	// link, if any, and re-hashes every live evidence file's bytes, reporting
 	// each one that no longer matches its recorded SHA-256 or is missing.
 	VerifyAuditChain(ctx context.Context) (AuditVerification, error)
+}
+
+// AuditCheckpointer keeps the signed checkpoints of the chain and the
+// breaks already reported; the verification job uses it.
+type AuditCheckpointer interface {
+	// RecordAuditCheckpoint signs the head of a verification that held and
+	// keeps it (database, checkpoint folder), at most one a day; created is
+	// false when today's exists (returned) or nothing was signed (nil: no
+	// key, a broken or empty chain).
+	RecordAuditCheckpoint(ctx context.Context, v AuditVerification) (cp *AuditCheckpoint, created bool, err error)
+	// AuditBreakKnown reports whether a break with this fingerprint was
+	// noted before.
+	AuditBreakKnown(ctx context.Context, fingerprint string) (bool, error)
+	// NoteAuditBreak records a break by its fingerprint, once it has been
+	// reported.
+	NoteAuditBreak(ctx context.Context, fingerprint string) error
 }

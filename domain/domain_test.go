@@ -94,7 +94,7 @@ func chain(n int) []*domain.AuditEvent {
 	for i := 1; i <= n; i++ {
 		e := &domain.AuditEvent{Seq: int64(i), ID: "e" + string(rune('0'+i)), OccurredAt: time.Date(2026, 4, 1, 9, 0, i, 0, time.UTC),
 			ActorName: "system", Action: domain.AuditCreate, EntityType: "person", EntityID: "p", After: []byte(`{"name":"x"}`), PrevHash: prev}
-		e.Hash = e.ComputeHash()
+		e.Hash = e.ComputeHash(nil)
 		prev = e.Hash
 		out = append(out, e)
 	}
@@ -114,7 +114,7 @@ func TestAuditChainVerifier(t *testing.T) {
 		{"removed event", func(es []*domain.AuditEvent) []*domain.AuditEvent { return append(es[:1], es[2:]...) }, domain.AuditSequenceGap, 3},
 		{"rehashed event", func(es []*domain.AuditEvent) []*domain.AuditEvent {
 			es[1].Reason = "edited"
-			es[1].Hash = es[1].ComputeHash()
+			es[1].Hash = es[1].ComputeHash(nil)
 			return es
 		}, domain.AuditLinkMismatch, 3},
 	}

@@ -108,7 +108,7 @@ func NewDigest(from, baseURL string) (*Digest, error) {
 			return nil, fmt.Errorf("jobs: parse %s.html: %w", name, err)
 		}
 		d.text[l], d.html[l] = t, h
-		for _, notice := range []string{"email_change", "sign_in", "webhook_disabled"} {
+		for _, notice := range []string{"email_change", "sign_in", "webhook_disabled", "audit_checkpoint", "audit_broken"} {
 			name := notice + "." + string(l)
 			t, err := texttemplate.ParseFS(templateFS, "templates/"+name+".txt")
 			if err != nil {

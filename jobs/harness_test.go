@@ -165,6 +165,7 @@ func (h *harness) newRunnerWith(smtpMailer jobs.Mailer, extra jobs.Config) *jobs
 		Imports: h.db, OnImportPlan: h.db.OnImportPlan,
 		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		JobTimeout: extra.JobTimeout, RescueStuckJobsAfter: extra.RescueStuckJobsAfter,
+		OnAuditVerified: extra.OnAuditVerified,
 	})
 	require.NoError(h.t, err)
 	return r

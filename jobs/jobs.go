@@ -32,6 +32,9 @@ type Client = river.Client[*sql.Tx]
 // Store is what the jobs need of the domain services.
 type Store interface {
 	domain.AuditService
+	domain.AuditCheckpointer
+	// ListPeople finds the cisos told of checkpoints and breaks.
+	ListPeople(ctx context.Context, f domain.PersonFilter, p domain.PageRequest) (domain.Page[*domain.Person], error)
 	domain.ReminderService
 	domain.ReminderCatchUp
 	// GetSettings gives the settings that shape e-mails (era dates).
@@ -63,7 +66,11 @@ type Config struct {
 	// DueScanInterval is how often the due-scan runs; 15 minutes when zero.
 	DueScanInterval time.Duration
 	// AuditVerifyInterval is how often the chain is verified; daily when zero.
+	// It is verified on every start of Runner.Start too.
 	AuditVerifyInterval time.Duration
+	// OnAuditVerified, when set, is called after each verification of the
+	// audit chain with its result (a metrics gauge, say).
+	OnAuditVerified func(ctx context.Context, v domain.AuditVerification)
 	// FetchPollInterval is how often workers look for jobs when no
 	// notification arrives (SQLite has none); River's default when zero.
 	FetchPollInterval time.Duration
@@ -240,9 +247,11 @@ func New(cfg Config) (*Runner, error) {
 	sc := &scanner{store: cfg.Store, catchUp: cfg.Store, now: cfg.Now, location: cfg.Location, interval: cfg.DueScanInterval,
 		digestMaxAttempts: cfg.DigestMaxAttempts, lease: cfg.DigestLease, metrics: m}
 	workers := river.NewWorkers()
+	auditVerify := &AuditVerifyWorker{Audit: cfg.Store, Checkpoints: cfg.Store, People: cfg.Store, Logger: logger,
+		OnVerified: cfg.OnAuditVerified}
 	for _, add := range []func() error{
 		func() error {
-			return river.AddWorkerSafely(workers, &AuditVerifyWorker{Audit: cfg.Store, Logger: logger})
+			return river.AddWorkerSafely(workers, auditVerify)
 		},
 		func() error { return river.AddWorkerSafely(workers, &DueScanWorker{scanner: sc, logger: logger}) },
 		func() error { return river.AddWorkerSafely(workers, &CatchUpWorker{scanner: sc, logger: logger}) },
@@ -273,6 +282,10 @@ func New(cfg Config) (*Runner, error) {
 		}
 	}
 	for _, add := range []func() error{
+		func() error {
+			return river.AddWorkerSafely(workers, &AuditNoticeWorker{Settings: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
+				MessageIDDomain: cfg.MessageIDDomain, Location: cfg.Location, Logger: logger})
+		},
 		func() error {
 			return river.AddWorkerSafely(workers, &WebhookDisabledNoticeWorker{Settings: cfg.Store, Mailer: cfg.Mailer, Digest: cfg.Digest,
 				MessageIDDomain: cfg.MessageIDDomain, Location: cfg.Location, Logger: logger})
@@ -320,7 +333,8 @@ func New(cfg Config) (*Runner, error) {
 				func() (river.JobArgs, *river.InsertOpts) {
 					return AuditVerifyArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: cfg.AuditVerifyInterval}}
 				},
-				&river.PeriodicJobOpts{RunOnStart: true, ID: "audit_verify"}),
+				// Runner.Start verifies on every start; this is the daily one.
+				&river.PeriodicJobOpts{ID: "audit_verify"}),
 		}
 	}
 	client, err := river.NewClient(driver, rc)
@@ -335,6 +349,7 @@ func New(cfg Config) (*Runner, error) {
 		cfg.OnUrgentReminders(sc.enqueueDigests)
 	}
 	webhooks.notice = enqueueWebhookDisabledNotice(client)
+	auditVerify.notify = enqueueAuditNotices(client)
 	if cfg.Webhooks != nil && cfg.OnWebhookDeliveries != nil {
 		cfg.OnWebhookDeliveries(enqueueWebhookDeliveries(client, webhooks.MaxAttempts()))
 	}
@@ -344,9 +359,11 @@ func New(cfg Config) (*Runner, error) {
 	return &Runner{Client: client, JobTimeout: jobTimeout, RescueStuckJobsAfter: rescueAfter, scanner: sc, mailer: cfg.Mailer}, nil
 }
 
-// Start starts the River client and queues one due-scan for this start, so
-// that a restart catches up at once instead of at the next period. Scans are
-// idempotent, so replicas starting together cost a little work, no e-mail.
+// Start starts the River client and queues one due-scan and one audit
+// verification for this start, so that a restart catches up at once instead
+// of at the next period. Scans are idempotent, so replicas starting together
+// cost a little work, no e-mail; verifications queued while one waits or
+// runs are left out (startAuditVerify).
 // The jobs run until Stop: the end of ctx does not cancel them, because a
 // send cut short after its message has gone is sent again.
 func (r *Runner) Start(ctx context.Context) error {
@@ -355,6 +372,9 @@ func (r *Runner) Start(ctx context.Context) error {
 	}
 	if _, err := r.Client.Insert(ctx, DueScanArgs{}, nil); err != nil {
 		return fmt.Errorf("jobs: queue the start-up due scan: %w", err)
+	}
+	if _, err := r.Client.Insert(ctx, AuditVerifyArgs{}, startAuditVerify); err != nil {
+		return fmt.Errorf("jobs: queue the start-up audit verification: %w", err)
 	}
 	return nil
 }
@@ -798,39 +818,4 @@ func (w *ReminderDigestWorker) renew(ctx context.Context, ids []string, holder s
 		close(done)
 		<-ended
 	}
-}
-
-// AuditVerifyArgs asks for a verification of the audit hash chain.
-type AuditVerifyArgs struct{}
-
-// Kind implements river.JobArgs.
-func (AuditVerifyArgs) Kind() string { return "audit_verify" }
-
-// AuditVerifyWorker recomputes the audit chain and logs an error naming the
-// first broken link, so tampering is noticed even when nobody asks.
-type AuditVerifyWorker struct {
-	river.WorkerDefaults[AuditVerifyArgs]
-	Audit  domain.AuditService
-	Logger *slog.Logger
-}
-
-// Work implements river.Worker.
-func (w *AuditVerifyWorker) Work(ctx context.Context, _ *river.Job[AuditVerifyArgs]) error {
-	v, err := w.Audit.VerifyAuditChain(ctx)
-	if err != nil {
-		return fmt.Errorf("jobs: verify audit chain: %w", err)
-	}
-	if v.FirstBroken != nil {
-		w.Logger.ErrorContext(ctx, "audit chain broken", "seq", v.FirstBroken.Seq, "event_id", v.FirstBroken.ID,
-			"problem", v.FirstBroken.Problem, "checked", v.Checked)
-	}
-	for _, f := range v.FilesBroken {
-		w.Logger.ErrorContext(ctx, "evidence file broken", "file_id", f.ID, "subject_type", f.SubjectType,
-			"subject_id", f.SubjectID, "problem", f.Problem)
-	}
-	if !v.OK {
-		return nil
-	}
-	w.Logger.InfoContext(ctx, "audit chain verified", "events", v.Checked, "files", v.FilesChecked)
-	return nil
 }

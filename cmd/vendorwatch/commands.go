@@ -14,8 +14,10 @@ import (
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg dbConfig
+	var audit auditConfig
 	fs := flag.NewFlagSet("vendorwatch migrate", flag.ContinueOnError)
 	cfg.register(fs)
+	audit.register(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -24,9 +26,21 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer func() { _ = db.Close() }()
+	if err := audit.useAudit(db, cfg.DatabaseURL, true, func(s string) { fmt.Fprintln(stderr, "vendorwatch:", s) }); err != nil {
+		return err
+	}
 	rep, err := migrations.Apply(ctx, db.MigrationTarget())
 	if err != nil {
 		return err
+	}
+	// A new key (or the first one) starts its segment of the audit chain
+	// now, before any replica writes.
+	rotated, err := db.StartAuditSegment(ctx)
+	if err != nil {
+		return err
+	}
+	if rotated {
+		fmt.Fprintf(stdout, "the audit chain continues under the key %s\n", db.AuditKeys().ID())
 	}
 	// Rows from before migration 0010 get their search text now rather
 	// than at the next start of serve.
@@ -84,8 +98,10 @@ func runOpenAPI(args []string, stdout, stderr io.Writer) error {
 
 func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg dbConfig
+	var audit auditConfig
 	fs := flag.NewFlagSet("vendorwatch token create", flag.ContinueOnError)
 	cfg.register(fs)
+	audit.register(fs)
 	email := fs.String("email", "", "e-mail of the person the token belongs to (required)")
 	role := fs.String("role", "", "admin, editor, viewer or auditor (required)")
 	desc := fs.String("description", "created with vendorwatch token create", "what the token is for")
@@ -103,6 +119,9 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer func() { _ = db.Close() }()
+	if err := audit.useAudit(db, cfg.DatabaseURL, true, func(s string) { fmt.Fprintln(stderr, "vendorwatch:", s) }); err != nil {
+		return err
+	}
 	if err := db.Ready(ctx); err != nil {
 		return fmt.Errorf("%w; run \"vendorwatch migrate\" first", err)
 	}

@@ -81,9 +81,11 @@ func (c *evidenceConfig) blobStore(ctx context.Context, databaseURL string) (dom
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg dbConfig
 	var ev evidenceConfig
+	var audit auditConfig
 	fs := flag.NewFlagSet("vendorwatch verify", flag.ContinueOnError)
 	cfg.register(fs)
 	ev.register(fs)
+	audit.register(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -93,6 +95,9 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer func() { _ = db.Close() }()
 	if err := useEvidenceStore(ctx, db, ev, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	if err := audit.useAudit(db, cfg.DatabaseURL, false, func(s string) { fmt.Fprintln(stderr, "vendorwatch:", s) }); err != nil {
 		return err
 	}
 	v, err := db.VerifyAuditChain(ctx)
@@ -114,6 +119,10 @@ func verifyProblem(v domain.AuditVerification) string {
 	var parts []string
 	if v.FirstBroken != nil {
 		parts = append(parts, fmt.Sprintf("the audit chain breaks at event %d (%s)", v.FirstBroken.Seq, v.FirstBroken.Problem))
+	}
+	if len(v.CheckpointsBroken) > 0 {
+		parts = append(parts, fmt.Sprintf("%d signed checkpoints do not agree with the chain (first: seq %d, %s, %s)",
+			len(v.CheckpointsBroken), v.CheckpointsBroken[0].Seq, v.CheckpointsBroken[0].Source, v.CheckpointsBroken[0].Problem))
 	}
 	if len(v.FilesBroken) > 0 {
 		parts = append(parts, fmt.Sprintf("%d evidence files do not match their SHA-256 or are missing", len(v.FilesBroken)))

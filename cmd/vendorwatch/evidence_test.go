@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vendorwatch/vendorwatch/domain"
-	"github.com/vendorwatch/vendorwatch/domain/store"
 )
 
 // verify re-hashes the evidence files kept beside the SQLite file, and
@@ -24,8 +23,7 @@ func TestVerifyCommandReHashesEvidenceFiles(t *testing.T) {
 	require.NoError(t, run(ctx, []string{"verify", "--database-url", dbFile}, out, &bytes.Buffer{}))
 	require.Contains(t, out.String(), `"ok": true`)
 
-	db, err := store.Open(ctx, dbFile, store.Options{})
-	require.NoError(t, err)
+	db := openKeyed(t, dbFile)
 	first, err := db.SeedIfEmpty(ctx)
 	require.NoError(t, err)
 	require.NoError(t, useEvidenceStore(ctx, db, evidenceConfig{}, dbFile))

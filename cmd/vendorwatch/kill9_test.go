@@ -48,6 +48,7 @@ func TestKill9MidSendEveryReminderArrivesWithinMinutes(t *testing.T) {
 		t.Run(tg.Name, func(t *testing.T) {
 			if tg.Schema != "" {
 				t.Setenv("PGOPTIONS", "-c search_path="+tg.Schema) // the children inherit it
+				t.Setenv("VENDORWATCH_AUDIT_KEY", testAuditKey)    // PostgreSQL needs one, shared by the replicas
 			}
 			kill9WhileSending(t, bin, tg)
 		})

@@ -115,6 +115,7 @@ func TestFirstStartPrintsTheTokenOnce(t *testing.T) {
 			url := tg.URL
 			if tg.Schema != "" {
 				t.Setenv("PGOPTIONS", "-c search_path="+tg.Schema)
+				t.Setenv("VENDORWATCH_AUDIT_KEY", testAuditKey) // PostgreSQL needs one, shared by the replicas
 			}
 			first := serveOnce(t, "--database-url", url)
 			m := tokenLine.FindAllStringSubmatch(first.stdout.String(), -1)

@@ -22,6 +22,7 @@ func TestServeThroughADatabaseOutage(t *testing.T) {
 		t.Skip("set " + storetest.PostgresURLEnv)
 	}
 	t.Setenv("PGOPTIONS", "-c search_path="+storetest.NewSchema(t, pgURL))
+	t.Setenv("VENDORWATCH_AUDIT_KEY", testAuditKey) // PostgreSQL needs one, shared by the replicas
 	proxy := storetest.NewProxy(t, pgURL)
 	r := startServe(t, "--database-url", proxy.URL(pgURL), "--request-timeout", "1s", "--outbox-dir", t.TempDir())
 	m := tokenLine.FindStringSubmatch(r.stdout.String())

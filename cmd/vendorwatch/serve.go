@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"riverqueue.com/riverui"
 
 	"github.com/vendorwatch/vendorwatch/api"
@@ -54,6 +53,8 @@ type serveConfig struct {
 	WebhookSecretKey string
 	// MetricsAddr is where /metrics is served; empty serves none.
 	MetricsAddr string
+	// audit keys the audit chain and says where checkpoints go.
+	audit auditConfig
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -80,6 +81,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.OIDCClientSecret, "oidc-client-secret", "", "client secret registered at the OpenID Connect provider (better set by VENDORWATCH_OIDC_CLIENT_SECRET_FILE)")
 	fs.BoolVar(&cfg.SignInEmailLink, "sign-in-email-link", true, "staff may sign in by a link e-mailed to them (turn off only with --oidc-issuer)")
 	cfg.evidence.register(fs)
+	cfg.audit.register(fs)
 	fs.StringVar(&cfg.WebhookSecretKey, "webhook-secret-key", "", "passphrase that seals the webhook signing secrets in the database (AES-256-GCM; better set by VENDORWATCH_WEBHOOK_SECRET_KEY_FILE); empty keeps them as they are")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address of a separate listener serving Prometheus /metrics (e.g. 127.0.0.1:9090); empty serves none")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -135,6 +137,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	db.UseBlobStore(blobs)
 	db.UseWebhookSecretKey(cfg.WebhookSecretKey)
+	if err := cfg.audit.useAudit(db, cfg.DatabaseURL, true, func(s string) { log.Warn(s) }); err != nil {
+		return err
+	}
 	log.Info("evidence files are kept in " + where)
 	if db.Kind() == store.Postgres && cfg.evidence.S3URL == "" {
 		log.Warn("evidence files are kept in a folder of this replica; replicas share them only through --evidence-s3-url (or a shared folder)")
@@ -147,7 +152,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	runner, riverUI, err := newJobs(cfg, db, mailer, digest, log, obs.registry)
+	runner, riverUI, err := newJobs(cfg, db, mailer, digest, log, obs)
 	if err != nil {
 		return err
 	}
@@ -205,6 +210,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		logMigrations(log, rep)
 	}
 	if err := startUp(ctx, cfg, db, log, ln.Addr().String(), stdout); err != nil {
+		_ = httpServer.Close()
+		return err
+	}
+	if err := startAuditSegment(ctx, db, log); err != nil {
 		_ = httpServer.Close()
 		return err
 	}
@@ -342,7 +351,7 @@ func (c *serveConfig) oidc(ctx context.Context) (*web.OIDC, error) {
 }
 
 // newJobs builds the River client with its workers, and River's UI.
-func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Digest, log *slog.Logger, metrics prometheus.Registerer) (*jobs.Runner, *riverui.Handler, error) {
+func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Digest, log *slog.Logger, obs *observability) (*jobs.Runner, *riverui.Handler, error) {
 	runner, err := jobs.New(jobs.Config{
 		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
@@ -350,7 +359,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Dig
 		OnUrgentReminders: db.OnUrgentReminders,
 		Webhooks:          db, OnWebhookDeliveries: db.OnWebhookDeliveries,
 		Imports: db, OnImportPlan: db.OnImportPlan,
-		Metrics: metrics,
+		Metrics: obs.registry, OnAuditVerified: obs.AuditVerified,
 	})
 	if err != nil {
 		return nil, nil, err

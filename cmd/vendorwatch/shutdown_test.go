@@ -138,6 +138,7 @@ func TestSIGTERMLetsTheSendInFlightFinishAndBeMarked(t *testing.T) {
 			url := tg.URL
 			if tg.Schema != "" {
 				t.Setenv("PGOPTIONS", "-c search_path="+tg.Schema) // the child inherits it
+				t.Setenv("VENDORWATCH_AUDIT_KEY", testAuditKey)    // PostgreSQL needs one, shared by the replicas
 			}
 			sigtermWhileSending(t, bin, url)
 		})

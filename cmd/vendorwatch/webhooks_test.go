@@ -86,6 +86,7 @@ func TestWebhookStoryArrivesOnceAcrossARestart(t *testing.T) {
 			url := tg.URL
 			if tg.Schema != "" {
 				t.Setenv("PGOPTIONS", "-c search_path="+tg.Schema)
+				t.Setenv("VENDORWATCH_AUDIT_KEY", testAuditKey) // PostgreSQL needs one, shared by the replicas
 			} else {
 				url = filepath.Join(t.TempDir(), "v.db")
 			}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -29,13 +30,14 @@ type auditEventRow struct {
 	AfterJSON  *string   `bun:"after_json"`
 	PrevHash   string    `bun:"prev_hash"`
 	Hash       string    `bun:"hash"`
+	KeyID      string    `bun:"key_id"`
 }
 
 func (r *auditEventRow) toDomain() *domain.AuditEvent {
 	e := &domain.AuditEvent{
 		Seq: r.Seq, ID: r.ID, OccurredAt: r.OccurredAt.UTC(), ActorID: r.ActorID, ActorName: r.ActorName,
 		Action: r.Action, EntityType: r.EntityType, EntityID: r.EntityID, Reason: r.Reason,
-		PrevHash: r.PrevHash, Hash: r.Hash,
+		PrevHash: r.PrevHash, Hash: r.Hash, KeyID: r.KeyID,
 	}
 	if r.BeforeJSON != nil {
 		e.Before = json.RawMessage(*r.BeforeJSON)
@@ -56,63 +58,50 @@ type auditEntry struct {
 	After      any
 }
 
+// auditHead is the single row every append moves: the last event's seq,
+// hash and key id.
+type auditHead struct {
+	Seq      int64  `bun:"seq"`
+	LastHash string `bun:"last_hash"`
+	KeyID    string `bun:"key_id"`
+}
+
 // appendAudit appends one event to the chain inside tx. Updating the
 // single-row audit_head first takes its row lock, so concurrent writers on
-// PostgreSQL append one after the other and the chain never forks.
+// PostgreSQL append one after the other and the chain never forks. When the
+// head is in another key's segment than this process's key, an
+// audit_key_rotated event comes first (rotateAudit).
 func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
-	var head struct {
-		Seq      int64  `bun:"seq"`
-		LastHash string `bun:"last_hash"`
-	}
+	var head auditHead
 	batch, _ := ctx.Value(auditBatchKey{}).(*auditBatch)
 	switch {
 	case batch != nil && batch.loaded:
-		head.Seq, head.LastHash = batch.seq+1, batch.hash
-	case batch != nil:
-		// The transaction holds the head's row lock (inTx): read it once,
-		// and write it once at the end (flushAuditBatch).
-		if err := tx.NewRaw(`SELECT seq, last_hash FROM audit_head WHERE id = 1`).Scan(ctx, &head); err != nil {
+		head = batch.head
+	default:
+		// The transaction holds the head's row lock (inTx): read it, and
+		// write it once at the end (flushAuditBatch, or below).
+		if err := tx.NewRaw(`SELECT seq, last_hash, key_id FROM audit_head WHERE id = 1`).Scan(ctx, &head); err != nil {
 			return fmt.Errorf("store: read audit head: %w", err)
 		}
-		head.Seq++
-		batch.loaded = true
-	default:
-		if err := tx.NewRaw(`UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash`).Scan(ctx, &head); err != nil {
-			return fmt.Errorf("store: advance audit head: %w", err)
-		}
-	}
-	actor := actorOf(ctx)
-	ev := &domain.AuditEvent{
-		Seq: head.Seq, ID: uuid.Must(uuid.NewV7()).String(), OccurredAt: db.Now(),
-		ActorName: actor.Name, Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID,
-		Reason: e.Reason, PrevHash: head.LastHash,
-	}
-	if actor.PersonID != "" {
-		id := actor.PersonID
-		ev.ActorID = &id
 	}
 	var err error
+	if head, err = db.rotateAudit(ctx, tx, head); err != nil {
+		return err
+	}
+	ev := db.newAuditEvent(ctx, head, e.Action, e.EntityType, e.EntityID, e.Reason)
 	if ev.Before, err = marshalSnapshot(e.Before); err != nil {
 		return err
 	}
 	if ev.After, err = marshalSnapshot(e.After); err != nil {
 		return err
 	}
-	ev.Hash = ev.ComputeHash()
-	row := &auditEventRow{
-		Seq: ev.Seq, ID: ev.ID, OccurredAt: ev.OccurredAt, ActorID: ev.ActorID, ActorName: ev.ActorName,
-		Action: ev.Action, EntityType: ev.EntityType, EntityID: ev.EntityID, Reason: ev.Reason,
-		BeforeJSON: rawPtr(ev.Before), AfterJSON: rawPtr(ev.After), PrevHash: ev.PrevHash, Hash: ev.Hash,
-	}
-	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-		return fmt.Errorf("store: insert audit event: %w", err)
+	if head, err = db.insertAuditEvent(ctx, tx, ev); err != nil {
+		return err
 	}
 	if batch != nil {
-		batch.seq, batch.hash = ev.Seq, ev.Hash
-		return nil
-	}
-	if _, err := tx.NewUpdate().Table("audit_head").Set("last_hash = ?", ev.Hash).Where("id = 1").Exec(ctx); err != nil {
-		return fmt.Errorf("store: move audit head: %w", err)
+		batch.head, batch.loaded = head, true
+	} else if err := moveAuditHead(ctx, tx, head); err != nil {
+		return err
 	}
 	// The one place where changes become webhook deliveries, in the
 	// change's transaction.
@@ -124,6 +113,111 @@ func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
 		Action: ev.Action, OccurredAt: ev.OccurredAt, Object: obj})
 }
 
+// newAuditEvent builds the event that follows head, by the actor of ctx.
+func (db *DB) newAuditEvent(ctx context.Context, head auditHead, action, entityType, entityID, reason string) *domain.AuditEvent {
+	actor := actorOf(ctx)
+	ev := &domain.AuditEvent{
+		Seq: head.Seq + 1, ID: uuid.Must(uuid.NewV7()).String(), OccurredAt: db.Now(),
+		ActorName: actor.Name, Action: action, EntityType: entityType, EntityID: entityID,
+		Reason: reason, PrevHash: head.LastHash,
+	}
+	if actor.PersonID != "" {
+		id := actor.PersonID
+		ev.ActorID = &id
+	}
+	return ev
+}
+
+// insertAuditEvent hashes ev under this process's key and inserts it,
+// returning the head it makes.
+func (db *DB) insertAuditEvent(ctx context.Context, tx bun.Tx, ev *domain.AuditEvent) (auditHead, error) {
+	ev.KeyID = db.auditKeys.ID()
+	ev.Hash = ev.ComputeHash(db.auditKeys.Current)
+	row := &auditEventRow{
+		Seq: ev.Seq, ID: ev.ID, OccurredAt: ev.OccurredAt, ActorID: ev.ActorID, ActorName: ev.ActorName,
+		Action: ev.Action, EntityType: ev.EntityType, EntityID: ev.EntityID, Reason: ev.Reason,
+		BeforeJSON: rawPtr(ev.Before), AfterJSON: rawPtr(ev.After), PrevHash: ev.PrevHash, Hash: ev.Hash, KeyID: ev.KeyID,
+	}
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		return auditHead{}, fmt.Errorf("store: insert audit event: %w", err)
+	}
+	return auditHead{Seq: ev.Seq, LastHash: ev.Hash, KeyID: ev.KeyID}, nil
+}
+
+// moveAuditHead writes the head row.
+func moveAuditHead(ctx context.Context, tx bun.Tx, head auditHead) error {
+	if _, err := tx.NewUpdate().Table("audit_head").Set("seq = ?", head.Seq).Set("last_hash = ?", head.LastHash).
+		Set("key_id = ?", head.KeyID).Where("id = 1").Exec(ctx); err != nil {
+		return fmt.Errorf("store: move audit head: %w", err)
+	}
+	return nil
+}
+
+// rotateAudit starts this process's key segment when the head is in
+// another: it appends an audit_key_rotated event under the new key that
+// names the previous key id, and returns the head after it. The head may be
+// in the legacy segment or under one of the previous keys; a head under a
+// key this process does not know (another replica rotated to a newer key)
+// refuses the write, since going back to an old key would let whoever holds
+// it rewrite the new segment.
+func (db *DB) rotateAudit(ctx context.Context, tx bun.Tx, head auditHead) (auditHead, error) {
+	cur := db.auditKeys.ID()
+	if head.KeyID == cur {
+		return head, nil
+	}
+	if head.KeyID != "" && db.auditKeys.Lookup(head.KeyID) == nil || cur == "" {
+		return head, unavailable(fmt.Errorf("store: the audit chain is under the key %s, which this process has not: "+
+			"start it with that key (--audit-key), or with it as --audit-key-previous to rotate", head.KeyID))
+	}
+	ev := db.newAuditEvent(ctx, head, domain.AuditKeyRotated, domain.AuditKeyEntity, cur, "")
+	var err error
+	if head.KeyID != "" {
+		if ev.Before, err = marshalSnapshot(map[string]string{"key_id": head.KeyID}); err != nil {
+			return head, err
+		}
+	}
+	if ev.After, err = marshalSnapshot(map[string]string{"key_id": cur,
+		"public_key": base64.StdEncoding.EncodeToString(db.auditKeys.Current.PublicKey())}); err != nil {
+		return head, err
+	}
+	return db.insertAuditEvent(ctx, tx, ev)
+}
+
+// UseAuditKeys sets the keys of the audit chain: events are appended under
+// the current key (none: the legacy, unkeyed chain), and the chain verifies
+// under the current and previous ones. The keys are never stored.
+func (db *DB) UseAuditKeys(ring domain.AuditKeyring) { db.auditKeys = ring }
+
+// AuditKeys returns the keys set by UseAuditKeys.
+func (db *DB) AuditKeys() domain.AuditKeyring { return db.auditKeys }
+
+// StartAuditSegment appends the audit_key_rotated event when the chain's
+// head is not under the current key yet, so that the first start under a
+// new key records the rotation at once rather than at the first change. It
+// reports whether it did.
+func (db *DB) StartAuditSegment(ctx context.Context) (bool, error) {
+	if db.auditKeys.Current == nil {
+		return false, nil
+	}
+	rotated := false
+	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var head auditHead
+		if err := tx.NewRaw(`SELECT seq, last_hash, key_id FROM audit_head WHERE id = 1`).Scan(ctx, &head); err != nil {
+			return fmt.Errorf("store: read audit head: %w", err)
+		}
+		if head.KeyID == db.auditKeys.ID() || head.Seq == 0 {
+			return nil // an empty chain starts the segment at its first event
+		}
+		next, err := db.rotateAudit(ctx, tx, head)
+		if err != nil {
+			return err
+		}
+		rotated = true
+		return moveAuditHead(ctx, tx, next)
+	})
+	return rotated, err
+}
+
 // auditBatch keeps the audit head of a transaction that appends many
 // events (an import's commit) in memory: updating the one head row
 // thousands of times in one transaction grows its version chain on
@@ -131,8 +225,7 @@ func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
 // always; the head is written once, by flushAuditBatch, before the
 // transaction ends.
 type auditBatch struct {
-	seq    int64
-	hash   string
+	head   auditHead
 	loaded bool
 }
 
@@ -150,10 +243,7 @@ func flushAuditBatch(ctx context.Context, tx bun.Tx, b *auditBatch) error {
 	if !b.loaded {
 		return nil
 	}
-	if _, err := tx.NewUpdate().Table("audit_head").Set("seq = ?", b.seq).Set("last_hash = ?", b.hash).Where("id = 1").Exec(ctx); err != nil {
-		return fmt.Errorf("store: move audit head: %w", err)
-	}
-	return nil
+	return moveAuditHead(ctx, tx, b.head)
 }
 
 func marshalSnapshot(v any) (json.RawMessage, error) {
@@ -225,11 +315,17 @@ func (db *DB) ListAuditEvents(ctx context.Context, f domain.AuditFilter, p domai
 const verifyBatch = 1000
 
 // VerifyAuditChain implements domain.AuditService. It reads the chain in
-// batches, so memory stays flat however long the log is, and finally checks
-// that the head points at the last event (a deleted tail is found too).
-// Then it re-hashes every live evidence file's bytes (verifyEvidenceFiles).
+// batches, so memory stays flat however long the log is, checking each
+// event under the key its key id names (UseAuditKeys) and against every
+// signed checkpoint (the database's and the checkpoint folder's); then it
+// checks that the head (seq and hash) is the last event, so a cut tail or a
+// moved head is found too. Then it re-hashes every live evidence file's
+// bytes (verifyEvidenceFiles).
 func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, error) {
-	var v domain.AuditChainVerifier
+	v := domain.AuditChainVerifier{Keys: db.auditKeys}
+	if err := db.addCheckpoints(ctx, &v); err != nil {
+		return domain.AuditVerification{}, err
+	}
 	var last int64
 	for {
 		var rows []*auditEventRow
@@ -249,20 +345,12 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, e
 			break
 		}
 	}
-	res := v.Result()
-	if res.OK {
-		var head struct {
-			Seq      int64  `bun:"seq"`
-			LastHash string `bun:"last_hash"`
-		}
-		if err := db.bun.NewSelect().Table("audit_head").Column("seq", "last_hash").Where("id = 1").Scan(ctx, &head); err != nil {
-			return domain.AuditVerification{}, wrap("read audit head", err)
-		}
-		if head.Seq != last {
-			res.OK = false
-			res.FirstBroken = &domain.AuditBrokenLink{Seq: last + 1, Problem: domain.AuditSequenceGap}
-		}
+	var head auditHead
+	if err := db.bun.NewSelect().Table("audit_head").Column("seq", "last_hash", "key_id").Where("id = 1").Scan(ctx, &head); err != nil {
+		return domain.AuditVerification{}, wrap("read audit head", err)
 	}
+	v.Finish(head.Seq, head.LastHash)
+	res := v.Result()
 	// The chain records each evidence file's SHA-256; the bytes in the blob
 	// store must still have it.
 	if err := db.verifyEvidenceFiles(ctx, &res); err != nil {

@@ -97,6 +97,11 @@ type DB struct {
 	// importPlan queues the job that plans a large import; set by the
 	// wiring (River's InsertTx) with OnImportPlan.
 	importPlan domain.EnqueueImportPlan
+	// auditKeys key the audit chain; see UseAuditKeys.
+	auditKeys domain.AuditKeyring
+	// checkpointDir is where checkpoints are written and read besides the
+	// database; see UseAuditCheckpointDir.
+	checkpointDir string
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,

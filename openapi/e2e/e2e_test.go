@@ -141,6 +141,7 @@ func startBinary(t *testing.T, bin string, tg storetest.Target, smtpAddr string)
 	cmd.Env = append(os.Environ(), "VENDORWATCH_DATABASE_URL="+tg.URL)
 	if tg.Schema != "" {
 		cmd.Env = append(cmd.Env, "PGOPTIONS=-c search_path="+tg.Schema)
+		cmd.Env = append(cmd.Env, "VENDORWATCH_AUDIT_KEY=the e2e run's audit key") // PostgreSQL needs one
 	}
 	if tg.Name == "sqlite" {
 		cmd.Env = append(cmd.Env, "VENDORWATCH_DATABASE_URL="+filepath.Join(dir, "vendorwatch.db"))
