@@ -59,7 +59,7 @@ var (
 type healthBody = struct {
 	Status     HealthStatus    `json:"status" enum:"ok,unavailable" doc:"ok, or unavailable with the reason."`
 	ReasonCode ReadinessReason `json:"reason_code,omitempty" enum:"database_unreachable,migrations_pending,starting,shutting_down" doc:"Why the service is not ready: database_unreachable, migrations_pending, starting or shutting_down. Absent when ok."`
-	Reason     string          `json:"reason,omitempty" doc:"Why the service is not ready, for people."`
+	Reason     string          `json:"reason,omitempty" maxLength:"200" doc:"Why the service is not ready, for people."`
 }
 
 // HealthOutput answers the health probes.

@@ -93,9 +93,9 @@ type AuditVerification struct {
 	// HeadSeq and HeadHash are the last event checked: what a checkpoint
 	// signs when the chain holds.
 	HeadSeq  int64  `json:"head_seq" doc:"Seq of the last event checked."`
-	HeadHash string `json:"head_hash" doc:"Hash of the last event checked; empty for an empty chain."`
+	HeadHash string `json:"head_hash" pattern:"^([0-9a-f]{64})?$" doc:"Hash of the last event checked; empty for an empty chain."`
 	// KeyID is the key of the last event: the segment the chain is in now.
-	KeyID string `json:"key_id,omitempty" doc:"Key id of the last event checked (the chain's current segment); absent for the legacy, unkeyed segment."`
+	KeyID string `json:"key_id,omitempty" pattern:"^([0-9a-f]{16})?$" doc:"Key id of the last event checked (the chain's current segment); absent for the legacy, unkeyed segment."`
 	// CheckpointsChecked and CheckpointsBroken are the signed checkpoints
 	// (database and checkpoint folder) compared with the chain.
 	CheckpointsChecked int                     `json:"checkpoints_checked" doc:"How many signed checkpoints (database and checkpoint folder) were compared with the chain."`
@@ -108,9 +108,9 @@ type AuditVerification struct {
 
 // AuditCheckpointBroken is one checkpoint that does not agree.
 type AuditCheckpointBroken struct {
-	Source  string `json:"source" doc:"Where it was read: database, or the file name in the checkpoint folder."`
+	Source  string `json:"source" maxLength:"255" doc:"Where it was read: database, or the file name in the checkpoint folder."`
 	Seq     int64  `json:"seq" doc:"The seq it signs."`
-	KeyID   string `json:"key_id" doc:"The key id it names."`
+	KeyID   string `json:"key_id" maxLength:"64" doc:"The key id it names (as read, so a forged file may name anything)."`
 	Problem string `json:"problem" enum:"bad_signature,unknown_key,mismatch,unreadable" doc:"bad_signature, unreadable (a file that is not a checkpoint), unknown_key (signed under a key the verifier has not), or mismatch (the chain's event at seq has another hash, or the chain is shorter)."`
 }
 
@@ -164,7 +164,7 @@ type sourcedCheckpoint struct {
 func (v *AuditChainVerifier) AddCheckpoint(source string, cp AuditCheckpoint) {
 	v.cpChecked++
 	if p := v.Keys.checkCheckpoint(cp); p != "" {
-		v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: source, Seq: cp.Seq, KeyID: cp.KeyID, Problem: p})
+		v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: source, Seq: cp.Seq, KeyID: keyIDAsRead(cp.KeyID), Problem: p})
 		return
 	}
 	if v.checkpoints == nil {
@@ -211,7 +211,7 @@ func (v *AuditChainVerifier) Check(e *AuditEvent) bool {
 	}
 	for _, c := range v.checkpoints[e.Seq] {
 		if c.cp.Hash != e.Hash {
-			v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: c.source, Seq: c.cp.Seq, KeyID: c.cp.KeyID, Problem: CheckpointMismatch})
+			v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: c.source, Seq: c.cp.Seq, KeyID: keyIDAsRead(c.cp.KeyID), Problem: CheckpointMismatch})
 		}
 	}
 	delete(v.checkpoints, e.Seq)
@@ -236,7 +236,7 @@ func (v *AuditChainVerifier) Finish(headSeq int64, headHash string) {
 	for _, cs := range v.checkpoints {
 		for _, c := range cs {
 			if c.cp.Seq > v.prevSeq {
-				v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: c.source, Seq: c.cp.Seq, KeyID: c.cp.KeyID, Problem: CheckpointMismatch})
+				v.cpBroken = append(v.cpBroken, AuditCheckpointBroken{Source: c.source, Seq: c.cp.Seq, KeyID: keyIDAsRead(c.cp.KeyID), Problem: CheckpointMismatch})
 			}
 		}
 	}
@@ -302,4 +302,13 @@ type AuditCheckpointer interface {
 	// NoteAuditBreak records a break by its fingerprint, once it has been
 	// reported.
 	NoteAuditBreak(ctx context.Context, fingerprint string) error
+}
+
+// keyIDAsRead bounds a key id read from a checkpoint, which a forged file
+// may make as long as it likes, to what the report documents.
+func keyIDAsRead(id string) string {
+	if len(id) > 64 {
+		return id[:64]
+	}
+	return id
 }

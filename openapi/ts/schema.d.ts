@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Liveness
-         * @description Answers 200 while the process serves requests. No token needed.
+         * @description Answers 200 while the process serves requests, during start-up and the shutdown drain too. No token needed, never rate-limited; HEAD answers the same without a body.
          */
         get: operations["get-health"];
         put?: never;
@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Answers 200 when the database answers and every migration is applied, else 503. A database that does not answer within 1.5s is a 503 saying it is unreachable, with Retry-After. No token needed.
+         * @description Answers 200 when the database answers, every migration is applied and start-up is finished; otherwise 503 with Retry-After and a body whose reason_code says why: database_unreachable (the database does not answer within 1.5s, or answers with an error), migrations_pending (the schema is older than this build: run "vendorwatch migrate"), starting (seeding and the job runner are not started yet) or shutting_down (the process received SIGTERM and keeps serving for the drain period so that load balancers take it out; in-flight requests and jobs then finish). reason says the same for people. No token needed, never rate-limited; HEAD answers the same status without a body.
          */
         get: operations["get-readiness"];
         put?: never;
@@ -2281,7 +2281,7 @@ export interface components {
              * @description ID of the broken event.
              */
             id: string;
-            /** @description What does not hold: hash_mismatch, link_mismatch or sequence_gap. */
+            /** @description What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), or unkeyed_tail (a key is configured but no event is under one). */
             problem: components["schemas"]["AuditBrokenLinkProblem"];
             /**
              * Format: int64
@@ -2290,10 +2290,28 @@ export interface components {
             seq: number;
         };
         /**
-         * @description What does not hold: hash_mismatch, link_mismatch or sequence_gap.
+         * @description What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), or unkeyed_tail (a key is configured but no event is under one).
          * @enum {string}
          */
-        AuditBrokenLinkProblem: "hash_mismatch" | "link_mismatch" | "sequence_gap";
+        AuditBrokenLinkProblem: "hash_mismatch" | "link_mismatch" | "sequence_gap" | "unknown_key" | "key_mismatch" | "head_mismatch" | "unkeyed_tail";
+        AuditCheckpointBroken: {
+            /** @description The key id it names (as read, so a forged file may name anything). */
+            key_id: string;
+            /** @description bad_signature, unreadable (a file that is not a checkpoint), unknown_key (signed under a key the verifier has not), or mismatch (the chain's event at seq has another hash, or the chain is shorter). */
+            problem: components["schemas"]["AuditCheckpointBrokenProblem"];
+            /**
+             * Format: int64
+             * @description The seq it signs.
+             */
+            seq: number;
+            /** @description Where it was read: database, or the file name in the checkpoint folder. */
+            source: string;
+        };
+        /**
+         * @description bad_signature, unreadable (a file that is not a checkpoint), unknown_key (signed under a key the verifier has not), or mismatch (the chain's event at seq has another hash, or the chain is shorter).
+         * @enum {string}
+         */
+        AuditCheckpointBrokenProblem: "bad_signature" | "unknown_key" | "mismatch" | "unreadable";
         AuditEvent: {
             /** @description What happened: create, update, delete, or an operation name such as revoke. */
             action: string;
@@ -2312,13 +2330,15 @@ export interface components {
             entity_id: string;
             /** @description Kind of the changed entity, such as person or token. */
             entity_type: string;
-            /** @description SHA-256 over this event and PrevHash. */
+            /** @description HMAC-SHA-256 under the audit key of key_id over this event and prev_hash; plain SHA-256 for events of the legacy, unkeyed segment. */
             hash: string;
             /**
              * Format: uuid
              * @description UUIDv7 of the event.
              */
             id: string;
+            /** @description Id (fingerprint) of the audit key whose segment the event belongs to; absent for the legacy, unkeyed segment. */
+            key_id?: string;
             /**
              * Format: date-time
              * @description When the change was committed (RFC 3339, UTC).
@@ -2446,6 +2466,13 @@ export interface components {
              * @description How many events were checked.
              */
             checked: number;
+            /** @description Every checkpoint whose signature does not hold, whose key is unknown, or that contradicts the chain; ok is false when any is. */
+            checkpoints_broken: components["schemas"]["AuditCheckpointBroken"][] | null;
+            /**
+             * Format: int64
+             * @description How many signed checkpoints (database and checkpoint folder) were compared with the chain.
+             */
+            checkpoints_checked: number;
             /** @description Every live evidence file whose stored bytes no longer match its recorded sha256, or that is missing from storage (at most 1000 listed); ok is false when any is. */
             files_broken: components["schemas"]["EvidenceBrokenFile"][] | null;
             /**
@@ -2455,7 +2482,16 @@ export interface components {
             files_checked: number;
             /** @description The first event whose hash or link does not hold; absent when the chain holds. */
             first_broken?: components["schemas"]["AuditBrokenLink"];
-            /** @description True when every event's hash and link are intact and every live evidence file's bytes match their sha256. */
+            /** @description Hash of the last event checked; empty for an empty chain. */
+            head_hash: string;
+            /**
+             * Format: int64
+             * @description Seq of the last event checked.
+             */
+            head_seq: number;
+            /** @description Key id of the last event checked (the chain's current segment); absent for the legacy, unkeyed segment. */
+            key_id?: string;
+            /** @description True when every event's hash and link are intact, the head points at the last event, every checkpoint agrees with the chain, and every live evidence file's bytes match their sha256. */
             ok: boolean;
         };
         /**
@@ -3392,6 +3428,8 @@ export interface components {
              * @example https://example.com/error-log/abc123
              */
             instance?: string;
+            /** @description The id of the request, as in its X-Request-Id response header and the server's log lines: a UUID, or the id a trusted proxy passed on. */
+            request_id?: string;
             /**
              * Format: int64
              * @description HTTP status code
@@ -3497,8 +3535,10 @@ export interface components {
          */
         FindingSubjectType: "contract" | "vendor" | "confirmation" | "cloud_service" | "social_account";
         HealthOutputBody: {
-            /** @description Why the service is not ready. */
+            /** @description Why the service is not ready, for people. */
             reason?: string;
+            /** @description Why the service is not ready: database_unreachable, migrations_pending, starting or shutting_down. Absent when ok. */
+            reason_code?: components["schemas"]["ReadinessReason"];
             /** @description ok, or unavailable with the reason. */
             status: components["schemas"]["HealthStatus"];
         };
@@ -5054,6 +5094,11 @@ export interface components {
             /** @description The body's own public contacts, which a post may give; none when omitted. */
             public_contacts?: components["schemas"]["PublicContactsInput"];
         };
+        /**
+         * @description Why /readyz answers 503: database_unreachable, migrations_pending, starting or shutting_down.
+         * @enum {string}
+         */
+        ReadinessReason: "database_unreachable" | "migrations_pending" | "starting" | "shutting_down";
         ReasonBody: {
             /**
              * @description Why; kept in the record and the audit trail.
@@ -6278,12 +6323,6 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this caller. */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6295,12 +6334,6 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this caller. */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6309,25 +6342,6 @@ export interface operations {
             };
             408: components["responses"]["RequestTimeout"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
-            429: {
-                headers: {
-                    /** @description Present when the request's Origin is one of the configured CORS origins. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this caller. */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ErrorModel"];
-                };
-            };
             /** @description Internal Server Error */
             500: {
                 headers: {
@@ -6355,12 +6369,6 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this caller. */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6372,12 +6380,6 @@ export interface operations {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
                     "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this caller. */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6386,25 +6388,6 @@ export interface operations {
             };
             408: components["responses"]["RequestTimeout"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description Too Many Requests: the caller's rate limit is used up; retry after Retry-After seconds. */
-            429: {
-                headers: {
-                    /** @description Present when the request's Origin is one of the configured CORS origins. */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description Requests allowed per window for this caller. */
-                    "RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window. */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets. */
-                    "RateLimit-Reset"?: number;
-                    /** @description Seconds until the limit resets. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ErrorModel"];
-                };
-            };
             /** @description Internal Server Error */
             500: {
                 headers: {
@@ -6416,7 +6399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: not ready; reason_code says why (database_unreachable, migrations_pending, starting, shutting_down). Retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6426,7 +6409,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ErrorModel"];
+                    "application/json": components["schemas"]["HealthOutputBody"];
                 };
             };
         };
@@ -6581,7 +6564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6705,7 +6688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -6864,7 +6847,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7045,7 +7028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7208,7 +7191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7412,7 +7395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7582,7 +7565,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7784,7 +7767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -7954,7 +7937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8106,7 +8089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8287,7 +8270,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8450,7 +8433,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8654,7 +8637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -8871,7 +8854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9036,7 +9019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9217,7 +9200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9380,7 +9363,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9584,7 +9567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -9801,7 +9784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10023,7 +10006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10245,7 +10228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10410,7 +10393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10591,7 +10574,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10754,7 +10737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -10976,7 +10959,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11147,7 +11130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11328,7 +11311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11491,7 +11474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11695,7 +11678,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -11891,7 +11874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12108,7 +12091,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12278,7 +12261,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12480,7 +12463,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12696,7 +12679,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -12918,7 +12901,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13089,7 +13072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13252,7 +13235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13456,7 +13439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13678,7 +13661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -13900,7 +13883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14057,7 +14040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14238,7 +14221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14401,7 +14384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14605,7 +14588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14801,7 +14784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -14962,7 +14945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15158,7 +15141,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15321,7 +15304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15520,7 +15503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15688,7 +15671,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -15847,7 +15830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16057,7 +16040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16220,7 +16203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16442,7 +16425,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16608,7 +16591,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16785,7 +16768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -16954,7 +16937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17135,7 +17118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17298,7 +17281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17502,7 +17485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17726,7 +17709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -17948,7 +17931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18170,7 +18153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18392,7 +18375,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18555,7 +18538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18759,7 +18742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -18920,7 +18903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19134,7 +19117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19293,7 +19276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19474,7 +19457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19637,7 +19620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -19841,7 +19824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20024,7 +20007,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20241,7 +20224,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20411,7 +20394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20563,7 +20546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20744,7 +20727,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -20907,7 +20890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21111,7 +21094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21328,7 +21311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21501,7 +21484,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21625,7 +21608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21790,7 +21773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -21971,7 +21954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22134,7 +22117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22338,7 +22321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22534,7 +22517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22697,7 +22680,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -22878,7 +22861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23033,7 +23016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23196,7 +23179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23400,7 +23383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23596,7 +23579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23813,7 +23796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -23980,7 +23963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24141,7 +24124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24321,7 +24304,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24482,7 +24465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24634,7 +24617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24815,7 +24798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -24978,7 +24961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25182,7 +25165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25399,7 +25382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25525,7 +25508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25709,7 +25692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -25876,7 +25859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26057,7 +26040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26220,7 +26203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26424,7 +26407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26643,7 +26626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -26865,7 +26848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27069,7 +27052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27291,7 +27274,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27513,7 +27496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27665,7 +27648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -27846,7 +27829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28009,7 +27992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28213,7 +28196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28430,7 +28413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28589,7 +28572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28771,7 +28754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -28934,7 +28917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -29133,7 +29116,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -29298,7 +29281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -29479,7 +29462,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -29642,7 +29625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -29846,7 +29829,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -30042,7 +30025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -30259,7 +30242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -30481,7 +30464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -30685,7 +30668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -30907,7 +30890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -31129,7 +31112,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -31284,7 +31267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -31466,7 +31449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -31629,7 +31612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -31833,7 +31816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -32029,7 +32012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -32206,7 +32189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -32428,7 +32411,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -32645,7 +32628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -32840,7 +32823,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
@@ -33058,7 +33041,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ErrorModel"];
                 };
             };
-            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or, from /readyz, start-up is not finished; retry after Retry-After seconds. */
+            /** @description Service Unavailable: the database is unavailable (unreachable, or not answering within the request's deadline), or the server is still starting (see /readyz); retry after Retry-After seconds. */
             503: {
                 headers: {
                     /** @description Present when the request's Origin is one of the configured CORS origins. */
