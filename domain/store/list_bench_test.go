@@ -105,7 +105,9 @@ func seedListBench(b *testing.B, db *store.DB, n int) context.Context {
 		"department_id": func(int) any { return dept }, "security_roles": func(int) any { return `[]` }, "active": func(int) any { return true },
 		"employment_type": func(int) any { return string(domain.EmploymentRegular) }, "locale": func(int) any { return "ja" },
 		"supervisor_id": func(int) any { return nil }, "name": func(i int) any { return fmt.Sprintf("職員 %d", i) },
-		"search_text": func(i int) any { return *foldForTest(fmt.Sprintf("職員 %d", i), fmt.Sprintf("lb%d@example.lg.jp", i)) },
+		"search_text": func(i int) any {
+			return *foldForTest(fmt.Sprintf("職員 %d", i), fmt.Sprintf("lb%d@example.lg.jp", i))
+		},
 	})
 	fillTable(b, db, "vendors", 10_000, map[string]func(int) any{
 		"id": func(i int) any { return vendor(i) }, "owner_id": func(i int) any { return person(i % 2000) },

@@ -409,8 +409,8 @@ func buildIndexRegister(t *testing.T, db *store.DB) context.Context {
 	})
 	fillTable(t, db, "contracts", idxRows, map[string]func(int) any{
 		"id": func(i int) any { return contract(i) }, "vendor_id": func(i int) any { return vendor(i % idxVendors) },
-		"owner_id": func(i int) any { return person(i % 500) },
-		"status":   func(i int) any { return pick(i, string(domain.ContractTerminated), string(domain.ContractActive)) },
+		"owner_id":   func(i int) any { return person(i % 500) },
+		"status":     func(i int) any { return pick(i, string(domain.ContractTerminated), string(domain.ContractActive)) },
 		"start_date": func(i int) any { return day(i) }, "next_confirmation_due": func(i int) any { return pick(i, "2026-04-01", "2027-01-01") },
 		"renewal_review_due": func(i int) any { return pick(i, "2026-04-01", "2027-01-01") }, "renewal_term_months": func(int) any { return 12 },
 		"search_text": text,
@@ -423,7 +423,7 @@ func buildIndexRegister(t *testing.T, db *store.DB) context.Context {
 		"id": func(i int) any { return benchID(4, i) },
 		// One scheduled confirmation a contract: the scheduled rows, overdue, are one in idxSelected too.
 		"contract_id": func(i int) any { return pick(i+1, contract(i), contract(i%2000)) },
-		"vendor_id": func(i int) any { return vendor(i % idxVendors) }, "due_date": func(i int) any { return day(i) },
+		"vendor_id":   func(i int) any { return vendor(i % idxVendors) }, "due_date": func(i int) any { return day(i) },
 		"status": func(i int) any {
 			return pick(i, string(domain.ConfirmationCompleted), pick(i+1, string(domain.ConfirmationScheduled), "cancelled"))
 		},
@@ -435,7 +435,7 @@ func buildIndexRegister(t *testing.T, db *store.DB) context.Context {
 		"confirmation_id": func(int) any { return nil }, "closed_by": func(int) any { return nil },
 		"source":    func(i int) any { return pick(i, string(domain.SourceIncident), string(domain.SourceConfirmation)) },
 		"source_id": func(i int) any { return benchID(9, i%2000) }, "due_date": func(i int) any { return day(i) },
-		"status":    func(i int) any { return pick(i, string(domain.ActionDone), string(domain.ActionOpen)) },
+		"status": func(i int) any { return pick(i, string(domain.ActionDone), string(domain.ActionOpen)) },
 	})
 	fillTable(t, db, "cloud_services", idxRows, map[string]func(int) any{
 		"id": func(i int) any { return benchID(6, i) }, "responsible_person_id": func(i int) any { return person(i % 500) },
@@ -453,7 +453,9 @@ func buildIndexRegister(t *testing.T, db *store.DB) context.Context {
 	})
 	fillTable(t, db, "reminders", idxRows, map[string]func(int) any{
 		"id": func(i int) any { return benchID(10, i) }, "subject_id": func(i int) any { return contract(i % 2000) },
-		"subject_type": func(i int) any { return pick(i, string(domain.SubjectIncidentStep), string(domain.SubjectConfirmation)) },
+		"subject_type": func(i int) any {
+			return pick(i, string(domain.SubjectIncidentStep), string(domain.SubjectConfirmation))
+		},
 		"recipient_id": func(i int) any { return person(i % 500) }, "due_date": func(i int) any { return day(i) }, "repeat": func(i int) any { return i },
 		"stage":  func(i int) any { return pick(i, "overdue", "due") },
 		"status": func(i int) any { return pick(i, string(domain.ReminderFailed), string(domain.ReminderSent)) },
