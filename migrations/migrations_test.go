@@ -25,7 +25,12 @@ func columns(t *testing.T, db *store.DB) []string {
 		q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1`
 		args = []any{db.Schema()}
 	default:
-		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`
+		// The FTS5 search indexes (<table>_search, migration 0024) and their
+		// shadow tables are SQLite's counterpart of PostgreSQL's trigram
+		// indexes, not tables.
+		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'
+			AND m.name NOT IN (SELECT f.name FROM sqlite_master f WHERE f.sql LIKE 'CREATE VIRTUAL TABLE%')
+			AND m.name NOT GLOB '*_search_*'`
 	}
 	rows, err := db.SQL().Query(q, args...)
 	require.NoError(t, err)

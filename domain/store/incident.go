@@ -185,7 +185,9 @@ func (db *DB) ListIncidents(ctx context.Context, f domain.IncidentFilter, p doma
 		q = q.Where("owner_id = ?", f.OwnerID)
 	}
 	if f.RecordID != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM incident_records ir WHERE ir.incident_id = ?TableAlias.id AND ir.record_id = ?)", f.RecordID)
+		// IN, not a correlated EXISTS: SQLite then reads the record's
+		// incidents from their index instead of testing every incident.
+		q = q.Where("?TableAlias.id IN (SELECT ir.incident_id FROM incident_records ir WHERE ir.record_id = ?)", f.RecordID)
 	}
 	if f.Q != "" {
 		q = whereSearch(q, f.Q)

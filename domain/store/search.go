@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/vendorwatch/vendorwatch/domain"
 )
@@ -31,9 +33,29 @@ func foldedSearch(fields ...string) *string {
 }
 
 // whereSearch narrows q to the rows whose search_text contains the folded
-// query.
+// query. LIKE decides on both databases; what makes it fast is a trigram
+// index (migration 0024). PostgreSQL's pg_trgm index serves the LIKE
+// itself. On SQLite the table's FTS5 trigram index (<table>_search) first
+// narrows the rows to those holding the query as a phrase of trigrams, a
+// superset of the LIKE's matches; a query shorter than a trigram cannot use
+// it and reads every row's search_text.
 func whereSearch(q *bun.SelectQuery, query string) *bun.SelectQuery {
-	return q.Where(`?TableAlias.search_text LIKE ? ESCAPE '\'`, likePattern(domain.FoldSearch(query)))
+	folded := domain.FoldSearch(query)
+	q = q.Where(`?TableAlias.search_text LIKE ? ESCAPE '\'`, likePattern(folded))
+	if q.Dialect().Name() == dialect.SQLite && utf8.RuneCountInString(folded) >= trigram {
+		fts := bun.Ident(q.GetTableName() + "_search")
+		q = q.Where(`?TableAlias.rowid IN (SELECT rowid FROM ? WHERE ? MATCH ?)`, fts, fts, ftsPhrase(folded))
+	}
+	return q
+}
+
+// trigram is how many characters the trigram indexes need in a query.
+const trigram = 3
+
+// ftsPhrase quotes s as one FTS5 phrase: with the trigram tokenizer it
+// matches the rows that contain s, ignoring case.
+func ftsPhrase(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 // writes reports whether query writes its model, so that a hook computes

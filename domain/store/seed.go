@@ -44,13 +44,17 @@ const FirstAdminEmail = "admin@vendorwatch.invalid"
 //
 // It first folds the search text of rows that have none (FillSearchText), so
 // that q finds rows written before migration 0010, and moves the due dates
-// written before migration 0009 to business days (FillBusinessDueDates).
+// written before migration 0009 to business days (FillBusinessDueDates);
+// then it refreshes SQLite's planner statistics (Optimize).
 func (db *DB) SeedIfEmpty(ctx context.Context) (domain.FirstAdmin, error) {
 	ctx = domain.WithActor(ctx, domain.SystemActor)
 	if _, err := db.FillSearchText(ctx); err != nil {
 		return domain.FirstAdmin{}, err
 	}
 	if _, err := db.FillBusinessDueDates(ctx); err != nil {
+		return domain.FirstAdmin{}, err
+	}
+	if err := db.Optimize(ctx); err != nil {
 		return domain.FirstAdmin{}, err
 	}
 	var first domain.FirstAdmin

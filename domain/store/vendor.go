@@ -158,7 +158,9 @@ func (db *DB) ListVendors(ctx context.Context, f domain.VendorFilter, p domain.P
 		q = whereSearch(q, f.Q)
 	}
 	if !f.CertificationExpiringBefore.IsZero() {
-		q = q.Where("EXISTS (SELECT 1 FROM vendor_certifications c WHERE c.vendor_id = vendor_row.id AND c.valid_until < ?)", f.CertificationExpiringBefore)
+		// IN, not a correlated EXISTS: SQLite then reads the expiring
+		// certificates from their index instead of testing every vendor.
+		q = q.Where("vendor_row.id IN (SELECT c.vendor_id FROM vendor_certifications c WHERE c.valid_until < ?)", f.CertificationExpiringBefore)
 	}
 	q, err := pageQuery(q, "id", p)
 	if err != nil {
