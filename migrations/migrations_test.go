@@ -25,7 +25,7 @@ func columns(t *testing.T, db *store.DB) []string {
 		q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1`
 		args = []any{db.Schema()}
 	default:
-		// The FTS5 search indexes (<table>_search, migration 0024) and their
+		// The FTS5 search indexes (<table>_search, migration 0025) and their
 		// shadow tables are SQLite's counterpart of PostgreSQL's trigram
 		// indexes, not tables.
 		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'
