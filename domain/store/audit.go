@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -311,6 +312,42 @@ func (db *DB) ListAuditEvents(ctx context.Context, f domain.AuditFilter, p domai
 	return finishPage(events, p, func(e *domain.AuditEvent) string { return strconv.FormatInt(e.Seq, 10) }), nil
 }
 
+// verifyFollowHead bounds how often VerifyAuditChain follows a head that
+// moves while it reads: under a steady stream of writes it checks the chain
+// up to the head it read last.
+const verifyFollowHead = 5
+
+// readAuditHead reads the head of the chain.
+func (db *DB) readAuditHead(ctx context.Context) (auditHead, error) {
+	var head auditHead
+	if err := db.bun.NewSelect().Table("audit_head").Column("seq", "last_hash", "key_id").Where("id = 1").Scan(ctx, &head); err != nil {
+		return auditHead{}, wrap("read audit head", err)
+	}
+	return head, nil
+}
+
+// checkAuditEvents feeds v the events after seq last up to seq upTo, in
+// batches so that memory stays flat however long the log is, and returns
+// the seq of the last one that held.
+func (db *DB) checkAuditEvents(ctx context.Context, v *domain.AuditChainVerifier, last, upTo int64) (int64, error) {
+	for {
+		var rows []*auditEventRow
+		err := db.bun.NewSelect().Model(&rows).Where("seq > ? AND seq <= ?", last, upTo).Order("seq ASC").Limit(verifyBatch).Scan(ctx)
+		if err != nil {
+			return last, wrap("verify audit chain", err)
+		}
+		for _, r := range rows {
+			if !v.Check(r.toDomain()) {
+				return last, nil
+			}
+			last = r.Seq
+		}
+		if len(rows) < verifyBatch {
+			return last, nil
+		}
+	}
+}
+
 // verifyBatch is how many events VerifyAuditChain reads at a time.
 const verifyBatch = 1000
 
@@ -326,28 +363,48 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, e
 	if err := db.addCheckpoints(ctx, &v); err != nil {
 		return domain.AuditVerification{}, err
 	}
-	var last int64
-	for {
-		var rows []*auditEventRow
-		err := db.bun.NewSelect().Model(&rows).Where("seq > ?", last).Order("seq ASC").Limit(verifyBatch).Scan(ctx)
-		if err != nil {
-			return domain.AuditVerification{}, wrap("verify audit chain", err)
+	// Writers append while this reads, and the events and the head are read
+	// by separate statements. An event and the head that names it commit
+	// together, so the events up to a head read first are all there; the
+	// head is followed while it moves.
+	head, err := db.readAuditHead(ctx)
+	if err != nil {
+		return domain.AuditVerification{}, err
+	}
+	last, err := db.checkAuditEvents(ctx, &v, 0, head.Seq)
+	for i := 0; err == nil && last == head.Seq && i < verifyFollowHead; i++ {
+		var next auditHead
+		if next, err = db.readAuditHead(ctx); err != nil {
+			return domain.AuditVerification{}, err
 		}
-		broken := false
-		for _, r := range rows {
-			if !v.Check(r.toDomain()) {
-				broken = true
-				break
-			}
-			last = r.Seq
-		}
-		if broken || len(rows) < verifyBatch {
+		if next == head {
 			break
 		}
+		head = next
+		last, err = db.checkAuditEvents(ctx, &v, last, head.Seq)
 	}
-	var head auditHead
-	if err := db.bun.NewSelect().Table("audit_head").Column("seq", "last_hash", "key_id").Where("id = 1").Scan(ctx, &head); err != nil {
-		return domain.AuditVerification{}, wrap("read audit head", err)
+	if err != nil {
+		return domain.AuditVerification{}, err
+	}
+	if last == head.Seq {
+		// Events past the head: a tail appended without moving it, unless
+		// the head, read again, now names them (appended meanwhile).
+		beyond, err := db.checkAuditEvents(ctx, &v, last, math.MaxInt64)
+		if err != nil {
+			return domain.AuditVerification{}, err
+		}
+		if beyond != last {
+			moved, err := db.readAuditHead(ctx)
+			if err != nil {
+				return domain.AuditVerification{}, err
+			}
+			if moved.Seq >= beyond {
+				if _, err := db.checkAuditEvents(ctx, &v, beyond, moved.Seq); err != nil {
+					return domain.AuditVerification{}, err
+				}
+				head = moved
+			}
+		}
 	}
 	v.Finish(head.Seq, head.LastHash)
 	res := v.Result()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -545,5 +546,48 @@ func TestAuditLegacySegment(t *testing.T) {
 		last := all[len(all)-1]
 		setHead(t, db, last.Seq, last.Hash, last.KeyID)
 		requireBroken(t, db, int64(len(legacy)+1))
+	})
+}
+
+// A verification that runs while others write finds the chain intact:
+// events and the head are read by separate statements, and appends that
+// land between them are neither a moved head nor a tail past it.
+func TestAuditVerificationDuringWritesFindsTheChainIntact(t *testing.T) {
+	storetest.Run(t, storetest.Options{}, func(t *testing.T, db *store.DB) {
+		keyedChain(t, db, auditKey(t, "concurrent"))
+		ctx := domain.WithActor(context.Background(), domain.SystemActor)
+		const writers, each = 4, 25
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*each)
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					if _, err := db.CreateDepartment(ctx, domain.DepartmentInput{Name: fmt.Sprintf("並行%d-%d", w, i)}); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		verified := 0
+		for running := true; running; verified++ {
+			select {
+			case <-done:
+				running = false
+			default:
+			}
+			v, err := db.VerifyAuditChain(context.Background())
+			require.NoError(t, err)
+			require.True(t, v.OK, "verification %d while writing: %+v", verified, v)
+		}
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		v, err := db.VerifyAuditChain(context.Background())
+		require.NoError(t, err)
+		require.True(t, v.OK, "%+v", v)
+		t.Logf("%d verifications while %d departments were written", verified, writers*each)
 	})
 }
