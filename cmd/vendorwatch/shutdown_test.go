@@ -214,6 +214,7 @@ func TestSIGTERMDrainsUnderLoad(t *testing.T) {
 		t.Run(tg.Name, func(t *testing.T) {
 			if tg.Schema != "" {
 				t.Setenv("PGOPTIONS", "-c search_path="+tg.Schema)
+				t.Setenv("VENDORWATCH_AUDIT_KEY", testAuditKey) // PostgreSQL needs one, shared by the replicas
 			}
 			drainUnderLoad(t, bin, tg.URL)
 		})
