@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -181,4 +182,15 @@ func TestDowngradedDocumentHasNoRefSiblings(t *testing.T) {
 		require.NotEmpty(t, p["description"], name)
 		require.Len(t, p["allOf"], 1, name)
 	}
+}
+
+func TestImportCommitGetsTheUploadDeadline(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/v1/imports/01a2/commit": true, "/imports/01a2/commit": true,
+		"/v1/imports/01a2": false, "/v1/imports//commit": false, "/v1/imports/a/b/commit": false, "/v1/vendors/01a2/commit": false,
+	} {
+		r := httptest.NewRequest(http.MethodPost, path, nil)
+		require.Equal(t, want, isImportCommit(r), path)
+	}
+	require.False(t, isImportCommit(httptest.NewRequest(http.MethodGet, "/v1/imports/01a2/commit", nil)))
 }

@@ -36,6 +36,21 @@ func isImportUpload(r *http.Request) bool {
 	return r.Method == http.MethodPost && (r.URL.Path == ImportUploadPath || r.URL.Path == ImportUploadPagePath)
 }
 
+// isImportCommit reports whether r commits an import, through the API or
+// the staff page: it writes every row of the file in one transaction, which
+// for thousands of rows outlasts an ordinary request's deadline.
+func isImportCommit(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, ImportUploadPath+"/")
+	if !ok {
+		rest, ok = strings.CutPrefix(r.URL.Path, ImportUploadPagePath+"/")
+	}
+	id, commit := strings.CutSuffix(rest, "/commit")
+	return ok && commit && id != "" && !strings.Contains(id, "/")
+}
+
 // ImportOutput is one import with its ETag.
 type ImportOutput struct {
 	ETag string `header:"ETag" doc:"The import's version as a strong ETag; send it back in If-Match to commit."`

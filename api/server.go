@@ -340,7 +340,7 @@ func requestDeadline(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			d := d
-			if isEvidenceUpload(r) {
+			if isEvidenceUpload(r) || isImportCommit(r) {
 				d = max(d, EvidenceUploadTimeout)
 			}
 			if isExport(r) {
