@@ -165,6 +165,28 @@ func timeouts(cfg Config) (job, rescue time.Duration, err error) {
 	return job, rescue, nil
 }
 
+// riverDriver is River's driver for the configured database.
+func riverDriver(cfg Config) riverdriver.Driver[*sql.Tx] {
+	switch {
+	case cfg.Postgres && cfg.ListenerPool != nil:
+		return riverdatabasesql.NewWithPgxListener(cfg.DB, cfg.ListenerPool)
+	case cfg.Postgres:
+		return riverdatabasesql.New(cfg.DB)
+	default:
+		return riversqlite.New(cfg.DB)
+	}
+}
+
+// fetchSettings is the part of River's configuration that sets the pace
+// of the queue: its workers and how often they fetch.
+func fetchSettings(cfg Config) river.Config {
+	rc := river.Config{Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}, FetchPollInterval: cfg.FetchPollInterval}
+	if cfg.FetchPollInterval > 0 {
+		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
+	}
+	return rc
+}
+
 // Runner owns the River client and runs scans on demand.
 type Runner struct {
 	Client *Client
@@ -178,15 +200,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Store == nil || cfg.Mailer == nil || cfg.Digest == nil {
 		return nil, errors.New("jobs: Store, Mailer and Digest are required")
 	}
-	var driver riverdriver.Driver[*sql.Tx]
-	switch {
-	case cfg.Postgres && cfg.ListenerPool != nil:
-		driver = riverdatabasesql.NewWithPgxListener(cfg.DB, cfg.ListenerPool)
-	case cfg.Postgres:
-		driver = riverdatabasesql.New(cfg.DB)
-	default:
-		driver = riversqlite.New(cfg.DB)
-	}
+	driver := riverDriver(cfg)
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -268,21 +282,20 @@ func New(cfg Config) (*Runner, error) {
 			return nil, fmt.Errorf("jobs: add worker: %w", err)
 		}
 	}
+	fetch := fetchSettings(cfg)
 	rc := &river.Config{
 		Logger:            logger.With("component", "river"),
 		Schema:            cfg.Schema,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Queues:            fetch.Queues,
 		Workers:           workers,
-		FetchPollInterval: cfg.FetchPollInterval,
+		FetchCooldown:     fetch.FetchCooldown,
+		FetchPollInterval: fetch.FetchPollInterval,
 		RetryPolicy:       cfg.RetryPolicy,
 		// Every job that sends mail (digests, e-mail change notices) may
 		// wait for a slow server to its end; a job that dies is run again
 		// soon after, not after River's default hour.
 		JobTimeout:           jobTimeout,
 		RescueStuckJobsAfter: rescueAfter,
-	}
-	if cfg.FetchPollInterval > 0 {
-		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
 	}
 	if !cfg.NoPeriodic {
 		rc.PeriodicJobs = []*river.PeriodicJob{
