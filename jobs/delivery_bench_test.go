@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -118,6 +119,12 @@ func (w *benchNoopWorker) Work(context.Context, *river.Job[benchNoopArgs]) error
 func newDeliveryBench(b *testing.B, tg storetest.Target) *deliveryBench {
 	b.Helper()
 	ctx := context.Background()
+	// A database of its own: -count runs the benchmark again in this process.
+	if tg.Schema == "" {
+		tg.URL = filepath.Join(b.TempDir(), "delivery.db")
+	} else {
+		tg.Schema = storetest.NewSchema(b, tg.URL)
+	}
 	env := &deliveryBench{db: storetest.Open(b, tg, storetest.Options{}), smtp: mailtest.Start(b)}
 	first, err := env.db.SeedIfEmpty(ctx)
 	require.NoError(b, err)

@@ -4,6 +4,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -62,8 +63,17 @@ type Config struct {
 	DueScanInterval time.Duration
 	// AuditVerifyInterval is how often the chain is verified; daily when zero.
 	AuditVerifyInterval time.Duration
+	// Workers is how many jobs this replica runs at once (River's
+	// MaxWorkers); DefaultWorkers when zero.
+	Workers int
+	// FetchCooldown is the least time between two fetches of jobs:
+	// DefaultFetchCooldown when zero, at most FetchPollInterval. Under a
+	// burst, workers run at most Workers jobs per cooldown.
+	FetchCooldown time.Duration
 	// FetchPollInterval is how often workers look for jobs when no
-	// notification arrives (SQLite has none); River's default when zero.
+	// notification arrives (SQLite has none, and jobs queued in a
+	// transaction are not announced to it); DefaultFetchPollInterval
+	// when zero.
 	FetchPollInterval time.Duration
 	// NoPeriodic leaves out the periodic jobs, for tests that drive scans.
 	NoPeriodic bool
@@ -177,14 +187,54 @@ func riverDriver(cfg Config) riverdriver.Driver[*sql.Tx] {
 	}
 }
 
+// Defaults of the pace of the queue (Config.Workers, FetchCooldown,
+// FetchPollInterval). River's own defaults (100 ms cooldown) with 4 workers
+// held delivery at 40 e-mails a second, whatever the database and the mail
+// server could do: a burst of digests ran 4 jobs per cooldown.
+const (
+	// DefaultWorkersPostgres: digests spend most of their time waiting on
+	// the SMTP server and the database, so many run at once on few cores.
+	DefaultWorkersPostgres = 32
+	// DefaultWorkersSQLite: SQLite has one connection, which every job's
+	// ledger marks queue on; more workers only wait longer for it.
+	DefaultWorkersSQLite = 16
+	// DefaultFetchCooldown lets a worker that finishes take the next job
+	// within 10 ms, so that the queue, not the cooldown, sets the pace
+	// (Workers per cooldown: 3,200 jobs a second at 32 workers). An idle
+	// queue fetches only on notification or poll, so it costs nothing then.
+	DefaultFetchCooldown = 10 * time.Millisecond
+	// DefaultFetchPollIntervalPostgres: LISTEN/NOTIFY announces new jobs at
+	// once; the poll is the fallback.
+	DefaultFetchPollIntervalPostgres = time.Second
+	// DefaultFetchPollIntervalSQLite: jobs queued in a transaction (a scan,
+	// an incident's notice) are found by the poll alone, so it is the delay
+	// before the first e-mail of a scan; a poll of an idle queue is one
+	// query on a local file.
+	DefaultFetchPollIntervalSQLite = 200 * time.Millisecond
+)
+
+// DefaultWorkers is Config.Workers' default for the database.
+func DefaultWorkers(postgres bool) int {
+	if postgres {
+		return DefaultWorkersPostgres
+	}
+	return DefaultWorkersSQLite
+}
+
 // fetchSettings is the part of River's configuration that sets the pace
 // of the queue: its workers and how often they fetch.
 func fetchSettings(cfg Config) river.Config {
-	rc := river.Config{Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}, FetchPollInterval: cfg.FetchPollInterval}
-	if cfg.FetchPollInterval > 0 {
-		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
+	workers := cmp.Or(cfg.Workers, DefaultWorkers(cfg.Postgres)) // River refuses a negative number
+	poll := cfg.FetchPollInterval
+	if poll <= 0 {
+		poll = DefaultFetchPollIntervalSQLite
+		if cfg.Postgres {
+			poll = DefaultFetchPollIntervalPostgres
+		}
 	}
-	return rc
+	cooldown := cmp.Or(cfg.FetchCooldown, DefaultFetchCooldown)
+	return river.Config{Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
+		FetchCooldown: min(cooldown, poll), FetchPollInterval: poll}
 }
 
 // Runner owns the River client and runs scans on demand.
@@ -232,6 +282,9 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.MessageIDDomain == "" {
 		cfg.MessageIDDomain = "vendorwatch.invalid"
+	}
+	if cfg.Workers < 0 {
+		return nil, fmt.Errorf("jobs: the number of workers must be positive, not %d", cfg.Workers)
 	}
 	jobTimeout, rescueAfter, err := timeouts(cfg)
 	if err != nil {
