@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,7 +42,9 @@ const deliveryBenchRecipients = 2_000
 // Message-ID that arrived exactly once, each ciso e-mailed once.
 //
 // Run: go test ./jobs -run '^$' -bench BenchmarkReminderDelivery -benchtime 1x -count 5
-// (with VENDORWATCH_TEST_POSTGRES_URL set for PostgreSQL too).
+// (with VENDORWATCH_TEST_POSTGRES_URL set for PostgreSQL too). To try other
+// paces, VENDORWATCH_BENCH_WORKERS and VENDORWATCH_BENCH_FETCH_COOLDOWN (a
+// Go duration) replace the defaults.
 func BenchmarkReminderDelivery(b *testing.B) {
 	if testing.Short() {
 		b.Skip("e-mails 2,000 people a round")
@@ -147,6 +151,14 @@ func newDeliveryBench(b *testing.B, tg storetest.Target) *deliveryBench {
 	env.cfg = Config{Postgres: env.db.Kind() == store.Postgres, DB: env.db.SQL(), ListenerPool: env.db.PgxPool(), Schema: env.db.Schema(),
 		Store: env.store, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Logger: logger, NoPeriodic: true,
 		OnUrgentReminders: env.db.OnUrgentReminders}
+	if w := os.Getenv("VENDORWATCH_BENCH_WORKERS"); w != "" {
+		env.cfg.Workers, err = strconv.Atoi(w)
+		require.NoError(b, err)
+	}
+	if c := os.Getenv("VENDORWATCH_BENCH_FETCH_COOLDOWN"); c != "" {
+		env.cfg.FetchCooldown, err = time.ParseDuration(c)
+		require.NoError(b, err)
+	}
 	runner, err := New(env.cfg)
 	require.NoError(b, err)
 	require.NoError(b, runner.Client.Start(ctx))
