@@ -4,6 +4,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -71,8 +72,17 @@ type Config struct {
 	// OnAuditVerified, when set, is called after each verification of the
 	// audit chain with its result (a metrics gauge, say).
 	OnAuditVerified func(ctx context.Context, v domain.AuditVerification)
+	// Workers is how many jobs this replica runs at once (River's
+	// MaxWorkers); DefaultWorkers when zero.
+	Workers int
+	// FetchCooldown is the least time between two fetches of jobs:
+	// DefaultFetchCooldown when zero, at most FetchPollInterval. Under a
+	// burst, workers run at most Workers jobs per cooldown.
+	FetchCooldown time.Duration
 	// FetchPollInterval is how often workers look for jobs when no
-	// notification arrives (SQLite has none); River's default when zero.
+	// notification arrives (SQLite has none, and jobs queued in a
+	// transaction are not announced to it); DefaultFetchPollInterval
+	// when zero.
 	FetchPollInterval time.Duration
 	// NoPeriodic leaves out the periodic jobs, for tests that drive scans.
 	NoPeriodic bool
@@ -176,6 +186,68 @@ func timeouts(cfg Config) (job, rescue time.Duration, err error) {
 	return job, rescue, nil
 }
 
+// riverDriver is River's driver for the configured database.
+func riverDriver(cfg Config) riverdriver.Driver[*sql.Tx] {
+	switch {
+	case cfg.Postgres && cfg.ListenerPool != nil:
+		return riverdatabasesql.NewWithPgxListener(cfg.DB, cfg.ListenerPool)
+	case cfg.Postgres:
+		return riverdatabasesql.New(cfg.DB)
+	default:
+		return riversqlite.New(cfg.DB)
+	}
+}
+
+// Defaults of the pace of the queue (Config.Workers, FetchCooldown,
+// FetchPollInterval). River's own defaults (100 ms cooldown) with 4 workers
+// held delivery at 40 e-mails a second, whatever the database and the mail
+// server could do: a burst of digests ran 4 jobs per cooldown.
+const (
+	// DefaultWorkersPostgres: digests spend most of their time waiting on
+	// the SMTP server and the database, so many run at once on few cores.
+	DefaultWorkersPostgres = 32
+	// DefaultWorkersSQLite: SQLite has one connection, which every job's
+	// ledger marks queue on; more workers only wait longer for it.
+	DefaultWorkersSQLite = 16
+	// DefaultFetchCooldown lets a worker that finishes take the next job
+	// within 10 ms, so that the queue, not the cooldown, sets the pace
+	// (Workers per cooldown: 3,200 jobs a second at 32 workers). An idle
+	// queue fetches only on notification or poll, so it costs nothing then.
+	DefaultFetchCooldown = 10 * time.Millisecond
+	// DefaultFetchPollIntervalPostgres: LISTEN/NOTIFY announces new jobs at
+	// once; the poll is the fallback.
+	DefaultFetchPollIntervalPostgres = time.Second
+	// DefaultFetchPollIntervalSQLite: jobs queued in a transaction (a scan,
+	// an incident's notice) are found by the poll alone, so it is the delay
+	// before the first e-mail of a scan; a poll of an idle queue is one
+	// query on a local file.
+	DefaultFetchPollIntervalSQLite = 200 * time.Millisecond
+)
+
+// DefaultWorkers is Config.Workers' default for the database.
+func DefaultWorkers(postgres bool) int {
+	if postgres {
+		return DefaultWorkersPostgres
+	}
+	return DefaultWorkersSQLite
+}
+
+// fetchSettings is the part of River's configuration that sets the pace
+// of the queue: its workers and how often they fetch.
+func fetchSettings(cfg Config) river.Config {
+	workers := cmp.Or(cfg.Workers, DefaultWorkers(cfg.Postgres)) // River refuses a negative number
+	poll := cfg.FetchPollInterval
+	if poll <= 0 {
+		poll = DefaultFetchPollIntervalSQLite
+		if cfg.Postgres {
+			poll = DefaultFetchPollIntervalPostgres
+		}
+	}
+	cooldown := cmp.Or(cfg.FetchCooldown, DefaultFetchCooldown)
+	return river.Config{Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: workers}},
+		FetchCooldown: min(cooldown, poll), FetchPollInterval: poll}
+}
+
 // Runner owns the River client and runs scans on demand.
 type Runner struct {
 	Client *Client
@@ -194,15 +266,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Store == nil || cfg.Mailer == nil || cfg.Digest == nil {
 		return nil, errors.New("jobs: Store, Mailer and Digest are required")
 	}
-	var driver riverdriver.Driver[*sql.Tx]
-	switch {
-	case cfg.Postgres && cfg.ListenerPool != nil:
-		driver = riverdatabasesql.NewWithPgxListener(cfg.DB, cfg.ListenerPool)
-	case cfg.Postgres:
-		driver = riverdatabasesql.New(cfg.DB)
-	default:
-		driver = riversqlite.New(cfg.DB)
-	}
+	driver := riverDriver(cfg)
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -240,6 +304,9 @@ func New(cfg Config) (*Runner, error) {
 		return nil, fmt.Errorf("jobs: metrics: %w", err)
 	}
 	cfg.Mailer = &countingMailer{Mailer: cfg.Mailer, m: m}
+	if cfg.Workers < 0 {
+		return nil, fmt.Errorf("jobs: the number of workers must be positive, not %d", cfg.Workers)
+	}
 	jobTimeout, rescueAfter, err := timeouts(cfg)
 	if err != nil {
 		return nil, err
@@ -295,12 +362,14 @@ func New(cfg Config) (*Runner, error) {
 			return nil, fmt.Errorf("jobs: add worker: %w", err)
 		}
 	}
+	fetch := fetchSettings(cfg)
 	rc := &river.Config{
 		Logger:            logger.With("component", "river"),
 		Schema:            cfg.Schema,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Queues:            fetch.Queues,
 		Workers:           workers,
-		FetchPollInterval: cfg.FetchPollInterval,
+		FetchCooldown:     fetch.FetchCooldown,
+		FetchPollInterval: fetch.FetchPollInterval,
 		RetryPolicy:       cfg.RetryPolicy,
 		// Every job that sends mail (digests, e-mail change notices) may
 		// wait for a slow server to its end; a job that dies is run again
@@ -310,9 +379,6 @@ func New(cfg Config) (*Runner, error) {
 		// Spans of each job through the global tracer provider (a no-op
 		// unless tracing is set up), then the metrics.
 		Middleware: []rivertype.Middleware{otelriver.NewMiddleware(nil), &jobMetricsMiddleware{m: m}},
-	}
-	if cfg.FetchPollInterval > 0 {
-		rc.FetchCooldown = min(cfg.FetchPollInterval, 100*time.Millisecond)
 	}
 	if !cfg.NoPeriodic {
 		rc.PeriodicJobs = []*river.PeriodicJob{

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	mail "github.com/wneessen/go-mail"
@@ -91,8 +92,9 @@ var DefaultSMTPTimeouts = SMTPTimeouts{
 	DataInit: 2 * time.Minute, DataBlock: 3 * time.Minute, DataEnd: 10 * time.Minute,
 }
 
-// smtpQuitTimeout is the wait for the reply to QUIT. The message is
-// accepted by then, so a slow answer only delays marking it sent.
+// smtpQuitTimeout is the wait for the reply to QUIT, which no send waits
+// for now (connections are kept, or closed in the background); its share
+// of Total is the RSET that checks a kept connection (smtpResetTimeout).
 const smtpQuitTimeout = 10 * time.Second
 
 // orDefault fills each zero timeout from DefaultSMTPTimeouts.
@@ -111,14 +113,27 @@ func (t SMTPTimeouts) Total() time.Duration {
 	return t.Connect + t.Mail + t.Rcpt + t.DataInit + t.DataBlock + t.DataEnd + smtpQuitTimeout
 }
 
-// SMTPMailer sends through an SMTP server with go-mail.
+// SMTPMailer sends through an SMTP server with go-mail. It keeps the
+// connections of finished sends open for the next ones (up to
+// MaxIdleConns, each for IdleTimeout), so that a burst of digests does not
+// dial, greet, STARTTLS and AUTH once per message; it is safe for
+// concurrent use.
 type SMTPMailer struct {
 	// Timeouts are the waits of each step; zero fields take the defaults.
-	Timeouts    SMTPTimeouts
+	Timeouts SMTPTimeouts
+	// MaxIdleConns is how many open connections are kept between sends:
+	// DefaultSMTPMaxIdleConns when zero; a negative number keeps none (a
+	// connection per message, closed with QUIT).
+	MaxIdleConns int
+	// IdleTimeout is how long an unused connection stays open;
+	// DefaultSMTPIdleTimeout when zero.
+	IdleTimeout time.Duration
 	host        string
 	implicitTLS bool
 	options     []mail.Option
 	desc        string
+	poolOnce    sync.Once
+	conns       *smtpPool
 }
 
 // ParseSMTPURL reads smtp://user:pass@host:port?tls=none|starttls|tls. The
@@ -170,18 +185,102 @@ func (s *SMTPMailer) Describe() string { return s.desc }
 // timeouts), so that the job that sends can be given longer.
 func (s *SMTPMailer) MaxSendDuration() time.Duration { return s.Timeouts.Total() }
 
+// pool returns the connection pool, made on first use.
+func (s *SMTPMailer) pool() *smtpPool {
+	s.poolOnce.Do(func() {
+		s.conns = &smtpPool{max: cmp.Or(s.MaxIdleConns, DefaultSMTPMaxIdleConns), idleFor: cmp.Or(s.IdleTimeout, DefaultSMTPIdleTimeout)}
+	})
+	return s.conns
+}
+
+// Close closes the connections kept open, with a QUIT each; later sends
+// close theirs when done.
+func (s *SMTPMailer) Close() error {
+	s.pool().close()
+	return nil
+}
+
 // Send implements Mailer. 5xx answers and refused addresses are permanent;
 // everything else (connection refused, 4xx, a timeout) is left for River to
-// retry.
+// retry. It sends on a kept connection when there is one that answers RSET,
+// and dials otherwise: a connection that the server closed between sends
+// is replaced before any of the message goes.
 func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 	msg, err := buildMsg(m)
 	if err != nil {
 		return err
 	}
 	timeouts := s.Timeouts.orDefault()
+	c, err := s.connection(ctx, timeouts)
+	if err != nil {
+		return err
+	}
 	// go-mail does not watch the context once connected; closing the
 	// network connection is what stops a send when the job is cancelled
-	// (shutdown), so the dialer keeps hold of it.
+	// (shutdown).
+	done := make(chan error, 1)
+	go func() { done <- transact(c.client, msg, timeouts) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = c.conn.Close()
+		// The send may have finished just as the context ended: its own
+		// answer, not the cancellation, says whether the mail went out.
+		// That answer also says how far the send got (mayHaveBeenDelivered).
+		if err = <-done; err == nil {
+			return nil
+		}
+		return fmt.Errorf("jobs: send mail: %w: %w", ctx.Err(), err)
+	}
+	if err != nil {
+		// Whatever the server's state, the connection is not reused.
+		_ = c.client.Close()
+	} else {
+		c.sent++
+		if s.MaxIdleConns < 0 {
+			go quit(c)
+		} else {
+			s.pool().put(c)
+		}
+	}
+	var answer *smtpAnswerError
+	if errors.As(err, &answer) && answer.reply.Code >= 500 {
+		return &PermanentError{Answer: answer.Error()}
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: send mail: %w", err)
+	}
+	return nil
+}
+
+// connection returns a kept connection that answers RSET, or a new one. A
+// kept one that fails the RSET is closed with every other kept one (they
+// are older), and a new one dialled: nothing of the message was sent on
+// it. Failures are notSentErrors.
+func (s *SMTPMailer) connection(ctx context.Context, t SMTPTimeouts) (*smtpConn, error) {
+	if s.MaxIdleConns >= 0 {
+		if c := s.pool().get(); c != nil {
+			err := watch(ctx, c.conn, func() error {
+				if err := c.client.UpdateDeadline(smtpResetTimeout); err != nil {
+					return err
+				}
+				return c.client.Reset()
+			})
+			if err == nil {
+				return c, nil
+			}
+			_ = c.client.Close()
+			s.pool().flush()
+			if ctx.Err() != nil {
+				return nil, notSentError{fmt.Errorf("jobs: reset SMTP connection: %w: %w", ctx.Err(), err)}
+			}
+		}
+	}
+	return s.dial(ctx, t)
+}
+
+// dial opens, greets (EHLO, STARTTLS, AUTH) a new connection.
+func (s *SMTPMailer) dial(ctx context.Context, t SMTPTimeouts) (*smtpConn, error) {
 	var netConn net.Conn
 	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
 		var c net.Conn
@@ -194,43 +293,37 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 		netConn = c
 		return c, err
 	}
-	opts := append(slices.Clone(s.options), mail.WithDialContextFunc(dial), mail.WithTimeout(timeouts.Connect))
+	opts := append(slices.Clone(s.options), mail.WithDialContextFunc(dial), mail.WithTimeout(t.Connect))
 	client, err := mail.NewClient(s.host, opts...)
 	if err != nil {
-		return fmt.Errorf("jobs: SMTP client: %w", err)
+		return nil, fmt.Errorf("jobs: SMTP client: %w", err)
 	}
 	conn, err := client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return notSentError{fmt.Errorf("jobs: connect to SMTP server: %w", err)}
-	}
-	done := make(chan error, 1)
-	go func() { done <- transact(conn, msg, timeouts) }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
 		if netConn != nil {
-			_ = netConn.Close()
+			_ = netConn.Close() // a greeting, EHLO or AUTH that failed
 		}
-		// The send may have finished just as the context ended: its own
-		// answer, not the cancellation, says whether the mail went out.
-		// That answer also says how far the send got (mayHaveBeenDelivered).
-		if err = <-done; err == nil {
-			return nil
-		}
-		return fmt.Errorf("jobs: send mail: %w: %w", ctx.Err(), err)
+		return nil, notSentError{fmt.Errorf("jobs: connect to SMTP server: %w", err)}
 	}
-	var answer *smtpAnswerError
-	if errors.As(err, &answer) && answer.reply.Code >= 500 {
-		return &PermanentError{Answer: answer.Error()}
+	return &smtpConn{client: conn, conn: netConn}, nil
+}
+
+// watch runs f, closing conn if ctx ends first (go-mail does not watch the
+// context once connected), and returns f's error.
+func watch(ctx context.Context, conn net.Conn, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		_ = conn.Close()
+		return <-done
 	}
-	if err != nil {
-		return fmt.Errorf("jobs: send mail: %w", err)
-	}
-	return nil
 }
 
 // transact runs one mail transaction on a connected client, each step with
-// its own deadline (go-mail's own send gives them all one), then QUITs.
+// its own deadline (go-mail's own send gives them all one).
 func transact(c *smtp.Client, msg *mail.Msg, t SMTPTimeouts) error {
 	from, err := msg.GetSender(false)
 	if err != nil {
@@ -264,13 +357,9 @@ func transact(c *smtp.Client, msg *mail.Msg, t SMTPTimeouts) error {
 	if err := step("the message", t.DataBlock, func() error { _, err := msg.WriteTo(w); return err }); err != nil {
 		return err
 	}
-	if err := step("the final \".\"", t.DataEnd, w.Close); err != nil {
-		return err
-	}
-	// Accepted: a QUIT that fails changes nothing.
-	_ = c.UpdateDeadline(smtpQuitTimeout)
-	_ = c.Quit()
-	return nil
+	// Accepted: the connection goes back to the pool, or is closed with a
+	// QUIT that the send does not wait for.
+	return step("the final \".\"", t.DataEnd, w.Close)
 }
 
 // smtpAnswerError is an answer of the server that refused a step.

@@ -23,8 +23,8 @@ import (
 )
 
 // kill9Owners is how many people each get one digest: more than one
-// replica's four workers, so that some digests wait while others are in
-// flight.
+// replica's four workers (--workers 4), so that some digests wait while
+// others are in flight.
 const kill9Owners = 6
 
 var riverClient = regexp.MustCompile(`river_client=(\S+)`)
@@ -60,7 +60,7 @@ func kill9WhileSending(t *testing.T, bin string, tg storetest.Target) {
 	smtp := mailtest.Start(t)
 	// A 10 s lease: renewed every 2.5 s, the catch-up every 5 s.
 	args := []string{"--database-url", url, "--smtp-url", "smtp://" + smtp.Addr + "?tls=none",
-		"--mail-from", "vendorwatch@example.lg.jp", "--digest-lease", "10s"}
+		"--mail-from", "vendorwatch@example.lg.jp", "--digest-lease", "10s", "--workers", "4"}
 	victim := startChild(t, bin, args...)
 	c := client{T: t, Base: "http://" + victim.addr, Token: firstToken(t, victim.stdout)}
 	m := riverClient.FindStringSubmatch(victim.stderr.String())

@@ -39,6 +39,7 @@ type serveConfig struct {
 	PublicURL       string
 	DueScanInterval time.Duration
 	DigestLease     time.Duration
+	Workers         int
 	RateLimit       int
 	CORSOrigins     string
 	TrustedProxies  string
@@ -73,6 +74,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "address staff open in a browser, put before the page (and API) paths in e-mails; http://<addr> when empty, required when --addr listens on all interfaces")
 	fs.DurationVar(&cfg.DueScanInterval, "due-scan-interval", 15*time.Minute, "how often the due-scan runs (it also runs on start)")
 	fs.DurationVar(&cfg.DigestLease, "digest-lease", jobs.DefaultDigestLease, "how long a sending job's hold on its reminders lasts unrenewed; a replica that dies mid-send is taken over within about 1.5 times this")
+	fs.IntVar(&cfg.Workers, "workers", 0, fmt.Sprintf("jobs (reminder e-mails, webhooks, scans) run at once on this replica; 0: %d on PostgreSQL, %d on SQLite", jobs.DefaultWorkersPostgres, jobs.DefaultWorkersSQLite))
 	fs.IntVar(&cfg.RateLimit, "rate-limit", api.DefaultRateLimit, "requests a caller (token, or IP without one) may make a minute, counted by each replica on its own (with N replicas set limit/N for a global limit)")
 	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (e.g. https://intra.example.lg.jp)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 10.0.0.0/8)")
@@ -355,7 +357,7 @@ func newJobs(cfg serveConfig, db *store.DB, mailer jobs.Mailer, digest *jobs.Dig
 	runner, err := jobs.New(jobs.Config{
 		Postgres: db.Kind() == store.Postgres, DB: db.SQL(), ListenerPool: db.PgxPool(), Schema: db.Schema(),
 		Store: db, Mailer: mailer, Digest: digest, Logger: log, Location: db.Location(), DueScanInterval: cfg.DueScanInterval,
-		DigestLease: cfg.DigestLease, MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
+		DigestLease: cfg.DigestLease, Workers: cfg.Workers, MessageIDDomain: messageIDDomain(cfg.MailFrom), OnEmailChange: db.OnEmailChange,
 		OnUrgentReminders: db.OnUrgentReminders,
 		Webhooks:          db, OnWebhookDeliveries: db.OnWebhookDeliveries,
 		Imports: db, OnImportPlan: db.OnImportPlan,

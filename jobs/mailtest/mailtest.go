@@ -3,7 +3,9 @@
 // brought up again (while down, connections are refused), told to refuse
 // recipients, to hold messages, to answer the final "." of DATA late, or to
 // drop the connection after receiving a message, or to be slow to answer
-// every message (DelayEveryDataReply).
+// every message (DelayEveryDataReply). It counts the connections it took
+// (Connections) and can close the open ones while it keeps listening
+// (DropConnections), as a server that restarts or times idle clients out.
 package mailtest
 
 import (
@@ -64,12 +66,15 @@ type Server struct {
 	// answer.
 	dataDelay time.Duration
 	replying  int
+	// open are the connections open now; accepted counts every one taken.
+	open     map[*smtp.Conn]bool
+	accepted int
 }
 
 // Start starts a server on a free loopback port; it stops with the test.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{t: t, closed: make(chan struct{})}
+	s := &Server{t: t, closed: make(chan struct{}), open: map[*smtp.Conn]bool{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("mailtest: listen: %v", err)
@@ -209,6 +214,34 @@ func (s *Server) Replying() int {
 	return s.replying
 }
 
+// Connections returns how many connections the server has taken.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
+}
+
+// OpenConnections returns how many connections are open now.
+func (s *Server) OpenConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
+}
+
+// DropConnections closes every open connection without a word, whatever
+// it is doing, and keeps listening: clients find out at their next command.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	open := make([]*smtp.Conn, 0, len(s.open))
+	for c := range s.open {
+		open = append(open, c)
+	}
+	s.mu.Unlock()
+	for _, c := range open {
+		_ = c.Conn().Close()
+	}
+}
+
 // Messages returns a copy of what arrived, in order.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -219,6 +252,10 @@ func (s *Server) Messages() []Message {
 type backend struct{ s *Server }
 
 func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	b.s.mu.Lock()
+	b.s.open[c] = true
+	b.s.accepted++
+	b.s.mu.Unlock()
 	return &session{s: b.s, conn: c}, nil
 }
 
@@ -229,8 +266,13 @@ type session struct {
 	to   []string
 }
 
-func (x *session) Reset()        { x.from, x.to = "", nil }
-func (x *session) Logout() error { return nil }
+func (x *session) Reset() { x.from, x.to = "", nil }
+func (x *session) Logout() error {
+	x.s.mu.Lock()
+	delete(x.s.open, x.conn)
+	x.s.mu.Unlock()
+	return nil
+}
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	x.from = from
