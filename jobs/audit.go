@@ -223,13 +223,7 @@ func (w *AuditNoticeWorker) Work(ctx context.Context, job *river.Job[AuditNotice
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	err = w.Mailer.Send(ctx, msg)
-	var perm *PermanentError
-	if errors.As(err, &perm) {
-		w.Logger.WarnContext(ctx, "audit notice refused for good", "person", a.PersonID, "type", a.Type, "answer", perm.Answer)
-		return river.JobCancel(err)
-	}
-	return err
+	return sendNotice(ctx, w.Mailer, w.Logger, msg, "audit notice", "person", a.PersonID, "type", a.Type)
 }
 
 // RenderAuditNotice builds an audit notice in the ciso's locale (Japanese

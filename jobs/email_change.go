@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -72,14 +71,8 @@ func (w *EmailChangeNoticeWorker) Work(ctx context.Context, job *river.Job[Email
 	if err != nil {
 		return err
 	}
-	err = w.Mailer.Send(ctx, msg)
-	var perm *PermanentError
-	if errors.As(err, &perm) {
-		// The old address may no longer exist: nothing a retry can mend.
-		w.Logger.WarnContext(ctx, "e-mail change notice refused for good", "person", a.PersonID, "answer", perm.Answer)
-		return river.JobCancel(err)
-	}
-	return err
+	// The old address may no longer exist: a refusal is for good.
+	return sendNotice(ctx, w.Mailer, w.Logger, msg, "e-mail change notice", "person", a.PersonID)
 }
 
 // RenderEmailChange builds the notice of a changed address, addressed to

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/textproto"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
 	mail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 )
@@ -409,4 +411,17 @@ func (o *OutboxMailer) Send(_ context.Context, m Message) error {
 		return fmt.Errorf("jobs: outbox: %w", err)
 	}
 	return nil
+}
+
+// sendNotice sends a single notice (not a reminder digest, which keeps its
+// ledger): a permanent refusal cancels the job, since no retry can mend it,
+// and is logged as what with attrs; any other error lets River retry.
+func sendNotice(ctx context.Context, m Mailer, log *slog.Logger, msg Message, what string, attrs ...any) error {
+	err := m.Send(ctx, msg)
+	var perm *PermanentError
+	if errors.As(err, &perm) {
+		log.WarnContext(ctx, what+" refused for good", append(attrs, "answer", perm.Answer)...)
+		return river.JobCancel(err)
+	}
+	return err
 }

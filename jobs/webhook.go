@@ -273,13 +273,7 @@ func (w *WebhookDisabledNoticeWorker) Work(ctx context.Context, job *river.Job[W
 	if err != nil {
 		return err
 	}
-	err = w.Mailer.Send(ctx, msg)
-	var perm *PermanentError
-	if errors.As(err, &perm) {
-		w.Logger.WarnContext(ctx, "webhook disabled notice refused for good", "subscription", a.SubscriptionID, "answer", perm.Answer)
-		return river.JobCancel(err)
-	}
-	return err
+	return sendNotice(ctx, w.Mailer, w.Logger, msg, "webhook disabled notice", "subscription", a.SubscriptionID)
 }
 
 // RenderWebhookDisabled builds the notice of a disabled subscription in the
