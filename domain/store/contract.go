@@ -114,12 +114,20 @@ func (r *contractClauseRow) covered() bool {
 
 const entityContract = "contract"
 
+// The memos of the contracts' JSON columns (jsonmemo.go).
+var (
+	assetsMemo         jsonMemo[domain.InformationAsset]
+	subcontractorsMemo jsonMemo[string]
+)
+
 func (r *contractRow) assets() []domain.InformationAsset {
-	out := []domain.InformationAsset{}
-	if !emptyJSONList(r.InformationAssets) {
-		_ = json.Unmarshal([]byte(r.InformationAssets), &out)
+	if emptyJSONList(r.InformationAssets) {
+		return []domain.InformationAsset{}
 	}
-	return out
+	if out := assetsMemo.decode(r.InformationAssets); out != nil {
+		return out
+	}
+	return []domain.InformationAsset{}
 }
 
 // emptyJSONList reports whether a JSON column holds no list items, which
@@ -139,7 +147,9 @@ func (r *contractRow) toDomain() *domain.Contract {
 	c.NextConfirmationDueNominal = nominalOr(r.NextConfirmationNom, r.NextConfirmationDue)
 	c.RenewalReviewDueNominal = nominalOr(r.RenewalReviewNom, r.RenewalReviewDue)
 	if !emptyJSONList(r.Subcontractors) {
-		_ = json.Unmarshal([]byte(r.Subcontractors), &c.Subcontractors)
+		if subs := subcontractorsMemo.decode(r.Subcontractors); subs != nil {
+			c.Subcontractors = subs
+		}
 	}
 	return c
 }

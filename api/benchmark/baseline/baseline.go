@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -60,10 +61,23 @@ func (q pgxQuerier) exec(ctx context.Context, s string, args ...any) error {
 // sqlQuerier runs prepared statements, as a hand-written handler would.
 type sqlQuerier struct {
 	db    *sql.DB
-	stmts map[string]*sql.Stmt
+	stmts sync.Map // text → *sql.Stmt
 }
 
-func (q *sqlQuerier) stmt(s string) *sql.Stmt { return q.stmts[s] }
+func (q *sqlQuerier) stmt(s string) *sql.Stmt {
+	if st, ok := q.stmts.Load(s); ok {
+		return st.(*sql.Stmt)
+	}
+	st, err := q.db.Prepare(s)
+	if err != nil {
+		panic(err) // the queries are fixed: a bug
+	}
+	if prev, loaded := q.stmts.LoadOrStore(s, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt)
+	}
+	return st
+}
 
 func (q *sqlQuerier) queryRow(ctx context.Context, s string, args ...any) scanner {
 	return q.stmt(s).QueryRowContext(ctx, args...)
@@ -93,10 +107,12 @@ const (
 	touchQuery     = `UPDATE tokens SET last_used_at = $1 WHERE (id = $2)`
 	contractCols   = `id, vendor_id, title, scope, start_date, end_date, auto_renew, renewal_term_months, notice_period_days, work_location, vendor_manager_name, subcontracting_allowed, subcontractors, owner_id, information_assets, status, termination_reason, last_confirmed_on, next_confirmation_due, renewal_review_due, next_confirmation_nominal, renewal_review_nominal, last_confirmation_due, renewal_reviewed_for, search_text, version, created_at, updated_at`
 	getQuery       = `SELECT ` + contractCols + ` FROM contracts WHERE (id = $1)`
-	listFirst      = `SELECT ` + contractCols + ` FROM contracts ORDER BY id ASC LIMIT $1`
-	listAfter      = `SELECT ` + contractCols + ` FROM contracts WHERE (id > $1) ORDER BY id ASC LIMIT $2`
-	listOwner      = `SELECT ` + contractCols + ` FROM contracts WHERE (owner_id = $1) ORDER BY id ASC LIMIT $2`
-	listOwnerAfter = `SELECT ` + contractCols + ` FROM contracts WHERE (owner_id = $1) AND (id > $2) ORDER BY id ASC LIMIT $3`
+	// The service writes the page size into the text (LIMIT 21); so do
+	// these, so that both databases plan the same statement.
+	listFirst      = `SELECT ` + contractCols + ` FROM contracts ORDER BY id ASC LIMIT `
+	listAfter      = `SELECT ` + contractCols + ` FROM contracts WHERE (id > $1) ORDER BY id ASC LIMIT `
+	listOwner      = `SELECT ` + contractCols + ` FROM contracts WHERE (owner_id = $1) ORDER BY id ASC LIMIT `
+	listOwnerAfter = `SELECT ` + contractCols + ` FROM contracts WHERE (owner_id = $1) AND (id > $2) ORDER BY id ASC LIMIT `
 )
 
 // Handler serves the two reads.
@@ -111,13 +127,13 @@ func NewPostgres(pool *pgxpool.Pool) *Handler { return newHandler(pgxQuerier{poo
 // NewSQLite serves from a SQLite database, with its statements prepared
 // once.
 func NewSQLite(ctx context.Context, db *sql.DB) (*Handler, error) {
-	q := &sqlQuerier{db: db, stmts: map[string]*sql.Stmt{}}
-	for _, s := range []string{authQuery, touchQuery, getQuery, listFirst, listAfter, listOwner, listOwnerAfter} {
+	q := &sqlQuerier{db: db}
+	for _, s := range []string{authQuery, touchQuery, getQuery} {
 		st, err := db.PrepareContext(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		q.stmts[s] = st
+		q.stmts.Store(s, st)
 	}
 	return newHandler(q), nil
 }
@@ -303,15 +319,16 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		rs  rows
 		err error
 	)
+	n := strconv.Itoa(limit + 1)
 	switch {
 	case owner == "" && after == "":
-		rs, err = h.q.query(r.Context(), listFirst, limit+1)
+		rs, err = h.q.query(r.Context(), listFirst+n)
 	case owner == "":
-		rs, err = h.q.query(r.Context(), listAfter, after, limit+1)
+		rs, err = h.q.query(r.Context(), listAfter+n, after)
 	case after == "":
-		rs, err = h.q.query(r.Context(), listOwner, owner, limit+1)
+		rs, err = h.q.query(r.Context(), listOwner+n, owner)
 	default:
-		rs, err = h.q.query(r.Context(), listOwnerAfter, owner, after, limit+1)
+		rs, err = h.q.query(r.Context(), listOwnerAfter+n, owner, after)
 	}
 	if err != nil {
 		problem(w, http.StatusServiceUnavailable)
