@@ -104,9 +104,9 @@ func (q *sqlQuerier) exec(ctx context.Context, s string, args ...any) error {
 const (
 	authQuery = `SELECT t.id AS token_id, t.role, t.revoked_at, t.last_used_at, p.id AS person_id, p.name, p.active ` +
 		`FROM tokens AS t JOIN people AS p ON p.id = t.person_id WHERE (t.secret_hash = $1)`
-	touchQuery     = `UPDATE tokens SET last_used_at = $1 WHERE (id = $2)`
-	contractCols   = `id, vendor_id, title, scope, start_date, end_date, auto_renew, renewal_term_months, notice_period_days, work_location, vendor_manager_name, subcontracting_allowed, subcontractors, owner_id, information_assets, status, termination_reason, last_confirmed_on, next_confirmation_due, renewal_review_due, next_confirmation_nominal, renewal_review_nominal, last_confirmation_due, renewal_reviewed_for, search_text, version, created_at, updated_at`
-	getQuery       = `SELECT ` + contractCols + ` FROM contracts WHERE (id = $1)`
+	touchQuery   = `UPDATE tokens SET last_used_at = $1 WHERE (id = $2)`
+	contractCols = `id, vendor_id, title, scope, start_date, end_date, auto_renew, renewal_term_months, notice_period_days, work_location, vendor_manager_name, subcontracting_allowed, subcontractors, owner_id, information_assets, status, termination_reason, last_confirmed_on, next_confirmation_due, renewal_review_due, next_confirmation_nominal, renewal_review_nominal, last_confirmation_due, renewal_reviewed_for, search_text, version, created_at, updated_at`
+	getQuery     = `SELECT ` + contractCols + ` FROM contracts WHERE (id = $1)`
 	// The service writes the page size into the text (LIMIT 21); so do
 	// these, so that both databases plan the same statement.
 	listFirst      = `SELECT ` + contractCols + ` FROM contracts ORDER BY id ASC LIMIT `
