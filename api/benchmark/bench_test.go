@@ -32,12 +32,16 @@ import (
 
 // Knobs, from the environment: VW_BENCH_CONTRACTS contracts (5,000),
 // VW_BENCH_CLIENTS concurrent clients (32), VW_BENCH_SECONDS of load per
-// side and round (2; two rounds, the sides alternating).
+// side (4), given in slices of half a second with the sides alternating,
+// so that both see the same share of what else the machine is doing.
 var (
 	nContracts = envInt("VW_BENCH_CONTRACTS", 5000)
 	nClients   = envInt("VW_BENCH_CLIENTS", 32)
-	seconds    = envInt("VW_BENCH_SECONDS", 2)
+	seconds    = envInt("VW_BENCH_SECONDS", 4)
 )
+
+// slice is one turn of one side.
+const slice = 500 * time.Millisecond
 
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
@@ -168,7 +172,7 @@ var cases = []readCase{
 }
 
 // BenchmarkReads runs each read against the service (api.New over the
-// store) and the baseline, alternating, with nClients concurrent clients
+// store) and the baseline, in alternating slices, with nClients concurrent clients
 // on loopback, and reports both rates and their ratio (service/baseline).
 // Run with -benchtime=1x; -count=5 for medians.
 func BenchmarkReads(b *testing.B) {
@@ -179,17 +183,25 @@ func BenchmarkReads(b *testing.B) {
 				b.Run(c.name, func(b *testing.B) {
 					var svc, base float64
 					for range b.N {
-						svc, base = 0, 0
-						for round := range 2 {
-							if round%2 == 0 {
-								svc += load(b, f, f.service, c)
-								base += load(b, f, f.base, c)
-							} else {
-								base += load(b, f, f.base, c)
-								svc += load(b, f, f.service, c)
+						load(b, f, f.service, c, slice) // connections, caches, prepared statements
+						load(b, f, f.base, c, slice)
+						var svcN, baseN float64
+						var svcT, baseT time.Duration
+						for i := range 2 * seconds {
+							first, second := f.service, f.base
+							if i%2 == 1 {
+								first, second = second, first
+							}
+							for _, target := range []string{first, second} {
+								n, took := load(b, f, target, c, slice)
+								if target == f.service {
+									svcN, svcT = svcN+float64(n), svcT+took
+								} else {
+									baseN, baseT = baseN+float64(n), baseT+took
+								}
 							}
 						}
-						svc, base = svc/2, base/2
+						svc, base = svcN/svcT.Seconds(), baseN/baseT.Seconds()
 					}
 					b.ReportMetric(svc, "svc_req/s")
 					b.ReportMetric(base, "base_req/s")
@@ -203,9 +215,9 @@ func BenchmarkReads(b *testing.B) {
 
 var transport = &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DisableCompression: true}
 
-// load sends requests from nClients clients for the configured seconds,
-// after a short warm-up, and returns the rate of answers (all must be 200).
-func load(b *testing.B, f *fixture, target string, c readCase) float64 {
+// load sends requests from nClients clients for d and returns how many
+// were answered (all must be 200) in how long.
+func load(b *testing.B, f *fixture, target string, c readCase, d time.Duration) (int64, time.Duration) {
 	client := &http.Client{Transport: transport}
 	run := func(d time.Duration) int64 {
 		var n, failed atomic.Int64
@@ -243,9 +255,7 @@ func load(b *testing.B, f *fixture, target string, c readCase) float64 {
 		}
 		return n.Load()
 	}
-	run(300 * time.Millisecond) // connections, caches, prepared statements
-	d := time.Duration(seconds) * time.Second
 	start := time.Now()
 	n := run(d)
-	return float64(n) / time.Since(start).Seconds()
+	return n, time.Since(start)
 }
