@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/vendorwatch/vendorwatch/domain"
 )
 
 // keyUse finds the texts the templates ask for by a literal key.
@@ -42,5 +44,17 @@ func TestEveryTemplateKeyHasBothLanguages(t *testing.T) {
 func TestEveryTextHasJapanese(t *testing.T) {
 	for k, m := range messages {
 		require.NotEmpty(t, m.ja, k)
+	}
+}
+
+// TestEveryAuditProblemHasALabel: the audit page names where the chain
+// breaks in words, whichever problem verification reports.
+func TestEveryAuditProblemHasALabel(t *testing.T) {
+	for _, p := range []string{domain.AuditHashMismatch, domain.AuditLinkMismatch, domain.AuditSequenceGap,
+		domain.AuditUnknownKey, domain.AuditKeyMismatch, domain.AuditHeadMismatch, domain.AuditUnkeyedTail} {
+		m, ok := messages["audit.problem."+p]
+		require.True(t, ok, p)
+		require.NotEmpty(t, m.ja, p)
+		require.NotEmpty(t, m.en, p)
 	}
 }
