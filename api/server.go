@@ -239,10 +239,7 @@ func New(cfg Config) *Server {
 	if cfg.TracerProvider != nil {
 		spanOpts = append(spanOpts, otelhttp.WithTracerProvider(cfg.TracerProvider))
 	}
-	s.handler = r
-	if tracingOn(cfg.TracerProvider) {
-		s.handler = otelhttp.NewHandler(r, "http", spanOpts...)
-	}
+	s.handler = otelhttp.NewHandler(r, "http", spanOpts...)
 	return s
 }
 
