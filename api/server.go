@@ -239,7 +239,10 @@ func New(cfg Config) *Server {
 	if cfg.TracerProvider != nil {
 		spanOpts = append(spanOpts, otelhttp.WithTracerProvider(cfg.TracerProvider))
 	}
-	s.handler = otelhttp.NewHandler(r, "http", spanOpts...)
+	s.handler = r
+	if tracingOn(cfg.TracerProvider) {
+		s.handler = otelhttp.NewHandler(r, "http", spanOpts...)
+	}
 	return s
 }
 

@@ -53,7 +53,21 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.year, d.month, d.day)
+	var b [10]byte
+	return string(d.appendTo(b[:0]))
+}
+
+// appendTo appends YYYY-MM-DD to b by hand: dates are written for every
+// row of every list, where fmt's formatting showed in profiles. Years are
+// within MinDateYear and MaxDateYear, so four digits.
+func (d Date) appendTo(b []byte) []byte {
+	y := d.year
+	if y < 0 || y > 9999 {
+		return fmt.Appendf(b, "%04d-%02d-%02d", d.year, d.month, d.day)
+	}
+	m, day := int(d.month), d.day
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10))
 }
 
 func (d Date) time() time.Time { return time.Date(d.year, d.month, d.day, 0, 0, 0, 0, time.UTC) }
@@ -79,7 +93,12 @@ func (d Date) After(e Date) bool { return d.time().After(e.time()) }
 func (d Date) DaysUntil(e Date) int { return int(e.time().Sub(d.time()).Hours() / 24) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+func (d Date) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return []byte{}, nil
+	}
+	return d.appendTo(make([]byte, 0, 10)), nil
+}
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Date) UnmarshalText(b []byte) error {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -112,11 +114,25 @@ func (r *contractClauseRow) covered() bool {
 
 const entityContract = "contract"
 
+// The memos of the contracts' JSON columns (jsonmemo.go).
+var (
+	assetsMemo         jsonMemo[domain.InformationAsset]
+	subcontractorsMemo jsonMemo[string]
+)
+
 func (r *contractRow) assets() []domain.InformationAsset {
-	out := []domain.InformationAsset{}
-	_ = json.Unmarshal([]byte(r.InformationAssets), &out)
-	return out
+	if emptyJSONList(r.InformationAssets) {
+		return []domain.InformationAsset{}
+	}
+	if out := assetsMemo.decode(r.InformationAssets); out != nil {
+		return out
+	}
+	return []domain.InformationAsset{}
 }
+
+// emptyJSONList reports whether a JSON column holds no list items, which
+// lists show often enough to skip decoding.
+func emptyJSONList(s string) bool { return s == "" || s == "[]" || s == "null" }
 
 func (r *contractRow) toDomain() *domain.Contract {
 	c := &domain.Contract{
@@ -130,7 +146,11 @@ func (r *contractRow) toDomain() *domain.Contract {
 	c.FiscalYear = domain.FiscalYearOf(r.StartDate)
 	c.NextConfirmationDueNominal = nominalOr(r.NextConfirmationNom, r.NextConfirmationDue)
 	c.RenewalReviewDueNominal = nominalOr(r.RenewalReviewNom, r.RenewalReviewDue)
-	_ = json.Unmarshal([]byte(r.Subcontractors), &c.Subcontractors)
+	if !emptyJSONList(r.Subcontractors) {
+		if subs := subcontractorsMemo.decode(r.Subcontractors); subs != nil {
+			c.Subcontractors = subs
+		}
+	}
 	return c
 }
 
@@ -163,8 +183,13 @@ func (r *contractRow) setDueDates(tier domain.RiskTier, p domain.PolicySettings,
 // FindContract implements domain.ContractService.
 func (db *DB) FindContract(ctx context.Context, id string) (*domain.Contract, error) {
 	var row contractRow
-	if err := loadRow(ctx, db.bun, &row, entityContract, id); err != nil {
-		return nil, err
+	// loadRow's query, run parameterised (prepared.go): a hot path.
+	err := db.selectOne(ctx, db.bun.NewSelect().Model(&row).Where("id = ?", id), &row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(entityContract, id)
+	}
+	if err != nil {
+		return nil, wrap("load "+entityContract, err)
 	}
 	return row.toDomain(), nil
 }
@@ -199,7 +224,7 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 	if err != nil {
 		return domain.Page[*domain.Contract]{}, err
 	}
-	return listPage(ctx, q, &rows, p, "list contracts",
+	return listPagePrepared(ctx, db, q, &rows, p, "list contracts",
 		(*contractRow).toDomain,
 		func(c *domain.Contract) string { return c.ID })
 }

@@ -200,6 +200,9 @@ func (db *DB) ReplacePerson(ctx context.Context, id string, ifVersion *int, in d
 		out, err = db.replacePersonTx(ctx, tx, id, ifVersion, in)
 		return err
 	})
+	if err == nil {
+		db.tokens.invalidate() // the person may be inactive now, or renamed
+	}
 	return out, err
 }
 
@@ -259,6 +262,7 @@ func (db *DB) replacePersonTx(ctx context.Context, tx bun.Tx, id string, ifVersi
 
 // DeletePerson implements domain.PersonService.
 func (db *DB) DeletePerson(ctx context.Context, id string, ifVersion *int) error {
+	defer db.tokens.invalidate()
 	return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var row personRow
 		if err := loadRow(ctx, tx, &row, entityPerson, id); err != nil {

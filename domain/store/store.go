@@ -102,6 +102,13 @@ type DB struct {
 	// checkpointDir is where checkpoints are written and read besides the
 	// database; see UseAuditCheckpointDir.
 	checkpointDir string
+	// hooks are the query hooks added to bun, which the parameterised
+	// reads (prepared.go) call themselves.
+	hooks []bun.QueryHook
+	// stmts are SQLite's prepared statements of the parameterised reads.
+	stmts stmtCache
+	// tokens caches authenticated tokens for a moment (token.go).
+	tokens tokenCache
 }
 
 // OnEmailChange sets what queues the notice of a changed e-mail address,
@@ -139,8 +146,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.bun.AddQueryHook(db.outage)
-	db.bun.AddQueryHook(newTraceHook(db.kind))
+	db.hooks = []bun.QueryHook{db.outage, newTraceHook(db.kind)}
+	for _, h := range db.hooks {
+		db.bun.AddQueryHook(h)
+	}
 	return db, nil
 }
 
@@ -175,6 +184,13 @@ func (db *DB) openPostgres(ctx context.Context, dsn string, opts Options) error 
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
+	// One pool configuration: database/sql keeps open, and idle, as many
+	// connections as the pgx pool's size (pool_max_conns, or pgx's default),
+	// so that it neither churns connections (its default keeps 2 idle) nor
+	// waits in the pgx pool for one it holds idle itself; the pgx pool has
+	// one more, for River's LISTEN connection, which it takes directly.
+	sqlConns := cfg.MaxConns
+	cfg.MaxConns++
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("store: connect to PostgreSQL: %w", err)
@@ -188,6 +204,11 @@ func (db *DB) openPostgres(ctx context.Context, dsn string, opts Options) error 
 	db.kind, db.pool = Postgres, pool
 	db.outage.reset = pool.Reset
 	db.sql = stdlib.OpenDBFromPool(pool)
+	db.sql.SetMaxOpenConns(int(sqlConns))
+	db.sql.SetMaxIdleConns(int(sqlConns))
+	// pgx's pool closes connections by its own lifetime settings.
+	db.sql.SetConnMaxIdleTime(0)
+	db.sql.SetConnMaxLifetime(0)
 	db.bun = bun.NewDB(db.sql, pgdialect.New())
 	return nil
 }
@@ -234,6 +255,7 @@ func (db *DB) openSQLite(ctx context.Context, dsn string) error {
 
 // Close closes the connections.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.bun.Close()
 	if db.pool != nil {
 		db.pool.Close()

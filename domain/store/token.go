@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,20 +53,94 @@ const entityToken = "token"
 // lastUsedResolution bounds how often authentication writes last_used_at.
 const lastUsedResolution = time.Minute
 
+// tokenCacheTTL is how long a replica trusts a token it has looked up
+// without looking again: a revocation, or a person set inactive, through
+// another replica takes effect here within it (through this one, at once).
+const tokenCacheTTL = 500 * time.Millisecond
+
+// maxCachedTokens bounds the cache; only tokens that authenticated get in,
+// so it is as large as the tokens in use, and starts afresh past this.
+const maxCachedTokens = 10000
+
+// tokenCache keeps, per replica and for tokenCacheTTL, the actors of tokens
+// that authenticated, by the hash of their secret: a request then costs no
+// lookup (a join) when its token was seen a moment ago.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedToken
+	// gen counts invalidations; a lookup that began before one does not
+	// store what it read, which may already be stale.
+	gen uint64
+}
+
+type cachedToken struct {
+	actor domain.Actor
+	until time.Time // monotonic: the store's clock may stand still in tests
+}
+
+func (c *tokenCache) get(hash string) (domain.Actor, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok || !time.Now().Before(e.until) {
+		return domain.Actor{}, false
+	}
+	return e.actor, true
+}
+
+func (c *tokenCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put stores an actor read in generation gen, unless an invalidation came
+// since.
+func (c *tokenCache) put(hash string, a domain.Actor, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.entries == nil || len(c.entries) >= maxCachedTokens {
+		c.entries = map[string]cachedToken{}
+	}
+	c.entries[hash] = cachedToken{actor: a, until: time.Now().Add(tokenCacheTTL)}
+}
+
+// invalidate forgets every cached token, after a change that may make one
+// stop authenticating or change its actor (a revocation, a person changed
+// or deleted).
+func (c *tokenCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.entries = nil
+}
+
+// tokenAuth is what authentication reads of a token and its person.
+type tokenAuth struct {
+	TokenID    string     `bun:"token_id"`
+	Role       string     `bun:"role"`
+	RevokedAt  *time.Time `bun:"revoked_at"`
+	LastUsedAt *time.Time `bun:"last_used_at"`
+	PersonID   string     `bun:"person_id"`
+	Name       string     `bun:"name"`
+	Active     bool       `bun:"active"`
+}
+
 // Authenticate implements domain.TokenService.
 func (db *DB) Authenticate(ctx context.Context, secret string) (domain.Actor, error) {
-	var r struct {
-		TokenID    string     `bun:"token_id"`
-		Role       string     `bun:"role"`
-		RevokedAt  *time.Time `bun:"revoked_at"`
-		LastUsedAt *time.Time `bun:"last_used_at"`
-		PersonID   string     `bun:"person_id"`
-		Name       string     `bun:"name"`
-		Active     bool       `bun:"active"`
+	hash := domain.HashTokenSecret(secret)
+	if a, ok := db.tokens.get(hash); ok {
+		return a, nil
 	}
-	err := db.bun.NewSelect().TableExpr("tokens AS t").Join("JOIN people AS p ON p.id = t.person_id").
+	gen := db.tokens.generation()
+	var r tokenAuth
+	q := db.bun.NewSelect().TableExpr("tokens AS t").Join("JOIN people AS p ON p.id = t.person_id").
 		ColumnExpr("t.id AS token_id, t.role, t.revoked_at, t.last_used_at, p.id AS person_id, p.name, p.active").
-		Where("t.secret_hash = ?", domain.HashTokenSecret(secret)).Scan(ctx, &r)
+		Where("t.secret_hash = ?", hash)
+	err := db.selectOne(ctx, q, &r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Actor{}, domain.Errorf(domain.EUNAUTHORIZED, "the token is not known").WithJa("このトークンは登録されていません。")
 	}
@@ -80,12 +155,16 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (domain.Actor, er
 	}
 	now := db.Now()
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) >= lastUsedResolution {
-		// Usage bookkeeping, not a change of the token: no version, no audit.
+		// Usage bookkeeping, not a change of the token: no version, no
+		// audit. With the cache it runs on a lookup, not on every request,
+		// and at most once a minute for a token.
 		if _, err := db.bun.NewUpdate().Table("tokens").Set("last_used_at = ?", now).Where("id = ?", r.TokenID).Exec(ctx); err != nil {
 			return domain.Actor{}, wrap("record token use", err)
 		}
 	}
-	return domain.Actor{PersonID: r.PersonID, TokenID: r.TokenID, Role: domain.Role(r.Role), Name: r.Name}, nil
+	a := domain.Actor{PersonID: r.PersonID, TokenID: r.TokenID, Role: domain.Role(r.Role), Name: r.Name}
+	db.tokens.put(hash, a, gen)
+	return a, nil
 }
 
 // CreateToken implements domain.TokenService.
@@ -185,5 +264,8 @@ func (db *DB) RevokeToken(ctx context.Context, id string, ifVersion *int) (*doma
 		out = row.toDomain()
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditRevoke, EntityType: entityToken, EntityID: id, Before: before, After: out})
 	})
+	if err == nil {
+		db.tokens.invalidate() // at once on this replica; elsewhere within tokenCacheTTL
+	}
 	return out, err
 }
