@@ -202,7 +202,16 @@ func (db *DB) openPostgres(ctx context.Context, dsn string, opts Options) error 
 		return fmt.Errorf("store: PostgreSQL at %s:%d is not reachable: %s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, rootCause(err))
 	}
 	db.kind, db.pool = Postgres, pool
-	db.outage.reset = pool.Reset
+	db.outage.reset = func() {
+		// database/sql holds its idle connections acquired from the pool,
+		// out of pool.Reset's reach: dropping its idle pool (and setting the
+		// size back) releases them, and a released connection of a reset
+		// pool is closed. Without it each dead idle connection would fail
+		// one more request after a failover.
+		pool.Reset()
+		db.sql.SetMaxIdleConns(0)
+		db.sql.SetMaxIdleConns(int(sqlConns))
+	}
 	db.sql = stdlib.OpenDBFromPool(pool)
 	db.sql.SetMaxOpenConns(int(sqlConns))
 	db.sql.SetMaxIdleConns(int(sqlConns))
