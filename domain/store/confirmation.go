@@ -157,6 +157,25 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	if err != nil {
 		return nil, err
 	}
+	row, err := db.newScheduledConfirmation(contractID, contract.VendorID, due, nominal, coverage)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
+		if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
+			return nil, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first").WithJa(confirmationScheduledJa)
+		}
+		return nil, fmt.Errorf("store: insert confirmation: %w", err)
+	}
+	c := row.toDomain(db.today())
+	return c, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityConfirmation, EntityID: c.ID, After: c})
+}
+
+// newScheduledConfirmation builds the row of a scheduled confirmation of
+// the contract, due on due (nominal: the date asked for), whose checklist
+// is the clauses included on the contract now (coverage). A contract that
+// includes none has nothing to confirm, and is refused.
+func (db *DB) newScheduledConfirmation(contractID, vendorID string, due, nominal domain.Date, coverage []domain.ClauseCoverage) (*confirmationRow, error) {
 	checklist := []domain.ChecklistItem{}
 	for _, c := range coverage {
 		if c.Status == domain.ClauseIncluded {
@@ -170,16 +189,8 @@ func (db *DB) scheduleConfirmation(ctx context.Context, tx bun.Tx, contractID st
 	}
 	body, _ := json.Marshal(checklist)
 	now := db.Now()
-	row := &confirmationRow{ID: uuid.Must(uuid.NewV7()).String(), ContractID: contractID, VendorID: contract.VendorID, DueDate: due, DueDateNominal: nominal,
-		Status: string(domain.ConfirmationScheduled), Checklist: string(body), Version: 1, CreatedAt: now, UpdatedAt: now}
-	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-		if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
-			return nil, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first").WithJa(confirmationScheduledJa)
-		}
-		return nil, fmt.Errorf("store: insert confirmation: %w", err)
-	}
-	c := row.toDomain(db.today())
-	return c, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityConfirmation, EntityID: c.ID, After: c})
+	return &confirmationRow{ID: uuid.Must(uuid.NewV7()).String(), ContractID: contractID, VendorID: vendorID, DueDate: due, DueDateNominal: nominal,
+		Status: string(domain.ConfirmationScheduled), Checklist: string(body), Version: 1, CreatedAt: now, UpdatedAt: now}, nil
 }
 
 // CompleteConfirmation implements domain.ConfirmationService.

@@ -440,6 +440,16 @@ func contractCoverage(ctx context.Context, tx bun.IDB, clauses []*domain.Catalog
 	if err := tx.NewSelect().Model(&rows).Where("contract_id = ?", contractID).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: load contract clauses: %w", err)
 	}
+	return coverageOf(clauses, rows), nil
+}
+
+// coverageOf is a contract's coverage from the clause catalogue (retired
+// items included) and the contract's clause rows: one entry per catalogue
+// clause, a retired one only where the contract has a row for it that is not
+// missing. It
+// reads nothing, so a caller covering many contracts reads their clause
+// rows in one query.
+func coverageOf(clauses []*domain.CatalogueItem, rows []contractClauseRow) []domain.ClauseCoverage {
 	have := map[string]*contractClauseRow{}
 	for i := range rows {
 		have[rows[i].Code] = &rows[i]
@@ -452,7 +462,7 @@ func contractCoverage(ctx context.Context, tx bun.IDB, clauses []*domain.Catalog
 		}
 		out = append(out, r.coverage(c))
 	}
-	return out, nil
+	return out
 }
 
 // ContractClauses implements domain.ContractService.

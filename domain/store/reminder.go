@@ -174,6 +174,11 @@ var dueQueries = map[domain.SubjectType]string{
 // ScanDue implements domain.ReminderService.
 func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.EnqueueDigests) (domain.ScanReport, error) {
 	ctx = domain.WithActor(ctx, domain.SystemActor)
+	// The scan's queries read date-range indexes; on SQLite they are chosen
+	// only with statistics (Optimize), which a register grown since the
+	// start may lack. Statistics make the scan fast, not correct: one that
+	// cannot be refreshed now (the database busy) is not worth failing for.
+	_ = db.Optimize(ctx)
 	// Expiring contracts and scheduling confirmations come first, in
 	// transactions of their own: a first scan over a large register
 	// schedules thousands, and other writers wait only for one batch at a
@@ -456,7 +461,7 @@ func lastOverdue(ctx context.Context, tx bun.Tx, loc *time.Location, st domain.S
 }
 
 // reminderBatch is how many ledger rows one INSERT writes.
-const reminderBatch = 500
+const reminderBatch = 1000
 
 // queueReminders writes new ledger rows in batches and returns those
 // written. The unique index still guards against a row written meanwhile:
@@ -534,15 +539,20 @@ func (db *DB) expireContracts(ctx context.Context, tx bun.Tx, today domain.Date)
 	return len(rows), nil
 }
 
-// scheduleBatch is how many confirmations one transaction of a scan
-// schedules.
-const scheduleBatch = 250
+// scheduleBatch is about how many confirmations one transaction of a scan
+// schedules, and how many contracts one read of the candidates returns:
+// each batch is a handful of statements (the candidates, their scheduled
+// confirmations, their clauses, one multi-row INSERT of the confirmations
+// and one of their audit events), so other writers wait for one batch at a
+// time, tens of milliseconds, not for the whole first scan of a large
+// register.
+const scheduleBatch = 1000
 
 // prepareScan renews the auto-renewing contracts whose end passed,
 // expires the others that ended, reopens the corrective actions whose risk
 // acceptance ran out, then schedules the confirmations entering the
-// reminder window, scheduleBatch per transaction, and reports how many of
-// each.
+// reminder window, about scheduleBatch per transaction, and reports how
+// many of each.
 func (db *DB) prepareScan(ctx context.Context, today domain.Date) (rep domain.ScanReport, err error) {
 	rep.Today = today
 	scheduled := 0
@@ -561,75 +571,169 @@ func (db *DB) prepareScan(ctx context.Context, today domain.Date) (rep domain.Sc
 		return rep, err
 	}
 	defer func() { rep.ConfirmationsScheduled = scheduled }()
-	// Contracts are taken in id order, after the last one of the previous
-	// batch, so each batch moves on and the loop ends; a contract that comes
-	// due behind the cursor meanwhile is the next scan's.
-	after := ""
-	for {
-		seen := 0
+	// Contracts are read in the order of their due date and id, after the
+	// last one read, so each read moves on and the loop ends; a contract
+	// that comes due behind the cursor meanwhile is the next scan's. A
+	// transaction reads until it has scheduleBatch contracts to schedule or
+	// has read them all: a repeat scan, which finds every contract in the
+	// window scheduled already, reads them in one transaction.
+	var after *contractDue
+	for done := false; !done; {
 		err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			settings, err := db.settings(ctx, tx)
 			if err != nil {
 				return err
 			}
 			_, until := domain.ScanWindow(today, settings.PolicySettings)
-			ids, err := db.contractsToConfirm(ctx, tx, until, after, scheduleBatch)
-			if err != nil {
-				return err
+			var todo []contractDue
+			for len(todo) < scheduleBatch && !done {
+				page, err := db.contractsDue(ctx, tx, until, after, scheduleBatch)
+				if err != nil {
+					return err
+				}
+				done = len(page) < scheduleBatch
+				if len(page) > 0 {
+					after = &page[len(page)-1]
+				}
+				unscheduled, err := withoutScheduledConfirmation(ctx, tx, page)
+				if err != nil {
+					return err
+				}
+				todo = append(todo, unscheduled...)
 			}
-			seen = len(ids)
-			n, err := db.scheduleDueConfirmations(ctx, tx, ids)
+			n, err := db.scheduleDueConfirmations(ctx, tx, todo)
 			scheduled += n
-			if len(ids) > 0 {
-				after = ids[len(ids)-1]
-			}
 			return err
 		})
 		if err != nil {
 			return rep, err
 		}
-		if seen < scheduleBatch {
-			return rep, nil
-		}
 	}
+	return rep, nil
 }
 
-// contractsToConfirm returns, in id order after the id after, up to limit
-// active contracts whose next confirmation enters the reminder window and
-// that have no scheduled confirmation yet.
-func (db *DB) contractsToConfirm(ctx context.Context, tx bun.Tx, until domain.Date, after string, limit int) ([]string, error) {
-	var ids []string
-	err := tx.NewSelect().Table("contracts").Column("id").Where("id > ?", after).
-		Where("status = ? AND next_confirmation_due <= ?", string(domain.ContractActive), until).
-		Where("NOT EXISTS (SELECT 1 FROM confirmations f WHERE f.contract_id = contracts.id AND f.status = ?)", string(domain.ConfirmationScheduled)).
-		// A contract that includes no clause has nothing to confirm; its
-		// owner sees that on the contract, and the scan does not retry it.
-		Where("EXISTS (SELECT 1 FROM contract_clauses cc WHERE cc.contract_id = contracts.id AND cc.status = ?)", string(domain.ClauseIncluded)).
-		Order("id").Limit(int64(limit)).Scan(ctx, &ids)
-	if err != nil {
+// contractDue is what scheduling a contract's confirmation needs of the
+// contract.
+type contractDue struct {
+	ID       string      `bun:"id"`
+	VendorID string      `bun:"vendor_id"`
+	Due      domain.Date `bun:"next_confirmation_due,type:date"`
+	Nominal  domain.Date `bun:"next_confirmation_nominal,type:date"`
+}
+
+// contractsDue returns, in the order of (next confirmation due, id) after
+// the contract after (nil: from the start), up to limit active contracts
+// whose next confirmation enters the reminder window (until). It is a
+// range of the partial index contracts_confirmation_due_idx (migration
+// 0027), read in the index's order and stopped at limit, so it costs the
+// rows it returns whatever the size of the register. Which of them need a
+// confirmation is decided on the page (withoutScheduledConfirmation,
+// scheduleDueConfirmations), by primary-key lookups, not in this query:
+// anti-joins there are planned on table statistics, and those of the
+// confirmations the scan itself is writing are stale during the scan.
+func (db *DB) contractsDue(ctx context.Context, tx bun.Tx, until domain.Date, after *contractDue, limit int) ([]contractDue, error) {
+	var due []contractDue
+	q := tx.NewSelect().Table("contracts").Column("id", "vendor_id", "next_confirmation_due", "next_confirmation_nominal").
+		Where("status = ? AND next_confirmation_due <= ?", string(domain.ContractActive), until)
+	if after != nil {
+		q = q.Where("(next_confirmation_due, id) > (?, ?)", after.Due, after.ID)
+	}
+	if err := q.OrderExpr("next_confirmation_due, id").Limit(int64(limit)).Scan(ctx, &due); err != nil {
 		return nil, fmt.Errorf("store: find contracts to confirm: %w", err)
 	}
-	return ids, nil
+	return due, nil
 }
 
-// scheduleDueConfirmations creates the scheduled confirmation of each of the
-// contracts.
-func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, ids []string) (int, error) {
-	if len(ids) == 0 {
+// withoutScheduledConfirmation returns the contracts that have no
+// scheduled confirmation, read through the unique index of scheduled
+// confirmations (migration 0005).
+func withoutScheduledConfirmation(ctx context.Context, tx bun.Tx, contracts []contractDue) ([]contractDue, error) {
+	if len(contracts) == 0 {
+		return nil, nil
+	}
+	var scheduled []string
+	if err := tx.NewSelect().Table("confirmations").Column("contract_id").
+		Where("contract_id IN (?) AND status = ?", bun.In(contractIDs(contracts)), string(domain.ConfirmationScheduled)).
+		Scan(ctx, &scheduled); err != nil {
+		return nil, fmt.Errorf("store: check scheduled confirmations: %w", err)
+	}
+	has := make(map[string]bool, len(scheduled))
+	for _, id := range scheduled {
+		has[id] = true
+	}
+	out := contracts[:0:0]
+	for _, c := range contracts {
+		if !has[c.ID] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func contractIDs(contracts []contractDue) []string {
+	ids := make([]string, len(contracts))
+	for i, c := range contracts {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// scheduleDueConfirmations creates the scheduled confirmation of each of
+// the contracts that includes a clause, as scheduleConfirmation does one by
+// one, in a few statements: their clauses are read in one query, the
+// confirmations and their audit events written in multi-row INSERTs. The
+// caller has checked, in the same transaction, what scheduleConfirmation
+// checks per contract (active, nothing scheduled yet). It returns how many
+// it scheduled.
+func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, contracts []contractDue) (int, error) {
+	if len(contracts) == 0 {
 		return 0, nil
 	}
 	clauses, err := db.catalogueItems(ctx, tx, domain.CatalogueClauses, true)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, id := range ids {
-		if _, err := db.scheduleConfirmation(ctx, tx, id, domain.Date{}, clauses); err != nil {
-			return n, err
-		}
-		n++
+	var clauseRows []contractClauseRow
+	if err := tx.NewSelect().Model(&clauseRows).Where("contract_id IN (?)", bun.In(contractIDs(contracts))).Scan(ctx); err != nil {
+		return 0, fmt.Errorf("store: load contract clauses: %w", err)
 	}
-	return n, nil
+	byContract := make(map[string][]contractClauseRow, len(contracts))
+	includes := make(map[string]bool, len(contracts))
+	for _, r := range clauseRows {
+		byContract[r.ContractID] = append(byContract[r.ContractID], r)
+		includes[r.ContractID] = includes[r.ContractID] || r.Status == string(domain.ClauseIncluded)
+	}
+	rows := make([]*confirmationRow, 0, len(contracts))
+	entries := make([]auditEntry, 0, len(contracts))
+	today := db.today()
+	for _, c := range contracts {
+		if !includes[c.ID] {
+			// A contract that includes no clause has nothing to confirm;
+			// its owner sees that on the contract, and the scan does not
+			// retry it.
+			continue
+		}
+		row, err := db.newScheduledConfirmation(c.ID, c.VendorID, c.Due, nominalOr(c.Nominal, c.Due), coverageOf(clauses, byContract[c.ID]))
+		if err != nil {
+			return 0, err
+		}
+		rows = append(rows, row)
+		conf := row.toDomain(today)
+		entries = append(entries, auditEntry{Action: domain.AuditCreate, EntityType: entityConfirmation, EntityID: conf.ID, After: conf})
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		if domain.ErrorCodeOf(translate(err)) == domain.ECONFLICT {
+			return 0, domain.Errorf(domain.ECONFLICT, "the contract already has a scheduled confirmation; complete that one first").WithJa(confirmationScheduledJa)
+		}
+		return 0, fmt.Errorf("store: insert confirmations: %w", err)
+	}
+	if err := db.appendAuditMany(ctx, tx, entries); err != nil {
+		return 0, err
+	}
+	return len(rows), nil
 }
 
 // cancelQueuedReminders stops every queued reminder about a subject: its

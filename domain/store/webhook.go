@@ -218,6 +218,37 @@ func (db *DB) webhookChange(ctx context.Context, tx bun.Tx, ev domain.ChangeEven
 	return db.writeDeliveries(ctx, tx, subs, t, ev)
 }
 
+// webhookChanges is webhookChange for many changes of one transaction
+// (appendAuditMany): the subscriptions are read once per event type, not
+// once per change.
+func (db *DB) webhookChanges(ctx context.Context, tx bun.Tx, evs []domain.ChangeEvent) error {
+	if db.webhooks == nil {
+		return nil
+	}
+	targets := map[domain.WebhookEventType][]string{}
+	for _, ev := range evs {
+		t, ok := domain.WebhookEventFor(ev.EntityType, ev.Action)
+		if !ok {
+			continue
+		}
+		subs, read := targets[t]
+		if !read {
+			var err error
+			if subs, err = db.webhookTargets(ctx, tx, t); err != nil {
+				return err
+			}
+			targets[t] = subs
+		}
+		if len(subs) == 0 {
+			continue
+		}
+		if err := db.writeDeliveries(ctx, tx, subs, t, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // writeDeliveries writes and queues the deliveries of one event to subs.
 func (db *DB) writeDeliveries(ctx context.Context, tx bun.Tx, subs []string, t domain.WebhookEventType, ev domain.ChangeEvent) error {
 	body, err := json.Marshal(domain.WebhookPayload{Type: t, Timestamp: ev.OccurredAt.UTC(),
