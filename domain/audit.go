@@ -271,7 +271,7 @@ func (v *AuditChainVerifier) Result() AuditVerification {
 	slices.SortFunc(cps, func(a, b AuditCheckpointBroken) int { return cmp.Compare(a.Seq, b.Seq) })
 	return AuditVerification{OK: v.broken == nil && len(cps) == 0, Checked: v.checked, FirstBroken: v.broken,
 		UnsealedBeforeHead: v.broken != nil && v.broken.Problem == AuditUnsealedBeforeHead,
-		HeadSeq: v.prevSeq, HeadHash: v.prevHash, KeyID: v.prevKey,
+		HeadSeq:            v.prevSeq, HeadHash: v.prevHash, KeyID: v.prevKey,
 		CheckpointsChecked: v.cpChecked, CheckpointsBroken: cps, FilesBroken: []EvidenceBrokenFile{}}
 }
 
@@ -306,6 +306,16 @@ type AuditService interface {
 	// link, if any, and re-hashes every live evidence file's bytes, reporting
 	// each one that no longer matches its recorded SHA-256 or is missing.
 	VerifyAuditChain(ctx context.Context) (AuditVerification, error)
+}
+
+// AuditSealer chains the events that writes append unsealed (PostgreSQL),
+// in seq order, and moves the chain's head.
+type AuditSealer interface {
+	// SealAudit chains every event committed so far and returns how many
+	// it chained; EUNAVAILABLE when it cannot go on (the segment's key is
+	// not this process's, a break above the head, writers that keep the
+	// chain lock).
+	SealAudit(ctx context.Context) (int, error)
 }
 
 // AuditCheckpointer keeps the signed checkpoints of the chain and the

@@ -408,7 +408,7 @@ func (db *DB) readAuditHead(ctx context.Context) (auditHead, error) {
 // batches so that memory stays flat however long the log is, and returns
 // the seq of the last one that held. Up to the head every event is fed (an
 // unsealed one there is a break); past it, sealedOnly, only sealed ones
-// (hash <> ''), since an unsealed tail is the sealer's work to come.
+// (hash <> ”), since an unsealed tail is the sealer's work to come.
 func (db *DB) checkAuditEvents(ctx context.Context, v *domain.AuditChainVerifier, last, upTo int64, sealedOnly bool) (int64, error) {
 	for {
 		var rows []*auditEventRow

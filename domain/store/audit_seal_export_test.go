@@ -32,3 +32,7 @@ func (db *DB) AppendTestAudit(ctx context.Context, name string, taken chan<- str
 		return nil
 	})
 }
+
+// WriteLockKey is the advisory lock key serialised writes take on
+// PostgreSQL, for tests that hold it from another connection.
+func (db *DB) WriteLockKey() int64 { return db.writeLock }
