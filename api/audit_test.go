@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
@@ -47,6 +48,9 @@ func TestTamperingWithOneAuditRowIsFound(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		p := e.createPerson("改ざん 確認", "tamper@example.lg.jp", nil)
 		e.createPerson("後続", "later@example.lg.jp", nil)
+		// Sealed first: an unsealed event edited would be sealed as it is.
+		_, err := e.db.SealAudit(context.Background())
+		require.NoError(t, err)
 		var events struct {
 			Items []domain.AuditEvent `json:"items"`
 		}
@@ -54,7 +58,7 @@ func TestTamperingWithOneAuditRowIsFound(t *testing.T) {
 		require.Len(t, events.Items, 1)
 		target := events.Items[0]
 
-		_, err := e.db.SQL().Exec(`UPDATE audit_events SET after_json = replace(after_json, '改ざん', '改竄') WHERE id = '` + target.ID + `'`)
+		_, err = e.db.SQL().Exec(`UPDATE audit_events SET after_json = replace(after_json, '改ざん', '改竄') WHERE id = '` + target.ID + `'`)
 		require.NoError(t, err)
 
 		v := e.must(http.StatusOK, "GET", "/v1/audit-events/verify", e.admin, nil).JSON(t)
@@ -70,7 +74,10 @@ func TestDeletingAnAuditRowIsFound(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		p := e.createPerson("削除 確認", "gone@example.lg.jp", nil)
 		e.createPerson("後続", "after@example.lg.jp", nil)
-		_, err := e.db.SQL().Exec(`DELETE FROM audit_events WHERE entity_id = '` + p.ID + `'`)
+		// Sealed first: an unsealed event deleted becomes a seq_void.
+		_, err := e.db.SealAudit(context.Background())
+		require.NoError(t, err)
+		_, err = e.db.SQL().Exec(`DELETE FROM audit_events WHERE entity_id = '` + p.ID + `'`)
 		require.NoError(t, err)
 		v := e.must(http.StatusOK, "GET", "/v1/audit-events/verify", e.admin, nil).JSON(t)
 		require.Equal(t, false, v["ok"])

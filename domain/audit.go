@@ -20,7 +20,15 @@ const (
 	AuditDelete = "delete"
 	AuditRevoke = "revoke"
 	AuditSeed   = "seed"
+	// AuditSeqVoid is the event the sealer puts at a seq that a
+	// transaction took and did not commit (entity AuditChainEntity, entity
+	// id the seq), so that the chain numbers its events without gaps.
+	AuditSeqVoid = "seq_void"
 )
+
+// AuditChainEntity is the entity type of the chain's own events
+// (AuditSeqVoid).
+const AuditChainEntity = "audit_chain"
 
 // AuditEvent records one change: who, what, before and after. Events form a
 // hash chain: each Hash covers the event's fields and the previous Hash, so
@@ -37,9 +45,9 @@ type AuditEvent struct {
 	Reason     string          `json:"reason,omitempty" doc:"Why, where the change carries a reason."`
 	Before     json.RawMessage `json:"before,omitempty" doc:"The entity before the change; absent on create."`
 	After      json.RawMessage `json:"after,omitempty" doc:"The entity after the change; absent on delete."`
-	PrevHash   string          `json:"prev_hash" pattern:"^([0-9a-f]{64})?$" doc:"Hash of the previous event; empty for the first."`
-	Hash       string          `json:"hash" pattern:"^[0-9a-f]{64}$" doc:"HMAC-SHA-256 under the audit key of key_id over this event and prev_hash; plain SHA-256 for events of the legacy, unkeyed segment."`
-	KeyID      string          `json:"key_id,omitempty" pattern:"^([0-9a-f]{16})?$" doc:"Id (fingerprint) of the audit key whose segment the event belongs to; absent for the legacy, unkeyed segment."`
+	PrevHash   string          `json:"prev_hash" pattern:"^([0-9a-f]{64})?$" doc:"Hash of the previous event; empty for the first, and while the event is not sealed yet."`
+	Hash       string          `json:"hash" pattern:"^([0-9a-f]{64})?$" doc:"HMAC-SHA-256 under the audit key of key_id over this event and prev_hash; plain SHA-256 for events of the legacy, unkeyed segment. Empty while the event is not sealed yet: on PostgreSQL a change's event is chained by the sealer, within seconds of its commit."`
+	KeyID      string          `json:"key_id,omitempty" pattern:"^([0-9a-f]{16})?$" doc:"Id (fingerprint) of the audit key whose segment the event belongs to; absent for the legacy, unkeyed segment and while the event is not sealed yet."`
 }
 
 // ComputeHash returns the hash the event must carry given its fields and
@@ -96,6 +104,12 @@ type AuditVerification struct {
 	HeadHash string `json:"head_hash" pattern:"^([0-9a-f]{64})?$" doc:"Hash of the last event checked; empty for an empty chain."`
 	// KeyID is the key of the last event: the segment the chain is in now.
 	KeyID string `json:"key_id,omitempty" pattern:"^([0-9a-f]{16})?$" doc:"Key id of the last event checked (the chain's current segment); absent for the legacy, unkeyed segment."`
+	// Unsealed counts the events after the head not sealed yet: the
+	// normal tail on PostgreSQL while the sealer catches up, not a break.
+	Unsealed int `json:"unsealed" doc:"How many events after the head are not sealed yet (on PostgreSQL the sealer chains committed events within seconds; verification seals what it can first). Not a break."`
+	// UnsealedBeforeHead is true when an unsealed event sits where the
+	// chain is sealed: tampering (FirstBroken names it).
+	UnsealedBeforeHead bool `json:"unsealed_before_head" doc:"True when an event at or below the head is unsealed, which the sealer never leaves: tampering; first_broken names it (unsealed_before_head)."`
 	// CheckpointsChecked and CheckpointsBroken are the signed checkpoints
 	// (database and checkpoint folder) compared with the chain.
 	CheckpointsChecked int                     `json:"checkpoints_checked" doc:"How many signed checkpoints (database and checkpoint folder) were compared with the chain."`
@@ -118,7 +132,7 @@ type AuditCheckpointBroken struct {
 type AuditBrokenLink struct {
 	Seq     int64  `json:"seq" doc:"Position of the broken event."`
 	ID      string `json:"id" doc:"ID of the broken event."`
-	Problem string `json:"problem" enum:"hash_mismatch,link_mismatch,sequence_gap,unknown_key,key_mismatch,head_mismatch,unkeyed_tail" doc:"What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), or unkeyed_tail (a key is configured but no event is under one)."`
+	Problem string `json:"problem" enum:"hash_mismatch,link_mismatch,sequence_gap,unknown_key,key_mismatch,head_mismatch,unkeyed_tail,unsealed_before_head" doc:"What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), unkeyed_tail (a key is configured but no event is under one), or unsealed_before_head (an event the head has passed carries no hash: unsealed or inserted after sealing)."`
 }
 
 // Audit chain problems reported by VerifyAuditChain.
@@ -130,6 +144,9 @@ const (
 	AuditKeyMismatch  = "key_mismatch"
 	AuditHeadMismatch = "head_mismatch"
 	AuditUnkeyedTail  = "unkeyed_tail"
+	// AuditUnsealedBeforeHead: an event at or below the head is unsealed
+	// (its hash is empty), which the sealer never leaves behind.
+	AuditUnsealedBeforeHead = "unsealed_before_head"
 )
 
 // AuditChainVerifier checks events in chain order. Feed it every event from
@@ -190,6 +207,8 @@ func (v *AuditChainVerifier) Check(e *AuditEvent) bool {
 	switch {
 	case e.Seq != v.prevSeq+1:
 		fail(AuditSequenceGap)
+	case e.Hash == "":
+		fail(AuditUnsealedBeforeHead)
 	case e.PrevHash != v.prevHash:
 		fail(AuditLinkMismatch)
 	case e.KeyID != "" && key == nil:
@@ -251,7 +270,8 @@ func (v *AuditChainVerifier) Result() AuditVerification {
 	}
 	slices.SortFunc(cps, func(a, b AuditCheckpointBroken) int { return cmp.Compare(a.Seq, b.Seq) })
 	return AuditVerification{OK: v.broken == nil && len(cps) == 0, Checked: v.checked, FirstBroken: v.broken,
-		HeadSeq: v.prevSeq, HeadHash: v.prevHash, KeyID: v.prevKey,
+		UnsealedBeforeHead: v.broken != nil && v.broken.Problem == AuditUnsealedBeforeHead,
+		HeadSeq:            v.prevSeq, HeadHash: v.prevHash, KeyID: v.prevKey,
 		CheckpointsChecked: v.cpChecked, CheckpointsBroken: cps, FilesBroken: []EvidenceBrokenFile{}}
 }
 
@@ -286,6 +306,16 @@ type AuditService interface {
 	// link, if any, and re-hashes every live evidence file's bytes, reporting
 	// each one that no longer matches its recorded SHA-256 or is missing.
 	VerifyAuditChain(ctx context.Context) (AuditVerification, error)
+}
+
+// AuditSealer chains the events that writes append unsealed (PostgreSQL),
+// in seq order, and moves the chain's head.
+type AuditSealer interface {
+	// SealAudit chains every event committed so far and returns how many
+	// it chained; EUNAVAILABLE when it cannot go on (the segment's key is
+	// not this process's, a break above the head, writers that keep the
+	// chain lock).
+	SealAudit(ctx context.Context) (int, error)
 }
 
 // AuditCheckpointer keeps the signed checkpoints of the chain and the

@@ -14,6 +14,41 @@ import (
 	"github.com/vendorwatch/vendorwatch/domain"
 )
 
+// DefaultAuditSealInterval is how often the sealer runs by default: an
+// event is in the chain within about this long of its commit.
+const DefaultAuditSealInterval = time.Second
+
+// AuditSealArgs asks the sealer to chain the events written so far.
+type AuditSealArgs struct{}
+
+// Kind implements river.JobArgs.
+func (AuditSealArgs) Kind() string { return "audit_seal" }
+
+// AuditSealWorker chains the events that writes appended unsealed
+// (PostgreSQL). The leader queues it every AuditSealInterval; any replica
+// may run it. A sealer that cannot go on (a replica without the key of the
+// chain's segment, during a key rotation; a break above the head) logs why
+// and leaves the events to the next run, on whichever replica: the job is
+// not retried, since the next period's is on its way.
+type AuditSealWorker struct {
+	river.WorkerDefaults[AuditSealArgs]
+	Sealer domain.AuditSealer
+	Logger *slog.Logger
+}
+
+// Work implements river.Worker.
+func (w *AuditSealWorker) Work(ctx context.Context, _ *river.Job[AuditSealArgs]) error {
+	n, err := w.Sealer.SealAudit(ctx)
+	if err != nil {
+		w.Logger.WarnContext(ctx, "audit events not sealed", "sealed", n, "error", err.Error())
+		return nil
+	}
+	if n > 0 {
+		w.Logger.DebugContext(ctx, "audit events sealed", "sealed", n)
+	}
+	return nil
+}
+
 // AuditVerifyArgs asks for a verification of the audit hash chain.
 type AuditVerifyArgs struct{}
 

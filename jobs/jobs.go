@@ -34,6 +34,7 @@ type Client = river.Client[*sql.Tx]
 type Store interface {
 	domain.AuditService
 	domain.AuditCheckpointer
+	domain.AuditSealer
 	// ListPeople finds the cisos told of checkpoints and breaks.
 	ListPeople(ctx context.Context, f domain.PersonFilter, p domain.PageRequest) (domain.Page[*domain.Person], error)
 	domain.ReminderService
@@ -69,6 +70,10 @@ type Config struct {
 	// AuditVerifyInterval is how often the chain is verified; daily when zero.
 	// It is verified on every start of Runner.Start too.
 	AuditVerifyInterval time.Duration
+	// AuditSealInterval is how often the sealer chains the events writes
+	// appended unsealed (PostgreSQL only: SQLite chains as it writes);
+	// DefaultAuditSealInterval when zero.
+	AuditSealInterval time.Duration
 	// OnAuditVerified, when set, is called after each verification of the
 	// audit chain with its result (a metrics gauge, say).
 	OnAuditVerified func(ctx context.Context, v domain.AuditVerification)
@@ -283,6 +288,9 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.AuditVerifyInterval <= 0 {
 		cfg.AuditVerifyInterval = 24 * time.Hour
 	}
+	if cfg.AuditSealInterval <= 0 {
+		cfg.AuditSealInterval = DefaultAuditSealInterval
+	}
 	if cfg.DigestRetryCap <= 0 {
 		cfg.DigestRetryCap = time.Minute
 	}
@@ -319,6 +327,9 @@ func New(cfg Config) (*Runner, error) {
 	for _, add := range []func() error{
 		func() error {
 			return river.AddWorkerSafely(workers, auditVerify)
+		},
+		func() error {
+			return river.AddWorkerSafely(workers, &AuditSealWorker{Sealer: cfg.Store, Logger: logger})
 		},
 		func() error { return river.AddWorkerSafely(workers, &DueScanWorker{scanner: sc, logger: logger}) },
 		func() error { return river.AddWorkerSafely(workers, &CatchUpWorker{scanner: sc, logger: logger}) },
@@ -401,6 +412,14 @@ func New(cfg Config) (*Runner, error) {
 				},
 				// Runner.Start verifies on every start; this is the daily one.
 				&river.PeriodicJobOpts{ID: "audit_verify"}),
+		}
+		if cfg.Postgres {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(cfg.AuditSealInterval),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return AuditSealArgs{}, &river.InsertOpts{MaxAttempts: 1,
+						UniqueOpts: river.UniqueOpts{ByPeriod: cfg.AuditSealInterval}}
+				},
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "audit_seal"}))
 		}
 	}
 	client, err := river.NewClient(driver, rc)

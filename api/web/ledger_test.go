@@ -138,7 +138,10 @@ func TestAuditPageIsForAuditorsAndAdmins(t *testing.T) {
 
 func TestAuditVerificationShowsWhereTheChainBreaks(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
-		_, err := e.db.SQL().Exec("UPDATE audit_events SET reason = 'tampered' WHERE seq = 2")
+		// Sealed first: an unsealed event edited would be sealed as it is.
+		_, err := e.db.SealAudit(context.Background())
+		require.NoError(t, err)
+		_, err = e.db.SQL().Exec("UPDATE audit_events SET reason = 'tampered' WHERE seq = 2")
 		require.NoError(t, err)
 		v := e.signedIn().submit("/audit", "/audit/verify", nil)
 		require.Equal(t, http.StatusOK, v.Status, v.Body)

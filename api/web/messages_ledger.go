@@ -54,6 +54,7 @@ func init() {
 		"audit.problem.key_mismatch":           {"鍵の切替えの記録なしに鍵が変わっています", "its key changes without a key rotation event"},
 		"audit.problem.head_mismatch":          {"チェーンの末尾を示す記録（audit_head）が最後の記録を指していません", "the chain's head does not name the last event"},
 		"audit.problem.unkeyed_tail":           {"鍵の設定後に鍵のない記録が続いています", "unkeyed events follow the keyed chain"},
+		"audit.problem.unsealed_before_head":   {"封印済みの範囲に封印されていない記録があります", "an event the chain has already sealed past carries no seal"},
 		"audit.entity_type":                    {"対象の種類", "Kind of entity"},
 		"audit.entity_id":                      {"対象のID", "Entity ID"},
 		"audit.system":                         {"システム", "System"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -59,50 +60,48 @@ type auditEntry struct {
 	After      any
 }
 
-// auditHead is the single row every append moves: the last event's seq,
-// hash and key id.
+// auditHead is the single row the chain's end is kept in: the last sealed
+// event's seq, hash and key id.
 type auditHead struct {
 	Seq      int64  `bun:"seq"`
 	LastHash string `bun:"last_hash"`
 	KeyID    string `bun:"key_id"`
 }
 
-// appendAudit appends one event to the chain inside tx. Updating the
-// single-row audit_head first takes its row lock, so concurrent writers on
-// PostgreSQL append one after the other and the chain never forks. When the
-// head is in another key's segment than this process's key, an
-// audit_key_rotated event comes first (rotateAudit).
+// appendAudit appends one event to the chain inside tx, a transaction of
+// writeTx. On PostgreSQL the event is inserted unsealed, with the next seq
+// of audit_events_seq: no row every writer waits for, the sealer chains it
+// later (audit_seal.go). On SQLite, which has one writer, it is chained at
+// once after the head the transaction read. The first append of a process
+// under a new key starts the key's segment (rotateAudit, ensureSegment).
 func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
-	var head auditHead
-	batch, _ := ctx.Value(auditBatchKey{}).(*auditBatch)
-	switch {
-	case batch != nil && batch.loaded:
-		head = batch.head
-	default:
-		// The transaction holds the head's row lock (inTx): read it, and
-		// write it once at the end (flushAuditBatch, or below).
-		if err := tx.NewRaw(`SELECT seq, last_hash, key_id FROM audit_head WHERE id = 1`).Scan(ctx, &head); err != nil {
-			return fmt.Errorf("store: read audit head: %w", err)
-		}
-	}
+	ev := db.newAuditEvent(ctx, e.Action, e.EntityType, e.EntityID, e.Reason)
 	var err error
-	if head, err = db.rotateAudit(ctx, tx, head); err != nil {
-		return err
-	}
-	ev := db.newAuditEvent(ctx, head, e.Action, e.EntityType, e.EntityID, e.Reason)
 	if ev.Before, err = marshalSnapshot(e.Before); err != nil {
 		return err
 	}
 	if ev.After, err = marshalSnapshot(e.After); err != nil {
 		return err
 	}
-	if head, err = db.insertAuditEvent(ctx, tx, ev); err != nil {
-		return err
+	w := writeStateOf(ctx)
+	if w == nil {
+		return errors.New("store: an audit event is appended only in a write transaction (inTx)")
 	}
-	if batch != nil {
-		batch.head, batch.loaded = head, true
-	} else if err := moveAuditHead(ctx, tx, head); err != nil {
-		return err
+	if db.kind == Postgres {
+		if err := db.ensureSegment(ctx, tx); err != nil {
+			return err
+		}
+		if err := insertUnsealed(ctx, tx, ev); err != nil {
+			return err
+		}
+	} else {
+		if w.head, err = db.rotateAudit(ctx, tx, w.head); err != nil {
+			return err
+		}
+		if w.head, err = db.insertSealed(ctx, tx, w.head, ev); err != nil {
+			return err
+		}
+		w.moved = true
 	}
 	// The one place where changes become webhook deliveries, in the
 	// change's transaction.
@@ -114,13 +113,13 @@ func (db *DB) appendAudit(ctx context.Context, tx bun.Tx, e auditEntry) error {
 		Action: ev.Action, OccurredAt: ev.OccurredAt, Object: obj})
 }
 
-// newAuditEvent builds the event that follows head, by the actor of ctx.
-func (db *DB) newAuditEvent(ctx context.Context, head auditHead, action, entityType, entityID, reason string) *domain.AuditEvent {
+// newAuditEvent builds an event by the actor of ctx, without its place in
+// the chain (seq, prev_hash, hash, key_id).
+func (db *DB) newAuditEvent(ctx context.Context, action, entityType, entityID, reason string) *domain.AuditEvent {
 	actor := actorOf(ctx)
 	ev := &domain.AuditEvent{
-		Seq: head.Seq + 1, ID: uuid.Must(uuid.NewV7()).String(), OccurredAt: db.Now(),
-		ActorName: actor.Name, Action: action, EntityType: entityType, EntityID: entityID,
-		Reason: reason, PrevHash: head.LastHash,
+		ID: uuid.Must(uuid.NewV7()).String(), OccurredAt: db.Now(),
+		ActorName: actor.Name, Action: action, EntityType: entityType, EntityID: entityID, Reason: reason,
 	}
 	if actor.PersonID != "" {
 		id := actor.PersonID
@@ -129,27 +128,42 @@ func (db *DB) newAuditEvent(ctx context.Context, head auditHead, action, entityT
 	return ev
 }
 
-// insertAuditEvent hashes ev under this process's key and inserts it,
-// returning the head it makes.
-func (db *DB) insertAuditEvent(ctx context.Context, tx bun.Tx, ev *domain.AuditEvent) (auditHead, error) {
-	row, head := db.sealAuditEvent(ev)
-	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
-		return auditHead{}, fmt.Errorf("store: insert audit event: %w", err)
-	}
-	return head, nil
-}
-
-// sealAuditEvent hashes ev under this process's key and returns its row
-// and the head it makes, without writing either.
-func (db *DB) sealAuditEvent(ev *domain.AuditEvent) (*auditEventRow, auditHead) {
-	ev.KeyID = db.auditKeys.ID()
-	ev.Hash = ev.ComputeHash(db.auditKeys.Current)
-	row := &auditEventRow{
+// auditRowOf is the row of ev as it is stored.
+func auditRowOf(ev *domain.AuditEvent) *auditEventRow {
+	return &auditEventRow{
 		Seq: ev.Seq, ID: ev.ID, OccurredAt: ev.OccurredAt, ActorID: ev.ActorID, ActorName: ev.ActorName,
 		Action: ev.Action, EntityType: ev.EntityType, EntityID: ev.EntityID, Reason: ev.Reason,
 		BeforeJSON: rawPtr(ev.Before), AfterJSON: rawPtr(ev.After), PrevHash: ev.PrevHash, Hash: ev.Hash, KeyID: ev.KeyID,
 	}
-	return row, auditHead{Seq: ev.Seq, LastHash: ev.Hash, KeyID: ev.KeyID}
+}
+
+// insertUnsealed inserts ev unsealed (PostgreSQL), its seq taken from
+// audit_events_seq in the same statement. The transaction holds the chain
+// lock shared (writeTx): the sealer relies on no seq being taken without
+// it.
+func insertUnsealed(ctx context.Context, tx bun.Tx, ev *domain.AuditEvent) error {
+	if _, err := tx.NewInsert().Model(auditRowOf(ev)).Value("seq", "nextval('audit_events_seq')").Exec(ctx); err != nil {
+		return fmt.Errorf("store: insert audit event: %w", err)
+	}
+	return nil
+}
+
+// chainAfter chains ev after head under this process's key (seq,
+// prev_hash, key id and hash) and returns the head it makes (SQLite).
+func (db *DB) chainAfter(head auditHead, ev *domain.AuditEvent) auditHead {
+	ev.Seq, ev.PrevHash, ev.KeyID = head.Seq+1, head.LastHash, db.auditKeys.ID()
+	ev.Hash = ev.ComputeHash(db.auditKeys.Current)
+	return auditHead{Seq: ev.Seq, LastHash: ev.Hash, KeyID: ev.KeyID}
+}
+
+// insertSealed chains ev after head under this process's key and inserts
+// it, returning the head it makes (SQLite).
+func (db *DB) insertSealed(ctx context.Context, tx bun.Tx, head auditHead, ev *domain.AuditEvent) (auditHead, error) {
+	next := db.chainAfter(head, ev)
+	if _, err := tx.NewInsert().Model(auditRowOf(ev)).Exec(ctx); err != nil {
+		return auditHead{}, fmt.Errorf("store: insert audit event: %w", err)
+	}
+	return next, nil
 }
 
 // auditInsertBatch is how many events one INSERT of appendAuditMany
@@ -157,40 +171,46 @@ func (db *DB) sealAuditEvent(ev *domain.AuditEvent) (*auditEventRow, auditHead) 
 // enough to keep each statement (snapshots included) to a few megabytes.
 const auditInsertBatch = 1000
 
-// appendAuditMany appends one event per entry, in order, inside tx: the
-// events appendAudit would append one by one (same chain, same webhook
-// deliveries), in a few statements instead of three or four per event: the
-// head read once, one multi-row INSERT per auditInsertBatch events, the
-// head written once (or kept in the transaction's auditBatch), the webhook
-// subscriptions read once per event type. The due-scan's bulk steps use it.
+// appendAuditMany appends one event per entry, in order, inside tx, a
+// transaction of writeTx: the events appendAudit would append one by one
+// (same chain, same webhook deliveries), in one multi-row INSERT per
+// auditInsertBatch events instead of a statement or two per event, with
+// the webhook subscriptions read once per event type. On PostgreSQL the
+// events are inserted unsealed, their seqs taken in entries' order; on
+// SQLite they are chained after the transaction's head. The due-scan's bulk
+// steps use it.
 func (db *DB) appendAuditMany(ctx context.Context, tx bun.Tx, entries []auditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	var head auditHead
-	batch, _ := ctx.Value(auditBatchKey{}).(*auditBatch)
-	if batch != nil && batch.loaded {
-		head = batch.head
-	} else if err := tx.NewRaw(`SELECT seq, last_hash, key_id FROM audit_head WHERE id = 1`).Scan(ctx, &head); err != nil {
-		return fmt.Errorf("store: read audit head: %w", err)
+	w := writeStateOf(ctx)
+	if w == nil {
+		return errors.New("store: an audit event is appended only in a write transaction (inTx)")
 	}
 	var err error
-	if head, err = db.rotateAudit(ctx, tx, head); err != nil {
+	if db.kind == Postgres {
+		err = db.ensureSegment(ctx, tx)
+	} else {
+		w.head, err = db.rotateAudit(ctx, tx, w.head)
+	}
+	if err != nil {
 		return err
 	}
 	rows := make([]*auditEventRow, 0, min(len(entries), auditInsertBatch))
 	changes := make([]domain.ChangeEvent, 0, len(entries))
 	for i, e := range entries {
-		ev := db.newAuditEvent(ctx, head, e.Action, e.EntityType, e.EntityID, e.Reason)
+		ev := db.newAuditEvent(ctx, e.Action, e.EntityType, e.EntityID, e.Reason)
 		if ev.Before, err = marshalSnapshot(e.Before); err != nil {
 			return err
 		}
 		if ev.After, err = marshalSnapshot(e.After); err != nil {
 			return err
 		}
-		var row *auditEventRow
-		row, head = db.sealAuditEvent(ev)
-		rows = append(rows, row)
+		if db.kind != Postgres {
+			w.head = db.chainAfter(w.head, ev)
+			w.moved = true
+		}
+		rows = append(rows, auditRowOf(ev))
 		obj := ev.After
 		if obj == nil {
 			obj = ev.Before
@@ -198,22 +218,22 @@ func (db *DB) appendAuditMany(ctx context.Context, tx bun.Tx, entries []auditEnt
 		changes = append(changes, domain.ChangeEvent{ID: ev.ID, EntityType: ev.EntityType, EntityID: ev.EntityID,
 			Action: ev.Action, OccurredAt: ev.OccurredAt, Object: obj})
 		if len(rows) == auditInsertBatch || i == len(entries)-1 {
-			if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			q := tx.NewInsert().Model(&rows)
+			if db.kind == Postgres {
+				// PostgreSQL evaluates the rows in order: seqs follow entries.
+				q = q.Value("seq", "nextval('audit_events_seq')")
+			}
+			if _, err := q.Exec(ctx); err != nil {
 				return fmt.Errorf("store: insert audit events: %w", err)
 			}
 			rows = rows[:0]
 		}
 	}
-	if batch != nil {
-		batch.head, batch.loaded = head, true
-	} else if err := moveAuditHead(ctx, tx, head); err != nil {
-		return err
-	}
 	return db.webhookChanges(ctx, tx, changes)
 }
 
 // moveAuditHead writes the head row.
-func moveAuditHead(ctx context.Context, tx bun.Tx, head auditHead) error {
+func moveAuditHead(ctx context.Context, tx bun.IDB, head auditHead) error {
 	if _, err := tx.NewUpdate().Table("audit_head").Set("seq = ?", head.Seq).Set("last_hash = ?", head.LastHash).
 		Set("key_id = ?", head.KeyID).Where("id = 1").Exec(ctx); err != nil {
 		return fmt.Errorf("store: move audit head: %w", err)
@@ -221,97 +241,161 @@ func moveAuditHead(ctx context.Context, tx bun.Tx, head auditHead) error {
 	return nil
 }
 
+// rotationEvent is the audit_key_rotated event that starts the current
+// key's segment after the segment of key prev ("" for the legacy one or an
+// empty chain).
+func (db *DB) rotationEvent(ctx context.Context, prev string) (*domain.AuditEvent, error) {
+	cur := db.auditKeys.ID()
+	ev := db.newAuditEvent(ctx, domain.AuditKeyRotated, domain.AuditKeyEntity, cur, "")
+	var err error
+	if prev != "" {
+		if ev.Before, err = marshalSnapshot(map[string]string{"key_id": prev}); err != nil {
+			return nil, err
+		}
+	}
+	if ev.After, err = marshalSnapshot(map[string]string{"key_id": cur,
+		"public_key": base64.StdEncoding.EncodeToString(db.auditKeys.Current.PublicKey())}); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
 // rotateAudit starts this process's key segment when the head is in
-// another: it appends an audit_key_rotated event under the new key that
-// names the previous key id, and returns the head after it. The head may be
-// in the legacy segment or under one of the previous keys; a head under a
-// key this process does not know (another replica rotated to a newer key)
-// refuses the write, since going back to an old key would let whoever holds
-// it rewrite the new segment.
+// another (SQLite): it appends an audit_key_rotated event under the new key
+// that names the previous key id, and returns the head after it. The head
+// may be in the legacy segment or under one of the previous keys; a head
+// under a key this process does not know (another process rotated to a
+// newer key) refuses the write, since going back to an old key would let
+// whoever holds it rewrite the new segment.
 func (db *DB) rotateAudit(ctx context.Context, tx bun.Tx, head auditHead) (auditHead, error) {
 	cur := db.auditKeys.ID()
 	if head.KeyID == cur {
 		return head, nil
 	}
 	if head.KeyID != "" && db.auditKeys.Lookup(head.KeyID) == nil || cur == "" {
-		return head, unavailable(fmt.Errorf("store: the audit chain is under the key %s, which this process has not: "+
-			"start it with that key (--audit-key), or with it as --audit-key-previous to rotate", head.KeyID))
+		return head, unknownHeadKey(head.KeyID)
 	}
-	ev := db.newAuditEvent(ctx, head, domain.AuditKeyRotated, domain.AuditKeyEntity, cur, "")
-	var err error
-	if head.KeyID != "" {
-		if ev.Before, err = marshalSnapshot(map[string]string{"key_id": head.KeyID}); err != nil {
-			return head, err
-		}
-	}
-	if ev.After, err = marshalSnapshot(map[string]string{"key_id": cur,
-		"public_key": base64.StdEncoding.EncodeToString(db.auditKeys.Current.PublicKey())}); err != nil {
+	ev, err := db.rotationEvent(ctx, head.KeyID)
+	if err != nil {
 		return head, err
 	}
-	return db.insertAuditEvent(ctx, tx, ev)
+	return db.insertSealed(ctx, tx, head, ev)
+}
+
+// unknownHeadKey is the refusal to chain under a key this process has not.
+func unknownHeadKey(keyID string) error {
+	return unavailable(fmt.Errorf("store: the audit chain is under the key %s, which this process has not: "+
+		"start it with that key (--audit-key), or with it as --audit-key-previous to rotate", keyID))
+}
+
+// ensureSegment starts this process's key segment on PostgreSQL, once per
+// process: when the latest audit_key_rotated event (sealed or not) names
+// another key, that this process knows as a previous one, or none (an
+// empty or legacy chain), an unsealed rotation event is inserted before
+// the transaction's own event, so the sealer chains what follows under the
+// new key. When it names a key this process has not (another replica
+// rotated to a newer one), the write goes ahead unsealed: a replica that
+// holds the key seals it, in that key's segment. Two processes starting a
+// segment together write two rotation events to the same key, which
+// verification accepts (the key does not change at the second).
+func (db *DB) ensureSegment(ctx context.Context, tx bun.Tx) error {
+	cur := db.auditKeys.ID()
+	if cur == "" || db.segmentReady.Load() {
+		return nil
+	}
+	latest, err := latestSegment(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if latest == cur || latest != "" && db.auditKeys.Lookup(latest) == nil {
+		db.segmentReady.Store(true)
+		return nil
+	}
+	ev, err := db.rotationEvent(ctx, latest)
+	if err != nil {
+		return err
+	}
+	// The flag is set by the next append, which finds this event committed.
+	return insertUnsealed(ctx, tx, ev)
+}
+
+// latestSegment returns the key id named by the latest audit_key_rotated
+// event, sealed or not: the segment the chain's next events belong to; ""
+// when there is none (an empty or legacy chain).
+func latestSegment(ctx context.Context, tx bun.IDB) (string, error) {
+	var latest string
+	err := tx.NewSelect().Table("audit_events").Column("entity_id").
+		Where("entity_type = ? AND action = ?", domain.AuditKeyEntity, domain.AuditKeyRotated).
+		Order("seq DESC").Limit(1).Scan(ctx, &latest)
+	if err != nil && !isNoRows(err) {
+		return "", fmt.Errorf("store: read the audit key segment: %w", err)
+	}
+	return latest, nil
+}
+
+// chainEmpty reports whether the audit log holds no event at all.
+func chainEmpty(ctx context.Context, tx bun.IDB) (bool, error) {
+	some, err := tx.NewSelect().Table("audit_events").Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: read the audit log: %w", err)
+	}
+	return !some, nil
 }
 
 // UseAuditKeys sets the keys of the audit chain: events are appended under
 // the current key (none: the legacy, unkeyed chain), and the chain verifies
 // under the current and previous ones. The keys are never stored.
-func (db *DB) UseAuditKeys(ring domain.AuditKeyring) { db.auditKeys = ring }
+func (db *DB) UseAuditKeys(ring domain.AuditKeyring) {
+	db.auditKeys = ring
+	db.segmentReady.Store(false)
+}
 
 // AuditKeys returns the keys set by UseAuditKeys.
 func (db *DB) AuditKeys() domain.AuditKeyring { return db.auditKeys }
 
-// StartAuditSegment appends the audit_key_rotated event when the chain's
-// head is not under the current key yet, so that the first start under a
-// new key records the rotation at once rather than at the first change. It
-// reports whether it did.
+// StartAuditSegment appends the audit_key_rotated event when the chain is
+// not under the current key yet, so that the first start under a new key
+// records the rotation at once rather than at the first change, and (on
+// PostgreSQL) seals it. It reports whether it did. An empty chain starts
+// the segment at its first event.
 func (db *DB) StartAuditSegment(ctx context.Context) (bool, error) {
 	if db.auditKeys.Current == nil {
 		return false, nil
 	}
 	rotated := false
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var head auditHead
-		if err := tx.NewRaw(`SELECT seq, last_hash, key_id FROM audit_head WHERE id = 1`).Scan(ctx, &head); err != nil {
-			return fmt.Errorf("store: read audit head: %w", err)
+		if db.kind != Postgres {
+			w := writeStateOf(ctx)
+			if w.head.KeyID == db.auditKeys.ID() || w.head.Seq == 0 {
+				return nil
+			}
+			head, err := db.rotateAudit(ctx, tx, w.head)
+			w.head, w.moved, rotated = head, true, err == nil
+			return err
 		}
-		if head.KeyID == db.auditKeys.ID() || head.Seq == 0 {
-			return nil // an empty chain starts the segment at its first event
+		empty, err := chainEmpty(ctx, tx)
+		if err != nil || empty {
+			return err
 		}
-		next, err := db.rotateAudit(ctx, tx, head)
+		latest, err := latestSegment(ctx, tx)
+		switch {
+		case err != nil || latest == db.auditKeys.ID():
+			return err
+		case latest != "" && db.auditKeys.Lookup(latest) == nil:
+			return unknownHeadKey(latest)
+		}
+		ev, err := db.rotationEvent(ctx, latest)
 		if err != nil {
 			return err
 		}
 		rotated = true
-		return moveAuditHead(ctx, tx, next)
+		return insertUnsealed(ctx, tx, ev)
 	})
-	return rotated, err
-}
-
-// auditBatch keeps the audit head of a transaction that appends many
-// events (an import's commit) in memory: updating the one head row
-// thousands of times in one transaction grows its version chain on
-// PostgreSQL, and every update walks it. The events are appended as
-// always; the head is written once, by flushAuditBatch, before the
-// transaction ends.
-type auditBatch struct {
-	head   auditHead
-	loaded bool
-}
-
-type auditBatchKey struct{}
-
-// withAuditBatch returns a context whose appends inside one transaction
-// (taken by inTx, which holds the head's lock) share one batch.
-func withAuditBatch(ctx context.Context) (context.Context, *auditBatch) {
-	b := &auditBatch{}
-	return context.WithValue(ctx, auditBatchKey{}, b), b
-}
-
-// flushAuditBatch writes the batch's head.
-func flushAuditBatch(ctx context.Context, tx bun.Tx, b *auditBatch) error {
-	if !b.loaded {
-		return nil
+	if err != nil || db.kind != Postgres {
+		return rotated, err
 	}
-	return moveAuditHead(ctx, tx, b.head)
+	_, err = db.SealAudit(ctx)
+	return rotated, err
 }
 
 func marshalSnapshot(v any) (json.RawMessage, error) {
@@ -395,11 +479,17 @@ func (db *DB) readAuditHead(ctx context.Context) (auditHead, error) {
 
 // checkAuditEvents feeds v the events after seq last up to seq upTo, in
 // batches so that memory stays flat however long the log is, and returns
-// the seq of the last one that held.
-func (db *DB) checkAuditEvents(ctx context.Context, v *domain.AuditChainVerifier, last, upTo int64) (int64, error) {
+// the seq of the last one that held. Up to the head every event is fed (an
+// unsealed one there is a break); past it, sealedOnly, only sealed ones
+// (hash <> ”), since an unsealed tail is the sealer's work to come.
+func (db *DB) checkAuditEvents(ctx context.Context, v *domain.AuditChainVerifier, last, upTo int64, sealedOnly bool) (int64, error) {
 	for {
 		var rows []*auditEventRow
-		err := db.bun.NewSelect().Model(&rows).Where("seq > ? AND seq <= ?", last, upTo).Order("seq ASC").Limit(verifyBatch).Scan(ctx)
+		q := db.bun.NewSelect().Model(&rows).Where("seq > ? AND seq <= ?", last, upTo)
+		if sealedOnly {
+			q = q.Where("hash <> ''")
+		}
+		err := q.Order("seq ASC").Limit(verifyBatch).Scan(ctx)
 		if err != nil {
 			return last, wrap("verify audit chain", err)
 		}
@@ -423,9 +513,17 @@ const verifyBatch = 1000
 // event under the key its key id names (UseAuditKeys) and against every
 // signed checkpoint (the database's and the checkpoint folder's); then it
 // checks that the head (seq and hash) is the last event, so a cut tail or a
-// moved head is found too. Then it re-hashes every live evidence file's
-// bytes (verifyEvidenceFiles).
+// moved head is found too, and counts the unsealed events after the head.
+// Then it re-hashes every live evidence file's bytes (verifyEvidenceFiles).
+//
+// It seals what is committed first (SealAudit), so that it checks the
+// whole chain and the checkpoint it may lead to signs it; a sealer that
+// cannot (no key for the segment, a break above the head) leaves the tail
+// unsealed, and verification goes on to report it.
 func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, error) {
+	if _, err := db.SealAudit(ctx); err != nil && ctx.Err() != nil {
+		return domain.AuditVerification{}, err
+	}
 	v := domain.AuditChainVerifier{Keys: db.auditKeys}
 	if err := db.addCheckpoints(ctx, &v); err != nil {
 		return domain.AuditVerification{}, err
@@ -438,7 +536,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, e
 	if err != nil {
 		return domain.AuditVerification{}, err
 	}
-	last, err := db.checkAuditEvents(ctx, &v, 0, head.Seq)
+	last, err := db.checkAuditEvents(ctx, &v, 0, head.Seq, false)
 	for i := 0; err == nil && last == head.Seq && i < verifyFollowHead; i++ {
 		var next auditHead
 		if next, err = db.readAuditHead(ctx); err != nil {
@@ -448,7 +546,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, e
 			break
 		}
 		head = next
-		last, err = db.checkAuditEvents(ctx, &v, last, head.Seq)
+		last, err = db.checkAuditEvents(ctx, &v, last, head.Seq, false)
 	}
 	if err != nil {
 		return domain.AuditVerification{}, err
@@ -456,7 +554,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, e
 	if last == head.Seq {
 		// Events past the head: a tail appended without moving it, unless
 		// the head, read again, now names them (appended meanwhile).
-		beyond, err := db.checkAuditEvents(ctx, &v, last, math.MaxInt64)
+		beyond, err := db.checkAuditEvents(ctx, &v, last, math.MaxInt64, true)
 		if err != nil {
 			return domain.AuditVerification{}, err
 		}
@@ -466,7 +564,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, e
 				return domain.AuditVerification{}, err
 			}
 			if moved.Seq >= beyond {
-				if _, err := db.checkAuditEvents(ctx, &v, beyond, moved.Seq); err != nil {
+				if _, err := db.checkAuditEvents(ctx, &v, beyond, moved.Seq, false); err != nil {
 					return domain.AuditVerification{}, err
 				}
 				head = moved
@@ -475,6 +573,11 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (domain.AuditVerification, e
 	}
 	v.Finish(head.Seq, head.LastHash)
 	res := v.Result()
+	unsealed, err := db.bun.NewSelect().Table("audit_events").Where("seq > ? AND hash = ''", head.Seq).Count(ctx)
+	if err != nil {
+		return domain.AuditVerification{}, wrap("count unsealed audit events", err)
+	}
+	res.Unsealed = int(unsealed)
 	// The chain records each evidence file's SHA-256; the bytes in the blob
 	// store must still have it.
 	if err := db.verifyEvidenceFiles(ctx, &res); err != nil {

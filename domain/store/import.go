@@ -480,16 +480,14 @@ func (db *DB) CommitImport(ctx context.Context, id string, ifVersion *int, sum s
 			return wrap("load import rows", err)
 		}
 		p := importers[rec.Register](db)
-		bctx, batch := withAuditBatch(ctx)
+		// The transaction keeps the audit head in memory while its rows
+		// append (writeTx), so thousands of events write it once.
 		for _, r := range rows {
 			row := r.toDomain()
-			if err := p.apply(bctx, tx, row); err != nil {
+			if err := p.apply(ctx, tx, row); err != nil {
 				failure = rowFailure(row.Row, err)
 				return failure
 			}
-		}
-		if err := flushAuditBatch(ctx, tx, batch); err != nil {
-			return err
 		}
 		read := rec.Version
 		now := db.Now()

@@ -59,9 +59,9 @@ func (db *DB) SeedIfEmpty(ctx context.Context) (domain.FirstAdmin, error) {
 	}
 	var first domain.FirstAdmin
 	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var seq int64
-		if err := tx.NewSelect().Table("audit_head").Column("seq").Where("id = 1").Scan(ctx, &seq); err != nil {
-			return fmt.Errorf("store: read audit head: %w", err)
+		empty, err := chainEmpty(ctx, tx)
+		if err != nil {
+			return err
 		}
 		if err := db.seedCatalogue(ctx, tx); err != nil {
 			return err
@@ -71,7 +71,7 @@ func (db *DB) SeedIfEmpty(ctx context.Context) (domain.FirstAdmin, error) {
 		}
 		// Departments only on a database nothing has happened in, so that a
 		// department an administrator deleted does not come back.
-		if seq == 0 {
+		if empty {
 			for _, d := range domain.SeedDepartments {
 				if _, err := db.createDepartment(ctx, tx, d); err != nil {
 					return err

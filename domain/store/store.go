@@ -8,11 +8,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -99,6 +101,12 @@ type DB struct {
 	importPlan domain.EnqueueImportPlan
 	// auditKeys key the audit chain; see UseAuditKeys.
 	auditKeys domain.AuditKeyring
+	// segmentReady is set once this process has seen the chain's latest
+	// key segment be its key's (PostgreSQL; see ensureSegment).
+	segmentReady atomic.Bool
+	// chainLock and writeLock are the advisory lock keys of this schema
+	// on PostgreSQL (see writeTx).
+	chainLock, writeLock int64
 	// checkpointDir is where checkpoints are written and read besides the
 	// database; see UseAuditCheckpointDir.
 	checkpointDir string
@@ -202,6 +210,7 @@ func (db *DB) openPostgres(ctx context.Context, dsn string, opts Options) error 
 		return fmt.Errorf("store: PostgreSQL at %s:%d is not reachable: %s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, rootCause(err))
 	}
 	db.kind, db.pool = Postgres, pool
+	db.chainLock, db.writeLock = advisoryKey("audit chain", db.schema), advisoryKey("write", db.schema)
 	db.outage.reset = func() {
 		// database/sql holds its idle connections acquired from the pool,
 		// out of pool.Reset's reach: dropping its idle pool (and setting the
@@ -323,24 +332,91 @@ func (db *DB) Ready(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in one write transaction and translates database errors into
-// domain errors where they have a meaning for the caller.
+// inTx runs fn in one serialised write transaction and translates
+// database errors into domain errors where they have a meaning for the
+// caller.
 //
-// Its first statement takes the audit head's row lock. Every write appends
-// to the audit chain anyway, so this costs no concurrency the chain did not
-// already cost, and it gives all writes one lock order: no deadlocks between
-// writes that touch rows in different orders (a contract, its vendor, the
-// vendor's other contracts), and every read after the lock sees what the
-// previous writer committed, so derived values (risk tiers, due dates) are
-// never computed from a stale view.
+// Its first statement takes the write lock: on PostgreSQL an exclusive
+// advisory lock (after the shared chain lock every append needs, see
+// writeTx), on SQLite the database's write lock. This gives all serialised
+// writes one lock order: no deadlocks between writes that touch rows in
+// different orders (a contract, its vendor, the vendor's other contracts),
+// and every read after the lock sees what the previous writer committed,
+// so derived values (risk tiers, due dates) are never computed from a
+// stale view. Writes that derive nothing from other rows use
+// inConcurrentTx.
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return db.writeTx(ctx, true, fn)
+}
+
+// inConcurrentTx is inTx without the write lock on PostgreSQL: for writes
+// that insert rows of their own and derive nothing from other rows (the
+// database's constraints check what they reference), so that they run side
+// by side. They still take the shared chain lock, since they append to the
+// audit chain.
+func (db *DB) inConcurrentTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return db.writeTx(ctx, false, fn)
+}
+
+// writeTx runs fn in a write transaction. On PostgreSQL its first statement
+// takes the chain lock shared, before any row lock, so that a transaction
+// waiting for it holds nothing the sealer's brief exclusive hold could wait
+// on (sealWatermark), and, when serial, the write lock. On SQLite it takes
+// the database's write lock by updating the audit head, whose row it reads
+// back: appends chain inline there, and the head is written once, at the
+// end.
+func (db *DB) writeTx(ctx context.Context, serial bool, fn func(ctx context.Context, tx bun.Tx) error) error {
 	err := db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1`).Exec(ctx); err != nil {
+		w := &writeState{}
+		var err error
+		switch {
+		case db.kind == Postgres && serial:
+			_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)`, db.chainLock, db.writeLock)
+		case db.kind == Postgres:
+			_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, db.chainLock)
+		default:
+			err = tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash, key_id`).Scan(ctx, &w.head)
+		}
+		if err != nil {
 			return fmt.Errorf("store: take the write lock: %w", err)
 		}
-		return fn(ctx, tx)
+		if err := fn(context.WithValue(ctx, writeStateKey{}, w), tx); err != nil {
+			return err
+		}
+		if w.moved {
+			return moveAuditHead(ctx, tx, w.head)
+		}
+		return nil
 	})
 	return translate(err)
+}
+
+// advisoryKey is the PostgreSQL advisory lock key of a lock of this
+// schema's. Advisory locks are per database, so each schema (a test's, or
+// another deployment's in the same database) gets keys of its own.
+func advisoryKey(lock, schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("vendorwatch " + lock + " " + schema))
+	return int64(h.Sum64())
+}
+
+// writeState is what a write transaction keeps while it runs.
+type writeState struct {
+	// head is the audit head on SQLite: read by the first statement, moved
+	// by each append in memory (moved), written once at the end, so that a
+	// transaction that appends many events (an import's commit) does not
+	// update the one head row once each.
+	head  auditHead
+	moved bool
+}
+
+type writeStateKey struct{}
+
+// writeStateOf returns the state of the write transaction of ctx; nil
+// outside one.
+func writeStateOf(ctx context.Context) *writeState {
+	w, _ := ctx.Value(writeStateKey{}).(*writeState)
+	return w
 }
 
 // Tx is an open transaction handed to callbacks that must write in the same

@@ -69,7 +69,7 @@ func TestPostgresLockTimeoutIsUnavailable(t *testing.T) {
 	ctx := context.Background()
 	tx, err := other.BeginTx(ctx, nil)
 	require.NoError(t, err)
-	_, err = tx.ExecContext(ctx, `UPDATE `+db.Schema()+`.audit_head SET seq = seq WHERE id = 1`)
+	_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, db.WriteLockKey())
 	require.NoError(t, err)
 
 	start := time.Now()
@@ -95,7 +95,7 @@ func TestPostgresStatementTimeoutIsUnavailable(t *testing.T) {
 	tx, err := other.BeginTx(ctx, nil)
 	require.NoError(t, err)
 	defer func() { _ = tx.Rollback() }()
-	_, err = tx.ExecContext(ctx, `UPDATE `+db.Schema()+`.audit_head SET seq = seq WHERE id = 1`)
+	_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, db.WriteLockKey())
 	require.NoError(t, err)
 	start := time.Now()
 	_, err = db.CreateDepartment(ctx, domain.DepartmentInput{Name: "長い文課"})

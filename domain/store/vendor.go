@@ -203,21 +203,29 @@ func requirePerson(ctx context.Context, tx bun.IDB, fe *domain.FieldErrors, fiel
 	return nil
 }
 
+// writeCertifications replaces a vendor's certifications.
 func (db *DB) writeCertifications(ctx context.Context, tx bun.Tx, vendorID string, certs []domain.Certification) error {
 	if _, err := tx.NewDelete().Model((*certificationRow)(nil)).Where("vendor_id = ?", vendorID).Exec(ctx); err != nil {
 		return fmt.Errorf("store: clear certifications: %w", err)
 	}
+	_, err := insertCertifications(ctx, tx, vendorID, certs)
+	return err
+}
+
+// insertCertifications inserts a vendor's certifications in one statement
+// and returns the rows written.
+func insertCertifications(ctx context.Context, tx bun.Tx, vendorID string, certs []domain.Certification) ([]certificationRow, error) {
 	if len(certs) == 0 {
-		return nil
+		return nil, nil
 	}
 	rows := make([]certificationRow, len(certs))
 	for i, c := range certs {
 		rows[i] = certificationRow{VendorID: vendorID, Position: i, Kind: string(c.Kind), Name: c.Name, Number: c.Number, ValidUntil: c.ValidUntil}
 	}
 	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return fmt.Errorf("store: insert certifications: %w", err)
+		return nil, fmt.Errorf("store: insert certifications: %w", err)
 	}
-	return nil
+	return rows, nil
 }
 
 func corporateNumberTaken(err error) error {
@@ -228,10 +236,13 @@ func corporateNumberTaken(err error) error {
 	return err
 }
 
-// CreateVendor implements domain.VendorService.
+// CreateVendor implements domain.VendorService. A new vendor derives
+// nothing from other rows (its owner is checked by the foreign key too, and
+// its corporate number by the unique index), so creations run side by side
+// (inConcurrentTx).
 func (db *DB) CreateVendor(ctx context.Context, in domain.VendorInput) (*domain.Vendor, error) {
 	var out *domain.Vendor
-	err := db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := db.inConcurrentTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		out, err = db.createVendorTx(ctx, tx, in)
 		return err
@@ -252,13 +263,12 @@ func (db *DB) createVendorTx(ctx context.Context, tx bun.Tx, in domain.VendorInp
 	if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 		return nil, wrap("insert vendor", corporateNumberTaken(err))
 	}
-	if err := db.writeCertifications(ctx, tx, row.ID, in.Certifications); err != nil {
-		return nil, err
-	}
-	_, v, err := db.loadVendor(ctx, tx, row.ID)
+	certs, err := insertCertifications(ctx, tx, row.ID, in.Certifications)
 	if err != nil {
 		return nil, err
 	}
+	// The vendor as written: reading it back would give the same.
+	v := row.toDomain(certs, db.today())
 	return v, db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityVendor, EntityID: v.ID, After: v})
 }
 
