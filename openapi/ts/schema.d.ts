@@ -2281,7 +2281,7 @@ export interface components {
              * @description ID of the broken event.
              */
             id: string;
-            /** @description What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), or unkeyed_tail (a key is configured but no event is under one). */
+            /** @description What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), unkeyed_tail (a key is configured but no event is under one), or unsealed_before_head (an event the head has passed carries no hash: unsealed or inserted after sealing). */
             problem: components["schemas"]["AuditBrokenLinkProblem"];
             /**
              * Format: int64
@@ -2290,10 +2290,10 @@ export interface components {
             seq: number;
         };
         /**
-         * @description What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), or unkeyed_tail (a key is configured but no event is under one).
+         * @description What does not hold: hash_mismatch, link_mismatch, sequence_gap, unknown_key (the event names a key the verifier has not), key_mismatch (the key changes other than at an audit_key_rotated event, or back to a key already left, or an unkeyed event follows keyed ones), head_mismatch (the stored head's seq or hash is not the last event's), unkeyed_tail (a key is configured but no event is under one), or unsealed_before_head (an event the head has passed carries no hash: unsealed or inserted after sealing).
          * @enum {string}
          */
-        AuditBrokenLinkProblem: "hash_mismatch" | "link_mismatch" | "sequence_gap" | "unknown_key" | "key_mismatch" | "head_mismatch" | "unkeyed_tail";
+        AuditBrokenLinkProblem: "hash_mismatch" | "link_mismatch" | "sequence_gap" | "unknown_key" | "key_mismatch" | "head_mismatch" | "unkeyed_tail" | "unsealed_before_head";
         AuditCheckpointBroken: {
             /** @description The key id it names (as read, so a forged file may name anything). */
             key_id: string;
@@ -2330,21 +2330,21 @@ export interface components {
             entity_id: string;
             /** @description Kind of the changed entity, such as person or token. */
             entity_type: string;
-            /** @description HMAC-SHA-256 under the audit key of key_id over this event and prev_hash; plain SHA-256 for events of the legacy, unkeyed segment. */
+            /** @description HMAC-SHA-256 under the audit key of key_id over this event and prev_hash; plain SHA-256 for events of the legacy, unkeyed segment. Empty while the event is not sealed yet: on PostgreSQL a change's event is chained by the sealer, within seconds of its commit. */
             hash: string;
             /**
              * Format: uuid
              * @description UUIDv7 of the event.
              */
             id: string;
-            /** @description Id (fingerprint) of the audit key whose segment the event belongs to; absent for the legacy, unkeyed segment. */
+            /** @description Id (fingerprint) of the audit key whose segment the event belongs to; absent for the legacy, unkeyed segment and while the event is not sealed yet. */
             key_id?: string;
             /**
              * Format: date-time
              * @description When the change was committed (RFC 3339, UTC).
              */
             occurred_at: string;
-            /** @description Hash of the previous event; empty for the first. */
+            /** @description Hash of the previous event; empty for the first, and while the event is not sealed yet. */
             prev_hash: string;
             /** @description Why, where the change carries a reason. */
             reason?: string;
@@ -2493,6 +2493,13 @@ export interface components {
             key_id?: string;
             /** @description True when every event's hash and link are intact, the head points at the last event, every checkpoint agrees with the chain, and every live evidence file's bytes match their sha256. */
             ok: boolean;
+            /**
+             * Format: int64
+             * @description How many events after the head are not sealed yet (on PostgreSQL the sealer chains committed events within seconds; verification seals what it can first). Not a break.
+             */
+            unsealed: number;
+            /** @description True when an event at or below the head is unsealed, which the sealer never leaves: tampering; first_broken names it (unsealed_before_head). */
+            unsealed_before_head: boolean;
         };
         /**
          * @description A yes-or-no filter, spelled true or false.
