@@ -25,6 +25,7 @@ import (
 	"github.com/vendorwatch/vendorwatch/api"
 	"github.com/vendorwatch/vendorwatch/api/benchmark"
 	"github.com/vendorwatch/vendorwatch/api/benchmark/baseline"
+	"github.com/vendorwatch/vendorwatch/domain"
 	"github.com/vendorwatch/vendorwatch/domain/store"
 	"github.com/vendorwatch/vendorwatch/domain/store/storetest"
 	"github.com/vendorwatch/vendorwatch/migrations"
@@ -54,6 +55,8 @@ func envInt(name string, def int) int {
 type fixture struct {
 	benchmark.Fixture
 	service, base string // URLs
+	db            *store.DB
+	kind          string
 }
 
 var (
@@ -109,6 +112,10 @@ func fixtureOf(b *testing.B, name string) *fixture {
 	}
 	db, err := store.Open(ctx, dsn, store.Options{Schema: schema})
 	must(b, err)
+	// Keyed as serve is (it refuses PostgreSQL without a key).
+	key, err := domain.NewAuditKey("benchmark audit key, at least 32 bytes long")
+	must(b, err)
+	db.UseAuditKeys(domain.AuditKeyring{Current: key})
 	cleanups = append(cleanups, func() { _ = db.Close() })
 	_, err = migrations.Apply(ctx, db.MigrationTarget())
 	must(b, err)
@@ -139,7 +146,7 @@ func fixtureOf(b *testing.B, name string) *fixture {
 		RateLimit: 1 << 30, Metrics: prometheus.NewRegistry()})
 	s1, s2 := httptest.NewServer(svc), httptest.NewServer(base)
 	cleanups = append(cleanups, s1.Close, s2.Close)
-	f := &fixture{Fixture: fx, service: s1.URL, base: s2.URL}
+	f := &fixture{Fixture: fx, service: s1.URL, base: s2.URL, db: db, kind: name}
 	fixtures[name] = f
 	return f
 }
