@@ -3,7 +3,9 @@
 # baseline (cmd/baseline) under wrk, on loopback: GET /v1/contracts/{id}
 # with random ids and three list pages (first, 20 deep, owner_id), each for
 # a bounded time, the two servers alternating, and prints the rates and
-# their ratio.
+# their ratio. Then POST /v1/vendors from 1, 4 and 16 connections against
+# the service alone (writes have no baseline; on PostgreSQL the sealer runs
+# as in production).
 #
 #   api/benchmark/run.sh                      # SQLite in a temporary folder
 #   api/benchmark/run.sh postgres://…/db      # PostgreSQL, in a schema of its own (dropped after)
@@ -47,6 +49,8 @@ echo "seeding $CONTRACTS contracts…" >&2
 "$work/baseline" seed -database-url "$db" -contracts "$CONTRACTS" -out "$work"
 
 mkdir -p "$work/outbox"
+# serve refuses PostgreSQL without an audit key; a throwaway one.
+export VENDORWATCH_AUDIT_KEY="${VENDORWATCH_AUDIT_KEY:-$(head -c 48 /dev/urandom | base64 | tr -d '\n')}"
 "$work/vendorwatch" serve --database-url "$db" --addr "$SVC_ADDR" --rate-limit 1000000000 \
 	--outbox-dir "$work/outbox" --shutdown-drain 0 >"$work/serve.out" 2>"$work/serve.log" &
 pids+=($!)
@@ -102,4 +106,22 @@ for c in "get|get" "list_first|/v1/contracts?limit=20" "list_20_deep|/v1/contrac
 		base=$(awk -v a="$base" -v b="$b" 'BEGIN {print a + b}')
 	done
 	awk -v n="$name" -v s="$svc" -v b="$base" -v r="$ROUNDS" 'BEGIN {printf "%-14s %12.0f %12.0f %7.2f\n", n, s / r, b / r, s / b}'
+done
+
+cat >"$work/write.lua" <<'LUA'
+local token, owner = os.getenv("VW_TOKEN"), os.getenv("VW_OWNER")
+math.randomseed(os.time())
+local n, me = 0, tostring(math.random(1, 1000000000))
+request = function()
+	n = n + 1
+	local body = '{"name":"書込株式会社 ' .. me .. '-' .. n .. '","owner_id":"' .. owner .. '"}'
+	return wrk.format("POST", "/v1/vendors", { ["Authorization"] = "Bearer " .. token,
+		["Content-Type"] = "application/json" }, body)
+end
+LUA
+printf '\n%-14s %12s\n' "POST vendors" writes/s
+for c in 1 4 16; do
+	out=$(VW_OWNER="$owner" wrk -t1 -c"$c" -d"${SECONDS_PER_RUN}s" -s "$work/write.lua" "http://$SVC_ADDR" 2>&1)
+	if grep -q "Non-2xx" <<<"$out"; then echo "$out" >&2; exit 1; fi
+	printf '%-14s %12.0f\n' "connections=$c" "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
 done
