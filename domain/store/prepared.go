@@ -156,7 +156,15 @@ func (db *DB) selectAll(ctx context.Context, q bun.Query, dest any) error {
 // listPagePrepared is listPage with q run parameterised: for the lists
 // that are hot paths.
 func listPagePrepared[R, T any](ctx context.Context, db *DB, q *bun.SelectQuery, rows *[]R, p domain.PageRequest, what string, convert func(R) T, key func(T) string) (domain.Page[T], error) {
-	q, err := pageQuery(q, "id", p)
+	return listPagePreparedOn(ctx, db, q, "id", rows, p, what, convert, key)
+}
+
+// listPagePreparedOn is listPagePrepared ordered and bounded by keyColumn,
+// a column equal to the id: that of a joined table whose index gives the
+// page's order (SQLite does not carry the order of a join's column over
+// to the column it equals).
+func listPagePreparedOn[R, T any](ctx context.Context, db *DB, q *bun.SelectQuery, keyColumn string, rows *[]R, p domain.PageRequest, what string, convert func(R) T, key func(T) string) (domain.Page[T], error) {
+	q, err := pageQuery(q, keyColumn, p)
 	if err != nil {
 		return domain.Page[T]{}, err
 	}
