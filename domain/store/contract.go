@@ -202,7 +202,7 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 		q = q.Where("vendor_id = ?", f.VendorID)
 	}
 	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
+		q = q.Where("status = ?", enumLiteral(string(f.Status)))
 	}
 	if f.OwnerID != "" {
 		q = q.Where("owner_id = ?", f.OwnerID)
