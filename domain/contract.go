@@ -106,6 +106,34 @@ func (in ClauseCoverageInput) Check() FieldErrors {
 	return fe
 }
 
+// Addressed reports whether a contract's clause of this status is dealt
+// with for the contract list's missing_clause filter: included, or waived
+// (approved or still waiting). A contract is listed as missing a clause
+// when it has no clause of that code in an addressed status, whether the
+// clause is mandatory, retired or neither. The filter is wider than
+// MissingClauses, the activation gate, which counts only mandatory,
+// unretired clauses and a waiver only once approved. The store persists
+// this rule's result per contract and clause (contract_missing_clauses) so
+// that the filter reads an index.
+func (s ClauseStatus) Addressed() bool {
+	return s == ClauseIncluded || s == ClauseWaived
+}
+
+// ClauseStatuses lists every clause status.
+var ClauseStatuses = []ClauseStatus{ClauseIncluded, ClauseMissing, ClauseWaived}
+
+// AddressedClauseStatuses returns the statuses that Addressed accepts, for
+// queries that apply the rule to many rows at once.
+func AddressedClauseStatuses() []ClauseStatus {
+	var out []ClauseStatus
+	for _, s := range ClauseStatuses {
+		if s.Addressed() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // MissingClauses returns the codes of the mandatory, unretired clauses that
 // keep a contract from activation: neither included nor waived with a
 // reason and an approval. A waiver still waiting for its approval counts as

@@ -80,6 +80,11 @@ func (db *DB) CreateCatalogueItem(ctx context.Context, c domain.Catalogue, in do
 			}
 			return fmt.Errorf("store: insert %s item: %w", c, err)
 		}
+		if c == domain.CatalogueClauses {
+			if err := db.noteNewClause(ctx, tx, in.Code); err != nil {
+				return err
+			}
+		}
 		out = row.toDomain()
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityCatalogueItem, EntityID: string(c) + "/" + in.Code, After: out})
 	})

@@ -202,7 +202,7 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 		q = q.Where("vendor_id = ?", f.VendorID)
 	}
 	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
+		q = q.Where("status = ?", enumLiteral(string(f.Status)))
 	}
 	if f.OwnerID != "" {
 		q = q.Where("owner_id = ?", f.OwnerID)
@@ -213,9 +213,17 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 	if !f.RenewalReviewDueBefore.IsZero() {
 		q = q.Where("renewal_review_due < ?", f.RenewalReviewDueBefore)
 	}
+	keyColumn := "id"
 	if f.MissingClause != "" {
-		q = q.Where(`NOT EXISTS (SELECT 1 FROM contract_clauses cc WHERE cc.contract_id = contract_row.id AND cc.code = ? AND cc.status IN (?, ?))`,
-			f.MissingClause, string(domain.ClauseIncluded), string(domain.ClauseWaived))
+		known, err := db.isClauseCode(ctx, f.MissingClause)
+		if err != nil {
+			return domain.Page[*domain.Contract]{}, err
+		}
+		after, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return domain.Page[*domain.Contract]{}, err
+		}
+		q, keyColumn = whereMissingClause(q, f.MissingClause, after, known)
 	}
 	if f.Q != "" {
 		q = whereSearch(q, f.Q)
@@ -224,7 +232,7 @@ func (db *DB) ListContracts(ctx context.Context, f domain.ContractFilter, p doma
 	if err != nil {
 		return domain.Page[*domain.Contract]{}, err
 	}
-	return listPagePrepared(ctx, db, q, &rows, p, "list contracts",
+	return listPagePreparedOn(ctx, db, q, keyColumn, &rows, p, "list contracts",
 		(*contractRow).toDomain,
 		func(c *domain.Contract) string { return c.ID })
 }
@@ -281,6 +289,9 @@ func (db *DB) createContractTx(ctx context.Context, tx bun.Tx, in domain.Contrac
 		row.apply(in)
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return wrap("insert contract", translate(err))
+		}
+		if err := db.noteNewContract(ctx, tx, row.ID); err != nil {
+			return err
 		}
 		out = row.toDomain()
 		return db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditCreate, EntityType: entityContract, EntityID: row.ID, After: out})
@@ -584,7 +595,9 @@ func loadContractClause(ctx context.Context, tx bun.Tx, contractID, code string)
 	return r, nil
 }
 
-// upsertContractClause writes one clause row of a contract.
+// upsertContractClause writes one clause row of a contract, and whether
+// the contract misses the clause (missing_clauses.go). Every write of a
+// clause row goes through it.
 func upsertContractClause(ctx context.Context, tx bun.Tx, cr *contractClauseRow) error {
 	if _, err := tx.NewInsert().Model(cr).On("CONFLICT (contract_id, code) DO UPDATE").
 		Set("status = EXCLUDED.status, article_ref = EXCLUDED.article_ref, waiver_reason = EXCLUDED.waiver_reason, updated_at = EXCLUDED.updated_at").
@@ -595,7 +608,7 @@ func upsertContractClause(ctx context.Context, tx bun.Tx, cr *contractClauseRow)
 		Exec(ctx); err != nil {
 		return fmt.Errorf("store: set contract clause: %w", err)
 	}
-	return nil
+	return noteClauseStatus(ctx, tx, cr.ContractID, cr.Code, domain.ClauseStatus(cr.Status))
 }
 
 // ApproveClauseWaiver implements domain.ContractService.

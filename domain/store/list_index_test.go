@@ -68,7 +68,7 @@ const (
 // idxBigTables are the large tables the test fills; a full scan of one
 // fails it. people and departments are small by nature (a few thousand and
 // a few hundred rows), and PostgreSQL rightly reads them whole for q.
-var idxBigTables = []string{"vendors", "vendor_certifications", "contracts", "contract_clauses",
+var idxBigTables = []string{"vendors", "vendor_certifications", "contracts", "contract_clauses", "contract_missing_clauses",
 	"confirmations", "corrective_actions", "cloud_services", "social_accounts", "reminders", "reviews",
 	"incidents", "incident_records", "evidence_files", "audit_events"}
 
@@ -182,8 +182,17 @@ func listCases() []listCase {
 		{name: "contracts/renewal_review_due_before", list: page(func(ctx context.Context, db *store.DB, p domain.PageRequest) (domain.Page[*domain.Contract], error) {
 			return db.ListContracts(ctx, domain.ContractFilter{RenewalReviewDueBefore: date("2026-04-05")}, p)
 		})},
-		{name: "contracts/missing_clause", pkWalk: true, list: page(func(ctx context.Context, db *store.DB, p domain.PageRequest) (domain.Page[*domain.Contract], error) {
+		// missing_clause reads the contracts missing the clause in order
+		// from contract_missing_clauses; a code outside the catalogue,
+		// which every contract misses, walks the contracts.
+		{name: "contracts/missing_clause", ordered: true, list: page(func(ctx context.Context, db *store.DB, p domain.PageRequest) (domain.Page[*domain.Contract], error) {
 			return db.ListContracts(ctx, domain.ContractFilter{MissingClause: "confidentiality"}, p)
+		})},
+		{name: "contracts/missing_clause_with_status", ordered: true, list: page(func(ctx context.Context, db *store.DB, p domain.PageRequest) (domain.Page[*domain.Contract], error) {
+			return db.ListContracts(ctx, domain.ContractFilter{MissingClause: "confidentiality", Status: domain.ContractTerminated}, p)
+		})},
+		{name: "contracts/missing_clause_outside_catalogue", pkWalk: true, list: page(func(ctx context.Context, db *store.DB, p domain.PageRequest) (domain.Page[*domain.Contract], error) {
+			return db.ListContracts(ctx, domain.ContractFilter{MissingClause: "no_such_clause"}, p)
 		})},
 		{name: "contracts/q", list: page(func(ctx context.Context, db *store.DB, p domain.PageRequest) (domain.Page[*domain.Contract], error) {
 			return db.ListContracts(ctx, domain.ContractFilter{Q: "クリーン"}, p)
@@ -419,6 +428,9 @@ func buildIndexRegister(t *testing.T, db *store.DB) context.Context {
 		"contract_id": func(i int) any { return contract(i) }, "code": func(int) any { return "confidentiality" },
 		"status": func(i int) any { return pick(i, string(domain.ClauseMissing), string(domain.ClauseIncluded)) },
 	})
+	// Every contract misses the other clauses of the catalogue: the
+	// filter's table holds idxRows rows of each.
+	require.NoError(t, db.RebuildMissingClauses(ctx))
 	fillTable(t, db, "confirmations", idxRows, map[string]func(int) any{
 		"id": func(i int) any { return benchID(4, i) },
 		// One scheduled confirmation a contract: the scheduled rows, overdue, are one in idxSelected too.

@@ -115,6 +115,11 @@ func (db *DB) seedCatalogue(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(row).Exec(ctx); err != nil {
 			return fmt.Errorf("store: seed catalogue item %s: %w", s.Code, err)
 		}
+		if s.Catalogue == domain.CatalogueClauses {
+			if err := db.noteNewClause(ctx, tx, s.Code); err != nil {
+				return err
+			}
+		}
 		if err := db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditSeed, EntityType: "catalogue_item",
 			EntityID: s.Code, After: row.toDomain()}); err != nil {
 			return err
