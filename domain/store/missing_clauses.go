@@ -34,8 +34,9 @@ import (
 // of what its snapshot sees, so a contract and a clause committed side by
 // side would otherwise leave their pair out. Contracts take the lock shared
 // (they never conflict with one another), a new clause exclusively. SQLite
-// has one writer at a time.
-const missingClausesLock = 0x76770028 // "vw" and the migration's number
+// has one writer at a time. Its key is the schema's, as the store's other
+// advisory locks (advisoryKey).
+const missingClausesLock = "missing clauses"
 
 // lockMissingClauses takes missingClausesLock for the transaction.
 func (db *DB) lockMissingClauses(ctx context.Context, tx bun.IDB, exclusive bool) error {
@@ -46,7 +47,7 @@ func (db *DB) lockMissingClauses(ctx context.Context, tx bun.IDB, exclusive bool
 	if exclusive {
 		fn = "pg_advisory_xact_lock"
 	}
-	if _, err := tx.NewRaw(`SELECT `+fn+`(?)`, int64(missingClausesLock)).Exec(ctx); err != nil {
+	if _, err := tx.NewRaw(`SELECT `+fn+`(?)`, advisoryKey(missingClausesLock, db.schema)).Exec(ctx); err != nil {
 		return fmt.Errorf("store: lock missing clauses: %w", err)
 	}
 	return nil
