@@ -370,9 +370,19 @@ type ReminderService interface {
 	// flagged possible_duplicate. Rows sent, failed or cancelled meanwhile
 	// are left alone.
 	ClaimRemindersSending(ctx context.Context, ids []string, messageID string) error
-	// MarkRemindersSent records that the rows went out in messageID.
+	// ClaimRemindersLeased is ClaimRemindersSending for holder, whose lease
+	// of the rows it renews for ttl in the same transaction: it claims
+	// nothing, and reports false, while another holder's lease on one of
+	// the rows still to send has not run out (as LeaseReminders), so that a
+	// job whose lease was taken over does not send a second copy. One
+	// transaction instead of a renewal and a claim: a digest's delivery is
+	// a handful of statements, and each commit counts at the queue's pace.
+	ClaimRemindersLeased(ctx context.Context, ids []string, messageID, holder string, ttl time.Duration) (bool, error)
+	// MarkRemindersSent records that the rows went out in messageID, and
+	// ends their lease (a sent row is no longer leased).
 	MarkRemindersSent(ctx context.Context, ids []string, messageID string) error
-	// MarkRemindersFailed records a permanent failure with the server's answer.
+	// MarkRemindersFailed records a permanent failure with the server's
+	// answer, and ends the rows' lease.
 	MarkRemindersFailed(ctx context.Context, ids []string, answer string) error
 	// MarkRemindersRetry records a temporary delivery failure on rows that
 	// will be tried again. When the message certainly did not reach the

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -30,7 +31,7 @@ const deliveryBenchRecipients = 2_000
 // queues their 2,000 digest jobs the way a due-scan does (the scanner's
 // enqueueDigests); the round lasts until every row is marked sent. The
 // runner has serve's settings (Config's defaults: workers, fetch pace,
-// SMTP timeouts).
+// SMTP timeouts; the PostgreSQL pool sized for the workers).
 //
 // Side by side, on the same database and with the same workers and fetch
 // settings, River's own throughput: 2,000 jobs of a worker that does
@@ -129,7 +130,15 @@ func newDeliveryBench(b *testing.B, tg storetest.Target) *deliveryBench {
 	} else {
 		tg.Schema = storetest.NewSchema(b, tg.URL)
 	}
-	env := &deliveryBench{db: storetest.Open(b, tg, storetest.Options{}), smtp: mailtest.Start(b)}
+	var nworkers int
+	if w := os.Getenv("VENDORWATCH_BENCH_WORKERS"); w != "" {
+		var err error
+		nworkers, err = strconv.Atoi(w)
+		require.NoError(b, err)
+	}
+	// The pool sized for the workers, as serve sizes it.
+	pool := storetest.Options{JobWorkers: cmp.Or(nworkers, DefaultWorkers(tg.Schema != ""))}
+	env := &deliveryBench{db: storetest.Open(b, tg, pool), smtp: mailtest.Start(b)}
 	first, err := env.db.SeedIfEmpty(ctx)
 	require.NoError(b, err)
 	env.admin = first.Person
@@ -151,10 +160,7 @@ func newDeliveryBench(b *testing.B, tg storetest.Target) *deliveryBench {
 	env.cfg = Config{Postgres: env.db.Kind() == store.Postgres, DB: env.db.SQL(), ListenerPool: env.db.PgxPool(), Schema: env.db.Schema(),
 		Store: env.store, Mailer: mailer, Digest: digest, MessageIDDomain: "example.lg.jp", Logger: logger, NoPeriodic: true,
 		OnUrgentReminders: env.db.OnUrgentReminders}
-	if w := os.Getenv("VENDORWATCH_BENCH_WORKERS"); w != "" {
-		env.cfg.Workers, err = strconv.Atoi(w)
-		require.NoError(b, err)
-	}
+	env.cfg.Workers = nworkers
 	if c := os.Getenv("VENDORWATCH_BENCH_FETCH_COOLDOWN"); c != "" {
 		env.cfg.FetchCooldown, err = time.ParseDuration(c)
 		require.NoError(b, err)
@@ -223,6 +229,7 @@ func (env *deliveryBench) mailRound(b *testing.B) time.Duration {
 	b.Helper()
 	before := len(env.smtp.Messages())
 	want := env.store.sent.Load() + deliveryBenchRecipients
+
 	inc, err := env.db.CreateIncident(env.ctx, domain.IncidentInput{Title: "不正アクセス", Description: "ベンチマーク",
 		DetectedAt: time.Now().Add(-time.Minute), ReportedBy: domain.ReportedByStaff, ReporterID: env.admin.ID, Severity: "high",
 		Records: []domain.IncidentRecord{{Type: domain.RecordVendor, ID: env.vendor.ID}}, OwnerID: env.admin.ID})

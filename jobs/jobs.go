@@ -779,10 +779,18 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 		return river.JobSnooze(lease)
 	}
 	stop := w.renew(ctx, job.Args.ReminderIDs, holder, lease)
+	// ended: the rows were marked sent or failed, which ends their lease
+	// in the same statement (every row of the job is then sent, failed or
+	// cancelled, and no lease covers such rows), so no statement of its
+	// own is needed.
+	ended := false
 	defer func() {
 		// The attempt is over: what becomes of the rows is River's job
 		// state now (retryable, or cancelled and so for the catch-up).
 		stop()
+		if ended {
+			return
+		}
 		end, cancel := context.WithTimeout(context.WithoutCancel(ctx), lease/4)
 		defer cancel()
 		if _, err := w.Store.LeaseReminders(end, job.Args.ReminderIDs, holder, 0); err != nil {
@@ -814,16 +822,14 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 	if err != nil {
 		return err
 	}
-	// Renewed just before the claim: a job whose lease another has taken
-	// over meanwhile does not send a second copy.
-	if ok, err := w.Store.LeaseReminders(ctx, ids, holder, lease); err != nil || !ok {
+	// The lease is renewed with the claim, committed before the first
+	// byte: a job whose lease another has taken over meanwhile does not
+	// send a second copy.
+	if ok, err := w.Store.ClaimRemindersLeased(ctx, ids, messageID, holder, lease); err != nil || !ok {
 		if err != nil {
 			return err
 		}
 		return river.JobSnooze(lease)
-	}
-	if err := w.Store.ClaimRemindersSending(ctx, ids, messageID); err != nil {
-		return err
 	}
 	err = w.Mailer.Send(ctx, msg)
 	// Once the server has answered, record it even if the job is being
@@ -836,14 +842,18 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 	switch {
 	case errors.As(err, &perm):
 		log.WarnContext(ctx, "reminder e-mail refused for good", "answer", perm.Answer)
-		return record(rec, log, "failed", func(ctx context.Context) error { return w.Store.MarkRemindersFailed(ctx, ids, perm.Answer) })
+		err := record(rec, log, "failed", func(ctx context.Context) error { return w.Store.MarkRemindersFailed(ctx, ids, perm.Answer) })
+		ended = err == nil
+		return err
 	case err != nil && job.Attempt >= job.MaxAttempts:
 		// River discards the job after this attempt: record the failure so
 		// that the rows do not stay queued for ever.
 		log.ErrorContext(ctx, "reminder e-mail given up", "answer", err.Error())
-		return record(rec, log, "failed", func(ctx context.Context) error {
+		rerr := record(rec, log, "failed", func(ctx context.Context) error {
 			return w.Store.MarkRemindersFailed(ctx, ids, fmt.Sprintf("gave up after %d attempts: %v", job.Attempt, err))
 		})
+		ended = rerr == nil
+		return rerr
 	case err != nil:
 		maybe := mayHaveBeenDelivered(err)
 		log.WarnContext(ctx, "reminder e-mail not sent; will retry", "answer", err.Error(), "may_have_been_delivered", maybe)
@@ -854,7 +864,9 @@ func (w *ReminderDigestWorker) Work(ctx context.Context, job *river.Job[Reminder
 		}
 		return err // temporary: River retries with capped backoff
 	}
-	return record(rec, log, "sent", func(ctx context.Context) error { return w.Store.MarkRemindersSent(ctx, ids, messageID) })
+	err = record(rec, log, "sent", func(ctx context.Context) error { return w.Store.MarkRemindersSent(ctx, ids, messageID) })
+	ended = err == nil
+	return err
 }
 
 // logger is the Logger, or slog's default.

@@ -25,6 +25,10 @@ type dbConfig struct {
 	// StatementTimeout and LockTimeout are PostgreSQL's; 0 turns one off.
 	StatementTimeout time.Duration
 	LockTimeout      time.Duration
+	// jobWorkers is how many jobs serve runs at once, for the size of the
+	// PostgreSQL pool (store.Options.JobWorkers); 0 for commands that run
+	// no jobs.
+	jobWorkers int
 }
 
 func (c *dbConfig) register(fs *flag.FlagSet) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -74,7 +75,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "address staff open in a browser, put before the page (and API) paths in e-mails; http://<addr> when empty, required when --addr listens on all interfaces")
 	fs.DurationVar(&cfg.DueScanInterval, "due-scan-interval", 15*time.Minute, "how often the due-scan runs (it also runs on start)")
 	fs.DurationVar(&cfg.DigestLease, "digest-lease", jobs.DefaultDigestLease, "how long a sending job's hold on its reminders lasts unrenewed; a replica that dies mid-send is taken over within about 1.5 times this")
-	fs.IntVar(&cfg.Workers, "workers", 0, fmt.Sprintf("jobs (reminder e-mails, webhooks, scans) run at once on this replica; 0: %d on PostgreSQL, %d on SQLite", jobs.DefaultWorkersPostgres, jobs.DefaultWorkersSQLite))
+	fs.IntVar(&cfg.Workers, "workers", 0, fmt.Sprintf("jobs (reminder e-mails, webhooks, scans) run at once on this replica; 0: %d on PostgreSQL, %d on SQLite. On PostgreSQL the pool gets this many connections on top of pgx's default (max(4, cores)) unless --database-url sets pool_max_conns; mind max_connections across replicas", jobs.DefaultWorkersPostgres, jobs.DefaultWorkersSQLite))
 	fs.IntVar(&cfg.RateLimit, "rate-limit", api.DefaultRateLimit, "requests a caller (token, or IP without one) may make a minute, counted by each replica on its own (with N replicas set limit/N for a global limit)")
 	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (e.g. https://intra.example.lg.jp)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 10.0.0.0/8)")
@@ -127,6 +128,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	begun := time.Now()
+	// The pool has a connection for each worker on top of the requests'
+	// (only PostgreSQL's pool is sized; SQLite has one connection).
+	cfg.jobWorkers = cmp.Or(cfg.Workers, jobs.DefaultWorkersPostgres)
 	db, err := openDB(ctx, cfg.dbConfig)
 	if err != nil {
 		return err
@@ -445,7 +449,7 @@ func openDB(ctx context.Context, cfg dbConfig) (*store.DB, error) {
 		return nil, errors.New("empty database URL (set --database-url or VENDORWATCH_DATABASE_URL)")
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Location: loc,
-		StatementTimeout: storeTimeout(cfg.StatementTimeout), LockTimeout: storeTimeout(cfg.LockTimeout)})
+		StatementTimeout: storeTimeout(cfg.StatementTimeout), LockTimeout: storeTimeout(cfg.LockTimeout), JobWorkers: cfg.jobWorkers})
 	if err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "store: "))
 	}

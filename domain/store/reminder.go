@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -763,8 +764,11 @@ func (db *DB) cancelQueuedReminders(ctx context.Context, tx bun.Tx, subjectID st
 // DigestToSend implements domain.ReminderService.
 func (db *DB) DigestToSend(ctx context.Context, recipientID string, ids []string, today domain.Date) (*domain.DigestMail, error) {
 	var person personRow
-	if err := loadRow(ctx, db.bun, &person, entityPerson, recipientID); err != nil {
-		return nil, err
+	if err := db.selectOne(ctx, db.bun.NewSelect().Model(&person).Where("id = ?", recipientID), &person); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(entityPerson, recipientID)
+		}
+		return nil, wrap("load "+entityPerson, err)
 	}
 	settings, err := db.settings(ctx, db.bun)
 	if err != nil {
@@ -784,8 +788,8 @@ func (db *DB) DigestToSend(ctx context.Context, recipientID string, ids []string
 		return mail, nil
 	}
 	var rows []*reminderRow
-	err = db.bun.NewSelect().Model(&rows).Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(unsent)).
-		Order("due_date ASC", "subject_type ASC", "id ASC").Scan(ctx)
+	err = db.selectAll(ctx, db.bun.NewSelect().Model(&rows).Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(unsent)).
+		Order("due_date ASC", "subject_type ASC", "id ASC"), &rows)
 	if err != nil {
 		return nil, fmt.Errorf("store: load digest: %w", err)
 	}
@@ -849,38 +853,11 @@ func (db *DB) LeaseReminders(ctx context.Context, ids []string, holder string, t
 	if len(ids) == 0 {
 		return true, nil
 	}
-	unsent := []string{string(domain.ReminderQueued), string(domain.ReminderSending)}
-	var err error
-	for range markAttempts {
-		now := leaseNow()
-		err = db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("lease_holder = ?", holder).Set("lease_until = ?", now.Add(ttl)).
-				Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(unsent)).
-				Where("(lease_holder IN (?, ?) OR lease_until IS NULL OR lease_until <= ?)", "", holder, now).Exec(ctx)
-			if err != nil {
-				return err
-			}
-			held, err := tx.NewSelect().Model((*reminderRow)(nil)).
-				Where("id IN (?) AND status IN (?) AND lease_holder <> ?", bun.In(ids), bun.In(unsent), holder).Count(ctx)
-			if err != nil {
-				return err
-			}
-			if held > 0 {
-				return errLeaseHeld
-			}
-			return nil
-		})
-		if errors.Is(err, errLeaseHeld) {
-			return false, nil
-		}
-		if err == nil || domain.ErrorCodeOf(translate(err)) != domain.ECONFLICT || ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
-		return false, fmt.Errorf("store: lease reminders: %w", translate(err))
-	}
-	return true, nil
+	return db.leaseTx(ctx, "lease reminders", ids, holder, func(now time.Time) *bun.UpdateQuery {
+		q := db.bun.NewUpdate().Model((*reminderRow)(nil)).Set("lease_holder = ?", holder).Set("lease_until = ?", now.Add(ttl)).
+			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In(unsentStatuses))
+		return leaseFree(q, holder, now)
+	})
 }
 
 // ClaimRemindersSending implements domain.ReminderService. It is a single
@@ -907,8 +884,10 @@ func (db *DB) MarkRemindersSent(ctx context.Context, ids []string, messageID str
 		return nil
 	}
 	return db.markRemindersChanged(ctx, "sent", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		// A sent row is no longer leased: the mark ends the lease, and the
+		// job needs no statement of its own to end it.
 		return q.Set("status = ?", string(domain.ReminderSent)).Set("message_id = ?", messageID).Set("sent_at = ?", db.Now()).
-			Set("cancel_reason = ''").
+			Set("cancel_reason = ''").Set("lease_holder = ''").Set("lease_until = NULL").
 			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In([]string{string(domain.ReminderQueued), string(domain.ReminderSending)}))
 	})
 }
@@ -920,7 +899,7 @@ func (db *DB) MarkRemindersFailed(ctx context.Context, ids []string, answer stri
 	}
 	answer = cleanAnswer(answer)
 	return db.markRemindersChanged(ctx, "failed", func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).
+		return q.Set("status = ?", string(domain.ReminderFailed)).Set("error = ?", answer).Set("lease_holder = ''").Set("lease_until = NULL").
 			Where("id IN (?) AND status IN (?)", bun.In(ids), bun.In([]string{string(domain.ReminderQueued), string(domain.ReminderSending)}))
 	})
 }
@@ -965,7 +944,7 @@ const markAttempts = 3
 func (db *DB) markReminders(ctx context.Context, what string, update func(*bun.UpdateQuery) *bun.UpdateQuery) error {
 	var err error
 	for range markAttempts {
-		_, err = update(db.bun.NewUpdate().Model((*reminderRow)(nil))).Exec(ctx)
+		err = db.execParams(ctx, nil, update(db.bun.NewUpdate().Model((*reminderRow)(nil))), nil)
 		if err == nil || domain.ErrorCodeOf(translate(err)) != domain.ECONFLICT || ctx.Err() != nil {
 			break
 		}
@@ -993,11 +972,10 @@ func (db *DB) markRemindersChanged(ctx context.Context, what string, update func
 				return err
 			}
 			if len(subs) == 0 {
-				_, err := update(tx.NewUpdate().Model((*reminderRow)(nil))).Exec(ctx)
-				return err
+				return db.execParams(ctx, tx.Tx, update(tx.NewUpdate().Model((*reminderRow)(nil))), nil)
 			}
 			var ids []string
-			if _, err := update(tx.NewUpdate().Model((*reminderRow)(nil))).Returning("id").Exec(ctx, &ids); err != nil {
+			if err := db.execParams(ctx, tx.Tx, update(tx.NewUpdate().Model((*reminderRow)(nil))).Returning("id"), scanIDs(&ids)); err != nil {
 				return err
 			}
 			return db.reminderChanges(ctx, tx, what, ids)

@@ -29,6 +29,9 @@ type Options struct {
 	Now func() time.Time
 	// NoMigrate leaves the database empty.
 	NoMigrate bool
+	// JobWorkers sizes the PostgreSQL pool for that many background jobs
+	// (store.Options.JobWorkers), as serve does.
+	JobWorkers int
 }
 
 // Target is one database a test runs against.
@@ -73,7 +76,7 @@ func NewSchema(t testing.TB, pgURL string) string {
 func Open(t testing.TB, tg Target, opts Options) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, tg.URL, store.Options{Schema: tg.Schema, Now: opts.Now})
+	db, err := store.Open(ctx, tg.URL, store.Options{Schema: tg.Schema, Now: opts.Now, JobWorkers: opts.JobWorkers})
 	require.NoError(t, err, "open %s", tg.Name)
 	t.Cleanup(func() { _ = db.Close() })
 	if !opts.NoMigrate {
