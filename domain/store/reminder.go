@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -189,7 +190,7 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 		return domain.ScanReport{Today: today}, err
 	}
 	rep := domain.ScanReport{Today: today}
-	err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = db.inCopyTx(ctx, func(ctx context.Context, tx bun.Tx, cp copyFunc) error {
 		// inTx holds the write lock: the ledger steps of concurrent scans
 		// (replicas, the admin's "scan now") run one after the other and
 		// each sees what the previous one committed.
@@ -243,7 +244,7 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 				}
 			}
 		}
-		added, err := db.queueReminders(ctx, tx, fresh)
+		added, err := db.queueRemindersWith(ctx, tx, cp, fresh)
 		if err != nil {
 			return err
 		}
@@ -467,10 +468,59 @@ const reminderBatch = 1000
 // written. The unique index still guards against a row written meanwhile:
 // a batch that meets one is written again row by row, keeping what is new.
 func (db *DB) queueReminders(ctx context.Context, tx bun.Tx, rows []*reminderRow) ([]*reminderRow, error) {
+	return db.queueRemindersWith(ctx, tx, nil, rows)
+}
+
+// reminderCopyColumns are the ledger's columns a new row sets, in the
+// order of reminderCopyRow's values; the lease columns and sent_at take
+// their defaults.
+var reminderCopyColumns = []string{"id", "subject_type", "subject_id", "title", "path", "due_date", "stage", "repeat",
+	"reached_on", "recipient_id", "escalated", "escalated_as", "status", "message_id", "error", "attempts",
+	"possible_duplicate", "cancel_reason", "created_at"}
+
+// reminderCopyRow is r's values for COPY, in reminderCopyColumns' order.
+func reminderCopyRow(r *reminderRow) []any {
+	return []any{r.ID, r.SubjectType, r.SubjectID, r.Title, r.Path, pgDate(r.DueDate), r.Stage, r.Repeat,
+		pgDate(r.ReachedOn), r.RecipientID, r.Escalated, r.EscalatedAs, r.Status, r.MessageID, r.Error, r.Attempts,
+		r.PossibleDup, r.CancelReason, r.CreatedAt}
+}
+
+// pgDate is d as pgx encodes a DATE in COPY's binary format (NULL when
+// zero): a time at midnight UTC, not Date's text.
+func pgDate(d domain.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, d.String())
+	if err != nil {
+		return d.String()
+	}
+	return t
+}
+
+// queueRemindersWith is queueReminders, with PostgreSQL's COPY when cp
+// is not nil (inCopyTx): all rows in one COPY, in a savepoint. COPY has no
+// ON CONFLICT, so a row written meanwhile fails it; the savepoint then
+// undoes it and the rows go the way of the INSERTs, which skip what exists.
+func (db *DB) queueRemindersWith(ctx context.Context, tx bun.Tx, cp copyFunc, rows []*reminderRow) ([]*reminderRow, error) {
+	if cp != nil && len(rows) > 0 {
+		copied, err := copyReminders(ctx, tx, cp, rows)
+		if err != nil {
+			return nil, err
+		}
+		if copied {
+			return rows, db.reminderChanges(ctx, tx, domain.AuditCreate, reminderIDs(rows)) // webhooks: reminder.created
+		}
+	}
 	var added []*reminderRow
 	for start := 0; start < len(rows); start += reminderBatch {
 		batch := rows[start:min(start+reminderBatch, len(rows))]
-		res, err := tx.NewInsert().Model(&batch).On("CONFLICT (subject_type, subject_id, due_date, stage, repeat, recipient_id) DO NOTHING").Exec(ctx)
+		// bun returns the columns it leaves to their defaults (sent_at) and
+		// scans them into the model's slice, which it cuts to the rows
+		// returned: it gets a copy, or a conflict would leave batch holding
+		// the wrong rows.
+		ins := slices.Clone(batch)
+		res, err := tx.NewInsert().Model(&ins).On("CONFLICT (subject_type, subject_id, due_date, stage, repeat, recipient_id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("store: queue reminders: %w", err)
 		}
@@ -497,11 +547,41 @@ func (db *DB) queueReminders(ctx context.Context, tx bun.Tx, rows []*reminderRow
 			}
 		}
 	}
-	ids := make([]string, len(added))
-	for i, r := range added {
+	return added, db.reminderChanges(ctx, tx, domain.AuditCreate, reminderIDs(added)) // webhooks: reminder.created
+}
+
+// copyReminders writes rows with one COPY inside a savepoint. It reports
+// false, with the savepoint undone, when a row met the ledger's unique key.
+func copyReminders(ctx context.Context, tx bun.Tx, cp copyFunc, rows []*reminderRow) (bool, error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT reminders_copy"); err != nil {
+		return false, fmt.Errorf("store: queue reminders: %w", err)
+	}
+	values := make([][]any, len(rows))
+	for i, r := range rows {
+		values[i] = reminderCopyRow(r)
+	}
+	_, err := cp(ctx, "reminders", reminderCopyColumns, values)
+	if err != nil {
+		if domain.ErrorCodeOf(translate(err)) != domain.ECONFLICT {
+			return false, fmt.Errorf("store: queue reminders: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT reminders_copy"); err != nil {
+			return false, fmt.Errorf("store: queue reminders: %w", err)
+		}
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT reminders_copy"); err != nil {
+		return false, fmt.Errorf("store: queue reminders: %w", err)
+	}
+	return true, nil
+}
+
+func reminderIDs(rows []*reminderRow) []string {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	return added, db.reminderChanges(ctx, tx, domain.AuditCreate, ids) // webhooks: reminder.created
+	return ids
 }
 
 // expireContracts ends the active contracts whose end date has passed and

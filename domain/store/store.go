@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
@@ -335,10 +336,63 @@ func (db *DB) Ready(ctx context.Context) error {
 // never computed from a stale view.
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	err := db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1`).Exec(ctx); err != nil {
-			return fmt.Errorf("store: take the write lock: %w", err)
+		if err := takeWriteLock(ctx, tx); err != nil {
+			return err
 		}
 		return fn(ctx, tx)
+	})
+	return translate(err)
+}
+
+// takeWriteLock is inTx's first statement (see there).
+func takeWriteLock(ctx context.Context, tx bun.Tx) error {
+	if _, err := tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1`).Exec(ctx); err != nil {
+		return fmt.Errorf("store: take the write lock: %w", err)
+	}
+	return nil
+}
+
+// copyFunc writes rows (values in the order of cols) into table with
+// PostgreSQL's COPY, in the transaction it was made for, and returns how
+// many it wrote.
+type copyFunc func(ctx context.Context, table string, cols []string, rows [][]any) (int64, error)
+
+// inCopyTx is inTx for a write that may also COPY rows (the due-scan's
+// ledger rows): on PostgreSQL the transaction runs on a connection of its
+// own, and fn's cp runs pgx's CopyFrom on that same connection, so the
+// COPY is part of the transaction. COPY skips the parsing of multi-row
+// INSERTs, whose values bun writes into the text. On SQLite cp is nil.
+func (db *DB) inCopyTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx, cp copyFunc) error) error {
+	if db.kind != Postgres {
+		return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx, nil) })
+	}
+	conn, err := db.bun.Conn(ctx)
+	if err != nil {
+		return translate(fmt.Errorf("store: take a connection: %w", err))
+	}
+	defer func() { _ = conn.Close() }()
+	cp := func(ctx context.Context, table string, cols []string, rows [][]any) (int64, error) {
+		var n int64
+		// Raw hands over the driver's connection between the
+		// transaction's statements (database/sql holds the connection's
+		// lock meanwhile, so nothing else runs on it); its pgx.Conn is in
+		// the transaction BEGIN opened on it.
+		err := conn.Raw(func(driverConn any) error {
+			c, ok := driverConn.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("store: COPY needs a pgx connection, not %T", driverConn)
+			}
+			var err error
+			n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+			return err
+		})
+		return n, err
+	}
+	err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := takeWriteLock(ctx, tx); err != nil {
+			return err
+		}
+		return fn(ctx, tx, cp)
 	})
 	return translate(err)
 }

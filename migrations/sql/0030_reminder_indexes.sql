@@ -1,0 +1,15 @@
+-- The reminder ledger is the table the due-scan writes most (two rows per
+-- item due at a first scan over a large register), and every index costs
+-- each of those rows an insertion. Three indexes were covered by others:
+--   reminders_due_date_idx (due_date): the unique key reminders_once_key
+--     leads with due_date, so the scan's window (ledgerKeys) and the
+--     fiscal_year filter read that instead;
+--   reminders_recipient_idx (recipient_id, status): a recipient's rows are
+--     read by reminders_recipient_id_idx (recipient_id, id), which also
+--     gives the recipient filter its page order;
+--   reminders_subject_idx (subject_id, status): a subject's rows (the
+--     overdue ledger, cancelling what was queued about a subject) are read
+--     by reminders_subject_id_idx (subject_id, id), a handful per subject.
+DROP INDEX reminders_due_date_idx;
+DROP INDEX reminders_recipient_idx;
+DROP INDEX reminders_subject_idx;
