@@ -659,6 +659,7 @@ const pgSortMax = 500
 type pgPlan struct {
 	NodeType string   `json:"Node Type"`
 	Relation string   `json:"Relation Name"`
+	Index    string   `json:"Index Name"`
 	Rows     float64  `json:"Plan Rows"`
 	Plans    []pgPlan `json:"Plans"`
 }

@@ -27,7 +27,6 @@ func TestLedgerCopyFallsBackOnAnExistingKey(t *testing.T) {
 	if url == "" {
 		t.Skip("PostgreSQL only (COPY): set VENDORWATCH_TEST_POSTGRES_URL")
 	}
-	t.Setenv("VENDORWATCH_AUDIT_KEY", "0123456789abcdef0123456789abcdef")
 	ctx := domain.WithActor(context.Background(), domain.SystemActor)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)

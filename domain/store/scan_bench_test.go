@@ -187,6 +187,12 @@ func openScanBenchDB(tb testing.TB, tg storetest.Target) *store.DB {
 // settings, departments, first administrator).
 func seedScanRegister(tb testing.TB, db *store.DB) {
 	tb.Helper()
+	seedScanRegisterOf(tb, db, scanBenchContracts)
+}
+
+// seedScanRegisterOf is seedScanRegister with contracts contracts.
+func seedScanRegisterOf(tb testing.TB, db *store.DB, contracts int) {
+	tb.Helper()
 	ctx := context.Background()
 	first, err := db.SeedIfEmpty(ctx)
 	require.NoError(tb, err)
@@ -227,7 +233,7 @@ func seedScanRegister(tb testing.TB, db *store.DB) {
 			"work_location", "vendor_manager_name", "subcontracting_allowed", "subcontractors", "owner_id",
 			"information_assets", "status", "termination_reason", "next_confirmation_due", "renewal_review_due",
 			"version", "created_at", "updated_at"},
-		scanBenchContracts, func(i int) []any {
+		contracts, func(i int) []any {
 			renewal := (i * 17) % scanBenchSpreadDays
 			return []any{contractID(i), vendorID(i % scanBenchVendors), fmt.Sprintf("業務委託契約 %d", i), "システム運用保守",
 				"2025-04-01", day(renewal + 60), false, 90, "委託先事業所", "管理 花子", false, `[]`,
@@ -237,7 +243,7 @@ func seedScanRegister(tb testing.TB, db *store.DB) {
 
 	require.NoError(tb, bulkInsert(ctx, db, "contract_clauses",
 		[]string{"contract_id", "code", "status", "article_ref", "waiver_reason", "updated_at"},
-		scanBenchContracts*len(scanBenchClauses), func(i int) []any {
+		contracts*len(scanBenchClauses), func(i int) []any {
 			c := i / len(scanBenchClauses)
 			return []any{contractID(c), scanBenchClauses[i%len(scanBenchClauses)], string(domain.ClauseIncluded),
 				fmt.Sprintf("第%d条", 10+i%len(scanBenchClauses)), "", now}

@@ -13,3 +13,14 @@
 DROP INDEX reminders_due_date_idx;
 DROP INDEX reminders_recipient_idx;
 DROP INDEX reminders_subject_idx;
+
+-- The due-scan's candidates (contractsDue) read id, vendor_id and the
+-- nominal date besides the key: with them in the index the read is an
+-- index-only range in the index's order. Without them PostgreSQL weighed
+-- the heap fetches of a range in that order against a bitmap read of the
+-- window through contracts_next_confirmation_due_idx and a sort, and chose
+-- the sort whenever a page (1,000) was a large part of the window.
+DROP INDEX contracts_confirmation_due_idx;
+{{if .Postgres}}CREATE INDEX contracts_confirmation_due_idx ON contracts (next_confirmation_due, id) INCLUDE (vendor_id, next_confirmation_nominal) WHERE status = 'active';
+{{else}}CREATE INDEX contracts_confirmation_due_idx ON contracts (next_confirmation_due, id, vendor_id, next_confirmation_nominal) WHERE status = 'active';
+{{end}}
