@@ -716,7 +716,10 @@ func (db *DB) contractsDue(ctx context.Context, tx bun.Tx, until domain.Date, af
 	q := tx.NewSelect().Table("contracts").Column("id", "vendor_id", "next_confirmation_due", "next_confirmation_nominal").
 		Where("status = ? AND next_confirmation_due <= ?", string(domain.ContractActive), until)
 	if after != nil {
-		q = q.Where("(next_confirmation_due, id) > (?, ?)", after.Due, after.ID)
+		// The row comparison is the keyset; the date's own bound lets
+		// a planner that estimates by the first column alone see how
+		// little of the window is left.
+		q = q.Where("next_confirmation_due >= ? AND (next_confirmation_due, id) > (?, ?)", after.Due, after.Due, after.ID)
 	}
 	if err := q.OrderExpr("next_confirmation_due, id").Limit(int64(limit)).Scan(ctx, &due); err != nil {
 		return nil, fmt.Errorf("store: find contracts to confirm: %w", err)

@@ -187,11 +187,12 @@ func openScanBenchDB(tb testing.TB, tg storetest.Target) *store.DB {
 // settings, departments, first administrator).
 func seedScanRegister(tb testing.TB, db *store.DB) {
 	tb.Helper()
-	seedScanRegisterOf(tb, db, scanBenchContracts)
+	seedScanRegisterOf(tb, db, scanBenchContracts, scanBenchSpreadDays)
 }
 
-// seedScanRegisterOf is seedScanRegister with contracts contracts.
-func seedScanRegisterOf(tb testing.TB, db *store.DB, contracts int) {
+// seedScanRegisterOf is seedScanRegister with contracts contracts, whose
+// next confirmations are spread over confirmationDays days.
+func seedScanRegisterOf(tb testing.TB, db *store.DB, contracts, confirmationDays int) {
 	tb.Helper()
 	ctx := context.Background()
 	first, err := db.SeedIfEmpty(ctx)
@@ -238,7 +239,7 @@ func seedScanRegisterOf(tb testing.TB, db *store.DB, contracts int) {
 			return []any{contractID(i), vendorID(i % scanBenchVendors), fmt.Sprintf("業務委託契約 %d", i), "システム運用保守",
 				"2025-04-01", day(renewal + 60), false, 90, "委託先事業所", "管理 花子", false, `[]`,
 				personID((i * 7) % scanBenchPeople), `[]`, string(domain.ContractActive), "",
-				day(i % scanBenchSpreadDays), day(renewal), 1, now, now}
+				day(i % confirmationDays), day(renewal), 1, now, now}
 		}))
 
 	require.NoError(tb, bulkInsert(ctx, db, "contract_clauses",
