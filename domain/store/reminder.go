@@ -585,38 +585,98 @@ func reminderIDs(rows []*reminderRow) []string {
 }
 
 // expireContracts ends the active contracts whose end date has passed and
-// that do not renew themselves.
+// that do not renew themselves. It does what ending each one alone would
+// (the contract expired with an audit event, its queued reminders and
+// scheduled confirmations dropped, its vendor's tier and dates derived
+// again), in a few statements for all of them: one UPDATE of the contracts,
+// the reminders and confirmations by their set, each vendor refreshed once
+// for all of its contracts that ended, and the audit events in one append.
 func (db *DB) expireContracts(ctx context.Context, tx bun.Tx, today domain.Date) (int, error) {
 	var rows []*contractRow
 	if err := tx.NewSelect().Model(&rows).Where("status = ? AND auto_renew = ? AND end_date < ?", string(domain.ContractActive), false, today).
-		Scan(ctx); err != nil {
+		Order("id").Scan(ctx); err != nil {
 		return 0, fmt.Errorf("store: find ended contracts: %w", err)
 	}
-	for _, row := range rows {
-		before := row.toDomain()
-		read := row.Version
-		row.Status, row.Version, row.UpdatedAt = string(domain.ContractExpired), read+1, db.Now()
-		if err := updateRow(ctx, tx, row, entityContract, row.ID, read, nil); err != nil {
-			return 0, err
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(rows))
+	for i, row := range rows {
+		ids[i] = row.ID
+	}
+	now := db.Now()
+	for start := 0; start < len(ids); start += reminderBatch {
+		batch := ids[start:min(start+reminderBatch, len(ids))]
+		// The write lock has been held since the contracts were read:
+		// they are as read, and the count checks it.
+		res, err := tx.NewUpdate().Model((*contractRow)(nil)).Set("status = ?", string(domain.ContractExpired)).
+			Set("version = version + 1").Set("updated_at = ?", now).
+			Where("id IN (?) AND status = ?", bun.In(batch), string(domain.ContractActive)).Exec(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("store: expire contracts: %w", err)
 		}
-		if err := db.cancelQueuedReminders(ctx, tx, row.ID); err != nil {
-			return 0, err
-		}
-		if err := db.dropScheduledConfirmations(ctx, tx, row.ID); err != nil {
-			return 0, err
-		}
-		if err := db.refreshVendor(ctx, tx, row.VendorID, row.ID); err != nil {
-			return 0, err
-		}
-		if err := loadRow(ctx, tx, row, entityContract, row.ID); err != nil {
-			return 0, err
-		}
-		if err := db.appendAudit(ctx, tx, auditEntry{Action: "expire", EntityType: entityContract, EntityID: row.ID,
-			Reason: "end date " + row.EndDate.String() + " passed without auto-renewal", Before: before, After: row.toDomain()}); err != nil {
-			return 0, err
+		if n, err := res.RowsAffected(); err != nil || int(n) != len(batch) {
+			return 0, concurrentChange(entityContract)
 		}
 	}
-	return len(rows), nil
+	if err := db.cancelQueuedRemindersOf(ctx, tx, ids); err != nil {
+		return 0, err
+	}
+	if err := db.dropScheduledConfirmationsOf(ctx, tx, ids); err != nil {
+		return 0, err
+	}
+	after, err := db.refreshVendorsOf(ctx, tx, rows)
+	if err != nil {
+		return 0, err
+	}
+	entries := make([]auditEntry, len(rows))
+	for i, row := range rows {
+		entries[i] = auditEntry{Action: "expire", EntityType: entityContract, EntityID: row.ID,
+			Reason: "end date " + row.EndDate.String() + " passed without auto-renewal", Before: row.toDomain(), After: after[row.ID].toDomain()}
+	}
+	return len(rows), db.appendAuditMany(ctx, tx, entries)
+}
+
+// refreshVendorsOf refreshes (refreshVendor) once each vendor of the
+// contracts, which the caller has just changed and audits itself, and
+// returns the contracts as they are stored afterwards, by id.
+func (db *DB) refreshVendorsOf(ctx context.Context, tx bun.Tx, changed []*contractRow) (map[string]*contractRow, error) {
+	ids := make(map[string]bool, len(changed))
+	var vendors []string
+	seen := map[string]bool{}
+	for _, c := range changed {
+		ids[c.ID] = true
+		if !seen[c.VendorID] {
+			seen[c.VendorID] = true
+			vendors = append(vendors, c.VendorID)
+		}
+	}
+	sort.Strings(vendors)
+	for _, v := range vendors {
+		if err := db.refreshVendorChanged(ctx, tx, v, ids); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[string]*contractRow, len(changed))
+	keys := make([]string, 0, len(ids))
+	for id := range ids {
+		keys = append(keys, id)
+	}
+	for start := 0; start < len(keys); start += reminderBatch {
+		var rows []*contractRow
+		if err := tx.NewSelect().Model(&rows).Where("id IN (?)", bun.In(keys[start:min(start+reminderBatch, len(keys))])).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("store: load changed contracts: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r
+		}
+	}
+	for id := range ids {
+		if out[id] == nil {
+			return nil, concurrentChange(entityContract)
+		}
+	}
+	return out, nil
 }
 
 // scheduleBatch is about how many confirmations one transaction of a scan
@@ -825,20 +885,29 @@ func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, contracts
 // out, but carries the reason: if its attempt then fails having delivered
 // nothing, MarkRemindersRetry cancels it instead of queueing it again.
 func (db *DB) cancelQueuedReminders(ctx context.Context, tx bun.Tx, subjectID string) error {
-	var cancelled []string
-	_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
-		Set("cancel_reason = ?", domain.CancelSubjectChanged).
-		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderQueued)).Returning("id").Exec(ctx, &cancelled)
-	if err != nil {
-		return fmt.Errorf("store: cancel reminders: %w", err)
-	}
-	if err := db.reminderChanges(ctx, tx, "cancelled", cancelled); err != nil { // webhooks: reminder.changed
-		return err
-	}
-	_, err = tx.NewUpdate().Model((*reminderRow)(nil)).Set("cancel_reason = ?", domain.CancelSubjectChanged).
-		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderSending)).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: mark reminders in flight: %w", err)
+	return db.cancelQueuedRemindersOf(ctx, tx, []string{subjectID})
+}
+
+// cancelQueuedRemindersOf is cancelQueuedReminders for many subjects, in
+// two statements per reminderBatch subjects.
+func (db *DB) cancelQueuedRemindersOf(ctx context.Context, tx bun.Tx, subjectIDs []string) error {
+	for start := 0; start < len(subjectIDs); start += reminderBatch {
+		ids := subjectIDs[start:min(start+reminderBatch, len(subjectIDs))]
+		var cancelled []string
+		_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
+			Set("cancel_reason = ?", domain.CancelSubjectChanged).
+			Where("subject_id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Returning("id").Exec(ctx, &cancelled)
+		if err != nil {
+			return fmt.Errorf("store: cancel reminders: %w", err)
+		}
+		if err := db.reminderChanges(ctx, tx, "cancelled", cancelled); err != nil { // webhooks: reminder.changed
+			return err
+		}
+		_, err = tx.NewUpdate().Model((*reminderRow)(nil)).Set("cancel_reason = ?", domain.CancelSubjectChanged).
+			Where("subject_id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderSending)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: mark reminders in flight: %w", err)
+		}
 	}
 	return nil
 }
