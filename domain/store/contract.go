@@ -346,23 +346,39 @@ func (db *DB) changeContractTx(ctx context.Context, tx bun.Tx, id string, ifVers
 // dropScheduledConfirmations removes the scheduled confirmations of an ended
 // contract, and stops the reminders about them.
 func (db *DB) dropScheduledConfirmations(ctx context.Context, tx bun.Tx, contractID string) error {
-	var rows []*confirmationRow
-	if err := tx.NewSelect().Model(&rows).
-		Where("contract_id = ? AND status = ?", contractID, string(domain.ConfirmationScheduled)).Scan(ctx); err != nil {
-		return fmt.Errorf("store: find scheduled confirmations: %w", err)
-	}
+	return db.dropScheduledConfirmationsOf(ctx, tx, []string{contractID})
+}
+
+// dropScheduledConfirmationsOf is dropScheduledConfirmations for many
+// contracts, in a few statements per reminderBatch contracts.
+func (db *DB) dropScheduledConfirmationsOf(ctx context.Context, tx bun.Tx, contractIDs []string) error {
 	today := db.today()
-	for _, r := range rows {
-		if err := db.cancelQueuedReminders(ctx, tx, r.ID); err != nil {
+	for start := 0; start < len(contractIDs); start += reminderBatch {
+		ids := contractIDs[start:min(start+reminderBatch, len(contractIDs))]
+		var rows []*confirmationRow
+		if err := tx.NewSelect().Model(&rows).
+			Where("contract_id IN (?) AND status = ?", bun.In(ids), string(domain.ConfirmationScheduled)).Order("contract_id", "id").Scan(ctx); err != nil {
+			return fmt.Errorf("store: find scheduled confirmations: %w", err)
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		confirmations := make([]string, len(rows))
+		entries := make([]auditEntry, len(rows))
+		for i, r := range rows {
+			confirmations[i] = r.ID
+			entries[i] = auditEntry{Action: domain.AuditDelete, EntityType: entityConfirmation, EntityID: r.ID,
+				Reason: "its contract ended", Before: r.toDomain(today)}
+		}
+		if err := db.cancelQueuedRemindersOf(ctx, tx, confirmations); err != nil {
 			return err
 		}
-		if err := db.appendAudit(ctx, tx, auditEntry{Action: domain.AuditDelete, EntityType: entityConfirmation, EntityID: r.ID,
-			Reason: "its contract ended", Before: r.toDomain(today)}); err != nil {
+		if err := db.appendAuditMany(ctx, tx, entries); err != nil {
 			return err
 		}
-	}
-	if _, err := tx.NewDelete().Table("confirmations").Where("contract_id = ? AND status = ?", contractID, string(domain.ConfirmationScheduled)).Exec(ctx); err != nil {
-		return fmt.Errorf("store: drop scheduled confirmations: %w", err)
+		if _, err := tx.NewDelete().Table("confirmations").Where("contract_id IN (?) AND status = ?", bun.In(ids), string(domain.ConfirmationScheduled)).Exec(ctx); err != nil {
+			return fmt.Errorf("store: drop scheduled confirmations: %w", err)
+		}
 	}
 	return nil
 }
@@ -725,6 +741,12 @@ func (db *DB) TerminateContract(ctx context.Context, id string, ifVersion *int, 
 // changedID, is audited by its caller; every other contract whose dates move
 // gets an audit event of its own.
 func (db *DB) refreshVendor(ctx context.Context, tx bun.Tx, vendorID, changedID string) error {
+	return db.refreshVendorChanged(ctx, tx, vendorID, map[string]bool{changedID: true})
+}
+
+// refreshVendorChanged is refreshVendor after a change of several of the
+// vendor's contracts (changed), each audited by the caller.
+func (db *DB) refreshVendorChanged(ctx context.Context, tx bun.Tx, vendorID string, changed map[string]bool) error {
 	var contracts []*contractRow
 	if err := tx.NewSelect().Model(&contracts).Where("vendor_id = ?", vendorID).Scan(ctx); err != nil {
 		return fmt.Errorf("store: load vendor contracts: %w", err)
@@ -764,11 +786,11 @@ func (db *DB) refreshVendor(ctx context.Context, tx bun.Tx, vendorID, changedID 
 	cal := domain.NewBusinessCalendar(settings.PolicySettings)
 	for _, c := range contracts {
 		before := dueDates{c.NextConfirmationDue, c.RenewalReviewDue}
-		changed, err := db.storeDueDates(ctx, tx, c, tier, settings.PolicySettings, cal)
+		moved, err := db.storeDueDates(ctx, tx, c, tier, settings.PolicySettings, cal)
 		if err != nil {
 			return err
 		}
-		if changed && c.ID != changedID {
+		if moved && !changed[c.ID] {
 			if err := db.appendAudit(ctx, tx, auditEntry{Action: "derive_due_dates", EntityType: entityContract, EntityID: c.ID,
 				Reason: "the vendor's risk tier is now " + string(tier), Before: before, After: dueDates{c.NextConfirmationDue, c.RenewalReviewDue}}); err != nil {
 				return err
@@ -912,31 +934,43 @@ func vendorTiers(ctx context.Context, tx bun.IDB, contracts []*contractRow) (map
 func (db *DB) renewContracts(ctx context.Context, tx bun.Tx, today domain.Date) (int, error) {
 	var rows []*contractRow
 	if err := tx.NewSelect().Model(&rows).Where("status = ? AND auto_renew = ? AND end_date < ?", string(domain.ContractActive), true, today).
-		Scan(ctx); err != nil {
+		Order("id").Scan(ctx); err != nil {
 		return 0, fmt.Errorf("store: find contracts to renew: %w", err)
 	}
+	// Each contract gets its own end date (one UPDATE each); the vendors
+	// are refreshed once each, and the audit events appended together.
+	type renewal struct {
+		before *domain.Contract
+		terms  int
+	}
+	renewed := map[string]renewal{}
+	var changed []*contractRow
 	for _, row := range rows {
 		end, terms := row.schedule("").RenewedEnd(today)
 		if terms == 0 {
 			continue
 		}
-		before := row.toDomain()
+		renewed[row.ID] = renewal{before: row.toDomain(), terms: terms}
 		read := row.Version
 		row.EndDate, row.Version, row.UpdatedAt = end, read+1, db.Now()
 		if err := updateRow(ctx, tx, row, entityContract, row.ID, read, nil); err != nil {
 			return 0, err
 		}
-		if err := db.refreshVendor(ctx, tx, row.VendorID, row.ID); err != nil {
-			return 0, err
-		}
-		if err := loadRow(ctx, tx, row, entityContract, row.ID); err != nil {
-			return 0, err
-		}
-		if err := db.appendAudit(ctx, tx, auditEntry{Action: "renew", EntityType: entityContract, EntityID: row.ID,
-			Reason: fmt.Sprintf("end date %s passed; renewed automatically by %d × %d months to %s", before.EndDate, terms, row.RenewalTermMonths, end),
-			Before: before, After: row.toDomain()}); err != nil {
-			return 0, err
-		}
+		changed = append(changed, row)
 	}
-	return len(rows), nil
+	if len(changed) == 0 {
+		return len(rows), nil
+	}
+	after, err := db.refreshVendorsOf(ctx, tx, changed)
+	if err != nil {
+		return 0, err
+	}
+	entries := make([]auditEntry, len(changed))
+	for i, row := range changed {
+		r, now := renewed[row.ID], after[row.ID]
+		entries[i] = auditEntry{Action: "renew", EntityType: entityContract, EntityID: row.ID,
+			Reason: fmt.Sprintf("end date %s passed; renewed automatically by %d × %d months to %s", r.before.EndDate, r.terms, now.RenewalTermMonths, now.EndDate),
+			Before: r.before, After: now.toDomain()}
+	}
+	return len(rows), db.appendAuditMany(ctx, tx, entries)
 }

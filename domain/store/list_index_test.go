@@ -669,8 +669,13 @@ const pgSortMax = 500
 
 // pgPlan is one node of PostgreSQL's EXPLAIN (FORMAT JSON).
 type pgPlan struct {
-	NodeType string   `json:"Node Type"`
-	Relation string   `json:"Relation Name"`
-	Rows     float64  `json:"Plan Rows"`
-	Plans    []pgPlan `json:"Plans"`
+	NodeType string `json:"Node Type"`
+	Relation string `json:"Relation Name"`
+	Index    string `json:"Index Name"`
+	// IndexCond and RecheckCond are the conditions an index range (or a
+	// bitmap of one) is bounded by.
+	IndexCond   string   `json:"Index Cond"`
+	RecheckCond string   `json:"Recheck Cond"`
+	Rows        float64  `json:"Plan Rows"`
+	Plans       []pgPlan `json:"Plans"`
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -190,7 +191,7 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 		return domain.ScanReport{Today: today}, err
 	}
 	rep := domain.ScanReport{Today: today}
-	err = db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = db.inCopyTx(ctx, func(ctx context.Context, tx bun.Tx, cp copyFunc) error {
 		// inTx holds the write lock: the ledger steps of concurrent scans
 		// (replicas, the admin's "scan now") run one after the other and
 		// each sees what the previous one committed.
@@ -244,7 +245,7 @@ func (db *DB) ScanDue(ctx context.Context, today domain.Date, enqueue domain.Enq
 				}
 			}
 		}
-		added, err := db.queueReminders(ctx, tx, fresh)
+		added, err := db.queueRemindersWith(ctx, tx, cp, fresh)
 		if err != nil {
 			return err
 		}
@@ -468,10 +469,59 @@ const reminderBatch = 1000
 // written. The unique index still guards against a row written meanwhile:
 // a batch that meets one is written again row by row, keeping what is new.
 func (db *DB) queueReminders(ctx context.Context, tx bun.Tx, rows []*reminderRow) ([]*reminderRow, error) {
+	return db.queueRemindersWith(ctx, tx, nil, rows)
+}
+
+// reminderCopyColumns are the ledger's columns a new row sets, in the
+// order of reminderCopyRow's values; the lease columns and sent_at take
+// their defaults.
+var reminderCopyColumns = []string{"id", "subject_type", "subject_id", "title", "path", "due_date", "stage", "repeat",
+	"reached_on", "recipient_id", "escalated", "escalated_as", "status", "message_id", "error", "attempts",
+	"possible_duplicate", "cancel_reason", "created_at"}
+
+// reminderCopyRow is r's values for COPY, in reminderCopyColumns' order.
+func reminderCopyRow(r *reminderRow) []any {
+	return []any{r.ID, r.SubjectType, r.SubjectID, r.Title, r.Path, pgDate(r.DueDate), r.Stage, r.Repeat,
+		pgDate(r.ReachedOn), r.RecipientID, r.Escalated, r.EscalatedAs, r.Status, r.MessageID, r.Error, r.Attempts,
+		r.PossibleDup, r.CancelReason, r.CreatedAt}
+}
+
+// pgDate is d as pgx encodes a DATE in COPY's binary format (NULL when
+// zero): a time at midnight UTC, not Date's text.
+func pgDate(d domain.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, d.String())
+	if err != nil {
+		return d.String()
+	}
+	return t
+}
+
+// queueRemindersWith is queueReminders, with PostgreSQL's COPY when cp
+// is not nil (inCopyTx): all rows in one COPY, in a savepoint. COPY has no
+// ON CONFLICT, so a row written meanwhile fails it; the savepoint then
+// undoes it and the rows go the way of the INSERTs, which skip what exists.
+func (db *DB) queueRemindersWith(ctx context.Context, tx bun.Tx, cp copyFunc, rows []*reminderRow) ([]*reminderRow, error) {
+	if cp != nil && len(rows) > 0 {
+		copied, err := copyReminders(ctx, tx, cp, rows)
+		if err != nil {
+			return nil, err
+		}
+		if copied {
+			return rows, db.reminderChanges(ctx, tx, domain.AuditCreate, reminderIDs(rows)) // webhooks: reminder.created
+		}
+	}
 	var added []*reminderRow
 	for start := 0; start < len(rows); start += reminderBatch {
 		batch := rows[start:min(start+reminderBatch, len(rows))]
-		res, err := tx.NewInsert().Model(&batch).On("CONFLICT (subject_type, subject_id, due_date, stage, repeat, recipient_id) DO NOTHING").Exec(ctx)
+		// bun returns the columns it leaves to their defaults (sent_at) and
+		// scans them into the model's slice, which it cuts to the rows
+		// returned: it gets a copy, or a conflict would leave batch holding
+		// the wrong rows.
+		ins := slices.Clone(batch)
+		res, err := tx.NewInsert().Model(&ins).On("CONFLICT (subject_type, subject_id, due_date, stage, repeat, recipient_id) DO NOTHING").Exec(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("store: queue reminders: %w", err)
 		}
@@ -498,46 +548,136 @@ func (db *DB) queueReminders(ctx context.Context, tx bun.Tx, rows []*reminderRow
 			}
 		}
 	}
-	ids := make([]string, len(added))
-	for i, r := range added {
+	return added, db.reminderChanges(ctx, tx, domain.AuditCreate, reminderIDs(added)) // webhooks: reminder.created
+}
+
+// copyReminders writes rows with one COPY inside a savepoint. It reports
+// false, with the savepoint undone, when a row met the ledger's unique key.
+func copyReminders(ctx context.Context, tx bun.Tx, cp copyFunc, rows []*reminderRow) (bool, error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT reminders_copy"); err != nil {
+		return false, fmt.Errorf("store: queue reminders: %w", err)
+	}
+	values := make([][]any, len(rows))
+	for i, r := range rows {
+		values[i] = reminderCopyRow(r)
+	}
+	_, err := cp(ctx, "reminders", reminderCopyColumns, values)
+	if err != nil {
+		if domain.ErrorCodeOf(translate(err)) != domain.ECONFLICT {
+			return false, fmt.Errorf("store: queue reminders: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT reminders_copy"); err != nil {
+			return false, fmt.Errorf("store: queue reminders: %w", err)
+		}
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT reminders_copy"); err != nil {
+		return false, fmt.Errorf("store: queue reminders: %w", err)
+	}
+	return true, nil
+}
+
+func reminderIDs(rows []*reminderRow) []string {
+	ids := make([]string, len(rows))
+	for i, r := range rows {
 		ids[i] = r.ID
 	}
-	return added, db.reminderChanges(ctx, tx, domain.AuditCreate, ids) // webhooks: reminder.created
+	return ids
 }
 
 // expireContracts ends the active contracts whose end date has passed and
-// that do not renew themselves.
+// that do not renew themselves. It does what ending each one alone would
+// (the contract expired with an audit event, its queued reminders and
+// scheduled confirmations dropped, its vendor's tier and dates derived
+// again), in a few statements for all of them: one UPDATE of the contracts,
+// the reminders and confirmations by their set, each vendor refreshed once
+// for all of its contracts that ended, and the audit events in one append.
 func (db *DB) expireContracts(ctx context.Context, tx bun.Tx, today domain.Date) (int, error) {
 	var rows []*contractRow
 	if err := tx.NewSelect().Model(&rows).Where("status = ? AND auto_renew = ? AND end_date < ?", string(domain.ContractActive), false, today).
-		Scan(ctx); err != nil {
+		Order("id").Scan(ctx); err != nil {
 		return 0, fmt.Errorf("store: find ended contracts: %w", err)
 	}
-	for _, row := range rows {
-		before := row.toDomain()
-		read := row.Version
-		row.Status, row.Version, row.UpdatedAt = string(domain.ContractExpired), read+1, db.Now()
-		if err := updateRow(ctx, tx, row, entityContract, row.ID, read, nil); err != nil {
-			return 0, err
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, len(rows))
+	for i, row := range rows {
+		ids[i] = row.ID
+	}
+	now := db.Now()
+	for start := 0; start < len(ids); start += reminderBatch {
+		batch := ids[start:min(start+reminderBatch, len(ids))]
+		// The write lock has been held since the contracts were read:
+		// they are as read, and the count checks it.
+		res, err := tx.NewUpdate().Model((*contractRow)(nil)).Set("status = ?", string(domain.ContractExpired)).
+			Set("version = version + 1").Set("updated_at = ?", now).
+			Where("id IN (?) AND status = ?", bun.In(batch), string(domain.ContractActive)).Exec(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("store: expire contracts: %w", err)
 		}
-		if err := db.cancelQueuedReminders(ctx, tx, row.ID); err != nil {
-			return 0, err
-		}
-		if err := db.dropScheduledConfirmations(ctx, tx, row.ID); err != nil {
-			return 0, err
-		}
-		if err := db.refreshVendor(ctx, tx, row.VendorID, row.ID); err != nil {
-			return 0, err
-		}
-		if err := loadRow(ctx, tx, row, entityContract, row.ID); err != nil {
-			return 0, err
-		}
-		if err := db.appendAudit(ctx, tx, auditEntry{Action: "expire", EntityType: entityContract, EntityID: row.ID,
-			Reason: "end date " + row.EndDate.String() + " passed without auto-renewal", Before: before, After: row.toDomain()}); err != nil {
-			return 0, err
+		if n, err := res.RowsAffected(); err != nil || int(n) != len(batch) {
+			return 0, concurrentChange(entityContract)
 		}
 	}
-	return len(rows), nil
+	if err := db.cancelQueuedRemindersOf(ctx, tx, ids); err != nil {
+		return 0, err
+	}
+	if err := db.dropScheduledConfirmationsOf(ctx, tx, ids); err != nil {
+		return 0, err
+	}
+	after, err := db.refreshVendorsOf(ctx, tx, rows)
+	if err != nil {
+		return 0, err
+	}
+	entries := make([]auditEntry, len(rows))
+	for i, row := range rows {
+		entries[i] = auditEntry{Action: "expire", EntityType: entityContract, EntityID: row.ID,
+			Reason: "end date " + row.EndDate.String() + " passed without auto-renewal", Before: row.toDomain(), After: after[row.ID].toDomain()}
+	}
+	return len(rows), db.appendAuditMany(ctx, tx, entries)
+}
+
+// refreshVendorsOf refreshes (refreshVendor) once each vendor of the
+// contracts, which the caller has just changed and audits itself, and
+// returns the contracts as they are stored afterwards, by id.
+func (db *DB) refreshVendorsOf(ctx context.Context, tx bun.Tx, changed []*contractRow) (map[string]*contractRow, error) {
+	ids := make(map[string]bool, len(changed))
+	var vendors []string
+	seen := map[string]bool{}
+	for _, c := range changed {
+		ids[c.ID] = true
+		if !seen[c.VendorID] {
+			seen[c.VendorID] = true
+			vendors = append(vendors, c.VendorID)
+		}
+	}
+	sort.Strings(vendors)
+	for _, v := range vendors {
+		if err := db.refreshVendorChanged(ctx, tx, v, ids); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[string]*contractRow, len(changed))
+	keys := make([]string, 0, len(ids))
+	for id := range ids {
+		keys = append(keys, id)
+	}
+	for start := 0; start < len(keys); start += reminderBatch {
+		var rows []*contractRow
+		if err := tx.NewSelect().Model(&rows).Where("id IN (?)", bun.In(keys[start:min(start+reminderBatch, len(keys))])).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("store: load changed contracts: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r
+		}
+	}
+	for id := range ids {
+		if out[id] == nil {
+			return nil, concurrentChange(entityContract)
+		}
+	}
+	return out, nil
 }
 
 // scheduleBatch is about how many confirmations one transaction of a scan
@@ -637,7 +777,10 @@ func (db *DB) contractsDue(ctx context.Context, tx bun.Tx, until domain.Date, af
 	q := tx.NewSelect().Table("contracts").Column("id", "vendor_id", "next_confirmation_due", "next_confirmation_nominal").
 		Where("status = ? AND next_confirmation_due <= ?", string(domain.ContractActive), until)
 	if after != nil {
-		q = q.Where("(next_confirmation_due, id) > (?, ?)", after.Due, after.ID)
+		// The row comparison is the keyset; the date's own bound lets
+		// a planner that estimates by the first column alone see how
+		// little of the window is left.
+		q = q.Where("next_confirmation_due >= ? AND (next_confirmation_due, id) > (?, ?)", after.Due, after.Due, after.ID)
 	}
 	if err := q.OrderExpr("next_confirmation_due, id").Limit(int64(limit)).Scan(ctx, &due); err != nil {
 		return nil, fmt.Errorf("store: find contracts to confirm: %w", err)
@@ -743,20 +886,29 @@ func (db *DB) scheduleDueConfirmations(ctx context.Context, tx bun.Tx, contracts
 // out, but carries the reason: if its attempt then fails having delivered
 // nothing, MarkRemindersRetry cancels it instead of queueing it again.
 func (db *DB) cancelQueuedReminders(ctx context.Context, tx bun.Tx, subjectID string) error {
-	var cancelled []string
-	_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
-		Set("cancel_reason = ?", domain.CancelSubjectChanged).
-		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderQueued)).Returning("id").Exec(ctx, &cancelled)
-	if err != nil {
-		return fmt.Errorf("store: cancel reminders: %w", err)
-	}
-	if err := db.reminderChanges(ctx, tx, "cancelled", cancelled); err != nil { // webhooks: reminder.changed
-		return err
-	}
-	_, err = tx.NewUpdate().Model((*reminderRow)(nil)).Set("cancel_reason = ?", domain.CancelSubjectChanged).
-		Where("subject_id = ? AND status = ?", subjectID, string(domain.ReminderSending)).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("store: mark reminders in flight: %w", err)
+	return db.cancelQueuedRemindersOf(ctx, tx, []string{subjectID})
+}
+
+// cancelQueuedRemindersOf is cancelQueuedReminders for many subjects, in
+// two statements per reminderBatch subjects.
+func (db *DB) cancelQueuedRemindersOf(ctx context.Context, tx bun.Tx, subjectIDs []string) error {
+	for start := 0; start < len(subjectIDs); start += reminderBatch {
+		ids := subjectIDs[start:min(start+reminderBatch, len(subjectIDs))]
+		var cancelled []string
+		_, err := tx.NewUpdate().Model((*reminderRow)(nil)).Set("status = ?", string(domain.ReminderCancelled)).
+			Set("cancel_reason = ?", domain.CancelSubjectChanged).
+			Where("subject_id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderQueued)).Returning("id").Exec(ctx, &cancelled)
+		if err != nil {
+			return fmt.Errorf("store: cancel reminders: %w", err)
+		}
+		if err := db.reminderChanges(ctx, tx, "cancelled", cancelled); err != nil { // webhooks: reminder.changed
+			return err
+		}
+		_, err = tx.NewUpdate().Model((*reminderRow)(nil)).Set("cancel_reason = ?", domain.CancelSubjectChanged).
+			Where("subject_id IN (?) AND status = ?", bun.In(ids), string(domain.ReminderSending)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: mark reminders in flight: %w", err)
+		}
 	}
 	return nil
 }

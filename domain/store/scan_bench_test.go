@@ -187,6 +187,13 @@ func openScanBenchDB(tb testing.TB, tg storetest.Target) *store.DB {
 // settings, departments, first administrator).
 func seedScanRegister(tb testing.TB, db *store.DB) {
 	tb.Helper()
+	seedScanRegisterOf(tb, db, scanBenchContracts, scanBenchSpreadDays)
+}
+
+// seedScanRegisterOf is seedScanRegister with contracts contracts, whose
+// next confirmations are spread over confirmationDays days.
+func seedScanRegisterOf(tb testing.TB, db *store.DB, contracts, confirmationDays int) {
+	tb.Helper()
 	ctx := context.Background()
 	first, err := db.SeedIfEmpty(ctx)
 	require.NoError(tb, err)
@@ -227,17 +234,17 @@ func seedScanRegister(tb testing.TB, db *store.DB) {
 			"work_location", "vendor_manager_name", "subcontracting_allowed", "subcontractors", "owner_id",
 			"information_assets", "status", "termination_reason", "next_confirmation_due", "renewal_review_due",
 			"version", "created_at", "updated_at"},
-		scanBenchContracts, func(i int) []any {
+		contracts, func(i int) []any {
 			renewal := (i * 17) % scanBenchSpreadDays
 			return []any{contractID(i), vendorID(i % scanBenchVendors), fmt.Sprintf("業務委託契約 %d", i), "システム運用保守",
 				"2025-04-01", day(renewal + 60), false, 90, "委託先事業所", "管理 花子", false, `[]`,
 				personID((i * 7) % scanBenchPeople), `[]`, string(domain.ContractActive), "",
-				day(i % scanBenchSpreadDays), day(renewal), 1, now, now}
+				day(i % confirmationDays), day(renewal), 1, now, now}
 		}))
 
 	require.NoError(tb, bulkInsert(ctx, db, "contract_clauses",
 		[]string{"contract_id", "code", "status", "article_ref", "waiver_reason", "updated_at"},
-		scanBenchContracts*len(scanBenchClauses), func(i int) []any {
+		contracts*len(scanBenchClauses), func(i int) []any {
 			c := i / len(scanBenchClauses)
 			return []any{contractID(c), scanBenchClauses[i%len(scanBenchClauses)], string(domain.ClauseIncluded),
 				fmt.Sprintf("第%d条", 10+i%len(scanBenchClauses)), "", now}
@@ -461,4 +468,54 @@ func startBenchWriter(db *store.DB) *benchWriter {
 func (w *benchWriter) stop() time.Duration {
 	close(w.done)
 	return <-w.stopped
+}
+
+// Sizes of BenchmarkScanEndsContracts' register: scanEndContracts contracts,
+// of which one in scanEndEvery ended before the scan's day, half of those
+// renewing themselves.
+const (
+	scanEndContracts = 20_000
+	scanEndEvery     = 20
+)
+
+// BenchmarkScanEndsContracts measures the first scan of a register in which
+// 1,000 of 20,000 contracts ended the day before: 500 expire and 500 renew
+// themselves for another year, besides the confirmations and reminders of
+// the window. It reports how many contracts each scan expired and renewed.
+//
+// Run: go test ./domain/store/ -run '^$' -bench BenchmarkScanEndsContracts -benchtime 1x
+func BenchmarkScanEndsContracts(b *testing.B) {
+	if testing.Short() {
+		b.Skip("seeds 20,000 contracts")
+	}
+	for _, tg := range storetest.Targets(b) {
+		b.Run(tg.Name, func(b *testing.B) {
+			var expired, renewed int
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				db := openScanBenchDB(b, freshScanTarget(b, tg, i))
+				seedScanRegisterOf(b, db, scanEndContracts, scanBenchSpreadDays)
+				var ended []string
+				for c := 0; c < scanEndContracts; c += scanEndEvery {
+					ended = append(ended, "'"+benchID(3, c)+"'")
+				}
+				// Ended yesterday; every other one renews by a year.
+				_, err := db.SQL().ExecContext(context.Background(), `UPDATE contracts SET end_date = '`+
+					scanBenchToday.AddDays(-1).String()+`', renewal_term_months = 12, auto_renew = (substr(id, 35, 1) IN ('0', '2', '4', '6', '8', 'a', 'c', 'e'))
+					WHERE id IN (`+strings.Join(ended, ", ")+`)`)
+				require.NoError(b, err)
+				b.StartTimer()
+				rep, err := db.ScanDue(context.Background(), scanBenchToday, nil)
+				b.StopTimer()
+				require.NoError(b, err)
+				require.Positive(b, rep.ContractsExpired)
+				require.Positive(b, rep.ContractsRenewed)
+				expired += rep.ContractsExpired
+				renewed += rep.ContractsRenewed
+				_ = db.Close()
+			}
+			b.ReportMetric(float64(expired)/float64(b.N), "expired/op")
+			b.ReportMetric(float64(renewed)/float64(b.N), "renewed/op")
+		})
+	}
 }

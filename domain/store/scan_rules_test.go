@@ -36,6 +36,11 @@ func TestTheScanRenewsAnAutoRenewingContract(t *testing.T) {
 		require.Zero(t, rep.ContractsExpired)
 		overdue := outConfirmationIDs(t, ctx, db, domain.ConfirmationFilter{ContractID: c.ID, Status: domain.ConfirmationOverdue})
 		require.Len(t, overdue, 1)
+		plainDue := outConfirmationIDs(t, ctx, db, domain.ConfirmationFilter{ContractID: plain.ID})
+		require.Len(t, plainDue, 1, "the contract that expires has its confirmation scheduled too")
+		plainReminders, err := db.ListReminders(ctx, domain.ReminderFilter{SubjectID: plainDue[0], Status: domain.ReminderQueued}, domain.PageRequest{Limit: domain.MaxPageSize})
+		require.NoError(t, err)
+		require.NotEmpty(t, plainReminders.Items)
 
 		// The day after: the auto-renewing one gains a term, the other expires.
 		clock.Set(outTokyo(t, 2027, time.April, 1, 9, 0, 0))
@@ -59,6 +64,32 @@ func TestTheScanRenewsAnAutoRenewingContract(t *testing.T) {
 		plain, err = db.FindContract(ctx, plain.ID)
 		require.NoError(t, err)
 		require.Equal(t, domain.ContractExpired, plain.Status)
+		// An expired contract has nothing left to confirm: its scheduled
+		// confirmation is gone, with an audit event, and what was queued
+		// about it is cancelled.
+		require.Empty(t, outConfirmationIDs(t, ctx, db, domain.ConfirmationFilter{ContractID: plain.ID}))
+		gone, err := db.ListAuditEvents(ctx, domain.AuditFilter{EntityType: "confirmation", EntityID: plainDue[0]}, domain.PageRequest{Limit: domain.MaxPageSize})
+		require.NoError(t, err)
+		require.Equal(t, domain.AuditDelete, gone.Items[len(gone.Items)-1].Action)
+		require.Equal(t, "its contract ended", gone.Items[len(gone.Items)-1].Reason)
+		after, err := db.ListReminders(ctx, domain.ReminderFilter{SubjectID: plainDue[0]}, domain.PageRequest{Limit: domain.MaxPageSize})
+		require.NoError(t, err)
+		cancelled := map[string]string{}
+		for _, r := range after.Items {
+			if r.Status == domain.ReminderCancelled {
+				cancelled[r.ID] = r.CancelReason
+			}
+		}
+		for _, r := range plainReminders.Items {
+			require.Equal(t, domain.CancelSubjectChanged, cancelled[r.ID], "reminder %s cancelled", r.ID)
+		}
+		plainEvents, err := db.ListAuditEvents(ctx, domain.AuditFilter{EntityType: "contract", EntityID: plain.ID}, domain.PageRequest{Limit: domain.MaxPageSize})
+		require.NoError(t, err)
+		expired := plainEvents.Items[len(plainEvents.Items)-1]
+		require.Equal(t, "expire", expired.Action)
+		require.Equal(t, "end date 2027-03-31 passed without auto-renewal", expired.Reason)
+		require.Contains(t, string(expired.Before), `"status":"active"`)
+		require.Contains(t, string(expired.After), `"status":"expired"`)
 
 		events, err := db.ListAuditEvents(ctx, domain.AuditFilter{EntityType: "contract", EntityID: c.ID}, domain.PageRequest{Limit: domain.MaxPageSize})
 		require.NoError(t, err)

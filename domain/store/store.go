@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
@@ -384,28 +385,34 @@ func (db *DB) inConcurrentTx(ctx context.Context, fn func(ctx context.Context, t
 // end.
 func (db *DB) writeTx(ctx context.Context, serial bool, fn func(ctx context.Context, tx bun.Tx) error) error {
 	err := db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		w := &writeState{}
-		var err error
-		switch {
-		case db.kind == Postgres && serial:
-			_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)`, db.chainLock, db.writeLock)
-		case db.kind == Postgres:
-			_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, db.chainLock)
-		default:
-			err = tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash, key_id`).Scan(ctx, &w.head)
-		}
-		if err != nil {
-			return fmt.Errorf("store: take the write lock: %w", err)
-		}
-		if err := fn(context.WithValue(ctx, writeStateKey{}, w), tx); err != nil {
-			return err
-		}
-		if w.moved {
-			return moveAuditHead(ctx, tx, w.head)
-		}
-		return nil
+		return db.inWrite(ctx, tx, serial, fn)
 	})
 	return translate(err)
+}
+
+// inWrite is the body of every write transaction (writeTx, inCopyTx):
+// the locks first, then fn, then the SQLite head written once.
+func (db *DB) inWrite(ctx context.Context, tx bun.Tx, serial bool, fn func(ctx context.Context, tx bun.Tx) error) error {
+	w := &writeState{}
+	var err error
+	switch {
+	case db.kind == Postgres && serial:
+		_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(?)`, db.chainLock, db.writeLock)
+	case db.kind == Postgres:
+		_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, db.chainLock)
+	default:
+		err = tx.NewRaw(`UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, last_hash, key_id`).Scan(ctx, &w.head)
+	}
+	if err != nil {
+		return fmt.Errorf("store: take the write lock: %w", err)
+	}
+	if err := fn(context.WithValue(ctx, writeStateKey{}, w), tx); err != nil {
+		return err
+	}
+	if w.moved {
+		return moveAuditHead(ctx, tx, w.head)
+	}
+	return nil
 }
 
 // advisoryKey is the PostgreSQL advisory lock key of a lock of this
@@ -434,6 +441,48 @@ type writeStateKey struct{}
 func writeStateOf(ctx context.Context) *writeState {
 	w, _ := ctx.Value(writeStateKey{}).(*writeState)
 	return w
+}
+
+// copyFunc writes rows (values in the order of cols) into table with
+// PostgreSQL's COPY, in the transaction it was made for, and returns how
+// many it wrote.
+type copyFunc func(ctx context.Context, table string, cols []string, rows [][]any) (int64, error)
+
+// inCopyTx is inTx for a write that may also COPY rows (the due-scan's
+// ledger rows): on PostgreSQL the transaction runs on a connection of its
+// own, and fn's cp runs pgx's CopyFrom on that same connection, so the
+// COPY is part of the transaction. COPY skips the parsing of multi-row
+// INSERTs, whose values bun writes into the text. On SQLite cp is nil.
+func (db *DB) inCopyTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx, cp copyFunc) error) error {
+	if db.kind != Postgres {
+		return db.inTx(ctx, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx, nil) })
+	}
+	conn, err := db.bun.Conn(ctx)
+	if err != nil {
+		return translate(fmt.Errorf("store: take a connection: %w", err))
+	}
+	defer func() { _ = conn.Close() }()
+	cp := func(ctx context.Context, table string, cols []string, rows [][]any) (int64, error) {
+		var n int64
+		// Raw hands over the driver's connection between the
+		// transaction's statements (database/sql holds the connection's
+		// lock meanwhile, so nothing else runs on it); its pgx.Conn is in
+		// the transaction BEGIN opened on it.
+		err := conn.Raw(func(driverConn any) error {
+			c, ok := driverConn.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("store: COPY needs a pgx connection, not %T", driverConn)
+			}
+			var err error
+			n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+			return err
+		})
+		return n, err
+	}
+	err = conn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return db.inWrite(ctx, tx, true, func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx, cp) })
+	})
+	return translate(err)
 }
 
 // Tx is an open transaction handed to callbacks that must write in the same
