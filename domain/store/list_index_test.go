@@ -605,7 +605,6 @@ func checkPlan(t *testing.T, db *store.DB, c listCase, q recordedQuery) {
 	for _, tb := range idxBigTables {
 		big[tb] = true
 	}
-	ctx := context.Background()
 	if db.Kind() == store.SQLite {
 		// SQLite's plan names a table by its alias in the query.
 		for _, m := range sqlAlias.FindAllStringSubmatch(q.sql, -1) {
@@ -613,17 +612,7 @@ func checkPlan(t *testing.T, db *store.DB, c listCase, q recordedQuery) {
 				big[m[2]] = true
 			}
 		}
-		rows, err := db.SQL().QueryContext(ctx, `EXPLAIN QUERY PLAN `+q.sql, q.args...)
-		require.NoError(t, err)
-		defer func() { _ = rows.Close() }()
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-			plan = append(plan, detail)
-		}
-		require.NoError(t, rows.Err())
+		plan := sqlitePlan(t, db, q)
 		all := strings.Join(plan, "\n")
 		t.Logf("%s\n%s", q.sql, all)
 		for _, d := range plan {
@@ -639,14 +628,7 @@ func checkPlan(t *testing.T, db *store.DB, c listCase, q recordedQuery) {
 		}
 		return
 	}
-	var raw []byte
-	require.NoError(t, db.SQL().QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) `+q.sql, q.args...).Scan(&raw))
-	var plans []struct {
-		Plan pgPlan `json:"Plan"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &plans))
-	require.Len(t, plans, 1)
-	t.Logf("%s\n%s", q.sql, raw)
+	root, raw := postgresPlan(t, db, q)
 	var walk func(p pgPlan)
 	walk = func(p pgPlan) {
 		if p.NodeType == "Seq Scan" && big[p.Relation] {
@@ -661,7 +643,7 @@ func checkPlan(t *testing.T, db *store.DB, c listCase, q recordedQuery) {
 			walk(child)
 		}
 	}
-	walk(plans[0].Plan)
+	walk(root)
 }
 
 // pgSortMax is the most rows PostgreSQL may sort for an equality filter.
@@ -678,4 +660,35 @@ type pgPlan struct {
 	RecheckCond string   `json:"Recheck Cond"`
 	Rows        float64  `json:"Plan Rows"`
 	Plans       []pgPlan `json:"Plans"`
+}
+
+// sqlitePlan is SQLite's plan of q, one detail line per step.
+func sqlitePlan(t *testing.T, db *store.DB, q recordedQuery) []string {
+	t.Helper()
+	rows, err := db.SQL().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+q.sql, q.args...)
+	require.NoError(t, err)
+	defer func() { _ = rows.Close() }()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+	return plan
+}
+
+// postgresPlan is PostgreSQL's plan of q, and its JSON for messages.
+func postgresPlan(t *testing.T, db *store.DB, q recordedQuery) (pgPlan, []byte) {
+	t.Helper()
+	var raw []byte
+	require.NoError(t, db.SQL().QueryRowContext(context.Background(), `EXPLAIN (FORMAT JSON) `+q.sql, q.args...).Scan(&raw))
+	var plans []struct {
+		Plan pgPlan `json:"Plan"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &plans))
+	require.Len(t, plans, 1)
+	t.Logf("%s\n%s", q.sql, raw)
+	return plans[0].Plan, raw
 }

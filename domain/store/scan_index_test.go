@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -77,32 +76,14 @@ func TestRepeatScanReadsDueContractsByIndex(t *testing.T) {
 // nor along its primary key.
 func requireIndexRange(t *testing.T, db *store.DB, q recordedQuery, table, index string) {
 	t.Helper()
-	ctx := context.Background()
 	if db.Kind() == store.SQLite {
-		rows, err := db.SQL().QueryContext(ctx, `EXPLAIN QUERY PLAN `+q.sql, q.args...)
-		require.NoError(t, err)
-		defer func() { _ = rows.Close() }()
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-			plan = append(plan, detail)
-		}
-		require.NoError(t, rows.Err())
+		plan := sqlitePlan(t, db, q)
 		all := strings.Join(plan, "\n")
 		require.Regexp(t, "SEARCH "+table+" USING (COVERING )?INDEX "+index+" ", all, "%s\n%s", q.sql, all)
 		require.NotRegexp(t, sqliteTempOrder, all, "sorts the candidates:\n%s\n%s", q.sql, all)
 		return
 	}
-	var raw []byte
-	require.NoError(t, db.SQL().QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) `+q.sql, q.args...).Scan(&raw))
-	var plans []struct {
-		Plan pgPlan `json:"Plan"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &plans))
-	require.Len(t, plans, 1)
-	t.Logf("%s\n%s", q.sql, raw)
+	root, raw := postgresPlan(t, db, q)
 	ranged := false
 	var walk func(p pgPlan)
 	walk = func(p pgPlan) {
@@ -116,6 +97,6 @@ func requireIndexRange(t *testing.T, db *store.DB, q recordedQuery, table, index
 			walk(child)
 		}
 	}
-	walk(plans[0].Plan)
+	walk(root)
 	require.True(t, ranged, "does not read %s as a range of the window:\n%s\n%s", table, q.sql, raw)
 }
